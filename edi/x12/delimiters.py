@@ -82,7 +82,10 @@ class Delimiters:
             suffix = "\r\n"
         elif rest[:1] in ("\n", "\r"):
             suffix = rest[:1]
-        return cls(element=element, component=component, segment=segment, suffix=suffix)
+        try:
+            return cls(element=element, component=component, segment=segment, suffix=suffix)
+        except X12SyntaxError as exc:
+            raise X12SyntaxError(exc.reason, where) from None
 
 
 DEFAULT_DELIMITERS = Delimiters()
