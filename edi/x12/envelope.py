@@ -11,6 +11,8 @@ outside a transaction; a truncated file; several interchanges in one file.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import compress, repeat
+from operator import getitem
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,12 +26,18 @@ __all__ = ["TransactionSet", "Interchange", "Group", "iter_transactions", "read_
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 
 
-@dataclass(slots=True)
 class TransactionSet:
     """One transaction set (ST..SE) with the envelopes around it.
 
+    The segments are kept as raw element lists (:attr:`raw`, ``[id, e1, e2, ...]``) with the
+    number of the ST in the file and the byte offsets; :attr:`segments` builds located
+    :class:`Segment` objects from them on first use.  Validators work on :attr:`raw` and
+    build a location only when they report something (:meth:`segment_at`).
+
     Attributes:
-        segments: ST through SE (SE absent when ``complete`` is False).
+        raw: ST through SE as element lists (no SE when ``complete`` is False).
+        first_number: segment number of the ST in the file (ISA of the file = 1).
+        offsets: byte offset of each segment.
         isa: the ISA of its interchange.
         gs: the GS of its group.
         file: the file name used in locations.
@@ -37,22 +45,75 @@ class TransactionSet:
         complete: False when the file ended or a GE/IEA came before the SE.
     """
 
-    segments: list[Segment]
-    isa: Segment
-    gs: Segment
-    file: str
-    delimiters: Delimiters
-    complete: bool = True
+    __slots__ = ("_raw", "_text", "first_number", "offsets", "isa", "gs", "file", "delimiters", "complete", "_segments")
+
+    def __init__(
+        self,
+        raw: list[list[str]] | None,
+        first_number: int,
+        offsets: list[int],
+        isa: Segment,
+        gs: Segment,
+        file: str,
+        delimiters: Delimiters,
+        complete: bool = True,
+        text: list[str] | None = None,
+    ) -> None:
+        self._raw = raw
+        self._text = text
+        self.first_number = first_number
+        self.offsets = offsets
+        self.isa = isa
+        self.gs = gs
+        self.file = file
+        self.delimiters = delimiters
+        self.complete = complete
+        self._segments: list[Segment] | None = None
+
+    @classmethod
+    def from_segments(cls, segments: list[Segment], isa: Segment, gs: Segment, file: str = "", delimiters: Delimiters | None = None, complete: bool = True) -> TransactionSet:
+        """Build from located segments (ST first)."""
+        first = segments[0].number if segments else 0
+        return cls([s.elements for s in segments], first, [s.offset for s in segments], isa, gs, file, delimiters or Delimiters(), complete)
+
+    @property
+    def raw(self) -> list[list[str]]:
+        """ST through SE as element lists (split from the text on first use)."""
+        raw = self._raw
+        if raw is None:
+            sep = self.delimiters.element
+            raw = self._raw = [t.split(sep) for t in self._text or ()]
+        return raw
+
+    def __len__(self) -> int:
+        """Number of segments, ST through SE."""
+        return len(self._raw) if self._raw is not None else len(self._text or ())
+
+    @property
+    def segments(self) -> list[Segment]:
+        """ST through SE as located segments (built on first use)."""
+        if self._segments is None:
+            first = self.first_number
+            offs = self.offsets
+            self._segments = [Segment(els, first + i, offs[i] if i < len(offs) else 0) for i, els in enumerate(self.raw)]
+        return self._segments
+
+    def segment_at(self, index: int) -> Segment:
+        """The located segment at ``index`` (0 = ST) without building the others."""
+        offs = self.offsets
+        return Segment(self.raw[index], self.first_number + index, offs[index] if index < len(offs) else 0)
 
     @property
     def st01(self) -> str:
         """Transaction set identifier code (``814``, ``867`` ...)."""
-        return self.segments[0].get(1)
+        st = self.raw[0]
+        return st[1] if len(st) > 1 else ""
 
     @property
     def control(self) -> str:
         """ST02, the transaction set control number."""
-        return self.segments[0].get(2)
+        st = self.raw[0]
+        return st[2] if len(st) > 2 else ""
 
     @property
     def sender(self) -> str:
@@ -71,13 +132,24 @@ class TransactionSet:
     @property
     def body(self) -> list[Segment]:
         """Segments between ST and SE."""
-        end = -1 if self.complete and self.segments[-1].id == "SE" else len(self.segments)
-        return self.segments[1:end]
+        segs = self.segments
+        end = -1 if self.complete and segs[-1].id == "SE" else len(segs)
+        return segs[1:end]
+
+    @property
+    def raw_body(self) -> list[list[str]]:
+        """Element lists between ST and SE."""
+        raw = self.raw
+        end = -1 if self.complete and raw[-1][0] == "SE" else len(raw)
+        return raw[1:end]
 
     def location(self, seg: Segment | None = None, element: str = "") -> Location:
         """Location of ``seg`` (default: the ST) in this transaction's file."""
-        seg = seg or self.segments[0]
+        seg = seg or self.segment_at(0)
         return Location(self.file, seg.number, seg.label(), element, seg.offset, self.control)
+
+    def __repr__(self) -> str:
+        return f"TransactionSet({self.st01} {self.control}, {len(self.raw)} segments, {self.file!r} segment {self.first_number})"
 
 
 @dataclass(slots=True)
@@ -112,7 +184,11 @@ class Interchange:
 
 
 class _Walker:
-    """State machine over the segment stream; adds envelope findings to a report."""
+    """State machine over the segment stream; adds envelope findings to a report.
+
+    The open transaction is kept as raw element lists plus offsets: in the hot loop a body
+    segment costs one list append.
+    """
 
     def __init__(self, reader: X12Reader, report: Report) -> None:
         self.r = reader
@@ -120,7 +196,10 @@ class _Walker:
         self.file = reader.name
         self.isa: Segment | None = None
         self.gs: Segment | None = None
-        self.st: list[Segment] | None = None
+        self.st: list[str] | None = None  # the open transaction's segment texts
+        self.st_ctl = ""
+        self.st_first = 0
+        self.st_offsets: list[int] = []
         self.groups_in_isa = 0
         self.st_in_gs = 0
         self.st_controls: set[str] = set()
@@ -157,12 +236,16 @@ class _Walker:
             self.find("isa-invalid-usage", seg, f"usage indicator {els[15]!r} is not P or T", els[15], "ISA15")
 
     def close_st(self, at: Segment | None) -> TransactionSet | None:
+        """Close an open transaction that has no SE (reported), returning it."""
         if self.st is None:
             return None
-        st = self.st
+        raw = self.st
         self.st = None
-        self.find("se-missing", at or st[-1], f"transaction set {st[0].get(2)} has no SE trailer", st=st[0].get(2))
-        return self._txn(st, complete=False)
+        ctl = self.st_ctl
+        sep = self.r.delimiters.element  # type: ignore[union-attr]
+        last = Segment(raw[-1].split(sep), self.st_first + len(raw) - 1, self.st_offsets[-1] if self.st_offsets else 0)
+        self.find("se-missing", at or last, f"transaction set {ctl} has no SE trailer", st=ctl)
+        return self._txn(raw, complete=False)
 
     def close_gs(self, at: Segment | None) -> None:
         if self.gs is not None:
@@ -174,29 +257,90 @@ class _Walker:
             self.find("iea-missing", at or self.isa, f"interchange {self.isa.get(13)} has no IEA trailer")
             self.isa = None
 
-    def _txn(self, segs: list[Segment], complete: bool) -> TransactionSet:
+    def _txn(self, raw: list[str], complete: bool) -> TransactionSet:
         assert self.r.delimiters is not None
-        return TransactionSet(segs, self.isa or segs[0], self.gs or segs[0], self.file, self.r.delimiters, complete)
+        offsets = self.st_offsets
+        self.st_offsets = []
+        isa, gs = self.isa, self.gs
+        if isa is None or gs is None:
+            st_seg = Segment(raw[0].split(self.r.delimiters.element), self.st_first, offsets[0] if offsets else 0)
+            isa = isa if isa is not None else st_seg
+            gs = gs if gs is not None else st_seg
+        return TransactionSet(None, self.st_first, offsets, isa, gs, self.file, self.r.delimiters, complete, raw)
 
     def walk(self) -> Iterator[TransactionSet | Segment]:
         """Yield transactions and the ISA/GS/GE/IEA segments around them, in file order."""
         rep = self.rep
         rep.files += 1
         nseg = 0
-        for segs, first, offsets in self.r.batches():
+        heads = _HEADS.__contains__
+        for segs, first, offsets in self.r.text_batches():
+            sep = self.r.delimiters.element  # type: ignore[union-attr]
+            if sep != "*":
+                heads = {h.replace("*", sep) for h in _HEADS}.__contains__
             nseg += len(segs)
-            st = self.st
-            for i, els in enumerate(segs):
+            raw = self.st
+            start = 0  # index in this batch of the open transaction's first segment here
+            # Body segments run between envelope segments: take them as slices.
+            marks = list(compress(range(len(segs)), map(heads, map(getitem, segs, repeat(_HEAD)))))
+            marks.append(len(segs))
+            prev = 0
+            for i in marks:
+                if prev < i:
+                    if raw is not None:
+                        raw.extend(segs[prev:i])
+                    else:
+                        for j in range(prev, i):
+                            bad = Segment(segs[j].split(sep), first + j, offsets[j])
+                            self.find("interchange-structure", bad, f"segment {bad.id or '(empty ID)'} outside of an ST/SE transaction set", bad.id)
+                prev = i + 1
+                if i == len(segs):
+                    break
+                els = segs[i].split(sep)
                 sid = els[0]
-                if st is not None and sid not in _ENVELOPE:
-                    st.append(Segment(els, first + i, offsets[i]))
+                if sid not in _ENVELOPE:  # a body segment whose ID only starts like one
+                    if raw is not None:
+                        raw.append(segs[i])
+                    else:
+                        bad = Segment(els, first + i, offsets[i])
+                        self.find("interchange-structure", bad, f"segment {sid or '(empty ID)'} outside of an ST/SE transaction set", sid)
                     continue
+                if sid == "SE" and raw is not None:
+                    raw.append(segs[i])
+                    ctl = self.st_ctl
+                    if len(els) < 3 or els[2] != ctl or els[1] != str(len(raw)):
+                        seg = Segment(els, first + i, offsets[i])
+                        if seg.get(2) != ctl:
+                            self.find("st-se-control-mismatch", seg, f"SE02 {seg.get(2)!r} does not match ST02 {ctl!r}", seg.get(2), "SE02", ctl)
+                        if seg.get(1) != str(len(raw)):
+                            self.find("se-count-mismatch", seg, f"SE01 says {seg.get(1)!r} segments, the transaction set has {len(raw)} (ST through SE)", seg.get(1), "SE01", ctl)
+                    self.st_offsets.extend(offsets[start : i + 1])
+                    self.st = None
+                    yield self._txn(raw, True)
+                    raw = None
+                    continue
+                if sid == "ST" and raw is None and self.gs is not None:
+                    ctl = els[2] if len(els) > 2 else ""
+                    controls = self.st_controls
+                    if 4 <= len(ctl) <= 9 and ctl not in controls:
+                        controls.add(ctl)
+                        self.st_in_gs += 1
+                        rep.transactions += 1
+                        raw = self.st = [segs[i]]
+                        self.st_ctl = ctl
+                        self.st_first = first + i
+                        self.st_offsets = []
+                        start = i
+                        continue
                 seg = Segment(els, first + i, offsets[i])
+                if raw is not None and sid != "SE":
+                    # an envelope segment inside an open transaction: it has no SE
+                    self.st_offsets.extend(offsets[start:i])
+                    t = self.close_st(seg)
+                    raw = None
+                    if t is not None:
+                        yield t
                 if sid == "ST":
-                    if st is not None:
-                        t = self.close_st(seg)
-                        if t is not None:
-                            yield t
                     if self.gs is None:
                         self.find("interchange-structure", seg, "ST outside of a GS/GE functional group")
                     ctl = seg.get(2)
@@ -207,26 +351,14 @@ class _Walker:
                     self.st_controls.add(ctl)
                     self.st_in_gs += 1
                     rep.transactions += 1
-                    st = self.st = [seg]
-                elif sid == "SE":
-                    if st is None:
-                        self.find("interchange-structure", seg, "SE without a matching ST")
-                        continue
-                    st.append(seg)
-                    ctl = st[0].get(2)
-                    if seg.get(2) != ctl:
-                        self.find("st-se-control-mismatch", seg, f"SE02 {seg.get(2)!r} does not match ST02 {ctl!r}", seg.get(2), "SE02", ctl)
-                    if seg.get(1) != str(len(st)):
-                        self.find("se-count-mismatch", seg, f"SE01 says {seg.get(1)!r} segments, the transaction set has {len(st)} (ST through SE)", seg.get(1), "SE01", ctl)
-                    self.st = None
-                    yield self._txn(st, True)
-                    st = None
+                    raw = self.st = [segs[i]]
+                    self.st_ctl = ctl
+                    self.st_first = first + i
+                    self.st_offsets = []
+                    start = i
+                elif sid == "SE":  # only reached without an open transaction
+                    self.find("interchange-structure", seg, "SE without a matching ST")
                 elif sid == "GS":
-                    if st is not None:
-                        t = self.close_st(seg)
-                        st = None
-                        if t is not None:
-                            yield t
                     self.close_gs(seg)
                     if self.isa is None:
                         self.find("interchange-structure", seg, "GS outside of an ISA/IEA interchange")
@@ -235,17 +367,12 @@ class _Walker:
                     if not seg.get(6).isdigit():
                         self.find("gs-invalid-control-number", seg, f"group control number {seg.get(6)!r} is not numeric", seg.get(6), "GS06")
                     self.gs = seg
-                    yield seg
                     self.st_in_gs = 0
                     self.st_controls = set()
                     self.groups_in_isa += 1
                     rep.groups += 1
+                    yield seg
                 elif sid == "GE":
-                    if st is not None:
-                        t = self.close_st(seg)
-                        st = None
-                        if t is not None:
-                            yield t
                     if self.gs is None:
                         self.find("interchange-structure", seg, "GE without a matching GS")
                         continue
@@ -256,24 +383,14 @@ class _Walker:
                     self.gs = None
                     yield seg
                 elif sid == "ISA":
-                    if st is not None:
-                        t = self.close_st(seg)
-                        st = None
-                        if t is not None:
-                            yield t
                     self.close_gs(seg)
                     self.close_isa(seg)
                     self.check_isa(seg)
                     self.isa = seg
-                    yield seg
                     self.groups_in_isa = 0
                     rep.interchanges += 1
-                elif sid == "IEA":
-                    if st is not None:
-                        t = self.close_st(seg)
-                        st = None
-                        if t is not None:
-                            yield t
+                    yield seg
+                else:  # IEA
                     self.close_gs(seg)
                     if self.isa is None:
                         self.find("interchange-structure", seg, "IEA without a matching ISA")
@@ -284,8 +401,8 @@ class _Walker:
                         self.find("iea-count-mismatch", seg, f"IEA01 says {seg.get(1)!r} groups, the interchange has {self.groups_in_isa}", seg.get(1), "IEA01")
                     self.isa = None
                     yield seg
-                else:
-                    self.find("interchange-structure", seg, f"segment {sid or '(empty ID)'} outside of an ST/SE transaction set", sid)
+            if raw is not None:
+                self.st_offsets.extend(offsets[start:])
         rep.segments += nseg
         if self.r.trailing:
             loc = Location(self.file, nseg + 1, self.r.trailing[:3], "", self.r.trailing_offset)
@@ -299,6 +416,10 @@ class _Walker:
 
 
 _ENVELOPE = frozenset({"ST", "SE", "GS", "GE", "ISA", "IEA"})
+# The first three characters of an envelope segment's text (with ``*`` standing for the
+# element separator); bare IDs without elements are included so they are not missed.
+_HEAD = slice(0, 3)
+_HEADS = frozenset({"ST*", "SE*", "GS*", "GE*", "ISA", "IEA", "ST", "SE", "GS", "GE"})
 
 
 def _valid_date(text: str, fmt: str) -> bool:

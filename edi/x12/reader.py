@@ -19,6 +19,7 @@ import io
 import os
 from collections.abc import Iterator
 from itertools import accumulate
+from operator import add
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,6 +83,12 @@ class X12Reader:
         ``segments`` are element lists (``[id, e1, e2, ...]``), ``first_number`` the
         1-based number of the first of them in the file and ``offsets`` their byte offsets.
         """
+        for parts, first, offsets in self.text_batches():
+            sep = self.delimiters.element  # type: ignore[union-attr]
+            yield [p.split(sep) for p in parts], first, offsets
+
+    def text_batches(self) -> Iterator[tuple[list[str], int, list[int]]]:
+        """Like :meth:`batches` but with each segment as its text, elements not yet split."""
         fh = self._open()
         close = fh is not self._source
         try:
@@ -90,7 +97,7 @@ class X12Reader:
             if close:
                 fh.close()
 
-    def _batches(self, fh: BinaryIO) -> Iterator[tuple[list[list[str]], int, list[int]]]:
+    def _batches(self, fh: BinaryIO) -> Iterator[tuple[list[str], int, list[int]]]:
         head = fh.read(self.chunk_size)
         if not head:
             raise X12SyntaxError("file is empty", self.name)
@@ -105,7 +112,7 @@ class X12Reader:
             text += more.decode("latin-1")
         delims = Delimiters.from_isa(text, f"{self.name} segment 1 (ISA)")
         self.delimiters = delims
-        sep, seg, suffix = delims.element, delims.segment, delims.suffix
+        seg, suffix = delims.segment, delims.suffix
         strip = "\r\n" if suffix else ""
         number = 1
         base = lead  # byte offset of text[0]
@@ -117,8 +124,9 @@ class X12Reader:
             parts = pending.split(seg)
             rest = parts.pop()
             if parts:
-                lengths = [len(p) + 1 for p in parts]
-                starts = list(accumulate(lengths[:-1], initial=base))
+                lens = list(map(len, parts))
+                # offset of part k = base + sum(len of parts before k) + k terminators
+                starts = list(map(add, accumulate(lens, initial=base), range(len(parts))))
                 if strip:
                     stripped = [p.lstrip(strip) for p in parts]
                     offsets = [o + len(p) - len(s) for o, p, s in zip(starts, parts, stripped)]
@@ -129,12 +137,11 @@ class X12Reader:
                     keep = [i for i, p in enumerate(parts) if p]
                     parts = [parts[i] for i in keep]
                     offsets = [offsets[i] for i in keep]
-                segs = [p.split(sep) for p in parts]
-                if segs:
-                    yield segs, number, offsets
-                    number += len(segs)
+                if parts:
+                    yield parts, number, offsets
+                    number += len(parts)
                     self.count = number - 1
-                base += sum(lengths)
+                base += sum(lens) + len(lens)
             pending = rest
             if not chunk:
                 break

@@ -1,0 +1,24 @@
+"""``python -m bench {edi,engine} ...``: dispatch to a benchmark module."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = {"edi": "bench.edi_bench", "engine": "bench.engine_bench", "_rss": "bench.edi_bench"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in BENCHES:
+        print(f"usage: python -m bench {{{','.join(k for k in BENCHES if not k.startswith('_'))}}} [options]", file=sys.stderr)
+        return 2
+    name = argv.pop(0)
+    module = importlib.import_module(BENCHES[name])
+    if name == "_rss":
+        return module.rss_child(argv)
+    return module.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
