@@ -1,0 +1,112 @@
+"""``ercot-sim validate``: check X12 files against the Texas SET guides, optionally acknowledge them.
+
+A thin layer over :func:`edi.validate.validate_source` and :func:`edi.ack.build_997`: files
+and folders (recursively ``*.x12``, ``*.edi``, ``*.txt``) are validated one by one into one
+report, printed as text (one finding per line, location first) or JSON.  With ``--ack DIR``
+each input file gets its acknowledgement (997s, plus a TA1 when the interchange envelope is
+wrong) written to ``DIR``.
+
+Exit codes: 0 no findings, 1 findings, 2 an input could not be read at all (one line on
+stderr per such file, naming it; the readable files are still validated and reported).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from edi.ack import build_997
+from edi.errors import EdiError
+from edi.findings import Finding, Report
+from edi.validate import iter_x12_files, validate_source
+
+__all__ = ["register", "ack_file_name", "run_validate"]
+
+
+def ack_file_name(path: Path, root: Path | None) -> str:
+    """File name of the acknowledgement of ``path``: ``814_01.x12`` -> ``814_01.997.x12``.
+
+    Files found inside a folder argument keep their sub-folders in the name
+    (``in/a/x.x12`` -> ``a__x.997.x12``) so that acknowledgements never overwrite each other.
+    """
+    rel = path.relative_to(root) if root is not None and path.is_relative_to(root) else Path(path.name)
+    stem = "__".join((*rel.parent.parts, rel.stem)) if rel.parent.parts else rel.stem
+    return f"{stem}.997.x12"
+
+
+def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | None = None) -> int:
+    """Validate ``paths``, print the report and write acknowledgements; returns the exit code."""
+    report = Report()
+    problems: list[str] = []
+    files: list[tuple[Path, Path | None]] = []
+    for p in paths:
+        try:
+            files.extend((f, p if p.is_dir() else None) for f in iter_x12_files([p]))
+        except EdiError as exc:
+            problems.append(str(exc))
+    if ack_dir is not None:
+        try:
+            ack_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"{ack_dir}: cannot create the acknowledgement folder: {exc.strerror}", file=sys.stderr)
+            return 2
+    written: list[str] = []
+    used_names: set[str] = set()
+    for path, root in files:
+        name = str(path)
+        start = len(report.findings)
+        try:
+            validate_source(path, name=name, report=report)
+        except EdiError as exc:
+            problems.append(str(exc) if name in str(exc) else f"{name}: {exc}")
+            continue
+        if ack_dir is not None:
+            mine: list[Finding] = report.findings[start:]
+            try:
+                text = build_997(mine, path, name=name)
+            except EdiError as exc:
+                problems.append(f"{name}: cannot acknowledge: {exc}")
+                continue
+            if text:
+                fname = ack_file_name(path, root)
+                while fname in used_names:
+                    fname = "_" + fname
+                used_names.add(fname)
+                target = ack_dir / fname
+                target.write_text(text, encoding="latin-1", newline="")
+                written.append(str(target))
+    if as_json:
+        data = json.loads(report.to_json())
+        data["unreadable"] = problems
+        data["acknowledgements"] = written
+        print(json.dumps(data, indent=2))
+    else:
+        if report.findings or files:
+            print(report.to_text())
+        for w in written:
+            print(f"acknowledgement written: {w}")
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        return 2
+    return 1 if report.findings else 0
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``validate`` command to the app."""
+
+    @app.command("validate")
+    def validate_command(
+        paths: Annotated[list[Path], typer.Argument(help="X12 files or folders (folders: *.x12, *.edi, *.txt, recursively).")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        ack: Annotated[Path | None, typer.Option("--ack", help="Write a 997 (and TA1 when the envelope is wrong) per input file into this folder.")] = None,
+    ) -> None:
+        """Validate X12 files against the Texas SET guides: envelopes, identification, segments, elements.
+
+        Exit code 0 when clean, 1 when there are findings, 2 when an input cannot be read.
+        """
+        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack))
