@@ -1,0 +1,1 @@
+"""Data shipped with ercot_sim: the embedded default scenario (``default.toml``)."""

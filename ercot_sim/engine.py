@@ -1,0 +1,235 @@
+"""The engine: builds the SimPy market from a scenario, runs it, and leaves files and a trace.
+
+:func:`run_scenario` is the library entry point::
+
+    from ercot_sim import load_scenario, run_scenario
+    result = run_scenario(load_scenario("scenarios/switch-standard.toml"), "OUT")
+    result.counts["814_03"], result.orders["completed"], result.trace
+
+Sim time is minutes since midnight America/Chicago of the start date (see
+:mod:`ercot_sim.simtime`). ERCOT, the TDSPs and the CRs are participants that only exchange
+:class:`~ercot_sim.messages.Message` through the :class:`~ercot_sim.transport.Transport`;
+customer events and field facts from the scenario are handed to the participant that would
+know them in the real market (a CR knows its customers' plans, a TDSP knows a premise needs
+a permit). ``shard=(i, n)`` runs only the ESI IDs of shard ``i``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import simpy
+
+from ercot_sim.participants.base import Context, MarketTiming
+from ercot_sim.participants.cr import Cr
+from ercot_sim.participants.ercot import Ercot
+from ercot_sim.participants.tdsp import Tdsp
+from ercot_sim.population import build_population, unit
+from ercot_sim.registry import TERMINAL, EsiRecord, Registry
+from ercot_sim.scenario import Scenario
+from ercot_sim.simtime import Clock
+from ercot_sim.timing_bridge import market_timing
+from ercot_sim.trace import Trace
+from ercot_sim.transport import CompiledFault, Transport
+
+__all__ = ["RunResult", "run_scenario"]
+
+
+@dataclass
+class RunResult:
+    """What a run produced.
+
+    Attributes:
+        out: the output directory (``outbox/`` and ``trace.sqlite`` inside).
+        trace: path of the SQLite trace.
+        counts: transactions written, by Texas SET code.
+        orders: orders by state (terminal states and any still pending at the end).
+        files: X12 files written (paths relative to ``out``).
+        skipped: customer events a CR could not act on (esi_id, kind, reason).
+        esi_ids: ESI IDs simulated (this shard).
+        timing: the market timing the participants worked to.
+    """
+
+    out: Path
+    trace: Path
+    counts: dict[str, int]
+    orders: dict[str, int]
+    files: list[str]
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    esi_ids: int = 0
+    timing: MarketTiming | None = None
+
+    @property
+    def transactions(self) -> int:
+        """Transactions written, all codes."""
+        return sum(self.counts.values())
+
+
+def _compile_faults(scenario: Scenario, duns: dict[str, str], index_to_esi: dict[int, str]) -> list[CompiledFault]:
+    out = []
+    for i, f in enumerate(scenario.faults):
+        esi = f.esi_id if f.esi_id is not None else index_to_esi.get(f.esi_index) if f.esi_index is not None else None
+        if f.esi_index is not None and esi is None:
+            esi = f"unknown-index-{f.esi_index}"
+        out.append(CompiledFault(i, f.kind, duns[f.participant] if f.participant else None, esi, f.code,
+                                 f.probability, f.delay_minutes))
+    return out
+
+
+def run_scenario(
+    scenario: Scenario,
+    out: str | Path,
+    *,
+    seed: int | None = None,
+    rules: str | Path | None = None,
+    shard: tuple[int, int] = (0, 1),
+    progress: Callable[[int, int], None] | None = None,
+    base_dir: str | Path | None = None,
+) -> RunResult:
+    """Run a scenario and write its X12 files and trace under ``out``.
+
+    Args:
+        scenario: the validated scenario.
+        out: output directory (created; ``outbox/`` and ``trace.sqlite`` are replaced).
+        seed: overrides the scenario's seed.
+        rules: timing rules file overriding the shipped rules (and the scenario's ``rules``).
+        shard: ``(i, n)``: run only the ESI IDs of shard ``i`` of ``n``.
+        progress: called with (simulated day, days) after each day's last window.
+        base_dir: directory relative paths in the scenario (``rules``) are resolved against.
+
+    Returns:
+        The :class:`RunResult`.
+
+    Raises:
+        RulesError: the rules file is unusable.
+    """
+    info = scenario.scenario
+    if seed is not None:
+        scenario = scenario.model_copy(update={"scenario": info.model_copy(update={"seed": seed})})
+        info = scenario.scenario
+    rules_path = rules
+    if rules_path is None and info.rules:
+        rules_path = Path(base_dir or ".") / info.rules
+    timing = market_timing(rules_path)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    outbox = out / "outbox"
+    if outbox.exists():
+        for old in sorted(outbox.rglob("*.x12")):
+            old.unlink()
+    clock = Clock(info.start)
+    env = simpy.Environment()
+    trace = Trace(out / "trace.sqlite")
+    parts = scenario.participants
+    names = {parts.ercot.duns: parts.ercot.name}
+    duns = {parts.ercot.name: parts.ercot.duns}
+    for p in [*parts.tdsps, *parts.crs]:
+        names[p.duns] = p.name
+        duns[p.name] = p.duns
+    population = build_population(scenario, shard)
+    index_to_esi = {p.index: p.esi_id for p in population.premises}
+    faults = _compile_faults(scenario, duns, index_to_esi)
+    horizon = clock.minute_of_day(info.days)
+    transport = Transport(env, clock, out, trace, names, list(scenario.transport.windows),
+                          scenario.transport.latency_minutes,
+                          min(scenario.transport.ack_minutes, timing.ack_hours * 60), faults, info.seed)
+    ctx = Context(env=env, clock=clock, timing=timing, send=transport.send, seed=info.seed, names=names,
+                  duns=duns, tdsp_calendar={t.duns: clock.calendar_name(t.calendar or t.name) for t in parts.tdsps},
+                  ercot=parts.ercot.duns, horizon=horizon,
+                  reject_faults=[f for f in faults if f.kind == "rejected"],
+                  esi_faults=[f for f in faults if f.kind == "unknown_esi_id"])
+    ctx.order_log = lambda esi, minute, rep, order_id: trace.rep_changes.append(
+        (esi, clock.iso(minute), rep, order_id))
+
+    registry = Registry()
+    tdsp_of: dict[str, str] = {}
+    for p in population.premises:
+        tdsp_duns = duns[p.tdsp]
+        rep = duns[p.rep] if p.rep else ""
+        registry.records[p.esi_id] = EsiRecord(tdsp_duns, rep, "A" if rep else "D")
+        tdsp_of[p.esi_id] = tdsp_duns
+    for esi, tname in population.created.items():
+        tdsp_of[esi] = duns[tname]
+    ercot = Ercot(ctx, parts.ercot.name, parts.ercot.duns, registry,
+                  [(c.duns, c.share or 1.0) for c in parts.crs if "POLR" in c.roles])
+    transport.register(ercot.duns, ercot.inbox)
+
+    conditions: dict[str, dict[str, list[tuple[str, int]]]] = {t.duns: {} for t in parts.tdsps}
+    for pe in population.events:
+        ev = pe.event
+        if ev.kind in ("move_in", "move_out") and (ev.permit_days or ev.unexecutable):
+            cond = ("permit", ev.permit_days) if ev.permit_days else ("unexecutable", 0)
+            conditions[tdsp_of[pe.esi_id]].setdefault(pe.esi_id, []).append(cond)
+    tdsps: dict[str, Tdsp] = {}
+    for t in parts.tdsps:
+        tdsp = Tdsp(ctx, t.name, t.duns, ctx.tdsp_calendar[t.duns], scenario.population.cycles,
+                    conditions[t.duns])
+        tdsps[t.duns] = tdsp
+        transport.register(t.duns, tdsp.inbox)
+    for p in population.premises:
+        tdsps[duns[p.tdsp]].add_premise(p.esi_id, p.cycle, duns[p.rep] if p.rep else "", info.start)
+    crs: dict[str, Cr] = {}
+    for c in parts.crs:
+        cr = Cr(ctx, c.name, c.duns, list(c.roles), tdsp_of.__getitem__, scenario.rates.invoice_reject)
+        crs[c.duns] = cr
+        transport.register(c.duns, cr.inbox)
+    for p in population.premises:
+        if p.rep:
+            crs[duns[p.rep]].customers.add(p.esi_id)
+
+    rep_of = {p.esi_id: p.rep for p in population.premises}
+    for pe in population.events:
+        ev = pe.event
+        minute = clock.minute_of_day(pe.day, pe.at)
+        tdsp = tdsps[tdsp_of[pe.esi_id]]
+        if ev.kind == "esi_create":
+            cycle = int(unit(info.seed, pe.esi_id, "cycle") * scenario.population.cycles) + 1
+            tdsp.at(minute, tdsp.create, pe.esi_id, cycle)
+        elif ev.kind == "esi_retire":
+            tdsp.at(minute, tdsp.retire, pe.esi_id)
+        elif ev.kind == "switch_hold" and ev.by == "tdsp":
+            tdsp.at(minute, tdsp.switch_hold, pe.esi_id)
+        else:
+            who = ev.cr or rep_of.get(pe.esi_id)
+            if who is None:
+                continue
+            cr = crs[duns[who]]
+            cr.at(minute, cr.event, pe)
+    for mt in scenario.mass_transitions:
+        ercot.at(clock.minute_of_day(mt.day, mt.at), ercot.mass_transition, duns[mt.cr],
+                 duns[mt.polr] if mt.polr else None)
+    for day in range(info.days):
+        for tdsp in tdsps.values():
+            tdsp.at(clock.minute_of_day(day, "06:00"), tdsp.daily)
+    if progress is not None:
+        last = scenario.transport.windows[-1]
+        transport.on_window = lambda now: progress(clock.date(now).toordinal() - info.start.toordinal() + 1, info.days) \
+            if clock.local(now).strftime("%H:%M") == last else None
+    env.process(transport.run(info.days))
+    env.run(until=horizon)
+
+    orders = sorted(registry.orders.values(), key=lambda o: o.order_id)
+    by_state: dict[str, int] = {}
+    for o in orders:
+        by_state[o.state] = by_state.get(o.state, 0) + 1
+    iso = clock.iso
+    trace.finish(
+        [(o.order_id, o.esi_id, o.kind, o.cr, o.tdsp, iso(o.submitted),
+          o.requested.isoformat() if o.requested else "", o.scheduled.isoformat() if o.scheduled else "",
+          o.state, iso(o.state_at), o.detail) for o in orders],
+        registry.rows(),
+        {"scenario": info.name, "seed": str(info.seed), "start": info.start.isoformat(),
+         "days": str(info.days), "shard": f"{shard[0]}/{shard[1]}", "esi_ids": str(len(population.premises)),
+         "terminal_states": ",".join(sorted(TERMINAL))},
+    )
+    skipped = sorted(s for cr in crs.values() for s in cr.skipped)
+    return RunResult(out, out / "trace.sqlite", dict(sorted(transport.counts.items())), dict(sorted(by_state.items())),
+                     transport.files, skipped, len(population.premises), timing)
+
+
+def start_date(scenario: Scenario) -> dt.date:
+    """The first day of a scenario's run."""
+    return scenario.scenario.start

@@ -1,0 +1,177 @@
+"""What every participant shares: an inbox process, an agenda, sending, and market timing.
+
+A participant is a SimPy process that waits on its inbox (a ``simpy.Store`` that receives one
+batch per delivered window) and handles each message with ``on_<code>`` (``on_814_03``).
+Work planned for a moment (a CR's customer event, a TDSP's daily read run) goes on the
+agenda: one SimPy timeout per distinct minute, whatever the number of items, so events
+scale with batches. Participants only ever talk through :meth:`Participant.send`.
+
+:class:`MarketTiming` holds the deadlines participants work to; the engine builds it from
+the timing rule set, so editing the rules changes how the market behaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from ercot_sim.messages import Message
+from ercot_sim.population import unit
+from ercot_sim.simtime import Clock
+
+__all__ = ["Context", "MarketTiming", "Participant", "ymd"]
+
+
+def ymd(day: dt.date) -> str:
+    """CCYYMMDD."""
+    return day.strftime("%Y%m%d")
+
+
+@dataclass(frozen=True)
+class MarketTiming:
+    """Deadlines and lead times the participants work to (from the timing rules).
+
+    Each attribute names the rule it comes from (ids of ``ercot_sim/timing/rules.toml``,
+    sections of timing-rules.md in brackets).
+    """
+
+    fasd_business_days: int = 3  # FASD = receipt + 3 BD [C3]
+    read_window_days: int = 3  # cycle read used if within +-3 days of FASD [C4]
+    special_read_days: int = 4  # else a special read within FASD..FASD+4 [C4]
+    loss_notice_switch_bd: int = 5  # 814_06 5 BD before the SMRD for a switch [B7]
+    loss_notice_move_in_bd: int = 2  # 2 BD before for a move-in [B7]
+    ercot_forward_minutes: int = 30  # 814_01 -> 814_03 etc. [B5, G]
+    ercot_priority_minutes: int = 15  # priority move-in within 2 retail business hours [B4]
+    tdsp_response_bd: int = 2  # 814_04 within 2 retail business days [B6]
+    usage_after_read_bd: int = 3  # 867_03 / 810_02 within 3 BD after the read [E4, E5, E6]
+    invoice_validation_hours: int = 48  # 824 within 48 h [E7]
+    payment_days: int = 35  # 820_02 due 35 calendar days after transmittal [E8]
+    future_days: int = 90  # date reasonableness [B2]
+    past_days: int = 270  # date reasonableness [B2]
+    date_change_notice_bd: int = 2  # TDR when less notice [C9]
+    ack_hours: int = 24  # 997 within 24 h [B1]
+    polr_flag_days: int = 60  # no out-of-cycle fee switching away from the POLR [C6]
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class Context:
+    """What the engine gives every participant: environment, clock, transport, directory."""
+
+    env: simpy.Environment
+    clock: Clock
+    timing: MarketTiming
+    send: Callable[[Message], None]
+    seed: int
+    names: dict[str, str]  # DUNS -> name
+    duns: dict[str, str]  # name -> DUNS
+    tdsp_calendar: dict[str, str]  # TDSP DUNS -> calendar name
+    ercot: str  # ERCOT DUNS
+    horizon: int  # last sim minute of the run
+    order_log: Callable[..., None] | None = None
+    reject_faults: list[Any] = field(default_factory=list)
+    esi_faults: list[Any] = field(default_factory=list)
+
+
+class Participant:
+    """Base of ERCOT, TDSPs and CRs.
+
+    Args:
+        ctx: the run context.
+        name: participant name (``ONCOR``).
+        duns: its DUNS.
+    """
+
+    def __init__(self, ctx: Context, name: str, duns: str) -> None:
+        self.ctx = ctx
+        self.env = ctx.env
+        self.clock = ctx.clock
+        self.timing = ctx.timing
+        self.name = name
+        self.duns = duns
+        self.inbox = simpy.Store(ctx.env)
+        self._agenda: dict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = {}
+        self.handled = 0
+        self.env.process(self._loop())
+
+    def _loop(self):  # type: ignore[no-untyped-def]
+        while True:
+            batch = yield self.inbox.get()
+            self.receive(batch)
+
+    def receive(self, batch: list[Message]) -> None:
+        """Handle one delivered batch, message by message."""
+        for m in batch:
+            self.handled += 1
+            getattr(self, "on_" + m.code)(m)
+
+    # -- agenda ---------------------------------------------------------------------------
+    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` at sim ``minute`` (now, if it is in the past)."""
+        now = int(self.env.now)
+        minute = max(minute, now)
+        items = self._agenda.get(minute)
+        if items is None:
+            items = self._agenda[minute] = []
+            ev = self.env.timeout(minute - now)
+            ev.callbacks.append(lambda _e, k=minute: self._fire(k))
+        items.append((fn, args))
+
+    def _fire(self, minute: int) -> None:
+        items = self._agenda[minute]
+        i = 0
+        while i < len(items):  # items may be added for this very minute while firing
+            fn, args = items[i]
+            fn(*args)
+            i += 1
+        del self._agenda[minute]
+
+    # -- sending --------------------------------------------------------------------------
+    def send(
+        self,
+        code: str,
+        to: str,
+        esi_id: str,
+        ref: str,
+        orig_ref: str,
+        ready: int,
+        order_id: str = "",
+        detail: str = "",
+        **fields: Any,
+    ) -> Message:
+        """Hand a transaction to the transport; it goes at the first window after ``ready``."""
+        m = Message(code, self.duns, to, esi_id, ref, orig_ref, max(ready, int(self.env.now)),
+                    fields, order_id, detail)
+        self.ctx.send(m)
+        return m
+
+    def rejects(self, m: Message) -> bool:
+        """Does a scenario fault make this participant reject ``m``?"""
+        return any(f.matches(self.ctx.seed, m, self.duns) for f in self.ctx.reject_faults)
+
+    # -- timing helpers -------------------------------------------------------------------
+    def today(self) -> dt.date:
+        """Local date now."""
+        return self.clock.date(int(self.env.now))
+
+    def u(self, *key: object) -> float:
+        """Deterministic number in [0, 1) for a key (per ESI ID / reference, never shared)."""
+        return unit(self.ctx.seed, self.name, *key)
+
+    def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int:
+        """A sim minute inside business hours, no later than ``bdays`` business days after
+        ``received`` (the answer time of a participant that meets the rule)."""
+        day = self.clock.date(received)
+        span = max(bdays, 1)
+        k = int(self.u("bd", *key) * span)
+        if k == 0 and not self.clock.is_business_day(day, calendar):
+            k = 1
+        target = self.clock.roll(day, calendar) if k == 0 else self.clock.add_business_days(day, k, calendar)
+        minute = self.clock.minute(target, "08:00") + int(self.u("bh", *key) * 8 * 60)
+        if minute <= received:
+            minute = received + 15 + int(self.u("q", *key) * 45)
+        return minute

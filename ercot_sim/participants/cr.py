@@ -1,0 +1,225 @@
+"""A competitive retailer (CR / REP); AREP and POLR are roles it plays, given as data.
+
+A CR acts on its customers' events (switch, move-in, move-out, cancel, date change with an
+iteration counter, historical usage, switch-hold service orders) and answers what it
+receives: 814_07 for a loss notice, 814_15 for a POLR drop notice, 814_29 for an 814_28,
+824 to reject an invoice (within the validation window) and 820_02 to pay a validated one
+on its due date. It knows only what reached it: its customers are the ESI IDs for which it
+got an 867_04 (or started with), minus those for which it got a final 867_03.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ercot_sim.messages import Message
+from ercot_sim.participants.base import Context, Participant, ymd
+from ercot_sim.population import PlannedEvent
+
+__all__ = ["Cr"]
+
+
+class Cr(Participant):
+    """A CR.
+
+    Args:
+        ctx: run context.
+        name, duns: the CR.
+        roles: ``AREP`` / ``POLR``.
+        tdsp_of: ESI ID -> TDSP DUNS (the public ESI ID extract).
+        invoice_reject: share of 810_02 it rejects with an 824.
+    """
+
+    def __init__(self, ctx: Context, name: str, duns: str, roles: list[str], tdsp_of,  # type: ignore[no-untyped-def]
+                 invoice_reject: float = 0.0) -> None:
+        super().__init__(ctx, name, duns)
+        self.roles = roles
+        self.tdsp_of = tdsp_of
+        self.invoice_reject = invoice_reject
+        self.customers: set[str] = set()
+        self.pending: dict[str, list[list[str]]] = {}  # esi -> [[order_ref, kind, iteration]]
+        self.n: dict[str, int] = {}
+        self.skipped: list[tuple[str, str, str]] = []
+
+    def _ref(self, esi: str) -> str:
+        n = self.n.get(esi, 0) + 1
+        self.n[esi] = n
+        return f"R{esi}{n:04d}"
+
+    def _soon(self, *key: object) -> int:
+        return int(self.env.now) + 30 + int(self.u("soon", *key) * 90)
+
+    def _pending_add(self, esi: str, ref: str, kind: str) -> None:
+        self.pending.setdefault(esi, []).append([ref, kind, ""])
+
+    def _pending_drop(self, esi: str, ref: str) -> None:
+        lst = self.pending.get(esi)
+        if lst:
+            lst[:] = [p for p in lst if p[0] != ref]
+            if not lst:
+                del self.pending[esi]
+
+    def _latest(self, esi: str) -> list[str] | None:
+        lst = self.pending.get(esi)
+        return lst[-1] if lst else None
+
+    # -- customer events ------------------------------------------------------------------
+    def event(self, pe: PlannedEvent) -> None:
+        """Act on one planned customer event."""
+        ev = pe.event
+        esi = pe.esi_id
+        ref = f"C{esi}{pe.ordinal:04d}"
+        now = int(self.env.now)
+        tdsp = self.tdsp_of(esi)
+        target = esi
+        if ev.kind in ("switch", "move_in", "move_out", "historical_usage") and any(
+            f.matches(self.ctx.seed, Message(ev.kind, self.duns, "", esi, ref, "", 0), self.duns)
+            for f in self.ctx.esi_faults
+        ):
+            target = esi[:-9] + "999999999"  # a mistyped ESI ID that does not exist
+        requested = None
+        if ev.requested_day is not None:
+            requested = ymd(self.clock.start + dt.timedelta(days=ev.requested_day))
+        common = {"cr": self.duns, "tdsp": tdsp}
+        if ev.kind == "switch":
+            if esi in self.customers:
+                self.skipped.append((esi, ev.kind, "already REP of record"))
+                return
+            extra = {"start": requested} if requested else {}
+            self.send("814_01", self.ctx.ercot, target, ref, "", now, order_id=ref,
+                      detail="self-selected" if requested else "standard", history=ev.history, **common, **extra)
+            self._pending_add(esi, ref, "switch")
+        elif ev.kind == "move_in":
+            start = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
+            self.send("814_16", self.ctx.ercot, target, ref, "", now, order_id=ref,
+                      detail=("priority " if ev.priority else "") + start, start=start,
+                      priority=ev.priority, **common)
+            self._pending_add(esi, ref, "move_in")
+        elif ev.kind == "move_out":
+            if esi not in self.customers:
+                self.skipped.append((esi, ev.kind, "not a customer"))
+                return
+            end = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
+            self.send("814_24", self.ctx.ercot, target, ref, "", now, order_id=ref, detail=end, end=end, **common)
+            self._pending_add(esi, ref, "move_out")
+        elif ev.kind == "cancel":
+            p = self._latest(esi)
+            if p is None:
+                self.skipped.append((esi, ev.kind, "no pending order"))
+                return
+            self.send("814_08", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0],
+                      detail="rescission" if ev.rescission else "cancel", **common)
+        elif ev.kind == "date_change":
+            p = self._latest(esi)
+            if p is None or requested is None:
+                self.skipped.append((esi, ev.kind, "no pending order"))
+                return
+            p[2] = self.clock.local(now).strftime("%Y%m%d%H%M")
+            self.send("814_12", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0], detail=f"date {requested}",
+                      start=requested, iteration=p[2], **common)
+        elif ev.kind == "historical_usage":
+            self.send("814_26", self.ctx.ercot, target, ref, "", now, order_id=ref, **common)
+            self._pending_add(esi, ref, "historical_usage")
+        elif ev.kind in ("switch_hold", "hold_release"):
+            if esi not in self.customers:
+                self.skipped.append((esi, ev.kind, "not a customer"))
+                return
+            purpose = "SH001" if ev.kind == "switch_hold" else "SH002"
+            self.send("650_01", tdsp, esi, ref, "", now, detail=purpose, purpose=purpose, **common)
+
+    # -- answers from ERCOT ---------------------------------------------------------------------
+    def _closed(self, m: Message) -> None:
+        self._pending_drop(m.esi_id, m.order_id)
+
+    def on_814_02(self, m: Message) -> None:
+        """Switch rejected by ERCOT."""
+        self._closed(m)
+
+    on_814_17 = on_814_02
+
+    def on_814_05(self, m: Message) -> None:
+        """Switch / move-in accepted (with date) or rejected by the TDSP."""
+        if m.fields.get("action") == "reject":
+            self._closed(m)
+
+    def on_814_25(self, m: Message) -> None:
+        """Move-out scheduled or rejected."""
+        if m.fields.get("action") == "reject":
+            self._closed(m)
+
+    def on_814_27(self, m: Message) -> None:
+        """Historical usage request accepted or rejected."""
+        if m.fields.get("action") == "reject":
+            self._closed(m)
+
+    def on_867_02(self, m: Message) -> None:
+        """Historical usage arrived."""
+        lst = self.pending.get(m.esi_id) or []
+        if any(p[0] == m.order_id and p[1] == "historical_usage" for p in lst):
+            self._closed(m)
+
+    def on_814_06(self, m: Message) -> None:
+        """Loss notice: acknowledge with an 814_07 (it cannot stop the switch)."""
+        self.send("814_07", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
+                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""))
+
+    def on_814_14(self, m: Message) -> None:
+        """POLR drop notice in a mass transition: answer with an 814_15."""
+        self.send("814_15", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
+                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""))
+
+    def on_814_08(self, m: Message) -> None:
+        """ERCOT cancelled one of our orders (stacking or mass transition)."""
+        self._closed(m)
+
+    def on_814_09(self, m: Message) -> None:
+        """Answer to our cancel."""
+        if m.fields.get("action") != "reject":
+            self._closed(m)
+
+    def on_814_13(self, m: Message) -> None:
+        """Answer to our date change."""
+
+    def on_814_28(self, m: Message) -> None:
+        """Unexecutable or permit pending: acknowledge with an 814_29."""
+        self.send("814_29", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
+                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""),
+                  tdsp_ref=m.fields.get("tdsp_ref", ""))
+        if m.fields.get("unexec") != "PERMIT":
+            self._closed(m)
+
+    def on_867_04(self, m: Message) -> None:
+        """Initial read: the customer is ours from the read date."""
+        self.customers.add(m.esi_id)
+        self._closed(m)
+
+    def on_867_03(self, m: Message) -> None:
+        """Monthly usage, or the final read when the customer leaves."""
+        if m.fields.get("final"):
+            self.customers.discard(m.esi_id)
+            if m.order_id:
+                self._closed(m)
+
+    def on_810_02(self, m: Message) -> None:
+        """Validate the invoice: reject with an 824, or pay it on its due date with an 820_02."""
+        f = m.fields
+        now = int(self.env.now)
+        if self.rejects(m) or (self.invoice_reject and self.u("inv", m.ref) < self.invoice_reject):
+            ready = now + 60 + int(self.u("824", m.ref) * self.timing.invoice_validation_hours * 30)
+            self.send("824", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, ready, detail="invoice rejected",
+                      cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
+                      end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""))
+            return
+        due = self.clock.minute(dt.date(int(f["due"][:4]), int(f["due"][4:6]), int(f["due"][6:])), "09:00")
+        if due < self.ctx.horizon:
+            self.at(due, self._pay, m)
+
+    def _pay(self, m: Message) -> None:
+        f = m.fields
+        kwh = int(f.get("kwh", 0))
+        amount = 390 + kwh * 4 + (2000 if f.get("fee") else 0)
+        self.send("820_02", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, int(self.env.now),
+                  detail="payment", cr=self.duns, tdsp=m.sender, amount=amount)
+
+    def on_650_02(self, m: Message) -> None:
+        """Service order answer."""

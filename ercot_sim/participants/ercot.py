@@ -1,0 +1,488 @@
+"""ERCOT: registration, the ESI ID registry, stacking, forwarding, completion, mass transition.
+
+ERCOT handles what CRs and TDSPs send it and answers only through the transport:
+
+* initiating requests (814_01 switch, 814_16 move-in, 814_24 move-out, 814_26 history) are
+  checked (ESI ID known and not retired, requesting CR not in mass transition, date
+  reasonableness: not more than 90 days ahead or 270 days back, no duplicate) and rejected
+  with 814_02 / 814_17 / 814_25 / 814_27 and a ``REF*7G`` code, or forwarded to the TDSP
+  (814_03 with the first available switch date, 814_24, 814_26);
+* TDSP answers are passed on (814_04 -> 814_05 + 814_06 loss notice, 814_25, 814_28, 814_09,
+  814_13, 814_27, 867s);
+* an order completes when its meter read arrives (867_04 for a gain, final 867_03 for a
+  move-out) and the REP of record changes then;
+* stacking (the practical model of flows.md section 11, [U]): priority move-ins of a batch
+  first; a duplicate request is rejected ``ABN``; a completed gain cancels the old REP's
+  pending move-out and stale mass-transition orders, a completed move-out cancels pending
+  switches (ERCOT 814_08 to the TDSP, 814_08 notice to the CR); a cancel for a finished
+  order is rejected ``SOP``; a date change with a stale iteration counter is rejected;
+* mass transition: the defaulting CR's new requests are rejected, its open orders cancelled,
+  and each of its ESI IDs goes to a POLR with an 814_03 ``BGN07=TS``, 814_14 to the POLR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ercot_sim.messages import Message
+from ercot_sim.participants.base import Context, Participant, ymd
+from ercot_sim.registry import EsiRecord, Order, Registry
+
+__all__ = ["REJECT_CODES", "Ercot"]
+
+#: REF*7G codes ERCOT uses, with their meaning and how sure the sources are.
+REJECT_CODES: dict[str, tuple[str, str]] = {
+    "A76": ("ESI ID NOT FOUND", "assumed"),
+    "ABN": ("DUPLICATE REQUEST", "assumed"),
+    "A13": ("OTHER", "confirmed"),
+    "SOP": ("SUBSEQUENT ORDER PROCESSED", "confirmed"),
+}
+
+_INITIATING_REJECT = {"814_01": "814_02", "814_16": "814_17", "814_24": "814_25", "814_26": "814_27"}
+_KIND = {"814_01": "switch", "814_16": "move_in", "814_24": "move_out", "814_26": "historical_usage"}
+
+
+def _date(text: str) -> dt.date:
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+class Ercot(Participant):
+    """ERCOT as a market participant.
+
+    Args:
+        ctx: run context.
+        registry: the ESI ID registry, filled from the population.
+        polrs: POLR CRs as (DUNS, share).
+    """
+
+    def __init__(self, ctx: Context, name: str, duns: str, registry: Registry,
+                 polrs: list[tuple[str, float]]) -> None:
+        super().__init__(ctx, name, duns)
+        self.reg = registry
+        self.polrs = polrs
+        self.defaulting: set[str] = set()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _ref(self, esi: str, rec: EsiRecord | None) -> str:
+        if rec is None:
+            return f"E{esi}X"
+        rec.n += 1
+        return f"E{esi}{rec.n:04d}"
+
+    def _ready(self, priority: bool = False) -> int:
+        t = self.timing
+        return int(self.env.now) + (t.ercot_priority_minutes if priority else t.ercot_forward_minutes)
+
+    def _cal(self, tdsp: str) -> str:
+        return self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
+
+    def _state(self, order: Order, state: str, detail: str = "") -> None:
+        order.state = state
+        order.state_at = int(self.env.now)
+        if detail:
+            order.detail = detail
+
+    def _set_rep(self, rec: EsiRecord, esi: str, rep: str, order_id: str) -> None:
+        rec.rep = rep
+        rec.status = "A" if rep else "D"
+        if self.ctx.order_log is not None:
+            self.ctx.order_log(esi, int(self.env.now), rep, order_id)
+
+    def _reject(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None:
+        self.send(code, m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
+                  order_id=m.order_id or m.ref, detail=f"reject {reject}", action="reject",
+                  reject=reject, reason=reason, cr=m.sender, tdsp=rec.tdsp if rec else "")
+
+    def receive(self, batch: list[Message]) -> None:
+        """Priority move-ins of a batch are processed first (processing level 1)."""
+        batch.sort(key=lambda m: 0 if m.fields.get("priority") else 1)
+        super().receive(batch)
+
+    # -- initiating requests ----------------------------------------------------------------
+    def _check(self, m: Message) -> EsiRecord | None:
+        """Common ERCOT checks; sends the reject and returns None when one fails."""
+        code = _INITIATING_REJECT[m.code]
+        rec = self.reg.records.get(m.esi_id)
+        if rec is None or rec.status == "R":
+            self._reject(m, code, "A76", "ESI ID NOT FOUND" if rec is None else "ESI ID RETIRED", rec)
+            return None
+        if m.sender in self.defaulting:
+            self._reject(m, code, "A13", "CR IN MASS TRANSITION", rec)
+            return None
+        if m.ref in self.reg.orders:
+            self._reject(m, code, "ABN", "DUPLICATE REQUEST", rec)
+            return None
+        start = m.fields.get("start")
+        if start:
+            delta = (_date(start) - self.today()).days
+            if delta > self.timing.future_days or -delta > self.timing.past_days:
+                self._reject(m, code, "A13", "REQUESTED DATE NOT REASONABLE", rec)
+                return None
+        return rec
+
+    def _new_order(self, m: Message, rec: EsiRecord, kind: str) -> Order:
+        start = m.fields.get("start")
+        order = Order(m.ref, m.esi_id, kind, m.sender, rec.tdsp, int(self.env.now),
+                      _date(start) if start else None)
+        order.priority = bool(m.fields.get("priority"))
+        order.old_rep = rec.rep
+        self.reg.add_order(rec, order)
+        return order
+
+    def on_814_01(self, m: Message) -> None:
+        """Switch request."""
+        rec = self._check(m)
+        if rec is None:
+            return
+        if rec.status != "A":
+            self._reject(m, "814_02", "A13", "PREMISE NOT ENERGIZED", rec)
+            return
+        if rec.rep == m.sender:
+            self._reject(m, "814_02", "A13", "CR IS REP OF RECORD", rec)
+            return
+        ss = bool(m.fields.get("start"))
+        order = self._new_order(m, rec, "switch_ss" if ss else "switch")
+        fasd = self.clock.add_business_days(self.today(), self.timing.fasd_business_days)
+        self._forward_03(m, rec, order, m.fields["start"] if ss else ymd(fasd),
+                         "SSW" if ss else "SW", history=bool(m.fields.get("history")))
+
+    def on_814_16(self, m: Message) -> None:
+        """Move-in request (priority ones first, see :meth:`receive`)."""
+        rec = self._check(m)
+        if rec is None:
+            return
+        prio = bool(m.fields.get("priority"))
+        order = self._new_order(m, rec, "move_in_priority" if prio else "move_in")
+        self._forward_03(m, rec, order, m.fields["start"], "PMI" if prio else "MVI", priority=prio)
+
+    def _forward_03(self, m: Message, rec: EsiRecord, order: Order, start: str, kind: str,
+                    priority: bool = False, history: bool = False) -> None:
+        order.fwd_ref = self._ref(m.esi_id, rec)
+        order.requested = _date(start)
+        self.reg.by_ref[order.fwd_ref] = order
+        self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(priority),
+                  order_id=order.order_id, detail=f"{kind} {start}", tdsp=rec.tdsp, cr=order.cr,
+                  start=start, kind=kind, priority=priority, history=history)
+
+    def on_814_24(self, m: Message) -> None:
+        """Move-out request from the REP of record."""
+        rec = self._check(m)
+        if rec is None:
+            return
+        if rec.rep != m.sender:
+            self._reject(m, "814_25", "A13", "CR NOT REP OF RECORD", rec)
+            return
+        order = self._new_order(m, rec, "move_out")
+        order.fwd_ref = self._ref(m.esi_id, rec)
+        self.reg.by_ref[order.fwd_ref] = order
+        self.send("814_24", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(),
+                  order_id=order.order_id, detail=f"move-out {m.fields['end']}", tdsp=rec.tdsp,
+                  cr=m.sender, end=m.fields["end"])
+
+    def on_814_26(self, m: Message) -> None:
+        """Ad-hoc historical usage request (the CR holds the customer's LOA)."""
+        rec = self._check(m)
+        if rec is None:
+            return
+        order = self._new_order(m, rec, "historical_usage")
+        order.fwd_ref = self._ref(m.esi_id, rec)
+        self.reg.by_ref[order.fwd_ref] = order
+        self.send("814_26", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(),
+                  order_id=order.order_id, tdsp=rec.tdsp, cr=m.sender)
+
+    # -- modifying requests -----------------------------------------------------------------
+    def on_814_08(self, m: Message) -> None:
+        """Cancel of a pending order by the CR that submitted it."""
+        order = self.reg.orders.get(m.orig_ref)
+        rec = self.reg.records.get(m.esi_id)
+        if m.sender in self.defaulting:
+            self._reject(m, "814_09", "A13", "CR IN MASS TRANSITION", rec)
+        elif order is None or order.cr != m.sender:
+            self._reject(m, "814_09", "A13", "ORIGINAL ORDER NOT FOUND", rec)
+        elif order.terminal or order.cancel_ref:
+            self._reject(m, "814_09", "SOP", "SUBSEQUENT ORDER PROCESSED", rec)
+        else:
+            order.cancel_ref = m.ref
+            ref = self._ref(m.esi_id, rec)
+            self.reg.by_ref[ref] = order
+            self.send("814_08", order.tdsp, m.esi_id, ref, order.fwd_ref, self._ready(),
+                      order_id=order.order_id, tdsp=order.tdsp, cr=order.cr)
+
+    def on_814_12(self, m: Message) -> None:
+        """Date change with its iteration counter; the latest iteration wins."""
+        order = self.reg.orders.get(m.orig_ref)
+        rec = self.reg.records.get(m.esi_id)
+        it = m.fields.get("iteration", "")
+        if m.sender in self.defaulting:
+            self._reject(m, "814_13", "A13", "CR IN MASS TRANSITION", rec)
+        elif order is None or order.cr != m.sender or order.terminal or order.cancel_ref:
+            self._reject(m, "814_13", "A13", "NO PENDING ORDER", rec)
+        elif it <= order.iteration:
+            self._reject(m, "814_13", "A13", "STALE ITERATION", rec)
+        elif (_date(m.fields["start"]) - self.today()).days > self.timing.future_days:
+            self._reject(m, "814_13", "A13", "REQUESTED DATE NOT REASONABLE", rec)
+        else:
+            order.iteration = it
+            order.dc_ref = m.ref
+            ref = self._ref(m.esi_id, rec)
+            self.reg.by_ref[ref] = order
+            self.send("814_12", order.tdsp, m.esi_id, ref, order.fwd_ref, self._ready(),
+                      order_id=order.order_id, detail=f"date {m.fields['start']}", tdsp=order.tdsp,
+                      cr=order.cr, start=m.fields["start"], iteration=it)
+
+    # -- CR acknowledgements ---------------------------------------------------------------
+    def on_814_07(self, m: Message) -> None:
+        """Loss notification response: nothing to do (legacy acknowledgement)."""
+
+    def on_814_15(self, m: Message) -> None:
+        """POLR's response to the 814_14: nothing further."""
+
+    def on_814_29(self, m: Message) -> None:
+        """CR response to an 814_28: passed on to the TDSP."""
+        order = self.reg.orders.get(m.order_id)
+        if order is None:
+            return
+        self.send("814_29", order.tdsp, m.esi_id, m.ref, m.fields.get("tdsp_ref", ""), self._ready(),
+                  order_id=order.order_id, tdsp=order.tdsp, cr=m.sender)
+
+    # -- TDSP answers -------------------------------------------------------------------------
+    def _order_for(self, m: Message) -> Order | None:
+        return self.reg.by_ref.get(m.orig_ref)
+
+    def on_814_04(self, m: Message) -> None:
+        """TDSP accept (scheduled meter read date) or reject of an 814_03."""
+        order = self._order_for(m)
+        if order is None or order.terminal:
+            return
+        rec = self.reg.records[m.esi_id]
+        f = m.fields
+        if f.get("action") == "reject":
+            self._state(order, "rejected", f"tdsp {f.get('reject')}")
+            if order.kind != "mass_transition":
+                self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
+                          self._ready(), order_id=order.order_id, detail=f"reject {f.get('reject')}",
+                          action="reject", reject=f.get("reject"), reason=f.get("reason", ""),
+                          tdsp=order.tdsp, cr=order.cr)
+            return
+        smrd = _date(f["start"])
+        order.scheduled = smrd
+        if order.state == "pending" or order.state == "permit":
+            self._state(order, "scheduled")
+        if order.kind == "mass_transition":
+            self.send("814_14", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
+                      self._ready(), order_id=order.order_id, detail=f"date {f['start']}",
+                      tdsp=order.tdsp, cr=order.cr, start=f["start"], bgn07="TS", hold=f.get("hold", ""))
+        else:
+            self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
+                      self._ready(order.priority), order_id=order.order_id, detail=f"date {f['start']}",
+                      tdsp=order.tdsp, cr=order.cr, start=f["start"])
+        losing = rec.rep
+        if losing and losing != order.cr and not order.loss_sent:
+            order.loss_sent = True
+            lead = self.timing.loss_notice_switch_bd if order.kind.startswith("switch") else \
+                self.timing.loss_notice_move_in_bd
+            when = self.clock.minute(self.clock.add_business_days(smrd, -lead), "08:00")
+            self.send("814_06", losing, m.esi_id, self._ref(m.esi_id, rec), order.fwd_ref,
+                      max(when, self._ready()), order_id=order.order_id, detail=f"loss {f['start']}",
+                      tdsp=order.tdsp, cr=losing, start=f["start"],
+                      bgn07="TS" if order.kind == "mass_transition" else "")
+
+    def on_814_25(self, m: Message) -> None:
+        """TDSP answer to a move-out: passed on to the CR."""
+        order = self._order_for(m)
+        if order is None or order.terminal:
+            return
+        f = m.fields
+        rec = self.reg.records[m.esi_id]
+        if f.get("action") == "reject":
+            self._state(order, "rejected", f"tdsp {f.get('reject')}")
+            extra = {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
+        else:
+            order.scheduled = _date(f["end"])
+            self._state(order, "scheduled")
+            extra = {"end": f["end"]}
+        self.send("814_25", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id, self._ready(),
+                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
+
+    def on_814_28(self, m: Message) -> None:
+        """Completed unexecutable (closes the order) or permit pending (keeps it open)."""
+        order = self._order_for(m)
+        if order is None or order.terminal:
+            return
+        rec = self.reg.records[m.esi_id]
+        reason = m.fields.get("unexec", "")
+        if reason == "PERMIT":
+            self._state(order, "permit")
+        else:
+            self._state(order, "unexecutable", reason)
+        self.send("814_28", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id, self._ready(),
+                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr,
+                  unexec=reason, reason=m.fields.get("reason", ""), tdsp_ref=m.ref)
+
+    def on_814_09(self, m: Message) -> None:
+        """TDSP answer to a cancel."""
+        order = self._order_for(m)
+        if order is None:
+            return
+        rec = self.reg.records[m.esi_id]
+        f = m.fields
+        accepted = f.get("action") != "reject"
+        if accepted and not order.terminal:
+            self._state(order, "cancelled", order.detail or "cancel")
+        if order.cancel_ref and order.cancel_ref != "ERCOT":
+            extra = {} if accepted else {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
+            self.send("814_09", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.cancel_ref,
+                      self._ready(), order_id=order.order_id, detail=m.detail, tdsp=order.tdsp,
+                      cr=order.cr, **extra)
+        if not accepted and order.cancel_ref:
+            order.cancel_ref = ""
+
+    def on_814_13(self, m: Message) -> None:
+        """TDSP answer to a date change."""
+        order = self._order_for(m)
+        if order is None:
+            return
+        rec = self.reg.records[m.esi_id]
+        f = m.fields
+        extra = {"iteration": f.get("iteration", "")}
+        if f.get("action") == "reject":
+            extra.update(action="reject", reject=f.get("reject"), reason=f.get("reason", ""))
+        else:
+            order.scheduled = _date(f["start"])
+            extra["start"] = f["start"]
+        self.send("814_13", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.dc_ref, self._ready(),
+                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
+
+    def on_814_27(self, m: Message) -> None:
+        """Historical usage response: passed on; a reject ends the order."""
+        order = self._order_for(m)
+        if order is None:
+            return
+        rec = self.reg.records[m.esi_id]
+        f = m.fields
+        extra = {}
+        if f.get("action") == "reject":
+            self._state(order, "rejected", f"tdsp {f.get('reject')}")
+            extra = {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
+        self.send("814_27", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id, self._ready(),
+                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
+
+    # -- usage: completion and pass-through -----------------------------------------------------
+    def _pass_on(self, m: Message, to: str, order: Order | None) -> None:
+        self.send(m.code, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref, self._ready(),
+                  order_id=order.order_id if order else "", detail=m.detail, **m.fields)
+
+    def on_867_04(self, m: Message) -> None:
+        """Initial read for a gain: the order completes and the REP of record changes."""
+        order = self._order_for(m)
+        rec = self.reg.records.get(m.esi_id)
+        if order is None or rec is None:
+            return
+        if order.terminal:
+            return
+        self._state(order, "completed")
+        old = rec.rep
+        self._set_rep(rec, m.esi_id, order.cr, order.order_id)
+        self._pass_on(m, order.cr, order)
+        for other in self.reg.open_orders(rec):
+            moot = (other.kind == "move_out" and other.cr == old) or (
+                other.kind == "mass_transition" and other is not order)
+            if moot:
+                self._cancel(other, rec, "stacking: superseded by " + order.order_id)
+
+    def on_867_03(self, m: Message) -> None:
+        """Monthly or final usage: passed on; a final read completes a move-out."""
+        order = self._order_for(m)
+        rec = self.reg.records.get(m.esi_id)
+        if rec is None:
+            return
+        self._pass_on(m, m.fields["cr"], order)
+        if order is not None and order.kind == "move_out" and not order.terminal:
+            self._state(order, "completed")
+            self._set_rep(rec, m.esi_id, "", order.order_id)
+            for other in self.reg.open_orders(rec):
+                if other.kind.startswith("switch") or other.kind == "mass_transition":
+                    self._cancel(other, rec, "stacking: premise moved out by " + order.order_id)
+
+    def on_867_02(self, m: Message) -> None:
+        """Historical usage: passed on; the history order completes."""
+        order = self._order_for(m)
+        if order is None:
+            return
+        self._pass_on(m, order.cr, order)
+        if order.kind == "historical_usage" and not order.terminal:
+            self._state(order, "completed")
+
+    def _cancel(self, order: Order, rec: EsiRecord, why: str) -> None:
+        """ERCOT-initiated cancel: 814_08 to the TDSP and an 814_08 notice to the CR."""
+        self._state(order, "cancelled", why)
+        order.cancel_ref = "ERCOT"
+        if order.fwd_ref:
+            ref = self._ref(order.esi_id, rec)
+            self.reg.by_ref[ref] = order
+            self.send("814_08", order.tdsp, order.esi_id, ref, order.fwd_ref, self._ready(),
+                      order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
+        if order.kind != "mass_transition":
+            self.send("814_08", order.cr, order.esi_id, self._ref(order.esi_id, rec), order.order_id,
+                      self._ready(), order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
+
+    # -- ESI ID maintenance ---------------------------------------------------------------------
+    def on_814_20(self, m: Message) -> None:
+        """ESI ID create / maintain (switch hold) / retire from the TDSP; answered with 814_21."""
+        f = m.fields
+        rec = self.reg.records.get(m.esi_id)
+        action = f.get("td", "")
+        reject = ""
+        if action == "CREATE":
+            if rec is not None:
+                reject = "ESI ID ALREADY EXISTS"
+            else:
+                rec = self.reg.records[m.esi_id] = EsiRecord(m.sender, "", "D")
+        elif rec is None:
+            reject = "ESI ID NOT FOUND"
+        elif action == "RETIRE":
+            if rec.rep or self.reg.open_orders(rec):
+                reject = "ESI ID HAS REP OR PENDING ORDERS"
+            else:
+                rec.status = "R"
+        elif action == "HOLD":
+            rec.hold = f.get("hold", "")
+        extra = {"action": "reject", "reject": "A13", "reason": reject} if reject else {}
+        self.send("814_21", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
+                  detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
+
+    # -- mass transition ---------------------------------------------------------------------
+    def mass_transition(self, cr: str, polr: str | None) -> None:
+        """Start the mass transition of ``cr``: reject, cancel, and move its ESI IDs to POLRs."""
+        self.defaulting.add(cr)
+        fasd = ymd(self.clock.add_business_days(self.today(), self.timing.fasd_business_days))
+        for esi in sorted(self.reg.records):
+            rec = self.reg.records[esi]
+            for order in self.reg.open_orders(rec):
+                if order.cr == cr:
+                    self._cancel(order, rec, "mass transition of the CR")
+            if rec.rep != cr or rec.status != "A":
+                continue
+            target = polr or self._polr(esi, cr)
+            ref = self._ref(esi, rec)
+            order = Order(ref, esi, "mass_transition", target, rec.tdsp, int(self.env.now), None)
+            order.old_rep = cr
+            self.reg.add_order(rec, order)
+            self._forward_03_mt(esi, rec, order, fasd)
+
+    def _forward_03_mt(self, esi: str, rec: EsiRecord, order: Order, start: str) -> None:
+        order.fwd_ref = self._ref(esi, rec)
+        order.requested = _date(start)
+        self.reg.by_ref[order.fwd_ref] = order
+        self.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self._ready(), order_id=order.order_id,
+                  detail=f"TS {start}", tdsp=rec.tdsp, cr=order.cr, start=start, kind="TS", bgn07="TS")
+
+    def _polr(self, esi: str, defaulting: str) -> str:
+        polrs = [(d, w) for d, w in self.polrs if d != defaulting]
+        total = sum(w for _, w in polrs) or 1.0
+        x = self.u("polr", esi) * total
+        for duns, w in polrs:
+            x -= w
+            if x < 0:
+                return duns
+        return polrs[-1][0]

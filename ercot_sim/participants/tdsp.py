@@ -1,0 +1,404 @@
+"""A TDSP: ESI ID master data, read cycles, scheduling, usage, invoices, switch holds.
+
+What it does, all through the transport:
+
+* answers ERCOT's 814_03 with an 814_04 inside the rule's window (retail business days on its
+  own calendar): the scheduled meter read date is the cycle read when it falls within the
+  read window around the FASD, else a special read on the FASD (standard switch), the
+  requested date (self-selected switch, move-in, backdated move-in), or the transition date
+  (mass transition, where a switch hold is removed and reported with ``REF*SH``); a switch or
+  move-in on an ESI ID under switch hold is rejected ``SHF``;
+* answers 814_24 with 814_25, 814_08 with 814_09, 814_12 with 814_13 (``TDR`` when less than
+  the rule's notice), 814_26 with 814_27 + 867_02;
+* once a day works the orders due (867_04 for the gaining CR, final 867_03 and 810_02 for the
+  losing one, 814_28 when the field work cannot be done: ``T023`` move-out on the day of a
+  move-in, ``T024`` competing order, ``T018`` other), then reads the day's cycle
+  (867_03 through ERCOT and 810_02 directly to the CR, within the rule's business days);
+* switch holds: tampering (814_20 to ERCOT) and deferred-payment holds requested by the REP of
+  record with 650_01 SH001 (650_02 answer), removed with SH002/SH003;
+* 814_20 create / retire for new and removed premises; a corrected 810_02 after an 824.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ercot_sim.messages import Message
+from ercot_sim.participants.base import Context, Participant, ymd
+
+__all__ = ["Tdsp"]
+
+_GAINS = ("SW", "SSW", "MVI", "PMI", "TS")
+_ONE = dt.timedelta(days=1)
+
+
+def _date(text: str) -> dt.date:
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+class TEsi:
+    """The TDSP's view of one ESI ID."""
+
+    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "fee", "last_gain")
+
+    def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
+        self.cycle = cycle
+        self.rep = rep
+        self.hold = ""
+        self.n = 0
+        self.last_read = last_read
+        self.active = True
+        self.fee = ""
+        self.last_gain: dt.date | None = None
+
+
+class TOrder:
+    """A service order the TDSP has scheduled."""
+
+    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id")
+
+    def __init__(self, ref: str, esi_id: str, kind: str, date: dt.date, cr: str, order_id: str) -> None:
+        self.ref = ref
+        self.esi_id = esi_id
+        self.kind = kind
+        self.date = date
+        self.cr = cr
+        self.done = False
+        self.cancelled = False
+        self.order_id = order_id
+
+
+class Tdsp(Participant):
+    """A TDSP.
+
+    Args:
+        ctx: run context.
+        name, duns: the TDSP.
+        calendar: its holiday calendar name.
+        cycles: number of read cycles a month.
+        conditions: field conditions per ESI ID, consumed by the next move-in / move-out:
+            ``("permit", days)`` or ``("unexecutable", 0)``.
+    """
+
+    def __init__(self, ctx: Context, name: str, duns: str, calendar: str, cycles: int,
+                 conditions: dict[str, list[tuple[str, int]]]) -> None:
+        super().__init__(ctx, name, duns)
+        self.cal = calendar
+        self.ncycles = cycles
+        self.esi: dict[str, TEsi] = {}
+        self.cycle_members: list[list[str]] = [[] for _ in range(cycles + 1)]
+        self.by_ref: dict[str, TOrder] = {}
+        self.by_date: dict[dt.date, list[TOrder]] = {}
+        self.conditions = conditions
+
+    def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
+        """Master data of one ESI ID (population set-up or 814_20 create)."""
+        self.esi[esi] = TEsi(cycle, rep, first_day - dt.timedelta(days=30))
+        self.cycle_members[cycle].append(esi)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _ref(self, esi: str) -> str:
+        e = self.esi.get(esi)
+        if e is None:
+            return f"T{esi}X"
+        e.n += 1
+        return f"T{esi}{e.n:04d}"
+
+    def _answer_time(self, m: Message, bdays: int | None = None) -> int:
+        if m.fields.get("priority"):
+            return int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
+        return self.within_business_days(int(self.env.now), self.timing.tdsp_response_bd if bdays is None else bdays,
+                                         self.cal, m.ref, m.code)
+
+    def _usage_time(self, read_day: dt.date, *key: object) -> int:
+        start = max(self.clock.minute(read_day, "05:00"), int(self.env.now))
+        return self.within_business_days(start, self.timing.usage_after_read_bd, self.cal, *key)
+
+    def _reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None:
+        self.send(code, self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, ready,
+                  order_id=m.order_id, detail=detail, tdsp=self.duns, cr=m.fields.get("cr", ""), **fields)
+
+    def _reject(self, m: Message, code: str, reject: str, reason: str) -> None:
+        self._reply(m, code, self._answer_time(m), f"reject {reject}", action="reject",
+                    reject=reject, reason=reason)
+
+    def _schedule(self, o: TOrder) -> None:
+        self.by_ref[o.ref] = o
+        self.by_date.setdefault(o.date, []).append(o)
+
+    def _condition(self, esi: str) -> tuple[str, int] | None:
+        conds = self.conditions.get(esi)
+        if conds:
+            return conds.pop(0)
+        return None
+
+    def _cycle_date_near(self, esi: str, fasd: dt.date) -> dt.date | None:
+        e = self.esi[esi]
+        window = self.timing.read_window_days
+        for month_start in ((fasd - dt.timedelta(days=window)).replace(day=1), fasd.replace(day=1),
+                            (fasd + dt.timedelta(days=window)).replace(day=1)):
+            d = self.clock.nth_business_day(month_start.year, month_start.month, e.cycle, self.cal)
+            if d is not None and abs((d - fasd).days) <= window and d > self.today():
+                return d
+        return None
+
+    # -- enrollment ---------------------------------------------------------------------------
+    def on_814_03(self, m: Message) -> None:
+        """Switch, move-in or mass-transition notification from ERCOT."""
+        f = m.fields
+        e = self.esi.get(m.esi_id)
+        kind = f.get("kind", "SW")
+        if m.ref in self.by_ref:
+            return  # a duplicate of an order already scheduled
+        if e is None or not e.active:
+            self._reject(m, "814_04", "A76", "ESI ID NOT FOUND")
+            return
+        hold = ""
+        if kind == "TS":
+            if e.hold:
+                hold, e.hold = "Y", ""
+        elif e.hold:
+            self._reject(m, "814_04", "SHF", "SWITCH HOLD ON ESI ID")
+            return
+        if self.rejects(m):
+            self._reject(m, "814_04", "A13", "REJECTED BY TDSP")
+            return
+        start = _date(f["start"])
+        today = self.today()
+        if kind == "SW":
+            date = self._cycle_date_near(m.esi_id, start) or self.clock.roll(max(start, today + _ONE), self.cal)
+        elif kind == "SSW":
+            date = start if start > today else self.clock.roll(today + _ONE, self.cal)
+        elif kind == "TS":
+            date = max(start, today + _ONE)
+        else:
+            date = start
+        o = TOrder(m.ref, m.esi_id, kind, date, f["cr"], m.order_id)
+        cond = self._condition(m.esi_id) if kind in ("MVI", "PMI") else None
+        if cond is not None and cond[0] == "permit":
+            self._reply(m, "814_28", self._answer_time(m), "permit pending", unexec="PERMIT",
+                        reason="PERMIT REQUIRED")
+            later = int(self.env.now) + cond[1] * 1440
+            o.date = max(date, self.clock.date(later) + _ONE)
+            self.at(later, self._permit_arrived, m, o)
+            self.by_ref[o.ref] = o
+            return
+        if cond is not None:
+            self.conditions.setdefault(m.esi_id, []).insert(0, cond)  # for the field visit
+        if kind == "SSW" or kind == "PMI":
+            e.fee = "MSC001" if kind == "SSW" else "MSC002"
+        self._schedule(o)
+        self._reply(m, "814_04", self._answer_time(m), f"scheduled {ymd(o.date)}", start=ymd(o.date),
+                    hold=hold)
+        if f.get("history"):
+            self._history(m, self._answer_time(m))
+
+    def _permit_arrived(self, m: Message, o: TOrder) -> None:
+        if o.cancelled:
+            return
+        self._schedule(o)
+        self._reply(m, "814_04", int(self.env.now) + 60, f"scheduled {ymd(o.date)}", start=ymd(o.date))
+
+    def on_814_24(self, m: Message) -> None:
+        """Move-out request from ERCOT."""
+        e = self.esi.get(m.esi_id)
+        if m.ref in self.by_ref:
+            return
+        if e is None:
+            self._reject(m, "814_25", "A76", "ESI ID NOT FOUND")
+            return
+        if self.rejects(m):
+            self._reject(m, "814_25", "A13", "REJECTED BY TDSP")
+            return
+        date = max(_date(m.fields["end"]), self.today())
+        self._schedule(TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id))
+        self._reply(m, "814_25", self._answer_time(m), f"scheduled {ymd(date)}", end=ymd(date))
+
+    def on_814_08(self, m: Message) -> None:
+        """Cancel from ERCOT (CR cancel or ERCOT stacking / mass transition cancel)."""
+        o = self.by_ref.get(m.orig_ref)
+        if o is None:
+            self._reject(m, "814_09", "A13", "ORDER NOT FOUND")
+        elif o.done:
+            self._reject(m, "814_09", "A13", "ORDER ALREADY WORKED")
+        else:
+            o.cancelled = True
+            self._reply(m, "814_09", self._answer_time(m), "cancelled")
+
+    def on_814_12(self, m: Message) -> None:
+        """Date change from ERCOT."""
+        o = self.by_ref.get(m.orig_ref)
+        it = m.fields.get("iteration", "")
+        new = _date(m.fields["start"])
+        earliest = self.clock.add_business_days(self.today(), self.timing.date_change_notice_bd, self.cal)
+        if o is None or o.done or o.cancelled:
+            self._reject_13(m, "A13", "ORDER NOT PENDING", it)
+        elif self.rejects(m):
+            self._reject_13(m, "A13", "REJECTED BY TDSP", it)
+        elif new < earliest:
+            self._reject_13(m, "TDR", "TWO BUSINESS DAYS NOTIFICATION REQUIRED", it)
+        else:
+            if o in self.by_date.get(o.date, ()):
+                self.by_date[o.date].remove(o)
+            o.date = new
+            self._schedule(o)
+            self._reply(m, "814_13", self._answer_time(m), f"date {ymd(new)}", start=ymd(new), iteration=it)
+
+    def _reject_13(self, m: Message, code: str, reason: str, it: str) -> None:
+        self._reply(m, "814_13", self._answer_time(m), f"reject {code}", action="reject", reject=code,
+                    reason=reason, iteration=it)
+
+    def on_814_26(self, m: Message) -> None:
+        """Ad-hoc historical usage request: 814_27 and the 867_02."""
+        if m.esi_id not in self.esi or self.rejects(m):
+            self._reject(m, "814_27", "A13", "HISTORICAL USAGE UNAVAILABLE")
+            return
+        ready = self._answer_time(m)
+        self._reply(m, "814_27", ready, "accept")
+        self._history(m, ready + 60)
+
+    def _history(self, m: Message, ready: int) -> None:
+        end = self.today().replace(day=1)
+        periods = []
+        for _ in range(12):
+            start = (end - _ONE).replace(day=1)
+            periods.append((ymd(start), ymd(end - _ONE), 300 + int(self.u("hist", m.esi_id, start) * 1500)))
+            end = start
+        self._reply(m, "867_02", ready, "12 months", periods=periods)
+
+    def on_814_29(self, m: Message) -> None:
+        """CR's response to an 814_28: nothing to change."""
+
+    def on_814_21(self, m: Message) -> None:
+        """ERCOT's answer to an 814_20: a retirement takes effect when accepted."""
+        if m.fields.get("td") == "RETIRE" and m.fields.get("action") != "reject":
+            e = self.esi.get(m.esi_id)
+            if e is not None:
+                e.active = False
+
+    # -- service orders, invoices, payments ------------------------------------------------------
+    def on_650_01(self, m: Message) -> None:
+        """Switch-hold service orders from the REP of record (SH001 add, SH002/SH003 remove)."""
+        e = self.esi.get(m.esi_id)
+        purpose = m.fields.get("purpose", "")
+        ready = self._answer_time(m)
+        ref = self._ref(m.esi_id)
+        if e is None or e.rep != m.sender:
+            self.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail="reject", tdsp=self.duns,
+                      cr=m.sender, action="reject", reject="A13")
+            return
+        e.hold = "D" if purpose == "SH001" else ""
+        self.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail=purpose, tdsp=self.duns, cr=m.sender)
+        self.send("814_20", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), "", ready, detail=f"hold {purpose}",
+                  tdsp=self.duns, td="HOLD", hold="Y" if e.hold else "N")
+
+    def on_824(self, m: Message) -> None:
+        """A CR rejected an invoice: send a corrected 810_02 (new invoice number)."""
+        e = self.esi.get(m.esi_id)
+        if e is None:
+            return
+        f = m.fields
+        ready = self.within_business_days(int(self.env.now), 1, self.cal, m.ref)
+        due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+        self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
+                  detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
+                  kwh=f.get("kwh", 0), due=ymd(due))
+
+    def on_820_02(self, m: Message) -> None:
+        """Remittance: recorded by the trace; nothing else to do."""
+
+    # -- agenda: events and the daily run ----------------------------------------------------------
+    def switch_hold(self, esi: str) -> None:
+        """Tampering found: hold placed the same day, reported to ERCOT with an 814_20."""
+        e = self.esi.get(esi)
+        if e is None:
+            return
+        e.hold = "T"
+        self.send("814_20", self.ctx.ercot, esi, self._ref(esi), "", int(self.env.now) + 60,
+                  detail="hold tampering", tdsp=self.duns, td="HOLD", hold="Y")
+
+    def create(self, esi: str, cycle: int) -> None:
+        """New construction: master data and an 814_20 create."""
+        self.add_premise(esi, cycle, "", self.today())
+        self.send("814_20", self.ctx.ercot, esi, self._ref(esi), "", int(self.env.now) + 60,
+                  detail="create", tdsp=self.duns, td="CREATE")
+
+    def retire(self, esi: str) -> None:
+        """Premise removed: an 814_20 retire."""
+        if esi in self.esi:
+            self.send("814_20", self.ctx.ercot, esi, self._ref(esi), "", int(self.env.now) + 60,
+                      detail="retire", tdsp=self.duns, td="RETIRE")
+
+    def daily(self) -> None:
+        """The day's field work: orders due (gains before move-outs), then the read cycle."""
+        today = self.today()
+        for day in sorted(d for d in self.by_date if d <= today):
+            orders = self.by_date.pop(day)
+            orders.sort(key=lambda o: (o.kind == "MO", o.esi_id, o.ref))
+            for o in orders:
+                if not o.cancelled and not o.done and o.date == day:
+                    self._work(o)
+        k = self.clock.business_day_index(today, self.cal)
+        if not k:
+            return
+        cycles = [k]
+        nxt = self.clock.add_business_days(today, 1, self.cal)
+        if nxt.month != today.month:  # last business day: read the cycles the month has no day for
+            cycles += list(range(k + 1, self.ncycles + 1))
+        for c in cycles:
+            if c <= self.ncycles:
+                for esi in self.cycle_members[c]:
+                    e = self.esi[esi]
+                    if e.rep and e.active and (today - e.last_read).days >= 20:
+                        self._usage(esi, e, e.rep, e.last_read, today, final=False, orig="")
+                        e.last_read = today
+
+    def _kwh(self, esi: str, start: dt.date, end: dt.date) -> int:
+        return int((300 + self.u("kwh", esi, end) * 1500) * max((end - start).days, 1) / 30)
+
+    def _usage(self, esi: str, e: TEsi, cr: str, start: dt.date, end: dt.date, final: bool, orig: str,
+               order_id: str = "") -> None:
+        kwh = self._kwh(esi, start, end)
+        ref = self._ref(esi)
+        ready = self._usage_time(end, esi, ref)
+        self.send("867_03", self.ctx.ercot, esi, ref, orig, ready, order_id=order_id,
+                  detail="final" if final else "monthly", tdsp=self.duns, cr=cr, start=ymd(start),
+                  end=ymd(end), kwh=kwh, final=final)
+        due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+        fee, e.fee = (e.fee, "") if not final else ("", e.fee)
+        self.send("810_02", cr, esi, self._ref(esi), ref, ready, order_id=order_id,
+                  detail="final" if final else "monthly", tdsp=self.duns, cr=cr, start=ymd(start),
+                  end=ymd(end), kwh=kwh, due=ymd(due), fee=fee, usage_ref=ref)
+
+    def _work(self, o: TOrder) -> None:
+        e = self.esi[o.esi_id]
+        o.done = True
+        cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") else None
+        fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
+        if cond is not None and cond[0] == "unexecutable":
+            self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T018", unexec="T018",
+                        reason="FIELD WORK NOT POSSIBLE")
+            return
+        if o.kind == "MO":
+            if e.last_gain == o.date:
+                self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T023", unexec="T023",
+                            reason="MOVE IN SCHEDULED SAME DATE")
+            elif e.rep != o.cr:
+                self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T024", unexec="T024",
+                            reason="COMPETING ORDER COMPLETED")
+            else:
+                self._usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
+                e.rep = ""
+                e.last_read = o.date
+            return
+        old = e.rep
+        kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
+        ref = self._ref(o.esi_id)
+        self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, self._usage_time(o.date, o.esi_id, ref),
+                  order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,
+                  start=ymd(o.date), kwh=kwh)
+        if old and old != o.cr:
+            self._usage(o.esi_id, e, old, e.last_read, o.date, True, o.ref, o.order_id)
+        e.rep = o.cr
+        e.last_read = o.date
+        e.last_gain = o.date

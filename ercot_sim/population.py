@@ -1,0 +1,213 @@
+"""The population generator: ESI IDs, their TDSP, read cycle and first REP, and their events.
+
+Everything here is derived per ESI ID from ``(seed, ESI ID, purpose)`` so that a shard that
+holds only some ESI IDs generates exactly what a whole run generates for them. Nothing
+draws from a shared random stream.
+
+An ESI ID is the TDSP's prefix followed by a zero-padded serial number, 17 digits in all
+(Oncor ``10443720`` + 9 digits, market.md); prefixes other than Oncor's are assumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from ercot_sim.scenario import Event, Scenario
+
+__all__ = ["Premise", "Population", "PlannedEvent", "build_population", "rng_for", "unit"]
+
+
+def rng_for(seed: int, *key: object) -> random.Random:
+    """A fresh ``random.Random`` for one purpose of one ESI ID (never shared)."""
+    return random.Random(f"{seed}|" + "|".join(map(str, key)))
+
+
+def unit(seed: int, *key: object) -> float:
+    """A deterministic number in [0, 1) for ``key`` (cheaper than building a Random)."""
+    digest = hashlib.blake2b(f"{seed}|{'|'.join(map(str, key))}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+@dataclass(slots=True)
+class Premise:
+    """One ESI ID as generated: where it is and who serves it at the start."""
+
+    esi_id: str
+    index: int
+    tdsp: str
+    cycle: int
+    rep: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedEvent:
+    """One event of the run, resolved to an ESI ID, a day of the run and a local time.
+
+    ``ordinal`` numbers the events of one ESI ID (explicit and generated) in time order;
+    references (BGN02) are built from it, so they are the same in every shard.
+    """
+
+    day: int
+    at: str
+    esi_id: str
+    ordinal: int
+    event: Event
+
+
+@dataclass
+class Population:
+    """The premises of a run and the events planned for them."""
+
+    premises: list[Premise]
+    events: list[PlannedEvent] = field(default_factory=list)
+    created: dict[str, str] = field(default_factory=dict)  # esi_id -> TDSP for esi_create
+
+    def by_id(self) -> dict[str, Premise]:
+        """Premises keyed by ESI ID."""
+        return {p.esi_id: p for p in self.premises}
+
+
+def _pick(weights: list[tuple[str, float]], u: float) -> str:
+    total = sum(w for _, w in weights)
+    acc = 0.0
+    for name, w in weights:
+        acc += w / total
+        if u < acc:
+            return name
+    return weights[-1][0]
+
+
+def _premises(scenario: Scenario) -> list[Premise]:
+    seed = scenario.scenario.seed
+    pop = scenario.population
+    tdsps = scenario.participants.tdsps
+    total = sum(t.share for t in tdsps)
+    counts = [int(pop.esi_ids * t.share / total) for t in tdsps]
+    for i in range(pop.esi_ids - sum(counts)):
+        counts[i % len(counts)] += 1
+    crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
+    out: list[Premise] = []
+    index = 0
+    # Interleave the TDSPs so that esi_index 0, 1, 2 ... visit every TDSP in turn.
+    serial = [0] * len(tdsps)
+    remaining = counts[:]
+    while any(remaining):
+        for k, tdsp in enumerate(tdsps):
+            if not remaining[k]:
+                continue
+            remaining[k] -= 1
+            serial[k] += 1
+            digits = max(17 - len(tdsp.esi_prefix), 1)
+            esi = f"{tdsp.esi_prefix}{serial[k]:0{digits}d}"
+            energized = unit(seed, esi, "energized") < pop.energized
+            rep = _pick(crs, unit(seed, esi, "rep")) if energized else None
+            cycle = int(unit(seed, esi, "cycle") * pop.cycles) + 1
+            out.append(Premise(esi, index, tdsp.name, cycle, rep))
+            index += 1
+    return out
+
+
+def _generated(scenario: Scenario, premise: Premise) -> list[Event]:
+    """Events drawn from the monthly rates for one premise (at most one of each kind)."""
+    rates = scenario.rates
+    days = scenario.scenario.days
+    scale = days / 30.0
+    rng = rng_for(scenario.scenario.seed, premise.esi_id, "events")
+    crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
+    events: list[Event] = []
+    idx = premise.index
+
+    def when() -> tuple[int, str]:
+        return rng.randrange(days), f"{9 + rng.randrange(8):02d}:{rng.randrange(60):02d}"
+
+    def other_cr(not_this: str | None) -> str | None:
+        choices = [(n, w) for n, w in crs if n != not_this]
+        return _pick(choices, rng.random()) if choices else None
+
+    if premise.rep and rng.random() < rates.switch * scale:
+        day, at = when()
+        cr = other_cr(premise.rep)
+        if cr:
+            requested = day + 3 + rng.randrange(10) if rng.random() < rates.self_selected else None
+            events.append(Event(kind="switch", day=day, at=at, esi_index=idx, cr=cr,
+                                requested_day=requested))
+            _followups(rates, rng, events, day, cr, idx, requested, days)
+    if rng.random() < rates.move_in * scale:
+        day, at = when()
+        cr = other_cr(None)
+        if cr:
+            priority = rng.random() < rates.priority
+            requested = day if priority else day + 2 + rng.randrange(5)
+            unexec = rng.random() < rates.unexecutable
+            events.append(Event(kind="move_in", day=day, at=at, esi_index=idx, cr=cr,
+                                requested_day=requested, priority=priority, unexecutable=unexec))
+            _followups(rates, rng, events, day, cr, idx, requested, days)
+    if premise.rep and rng.random() < rates.move_out * scale:
+        day, at = when()
+        events.append(Event(kind="move_out", day=day, at=at, esi_index=idx, cr=premise.rep,
+                            requested_day=day + 2 + rng.randrange(5),
+                            unexecutable=rng.random() < rates.unexecutable))
+    if premise.rep and rng.random() < rates.historical_usage * scale:
+        day, at = when()
+        events.append(Event(kind="historical_usage", day=day, at=at, esi_index=idx,
+                            cr=premise.rep))
+    if rng.random() < rates.switch_hold * scale:
+        day, at = when()
+        events.append(Event(kind="switch_hold", day=day, at=at, esi_index=idx, by="tdsp"))
+    return events
+
+
+def _followups(rates, rng, events, day, cr, idx, requested, days) -> None:  # type: ignore[no-untyped-def]
+    """A cancel (rescission) or a date change after an order, drawn from the rates."""
+    if rng.random() < rates.cancel:
+        cday = min(day + 1 + rng.randrange(2), days - 1)
+        events.append(Event(kind="cancel", day=cday, at="10:00", esi_index=idx, cr=cr,
+                            rescission=True))
+    elif requested is not None and rng.random() < rates.date_change:
+        cday = min(day + 1, days - 1)
+        events.append(Event(kind="date_change", day=cday, at="10:30", esi_index=idx, cr=cr,
+                            requested_day=requested + 2 + rng.randrange(4)))
+
+
+def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Population:
+    """Generate the premises and events of ``scenario`` (only shard ``i`` of ``n``).
+
+    Args:
+        scenario: the validated scenario.
+        shard: ``(i, n)``; an ESI ID belongs to shard ``i`` when a hash of it modulo ``n``
+            is ``i``, so each ESI ID is in exactly one shard for any ``n``.
+    """
+    from ercot_sim.shard import in_shard
+
+    premises = _premises(scenario)
+    by_index = premises
+    per_esi: dict[str, list[Event]] = {}
+    created: dict[str, str] = {}
+    for ev in scenario.events:
+        esi = ev.esi_id if ev.esi_id is not None else by_index[ev.esi_index or 0].esi_id
+        per_esi.setdefault(esi, []).append(ev)
+        if ev.kind == "esi_create" and ev.tdsp:
+            created[esi] = ev.tdsp
+    rates = scenario.rates
+    any_rate = any(
+        getattr(rates, k) > 0
+        for k in ("switch", "move_in", "move_out", "historical_usage", "switch_hold")
+    )
+    kept = [p for p in premises if in_shard(p.esi_id, shard)]
+    if any_rate:
+        for p in kept:
+            gen = _generated(scenario, p)
+            if gen:
+                per_esi.setdefault(p.esi_id, []).extend(gen)
+    planned: list[PlannedEvent] = []
+    for esi, evs in per_esi.items():
+        if not in_shard(esi, shard):
+            continue
+        evs.sort(key=lambda e: (e.day, e.at))
+        for k, ev in enumerate(evs, start=1):
+            planned.append(PlannedEvent(ev.day, ev.at, esi, k, ev))
+    planned.sort(key=lambda pe: (pe.day, pe.at, pe.esi_id, pe.ordinal))
+    created = {e: t for e, t in created.items() if in_shard(e, shard)}
+    return Population(kept, planned, created)

@@ -1,0 +1,48 @@
+"""Shards by ESI ID: which ESI IDs a shard runs, and running shards in parallel.
+
+An ESI ID belongs to shard ``i`` of ``n`` when a stable hash of the ESI ID modulo ``n`` is
+``i``. The market is independent per ESI ID apart from participant-level batching (files
+and windows), and every reference and random draw is derived per ESI ID, so the union of the
+shards' transactions is the same canonical set for any ``n``; only the file grouping, the
+control numbers and the 997s (one per file) differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["CANONICAL_COLUMNS", "canonical_transactions", "in_shard", "shard_of"]
+
+#: The columns that make a transaction's identity, independent of files and shards.
+CANONICAL_COLUMNS = ("sent_at", "sender", "receiver", "code", "esi_id", "ref", "orig_ref",
+                     "order_id", "detail")
+
+
+def shard_of(esi_id: str, n: int) -> int:
+    """The shard (0..n-1) an ESI ID belongs to."""
+    if n <= 1:
+        return 0
+    digest = hashlib.blake2b(esi_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % n
+
+
+def in_shard(esi_id: str, shard: tuple[int, int]) -> bool:
+    """Is ``esi_id`` in shard ``(i, n)``?"""
+    return shard[1] <= 1 or shard_of(esi_id, shard[1]) == shard[0]
+
+
+def canonical_transactions(traces: Iterable[str | Path]) -> list[tuple[str, ...]]:
+    """The sorted canonical rows (997s left out) of one or more trace databases."""
+    rows: list[tuple[str, ...]] = []
+    cols = ", ".join(CANONICAL_COLUMNS)
+    for path in traces:
+        db = sqlite3.connect(str(path))
+        try:
+            rows.extend(db.execute(f"SELECT {cols} FROM transactions WHERE code != '997'"))
+        finally:
+            db.close()
+    rows.sort()
+    return rows

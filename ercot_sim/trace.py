@@ -1,0 +1,113 @@
+"""The run's trace: an SQLite database, written in batches (one SQL transaction per window).
+
+Tables:
+
+``transactions`` (the public interface; one row per transaction set written)
+    seq, sent_at (ISO 8601 with offset), sender, receiver (DUNS), code (``814_03``),
+    esi_id, ref (BGN02 or equivalent), orig_ref (ref of the transaction answered),
+    file (path relative to the run's out dir), st_control, order_id, received_at, detail,
+    fault (the named fault applied, if any).
+``orders``
+    order_id, esi_id, kind (switch, switch_ss, move_in, move_in_priority, move_out,
+    mass_transition, historical_usage), cr, tdsp, submitted_at, requested, scheduled,
+    state (completed, rejected, cancelled, unexecutable, or a pending state), state_at,
+    detail.
+``registry``
+    ERCOT's final view per ESI ID: esi_id, tdsp, rep (DUNS or ''), status.
+``rep_history``
+    every change of REP of record at ERCOT: esi_id, at, rep ('' = none), order_id.
+``faults``
+    faults applied to transactions that were never sent (``missing``).
+``run``
+    key/value facts of the run (scenario, seed, start, days, shard).
+
+No wall-clock time is stored, so the same run gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+__all__ = ["SCHEMA", "Trace"]
+
+SCHEMA = """
+CREATE TABLE transactions (
+    seq INTEGER PRIMARY KEY, sent_at TEXT NOT NULL, sender TEXT NOT NULL,
+    receiver TEXT NOT NULL, code TEXT NOT NULL, esi_id TEXT NOT NULL, ref TEXT NOT NULL,
+    orig_ref TEXT NOT NULL, file TEXT NOT NULL, st_control TEXT NOT NULL,
+    order_id TEXT NOT NULL, received_at TEXT NOT NULL, detail TEXT NOT NULL,
+    fault TEXT NOT NULL
+);
+CREATE TABLE orders (
+    order_id TEXT PRIMARY KEY, esi_id TEXT NOT NULL, kind TEXT NOT NULL, cr TEXT NOT NULL,
+    tdsp TEXT NOT NULL, submitted_at TEXT NOT NULL, requested TEXT NOT NULL,
+    scheduled TEXT NOT NULL, state TEXT NOT NULL, state_at TEXT NOT NULL, detail TEXT NOT NULL
+);
+CREATE TABLE registry (esi_id TEXT PRIMARY KEY, tdsp TEXT NOT NULL, rep TEXT NOT NULL,
+    status TEXT NOT NULL);
+CREATE TABLE rep_history (esi_id TEXT NOT NULL, at TEXT NOT NULL, rep TEXT NOT NULL,
+    order_id TEXT NOT NULL);
+CREATE TABLE faults (at TEXT NOT NULL, kind TEXT NOT NULL, sender TEXT NOT NULL,
+    receiver TEXT NOT NULL, code TEXT NOT NULL, esi_id TEXT NOT NULL, ref TEXT NOT NULL);
+CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+TxRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str]
+
+
+class Trace:
+    """Writes the trace database of one run (or one shard).
+
+    Args:
+        path: database file; an existing file is replaced.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            self.path.unlink()
+        self.db = sqlite3.connect(str(self.path), isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.executescript(SCHEMA)
+        self.seq = 0
+        self.rep_changes: list[tuple[str, str, str, str]] = []
+        self.fault_rows: list[tuple[str, str, str, str, str, str, str]] = []
+
+    def write_window(self, rows: Sequence[TxRow]) -> None:
+        """Insert one delivery window's transactions in one SQL transaction."""
+        if not rows and not self.rep_changes and not self.fault_rows:
+            return
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        if self.rep_changes:
+            self.db.executemany("INSERT INTO rep_history VALUES (?,?,?,?)", self.rep_changes)
+            self.rep_changes.clear()
+        if self.fault_rows:
+            self.db.executemany("INSERT INTO faults VALUES (?,?,?,?,?,?,?)", self.fault_rows)
+            self.fault_rows.clear()
+        self.db.execute("COMMIT")
+
+    def next_seq(self) -> int:
+        """The next transaction sequence number (1-based)."""
+        self.seq += 1
+        return self.seq
+
+    def finish(
+        self,
+        orders: Iterable[tuple[str, ...]],
+        registry: Iterable[tuple[str, str, str, str]],
+        run: dict[str, str],
+    ) -> None:
+        """Write the final order states, the registry and the run facts, then close."""
+        self.write_window([])
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?)", orders)
+        self.db.executemany("INSERT INTO registry VALUES (?,?,?,?)", registry)
+        self.db.executemany("INSERT INTO run VALUES (?,?)", sorted(run.items()))
+        self.db.execute("COMMIT")
+        self.db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
+        self.db.close()

@@ -1,0 +1,229 @@
+"""The transport: buffered sends, delivery windows, one X12 file per sender->receiver, 997s.
+
+Participants hand messages to :meth:`Transport.send` with the earliest minute they may go.
+At each delivery window (local times from the scenario, every day) the transport takes every
+message that is ready, groups them by sender and receiver, and writes ONE interchange per
+pair to ``outbox/<receiver DUNS>/<sender DUNS>_<CCYYMMDDHHMM>_<ISA13>.x12`` with
+:class:`edi.x12.X12Writer` (control numbers per sender, never from the clock). The files
+arrive ``latency_minutes`` later as one batch per receiver; each file received is answered
+with a 997 from the receiver ``ack_minutes`` after arrival, sent at the next window.
+
+SimPy sees one event per window and one per delivery, never one per transaction.
+
+Named faults act here: ``missing`` drops what a participant sends, ``late`` delays it,
+``duplicate`` sends it twice, ``out_of_order`` holds it back one window so that what the
+sender produced after it arrives first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import simpy
+
+from edi.x12 import ControlNumbers, X12Writer
+from ercot_sim.emit import render_body
+from ercot_sim.messages import Message
+from ercot_sim.population import unit
+from ercot_sim.simtime import Clock
+from ercot_sim.trace import Trace, TxRow
+
+__all__ = ["CompiledFault", "Transport"]
+
+_GS = re.compile(r"GS\*(\w+)\*[^*~]*\*[^*~]*\*\d+\*\d+\*(\d+)\*")
+
+
+@dataclass(frozen=True)
+class CompiledFault:
+    """A scenario fault resolved to DUNS and ESI IDs."""
+
+    index: int
+    kind: str
+    party: str | None  # DUNS
+    esi_id: str | None
+    code: str | None
+    probability: float
+    delay: int
+
+    def matches(self, seed: int, m: Message, party: str) -> bool:
+        """Does this fault apply to ``m`` (``party`` = the sender, or the receiver)?"""
+        if self.party is not None and self.party != party:
+            return False
+        if self.esi_id is not None and self.esi_id != m.esi_id:
+            return False
+        if self.code is not None and self.code != m.code and self.code != m.code[:3]:
+            return False
+        return self.probability >= 1.0 or unit(seed, "fault", self.index, m.ref, m.code) < self.probability
+
+
+class Transport:
+    """Delivery windows, files, trace rows and 997s for one run.
+
+    Args:
+        env: the SimPy environment.
+        clock: the run's clock.
+        out: the run's output directory.
+        trace: the trace writer.
+        names: DUNS -> participant name.
+        windows: local delivery times (``HH:MM``).
+        latency: minutes from sending to arrival.
+        ack_minutes: minutes from arrival to the 997 being ready.
+        faults: faults acting on sends.
+        seed: the scenario seed (for fault probabilities).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        clock: Clock,
+        out: Path,
+        trace: Trace,
+        names: Mapping[str, str],
+        windows: list[str],
+        latency: int,
+        ack_minutes: int,
+        faults: list[CompiledFault],
+        seed: int,
+    ) -> None:
+        self.env = env
+        self.clock = clock
+        self.out = out
+        self.trace = trace
+        self.names = names
+        self.windows = windows
+        self.latency = latency
+        self.ack_minutes = ack_minutes
+        self.send_faults = [f for f in faults if f.kind in ("late", "missing", "duplicate", "out_of_order")]
+        self.seed = seed
+        self.inboxes: dict[str, simpy.Store] = {}
+        self.controls: dict[str, ControlNumbers] = {}
+        self._heap: list[tuple[int, int, Message, str, int]] = []
+        self._n = 0
+        self.files: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.on_window: Callable[[int], None] | None = None
+
+    def register(self, duns: str, inbox: simpy.Store) -> None:
+        """Connect a participant's inbox."""
+        self.inboxes[duns] = inbox
+
+    # -- sending ------------------------------------------------------------------------
+    def send(self, m: Message) -> None:
+        """Queue ``m`` for the first window at or after ``m.ready`` (faults applied)."""
+        fault = ""
+        hold = 0
+        copies = 1
+        if self.send_faults:
+            for f in self.send_faults:
+                if not f.matches(self.seed, m, m.sender):
+                    continue
+                fault = f.kind
+                if f.kind == "missing":
+                    self.trace.fault_rows.append(
+                        (self.clock.iso(m.ready), "missing", m.sender, m.receiver, m.code, m.esi_id, m.ref)
+                    )
+                    return
+                if f.kind == "late":
+                    m.ready += f.delay
+                elif f.kind == "duplicate":
+                    copies = 2
+                else:
+                    hold = 1
+        for _ in range(copies):
+            self._n += 1
+            heapq.heappush(self._heap, (m.ready, self._n, m, fault, hold))
+
+    # -- the window process -------------------------------------------------------------
+    def run(self, days: int):  # type: ignore[no-untyped-def]
+        """SimPy process: flush at every delivery window of ``days`` days."""
+        for day in range(days):
+            for hhmm in self.windows:
+                minute = self.clock.minute_of_day(day, hhmm)
+                if minute > self.env.now:
+                    yield self.env.timeout(minute - self.env.now)
+                self.flush()
+
+    def flush(self) -> None:
+        """Send every ready message: one file per sender->receiver, trace rows, delivery."""
+        now = int(self.env.now)
+        heap = self._heap
+        groups: dict[tuple[str, str], list[tuple[Message, str]]] = {}
+        held: list[tuple[int, int, Message, str, int]] = []
+        while heap and heap[0][0] <= now:
+            item = heapq.heappop(heap)
+            if item[4]:
+                held.append((item[0], item[1], item[2], item[3], item[4] - 1))
+                continue
+            m = item[2]
+            groups.setdefault((m.sender, m.receiver), []).append((m, item[3]))
+        for item in held:
+            heapq.heappush(heap, item)
+        if self.on_window is not None:
+            self.on_window(now)
+        if not groups:
+            self.trace.write_window([])
+            return
+        local = self.clock.local(now)
+        sent_at = local.isoformat()
+        received_at = self.clock.iso(now + self.latency)
+        date = local.strftime("%Y%m%d")
+        stamp = local.strftime("%Y%m%d%H%M")
+        rows: list[TxRow] = []
+        deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
+        acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
+        for (sender, receiver) in sorted(groups):
+            items = groups[(sender, receiver)]
+            control = self.controls.get(sender)
+            if control is None:
+                control = self.controls[sender] = ControlNumbers()
+            writer = X12Writer(sender, receiver, local, control)
+            rel = f"outbox/{receiver}/{sender}_{stamp}_{writer.isa_control}.x12"
+            sts: dict[str, list[tuple[str, str]]] = {}
+            msgs: list[Message] = []
+            for m, fault in items:
+                st01 = m.code[:3]
+                ctl = writer.add(st01, render_body(m, self.names, date))
+                sts.setdefault(st01, []).append((st01, ctl))
+                m.received_at = now + self.latency
+                msgs.append(m)
+                rows.append((self.trace.next_seq(), sent_at, sender, receiver, m.code, m.esi_id,
+                             m.ref, m.orig_ref, rel, ctl, m.order_id, received_at, m.detail, fault))
+                self.counts[m.code] = self.counts.get(m.code, 0) + 1
+            text = writer.getvalue()
+            path = self.out / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="ascii", newline="")
+            self.files.append(rel)
+            deliveries.setdefault(receiver, []).append((rel, msgs))
+            gs = [(fid, ctl) for fid, ctl in _GS.findall(text)]
+            by_fid = {}
+            for st01, lst in sts.items():
+                by_fid[writer_fid(st01)] = lst
+            groups_997 = [(fid, gctl, by_fid.get(fid, [])) for fid, gctl in gs if fid != "FA"]
+            if groups_997:
+                acks.append((receiver, sender, writer.isa_control, groups_997))
+        self.trace.write_window(rows)
+        ev = self.env.timeout(self.latency)
+        ev.callbacks.append(lambda _e, d=deliveries, a=acks, t=now: self._deliver(d, a, t))
+
+    def _deliver(self, deliveries, acks, sent) -> None:  # type: ignore[no-untyped-def]
+        arrival = sent + self.latency
+        for receiver in sorted(deliveries):
+            inbox = self.inboxes.get(receiver)
+            batch = [m for _rel, msgs in deliveries[receiver] for m in msgs if m.code != "997"]
+            if inbox is not None and batch:
+                inbox.put(batch)
+        for receiver, sender, isa, groups in acks:
+            self.send(Message("997", receiver, sender, "", f"A{isa}", isa, arrival + self.ack_minutes,
+                              {"groups": groups}))
+
+
+def writer_fid(st01: str) -> str:
+    """GS01 of an ST01 as the writer assigns it."""
+    from edi.x12.writer import FUNCTIONAL_IDS
+
+    return FUNCTIONAL_IDS[st01][0]
