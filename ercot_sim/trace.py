@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["SCHEMA", "Trace"]
+__all__ = ["SCHEMA", "Trace", "render_trace"]
 
 SCHEMA = """
 CREATE TABLE transactions (
@@ -111,3 +111,48 @@ class Trace:
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
         self.db.close()
+
+
+def render_trace(path: str | Path, names: dict[str, str] | None = None, include_997: bool = False) -> str:
+    """A readable text rendering of a trace: per ESI ID, its transactions in order,
+    then the final orders and registry (the golden-trace format).
+
+    Args:
+        path: the trace database.
+        names: DUNS -> participant name for display (DUNS shown when missing).
+        include_997: list 997s too (they are per file, not per ESI ID).
+    """
+    names = names or {}
+    db = sqlite3.connect(str(path))
+    try:
+        out: list[str] = []
+        where = "" if include_997 else "WHERE code != '997'"
+        current = None
+        for row in db.execute(
+            f"SELECT esi_id, sent_at, sender, receiver, code, ref, orig_ref, detail, fault "
+            f"FROM transactions {where} ORDER BY esi_id, sent_at, seq"
+        ):
+            esi, sent, snd, rcv, code, ref, orig, detail, fault = row
+            if esi != current:
+                out.append(f"== ESI ID {esi or '-'}")
+                current = esi
+            text = f"{sent[:16]} {code:<7} {names.get(snd, snd)} -> {names.get(rcv, rcv)}  {ref}"
+            if orig:
+                text += f" re {orig}"
+            if detail:
+                text += f"  [{detail}]"
+            if fault:
+                text += f"  FAULT {fault}"
+            out.append(text)
+        out.append("== orders")
+        for row in db.execute(
+            "SELECT order_id, kind, cr, state, scheduled, detail FROM orders ORDER BY order_id"
+        ):
+            oid, kind, cr, state, scheduled, detail = row
+            out.append(f"{oid} {kind} {names.get(cr, cr)} {state} {scheduled} {detail}".rstrip())
+        out.append("== counts")
+        for code, n in db.execute("SELECT code, COUNT(*) FROM transactions GROUP BY code ORDER BY code"):
+            out.append(f"{code} {n}")
+        return "\n".join(out) + "\n"
+    finally:
+        db.close()

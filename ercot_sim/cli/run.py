@@ -1,0 +1,104 @@
+"""``ercot-sim run``: run a scenario, write X12 files and the SQLite trace, print a summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ercot_sim.errors import SimError
+
+__all__ = ["register", "run_command"]
+
+
+def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -> dict:
+    """Run one shard in a worker process (scenarios are re-read there)."""
+    from ercot_sim.engine import run_scenario
+    from ercot_sim.scenario import load_scenario
+
+    path, out, seed, rules, i, n = args
+    scenario = load_scenario(path)
+    base = Path(path).parent if path else None
+    result = run_scenario(scenario, out, seed=seed, rules=rules, shard=(i, n), base_dir=base)
+    return {"counts": result.counts, "orders": result.orders, "files": len(result.files),
+            "skipped": len(result.skipped), "esi_ids": result.esi_ids}
+
+
+def run_command(
+    scenario: str = typer.Argument(None, help="Scenario TOML file; the embedded default scenario when left out."),
+    out: Path = typer.Option(Path("OUT"), "--out", help="Output directory (outbox/ and trace.sqlite)."),
+    seed: int = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    rules: Path = typer.Option(None, "--rules", help="Timing rules file overriding the shipped rules."),
+    shards: int = typer.Option(1, "--shards", min=1, max=256, help="Split the run by ESI ID into N shards."),
+) -> None:
+    """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
+    from ercot_sim.engine import run_scenario
+    from ercot_sim.scenario import load_scenario
+
+    err = Console(stderr=True)
+    try:
+        loaded = load_scenario(scenario)
+        if rules is not None and not rules.exists():
+            raise SimError("file not found", str(rules))
+    except SimError as exc:
+        print(f"ercot-sim run: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    started = time.perf_counter()
+    totals: dict[str, int] = {}
+    orders: dict[str, int] = {}
+    files = skipped = esi_ids = 0
+    try:
+        if shards == 1:
+            with Progress(TextColumn("simulated day"), BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), console=err, transient=True,
+                          disable=not err.is_terminal) as bar:
+                task = bar.add_task("run", total=loaded.scenario.days)
+                result = run_scenario(loaded, out, seed=seed, rules=rules,
+                                      base_dir=Path(scenario).parent if scenario else None,
+                                      progress=lambda day, _days: bar.update(task, completed=day))
+            parts = [{"counts": result.counts, "orders": result.orders, "files": len(result.files),
+                      "skipped": len(result.skipped), "esi_ids": result.esi_ids}]
+        else:
+            jobs = [(scenario, str(out / f"shard-{i:03d}"), seed, str(rules) if rules else None, i, shards)
+                    for i in range(shards)]
+            with ProcessPoolExecutor(max_workers=min(shards, 2)) as pool:
+                parts = list(pool.map(_run_shard, jobs))
+    except SimError as exc:
+        print(f"ercot-sim run: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    for part in parts:
+        for code, n in part["counts"].items():
+            totals[code] = totals.get(code, 0) + n
+        for state, n in part["orders"].items():
+            orders[state] = orders.get(state, 0) + n
+        files += part["files"]
+        skipped += part["skipped"]
+        esi_ids += part["esi_ids"]
+    elapsed = time.perf_counter() - started
+    console = Console()
+    table = Table(title=f"{loaded.scenario.name}: transactions by code")
+    table.add_column("code")
+    table.add_column("count", justify="right")
+    for code in sorted(totals):
+        table.add_row(code, f"{totals[code]:,}")
+    table.add_row("all", f"{sum(totals.values()):,}")
+    console.print(table)
+    states = Table(title="orders by state")
+    states.add_column("state")
+    states.add_column("count", justify="right")
+    for state in sorted(orders):
+        states.add_row(state, f"{orders[state]:,}")
+    console.print(states)
+    console.print(f"ESI IDs: {esi_ids:,}  files written: {files:,}  events skipped: {skipped:,}  "
+                  f"out: {out}  ({elapsed:.1f} s, {sum(totals.values()) / max(elapsed, 1e-9):,.0f} transactions/s)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` command."""
+    app.command("run")(run_command)
