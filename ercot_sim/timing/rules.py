@@ -1,0 +1,582 @@
+"""Timing rules of the Texas retail market as data, and the deadline arithmetic over them.
+
+The shipped rule set is ``ercot_sim/timing/rules.toml``; users add or override rules by id
+in their own files (:func:`load_rules`). The engine schedules answers with
+:meth:`RuleSet.deadline`, the compliance checker judges them with the same method and
+:meth:`RuleSet.lateness`; both read engine knobs from :meth:`RuleSet.default`.
+
+Deadline semantics (docs/rules.md has the full reference):
+
+- A transaction is on time when ``actual <= deadline`` (deadlines are inclusive).
+- Day-based units (``business_days``, ``retail_business_days``, ``calendar_days``) start
+  from the *effective business date* of the trigger: a trigger after ``cutoff`` or on a
+  non-business day counts on the next business day. The deadline is ``due_time`` on the
+  due date (default: the cut-off, else the end of that day).
+- ``kind = "lead"`` rules count *backwards* from an anchor date (e.g. 814_06 must be sent
+  2 Business Days before the scheduled meter read date).
+- Calendar ``TDSP`` means the calendar of the TDSP named in the call (timing-rules.md A2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ercot_sim.calendar import MarketCalendar, default_calendar, to_local
+from ercot_sim.errors import CalendarError, RulesError
+from ercot_sim.tomlload import TomlLocator, parse_toml_text, validation_error
+
+__all__ = [
+    "DEFAULT_RULES_PATH",
+    "Deadline",
+    "Knob",
+    "Msg",
+    "Rule",
+    "RuleSet",
+    "RulesFile",
+    "Scope",
+    "Window",
+    "load_rules",
+]
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("rules.toml")
+
+Status = Literal["confirmed", "assumed"]
+Role = Literal["CR", "ERCOT", "TDSP", "ANY", "RECEIVER"]
+Unit = Literal[
+    "retail_business_days",
+    "business_days",
+    "business_hours",
+    "retail_business_hours",
+    "calendar_days",
+    "hours",
+]
+DAY_UNITS = frozenset({"retail_business_days", "business_days", "calendar_days"})
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+END_OF_DAY = dt.time.max
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Msg(_Strict):
+    """A transaction (or market event) and who sends it.
+
+    ``code`` is a Texas SET code such as ``"814_04"``, a list of them, ``"*"`` for any
+    transaction, or a lower-case event name for things outside EDI (``"meter-read"``).
+    ``required = false`` marks an answer that may be absent (E7: an invoice left unanswered
+    is deemed valid), so only a late one is a violation.
+    """
+
+    code: str | list[str]
+    sender: Role
+    required: bool = True
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _codes_valid(self) -> Msg:
+        for code in self.codes:
+            if not (code == "*" or _is_code(code)):
+                raise ValueError(
+                    f"code '{code}' is neither a transaction like '814_04' nor an event name"
+                )
+        return self
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes as a tuple."""
+        return (self.code,) if isinstance(self.code, str) else tuple(self.code)
+
+
+def _is_code(code: str) -> bool:
+    return bool(re.fullmatch(r"\d{3}(_[0-9A-Z]{2})?|[a-z][a-z0-9-]*", code))
+
+
+class Deadline(_Strict):
+    """How long an answer may take (or, for ``lead`` rules, how early it must come)."""
+
+    amount: float = Field(ge=0)
+    unit: Unit
+    calendar: Literal["ERCOT", "TDSP", "FEDERAL"] = "ERCOT"
+    cutoff: str | None = Field(default=None, pattern=HHMM)
+    due_time: str | None = Field(default=None, pattern=HHMM)
+    anchor: Literal["trigger", "next_business_day"] = "trigger"
+    roll: Literal["none", "forward"] = "none"
+
+    @model_validator(mode="after")
+    def _whole_days(self) -> Deadline:
+        if self.unit in DAY_UNITS and self.amount != int(self.amount):
+            raise ValueError(f"amount must be a whole number of {self.unit}")
+        if self.roll == "forward" and self.unit != "calendar_days":
+            raise ValueError("roll = 'forward' applies to calendar_days only")
+        return self
+
+    @property
+    def cutoff_time(self) -> dt.time | None:
+        """Trigger cut-off as a time."""
+        return dt.time.fromisoformat(self.cutoff) if self.cutoff else None
+
+    @property
+    def due_clock(self) -> dt.time:
+        """Time of day of the deadline on the due date (day units)."""
+        if self.due_time:
+            return dt.time.fromisoformat(self.due_time)
+        return self.cutoff_time or END_OF_DAY
+
+
+class Window(_Strict):
+    """A date that must fall within ``[reference - before_days, reference + after_days]``."""
+
+    before_days: int = Field(ge=0)
+    after_days: int = Field(ge=0)
+    reference: str = Field(min_length=1)
+    unit: Literal["calendar_days", "business_days"] = "calendar_days"
+    calendar: Literal["ERCOT", "TDSP", "FEDERAL"] = "ERCOT"
+
+
+class Scope(_Strict):
+    """Filters: the rule applies only to matching transactions (empty = all)."""
+
+    tdsp: list[str] = []
+    priority: bool | None = None
+    ams: bool | None = None
+    bgn07: list[str] = []
+    purpose: list[str] = []
+    flags: list[str] = []
+
+    def matches(
+        self,
+        priority: bool | None = None,
+        ams: bool | None = None,
+        bgn07: str | None = None,
+        purpose: str | None = None,
+        flags: Collection[str] | None = None,
+    ) -> bool:
+        """True unless a known attribute contradicts the scope (unknown = not filtered).
+
+        TDSP names are matched by :meth:`RuleSet.rules_for_trigger`, which resolves aliases.
+        """
+        if self.flags and flags is not None and not set(self.flags) <= set(flags):
+            return False
+        if self.priority is not None and priority is not None and priority != self.priority:
+            return False
+        if self.ams is not None and ams is not None and ams != self.ams:
+            return False
+        if self.bgn07 and bgn07 is not None and bgn07 not in self.bgn07:
+            return False
+        return not (self.purpose and purpose is not None and purpose not in self.purpose)
+
+
+class Rule(_Strict):
+    """One timing rule. See docs/rules.md for every field."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    section: str | None = Field(default=None, pattern=r"^[A-G]\d{1,2}$")
+    title: str = Field(min_length=1)
+    kind: Literal["response", "lead", "window", "calendar", "definition", "process"]
+    status: Status
+    source: str = Field(min_length=1)
+    note: str = ""
+    checkable: bool | None = None
+    trigger: Msg | None = None
+    expect: list[Msg] = []
+    deadline: Deadline | None = None
+    window: Window | None = None
+    scope: Scope = Scope()
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    target: float = Field(default=0.98, ge=0, le=1)
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _shape(self) -> Rule:
+        if self.kind in ("response", "lead") and not (self.expect and self.deadline):
+            raise ValueError(f"a '{self.kind}' rule needs expect and deadline")
+        if self.kind == "response" and self.trigger is None:
+            raise ValueError("a 'response' rule needs a trigger")
+        if self.kind == "window" and self.window is None:
+            raise ValueError("a 'window' rule needs a window")
+        if self.kind == "lead" and self.deadline and self.deadline.unit not in DAY_UNITS:
+            raise ValueError("a 'lead' rule counts days (business or calendar)")
+        if self.effective_from and self.effective_to and self.effective_from > self.effective_to:
+            raise ValueError("effective_from is after effective_to")
+        return self
+
+    @property
+    def is_checkable(self) -> bool:
+        """Whether a checker can judge the rule from transactions (``process`` rules cannot)."""
+        if self.checkable is not None:
+            return self.checkable
+        return self.kind in ("response", "lead", "window")
+
+    def in_effect(self, on: dt.date) -> bool:
+        """True when ``on`` is inside the effective dates (both inclusive)."""
+        if self.effective_from and on < self.effective_from:
+            return False
+        return not (self.effective_to and on > self.effective_to)
+
+
+class Knob(_Strict):
+    """An engine setting with its provenance (``[defaults.NAME]``)."""
+
+    value: float | str | None = None
+    min: float | None = None
+    max: float | None = None
+    unit: str = Field(min_length=1)
+    calendar: Literal["ERCOT", "TDSP", "FEDERAL"] | None = None
+    status: Status
+    source: str = Field(min_length=1)
+    rules: list[str] = []
+
+    @model_validator(mode="after")
+    def _value_or_range(self) -> Knob:
+        if self.value is None and (self.min is None or self.max is None):
+            raise ValueError("give value, or both min and max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+
+class RulesFile(_Strict):
+    """A rules file: ``[defaults.*]`` knobs and ``[[rules]]``."""
+
+    defaults: dict[str, Knob] = {}
+    rules: list[Rule] = []
+
+
+def _merge(base: Any, patch: Any) -> Any:
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for key, value in patch.items():
+            out[key] = _merge(base.get(key), value)
+        return out
+    return patch
+
+
+class _Layer:
+    """Raw rule data merged file by file, validated with line numbers of the last file."""
+
+    def __init__(self, calendar: MarketCalendar) -> None:
+        self.calendar = calendar
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.origin: dict[str, str] = {}
+        self.defaults: dict[str, dict[str, Any]] = {}
+
+    def add_file(self, path: Path) -> None:
+        name = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise RulesError("file not found", name) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RulesError(f"cannot read file: {exc}", name) from None
+        data = parse_toml_text(text, name, RulesError)
+        locator = TomlLocator(text)
+
+        def fail(loc: tuple[str | int, ...], message: str) -> RulesError:
+            field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
+            field = field.replace(".[", "[")
+            return RulesError(message, f"{name} line {locator.line_of(loc)}, {field}")
+
+        merged: dict[str, Any] = {k: v for k, v in data.items()}
+        raw_rules = data.get("rules", [])
+        seen: dict[str, int] = {}
+        if isinstance(raw_rules, list):
+            out = []
+            for i, entry in enumerate(raw_rules):
+                rid = entry.get("id") if isinstance(entry, dict) else None
+                if isinstance(rid, str):
+                    if rid in seen:
+                        raise fail(("rules", i, "id"), f"duplicate rule id '{rid}'")
+                    seen[rid] = i
+                    if rid in self.rules:
+                        entry = _merge(self.rules[rid], entry)
+                out.append(entry)
+            merged["rules"] = out
+        raw_defaults = data.get("defaults", {})
+        if isinstance(raw_defaults, dict):
+            merged["defaults"] = {
+                key: _merge(self.defaults.get(key), value) if key in self.defaults else value
+                for key, value in raw_defaults.items()
+            }
+        try:
+            parsed = RulesFile.model_validate(merged)
+        except ValidationError as exc:
+            raise validation_error(exc, text, name, RulesError, data=merged) from None
+        for i, rule in enumerate(parsed.rules):
+            for j, tdsp in enumerate(rule.scope.tdsp):
+                try:
+                    self.calendar.resolve(tdsp)
+                except CalendarError as exc:
+                    raise fail(("rules", i, "scope", "tdsp", j), exc.reason) from None
+            self.rules[rule.id] = merged["rules"][i]
+            self.origin[rule.id] = name
+        for key in parsed.defaults:
+            self.defaults[key] = merged["defaults"][key]
+        for key, knob in parsed.defaults.items():
+            for j, rid in enumerate(knob.rules):
+                if rid not in self.rules:
+                    raise fail(("defaults", key, "rules", j), f"unknown rule id '{rid}'")
+
+
+def load_rules(
+    path: str | Path | None = None,
+    overrides: Sequence[str | Path] = (),
+    calendar: MarketCalendar | None = None,
+) -> RuleSet:
+    """Load the rule set: a base file plus override files applied in order.
+
+    An override entry whose ``id`` exists replaces the fields it names (tables such as
+    ``deadline`` are merged key by key, lists replaced); a new ``id`` adds a rule. The
+    same holds for ``[defaults.NAME]``.
+
+    Args:
+        path: base rules file; default the shipped ``rules.toml``.
+        overrides: user rules files.
+        calendar: calendar for deadline arithmetic; default :func:`default_calendar`.
+
+    Raises:
+        RulesError: a file is missing or wrong; the message names file, line and field.
+    """
+    cal = calendar or default_calendar()
+    layer = _Layer(cal)
+    for file in (Path(path) if path is not None else DEFAULT_RULES_PATH, *map(Path, overrides)):
+        layer.add_file(file)
+    rules = [Rule.model_validate(raw) for raw in layer.rules.values()]
+    defaults = {k: Knob.model_validate(v) for k, v in layer.defaults.items()}
+    return RuleSet(rules, defaults, cal, dict(layer.origin))
+
+
+class RuleSet:
+    """The timing rules in force, with deadline arithmetic on a :class:`MarketCalendar`.
+
+    Args:
+        rules: the rules (ids must be unique).
+        defaults: engine knobs by name.
+        calendar: the calendar used for all arithmetic.
+        origin: file each rule came from, by id.
+    """
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        defaults: dict[str, Knob] | None = None,
+        calendar: MarketCalendar | None = None,
+        origin: dict[str, str] | None = None,
+    ) -> None:
+        self.calendar = calendar or default_calendar()
+        self._rules = {rule.id: rule for rule in rules}
+        if len(self._rules) != len(rules):
+            raise RulesError("rule ids are not unique")
+        self.defaults = dict(defaults or {})
+        self.origin = dict(origin or {})
+        self._by_code: dict[str, list[Rule]] = {}
+        for rule in rules:
+            for code in rule.trigger.codes if rule.trigger else ():
+                self._by_code.setdefault(code, []).append(rule)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._rules
+
+    def get(self, rule_id: str) -> Rule:
+        """The rule with this id.
+
+        Raises:
+            RulesError: no such rule.
+        """
+        try:
+            return self._rules[rule_id]
+        except KeyError:
+            raise RulesError(f"unknown rule id '{rule_id}'") from None
+
+    def default(self, name: str) -> Knob:
+        """The engine knob ``[defaults.NAME]``.
+
+        Raises:
+            RulesError: no such knob.
+        """
+        try:
+            return self.defaults[name]
+        except KeyError:
+            raise RulesError(f"unknown default '{name}'") from None
+
+    def rules_for_trigger(
+        self,
+        code: str,
+        sender: str | None = None,
+        *,
+        on: dt.date | None = None,
+        tdsp: str | None = None,
+        priority: bool | None = None,
+        ams: bool | None = None,
+        bgn07: str | None = None,
+        purpose: str | None = None,
+        flags: Collection[str] | None = None,
+    ) -> list[Rule]:
+        """Enabled rules triggered by ``code`` (and ``"*"`` rules), filtered.
+
+        Filters left at ``None`` do not exclude anything. ``on`` keeps rules in effect on
+        that date; ``tdsp`` may be any calendar alias.
+        """
+        if tdsp is not None:
+            tdsp = self.calendar.resolve(tdsp)
+        out = []
+        for rule in (*self._by_code.get(code, ()), *self._by_code.get("*", ())):
+            if not rule.enabled or rule.trigger is None:
+                continue
+            if sender is not None and rule.trigger.sender not in (sender, "ANY"):
+                continue
+            if on is not None and not rule.in_effect(on):
+                continue
+            scope = rule.scope
+            if (
+                scope.tdsp
+                and tdsp is not None
+                and tdsp not in {self.calendar.resolve(t) for t in scope.tdsp}
+            ):
+                continue
+            if not scope.matches(priority, ams, bgn07, purpose, flags):
+                continue
+            out.append(rule)
+        return out
+
+    # -- arithmetic ------------------------------------------------------------------
+    def calendar_for(self, rule: Rule, tdsp: str | None = None) -> str:
+        """Calendar name a rule counts on (its ``TDSP`` resolved to ``tdsp``)."""
+        name = rule.deadline.calendar if rule.deadline else "ERCOT"
+        if name != "TDSP":
+            return name
+        if tdsp is None:
+            raise RulesError(f"rule {rule.id} counts on the TDSP calendar; pass tdsp=")
+        return self.calendar.resolve(tdsp)
+
+    def _spec(self, rule: Rule) -> Deadline:
+        if rule.deadline is None:
+            raise RulesError(f"rule {rule.id} has no deadline")
+        return rule.deadline
+
+    def deadline(
+        self, rule: Rule | str, trigger_time: dt.datetime, tdsp: str | None = None
+    ) -> dt.datetime:
+        """The latest on-time moment (aware, America/Chicago) for a rule's answer.
+
+        Args:
+            rule: the rule or its id.
+            trigger_time: when the trigger was received; for ``lead`` rules the anchor
+                (e.g. the scheduled meter read date, at any time of day).
+            tdsp: the TDSP involved (needed when the rule counts on the TDSP calendar).
+        """
+        rule = self.get(rule) if isinstance(rule, str) else rule
+        spec = self._spec(rule)
+        cal = self.calendar_for(rule, tdsp)
+        mc = self.calendar
+        start = to_local(trigger_time)
+        if spec.anchor == "next_business_day":
+            first = mc.next_business_day(start.date(), cal)
+            start = to_local(dt.datetime.combine(first, dt.time(0)))
+        unit = spec.unit
+        if unit == "hours":
+            # Elapsed hours: add in UTC so a DST change is counted as the real hour it is.
+            return to_local(start.astimezone(dt.UTC) + dt.timedelta(hours=spec.amount))
+        if unit in ("business_hours", "retail_business_hours"):
+            retail = unit == "retail_business_hours"
+            return mc.add_business_hours(start, spec.amount, cal, retail=retail)
+        n = int(spec.amount)
+        if rule.kind == "lead":
+            if unit == "calendar_days":
+                day = start.date() - dt.timedelta(days=n)
+            else:
+                day = mc.add_business_days(start.date(), -n, cal)
+        elif unit == "calendar_days":
+            base = (
+                mc.effective_business_date(start, spec.cutoff_time, cal)
+                if spec.cutoff
+                else start.date()
+            )
+            day = base + dt.timedelta(days=n)
+            if spec.roll == "forward":
+                day = mc.roll_forward(day, cal)
+        else:
+            base = mc.effective_business_date(start, spec.cutoff_time, cal)
+            day = mc.add_business_days(base, n, cal)
+        return to_local(dt.datetime.combine(day, spec.due_clock))
+
+    def lateness(
+        self,
+        rule: Rule | str,
+        due: dt.datetime,
+        actual: dt.datetime,
+        tdsp: str | None = None,
+    ) -> tuple[float, str]:
+        """How late ``actual`` is against ``due``, in the rule's own unit.
+
+        Returns:
+            ``(amount, unit)``: ``amount > 0`` exactly when ``actual > due`` (late by that
+            much; a late answer counts at least 1 in day units); ``amount <= 0`` is on time
+            (its size is the margin).
+        """
+        rule = self.get(rule) if isinstance(rule, str) else rule
+        spec = self._spec(rule)
+        unit = spec.unit
+        due_l, act_l = to_local(due), to_local(actual)
+        late = act_l > due_l
+        if unit == "hours":
+            amount = (act_l.astimezone(dt.UTC) - due_l.astimezone(dt.UTC)).total_seconds() / 3600
+            if late and amount <= 0:  # pragma: no cover - float underflow guard
+                amount = 1e-9
+            return amount, unit
+        cal = self.calendar_for(rule, tdsp)
+        mc = self.calendar
+        if unit in ("business_hours", "retail_business_hours"):
+            amount = mc.business_hours_between(
+                due_l, act_l, cal, retail=unit == "retail_business_hours"
+            )
+            if late and amount <= 0:
+                amount = 1 / 3600.0  # late outside business hours: at least one second
+            return amount, unit
+        if unit == "calendar_days":
+            days = float((act_l.date() - due_l.date()).days)
+        else:
+            cutoff = None if due_l.time() == END_OF_DAY else due_l.time().replace(tzinfo=None)
+            if late:
+                effective = mc.effective_business_date(act_l, cutoff, cal)
+            else:
+                effective = mc.roll_backward(act_l.date(), cal)
+            days = float(mc.count_business_days(due_l.date(), effective, cal))
+        return (max(days, 1.0) if late else min(days, 0.0)), unit
+
+    def window_bounds(
+        self, rule: Rule | str, reference: dt.date, tdsp: str | None = None
+    ) -> tuple[dt.date, dt.date]:
+        """Earliest and latest allowed date of a ``window`` rule around ``reference``."""
+        rule = self.get(rule) if isinstance(rule, str) else rule
+        if rule.window is None:
+            raise RulesError(f"rule {rule.id} has no window")
+        win = rule.window
+        if win.unit == "calendar_days":
+            return (
+                reference - dt.timedelta(days=win.before_days),
+                reference + dt.timedelta(days=win.after_days),
+            )
+        cal = win.calendar
+        if cal == "TDSP":
+            if tdsp is None:
+                raise RulesError(f"rule {rule.id} counts on the TDSP calendar; pass tdsp=")
+            cal = self.calendar.resolve(tdsp)
+        mc = self.calendar
+        return (
+            mc.add_business_days(reference, -win.before_days, cal),
+            mc.add_business_days(reference, win.after_days, cal),
+        )
