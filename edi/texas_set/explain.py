@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from edi.errors import GuideError
 from edi.texas_set.catalog import identify
-from edi.texas_set.guide import ElementSpec, Guide, LoopSpec, SegmentSpec, load_code_list, load_guide
+from edi.texas_set.guide import (
+    ElementSpec,
+    Guide,
+    LoopSpec,
+    SegmentSpec,
+    load_code_list,
+    load_guide,
+)
 
 __all__ = ["explain_guide", "explain_transaction", "guide_counts"]
 

@@ -333,6 +333,10 @@ def _parse(path: Path) -> etree._Element:
         if not schema.validate(root):
             err = schema.error_log[0]
             raise GuideError(f"does not match guide.xsd: {err.message}", f"{path} line {err.line}")
+        for el in root.iter():
+            # a fact marked confirmed must say where it was seen
+            if el.get("confirmed") in ("true", "1") and not el.get("source"):
+                raise GuideError(f"<{el.tag}> is marked confirmed=\"true\" but names no source", f"{path} line {el.sourceline}")
     return root
 
 

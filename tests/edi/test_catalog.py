@@ -12,9 +12,17 @@ from pathlib import Path
 import pytest
 
 from edi.findings import Report
-from edi.x12 import Segment, TransactionSet, iter_transactions
 from edi.texas_set.catalog import Identification, identify, identify_segments, resolve_role
-from edi.texas_set.guide import ERCOT_DUNS, ElementSpec, Guide, LoopSpec, SegmentSpec, guide_codes, load_guide
+from edi.texas_set.guide import (
+    ERCOT_DUNS,
+    ElementSpec,
+    Guide,
+    LoopSpec,
+    SegmentSpec,
+    guide_codes,
+    load_guide,
+)
+from edi.x12 import Segment, TransactionSet, iter_transactions
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 CR, TDSP = "123456789", "1039940674000"
@@ -40,11 +48,12 @@ def _build_segment(guide: Guide, spec: SegmentSpec) -> list[str]:
     wanted: dict[int, str] = {}
     for key, value in guide.identify.items():
         if "*" not in key and key[:-2] == spec.id:
+            pos = int(key[-2:])
             alts = [a for a in value.split("|") if a not in ("-", "*")]
-            if alts and "-" not in value.split("|"):
-                wanted[int(key[-2:])] = alts[0]
-            elif alts and spec.by_pos.get(int(key[-2:])) is not None and spec.by_pos[int(key[-2:])].usage == "M":
-                wanted[int(key[-2:])] = alts[0]
+            e = spec.by_pos.get(pos)
+            # fill it when the guide needs a value: no "absent" alternative, or mandatory anyway
+            if alts and ("-" not in value.split("|") or (e is not None and e.usage == "M")):
+                wanted[pos] = alts[0]
     if spec.qualifier:
         wanted[1] = spec.qualifier
     filled = {e.pos for e in spec.elements if e.usage == "M"} | set(wanted)
