@@ -146,11 +146,14 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
         EdiError: the input cannot be read or does not start with an ISA.
     """
     rep = report if report is not None else Report()
+    start = len(rep.findings)
     fid_checked: set[int] = set()
     for txn in iter_transactions(source, name=name, report=rep):
         code, finding = _identify(txn, roles)
         if code is None:
-            if finding is not None:
+            # an incomplete set (no SE) is already rejected by its envelope finding; what is
+            # left of it rarely identifies, and saying so would only repeat the problem
+            if finding is not None and txn.complete:
                 rep.add(finding)
             continue
         cg = compiled(code)
@@ -161,7 +164,15 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
             if fid and txn.gs.get(1) != fid:
                 rep.add(Finding("gs-functional-id-mismatch", Location(txn.file, gs_number, "GS", "GS01", txn.gs.offset), f"functional group ID {txn.gs.get(1)!r} does not fit {code}, which travels in a {fid} group", txn.gs.get(1), code, confirmed=cg.confirmed))
         rep.extend(check_transaction(txn, cg))
+    # envelope findings are found when a trailer is read, guide findings per transaction:
+    # present the file's findings in file order (stable, so same-segment order is kept)
+    rep.findings[start:] = sorted(rep.findings[start:], key=_file_order)
     return rep
+
+
+def _file_order(f: Finding) -> int:
+    n = f.location.segment_number
+    return n if n is not None else 0
 
 
 def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None) -> Report:

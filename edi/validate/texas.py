@@ -14,7 +14,7 @@ reported as unrecognized (997 AK304 ``1``) rather than as not in the guide (``6`
 
 from __future__ import annotations
 
-__all__ = ["X12_SEGMENT_IDS", "check_duns", "check_esi_id", "looks_like_segment_id"]
+__all__ = ["X12_SEGMENT_IDS", "check_duns", "check_esi_id", "looks_like_segment_id", "texas_ok"]
 
 
 def check_esi_id(value: str) -> str | None:
@@ -29,6 +29,18 @@ def check_duns(value: str, qualifier: str) -> str | None:
     if len(value) in (9, 13) and value.isascii() and value.isdigit():
         return None
     return f"N104 {value!r} is not a DUNS (9 digits) or DUNS+4 (13 digits), as N103 {qualifier} requires"
+
+
+def texas_ok(els: list[str]) -> bool:
+    """Whether a REF*Q5 or N1 segment passes the ESI ID and DUNS checks (fast path)."""
+    n = len(els)
+    sid = els[0]
+    if sid == "REF" and n > 2 and els[1] == "Q5":
+        v = els[2] if els[2] or n < 4 else els[3]
+        return not v or check_esi_id(v) is None
+    if sid == "N1" and n > 4 and els[3] in ("1", "9") and els[4]:
+        return check_duns(els[4], els[3]) is None
+    return True
 
 
 def looks_like_segment_id(sid: str) -> bool:

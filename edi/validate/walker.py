@@ -194,25 +194,26 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
         els = raw[i]
         sid = els[0]
         q = els[1] if len(els) > 1 else ""
-        lvl = j = -1
-        for level in range(len(stack) - 1, -1, -1):
-            loop, idx, _ = stack[level]
-            cands = loop.index.get(sid)
-            if cands:
-                start = idx if (idx > 0 or loop.root) else 1
-                for cq, k in cands:
-                    if k >= start and (cq is None or cq == q):
-                        lvl, j = level, k
-                        break
-                if j >= 0:
+        j = -1
+        frame = stack[-1]
+        loop, idx, counts = frame
+        cands = loop.index.get(sid)
+        if cands:  # the innermost open loop: where nearly every segment is found
+            start = idx if (idx > 0 or loop.root) else 1
+            for cq, k in cands:
+                if k >= start and (cq is None or cq == q):
+                    j = k
                     break
         if j < 0:
-            _unmatched(rep, cg, stack, i, sid, q)
-            continue
-        while len(stack) - 1 > lvl:
-            _close(rep, stack.pop(), i)
-        frame = stack[lvl]
-        loop, idx, counts = frame
+            lvl = _search_outer(stack, sid, q)
+            if lvl < 0:
+                _unmatched(rep, cg, stack, i, sid, q)
+                continue
+            while len(stack) - 1 > lvl:
+                _close(rep, stack.pop(), i)
+            frame = stack[lvl]
+            loop, idx, counts = frame
+            j = _match_in(loop, idx, sid, q)
         if j > idx + 1 and loop.mandatory:
             for k in range(idx + 1, j):
                 if k in loop.mandatory and not counts[k]:
@@ -235,13 +236,32 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
             loop_id = loop.id
         if spec.usage == "N":
             rep.add("segment-not-used", i, f"{spec.label} ({spec.name}) is marked not used in guide {code}", value=spec.label, confirmed=spec.confirmed, loop=loop_id)
-        problems = check_elements(els, spec, code)
-        if problems:
-            rep.elements(i, spec, problems, loop_id)
+        if not spec.ok(els):
+            problems = check_elements(els, spec, code)
+            if problems:
+                rep.elements(i, spec, problems, loop_id)
     at = end if end < n else n - 1
     while stack:
         _close(rep, stack.pop(), at)
     return out
+
+
+def _match_in(loop: CompiledLoop, idx: int, sid: str, q: str) -> int:
+    """Index of the first child at or after the current position matching ``sid``/``q``, or -1."""
+    start = idx if (idx > 0 or loop.root) else 1
+    for cq, k in loop.index.get(sid, ()):
+        if k >= start and (cq is None or cq == q):
+            return k
+    return -1
+
+
+def _search_outer(stack: list[list[Any]], sid: str, q: str) -> int:
+    """Level of the innermost enclosing open loop where the segment fits, or -1."""
+    for level in range(len(stack) - 2, -1, -1):
+        loop, idx, _ = stack[level]
+        if _match_in(loop, idx, sid, q) >= 0:
+            return level
+    return -1
 
 
 def _close(rep: _Reporter, frame: list[Any], at: int) -> None:

@@ -7,10 +7,12 @@ whole files through the real guides.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from edi.findings import CODES, Report
-from edi.validate import compile_guide, validate_transaction
+from edi.validate import compile_guide, validate_source, validate_transaction
 from edi.x12 import iter_transactions
 from tests.edi.guidekit import E, G, S, codes, guide_814, guide_867
 
@@ -207,3 +209,40 @@ def test_every_code_the_walker_emits_is_in_codes() -> None:
 
     emitted = set(re.findall(r'"((?:segment|element|invalid|loop)-[a-z-]+)"', src))
     assert emitted and emitted <= set(CODES)
+
+
+# invalid samples beside their expected findings =================================================
+
+INVALID = Path(__file__).parent / "invalid"
+SAMPLE_FILES = sorted(INVALID.glob("*.x12"))
+
+
+def sample_findings(path: Path) -> list[str]:
+    """The finding lines of one sample, as ``validate`` reports them (file named by its base name)."""
+    return [str(f) for f in validate_source(path, name=path.name)]
+
+
+@pytest.mark.parametrize("path", SAMPLE_FILES, ids=[p.stem for p in SAMPLE_FILES])
+def test_invalid_sample(path: Path) -> None:
+    expected_file = path.with_suffix(".findings.txt")
+    expected = [line for line in expected_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert sample_findings(path) == expected
+
+
+def test_samples_cover_the_required_cases() -> None:
+    assert len(SAMPLE_FILES) >= 13
+    codes = set()
+    for path in SAMPLE_FILES:
+        codes |= {f.code for f in validate_source(path, name=path.name)}
+    assert {
+        "invalid-date", "segment-missing", "invalid-code", "element-too-long", "se-count-mismatch",
+        "st-se-control-mismatch", "st-duplicate-control", "ge-count-mismatch", "isa-iea-control-mismatch",
+        "truncated", "segment-out-of-order", "unknown-transaction", "invalid-esi-id",
+    } <= codes
+    assert sample_findings(INVALID / "ok-switch-request.x12") == []
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerate the expected findings on purpose
+    for p in SAMPLE_FILES:
+        p.with_suffix(".findings.txt").write_text("".join(line + "\n" for line in sample_findings(p)), encoding="utf-8")
+        print(p.with_suffix(".findings.txt"))
