@@ -270,3 +270,9 @@ def test_loop_specs_are_typed() -> None:
     ptds = [c for c in g.body if isinstance(c, LoopSpec) and c.id == "PTD"]
     assert [p.trigger.qualifier for p in ptds] == ["SU", "PL"]
     assert g.match("PTD", "PL") is ptds[1]
+
+
+def test_docs_list_every_guide() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "guides.md").read_text()
+    for code in guide_codes():
+        assert f"\n| {code} |" in docs, code
