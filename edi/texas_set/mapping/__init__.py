@@ -1,0 +1,190 @@
+"""The one mapping between Texas SET business models and X12 segments.
+
+Every transaction code has a *layout* (:mod:`.spec`): a table of segments and loops whose
+elements are bound to model fields.  The tables live in :mod:`.tables_814` (the 814 family)
+and :mod:`.tables_other` (867, 810, 820, 824, 650, 997).  From one layout come:
+
+* :func:`render` — the fast path: fields as a plain dict, no validation, one compiled
+  function per code (:mod:`.render`); the simulator calls it for every 867_03 and 810_02;
+* :func:`to_segments` — a validated model rendered by the same compiled function, so
+  ``render(code, fields) == to_segments(Model(**fields))`` by construction;
+* :func:`from_segments` — body segments read back into the model (:mod:`.parse`), with
+  every failure a :class:`~edi.errors.MappingError` that names segment and element.
+
+:func:`transaction` wraps a body in ST/SE; :func:`write_interchange` writes models through
+:class:`edi.x12.X12Writer`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from edi.errors import MappingError
+from edi.texas_set.mapping.parse import parse_body
+from edi.texas_set.mapping.render import as_fields, compile_layout
+from edi.texas_set.mapping.spec import Layout, Loop, Seg
+from edi.texas_set.mapping.tables_814 import layouts_814
+from edi.texas_set.mapping.tables_other import layouts_other
+from edi.texas_set.models import TxModel
+from edi.x12.segment import Segment
+from edi.x12.writer import ControlNumbers, X12Writer
+
+__all__ = [
+    "LAYOUTS",
+    "Layout",
+    "codes",
+    "layout",
+    "render",
+    "to_segments",
+    "from_segments",
+    "transaction",
+    "write_interchange",
+]
+
+#: The layout of every transaction code.
+LAYOUTS: dict[str, Layout] = {**layouts_814(), **layouts_other()}
+
+
+def codes() -> list[str]:
+    """Every transaction code the mapping knows, sorted."""
+    return sorted(LAYOUTS)
+
+
+def layout(code: str) -> Layout:
+    """The layout of ``code``.
+
+    Raises:
+        MappingError: the code is not known.
+    """
+    try:
+        return LAYOUTS[code]
+    except KeyError:
+        raise MappingError(f"no mapping for transaction code {code!r}; known: {', '.join(codes())}") from None
+
+
+@functools.cache
+def _renderer(code: str) -> Any:
+    return compile_layout(layout(code))
+
+
+def render(code: str, fields: Mapping[str, Any] | Any) -> list[list[str]]:
+    """Body segments of a transaction from plain fields, without validation (the fast path).
+
+    Args:
+        code: the transaction code, e.g. ``867_03``.
+        fields: the model's fields as a dict (nested parts as dicts or models), with
+            Python values: :class:`~datetime.date` dates, ``int`` cents, ``int`` or
+            ``Decimal`` quantities.  Values are trusted: text containing a delimiter breaks
+            the output.  Use :func:`to_segments` on a validated model when in doubt.
+
+    Returns:
+        The segments between ST and SE, each ``[segment ID, element 1, ...]``; equal to
+        ``to_segments(Model(code=code, **fields))``.
+
+    Raises:
+        MappingError: a required field is missing or a value has the wrong type; the
+            message is the model's validation error.
+    """
+    fn = _renderer(code)
+    try:
+        return fn(fields if type(fields) is dict else as_fields(fields))  # type: ignore[no-any-return]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise _explain(code, fields, exc) from None
+
+
+def _explain(code: str, fields: Any, exc: Exception) -> MappingError:
+    """Turn a fast-path failure into the validation message of the model."""
+    lay = layout(code)
+    data = dict(as_fields(fields))
+    data.setdefault("code", code)
+    try:
+        lay.model.model_validate(data)
+    except Exception as verr:  # noqa: BLE001 - pydantic's message is the explanation
+        return MappingError(f"{code}: cannot render: {verr}")
+    return MappingError(f"{code}: cannot render: {type(exc).__name__}: {exc}")
+
+
+def to_segments(model: TxModel) -> list[list[str]]:
+    """Body segments (between ST and SE) of a validated model.
+
+    Raises:
+        MappingError: the model sets a field that its code's layout does not carry.
+    """
+    lay = layout(model.code)
+    fields = model.__dict__
+    carried = _carried(model.code)
+    for name in model.model_fields_set:
+        if name not in carried and name != "code" and fields[name] not in (None, False, (), ""):
+            default = type(model).model_fields[name].default
+            if fields[name] != default:
+                raise MappingError(f"{model.code}: field {name!r} is not carried by this transaction")
+    return _renderer(model.code)(fields)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _carried(code: str) -> frozenset[str]:
+    return frozenset(layout(code).fields())
+
+
+def from_segments(code: str, body: Sequence[Segment | Sequence[str]], *, source: str = "") -> Any:
+    """Read the model of ``code`` from its body segments (between ST and SE).
+
+    Args:
+        code: the transaction code (see :func:`edi.texas_set.catalog.identify`).
+        body: :class:`~edi.x12.segment.Segment` objects (their numbers are used in
+            messages) or element lists (numbered from 2, ST being 1).
+        source: a file name for messages.
+
+    Raises:
+        MappingError: naming the segment number, label and element of the first problem.
+    """
+    return parse_body(layout(code), body, source)
+
+
+def transaction(model_or_code: TxModel | str, fields: Mapping[str, Any] | None = None, *, control: str = "0001") -> list[list[str]]:
+    """The whole transaction set, ST through SE, of a model or of (code, fields).
+
+    Args:
+        model_or_code: a model (validated path) or a code (fast path with ``fields``).
+        fields: the fields for the fast path.
+        control: ST02/SE02.
+    """
+    if isinstance(model_or_code, str):
+        code = model_or_code
+        body = render(code, fields or {})
+    else:
+        code = model_or_code.code
+        body = to_segments(model_or_code)
+    st01 = code[:3]
+    return [["ST", st01, control], *body, ["SE", str(len(body) + 2), control]]
+
+
+def write_interchange(
+    models: Iterable[TxModel],
+    sender: str,
+    receiver: str,
+    when: datetime,
+    control: ControlNumbers,
+    **writer_args: Any,
+) -> str:
+    """Write models as one interchange with :class:`edi.x12.X12Writer` (one GS per functional ID)."""
+    w = X12Writer(sender, receiver, when, control, **writer_args)
+    for m in models:
+        w.add(m.code[:3], to_segments(m))
+    return w.getvalue()
+
+
+def iter_fields(lay: Layout) -> Iterable[tuple[Seg, str]]:
+    """Every (segment template, field) pair of a layout, loops flattened (for docs and tests)."""
+    stack: list[Any] = list(lay.items)
+    while stack:
+        it = stack.pop(0)
+        if isinstance(it, Loop):
+            stack[0:0] = list(it.body)
+        else:
+            for e in it.els:
+                if e.src:
+                    yield it, e.src

@@ -1,0 +1,224 @@
+"""The fast path: each layout compiled once into a plain Python function.
+
+:func:`compile_layout` turns a :class:`~.spec.Layout` into the source of one function that
+takes the fields as a plain dict (or a model's ``__dict__``) and returns the body segments
+as lists of strings, then compiles it.  No pydantic validation runs; defaults (model field
+defaults and the code-dependent ones of ``Model.code_defaults``) are baked into the code, so
+the result equals what the validated model gives.  The generated source is kept on the
+function (``__source__``) for inspection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from edi.texas_set.mapping.spec import El, Layout, Loop, Seg
+from edi.texas_set.types import format_date, format_quantity, format_r, format_time
+
+__all__ = ["compile_layout", "as_fields"]
+
+Renderer = Callable[[Any], list[list[str]]]
+
+
+def as_fields(obj: Any) -> dict[str, Any]:
+    """A model or mapping as a dict of fields (models: their ``__dict__``, no copy)."""
+    if type(obj) is dict:
+        return obj
+    if isinstance(obj, BaseModel):
+        return obj.__dict__
+    return dict(obj)
+
+
+def _date(d: Any, _c: dict[Any, str] = {}) -> str:  # noqa: B006 - deliberate cache
+    s = _c.get(d)
+    if s is None:
+        s = format_date(d)
+        if len(_c) < 100_000:
+            _c[d] = s
+    return s
+
+
+_RUNTIME: dict[str, Any] = {
+    "_date": _date,
+    "_time": format_time,
+    "_r": format_r,
+    "_q": format_quantity,
+    "_obj": as_fields,
+    "int": int,
+    "str": str,
+    "type": type,
+    "enumerate": enumerate,
+}
+
+
+class _Gen:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {}
+        self.n = 0
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.consts)}"
+        self.consts[name] = value
+        return name
+
+    def var(self) -> str:
+        self.n += 1
+        return f"v{self.n}"
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    # -- fields -----------------------------------------------------------------------
+    def defaults(self, model: type, top: bool) -> dict[str, tuple[bool, Any]]:
+        """field -> (required, default) of a model class."""
+        out: dict[str, tuple[bool, Any]] = {}
+        extra = model.code_defaults(self.layout.code) if top and hasattr(model, "code_defaults") else {}
+        for name, info in model.model_fields.items():  # type: ignore[attr-defined]
+            if name in extra:
+                out[name] = (False, extra[name])
+            elif info.is_required():
+                out[name] = (True, None)
+            else:
+                out[name] = (False, info.get_default(call_default_factory=True))
+        return out
+
+    def fetch(self, indent: int, src: str, obj: str, defs: dict[str, tuple[bool, Any]], cache: dict[str, str]) -> str:
+        """A local variable holding field ``src`` of ``obj`` (fetched once per scope)."""
+        if src in cache:
+            return cache[src]
+        required, default = defs[src]
+        v = self.var()
+        if required:
+            self.emit(indent, f"{v} = {obj}[{src!r}]")
+        elif default is None or isinstance(default, (bool, int, str)):
+            self.emit(indent, f"{v} = {obj}.get({src!r}, {default!r})")
+        else:
+            self.emit(indent, f"{v} = {obj}.get({src!r}, {self.const(default)})")
+        cache[src] = v
+        return v
+
+    # -- elements -----------------------------------------------------------------------
+    def element(self, e: El, v: str, optional: bool, idx: str, fallback: str | None) -> str:
+        k = e.kind
+        if k == "LIT":
+            return repr(e.lit)
+        if k == "IDX":
+            return f"str({idx})"
+        if k == "COUNT":
+            return f"str(len({v}))"
+        if k == "FLAG":
+            return f"({e.lit!r} if {v} else '')"
+        if k == "PRE":
+            return f"('' if {v} is None else {e.lit!r})"
+        if k == "YN":
+            yn = f"('Y' if {v} else 'N')"
+            return f"('' if {v} is None else {yn})" if optional else yn
+        if k == "AN":
+            expr = v
+        elif k == "N0" or k == "N2":
+            expr = f"str({v})"
+        elif k == "DT":
+            expr = f"_date({v})"
+        elif k == "DTD":
+            expr = f"_date({v}.date())"
+        elif k in ("TM", "DTT"):
+            expr = f"_time({v})"
+        elif k == "R":
+            expr = f"_r({v})"
+        elif k == "Q":
+            expr = f"(str({v}) if type({v}) is int else _q({v}))"
+        elif k == "MAP":
+            expr = f"{self.const(dict(e.codes))}[{v}]"
+        else:  # pragma: no cover - spec checks kinds
+            raise ValueError(k)
+        if fallback is not None:
+            return f"({expr} if {v} is not None else {fallback})"
+        if optional:
+            return f"('' if {v} is None else {expr})"
+        return expr
+
+    # -- segments and loops -------------------------------------------------------------
+    def items(self, items: tuple[Seg | Loop, ...], indent: int, obj: str, model: type, top: bool, idx: str) -> None:
+        defs = self.defaults(model, top)
+        cache: dict[str, str] = {}
+        for it in items:
+            if isinstance(it, Loop):
+                v = self.fetch(indent, it.field, obj, defs, cache)
+                item = self.var()
+                if it.many:
+                    i = self.var()
+                    self.emit(indent, f"for {i}, {item} in enumerate({v}, 1):")
+                    self.emit(indent + 1, f"{item} = {item} if type({item}) is dict else _obj({item})")
+                    self.items(it.body, indent + 1, item, it.model, False, i)
+                else:
+                    self.emit(indent, f"if {v} is not None:")
+                    self.emit(indent + 1, f"{item} = {v} if type({v}) is dict else _obj({v})")
+                    self.items(it.body, indent + 1, item, it.model, False, idx)
+                continue
+            for e in it.els:
+                if e.src:
+                    self.fetch(indent, e.src, obj, defs, cache)
+                if e.fallback:
+                    self.fetch(indent, e.fallback, obj, defs, cache)
+            ind = indent
+            if it.when:
+                w = self.fetch(indent, it.when, obj, defs, cache)
+                self.emit(indent, f"if {w}:" if it.when_true else f"if {w} is not None:")
+                ind = indent + 1
+            parts: list[str] = [repr(it.id)]
+            may_trail = False
+            pos = 0
+            for e in it.els:
+                while pos + 1 < e.pos:
+                    parts.append("''")
+                    pos += 1
+                pos = e.pos
+                v = self.fetch(indent, e.src, obj, defs, cache) if e.src else ""
+                guarded = bool(e.src) and e.src == it.when  # the segment condition covers it
+                optional = bool(e.src) and not defs[e.src][0] and defs[e.src][1] is None and not guarded
+                fb = None
+                if e.fallback:
+                    fb = self.fetch(indent, e.fallback, obj, defs, cache)
+                    optional = False
+                parts.append(self.element(e, v, optional, idx, fb))
+                if e.kind in ("FLAG", "PRE"):
+                    may_trail = not guarded
+                else:
+                    may_trail = optional
+            if may_trail:
+                s = self.var()
+                self.emit(ind, f"{s} = [{', '.join(parts)}]")
+                self.emit(ind, f"while {s}[-1] == '':")
+                self.emit(ind + 1, f"{s}.pop()")
+                self.emit(ind, f"ap({s})")
+            else:
+                self.emit(ind, f"ap([{', '.join(parts)}])")
+
+    def source(self) -> str:
+        lay = self.layout
+        self.emit(0, "def render(f):")
+        if lay.prepare is not None:
+            self.consts["_prepare"] = lay.prepare
+            self.emit(1, "f = _prepare(f)")
+        self.emit(1, "out = []")
+        self.emit(1, "ap = out.append")
+        self.items(lay.items, 1, "f", lay.model, True, "0")
+        self.emit(1, "return out")
+        return "\n".join(self.lines) + "\n"
+
+
+def compile_layout(layout: Layout) -> Renderer:
+    """Compile a layout into its rendering function (fields dict -> body segments)."""
+    gen = _Gen(layout)
+    src = gen.source()
+    namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
+    code = compile(src, f"<render {layout.code}>", "exec")
+    exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
+    fn = namespace["render"]
+    fn.__source__ = src
+    return fn  # type: ignore[no-any-return]
