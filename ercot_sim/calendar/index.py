@@ -108,11 +108,18 @@ class BusinessDayIndex:
         return self._before[i]
 
     def count(self, start: int, end: int) -> int:
-        """Business days ``d`` with ``start < d <= end`` (negative when ``end < start``)."""
+        """Business days ``d`` with ``start < d <= end``.
+
+        When ``end < start`` the result is minus the business days ``d`` with
+        ``end <= d < start``, so that ``count(x, add(x, n)) == n`` for every ``n``.
+        """
         # Cover both ends first: growing the span shifts every prefix sum.
-        self.before(start + 1)
-        self.before(end + 1)
-        return self.before(end + 1) - self.before(start + 1)
+        lo, hi = min(start, end), max(start, end)
+        self.before(lo)
+        self.before(hi + 1)
+        if end >= start:
+            return self.before(end + 1) - self.before(start + 1)
+        return self.before(end) - self.before(start)
 
     def add(self, ordinal: int, n: int) -> int:
         """The ``n``-th business day after ``ordinal`` (before it when ``n < 0``; itself at 0)."""

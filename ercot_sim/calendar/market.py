@@ -10,7 +10,8 @@ Conventions (see docs/calendar.md):
   (America/Chicago) date is used; a naive datetime is read as local wall time.
 - ``add_business_days(d, n)`` is the n-th business day after ``d`` (before it for
   ``n < 0``, ``d`` itself for ``n == 0``); ``count_business_days(a, b)`` counts business
-  days ``x`` with ``a < x <= b``. So ``count(a, add(a, n)) == n``.
+  days ``x`` with ``a < x <= b`` (and, negated, ``b <= x < a`` when ``b < a``). So
+  ``count(a, add(a, n)) == n``.
 - Business hours are 08:00-17:00 local on business days (timing-rules.md A3); retail
   business hours use the ``retail_business_hours`` window (A4, assumed).
 - A retail business day is a business day of the calendar of whoever processes the
@@ -155,7 +156,11 @@ class MarketCalendar:
     def count_business_days(
         self, start: dt.date | dt.datetime, end: dt.date | dt.datetime, calendar: str = "ERCOT"
     ) -> int:
-        """Business days ``x`` with ``start < x <= end``; negative when ``end < start``."""
+        """Business days ``x`` with ``start < x <= end``.
+
+        When ``end < start`` it is minus the business days ``x`` with ``end <= x < start``,
+        so ``count_business_days(d, add_business_days(d, n)) == n`` for every ``n``.
+        """
         return self._idx(calendar).count(_ordinal(start), _ordinal(end))
 
     def next_business_day(self, day: dt.date | dt.datetime, calendar: str = "ERCOT") -> dt.date:
