@@ -73,6 +73,7 @@ class _Rule:
     values: frozenset[str]
     absent_ok: bool
     present: bool  # '*': anything non-empty / segment present
+    tag: str  # "KEY=VALUE": rules with the same tag give the same answer for one transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _rule(key: str, value: str) -> _Rule:
     else:
         seg, pos, qual = key[:-2], int(key[-2:]), ""
     alts = value.split("|")
-    return _Rule(key, seg, pos, qual, frozenset(a for a in alts if a not in ("-", "*")), "-" in alts, value == "*")
+    return _Rule(key, seg, pos, qual, frozenset(a for a in alts if a not in ("-", "*")), "-" in alts, value == "*", f"{key}={value}")
 
 
 def _mandatory(items: Sequence[SegmentSpec | LoopSpec]) -> list[tuple[str, str | None]]:
@@ -131,7 +132,7 @@ def _entries() -> dict[str, tuple[_Entry, ...]]:
 class _Facts:
     """The body of one transaction, indexed by segment ID, for cheap rule checks."""
 
-    __slots__ = ("by_id", "body")
+    __slots__ = ("by_id", "body", "_memo")
 
     def __init__(self, body: Sequence[Sequence[str]]) -> None:
         self.body = body
@@ -140,12 +141,21 @@ class _Facts:
             if els:
                 by_id.setdefault(els[0], []).append(els)
         self.by_id = by_id
+        self._memo: dict[object, object] = {}
 
     def values(self, seg: str, pos: int) -> list[str]:
-        return [els[pos] for els in self.by_id.get(seg, ()) if pos < len(els) and els[pos]]
+        key = (seg, pos)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = [els[pos] for els in self.by_id.get(seg, ()) if pos < len(els) and els[pos]]
+        return hit  # type: ignore[return-value]
 
     def has(self, seg: str, qualifier: str) -> bool:
-        return any(len(els) > 1 and els[1] == qualifier for els in self.by_id.get(seg, ()))
+        key = (seg, "*" + qualifier)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = any(len(els) > 1 and els[1] == qualifier for els in self.by_id.get(seg, ()))
+        return hit  # type: ignore[return-value]
 
     def n1_id(self, qualifier: str) -> str:
         for els in self.by_id.get("N1", ()):
@@ -155,6 +165,14 @@ class _Facts:
 
 
 def _holds(rule: _Rule, facts: _Facts) -> bool:
+    memo = facts._memo
+    hit = memo.get(rule.tag)
+    if hit is None:
+        hit = memo[rule.tag] = _evaluate(rule, facts)
+    return hit  # type: ignore[return-value]
+
+
+def _evaluate(rule: _Rule, facts: _Facts) -> bool:
     if rule.pos == 0:
         present = facts.has(rule.seg, rule.qualifier)
         return present if rule.present else not present
@@ -254,11 +272,12 @@ def identify_segments(
     facts = _Facts(body)
     s_role = resolve_role(sender, facts, roles)
     r_role = resolve_role(receiver, facts, roles)
-    by_value = [e for e in entries if all(_holds(r, facts) for r in e.rules)]
-    fitting = [e for e in by_value if _flow_ok(e.flows, s_role, r_role)]
+    # the flow is the cheapest test: check it first, the values only for guides that fit it
+    fitting = [e for e in entries if _flow_ok(e.flows, s_role, r_role) and all(_holds(r, facts) for r in e.rules)]
     flow = f"{s_role or '?'} -> {r_role or '?'}"
     mismatch = False
     if not fitting:
+        by_value = [e for e in entries if all(_holds(r, facts) for r in e.rules)]
         if not by_value:
             return Identification(None, (), f"{st01} content fits no guide ({_describe(facts)}); sent {flow}", (), s_role, r_role)
         fitting, mismatch = by_value, True
