@@ -550,10 +550,7 @@ class RuleSet:
             days = float((act_l.date() - due_l.date()).days)
         else:
             cutoff = None if due_l.time() == END_OF_DAY else due_l.time().replace(tzinfo=None)
-            if late:
-                effective = mc.effective_business_date(act_l, cutoff, cal)
-            else:
-                effective = mc.roll_backward(act_l.date(), cal)
+            effective = mc.effective_business_date(act_l, cutoff, cal)
             days = float(mc.count_business_days(due_l.date(), effective, cal))
         return (max(days, 1.0) if late else min(days, 0.0)), unit
 
