@@ -276,3 +276,11 @@ def test_docs_list_every_guide() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "guides.md").read_text()
     for code in guide_codes():
         assert f"\n| {code} |" in docs, code
+
+
+def test_public_api_is_exported() -> None:
+    import edi.texas_set as ts
+
+    for name in ts.__all__:
+        assert getattr(ts, name) is not None, name
+    assert {"load_guide", "identify", "explain_guide", "explain_transaction", "Guide"} <= set(ts.__all__)
