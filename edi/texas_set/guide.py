@@ -31,23 +31,9 @@ from lxml import etree
 from edi.errors import GuideError
 
 __all__ = [
-    "ERCOT_DUNS",
-    "GUIDES_DIR",
-    "CODES_DIR",
-    "Code",
-    "CodeList",
-    "Condition",
-    "ElementSpec",
-    "Flow",
-    "Guide",
-    "LoopSpec",
-    "Note",
-    "SegmentSpec",
-    "all_guides",
-    "guide_codes",
-    "load_code_list",
-    "load_guide",
-    "load_guide_file",
+    "CODES_DIR", "ERCOT_DUNS", "GUIDES_DIR", "Code", "CodeList", "Condition", "ElementSpec",
+    "Flow", "Guide", "LoopSpec", "Note", "SegmentSpec", "all_guides", "code_list_ids",
+    "guide_codes", "load_code_list", "load_guide", "load_guide_file",
 ]
 
 #: ERCOT's DUNS number (N1*AY*ERCOT*1*183529049), confirmed in raw market samples.
