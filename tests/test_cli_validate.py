@@ -95,7 +95,6 @@ def test_ack_with_ta1_validates_clean(tmp_path: Path) -> None:
 
 
 def test_explain_guide_and_file() -> None:
-    pytest.importorskip("edi.texas_set.explain")
     result = invoke("explain", "814_01")
     assert result.exit_code == 0, result.output
     assert "BGN" in result.stdout and "REF" in result.stdout

@@ -22,6 +22,7 @@ from typing import Any
 
 from edi.datatypes import DATA_TYPES, Problem, checker
 from edi.errors import GuideError
+from edi.validate.fastpath import segment_check
 
 __all__ = ["CompiledGuide", "CompiledLoop", "CompiledSegment", "ElementRow", "compile_guide"]
 
@@ -36,7 +37,7 @@ class CompiledSegment:
 
     __slots__ = (
         "id", "qualifier", "label", "name", "usage", "max_use", "confirmed", "note",
-        "elements", "max_pos", "unlisted", "conditions", "is_loop", "refs", "ok",
+        "elements", "max_pos", "unlisted", "conditions", "is_loop", "refs", "ok", "limits",
     )
 
     def __init__(self, spec: Any, guide_code: str) -> None:
@@ -50,11 +51,14 @@ class CompiledSegment:
         self.confirmed: bool = bool(spec.confirmed)
         self.note: str = getattr(spec, "note", "") or ""
         rows: list[ElementRow] = []
+        #: position -> (data type, min length, max length)
+        self.limits: dict[int, tuple[str, int, int]] = {}
         for e in spec.elements:
             if e.type not in DATA_TYPES:
                 raise GuideError(f"element {e.ref} has unknown data type {e.type!r}", f"guide {guide_code}")
             check = checker(e.type, e.min_len or 0, e.max_len or 0)
             codes = frozenset(e.codes) if e.codes else None
+            self.limits[e.pos] = (e.type, e.min_len or 0, e.max_len or 0)
             rows.append((e.pos, e.ref, e.usage, check, codes, bool(e.confirmed), e.name or e.ref, dict(e.code_names or {})))
         rows.sort(key=lambda r: r[0])
         self.elements: tuple[ElementRow, ...] = tuple(rows)
@@ -67,7 +71,7 @@ class CompiledSegment:
             (c.kind, tuple(c.positions), bool(c.confirmed)) for c in spec.conditions or ()
         )
         #: ``ok(elements) -> bool``: True when the segment breaks no element rule (fast path)
-        self.ok: Callable[[list[str]], bool] = _fast_check(self)
+        self.ok: Callable[[list[str]], bool] = segment_check(self)
 
     @property
     def mandatory(self) -> bool:
@@ -79,59 +83,6 @@ class CompiledSegment:
 
     def __repr__(self) -> str:
         return f"CompiledSegment({self.label})"
-
-
-def _fast_check(spec: CompiledSegment) -> Callable[[list[str]], bool]:
-    """Generate ``ok(els)`` for one segment: every element rule unrolled into straight code.
-
-    This is the hot path of validation: it answers only *whether* the segment is clean, with
-    one comparison or precompiled check per element; when it says no, the validator runs the
-    detailed checks that explain why (:func:`edi.validate.walker.check_elements`).  The
-    generated source is built only from positions and the names of objects passed in
-    ``env``, never from guide text.
-    """
-    env: dict[str, Any] = {}
-    lines = ["def ok(els):", "    n = len(els)", f"    if n > {spec.max_pos + 1}:", "        return False"]
-    for pos, _ref, usage, check, codes, _conf, _name, _names in spec.elements:
-        lines.append(f"    v = els[{pos}] if n > {pos} else ''")
-        if usage == "M":
-            lines += ["    if not v:", "        return False"]
-        else:
-            lines += ["    if v:"]
-        ind = "    " if usage == "M" else "        "
-        if usage == "N":
-            lines += [f"{ind}return False"]
-            continue
-        if codes is not None:
-            env[f"codes{pos}"] = codes
-            lines += [f"{ind}if v not in codes{pos}:", f"{ind}    return False"]
-        else:
-            env[f"check{pos}"] = check
-            lines += [f"{ind}if check{pos}(v) is not None:", f"{ind}    return False"]
-    for pos in spec.unlisted:
-        lines += [f"    if n > {pos} and els[{pos}]:", "        return False"]
-    for kind, poss, _conf in spec.conditions:
-        count = " + ".join(f"(n > {p} and els[{p}] != '')" for p in poss)
-        lines.append(f"    c = {count}")
-        k = len(poss)
-        first = f"(n > {poss[0]} and els[{poss[0]}] != '')"
-        test = {
-            "P": f"c and c != {k}",
-            "R": "not c",
-            "E": "c > 1",
-            "C": f"{first} and c != {k}",
-            "L": f"{first} and c == 1 and {k} > 1",
-        }.get(kind, "False")
-        lines += [f"    if {test}:", "        return False"]
-    if spec.id in ("REF", "N1"):
-        from edi.validate.texas import texas_ok
-
-        env["texas_ok"] = texas_ok
-        lines += ["    if not texas_ok(els):", "        return False"]
-    lines.append("    return True")
-    code = compile("\n".join(lines), f"<guide check {spec.label}>", "exec")
-    exec(code, env)  # noqa: S102 - source generated from positions only, see docstring
-    return env["ok"]  # type: ignore[no-any-return]
 
 
 class CompiledLoop:
