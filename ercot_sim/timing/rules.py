@@ -225,7 +225,7 @@ class Rule(_Strict):
 class Knob(_Strict):
     """An engine setting with its provenance (``[defaults.NAME]``)."""
 
-    value: float | str | None = None
+    value: int | float | str | None = None
     min: float | None = None
     max: float | None = None
     unit: str = Field(min_length=1)
