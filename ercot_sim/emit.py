@@ -15,12 +15,21 @@ Message fields used: ``tdsp`` and ``cr`` (DUNS; names come from ``names``), ``ac
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ercot_sim.messages import Message
 
-__all__ = ["render_body"]
+__all__ = ["MAPPING", "mapping_fields", "render_body"]
+
+try:  # the guide-driven mapping of edi (fast path, no validation)
+    from edi.texas_set import mapping as _mapping
+
+    MAPPING: frozenset[str] = frozenset(_mapping.codes())
+except ImportError:  # pragma: no cover - only while the mapping is not installed
+    _mapping = None  # type: ignore[assignment]
+    MAPPING = frozenset()
 
 Segs = list[list[str]]
 
@@ -163,12 +172,11 @@ def _650(code: str, m: Message, names: Mapping[str, str], date: str) -> Segs:
 
 
 def _997(code: str, m: Message, names: Mapping[str, str], date: str) -> Segs:
-    segs: Segs = []
-    for fid, gctl, sts in m.fields["groups"]:
-        segs.append(["AK1", fid, gctl])
-        for st01, st02 in sts:
-            segs += [["AK2", st01, st02], ["AK5", "A"]]
-        segs.append(["AK9", "A", str(len(sts)), str(len(sts)), str(len(sts))])
+    fid, gctl, sts = m.fields["group"]
+    segs: Segs = [["AK1", fid, gctl]]
+    for st01, st02 in sts:
+        segs += [["AK2", st01, st02], ["AK5", "A"]]
+    segs.append(["AK9", "A", str(len(sts)), str(len(sts)), str(len(sts))])
     return segs
 
 
@@ -177,12 +185,186 @@ _BUILDERS: dict[str, Callable[[str, Message, Mapping[str, str], str], Segs]] = {
 }
 
 
+def _d(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+def _party(names: Mapping[str, str], duns: str | None) -> dict[str, str] | None:
+    return {"name": names.get(duns, "UNKNOWN"), "duns": duns} if duns else None
+
+
+_REQUEST_DATE = {"814_01", "814_03", "814_08", "814_12", "814_16", "814_24", "814_26", "814_20"}
+_CUSTOMER = {"814_01", "814_03", "814_16"}
+_INDICATOR = {"MVI": "MVI", "PMI": "MVI"}
+#: 814_20 reasons for change (REF*TD) and the permit-pending 814_28 code, as the code lists
+#: of edi/texas_set/codes spell them (placeholder values there, marked unconfirmed)
+_TD = {"CREATE": "CRT", "RETIRE": "RET", "HOLD": "SHS"}
+_UNEXEC = {"PERMIT": "PRQ"}
+
+
+def _fields_814(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    f = m.fields
+    action = f.get("action")
+    out: dict[str, Any] = {"code": m.code, "ref": m.ref, "date": date, "esi_id": m.esi_id,
+                           "tdsp": _party(names, f.get("tdsp")), "cr": _party(names, f.get("cr"))}
+    if len(m.ref) > 20:
+        out["line_ref"] = m.ref[-20:]
+    if m.orig_ref:
+        out["orig_ref"] = m.orig_ref
+    if action:
+        out["action"] = action
+    if f.get("bgn07"):
+        out["transition_type"] = f["bgn07"]
+    if m.code == "814_06" and f.get("start"):  # the loss date is the end of service
+        out["end_date"] = _d(f["start"])
+    elif f.get("start"):
+        out["requested_date" if m.code in _REQUEST_DATE else "scheduled_date"] = _d(f["start"])
+    if m.code == "814_20":
+        out["effective_date"] = date
+    if f.get("end"):
+        out["end_date"] = _d(f["end"])
+    if f.get("iteration"):
+        it = f["iteration"]
+        out["iteration"] = dt.datetime(int(it[:4]), int(it[4:6]), int(it[6:8]), int(it[8:10]), int(it[10:12]))
+    if f.get("priority"):
+        out["priority"] = True
+    if action == "reject":
+        out["reject_code"] = f.get("reject") or "A13"
+        if f.get("reason"):
+            out["reject_text"] = f["reason"][:80]
+    if f.get("unexec"):
+        out["unexecutable_code"] = _UNEXEC.get(f["unexec"], f["unexec"])
+        if f.get("reason"):
+            out["unexecutable_text"] = f["reason"][:80]
+    if f.get("hold"):
+        out["switch_hold"] = f["hold"] == "Y"
+    if f.get("td"):
+        out["maintenance_reason"] = _TD[f["td"]]
+    if f.get("kind") in _INDICATOR:
+        out["indicator"] = _INDICATOR[f["kind"]]
+    elif f.get("history"):
+        out["indicator"] = "HU"
+    if m.code in _CUSTOMER:
+        out["customer"] = {"name": "RESIDENT", "address1": f"{int(m.esi_id[-5:]) or 1} ELM ST",
+                           "city": "DALLAS", "state": "TX", "zip": "75201"}
+    return out
+
+
+def _fields_867(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    f = m.fields
+    out: dict[str, Any] = {"code": m.code, "ref": m.ref, "date": date, "esi_id": m.esi_id,
+                           "final": bool(f.get("final")), "tdsp": _party(names, f.get("tdsp")),
+                           "cr": _party(names, f.get("cr"))}
+    if m.orig_ref:
+        out["orig_ref"] = m.orig_ref
+    if m.sender == "183529049":
+        out["ercot"] = {"name": names.get(m.sender, "ERCOT"), "duns": m.sender}
+    meter = f"M{m.esi_id[-9:]}"
+    if m.code == "867_04":
+        out["meters"] = ({"meter_number": meter, "start": _d(f["start"]), "end_reading": int(f.get("kwh", 0))},)
+    elif m.code == "867_02":
+        out["periods"] = tuple({"start": _d(a), "end": _d(b), "kwh": k} for a, b, k in f["periods"])
+    else:
+        kwh = int(f.get("kwh", 0))
+        out["periods"] = ({"start": _d(f["start"]), "end": _d(f["end"]), "kwh": kwh},)
+        begin = int(m.esi_id[-4:]) * 7
+        out["meters"] = ({"meter_number": meter, "start": _d(f["start"]), "end": _d(f["end"]),
+                          "begin_reading": begin, "end_reading": begin + kwh, "kwh": kwh,
+                          "meter_type": "KHMON"},)
+    return out
+
+
+def _charges(f: Mapping[str, Any]) -> list[tuple[str, int, str, int, str]]:
+    kwh = int(f.get("kwh", 0))
+    lines = [("BAS001", 390, "EA", 1, "BASIC CUSTOMER CHARGE"),
+             ("DIS001", kwh * 3, "KH", kwh, "DISTRIBUTION SYSTEM CHARGE"),
+             ("TRN002", kwh, "KH", kwh, "TRANSMISSION COST RECOVERY FACTOR")]
+    # Out-of-cycle and priority move-in fees ([C] that they apply) have no SAC04 code in the
+    # shipped charge code list yet, so they are not billed as a line of their own.
+    return lines
+
+
+def _fields_810(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    f = m.fields
+    charges = tuple({"code": c, "amount": a, "quantity": q, "uom": u, "description": t}
+                    for c, a, u, q, t in _charges(f))
+    return {"code": m.code, "date": date, "invoice_number": m.ref, "esi_id": m.esi_id,
+            "usage_ref": m.orig_ref or None, "tdsp": _party(names, f.get("tdsp")),
+            "cr": _party(names, f.get("cr")), "due_date": _d(f["due"]), "period_start": _d(f["start"]),
+            "period_end": _d(f["end"]), "charges": charges, "total": sum(c["amount"] for c in charges)}
+
+
+def _fields_820(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    f = m.fields
+    amount = int(f.get("amount", 0))
+    return {"code": m.code, "amount": amount, "payment_date": date, "trace": m.ref, "payment_format": "CCP",
+            "payer": _party(names, f.get("cr")), "payee": _party(names, f.get("tdsp")),
+            "items": ({"invoice_number": m.orig_ref, "amount_paid": amount, "invoice_amount": amount,
+                       "esi_id": m.esi_id},)}
+
+
+def _fields_824(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    f = m.fields
+    return {"code": m.code, "ref": m.ref, "date": date, "orig_ref": m.orig_ref,
+            "cr": _party(names, f.get("cr")), "tdsp": _party(names, f.get("tdsp")),
+            "advices": ({"result": "reject", "orig_ref": m.orig_ref, "orig_transaction": "810",
+                         "esi_id": m.esi_id,
+                         "reasons": ({"code": "848", "text": f.get("reason", "INVOICE REJECTED")[:60]},)},)}
+
+
+def _fields_650(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    f = m.fields
+    out: dict[str, Any] = {"code": m.code, "ref": m.ref, "date": date, "esi_id": m.esi_id,
+                           "tdsp": _party(names, f.get("tdsp")), "cr": _party(names, f.get("cr")),
+                           "order_type": f.get("purpose") or "SH001"}
+    if len(m.ref) > 20:
+        out["line_ref"] = m.ref[-20:]
+    if m.orig_ref:
+        out["orig_ref"] = m.orig_ref
+    if m.code == "650_02":
+        out["purpose"] = "response"
+        if f.get("action") == "reject":
+            out.update(status="REJ", reject_code=f.get("reject") or "A13")
+        else:
+            out["status"] = "CMP"
+    return out
+
+
+def _fields_997(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:
+    fid, gctl, sts = m.fields["group"]
+    n = len(sts)
+    return {"code": "997", "functional_id": fid, "group_control": int(gctl),
+            "transactions": tuple({"st01": st01, "control": st02, "status": "A"} for st01, st02 in sts),
+            "status": "A", "included": n, "received": n, "accepted": n}
+
+
+_FIELDS: dict[str, Callable[[Message, Mapping[str, str], dt.date], dict[str, Any]]] = {
+    "814": _fields_814, "867": _fields_867, "810": _fields_810, "820": _fields_820, "824": _fields_824,
+    "650": _fields_650, "997": _fields_997,
+}
+
+
+def mapping_fields(m: Message, names: Mapping[str, str], date: str) -> dict[str, Any] | None:
+    """The fields of ``m`` as the edi mapping's model wants them (None if it has no model)."""
+    build = _FIELDS.get(m.code[:3])
+    return build(m, names, _d(date)) if build is not None else None  # type: ignore[arg-type]
+
+
 def render_body(m: Message, names: Mapping[str, str], date: str) -> Segs:
     """The segments between ST and SE of ``m`` (``date`` = CCYYMMDD it is sent).
+
+    Uses ``edi.texas_set.mapping.render`` for every code the mapping knows; the layouts in
+    this module serve the codes it does not (yet) cover.
 
     Args:
         m: the message.
         names: DUNS -> participant name, for N1 segments.
         date: send date as CCYYMMDD (BGN03, BPT03, BIG01 ...).
     """
+    if m.code in MAPPING:
+        fields = mapping_fields(m, names, date)
+        if fields is not None:
+            return _mapping.render(m.code, fields)
     return _BUILDERS[m.code[:3]](m.code, m, names, date)

@@ -34,6 +34,7 @@ class Clock:
         self.sim = SimClock(start)
         self.market = calendar or default_calendar()
         self._local_cache: dict[int, dt.datetime] = {}
+        self._minute_cache: dict[tuple[dt.date, str | dt.time], int] = {}
         self._names: dict[str, str] = {}
 
     def calendar_name(self, name: str) -> str:
@@ -50,8 +51,12 @@ class Clock:
     # -- sim time <-> local time ----------------------------------------------------------
     def minute(self, day: dt.date, hhmm: str | dt.time = "00:00") -> int:
         """Sim minute of a local date and time (a time skipped by DST maps forward)."""
-        t = dt.time.fromisoformat(hhmm) if isinstance(hhmm, str) else hhmm
-        return int(self.sim.at(day, t) // 1)
+        key = (day, hhmm)
+        got = self._minute_cache.get(key)
+        if got is None:
+            t = dt.time.fromisoformat(hhmm) if isinstance(hhmm, str) else hhmm
+            got = self._minute_cache[key] = int(self.sim.at(day, t) // 1)
+        return got
 
     def minute_of_day(self, day: int, hhmm: str = "00:00") -> int:
         """Sim minute of day ``day`` of the run at local ``hhmm``."""

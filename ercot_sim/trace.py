@@ -144,6 +144,13 @@ def render_trace(path: str | Path, names: dict[str, str] | None = None, include_
             if fault:
                 text += f"  FAULT {fault}"
             out.append(text)
+        faults = list(db.execute(
+            "SELECT at, kind, sender, receiver, code, esi_id, ref FROM faults ORDER BY esi_id, at, ref"))
+        if faults:
+            out.append("== transactions never sent")
+            for at, kind, snd, rcv, code, esi, ref in faults:
+                out.append(f"{at[:16]} {code:<7} {names.get(snd, snd)} -> {names.get(rcv, rcv)}  {ref}"
+                           f"  ESI ID {esi}  FAULT {kind}")
         out.append("== orders")
         for row in db.execute(
             "SELECT order_id, kind, cr, state, scheduled, detail FROM orders ORDER BY order_id"

@@ -218,8 +218,9 @@ class Transport:
             if inbox is not None and batch:
                 inbox.put(batch)
         for receiver, sender, isa, groups in acks:
-            self.send(Message("997", receiver, sender, "", f"A{isa}", isa, arrival + self.ack_minutes,
-                              {"groups": groups}))
+            for group in groups:  # one 997 per functional group received
+                self.send(Message("997", receiver, sender, "", f"A{isa}G{group[1]}", isa,
+                                  arrival + self.ack_minutes, {"group": group}))
 
 
 def writer_fid(st01: str) -> str:

@@ -28,7 +28,7 @@ __all__ = ["Context", "MarketTiming", "Participant", "ymd"]
 
 def ymd(day: dt.date) -> str:
     """CCYYMMDD."""
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Cr(Participant):
         self.pending: dict[str, list[list[str]]] = {}  # esi -> [[order_ref, kind, iteration]]
         self.n: dict[str, int] = {}
         self.skipped: list[tuple[str, str, str]] = []
+        self.last_order: dict[str, str] = {}
 
     def _ref(self, esi: str) -> str:
         n = self.n.get(esi, 0) + 1
@@ -51,6 +52,7 @@ class Cr(Participant):
 
     def _pending_add(self, esi: str, ref: str, kind: str) -> None:
         self.pending.setdefault(esi, []).append([ref, kind, ""])
+        self.last_order[esi] = ref
 
     def _pending_drop(self, esi: str, ref: str) -> None:
         lst = self.pending.get(esi)
@@ -104,8 +106,10 @@ class Cr(Participant):
             self._pending_add(esi, ref, "move_out")
         elif ev.kind == "cancel":
             p = self._latest(esi)
+            if p is None and esi in self.last_order:  # too late: the order is already worked
+                p = [self.last_order[esi], "", ""]
             if p is None:
-                self.skipped.append((esi, ev.kind, "no pending order"))
+                self.skipped.append((esi, ev.kind, "no order to cancel"))
                 return
             self.send("814_08", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0],
                       detail="rescission" if ev.rescission else "cancel", **common)
@@ -132,8 +136,9 @@ class Cr(Participant):
         self._pending_drop(m.esi_id, m.order_id)
 
     def on_814_02(self, m: Message) -> None:
-        """Switch rejected by ERCOT."""
-        self._closed(m)
+        """Request rejected by ERCOT (a duplicate's reject leaves the original pending)."""
+        if m.fields.get("reject") != "ABN":
+            self._closed(m)
 
     on_814_17 = on_814_02
 
@@ -166,7 +171,7 @@ class Cr(Participant):
     def on_814_14(self, m: Message) -> None:
         """POLR drop notice in a mass transition: answer with an 814_15."""
         self.send("814_15", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
-                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""))
+                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""), bgn07="TS")
 
     def on_814_08(self, m: Message) -> None:
         """ERCOT cancelled one of our orders (stacking or mass transition)."""
@@ -184,7 +189,7 @@ class Cr(Participant):
         """Unexecutable or permit pending: acknowledge with an 814_29."""
         self.send("814_29", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
                   order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""),
-                  tdsp_ref=m.fields.get("tdsp_ref", ""))
+                  tdsp_ref=m.fields.get("tdsp_ref", ""), unexec=m.fields.get("unexec", ""))
         if m.fields.get("unexec") != "PERMIT":
             self._closed(m)
 
@@ -204,7 +209,8 @@ class Cr(Participant):
         """Validate the invoice: reject with an 824, or pay it on its due date with an 820_02."""
         f = m.fields
         now = int(self.env.now)
-        if self.rejects(m) or (self.invoice_reject and self.u("inv", m.ref) < self.invoice_reject):
+        corrected = bool(f.get("corrected"))  # a corrected invoice fixes what was rejected
+        if not corrected and (self.rejects(m) or (self.invoice_reject and self.u("inv", m.ref) < self.invoice_reject)):
             ready = now + 60 + int(self.u("824", m.ref) * self.timing.invoice_validation_hours * 30)
             self.send("824", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, ready, detail="invoice rejected",
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
@@ -217,7 +223,7 @@ class Cr(Participant):
     def _pay(self, m: Message) -> None:
         f = m.fields
         kwh = int(f.get("kwh", 0))
-        amount = 390 + kwh * 4 + (2000 if f.get("fee") else 0)
+        amount = 390 + kwh * 4
         self.send("820_02", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, int(self.env.now),
                   detail="payment", cr=self.duns, tdsp=m.sender, amount=amount)
 

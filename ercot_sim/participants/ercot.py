@@ -34,6 +34,7 @@ __all__ = ["REJECT_CODES", "Ercot"]
 REJECT_CODES: dict[str, tuple[str, str]] = {
     "A76": ("ESI ID NOT FOUND", "assumed"),
     "ABN": ("DUPLICATE REQUEST", "assumed"),
+    "API": ("REQUIRED INFORMATION MISSING OR INVALID", "assumed"),
     "A13": ("OTHER", "confirmed"),
     "SOP": ("SUBSEQUENT ORDER PROCESSED", "confirmed"),
 }
@@ -89,6 +90,8 @@ class Ercot(Participant):
             self.ctx.order_log(esi, int(self.env.now), rep, order_id)
 
     def _reject(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None:
+        if reject == "A13" and code in ("814_02", "814_17"):
+            reject = "API"  # the code lists allow only A76, API and ABN on these two
         self.send(code, m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
                   order_id=m.order_id or m.ref, detail=f"reject {reject}", action="reject",
                   reject=reject, reason=reason, cr=m.sender, tdsp=rec.tdsp if rec else "")
@@ -243,7 +246,7 @@ class Ercot(Participant):
         if order is None:
             return
         self.send("814_29", order.tdsp, m.esi_id, m.ref, m.fields.get("tdsp_ref", ""), self._ready(),
-                  order_id=order.order_id, tdsp=order.tdsp, cr=m.sender)
+                  order_id=order.order_id, tdsp=order.tdsp, cr=m.sender, unexec=m.fields.get("unexec", ""))
 
     # -- TDSP answers -------------------------------------------------------------------------
     def _order_for(self, m: Message) -> Order | None:
@@ -278,14 +281,27 @@ class Ercot(Participant):
                       tdsp=order.tdsp, cr=order.cr, start=f["start"])
         losing = rec.rep
         if losing and losing != order.cr and not order.loss_sent:
-            order.loss_sent = True
             lead = self.timing.loss_notice_switch_bd if order.kind.startswith("switch") else \
                 self.timing.loss_notice_move_in_bd
             when = self.clock.minute(self.clock.add_business_days(smrd, -lead), "08:00")
-            self.send("814_06", losing, m.esi_id, self._ref(m.esi_id, rec), order.fwd_ref,
-                      max(when, self._ready()), order_id=order.order_id, detail=f"loss {f['start']}",
-                      tdsp=order.tdsp, cr=losing, start=f["start"],
-                      bgn07="TS" if order.kind == "mass_transition" else "")
+            if when > self._ready():
+                self.at(when, self._loss_notice, order, losing)
+            else:
+                self._loss_notice(order, losing)
+
+    def _loss_notice(self, order: Order, losing: str) -> None:
+        """814_06 to the losing CR, the rule's lead time before the scheduled read (if the
+        order is still going ahead then)."""
+        if order.terminal or order.cancel_ref or order.loss_sent or order.scheduled is None:
+            return
+        rec = self.reg.records[order.esi_id]
+        if rec.rep != losing:
+            return
+        order.loss_sent = True
+        order.old_rep = losing
+        start = ymd(order.scheduled)
+        self.send("814_06", losing, order.esi_id, self._ref(order.esi_id, rec), order.fwd_ref, self._ready(),
+                  order_id=order.order_id, detail=f"loss {start}", tdsp=order.tdsp, cr=losing, start=start)
 
     def on_814_25(self, m: Message) -> None:
         """TDSP answer to a move-out: passed on to the CR."""
@@ -329,6 +345,10 @@ class Ercot(Participant):
         accepted = f.get("action") != "reject"
         if accepted and not order.terminal:
             self._state(order, "cancelled", order.detail or "cancel")
+            if order.loss_sent and order.old_rep:  # the losing CR keeps its customer
+                self.send("814_08", order.old_rep, m.esi_id, self._ref(m.esi_id, rec), order.fwd_ref,
+                          self._ready(), order_id=order.order_id, detail="loss cancelled",
+                          tdsp=order.tdsp, cr=order.old_rep)
         if order.cancel_ref and order.cancel_ref != "ERCOT":
             extra = {} if accepted else {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
             self.send("814_09", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.cancel_ref,
@@ -425,6 +445,10 @@ class Ercot(Participant):
         if order.kind != "mass_transition":
             self.send("814_08", order.cr, order.esi_id, self._ref(order.esi_id, rec), order.order_id,
                       self._ready(), order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
+        if order.loss_sent and order.old_rep and order.old_rep != order.cr:
+            self.send("814_08", order.old_rep, order.esi_id, self._ref(order.esi_id, rec), order.fwd_ref,
+                      self._ready(), order_id=order.order_id, detail="loss cancelled", tdsp=order.tdsp,
+                      cr=order.old_rep)
 
     # -- ESI ID maintenance ---------------------------------------------------------------------
     def on_814_20(self, m: Message) -> None:

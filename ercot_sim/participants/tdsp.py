@@ -302,7 +302,7 @@ class Tdsp(Participant):
         due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
         self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
-                  kwh=f.get("kwh", 0), due=ymd(due))
+                  kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True)
 
     def on_820_02(self, m: Message) -> None:
         """Remittance: recorded by the trace; nothing else to do."""

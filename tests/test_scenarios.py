@@ -1,0 +1,58 @@
+"""Every scenario in scenarios/ loads; every flow scenario reproduces its golden trace.
+
+Regenerate the goldens on purpose with ``ERCOT_SIM_REGEN_GOLDEN=1 pytest tests/test_scenarios.py``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+
+from ercot_sim.engine import run_scenario
+from ercot_sim.scenario import load_scenario
+from ercot_sim.trace import render_trace
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+FLOWS = [p for p in SCENARIOS if p.stem != "market-month"]
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def _names(scenario) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    parts = scenario.participants
+    return {parts.ercot.duns: parts.ercot.name, **{p.duns: p.name for p in [*parts.tdsps, *parts.crs]}}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_loads(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.scenario.name == path.stem
+
+
+def test_market_month_is_a_market() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "market-month.toml")
+    assert scenario.population.esi_ids == 100_000
+    assert scenario.scenario.days == 30
+    assert 0.005 <= scenario.rates.switch <= 0.02
+    assert scenario.rates.move_in == pytest.approx(3 * scenario.rates.switch)
+    assert len(scenario.mass_transitions) == 1
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
+def test_golden_trace(path: Path, tmp_path: Path) -> None:
+    scenario = load_scenario(path)
+    result = run_scenario(scenario, tmp_path)
+    text = render_trace(result.trace, _names(scenario))
+    golden = GOLDEN / f"{path.stem}.txt"
+    if os.environ.get("ERCOT_SIM_REGEN_GOLDEN") or not golden.exists():
+        golden.write_text(text, encoding="utf-8")
+        if not os.environ.get("ERCOT_SIM_REGEN_GOLDEN"):
+            pytest.fail(f"golden {golden.name} was missing and has been written; check it in")
+    expected = golden.read_text(encoding="utf-8")
+    if text != expected:
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), text.splitlines(True),
+                                            f"golden/{golden.name}", "this run"))
+        pytest.fail(f"trace of {path.name} differs from its golden:\n{diff}")
