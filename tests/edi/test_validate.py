@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from edi.findings import CODES, Report
 from edi.validate import compile_guide, validate_source, validate_transaction
@@ -246,3 +248,48 @@ if __name__ == "__main__":  # pragma: no cover - regenerate the expected finding
     for p in SAMPLE_FILES:
         p.with_suffix(".findings.txt").write_text("".join(line + "\n" for line in sample_findings(p)), encoding="utf-8")
         print(p.with_suffix(".findings.txt"))
+
+
+# the generated fast path agrees with the detailed checks ========================================
+
+
+def _all_segment_specs() -> list:
+    from edi.texas_set.guide import guide_codes
+    from edi.validate import compiled
+    from edi.validate.compiled import CompiledLoop
+
+    out = []
+
+    def walk(loop: CompiledLoop) -> None:
+        for child in loop.children:
+            if isinstance(child, CompiledLoop):
+                walk(child)
+            else:
+                out.append(child)
+
+    for code in guide_codes():
+        walk(compiled(code).body)
+    for g in (guide_814(), guide_867()):
+        walk(compile_guide(g).body)
+    return out
+
+
+SPECS = _all_segment_specs()
+_VALUES = st.one_of(
+    st.just(""),
+    st.sampled_from(["Q5", "8S", "SJ", "1", "9", "13", "11", "7", "021", "KH", "QD", "CE", "SH", "EL", "MG", "150", "151"]),
+    st.sampled_from(["20250306", "20251399", "1015", "2561", "123456789", "1039940674000", "12345678X", "10443720001234567", "-12.5", "1.2.3"]),
+    st.text(alphabet="ABC019 .-\x07é", max_size=25),
+)
+
+
+@given(st.sampled_from(SPECS), st.data())
+def test_fast_path_agrees_with_detailed_checks(spec, data) -> None:  # type: ignore[no-untyped-def]
+    from edi.validate.walker import check_elements
+
+    n = data.draw(st.integers(0, spec.max_pos + 2))
+    els = [spec.id] + [data.draw(_VALUES) for _ in range(n)]
+    if spec.qualifier and n and data.draw(st.booleans()):
+        els[1] = spec.qualifier
+    problems = check_elements(els, spec, "T")
+    assert spec.ok(els) == (problems is None), (els, problems)
