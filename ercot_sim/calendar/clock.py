@@ -27,10 +27,13 @@ def to_local(moment: dt.datetime) -> dt.datetime:
     """An aware datetime in America/Chicago.
 
     Naive datetimes are taken as Central Prevailing Time wall clock; aware ones are
-    converted. Non-existent wall times are normalised (02:30 on the spring-forward day
-    becomes 03:30 CDT).
+    converted. A naive non-existent wall time is normalised (02:30 on the spring-forward
+    day becomes 03:30 CDT); a datetime already in ``CENTRAL`` is returned as it is.
     """
-    if moment.tzinfo is None:
+    tz = moment.tzinfo
+    if tz is CENTRAL:
+        return moment
+    if tz is None:
         moment = moment.replace(tzinfo=CENTRAL)
     return moment.astimezone(UTC).astimezone(CENTRAL)
 

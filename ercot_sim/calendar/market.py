@@ -203,7 +203,7 @@ class MarketCalendar:
         local = to_local(moment)
         ordinal = local.date().toordinal()
         index = self._idx(calendar)
-        late = cutoff is not None and local.time().replace(tzinfo=None) > cutoff
+        late = cutoff is not None and local.time() > cutoff
         if index.is_business_day(ordinal) and not late:
             return local.date()
         return dt.date.fromordinal(index.add(ordinal, 1))

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ercot_sim.calendar import MarketCalendar, default_calendar, to_local
+from ercot_sim.calendar import CENTRAL, MarketCalendar, default_calendar, to_local
 from ercot_sim.errors import CalendarError, RulesError
 from ercot_sim.tomlload import TomlLocator, parse_toml_text, validation_error
 
@@ -511,7 +511,8 @@ class RuleSet:
         else:
             base = mc.effective_business_date(start, spec.cutoff_time, cal)
             day = mc.add_business_days(base, n, cal)
-        return to_local(dt.datetime.combine(day, spec.due_clock))
+        # Due times are never inside the 02:00 DST gap, so no normalisation is needed.
+        return dt.datetime.combine(day, spec.due_clock, CENTRAL)
 
     def lateness(
         self,
