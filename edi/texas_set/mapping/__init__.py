@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from edi.errors import MappingError
 from edi.texas_set.mapping.parse import parse_body
 from edi.texas_set.mapping.render import as_fields, compile_layout
@@ -102,8 +104,12 @@ def _explain(code: str, fields: Any, exc: Exception) -> MappingError:
     data.setdefault("code", code)
     try:
         lay.model.model_validate(data)
-    except Exception as verr:  # noqa: BLE001 - pydantic's message is the explanation
-        return MappingError(f"{code}: cannot render: {verr}")
+    except ValidationError as verr:
+        errs = verr.errors()
+        first = errs[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "fields"
+        more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
+        return MappingError(f"{code}: cannot render: {where}: {first.get('msg', 'invalid')}{more}")
     return MappingError(f"{code}: cannot render: {type(exc).__name__}: {exc}")
 
 
@@ -113,7 +119,6 @@ def to_segments(model: TxModel) -> list[list[str]]:
     Raises:
         MappingError: the model sets a field that its code's layout does not carry.
     """
-    lay = layout(model.code)
     fields = model.__dict__
     carried = _carried(model.code)
     for name in model.model_fields_set:

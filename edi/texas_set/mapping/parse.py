@@ -45,6 +45,7 @@ class _Reader:
                 self.segs.append(list(s))
                 self.nums.append(i + 2)  # ST is segment 1 of the transaction
         self.pos = 0
+        self.starters: list[Seg | None] = [None]
         self.trace: dict[tuple[Any, ...], Where] = {}
 
     # -- errors ---------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class _Reader:
         return " ".join(parts)
 
     def fail(self, reason: str, w: Where | None) -> MappingError:
-        return MappingError(f"{self.layout.code}: {reason}", self.where(w))
+        return MappingError(f"{reason} ({self.layout.code})", self.where(w))
 
     def here(self, ref: str = "") -> Where | None:
         if self.pos < len(self.segs):
@@ -103,6 +104,8 @@ class _Reader:
             hit = next((k for k, t in enumerate(group) if self.matches(t, els)), None)
             if hit is None:
                 break
+            if hit in seen and group[hit] is self.starters[-1]:
+                break  # the next item of the enclosing loop
             if hit in seen:
                 raise self.fail(f"segment {group[hit].label} appears twice", self.here())
             seen.add(hit)
@@ -115,6 +118,13 @@ class _Reader:
 
     def loop(self, lp: Loop, data: dict[str, Any], path: tuple[Any, ...]) -> None:
         start = self.first_seg(lp)
+        self.starters.append(start)
+        try:
+            self._loop(lp, start, data, path)
+        finally:
+            self.starters.pop()
+
+    def _loop(self, lp: Loop, start: Seg, data: dict[str, Any], path: tuple[Any, ...]) -> None:
         if lp.many:
             out: list[dict[str, Any]] = []
             while self.pos < len(self.segs) and self.matches(start, self.segs[self.pos]):

@@ -60,6 +60,7 @@ class _Gen:
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.n = 0
+        self.code_default: set[str] = set()
 
     def const(self, value: Any) -> str:
         name = f"_k{len(self.consts)}"
@@ -78,6 +79,8 @@ class _Gen:
         """field -> (required, default) of a model class."""
         out: dict[str, tuple[bool, Any]] = {}
         extra = model.code_defaults(self.layout.code) if top and hasattr(model, "code_defaults") else {}
+        if top:
+            self.code_default = set(extra)
         for name, info in model.model_fields.items():  # type: ignore[attr-defined]
             if name in extra:
                 out[name] = (False, extra[name])
@@ -93,7 +96,12 @@ class _Gen:
             return cache[src]
         required, default = defs[src]
         v = self.var()
-        if required:
+        if src in self.code_default and obj == "f":
+            # None means "not given": the code decides (as the model's validator does)
+            self.emit(indent, f"{v} = {obj}.get({src!r})")
+            self.emit(indent, f"if {v} is None:")
+            self.emit(indent + 1, f"{v} = {default!r}")
+        elif required:
             self.emit(indent, f"{v} = {obj}[{src!r}]")
         elif default is None or isinstance(default, (bool, int, str)):
             self.emit(indent, f"{v} = {obj}.get({src!r}, {default!r})")
@@ -186,10 +194,7 @@ class _Gen:
                     fb = self.fetch(indent, e.fallback, obj, defs, cache)
                     optional = False
                 parts.append(self.element(e, v, optional, idx, fb))
-                if e.kind in ("FLAG", "PRE"):
-                    may_trail = not guarded
-                else:
-                    may_trail = optional
+                may_trail = (not guarded) if e.kind in ("FLAG", "PRE") else optional
             if may_trail:
                 s = self.var()
                 self.emit(ind, f"{s} = [{', '.join(parts)}]")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edi.texas_set.mapping.spec import Item, Layout, fld, lit, loop, one, seg
+from edi.texas_set.mapping.spec import Item, Layout, fld, lit, loop, seg
 from edi.texas_set.mapping.tables_814 import customer, party
 from edi.texas_set.models.txn_650 import CODES_650, ServiceOrder650
 from edi.texas_set.models.txn_810 import Charge, Invoice810, invoice_total

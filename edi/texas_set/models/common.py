@@ -50,7 +50,8 @@ class TxModel(Part):
     def _apply_code_defaults(cls, data: Any) -> Any:
         if isinstance(data, dict) and "code" in data:
             defaults = cls.code_defaults(data["code"])
-            missing = {k: v for k, v in defaults.items() if k not in data}
+            # None means "not given" for these fields: the code decides their value
+            missing = {k: v for k, v in defaults.items() if data.get(k) is None}
             if missing:
                 data = {**data, **missing}
         return data

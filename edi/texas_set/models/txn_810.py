@@ -60,7 +60,7 @@ class Invoice810(TxModel):
     date: dt.date
     invoice_number: X12Id
     invoice_type: Literal["ME", "26"] = "ME"
-    purpose: Literal["00", "01"] | None = "00"
+    purpose: Literal["00", "01"] = "00"
     esi_id: EsiId
     usage_ref: X12Id | None = None
     tdsp: Party | None = None

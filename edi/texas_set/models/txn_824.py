@@ -45,7 +45,7 @@ class Advice(Part):
     orig_ref: X12Id
     group_control: Annotated[int, Field(ge=1, le=999_999_999)] | None = None
     orig_control: Annotated[str, StringConstraints(pattern=r"^[0-9]{4,9}$")] | None = None
-    orig_transaction: Literal["810", "820", "867"] | None = "810"
+    orig_transaction: Literal["810", "820", "867"] = "810"
     esi_id: EsiId | None = None
     reasons: tuple[Reason, ...] = Field(default=(), max_length=99)
 

@@ -1,0 +1,471 @@
+"""Hypothesis strategies for Texas SET identifiers, dates and whole transactions.
+
+Two levels:
+
+* scalars: :func:`esi_ids`, :func:`duns_numbers`, :func:`dates`, :func:`times`,
+  :func:`texts`, :func:`references`, :func:`cents`, :func:`quantities`, :func:`parties` ...
+* transactions: :func:`fields_for` gives the *plain* fields of a valid transaction of one code
+  (nested parts as dicts, optional fields sometimes left out), as the simulator passes them
+  to :func:`edi.texas_set.mapping.render`; :func:`models` validates them into the model;
+  :func:`any_model` draws a code first.
+
+Every transaction drawn is valid for its model and carries only fields its code's layout
+carries, so ``model -> X12 -> model`` must be the identity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from edi.texas_set.mapping import codes as mapping_codes
+from edi.texas_set.mapping import layout
+from edi.texas_set.models import CODES_814, model_for
+
+__all__ = [
+    "TEXT_ALPHABET",
+    "any_model",
+    "cents",
+    "codes",
+    "customers",
+    "dates",
+    "datetimes",
+    "duns_numbers",
+    "esi_ids",
+    "fields_for",
+    "models",
+    "parties",
+    "quantities",
+    "references",
+    "texts",
+    "times",
+    "transaction_codes",
+]
+
+#: Characters of free text: X12 basic/extended set without the market's delimiters.
+TEXT_ALPHABET = string.ascii_letters + string.digits + " !\"&'()+,-./:;?=%@[]_{}\\|<#$"
+
+
+def esi_ids() -> st.SearchStrategy[str]:
+    """ESI IDs: 17 to 22 digits (leading zeros allowed)."""
+    return st.text(string.digits, min_size=17, max_size=22)
+
+
+def duns_numbers() -> st.SearchStrategy[str]:
+    """DUNS (9 digits) or DUNS+4 (13 digits)."""
+    return st.one_of(st.text(string.digits, min_size=9, max_size=9), st.text(string.digits, min_size=13, max_size=13))
+
+
+def dates(min_year: int = 2000, max_year: int = 2099) -> st.SearchStrategy[dt.date]:
+    """Calendar dates (rendered CCYYMMDD)."""
+    return st.dates(dt.date(min_year, 1, 1), dt.date(max_year, 12, 31))
+
+
+def times() -> st.SearchStrategy[dt.time]:
+    """Times of day to the minute (rendered HHMM)."""
+    return st.builds(dt.time, st.integers(0, 23), st.integers(0, 59))
+
+
+def datetimes() -> st.SearchStrategy[dt.datetime]:
+    """Date-times to the minute."""
+    return st.builds(dt.datetime.combine, dates(), times())
+
+
+def texts(min_size: int = 1, max_size: int = 30) -> st.SearchStrategy[str]:
+    """Free text without delimiters."""
+    return st.text(TEXT_ALPHABET, min_size=min_size, max_size=max_size)
+
+
+def references(max_size: int = 30) -> st.SearchStrategy[str]:
+    """Reference identifiers: letters, digits, dashes."""
+    return st.text(string.ascii_letters + string.digits + "-", min_size=1, max_size=max_size)
+
+
+def codes(min_size: int = 2, max_size: int = 10) -> st.SearchStrategy[str]:
+    """Upper-case code values (reject codes, meter types, charge codes)."""
+    return st.text(string.ascii_uppercase + string.digits, min_size=min_size, max_size=max_size)
+
+
+def cents(min_value: int = 0, max_value: int = 10**9) -> st.SearchStrategy[int]:
+    """Money in cents."""
+    return st.integers(min_value, max_value)
+
+
+def quantities() -> st.SearchStrategy[int | Decimal]:
+    """Quantities: whole numbers or decimals with up to three places."""
+    return st.one_of(
+        st.integers(0, 10**9),
+        st.integers(0, 3).flatmap(
+            lambda places: st.decimals(min_value=0, max_value=10**7, places=places, allow_nan=False, allow_infinity=False)
+        ),
+    )
+
+
+def _maybe(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), s)
+
+
+def parties() -> st.SearchStrategy[dict[str, Any]]:
+    """A party (N1) as plain fields."""
+    return st.fixed_dictionaries(
+        {"name": texts(1, 30), "duns": duns_numbers()},
+        optional={"id_qualifier": st.sampled_from(["1", "9"]), "relationship": st.sampled_from(["40", "41"])},
+    )
+
+
+@st.composite
+def customers(draw: st.DrawFn) -> dict[str, Any]:
+    """An end-use customer (N1*8R, N3, N4, PER) as plain fields, groups consistent."""
+    out: dict[str, Any] = {"name": draw(texts(1, 30))}
+    if draw(st.booleans()):
+        out["address1"] = draw(texts(1, 30))
+        if draw(st.booleans()):
+            out["address2"] = draw(texts(1, 30))
+    if draw(st.booleans()):
+        out["city"] = draw(texts(2, 20))
+        out["state"] = draw(st.text(string.ascii_uppercase, min_size=2, max_size=2))
+        out["zip"] = draw(st.sampled_from([5, 9]).flatmap(lambda n: st.text(string.digits, min_size=n, max_size=n)))
+    if draw(st.booleans()):
+        out["phone"] = draw(st.text(string.digits, min_size=10, max_size=15))
+        if draw(st.booleans()):
+            out["contact"] = draw(texts(1, 20))
+    return out
+
+
+def _prune(draw: st.DrawFn, fields: dict[str, Any]) -> dict[str, Any]:
+    """Leave out, at random, fields that are None (the model's default) to exercise defaults."""
+    drop = draw(st.booleans())
+    return {k: v for k, v in fields.items() if not (drop and v is None)}
+
+
+# -- 814 --------------------------------------------------------------------------------
+
+def _optional_814() -> dict[str, st.SearchStrategy[Any]]:
+    return {
+        "time": _maybe(times()),
+        "orig_ref": _maybe(references()),
+        "transition_type": _maybe(st.sampled_from(["TS", "AQ"])),
+        "maintenance": st.sampled_from(["add", "change", "delete"]),
+        "line_ref": _maybe(references(20)),
+        "indicator": _maybe(st.sampled_from(["HU", "MVI", "MVO", "CSA"])),
+        "tdsp": _maybe(parties()),
+        "cr": _maybe(parties()),
+        "customer": _maybe(customers()),
+        "requested_date": _maybe(dates()),
+        "scheduled_date": _maybe(dates()),
+        "end_date": _maybe(dates()),
+        "effective_date": _maybe(dates()),
+        "last_date_to_object": _maybe(dates()),
+        "iteration": _maybe(datetimes()),
+        "priority": st.booleans(),
+        "switch_hold": _maybe(st.booleans()),
+        "bypass_csa": st.booleans(),
+        "maintenance_reason": _maybe(codes()),
+        "meter_type": _maybe(codes()),
+        "meter_dials": _maybe(st.integers(0, 99)),
+        "unmetered_type": _maybe(references()),
+        "life_support": st.booleans(),
+        "billing_type": _maybe(st.sampled_from(["DUAL", "REP"])),
+        "bill_calculator": _maybe(st.sampled_from(["DUAL", "REP"])),
+        "cr_account": _maybe(references()),
+        "tdsp_account": _maybe(references()),
+        "authorization": _maybe(references()),
+    }
+
+
+@st.composite
+def _fields_814(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    info = CODES_814[code]
+    carried = layout(code).fields()
+    out: dict[str, Any] = {"code": code, "ref": draw(references()), "date": draw(dates()), "esi_id": draw(esi_ids())}
+    for name, strat in _optional_814().items():
+        if name in carried:
+            out[name] = draw(strat)
+    actions = ["request", "notify"] if info.request else ["accept"] + (["reject"] if "reject_code" in carried else [])
+    out["action"] = draw(st.sampled_from(actions))
+    if out["action"] == "reject":
+        out["reject_code"] = draw(codes())
+        out["reject_text"] = draw(_maybe(texts()))
+    for code_field, text_field in (("unexecutable_code", "unexecutable_text"), ("status_reason", "status_text")):
+        if code_field in carried and draw(st.booleans()):
+            out[code_field] = draw(codes())
+            out[text_field] = draw(_maybe(texts()))
+    return _prune(draw, out)
+
+
+# -- 867 --------------------------------------------------------------------------------
+
+@st.composite
+def _period(draw: st.DrawFn) -> tuple[dt.date, dt.date]:
+    start = draw(dates())
+    return start, start + dt.timedelta(days=draw(st.integers(0, 62)))
+
+
+@st.composite
+def _usage_period(draw: st.DrawFn) -> dict[str, Any]:
+    start, end = draw(_period())
+    return {"start": start, "end": end, "kwh": draw(quantities()), "estimated": draw(st.booleans())}
+
+
+@st.composite
+def _meter_monthly(draw: st.DrawFn) -> dict[str, Any]:
+    start, end = draw(_period())
+    return {
+        "meter_number": draw(_maybe(references())),
+        "start": start,
+        "end": end,
+        "begin_reading": draw(_maybe(quantities())),
+        "end_reading": draw(quantities()),
+        "kwh": draw(quantities()),
+        "estimated": draw(st.booleans()),
+        "meter_type": draw(codes()),
+    }
+
+
+@st.composite
+def _meter_initial(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "meter_number": draw(_maybe(references())),
+        "start": draw(dates()),
+        "end_reading": draw(quantities()),
+        "estimated": draw(st.booleans()),
+    }
+
+
+@st.composite
+def _fields_867(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": code,
+        "ref": draw(references()),
+        "date": draw(dates()),
+        "esi_id": draw(esi_ids()),
+        "orig_ref": draw(_maybe(references())),
+        "tdsp": draw(_maybe(parties())),
+        "cr": draw(_maybe(parties())),
+        "ercot": draw(_maybe(parties())),
+    }
+    if code == "867_04":
+        out["meters"] = draw(st.lists(_meter_initial(), min_size=1, max_size=3))
+    else:
+        out["purpose"] = draw(st.sampled_from(["original", "cancel"]))
+        if code == "867_03":
+            out["periods"] = [draw(_usage_period())]
+            out["meters"] = draw(st.lists(_meter_monthly(), max_size=3))
+            out["final"] = draw(st.booleans())
+        else:
+            out["periods"] = draw(st.lists(_usage_period(), min_size=1, max_size=13))
+    return _prune(draw, out)
+
+
+# -- 810 / 820 / 824 ----------------------------------------------------------------------
+
+@st.composite
+def _charge(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "code": draw(codes(3, 10)),
+        "amount": draw(cents(0, 10**7)),
+        "quantity": draw(quantities()),
+        "uom": draw(st.sampled_from(["EA", "KH", "K1"])),
+        "description": draw(_maybe(texts())),
+        "allowance": draw(st.booleans()),
+    }
+
+
+@st.composite
+def _fields_810(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    start, end = draw(_period())
+    out: dict[str, Any] = {
+        "code": code,
+        "date": draw(dates()),
+        "invoice_number": draw(references()),
+        "invoice_type": draw(st.sampled_from(["ME", "26"])),
+        "purpose": draw(st.sampled_from(["00", "01"])),
+        "esi_id": draw(esi_ids()),
+        "usage_ref": draw(_maybe(references())),
+        "tdsp": draw(_maybe(parties())),
+        "cr": draw(_maybe(parties())),
+        "due_date": draw(dates()),
+        "period_start": start,
+        "period_end": end,
+        "charges": draw(st.lists(_charge(), min_size=1, max_size=5)),
+    }
+    if draw(st.booleans()):
+        out["total"] = sum(-c["amount"] if c["allowance"] else c["amount"] for c in out["charges"])
+    return _prune(draw, out)
+
+
+@st.composite
+def _fields_820(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    items = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {"invoice_number": references(), "amount_paid": cents(0, 10**8)},
+                optional={"invoice_amount": cents(0, 10**8), "esi_id": esi_ids()},
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    out: dict[str, Any] = {
+        "code": code,
+        "handling": draw(st.sampled_from(["C", "I"])),
+        "amount": sum(i["amount_paid"] for i in items),
+        "method": draw(st.sampled_from(["ACH", "FWT"])),
+        "payment_format": draw(_maybe(st.sampled_from(["CCP", "CTX"]))),
+        "payment_date": draw(dates()),
+        "trace": draw(references()),
+        "payer": draw(parties()),
+        "payee": draw(parties()),
+        "items": items,
+    }
+    if draw(st.booleans()):
+        out["payer_routing"] = draw(st.text(string.digits, min_size=9, max_size=9))
+        out["payer_account"] = draw(st.text(string.digits, min_size=3, max_size=17))
+    return _prune(draw, out)
+
+
+@st.composite
+def _advice(draw: st.DrawFn) -> dict[str, Any]:
+    result = draw(st.sampled_from(["accept", "accept_with_errors", "reject"]))
+    reasons = st.fixed_dictionaries({"code": codes(1, 3)}, optional={"text": texts()})
+    return {
+        "result": result,
+        "ref_qualifier": draw(st.sampled_from(["IV", "TN"])),
+        "orig_ref": draw(references()),
+        "group_control": draw(_maybe(st.integers(1, 999_999_999))),
+        "orig_control": draw(_maybe(st.text(string.digits, min_size=4, max_size=9))),
+        "orig_transaction": draw(st.sampled_from(["810", "820", "867"])),
+        "esi_id": draw(_maybe(esi_ids())),
+        "reasons": draw(st.lists(reasons, min_size=0 if result == "accept" else 1, max_size=3)),
+    }
+
+
+@st.composite
+def _fields_824(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    out = {
+        "code": code,
+        "ref": draw(references()),
+        "date": draw(dates()),
+        "orig_ref": draw(_maybe(references())),
+        "tdsp": draw(_maybe(parties())),
+        "cr": draw(_maybe(parties())),
+        "advices": draw(st.lists(_advice(), min_size=1, max_size=3)),
+    }
+    return _prune(draw, out)
+
+
+# -- 650 ----------------------------------------------------------------------------------
+
+@st.composite
+def _fields_650(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": code,
+        "ref": draw(references()),
+        "date": draw(dates()),
+        "time": draw(_maybe(times())),
+        "orig_ref": draw(_maybe(references())),
+        "tdsp": draw(_maybe(parties())),
+        "cr": draw(_maybe(parties())),
+        "line_ref": draw(_maybe(references(20))),
+        "order_type": draw(codes(2, 10)),
+        "esi_id": draw(esi_ids()),
+    }
+    if code == "650_01":
+        out["customer"] = draw(_maybe(customers()))
+        out["premise_verification"] = draw(st.booleans())
+        out["service_date"] = draw(_maybe(dates()))
+    elif code == "650_02":
+        out["purpose"] = "response"
+        status = draw(st.sampled_from(["CMP", "PRM", "REJ", "UNX"]))
+        out["status"] = status
+        if status == "REJ":
+            out["reject_code"] = draw(codes())
+            out["reject_text"] = draw(_maybe(texts()))
+        if status == "UNX":
+            out["unexecutable_code"] = draw(codes())
+            out["unexecutable_text"] = draw(_maybe(texts()))
+        out["service_date"] = draw(_maybe(dates()))
+    else:
+        out["purpose"] = draw(st.sampled_from(["original", "reactivation"]))
+        out["service_date"] = draw(dates())
+        out["end_date"] = draw(_maybe(dates()))
+    return _prune(draw, out)
+
+
+# -- 997 ----------------------------------------------------------------------------------
+
+@st.composite
+def _fields_997(draw: st.DrawFn, code: str) -> dict[str, Any]:
+    element = st.fixed_dictionaries(
+        {"position": st.integers(1, 99), "code": codes(1, 3)},
+        optional={"element_ref": st.integers(1, 9999), "value": texts(1, 20)},
+    )
+    segment = st.fixed_dictionaries(
+        {"segment_id": st.sampled_from(["BGN", "REF", "DTM", "N1", "LIN"]), "position": st.integers(1, 9999)},
+        optional={"loop_id": codes(1, 6), "code": codes(1, 3), "elements": st.lists(element, max_size=2)},
+    )
+
+    @st.composite
+    def txn(d: st.DrawFn) -> dict[str, Any]:
+        t: dict[str, Any] = {
+            "st01": d(st.sampled_from(["814", "867", "810", "820", "824", "650"])),
+            "control": d(st.text(string.digits, min_size=4, max_size=9)),
+            "segments": d(st.lists(segment, max_size=2)),
+            "status": d(st.sampled_from(["A", "E", "R"])),
+        }
+        if d(st.booleans()):
+            t["code1"] = d(codes(1, 3))
+            t["code2"] = d(_maybe(codes(1, 3)))
+        return t
+
+    included = draw(st.integers(0, 50))
+    received = draw(st.integers(0, included))
+    out: dict[str, Any] = {
+        "code": code,
+        "functional_id": draw(st.sampled_from(["GE", "PT", "IN", "RA", "AG", "SH"])),
+        "group_control": draw(st.integers(1, 999_999_999)),
+        "transactions": draw(st.lists(txn(), max_size=3)),
+        "status": draw(st.sampled_from(["A", "E", "P", "R"])),
+        "included": included,
+        "received": received,
+        "accepted": draw(st.integers(0, received)),
+        "group_code": draw(_maybe(codes(1, 3))),
+    }
+    return _prune(draw, out)
+
+
+_BY_FAMILY = {
+    "814": _fields_814,
+    "867": _fields_867,
+    "810": _fields_810,
+    "820": _fields_820,
+    "824": _fields_824,
+    "650": _fields_650,
+    "997": _fields_997,
+}
+
+
+def transaction_codes(include_retired: bool = False) -> st.SearchStrategy[str]:
+    """Transaction codes the mapping knows (814_10 only when ``include_retired``)."""
+    known = [c for c in mapping_codes() if include_retired or c != "814_10"]
+    return st.sampled_from(known)
+
+
+def fields_for(code: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Plain fields (with ``code``) of a valid transaction of ``code``."""
+    return _BY_FAMILY[code[:3]](code)
+
+
+def models(code: str) -> st.SearchStrategy[Any]:
+    """Validated models of ``code``."""
+    cls = model_for(code)
+    return fields_for(code).map(cls.model_validate)
+
+
+def any_model() -> st.SearchStrategy[Any]:
+    """A validated model of any code."""
+    return transaction_codes(include_retired=True).flatmap(models)
