@@ -1,0 +1,415 @@
+"""Judge transactions against the timing rules: one generic evaluator per rule kind.
+
+The evaluator reads nothing but the rule data (:class:`~ercot_sim.timing.rules.RuleSet`, with
+its calendar) and the transactions. For each checkable rule it finds the rule's triggers,
+keeps those the rule applies to (its sender role, effective dates and scope, judged strictly:
+a scope the transactions cannot show is *skipped*, never assumed), finds the answer in the
+trigger's flow, and compares times with :meth:`RuleSet.deadline` / :meth:`RuleSet.lateness`.
+
+Rule kinds:
+
+``response``
+    The first expected transaction that answers the trigger: one that refers to it (its
+    BGN06 or equivalent is the trigger's reference, or it passes the trigger on under the
+    same reference), else the first later one of its flow. 997s answer by envelope (AK1 =
+    the trigger's GS01/GS06, AK2 its ST02). Late: sent after the deadline; missing: never
+    sent and the data extends past the deadline; open: not sent and not yet due.
+``lead``
+    A notice due a number of days *before* a date of the trigger (its DTM150, else DTM151).
+    When the trigger itself comes too late for the lead, the notice is due by the end of the
+    next business day (capped, as timing-rules.md G says "capped at now"). Only notices that
+    were sent are judged: whether one was owed at all (a losing CR exists) is not visible.
+``window``
+    A date within ``[reference - before, reference + after]``. The reference is the
+    trigger's receipt date when the rule's reference text says "receipt", else the
+    trigger's DTM150/DTM151. With a required expected answer, the answer's date is checked;
+    with only optional answers (ERCOT rejects), the trigger's own date is checked and it is a
+    violation only when it is outside and nothing rejected it.
+
+Market events that are not transactions are derived from the transactions that report them:
+``meter-read`` (the period end DTM151 of a TDSP's 867_03 or 810_02) and ``switch-read`` (the
+read date DTM140 of a TDSP's 867_04, or DTM151 of a final 867_03). Their answers are the
+expected transactions of the same ESI ID, TDSP and read date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ercot_sim.calendar import to_local
+from ercot_sim.errors import CalendarError
+from ercot_sim.timing.check.report import CheckResult, RuleCompliance, TxnRef, Violation
+from ercot_sim.timing.check.sources import Dataset
+from ercot_sim.timing.flows import FlowIndex, TxnRecord
+from ercot_sim.timing.rules import Msg, Rule, RuleSet
+
+__all__ = ["EVENTS", "evaluate"]
+
+_SET_CODE = re.compile(r"^\d{3}(_[0-9A-Z]{2})?$")
+
+#: Market events derived from transactions: event -> ((code, date qualifier, final only), ...).
+EVENTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "meter-read": (("867_03", "151", False), ("810_02", "151", False)),
+    "switch-read": (("867_04", "140", False), ("867_03", "151", True)),
+}
+#: The date an answer of each code carries for an event (read date).
+_EVENT_DATE = {"867_03": "151", "810_02": "151", "867_04": "140"}
+#: Transactions that reject what they answer whatever their content (the application advice;
+#: the 814 rejects are told by ASI01 = U or a REF*7G reason).
+REJECTS = frozenset({"824"})
+
+
+@dataclass
+class _Trigger:
+    rec: TxnRecord
+    time: dt.datetime
+    event: str = ""
+    event_date: dt.date | None = None
+
+
+class _Evaluator:
+    def __init__(self, data: Dataset, rules: RuleSet) -> None:
+        self.data = data
+        self.recs = data.records
+        self.rules = rules
+        self.cal = rules.calendar
+        self.flows = FlowIndex(self.recs)
+        self.by_code: dict[str, list[int]] = {}
+        self.by_esi_code: dict[tuple[str, str], list[int]] = {}
+        self.acks: dict[tuple[str, str, str, str], list[tuple[int, frozenset[str]]]] = {}
+        order = sorted(range(len(self.recs)), key=lambda i: (self.recs[i].sent_at, i))
+        for i in order:
+            r = self.recs[i]
+            if r.code:
+                self.by_code.setdefault(r.code, []).append(i)
+                if r.esi_id:
+                    self.by_esi_code.setdefault((r.esi_id, r.code), []).append(i)
+            for fid, gctl, sts in r.acks:
+                self.acks.setdefault((r.sender, r.receiver, fid, gctl), []).append((i, frozenset(sts)))
+        self.violations: list[Violation] = []
+        self.notes: list[str] = []
+        self._cal_cache: dict[tuple[str, str], str | None] = {}
+
+    # -- helpers -------------------------------------------------------------------------
+    def tdsp_calendar(self, index: int) -> str | None:
+        duns, name = self.flows.tdsp_for(index)
+        key = (duns, name)
+        if key not in self._cal_cache:
+            got = None
+            for candidate in (name, duns):
+                if candidate:
+                    try:
+                        got = self.cal.resolve(candidate)
+                        break
+                    except CalendarError:
+                        continue
+            if got is None and (duns or name):
+                self.notes.append(f"TDSP {name or '?'} ({duns or '?'}) has no calendar in the holiday data; "
+                                  "ERCOT's calendar is used for its retail business days")
+                got = "ERCOT"
+            self._cal_cache[key] = got
+        return self._cal_cache[key]
+
+    def role_ok(self, msg: Msg, r: TxnRecord, trigger: TxnRecord) -> bool:
+        want = msg.sender
+        if want == "ANY":
+            return True
+        if want == "RECEIVER":
+            return r.sender == trigger.receiver
+        return r.sender_role == want
+
+    def scope(self, rule: Rule, index: int, tdsp_cal: str | None) -> bool | None:
+        """True / False when the rule applies or not; None when the transactions cannot tell."""
+        s = rule.scope
+        flow = self.flows.flow(index)
+        if s.tdsp:
+            if tdsp_cal is None:
+                return None
+            if tdsp_cal not in {self.cal.resolve(t) for t in s.tdsp}:
+                return False
+        if s.priority is not None:
+            if flow is None or flow.priority is None:
+                return None
+            if flow.priority != s.priority:
+                return False
+        if s.bgn07:
+            if flow is None or flow.bgn07 is None:
+                return None
+            if flow.bgn07 not in s.bgn07:
+                return False
+        if s.purpose:
+            if flow is None or flow.purposes is None:
+                return None
+            if not (flow.purposes & set(s.purpose)):
+                return False
+        return True
+
+    def ref(self, r: TxnRecord, code: str | None = None) -> TxnRef:
+        return TxnRef(code or r.code or f"{r.st01}(?)", r.file, r.segment, r.st_control, r.ref, r.sent_at)
+
+    # -- triggers ----------------------------------------------------------------------
+    def triggers(self, rule: Rule) -> list[_Trigger]:
+        assert rule.trigger is not None
+        out: list[_Trigger] = []
+        sender = rule.trigger.sender
+        for code in rule.trigger.codes:
+            if code in EVENTS:
+                out.extend(self.events(code, sender))
+                continue
+            idxs = range(len(self.recs)) if code == "*" else self.by_code.get(code, [])
+            for i in idxs:
+                r = self.recs[i]
+                if code == "*" and r.st01 == "997":
+                    continue
+                if sender not in ("ANY", "RECEIVER") and r.sender_role != sender:
+                    continue
+                out.append(_Trigger(r, r.sent_at))
+        return out
+
+    def events(self, name: str, sender: str) -> list[_Trigger]:
+        seen: set[tuple[str, str, dt.date]] = set()
+        out = []
+        sources = EVENTS[name]
+        cands = sorted({i for code, _, _ in sources for i in self.by_code.get(code, [])},
+                       key=lambda i: (self.recs[i].sent_at, i))
+        for i in cands:
+            r = self.recs[i]
+            if sender not in ("ANY", "RECEIVER") and r.sender_role != sender:
+                continue
+            for code, qual, final in sources:
+                if r.code != code or (final and not r.final):
+                    continue
+                day = r.dates.get(qual)
+                if day is None or not r.esi_id:
+                    continue
+                key = (r.esi_id, r.sender, day)
+                if key in seen:
+                    break
+                seen.add(key)
+                at = to_local(dt.datetime.combine(day, dt.time(0)))
+                out.append(_Trigger(r, at, f"{name} {day.isoformat()}", day))
+                break
+        return out
+
+    # -- answers -----------------------------------------------------------------------
+    def answer(self, rule: Rule, t: _Trigger) -> int | None:
+        r = t.rec
+        expects = rule.expect
+        if t.event_date is not None:
+            best: int | None = None
+            for msg in expects:
+                for code in msg.codes:
+                    qual = _EVENT_DATE.get(code, "150")
+                    for j in self.by_esi_code.get((r.esi_id, code), []):
+                        a = self.recs[j]
+                        if a.sender == r.sender and a.dates.get(qual) == t.event_date and self.role_ok(msg, a, r):
+                            if best is None or (a.sent_at, j) < (self.recs[best].sent_at, best):
+                                best = j
+                            break
+            return best
+        if any("997" in m.codes for m in expects):
+            if not r.gs_control:
+                return -1
+            for i, sts in self.acks.get((r.receiver, r.sender, r.functional_id, r.gs_control), []):
+                if not sts or r.st_control in sts:
+                    return i
+            return None
+        for msg in expects:
+            if r.code in msg.codes and self.role_ok(msg, r, r):
+                return r.index
+        direct: int | None = None
+        later: int | None = None
+        for j in self.flows.members(r.index):
+            if j == r.index:
+                continue
+            a = self.recs[j]
+            if not any(a.code in m.codes and self.role_ok(m, a, r) for m in expects):
+                continue
+            if r.ref and (a.orig_ref == r.ref or a.ref == r.ref):
+                direct = j
+                break
+            if later is None and a.sent_at >= r.sent_at:
+                later = j
+        return direct if direct is not None else later
+
+    def voided(self, t: _Trigger, rule: Rule) -> bool:
+        """A trigger its receiver rejected (ASI01=U, REF*7G, or an 824) owes no further step,
+        except what the rule expects of the reject itself and the 997."""
+        r = t.rec
+        if t.event or not r.ref:
+            return False
+        expected = {c for m in rule.expect for c in m.codes}
+        if "997" in expected:
+            return False
+        for j in self.flows.members(r.index):
+            a = self.recs[j]
+            if (a.orig_ref == r.ref and a.sender == r.receiver and (a.reject or a.code in REJECTS)
+                    and a.code not in expected):
+                return True
+        return False
+
+    # -- evaluation --------------------------------------------------------------------
+    def expected_text(self, rule: Rule) -> str:
+        parts = []
+        for m in rule.expect:
+            who = "the receiver" if m.sender == "RECEIVER" else m.sender
+            parts.append(f"{'/'.join(m.codes)} from {who}")
+        return " or ".join(parts)
+
+    def run_rule(self, rule: Rule) -> RuleCompliance:
+        rc = RuleCompliance(rule.id, rule.title, rule.status, rule.target)
+        required = any(m.required for m in rule.expect)
+        for t in self.triggers(rule):
+            r = t.rec
+            if not rule.in_effect(t.time.date()) or self.voided(t, rule):
+                continue
+            cal = self.tdsp_calendar(r.index)
+            applies = self.scope(rule, r.index, cal)
+            if applies is None:
+                rc.skipped += 1
+                continue
+            if not applies:
+                continue
+            if rule.kind == "response":
+                self.judge_response(rule, rc, t, cal, required)
+            elif rule.kind == "lead":
+                self.judge_lead(rule, rc, t, cal)
+            else:
+                self.judge_window(rule, rc, t, cal, required)
+        return rc
+
+    def _late(self, rule: Rule, rc: RuleCompliance, t: _Trigger, due: dt.datetime, ans: TxnRecord,
+              cal: str | None) -> None:
+        amount, unit = self.rules.lateness(rule, due, ans.sent_at, cal)
+        if amount > 0:
+            rc.late += 1
+            self.violations.append(Violation(rule.id, "late", t.rec.esi_id, self.ref(t.rec),
+                                             self.expected_text(rule), due, self.ref(ans), amount, unit,
+                                             rule.status, t.event))
+        else:
+            rc.on_time += 1
+
+    def judge_response(self, rule: Rule, rc: RuleCompliance, t: _Trigger, cal: str | None,
+                       required: bool) -> None:
+        j = self.answer(rule, t)
+        if j == -1:
+            rc.skipped += 1
+            return
+        due = self.rules.deadline(rule, t.time, cal)
+        if j is not None:
+            self._late(rule, rc, t, due, self.recs[j], cal)
+            return
+        end = self.data.end
+        if end is None or end <= due:
+            rc.open += 1
+        elif not required:
+            rc.optional_absent += 1
+        else:
+            amount, unit = self.rules.lateness(rule, due, end, cal)
+            rc.missing += 1
+            self.violations.append(Violation(rule.id, "missing", t.rec.esi_id, self.ref(t.rec),
+                                             self.expected_text(rule), due, None, max(amount, 0.0), unit,
+                                             rule.status, t.event))
+
+    def judge_lead(self, rule: Rule, rc: RuleCompliance, t: _Trigger, cal: str | None) -> None:
+        r = t.rec
+        anchor = r.date("150", "151")
+        if anchor is None:
+            rc.skipped += 1
+            return
+        j = self.answer(rule, t)
+        if j is None:
+            rc.optional_absent += 1
+            return
+        due = self.rules.deadline(rule, to_local(dt.datetime.combine(anchor, dt.time(12))), cal)
+        if j != r.index and r.sent_at > due:
+            name = self.rules.calendar_for(rule, cal)
+            day = self.cal.next_business_day(r.sent_at.date(), name)
+            due = to_local(dt.datetime.combine(day, dt.time.max))
+        self._late(rule, rc, t, due, self.recs[j], cal)
+
+    def judge_window(self, rule: Rule, rc: RuleCompliance, t: _Trigger, cal: str | None,
+                     required: bool) -> None:
+        assert rule.window is not None
+        r = t.rec
+        win = rule.window
+        reference = r.sent_at.date() if "receipt" in win.reference.lower() else r.date("150", "151")
+        checked_rec = r
+        if required:
+            j = self.answer(rule, t)
+            if j is None:
+                rc.skipped += 1
+                return
+            checked_rec = self.recs[j]
+        checked = checked_rec.date("150", "151")
+        if reference is None or checked is None:
+            rc.skipped += 1
+            return
+        lo, hi = self.rules.window_bounds(rule, reference, cal)
+        if lo <= checked <= hi:
+            rc.on_time += 1
+            return
+        if not required and self.answer(rule, t) is not None:
+            rc.on_time += 1  # outside, and the market rejected it as the rule requires
+            return
+        if win.unit == "calendar_days":
+            amount = float((checked - hi).days if checked > hi else (lo - checked).days)
+        else:
+            wcal = self.cal.resolve(cal or "ERCOT") if win.calendar == "TDSP" else win.calendar
+            amount = float(abs(self.cal.count_business_days(hi if checked > hi else lo, checked, wcal)))
+        side = "after" if checked > hi else "before"
+        detail = (f"{checked_rec.code or checked_rec.st01} date {checked.isoformat()} is {side} the window "
+                  f"{lo.isoformat()}..{hi.isoformat()} ({win.reference} {reference.isoformat()})")
+        rc.outside += 1
+        self.violations.append(Violation(rule.id, "outside_window", r.esi_id, self.ref(r),
+                                         self.expected_text(rule), None,
+                                         self.ref(checked_rec) if checked_rec is not r else None,
+                                         max(amount, 1.0), win.unit, rule.status, t.event, detail))
+
+
+def _why_not(rule: Rule) -> str | None:
+    """Why a rule cannot be judged from transactions (None when it can)."""
+    if not rule.is_checkable:
+        return f"a '{rule.kind}' rule" + (" marked checkable = false" if rule.checkable is False else "")
+    if rule.trigger is None:
+        return "no trigger"
+    odd = [c for c in rule.trigger.codes if c != "*" and not _SET_CODE.match(c) and c not in EVENTS]
+    if odd:
+        return f"its trigger '{odd[0]}' is not a transaction or a market event seen in transactions"
+    if rule.kind in ("response", "lead") or (rule.kind == "window" and rule.expect):
+        codes = [c for m in rule.expect for c in m.codes]
+        if not any(_SET_CODE.match(c) for c in codes):
+            return f"it expects '{codes[0]}', which is not a transaction" if codes else "nothing expected"
+    if rule.scope.ams is not None:
+        return "its scope depends on AMS metering, which transactions do not show"
+    if rule.scope.flags:
+        return f"its scope depends on flags ({', '.join(rule.scope.flags)}) that transactions do not show"
+    return None
+
+
+def evaluate(data: Dataset, rules: RuleSet, only: Sequence[str] | None = None) -> CheckResult:
+    """Check one data set against the rules.
+
+    Args:
+        data: the transactions (see :mod:`ercot_sim.timing.check.sources`).
+        rules: the rule set.
+        only: check only these rule ids.
+    """
+    ev = _Evaluator(data, rules)
+    results: list[RuleCompliance] = []
+    not_checked: list[tuple[str, str]] = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        if not rule.enabled or (only is not None and rule.id not in only):
+            continue
+        why = _why_not(rule)
+        if why is not None:
+            not_checked.append((rule.id, why))
+            continue
+        results.append(ev.run_rule(rule))
+    violations = sorted(ev.violations, key=Violation.sort_key)
+    return CheckResult(data.source, data.mode, len(data.records), len(ev.flows.flows), data.end,
+                       results, violations, not_checked, [*data.notes, *sorted(set(ev.notes))],
+                       list(data.findings))

@@ -1,0 +1,312 @@
+"""Readers for the checker: a run's SQLite trace, or X12 files from any system.
+
+Both give a :class:`Dataset` of :class:`~ercot_sim.timing.flows.TxnRecord`. Nothing here
+knows the engine: a trace is read through its public table ``transactions`` (CONTRACTS.md),
+and the details the table does not hold (dates, flags, envelope control numbers, segment
+numbers) are read from the X12 file each row names, when that file is there.
+
+X12 files are read with :func:`edi.x12.iter_transactions` and identified with
+:func:`edi.texas_set.catalog.identify`. The sending time is GS04/GS05 of the transaction's
+group (ISA09/ISA10 when the GS has none), Central Prevailing Time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edi.errors import EdiError, GuideError
+from edi.findings import Report
+from edi.texas_set.catalog import identify
+from edi.texas_set.guide import ERCOT_DUNS, load_guide
+from edi.validate import iter_x12_files
+from edi.x12 import TransactionSet, iter_transactions
+from ercot_sim.calendar import CENTRAL, to_local
+from ercot_sim.errors import SimError
+from ercot_sim.timing.flows import TxnRecord, assign_roles, body_details
+
+__all__ = ["CheckInputError", "Dataset", "read_path", "read_trace", "read_x12"]
+
+TRACE_NAMES = ("trace.sqlite", "trace.db")
+_TRACE_COLUMNS = ("seq", "sent_at", "sender", "receiver", "code", "esi_id", "ref", "orig_ref", "file",
+                  "st_control")
+
+
+class CheckInputError(SimError):
+    """The checker's input cannot be used (names the file and what is wrong)."""
+
+
+@dataclass
+class Dataset:
+    """Transactions to check, and what is known about the data.
+
+    Attributes:
+        records: the transactions (``records[i].index == i``), in reading order.
+        source: what was read (path as given).
+        mode: ``trace`` or ``x12``.
+        end: the moment the data extends to (answers not seen by then are missing only if
+            they were due before it).
+        notes: remarks about the input (unidentified transactions, missing files ...).
+        findings: envelope findings met while reading X12, as text lines.
+    """
+
+    records: list[TxnRecord]
+    source: str
+    mode: str
+    end: dt.datetime | None
+    notes: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+
+def _guide_roles(code: str) -> tuple[str | None, str | None]:
+    """Sender and receiver role of a code when its guide allows only one of each."""
+    try:
+        guide = load_guide(code)
+    except (GuideError, EdiError, KeyError, OSError):
+        return None, None
+    senders = {f.sender for f in guide.flows} - {"ANY"}
+    receivers = {f.receiver for f in guide.flows} - {"ANY"}
+    return (next(iter(senders)) if len(senders) == 1 else None,
+            next(iter(receivers)) if len(receivers) == 1 else None)
+
+
+def infer_roles(records: Iterable[TxnRecord]) -> dict[str, str]:
+    """DUNS -> role from what the records already know and from the guides' flows."""
+    votes: dict[str, dict[str, int]] = {}
+    cache: dict[str, tuple[str | None, str | None]] = {}
+
+    def vote(party: str, role: str | None) -> None:
+        if party and role:
+            box = votes.setdefault(party, {})
+            box[role] = box.get(role, 0) + 1
+
+    for r in records:
+        if r.code and r.code not in cache:
+            cache[r.code] = _guide_roles(r.code)
+        g_send, g_recv = cache.get(r.code or "", (None, None))
+        vote(r.sender, r.sender_role or g_send)
+        vote(r.receiver, r.receiver_role or g_recv)
+    roles = {party: max(sorted(box), key=lambda k: box[k]) for party, box in votes.items()}
+    roles[ERCOT_DUNS] = "ERCOT"
+    return roles
+
+
+def _envelope_time(txn: TransactionSet) -> dt.datetime | None:
+    gs = txn.gs
+    date, time = gs.get(4).strip(), gs.get(5).strip()
+    fmt = "%Y%m%d"
+    if not date:
+        date, time, fmt = txn.isa.get(9).strip(), txn.isa.get(10).strip(), "%y%m%d"
+    if not time.isdigit() or len(time) not in (4, 6, 7, 8):
+        return None
+    try:
+        day = dt.datetime.strptime(date, fmt).date()
+        clock = dt.datetime.strptime(time[:6], "%H%M%S" if len(time) >= 6 else "%H%M").time()
+    except ValueError:
+        return None
+    return to_local(dt.datetime.combine(day, clock))
+
+
+def _apply(rec: TxnRecord, d: dict[str, object]) -> None:
+    rec.dates = d["dates"]  # type: ignore[assignment]
+    rec.priority = bool(d["priority"])
+    rec.bgn07 = str(d["bgn07"])
+    rec.lin07 = str(d["lin07"])
+    rec.final = bool(d["final"])
+    rec.reject = bool(d["reject"])
+    rec.tdsp_name = str(d["tdsp_name"])
+    rec.acks = d["acks"]  # type: ignore[assignment]
+    rec.detailed = True
+
+
+def _x12_files(path: Path) -> list[tuple[Path, str]]:
+    try:
+        files = list(iter_x12_files([path]))
+    except EdiError as exc:
+        raise CheckInputError(exc.reason if hasattr(exc, "reason") else str(exc), str(path)) from None
+    if path.is_dir():
+        return [(f, f.relative_to(path).as_posix()) for f in files]
+    return [(f, str(path)) for f in files]
+
+
+def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
+    """Read a file or folder (recursively ``*.x12/*.edi/*.txt``) of X12 from any system.
+
+    Args:
+        path: the file or folder; locations name files relative to a folder.
+        roles: DUNS -> CR / ERCOT / TDSP for parties the transactions do not name.
+
+    Raises:
+        CheckInputError: the path does not exist, holds no X12, or a file is unreadable.
+    """
+    root = Path(path)
+    report = Report()
+    records: list[TxnRecord] = []
+    notes: list[str] = []
+    unidentified = 0
+    for file, name in _x12_files(root):
+        try:
+            for txn in iter_transactions(file, name=name, report=report):
+                records.append(_x12_record(txn, len(records), roles, notes))
+                if records[-1].code is None:
+                    unidentified += 1
+        except EdiError as exc:
+            raise CheckInputError(str(exc) if name in str(exc) else f"{name}: {exc}") from None
+        except OSError as exc:
+            raise CheckInputError(f"cannot read: {exc.strerror}", name) from None
+    records = [r for r in records if r.sent_at is not None]
+    for i, r in enumerate(records):
+        r.index = i
+    assign_roles(records, infer_roles(records))
+    if unidentified:
+        notes.append(f"{unidentified} transaction(s) could not be identified; they take part in flows "
+                     "and acknowledgements but trigger no rule of their own")
+    end = max((r.sent_at for r in records), default=None)
+    findings = [f"{f.location.file} segment {f.location.segment_number}: {f.message} [{f.code}]"
+                for f in report.findings]
+    return Dataset(records, str(path), "x12", end, notes, findings)
+
+
+def _x12_record(txn: TransactionSet, index: int, roles: dict[str, str] | None,
+                notes: list[str]) -> TxnRecord:
+    ident = identify(txn, roles)
+    d = body_details(txn.st01, txn.raw_body)
+    sent = _envelope_time(txn)
+    if sent is None:
+        notes.append(f"{txn.file} segment {txn.first_number}: GS04/GS05 and ISA09/ISA10 hold no "
+                     "readable date and time; transaction left out")
+    rec = TxnRecord(
+        index, sent, txn.sender, txn.receiver, ident.code, txn.st01, str(d["esi_id"]),  # type: ignore[arg-type]
+        str(d.get("ref", "")), str(d.get("orig_ref", "")), txn.file, txn.first_number, txn.control,
+        ident.sender_role, ident.receiver_role, txn.functional_id, txn.gs.get(6).strip(),
+        reason="" if ident.code else ident.reason,
+    )
+    _apply(rec, d)
+    return rec
+
+
+def find_traces(path: Path) -> list[Path]:
+    """The trace databases of a run directory (``trace.sqlite``, or one per shard)."""
+    for name in TRACE_NAMES:
+        if (path / name).is_file():
+            return [path / name]
+    shards = sorted(p for p in path.glob("shard-*/trace.sqlite") if p.is_file())
+    return shards
+
+
+def _parse_time(text: str, where: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CheckInputError(f"sent_at {text!r} is not an ISO 8601 date and time", where) from None
+    return to_local(moment)
+
+
+def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
+    """Read a run's SQLite trace (table ``transactions``).
+
+    Args:
+        db_path: the database file.
+        read_files: read each row's X12 file (relative to the database's folder) for the
+            details the table does not hold.
+
+    Raises:
+        CheckInputError: not an SQLite database, or no usable ``transactions`` table.
+    """
+    path = Path(db_path)
+    if not path.is_file():
+        raise CheckInputError("no such file", str(path))
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            cols = {row[1] for row in db.execute("PRAGMA table_info(transactions)")}
+            if not cols:
+                raise CheckInputError("no table 'transactions' (not a run trace)", str(path))
+            missing = [c for c in _TRACE_COLUMNS if c not in cols]
+            if missing:
+                raise CheckInputError(f"table 'transactions' lacks column(s) {', '.join(missing)}", str(path))
+            rows = db.execute(f"SELECT {', '.join(_TRACE_COLUMNS)} FROM transactions ORDER BY seq").fetchall()
+            run: dict[str, str] = {}
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='run'").fetchone():
+                run = dict(db.execute("SELECT key, value FROM run").fetchall())
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise CheckInputError(f"not a readable SQLite database ({exc})", str(path)) from None
+    records: list[TxnRecord] = []
+    for i, (seq, sent, snd, rcv, code, esi, ref, orig, file, ctl) in enumerate(rows):
+        where = f"{path} transactions seq {seq}"
+        records.append(TxnRecord(i, _parse_time(str(sent), where), str(snd), str(rcv), str(code) or None,
+                                 str(code)[:3], str(esi or ""), str(ref or ""), str(orig or ""),
+                                 str(file or ""), None, str(ctl or ""), detailed=False))
+    notes: list[str] = []
+    if read_files:
+        _enrich(records, path.parent, notes)
+    assign_roles(records, infer_roles(records))
+    end = _run_end(run) or max((r.sent_at for r in records), default=None)
+    return Dataset(records, str(path), "trace", end, notes)
+
+
+def _run_end(run: dict[str, str]) -> dt.datetime | None:
+    try:
+        start = dt.date.fromisoformat(run["start"])
+        days = int(run["days"])
+    except (KeyError, ValueError):
+        return None
+    return dt.datetime.combine(start + dt.timedelta(days=days), dt.time(0), CENTRAL)
+
+
+def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str]) -> None:
+    by_file: dict[str, list[TxnRecord]] = {}
+    for r in records:
+        if r.file:
+            by_file.setdefault(r.file, []).append(r)
+    absent = 0
+    for rel in sorted(by_file):
+        file = base / rel
+        if not file.is_file():
+            absent += 1
+            continue
+        wanted = {(r.st01, r.st_control): r for r in by_file[rel]}
+        try:
+            for txn in iter_transactions(file, name=rel):
+                rec = wanted.get((txn.st01, txn.control))
+                if rec is None:
+                    continue
+                rec.segment = txn.first_number
+                rec.functional_id = txn.functional_id
+                rec.gs_control = txn.gs.get(6).strip()
+                _apply(rec, body_details(txn.st01, txn.raw_body))
+        except EdiError as exc:
+            raise CheckInputError(str(exc) if rel in str(exc) else f"{rel}: {exc}") from None
+    if absent:
+        notes.append(f"{absent} X12 file(s) named by the trace are not there; rules that need dates, "
+                     "flags or envelope numbers are not evaluated for their transactions")
+
+
+def read_path(path: str | Path) -> list[Dataset]:
+    """Read whatever ``path`` is: a run directory, a trace database, or X12 files.
+
+    A run directory gives one data set per trace (one per shard of a sharded run).
+
+    Raises:
+        CheckInputError: nothing usable at ``path``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise CheckInputError("no such file or folder", str(p))
+    if p.is_dir():
+        traces = find_traces(p)
+        if traces:
+            return [read_trace(t) for t in traces]
+        return [read_x12(p)]
+    with p.open("rb") as fh:
+        head = fh.read(16)
+    if head.startswith(b"SQLite format 3"):
+        return [read_trace(p)]
+    if p.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
+        raise CheckInputError("not an SQLite database", str(p))
+    return [read_x12(p)]
