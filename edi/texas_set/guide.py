@@ -314,6 +314,8 @@ def _parse(path: Path) -> etree._Element:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise GuideError(f"not well-formed XML: {exc.msg}", f"{path} line {exc.lineno}") from None
+    if root.getroottree().docinfo.doctype:  # e.g. a UTF-16 file the byte check above cannot see
+        raise GuideError("DOCTYPE and entity declarations are not allowed in guides", f"{path} line 1")
     if path != _XSD:
         schema = _schema()
         if not schema.validate(root):

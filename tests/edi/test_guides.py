@@ -159,6 +159,17 @@ def test_external_entity_is_refused_without_reading(tmp_path: Path) -> None:
     assert b"TOP-SECRET-VALUE" not in etree.tostring(root)
 
 
+def test_doctype_in_utf16_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    path = tmp_path / "814_01.xml"
+    text = f'<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE guide [<!ENTITY x SYSTEM "file://{secret}">]>\n<guide>&x;</guide>\n'
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(GuideError, match="not allowed") as exc:
+        load_guide_file(path)
+    assert "TOP-SECRET-VALUE" not in str(exc.value)
+
+
 def test_entity_expansion_bomb_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "814_01.xml"
     path.write_text('<?xml version="1.0"?>\n<!DOCTYPE g [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n<guide>&b;</guide>\n')
