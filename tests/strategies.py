@@ -149,9 +149,7 @@ def _optional_814() -> dict[str, st.SearchStrategy[Any]]:
         "time": _maybe(times()),
         "orig_ref": _maybe(references()),
         "transition_type": _maybe(st.sampled_from(["TS", "AQ"])),
-        "maintenance": st.sampled_from(["add", "change", "delete"]),
         "line_ref": _maybe(references(20)),
-        "indicator": _maybe(st.sampled_from(["HU", "MVI", "MVO", "CSA"])),
         "tdsp": _maybe(parties()),
         "cr": _maybe(parties()),
         "customer": _maybe(customers()),
@@ -185,7 +183,12 @@ def _fields_814(draw: st.DrawFn, code: str) -> dict[str, Any]:
     for name, strat in _optional_814().items():
         if name in carried:
             out[name] = draw(strat)
-    actions = ["request", "notify"] if info.request else ["accept"] + (["reject"] if "reject_code" in carried else [])
+    if info.indicators:
+        out["indicator"] = draw(st.sampled_from(info.indicators) if info.indicator else _maybe(st.sampled_from(info.indicators)))
+    out["maintenance"] = draw(st.sampled_from(info.maintenances))
+    if out.get("switch_hold") is False and code != "814_20":
+        out["switch_hold"] = True
+    actions = [info.action] if info.action else ["request"] if info.request else ["accept", "reject"]
     out["action"] = draw(st.sampled_from(actions))
     if out["action"] == "reject":
         out["reject_code"] = draw(codes())
@@ -367,7 +370,7 @@ def _fields_650(draw: st.DrawFn, code: str) -> dict[str, Any]:
         "ref": draw(references()),
         "date": draw(dates()),
         "time": draw(_maybe(times())),
-        "orig_ref": draw(_maybe(references())),
+        "orig_ref": draw(_maybe(references())) if code == "650_02" else None,
         "tdsp": draw(_maybe(parties())),
         "cr": draw(_maybe(parties())),
         "line_ref": draw(_maybe(references(20))),

@@ -1,16 +1,25 @@
-"""Mapping between models and X12 segments: round trips, fast path, located errors."""
+"""Mapping between models and X12 segments: round trips, fast path, located errors.
+
+The second half checks the layouts against the implementation guides (edi/texas_set/guides):
+every segment the mapping writes is in the code's guide, in the guide's order; every element
+it fills is a used element with a compatible data type; every value the mapping decides
+(literals, mapped codes, flags) is one of the guide's codes; every mandatory guide segment is
+written.  Differences known and accepted are listed in :data:`KNOWN`; anything else fails.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edi.errors import MappingError
 from edi.texas_set import mapping
+from edi.texas_set.guide import LoopSpec, SegmentSpec, guide_codes, load_guide
 from edi.texas_set.mapping import from_segments, render, to_segments, transaction
+from edi.texas_set.mapping.spec import Loop, Seg
 from edi.texas_set.models import build, model_for
 from edi.x12 import Segment
 from tests import strategies as S
@@ -198,3 +207,135 @@ def test_code_defaults_are_rendered() -> None:
     body = render("814_08", {"code": "814_08", "ref": "C1", "date": dt.date(2025, 3, 3), "orig_ref": "A1", "esi_id": "10443720001234567"})
     assert body[0] == ["BGN", "01", "C1", "20250303", "", "", "A1"]
     assert ["ASI", "7", "024"] in body
+
+
+# -- layouts against the implementation guides ------------------------------------------
+
+#: Accepted differences, each with the reason.
+KNOWN: dict[str, str] = {
+    # the mapping writes N106 (entity relationship, 40/41) wherever it writes an N1
+    **{f"{c} N1*{q} N106 not in guide": "N106 kept on every party for round trips" for c in mapping.codes() for q in ("8S", "SJ", "PR", "PE")},
+    **{f"{c} REF*12 not in guide": "TDSP account number (REF*12) asked for, absent from the guides" for c in ("814_01", "814_03", "814_16")},
+}
+
+_TYPES = {"DT": {"DT"}, "DTD": {"DT"}, "TM": {"TM"}, "DTT": {"TM"}, "N2": {"N2"}, "R": {"R"}, "Q": {"R", "N0"}, "N0": {"N0", "AN"}}
+
+
+def _guide_segments(items: tuple, out: list[SegmentSpec]) -> list[SegmentSpec]:
+    for it in items:
+        if isinstance(it, LoopSpec):
+            _guide_segments(it.children, out)
+        else:
+            out.append(it)
+    return out
+
+
+def _layout_segments(items: tuple, out: list[Seg]) -> list[Seg]:
+    for it in items:
+        if isinstance(it, Loop):
+            _layout_segments(it.body, out)
+        else:
+            out.append(it)
+    return out
+
+
+def _label(spec: SegmentSpec) -> str:
+    return f"{spec.id}*{spec.qualifier}" if spec.qualifier else spec.id
+
+
+def _same(spec: SegmentSpec, s: Seg) -> bool:
+    return spec.id == s.id and (spec.qualifier is None or spec.qualifier == s.qualifier)
+
+
+def differences(code: str) -> list[str]:
+    """Every difference between the mapping's layout and the guide of ``code``."""
+    guide = load_guide(code)
+    gsegs = _guide_segments(guide.body, [])
+    lsegs = _layout_segments(mapping.layout(code).items, [])
+    out: list[str] = []
+    cursor = 0
+    matched: set[int] = set()
+    for s in lsegs:
+        # the guide segment with this label at or after the cursor
+        idx = next((i for i in range(cursor, len(gsegs)) if _same(gsegs[i], s)), None)
+        if idx is None:
+            anywhere = any(_same(g, s) for g in gsegs)
+            out.append(f"{code} {s.label} {'out of guide order' if anywhere else 'not in guide'}")
+            continue
+        cursor = idx  # same label may repeat (QTY in loops)
+        matched.add(idx)
+        spec = gsegs[idx]
+        els = {e.pos: e for e in spec.elements}
+        for e in s.els:
+            ref = f"{s.id}{e.pos:02d}"
+            g = els.get(e.pos)
+            if g is None or g.usage == "N":
+                out.append(f"{code} {s.label} {ref} not in guide")
+                continue
+            if e.kind in ("LIT", "PRE", "FLAG") and g.codes is not None and e.lit not in g.codes:
+                out.append(f"{code} {s.label} {ref} value {e.lit!r} not in guide codes {sorted(g.codes)}")
+            want = _TYPES.get(e.kind)
+            if want is not None and g.type not in want:
+                out.append(f"{code} {s.label} {ref} kind {e.kind} vs guide type {g.type}")
+        for g in spec.elements:
+            if g.usage == "M" and g.pos not in {e.pos for e in s.els}:
+                out.append(f"{code} {s.label} {s.id}{g.pos:02d} mandatory in guide, not written")
+    for i, g in enumerate(gsegs):
+        if g.usage == "M" and i not in matched and not any(_same(g, s) for s in lsegs):
+            out.append(f"{code} {_label(g)} mandatory in guide, not written")
+    return out
+
+
+GUIDED = [c for c in mapping.codes() if c in set(guide_codes())]
+
+
+def test_every_mapped_code_has_a_guide() -> None:
+    assert sorted(GUIDED) == mapping.codes()
+
+
+@pytest.mark.parametrize("code", GUIDED)
+def test_layout_agrees_with_guide(code: str) -> None:
+    unexpected = [d for d in differences(code) if d not in KNOWN]
+    assert not unexpected, "\n".join(unexpected)
+
+
+_DECIDED = ("LIT", "MAP", "PRE", "FLAG", "YN")
+
+
+def _value_differences(code: str, body: list[list[str]]) -> list[str]:
+    """Values the mapping itself decides (literals, mapped codes, flags) outside the guide's codes.
+
+    Free code values (reject codes, charge codes ...) come from the model's user; checking
+    them against code lists is the validator's business.
+    """
+    gsegs = _guide_segments(load_guide(code).body, [])
+    lsegs = _layout_segments(mapping.layout(code).items, [])
+    out = []
+    for els in body:
+        tpl = next((t for t in lsegs if t.id == els[0] and (not t.qualifier or (len(els) > 1 and els[1] == t.qualifier))), None)
+        spec = next((g for g in gsegs if tpl is not None and _same(g, tpl)), None)
+        if tpl is None or spec is None:
+            continue  # reported by test_layout_agrees_with_guide
+        decided = {e.pos for e in tpl.els if e.kind in _DECIDED}
+        for g in spec.elements:
+            value = els[g.pos] if g.pos < len(els) else ""
+            if g.pos in decided and value and g.codes is not None and value not in g.codes:
+                out.append(f"{code} {_label(spec)} {spec.id}{g.pos:02d} value {value!r} not in guide codes {sorted(g.codes)}")
+    return out
+
+
+@pytest.mark.parametrize("code", GUIDED)
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_values_written_for_valid_models_are_guide_codes(code: str, data: st.DataObject) -> None:
+    model = data.draw(S.models(code))
+    unexpected = [d for d in _value_differences(code, mapping.to_segments(model)) if not _known_value(d)]
+    assert not unexpected, "\n".join(unexpected)
+
+
+#: Element values that valid models may write outside a guide's code list, with the reason.
+KNOWN_VALUES: dict[str, str] = {}
+
+
+def _known_value(diff: str) -> bool:
+    return any(diff.startswith(k) for k in KNOWN_VALUES)

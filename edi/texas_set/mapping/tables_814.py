@@ -15,7 +15,7 @@ from edi.texas_set.models.txn_814 import CODES_814, Enrollment814
 
 __all__ = ["layouts_814", "party", "customer", "ACTION_CODES", "MAINTENANCE_CODES"]
 
-ACTION_CODES = {"request": "7", "accept": "WQ", "reject": "U", "notify": "27"}
+ACTION_CODES = {"request": "7", "accept": "WQ", "reject": "U"}
 MAINTENANCE_CODES = {"add": "021", "change": "001", "delete": "024"}
 
 
@@ -125,27 +125,16 @@ ORDER: dict[str, tuple[bool, str]] = {
 def _layout(code: str) -> Layout:
     info = CODES_814[code]
     with_customer, order = ORDER[code]
-    bgn = seg(
-        "BGN",
-        lit(1, info.bgn01),
-        fld(2, "ref"),
-        fld(3, "date", "DT"),
-        fld(4, "time", "TM"),
-        fld(6, "orig_ref"),
-        fld(7, "transition_type"),
-        confirmed=True,
-    )
-    lin = seg(
-        "LIN",
-        fld(1, "line_ref", fallback="ref"),
-        lit(2, "SH"),
-        lit(3, "EL"),
-        lit(4, "SH"),
-        lit(5, info.service),
-        fld(6, "indicator", "PRE", flag="SH"),
-        fld(7, "indicator"),
-        confirmed=True,
-    )
+    bgn_els = [lit(1, info.bgn01), fld(2, "ref"), fld(3, "date", "DT"), fld(4, "time", "TM")]
+    if info.orig_ref:
+        bgn_els.append(fld(6, "orig_ref"))
+    if info.transition:
+        bgn_els.append(fld(7, "transition_type"))
+    bgn = seg("BGN", *bgn_els, confirmed=True)
+    lin_els = [fld(1, "line_ref", fallback="ref"), lit(2, "SH"), lit(3, "EL"), lit(4, "SH"), lit(5, info.service)]
+    if info.indicators:
+        lin_els += [fld(6, "indicator", "PRE", flag="SH"), fld(7, "indicator")]
+    lin = seg("LIN", *lin_els, confirmed=True)
     asi = seg(
         "ASI",
         fld(1, "action", "MAP", codes=ACTION_CODES),
@@ -158,7 +147,9 @@ def _layout(code: str) -> Layout:
         if label == "DTM*150" and info.date150 == "scheduled_date":
             s = _dtm("150", "scheduled_date")
         tail.append(s)
-    items: list[Item] = [bgn, party("tdsp", "8S"), party("cr", "SJ")]
+    items: list[Item] = [bgn, party("tdsp", "8S")]
+    if info.cr:
+        items.append(party("cr", "SJ"))
     if with_customer:
         items.append(customer(_C))
     items += [lin, asi, seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True), *tail]

@@ -200,11 +200,11 @@ _BGN650 = {"original": "13", "response": "11", "reactivation": "79"}
 
 
 def _layout_650(code: str) -> Layout:
+    bgn = [fld(1, "purpose", "MAP", codes=_BGN650), fld(2, "ref"), fld(3, "date", "DT"), fld(4, "time", "TM")]
+    if code == "650_02":
+        bgn.append(fld(6, "orig_ref"))
     items: list[Item] = [
-        seg(
-            "BGN", fld(1, "purpose", "MAP", codes=_BGN650), fld(2, "ref"), fld(3, "date", "DT"),
-            fld(4, "time", "TM"), fld(6, "orig_ref"),
-        ),
+        seg("BGN", *bgn),
         party("tdsp", "8S"),
         party("cr", "SJ"),
     ]

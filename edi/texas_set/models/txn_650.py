@@ -90,6 +90,17 @@ class ServiceOrder650(TxModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ServiceOrder650:
+        purposes = {"650_01": ("original",), "650_02": ("response",), "650_04": ("original", "reactivation")}
+        if self.purpose not in purposes[self.code]:
+            raise ValueError(f"{self.code} purpose must be one of {', '.join(purposes[self.code])}")
+        if self.orig_ref is not None and self.code != "650_02":
+            raise ValueError(f"{self.code} carries no original reference (BGN06)")
+        if self.customer is not None and self.code != "650_01":
+            raise ValueError(f"{self.code} carries no customer (N1*8R)")
+        if self.premise_verification and self.code != "650_01":
+            raise ValueError("premise_verification (REF*8X) is carried on 650_01 only")
+        if self.end_date is not None and self.code != "650_04":
+            raise ValueError("end_date (DTM*151) is carried on 650_04 only")
         if self.code == "650_02":
             if self.status is None:
                 raise ValueError("a 650_02 needs a status (REF*1P)")

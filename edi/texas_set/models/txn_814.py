@@ -32,9 +32,8 @@ Code814 = Literal[
     "814_28", "814_29", "814_PC", "814_PD",
 ]  # fmt: skip
 
-#: ASI01 action: ``request`` (7) [C], ``accept`` (WQ), ``reject`` (U) [K], ``notify`` (27,
-#: informational, no response required) [U].
-Action = Literal["request", "accept", "reject", "notify"]
+#: ASI01 action: ``request`` (7) [C], ``accept`` (WQ), ``reject`` (U) [K].
+Action = Literal["request", "accept", "reject"]
 
 #: ASI02 maintenance type: ``add`` (021) [C], ``change`` (001) [C], ``delete`` (024) [U].
 Maintenance = Literal["add", "change", "delete"]
@@ -54,6 +53,11 @@ class CodeInfo814:
         indicator: the default LIN07 indicator (``MVI``, ``MVO``, ``CSA``).
         service: LIN05 service type: ``CE`` generation services, ``HU`` historical usage.
         bgn01: BGN01 transaction set purpose: ``13`` request, ``11`` response, ``01`` cancel.
+        indicators: the LIN07 indicators the code may carry; empty: no LIN06/LIN07.
+        maintenances: the ASI02 maintenance types allowed (default: ``maintenance`` only).
+        orig_ref: whether BGN06 (original reference) is carried.
+        transition: whether BGN07 (mass transition / acquisition) is carried.
+        cr: whether N1*SJ (the CR) is carried.
         retired: readable but never written by the simulator.
         confirmed: whether the defaults are confirmed ([C]) or convention/assumed.
     """
@@ -66,49 +70,77 @@ class CodeInfo814:
     action: Action | None = None
     service: str = "CE"
     bgn01: str = ""
+    indicators: tuple[str, ...] = ()
+    maintenances: tuple[Maintenance, ...] = ()
+    orig_ref: bool = True
+    transition: bool = False
+    cr: bool = True
     retired: bool = False
     confirmed: bool = False
 
 
-def _i(name: str, request: bool, maint: Maintenance, sched: bool = False, **kw: Any) -> CodeInfo814:
+_NO_BGN06 = {"814_01", "814_10", "814_16", "814_18", "814_20", "814_PC"}
+_BGN07 = {"814_03", "814_04", "814_05", "814_11", "814_14", "814_15"}
+_INDICATORS = {
+    "814_01": ("HU",), "814_02": ("HU",), "814_03": ("HU", "MVI"), "814_04": ("MVI", "HU"),
+    "814_05": ("MVI", "HU"), "814_06": ("MVI",), "814_07": ("MVI",), "814_12": ("MVI", "MVO"),
+    "814_13": ("MVI", "MVO"), "814_16": ("MVI",), "814_17": ("MVI",), "814_18": ("CSA",),
+    "814_19": ("CSA",), "814_22": ("CSA",), "814_23": ("CSA",), "814_24": ("MVO",),
+    "814_25": ("MVO",), "814_28": ("MVI", "MVO"), "814_29": ("MVI", "MVO"),
+}  # fmt: skip
+_ALL_MAINT: tuple[Maintenance, ...] = ("add", "change", "delete")
+_MAINTS: dict[str, tuple[Maintenance, ...]] = {
+    "814_18": _ALL_MAINT, "814_19": _ALL_MAINT, "814_20": _ALL_MAINT, "814_21": _ALL_MAINT,
+    "814_28": ("add", "delete"), "814_29": ("add", "delete"),
+}  # fmt: skip
+
+
+def _i(code: str, name: str, request: bool, maint: Maintenance, sched: bool = False, **kw: Any) -> tuple[str, CodeInfo814]:
     kw.setdefault("bgn01", "13" if request else "11")
-    return CodeInfo814(name, request, maint, "scheduled_date" if sched else "requested_date", **kw)
+    kw.setdefault("indicators", _INDICATORS.get(code, ()))
+    kw.setdefault("maintenances", _MAINTS.get(code, (maint,)))
+    kw.setdefault("orig_ref", code not in _NO_BGN06)
+    kw.setdefault("transition", code in _BGN07)
+    kw.setdefault("cr", code != "814_21")
+    return code, CodeInfo814(name, request, maint, "scheduled_date" if sched else "requested_date", **kw)
 
 
-#: Per-code defaults of the 814 family. ASI02 values other than 021 on switches are [U].
-CODES_814: dict[str, CodeInfo814] = {
-    "814_01": _i("Switch request", True, "add", confirmed=True),
-    "814_02": _i("Switch reject", False, "add", action="reject"),
-    "814_03": _i("Enrollment notification to TDSP", True, "add"),
-    "814_04": _i("Enrollment notification response", False, "add", sched=True),
-    "814_05": _i("Enrollment response to the gaining CR", False, "add", sched=True),
-    "814_06": _i("Loss notification", True, "delete", sched=True),
-    "814_07": _i("Loss notification response", False, "delete", sched=True),
-    "814_08": _i("Cancel request", True, "delete", bgn01="01"),
-    "814_09": _i("Cancel response", False, "delete"),
-    "814_10": _i("Drop to AREP request (retired)", True, "delete", retired=True),
-    "814_11": _i("Drop response", False, "delete", sched=True),
-    "814_12": _i("Date change request", True, "change"),
-    "814_13": _i("Date change response", False, "change", sched=True),
-    "814_14": _i("Drop to AREP/POLR notification", True, "add", sched=True),
-    "814_15": _i("Drop notification response", False, "add", sched=True),
-    "814_16": _i("Move-in request", True, "add", indicator="MVI"),
-    "814_17": _i("Move-in reject", False, "add", indicator="MVI", action="reject"),
-    "814_18": _i("Establish/delete CSA request", True, "add", indicator="CSA"),
-    "814_19": _i("CSA response", False, "add", indicator="CSA"),
-    "814_20": _i("Create/maintain/retire ESI ID", True, "change"),
-    "814_21": _i("ESI ID maintenance response", False, "change"),
-    "814_22": _i("CSA CR move-in request", True, "add", indicator="CSA"),
-    "814_23": _i("CSA CR move-in response", False, "add", sched=True, indicator="CSA"),
-    "814_24": _i("Move-out request", True, "delete", indicator="MVO"),
-    "814_25": _i("Move-out response", False, "delete", indicator="MVO"),
-    "814_26": _i("Historical usage request", True, "add", service="HU"),
-    "814_27": _i("Historical usage response", False, "add", service="HU"),
-    "814_28": _i("Completed unexecutable / permit required", True, "add", sched=True),
-    "814_29": _i("Response to completed unexecutable", False, "add", sched=True),
-    "814_PC": _i("Maintain customer information request", True, "change"),
-    "814_PD": _i("Maintain customer information response", False, "change"),
-}
+#: Per-code facts of the 814 family, from the implementation guides (``guides/814_*.xml``).
+CODES_814: dict[str, CodeInfo814] = dict(
+    [
+        _i("814_01", "Switch request", True, "add", confirmed=True),
+        _i("814_02", "Switch reject", False, "add", action="reject"),
+        _i("814_03", "Enrollment notification to TDSP", True, "add"),
+        _i("814_04", "Enrollment notification response", False, "add", sched=True),
+        _i("814_05", "Enrollment response to the gaining CR", False, "add", sched=True),
+        _i("814_06", "Loss notification", True, "delete", sched=True),
+        _i("814_07", "Loss notification response", False, "delete", sched=True),
+        _i("814_08", "Cancel request", True, "delete", bgn01="01"),
+        _i("814_09", "Cancel response", False, "delete"),
+        _i("814_10", "Drop to AREP request (retired)", True, "delete", retired=True),
+        _i("814_11", "Drop response", False, "delete", sched=True),
+        _i("814_12", "Date change request", True, "change"),
+        _i("814_13", "Date change response", False, "change", sched=True),
+        _i("814_14", "Drop to AREP/POLR notification", True, "add", sched=True),
+        _i("814_15", "Drop notification response", False, "add", sched=True),
+        _i("814_16", "Move-in request", True, "add", indicator="MVI"),
+        _i("814_17", "Move-in reject", False, "add", indicator="MVI", action="reject"),
+        _i("814_18", "Establish/delete CSA request", True, "add", indicator="CSA"),
+        _i("814_19", "CSA response", False, "add", indicator="CSA"),
+        _i("814_20", "Create/maintain/retire ESI ID", True, "change"),
+        _i("814_21", "ESI ID maintenance response", False, "change"),
+        _i("814_22", "CSA CR move-in request", True, "add", indicator="CSA"),
+        _i("814_23", "CSA CR move-in response", False, "add", sched=True, indicator="CSA"),
+        _i("814_24", "Move-out request", True, "delete", indicator="MVO"),
+        _i("814_25", "Move-out response", False, "delete", indicator="MVO"),
+        _i("814_26", "Historical usage request", True, "add", service="HU"),
+        _i("814_27", "Historical usage response", False, "add", service="HU"),
+        _i("814_28", "Completed unexecutable / permit required", True, "add", sched=True),
+        _i("814_29", "Response to completed unexecutable", False, "add", sched=True),
+        _i("814_PC", "Maintain customer information request", True, "change"),
+        _i("814_PD", "Maintain customer information response", False, "change"),
+    ]
+)
 
 _Line = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9\-]+$")]
 _Code = Annotated[str, StringConstraints(min_length=2, max_length=10, pattern=r"^[A-Z0-9]+$")]
@@ -124,8 +156,8 @@ class Enrollment814(TxModel):
         time: BGN04, the transaction time (HHMM).
         orig_ref: BGN06, the BGN02 of the transaction this one answers, cancels or forwards.
         transition_type: BGN07, ``TS`` mass transition or ``AQ`` acquisition transfer [C].
-        action: ASI01: ``request`` (7), ``accept`` (WQ), ``reject`` (U), ``notify`` (27);
-            defaults to ``request`` on initiating codes and ``accept`` on responses.
+        action: ASI01: ``request`` (7), ``accept`` (WQ), ``reject`` (U); defaults to
+            ``request`` on initiating codes, ``accept`` on responses (``reject`` on 814_02/17).
         maintenance: ASI02: ``add`` (021), ``change`` (001), ``delete`` (024); per-code default.
         esi_id: REF*Q5, the ESI ID (one per transaction).
         line_ref: LIN01, the line reference; ``None`` means "same as ``ref``".
@@ -221,12 +253,24 @@ class Enrollment814(TxModel):
         other = "scheduled_date" if info.date150 == "requested_date" else "requested_date"
         if getattr(self, other) is not None:
             raise ValueError(f"{self.code} carries its DTM*150 date as {info.date150}, not {other}")
-        if info.request and self.action not in ("request", "notify"):
+        actions = (info.action,) if info.action else ("request",) if info.request else ("accept", "reject")
+        if self.action not in actions:
+            raise ValueError(f"{self.code} action must be one of {', '.join(actions)}, not {self.action!r}")
+        if self.maintenance not in info.maintenances:
             raise ValueError(
-                f"{self.code} is an initiating transaction; action must be 'request' or 'notify'"
+                f"{self.code} maintenance must be one of {', '.join(info.maintenances)}, not {self.maintenance!r}"
             )
-        if not info.request and self.action in ("request", "notify"):
-            raise ValueError(f"{self.code} is a response; action must be 'accept' or 'reject'")
+        if self.indicator is not None and self.indicator not in info.indicators:
+            allowed = ", ".join(info.indicators) or "none"
+            raise ValueError(f"{self.code} LIN07 indicator must be one of: {allowed}; not {self.indicator!r}")
+        if self.orig_ref is not None and not info.orig_ref:
+            raise ValueError(f"{self.code} carries no original reference (BGN06)")
+        if self.transition_type is not None and not info.transition:
+            raise ValueError(f"{self.code} carries no transition type (BGN07)")
+        if self.switch_hold is False and self.code != "814_20":
+            raise ValueError(f"{self.code} REF*SH says only that a hold exists (Y); 'N' is for 814_20")
+        if self.cr is not None and not info.cr:
+            raise ValueError(f"{self.code} carries no CR (N1*SJ)")
         if (self.action == "reject") != (self.reject_code is not None):
             raise ValueError("reject_code (REF*7G) is required on a reject and only there")
         if self.reject_text is not None and self.reject_code is None:
