@@ -131,3 +131,26 @@ def test_bodies_per_group_and_unknown_transaction() -> None:
     assert len(bodies) == 2
     assert bodies[1][-2:] == [["AK5", "R", "1"], ["AK9", "R", "1", "1", "0"]]
     assert bodies[0][-1] == ["AK9", "A", "1", "1", "1"]
+
+
+def test_997_for_a_missing_segment_names_the_missing_segment() -> None:
+    from pathlib import Path
+
+    from edi.validate import validate_source
+
+    path = Path(__file__).parent / "invalid" / "missing-esi-id.x12"
+    rep = validate_source(path, name="missing-esi-id.x12")
+    segs = segments(build_997(rep, path, name="missing-esi-id.x12").replace("\n", ""))
+    # the absence shows at REF*11, the 11th segment of the set (ST = 1), in loop LIN
+    assert [s for s in segs if s[0] in ("AK3", "AK4", "AK5")] == [["AK3", "REF", "11", "LIN", "3"], ["AK5", "R", "5"]]
+
+
+def test_997_for_an_unknown_transaction_rejects_it() -> None:
+    from pathlib import Path
+
+    from edi.validate import validate_source
+
+    path = Path(__file__).parent / "invalid" / "unknown-transaction.x12"
+    rep = validate_source(path, name="x.x12")
+    segs = segments(build_997(rep, path, name="x.x12").replace("\n", ""))
+    assert [s for s in segs if s[0] in ("AK2", "AK5", "AK9")] == [["AK2", "999", "0001"], ["AK5", "R", "1"], ["AK9", "R", "1", "1", "0"]]
