@@ -29,7 +29,7 @@ from typing import Any
 from edi.errors import X12SyntaxError
 from edi.findings import Finding, Location, Report
 from edi.validate.compiled import CompiledGuide, compile_guide
-from edi.validate.walker import GuideFinding, check_transaction, remember_ids
+from edi.validate.walker import GuideFinding, check_transaction
 from edi.x12.envelope import TransactionSet, iter_transactions
 from edi.x12.reader import Source
 
@@ -69,7 +69,6 @@ def compiled(guide: Any) -> CompiledGuide:
     if hit is not None and hit[0] is guide:
         return hit[1]
     cg = compile_guide(guide)
-    remember_ids(cg)
     _BY_OBJECT[id(guide)] = (guide, cg)
     return cg
 

@@ -17,6 +17,7 @@ is built only when something is wrong.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,20 +292,19 @@ def _unmatched(rep: _Reporter, cg: CompiledGuide, stack: list[list[Any]], i: int
         allowed = sorted({k[1] for k in cg.where if k[0] == sid and k[1]})
         rep.add("invalid-code", i, f"qualifier {q!r} is not one guide {code} allows for {sid}: {', '.join(allowed)}", element=f"{sid}01", value=q, confirmed=cg.confirmed, loop=stack[-1][0].id)
         return
-    if sid in X12_SEGMENT_IDS or (looks_like_segment_id(sid) and sid in _all_guide_ids()):
+    if sid in X12_SEGMENT_IDS or (looks_like_segment_id(sid) and sid in _shipped_guide_ids()):
         rep.add("segment-not-in-guide", i, f"segment {sid} is not part of guide {code}", value=sid, confirmed=cg.confirmed, loop=stack[-1][0].id)
     else:
-        rep.add("segment-unrecognized", i, f"{sid!r} is not an X12 004010 segment ID", value=sid, confirmed=True, loop=stack[-1][0].id)
+        rep.add("segment-unrecognized", i, f"{sid!r} is not a known X12 004010 segment ID", value=sid, confirmed=True, loop=stack[-1][0].id)
 
 
-_GUIDE_IDS: set[str] = set()
+@functools.cache
+def _shipped_guide_ids() -> frozenset[str]:
+    """Segment IDs used by any shipped guide: X12 segments by construction.
 
+    Read once, from every guide, so that telling "not in this guide" from "not X12" never
+    depends on which guides happened to be compiled before.
+    """
+    from edi.texas_set.guide import all_guides
 
-def _all_guide_ids() -> set[str]:
-    """Segment IDs of every guide compiled so far (known X12 segments, by construction)."""
-    return _GUIDE_IDS
-
-
-def remember_ids(cg: CompiledGuide) -> None:
-    """Record the segment IDs of a compiled guide as known X12 segment IDs."""
-    _GUIDE_IDS.update(cg.ids)
+    return frozenset(spec.id for g in all_guides() for _loops, spec in g.segments())
