@@ -19,11 +19,19 @@ See docs/checker.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from ercot_sim.calendar import to_local
 from ercot_sim.timing.check.evaluate import EVENTS, evaluate
-from ercot_sim.timing.check.report import CheckResult, RuleCompliance, TxnRef, Violation, format_amount
+from ercot_sim.timing.check.report import (
+    CheckResult,
+    RuleCompliance,
+    TxnRef,
+    Violation,
+    format_amount,
+)
 from ercot_sim.timing.check.sources import CheckInputError, Dataset, read_path, read_trace, read_x12
 from ercot_sim.timing.rules import RuleSet, load_rules
 
@@ -63,7 +71,7 @@ def check_dataset(dataset: Dataset, rules: RuleSet, only: Sequence[str] | None =
 
 
 def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
-               only: Sequence[str] | None = None) -> CheckResult:
+               only: Sequence[str] | None = None, until: dt.datetime | None = None) -> CheckResult:
     """Check whatever ``path`` is: a run directory (its trace; all shards), a trace database
     (``.sqlite`` / ``.db``), or an X12 file or folder.
 
@@ -71,6 +79,9 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
         path: what to check.
         rules: a loaded rule set, or a rules file applied over the shipped rules.
         only: check only these rule ids.
+        until: the moment the data extend to (default: the run's end for a trace, the last
+            sending time for X12); an answer not seen is *missing* when due before it,
+            else *open*.
 
     Raises:
         CheckInputError: the input cannot be used.
@@ -78,6 +89,9 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
     datasets = read_path(path)
+    if until is not None:
+        for d in datasets:
+            d.end = to_local(until)
     results = [evaluate(d, ruleset, only) for d in datasets]
     return CheckResult.merge(results, str(path) if len(results) > 1 else None)
 

@@ -1,0 +1,351 @@
+"""The compliance checker: planted violations in X12, clean data, JSON, exit codes, and runs
+of the engine (no faults -> no violation; one injected fault -> exactly that ESI ID and rule;
+the trace and the X12 folder of a run give the same report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from ercot_sim.calendar import to_local
+from ercot_sim.cli import app
+from ercot_sim.errors import RulesError
+from ercot_sim.timing.check import (
+    CheckInputError,
+    check_path,
+    compliance_summary,
+    load_check_rules,
+    read_trace,
+)
+from ercot_sim.timing.check.report import format_amount
+from tests.ercot_sim.x12_planted.build import build
+
+PLANTED = Path(__file__).parent / "x12_planted"
+ESI = {k: f"1044372000000000{k}" for k in range(1, 6)}
+runner = CliRunner()
+
+
+def _local(text: str) -> dt.datetime:
+    return to_local(dt.datetime.fromisoformat(text))
+
+
+# -- planted X12 -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder,planted", [("clean", False), ("violations", True)])
+def test_committed_samples_are_what_the_builder_writes(folder: str, planted: bool) -> None:
+    files = {p.name: p.read_text(encoding="ascii") for p in sorted((PLANTED / folder).glob("*.x12"))}
+    assert files == build(planted)
+
+
+def test_planted_violations_are_found_exactly() -> None:
+    res = check_path(PLANTED / "violations")
+    got = [
+        (v.rule_id, v.kind, v.esi_id, v.trigger.code, v.trigger.file, v.trigger.segment,
+         (v.answered.file, v.answered.segment) if v.answered else None, round(v.amount, 2), v.unit)
+        for v in res.violations
+    ]
+    assert got == [
+        ("B1-any-997", "late", ESI[5], "867_03", "14-867_03-esi5.x12", 3, ("14-867_03-esi5.997.x12", 3),
+         6.0, "hours"),
+        ("B6-tdsp-814_04", "late", ESI[2], "814_03", "06-814_03-esi2.x12", 3, ("07-814_04-esi2.x12", 3),
+         5.0, "retail_business_days"),
+        ("B6-tdsp-814_04", "missing", ESI[3], "814_03", "10-814_03-esi3.x12", 3, None, 11.0,
+         "retail_business_days"),
+        ("E4-tdsp-810_02", "late", ESI[4], "867_03", "11-867_03-esi4.x12", 3, ("13-810_02-esi4.x12", 3),
+         3.0, "business_days"),
+    ]
+    by_rule = {(v.rule_id, v.esi_id): v for v in res.violations}
+    late04 = by_rule[("B6-tdsp-814_04", ESI[2])]
+    assert late04.due == _local("2025-03-05T17:00")
+    assert late04.answered is not None and late04.answered.sent_at == _local("2025-03-12T10:00")
+    assert late04.lateness == "5 retail business days late"
+    assert by_rule[("B6-tdsp-814_04", ESI[3])].lateness.startswith("missing")
+    invoice = by_rule[("E4-tdsp-810_02", ESI[4])]
+    assert invoice.event == "meter-read 2025-03-03"
+    assert invoice.due == _local("2025-03-06T17:00")
+    assert invoice.lateness == "3 business days late"
+    assert by_rule[("B1-any-997", ESI[5])].due == _local("2025-03-06T09:00")
+    message = late04.message
+    assert message.startswith("06-814_03-esi2.x12 segment 3 (814_03 ref E2-03), ESI ID 10443720000000002: "
+                              "B6-tdsp-814_04: 814_04 from TDSP due 2025-03-05 17:00 CST")
+    assert message.endswith("(07-814_04-esi2.x12 segment 3): 5 retail business days late")
+
+
+def test_compliance_per_rule_against_the_target() -> None:
+    res = check_path(PLANTED / "violations")
+    b6 = res.rule("B6-tdsp-814_04")
+    assert (b6.on_time, b6.late, b6.missing, b6.decided) == (1, 1, 1, 3)
+    assert b6.compliance == pytest.approx(1 / 3)
+    assert b6.target == 0.98 and b6.passed is False
+    b1 = res.rule("B1-any-997")
+    assert (b1.on_time, b1.late) == (18, 1)
+    assert b1.passed is False
+    assert res.rule("B5-ercot-814_03").passed is True
+    e8 = res.rule("E8-cr-820_02")
+    assert e8.open == 3 and e8.decided == 0 and e8.passed is None
+    assert any(rule_id == "D6-tdsp-moratorium-report" for rule_id, _ in res.not_checked)
+
+
+def test_clean_folder_has_no_violation() -> None:
+    res = check_path(PLANTED / "clean")
+    assert res.ok and res.violations == []
+    assert res.rule("B6-tdsp-814_04").on_time == 3
+    assert res.rule("C4-tdsp-switch-read-window").on_time == 3
+    assert res.rule("E4-tdsp-810_02").on_time == 3
+    assert all(r.passed in (True, None) for r in res.rules)
+
+
+def test_missing_only_when_the_data_extend_past_the_deadline(tmp_path: Path) -> None:
+    for name in ("09-814_01-esi3.x12", "10-814_03-esi3.x12", "10-814_03-esi3.997.x12"):
+        shutil.copy(PLANTED / "violations" / name, tmp_path / name)
+    res = check_path(tmp_path)
+    assert res.violations == []
+    assert res.rule("B6-tdsp-814_04").open == 1
+
+
+def test_a_rules_file_changes_the_verdict(tmp_path: Path) -> None:
+    rules = tmp_path / "slow-tdsp.toml"
+    rules.write_text('[[rules]]\nid = "B6-tdsp-814_04"\n'
+                     'deadline = { amount = 10, unit = "retail_business_days", calendar = "TDSP" }\n')
+    res = check_path(PLANTED / "violations", rules)
+    assert [(v.rule_id, v.esi_id, v.kind) for v in res.violations if v.rule_id == "B6-tdsp-814_04"] == [
+        ("B6-tdsp-814_04", ESI[3], "missing")]
+
+
+def test_bad_rules_file_names_file_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "bad.toml"
+    rules.write_text('[[rules]]\nid = "B6-tdsp-814_04"\ndeadline = { amount = -1, unit = "hours" }\n')
+    with pytest.raises(RulesError) as err:
+        load_check_rules(rules)
+    assert "bad.toml line 3" in str(err.value)
+
+
+def test_format_amount() -> None:
+    assert format_amount(1, "retail_business_days") == "1 retail business day"
+    assert format_amount(2.0, "business_days") == "2 business days"
+    assert format_amount(1.5, "hours") == "1.5 hours"
+    assert format_amount(0.25, "retail_business_hours") == "0.25 retail business hours"
+
+
+# -- CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
+    clean = runner.invoke(app, ["check", str(PLANTED / "clean")])
+    assert clean.exit_code == 0, clean.output
+    assert "0 violation(s)" in clean.output
+    bad = runner.invoke(app, ["check", str(PLANTED / "violations"), "--json"])
+    assert bad.exit_code == 1
+    data = json.loads(bad.output)
+    assert data["violation_count"] == 4 and data["ok"] is False
+    assert [v["rule_id"] for v in data["violations"]] == ["B1-any-997", "B6-tdsp-814_04", "B6-tdsp-814_04",
+                                                          "E4-tdsp-810_02"]
+    assert data["violations"][1]["due"] == "2025-03-05T17:00:00-06:00"
+    assert {r["rule_id"]: r["passed"] for r in data["rules"]}["B6-tdsp-814_04"] is False
+    only = runner.invoke(app, ["check", str(PLANTED / "violations"), "--rule", "E4-tdsp-810_02"])
+    assert only.exit_code == 1 and "B6-tdsp-814_04" not in only.output
+
+
+@pytest.mark.parametrize("kind", ["nothing", "empty-dir", "not-x12", "no-table", "bad-rules", "unknown-rule"])
+def test_cli_bad_input_exit_2(tmp_path: Path, kind: str) -> None:
+    args = ["check", str(PLANTED / "clean")]
+    if kind == "nothing":
+        args = ["check", str(tmp_path / "absent")]
+    elif kind == "empty-dir":
+        (tmp_path / "empty").mkdir()
+        args = ["check", str(tmp_path / "empty")]
+    elif kind == "not-x12":
+        (tmp_path / "notes.txt").write_text("hello, not X12\n")
+        args = ["check", str(tmp_path / "notes.txt")]
+    elif kind == "no-table":
+        db = sqlite3.connect(tmp_path / "t.sqlite")
+        db.execute("CREATE TABLE other (x)")
+        db.commit()
+        db.close()
+        args = ["check", str(tmp_path / "t.sqlite")]
+    elif kind == "bad-rules":
+        (tmp_path / "r.toml").write_text("[[rules]\n")
+        args += ["--rules", str(tmp_path / "r.toml")]
+    else:
+        args += ["--rule", "NO-SUCH-RULE"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ercot-sim check: ")
+
+
+def test_trace_without_its_x12_files(tmp_path: Path) -> None:
+    with pytest.raises(CheckInputError):
+        read_trace(tmp_path / "absent.sqlite")
+
+
+# -- engine runs ---------------------------------------------------------------------------------
+
+SCENARIO = """
+[scenario]
+name = "check-{name}"
+start = {start}
+days = {days}
+seed = {seed}
+
+[[participants.tdsps]]
+name = "ONCOR"
+duns = "1039940674000"
+esi_prefix = "10443720"
+
+[[participants.tdsps]]
+name = "CENTERPOINT"
+duns = "957877905"
+esi_prefix = "1008901"
+
+[[participants.crs]]
+name = "LONE STAR POWER"
+duns = "123456789"
+roles = ["AREP", "POLR"]
+
+[[participants.crs]]
+name = "PECOS RETAIL"
+duns = "323456789"
+
+[population]
+esi_ids = {esi_ids}
+
+[transport]
+# No window at exactly 17:00: see test_cutoff_boundary_reading below.
+windows = ["00:30", "06:00", "09:00", "11:00", "13:00", "15:00", "16:30", "20:00"]
+{events}
+"""
+
+
+def _run(tmp_path: Path, name: str, start: str, days: int, seed: int, esi_ids: int, events: str,
+         windows: str | None = None) -> Path:
+    from ercot_sim.engine import run_scenario
+    from ercot_sim.scenario import load_scenario_text
+
+    text = SCENARIO.format(name=name, start=start, days=days, seed=seed, esi_ids=esi_ids, events=events)
+    if windows is not None:
+        text = text.replace('"16:30"', windows)
+    out = tmp_path / name
+    run_scenario(load_scenario_text(text), out)
+    return out
+
+
+def _event(kind: str, index: int, day: int, cr: str, **extra: object) -> str:
+    lines = ["[[events]]", f'kind = "{kind}"', f"esi_index = {index}", f"day = {day}", f'cr = "{cr}"']
+    lines += [f"{k} = {str(v).lower() if isinstance(v, bool) else v}" for k, v in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+_EVENT = st.tuples(
+    st.sampled_from(["switch", "switch_ss", "move_in", "move_in_priority"]),
+    st.integers(0, 19), st.integers(0, 12), st.integers(6, 12),
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    start=st.sampled_from(["2025-03-03", "2025-05-22", "2025-06-27", "2025-11-20", "2025-12-19", "2026-01-14"]),
+    seed=st.integers(0, 10_000),
+    days=st.integers(12, 40),
+    events=st.lists(_EVENT, max_size=8, unique_by=lambda e: e[1]),
+)
+def test_runs_without_faults_have_no_violation(tmp_path_factory: pytest.TempPathFactory, start: str, seed: int,
+                                                days: int, events: list[tuple[str, int, int, int]]) -> None:
+    text = ""
+    for kind, index, day, ahead in events:
+        cr = "PECOS RETAIL" if index % 2 else "LONE STAR POWER"
+        if kind == "switch":
+            text += _event("switch", index, day, cr)
+        elif kind == "switch_ss":
+            text += _event("switch", index, day, cr, requested_day=day + ahead)
+        else:
+            text += _event("move_in", index, day, cr, requested_day=day + ahead,
+                           priority=kind == "move_in_priority")
+    out = _run(tmp_path_factory.mktemp("run"), "nofault", start, days, seed, 20, text)
+    res = check_path(out)
+    assert [v.message for v in res.violations] == []
+    assert res.rule("B1-any-997").decided > 0
+
+
+def _only(db: Path, code: str) -> str:
+    con = sqlite3.connect(db)
+    try:
+        (esi,) = con.execute("SELECT DISTINCT esi_id FROM transactions WHERE code = ?", (code,)).fetchone()
+    finally:
+        con.close()
+    return esi
+
+
+@pytest.mark.parametrize("fault,kind", [("late", "late"), ("missing", "missing")])
+def test_one_injected_fault_gives_exactly_that_esi_id_and_rule(tmp_path: Path, fault: str, kind: str) -> None:
+    events = _event("move_in", 3, 1, "PECOS RETAIL", requested_day=20)
+    events += (f'[[faults]]\nkind = "{fault}"\nparticipant = "CENTERPOINT"\nesi_index = 3\ncode = "814_04"\n'
+               "delay_minutes = 5760\n")
+    out = _run(tmp_path, f"fault-{fault}", "2025-03-03", 30, 11, 10, events)
+    esi = _only(out / "trace.sqlite", "814_16")
+    res = check_path(out)
+    assert [(v.rule_id, v.esi_id, v.kind) for v in res.violations] == [("B6-tdsp-814_04", esi, kind)]
+    if kind == "late":
+        assert res.violations[0].amount >= 1 and res.violations[0].unit == "retail_business_days"
+
+
+def test_trace_and_x12_folder_of_a_run_give_the_same_report(tmp_path: Path) -> None:
+    events = "".join([
+        _event("switch", 0, 1, "PECOS RETAIL"),
+        _event("switch", 1, 2, "PECOS RETAIL", requested_day=10),
+        _event("move_in", 2, 3, "LONE STAR POWER", requested_day=9),
+        _event("move_in", 5, 4, "PECOS RETAIL", requested_day=12, priority=True),
+    ])
+    events += ('[[faults]]\nkind = "late"\nparticipant = "ONCOR"\ncode = "810_02"\nprobability = 0.3\n'
+               "delay_minutes = 10080\n")
+    out = _run(tmp_path, "same", "2025-03-03", 30, 5, 30, events)
+    trace = check_path(out)
+    assert trace.end is not None
+    x12 = check_path(out / "outbox", until=trace.end)
+
+    def key(res, prefix):  # type: ignore[no-untyped-def]
+        return [(v.rule_id, v.esi_id, v.kind, prefix + v.trigger.file, v.trigger.segment, round(v.amount, 6),
+                 v.due) for v in res.violations]
+
+    assert trace.violations, "the late 810_02 fault should show"
+    assert key(trace, "") == key(x12, "outbox/")
+    for a, b in zip(trace.rules, x12.rules, strict=True):
+        assert (a.rule_id, a.on_time, a.late, a.missing, a.outside) == (b.rule_id, b.on_time, b.late, b.missing,
+                                                                        b.outside)
+
+
+def test_compliance_summary_for_run(tmp_path: Path) -> None:
+    out = _run(tmp_path, "summary", "2025-03-03", 15, 3, 10, _event("switch", 0, 1, "PECOS RETAIL"))
+    text = compliance_summary(out)
+    assert text.startswith("compliance (ercot-sim check)")
+    assert "B6-tdsp-814_04" in text and "0 violation(s)" in text
+
+
+def test_trace_read_without_the_x12_files(tmp_path: Path) -> None:
+    out = _run(tmp_path, "bare", "2025-03-03", 15, 3, 10, _event("switch", 0, 1, "PECOS RETAIL"))
+    bare = tmp_path / "bare-copy"
+    bare.mkdir()
+    shutil.copy(out / "trace.sqlite", bare / "trace.sqlite")
+    res = check_path(bare)
+    assert any("not there" in n for n in res.notes)
+    assert res.rule("B1-any-997").skipped > 0 and res.rule("B1-any-997").decided == 0
+    assert res.rule("B6-tdsp-814_04").on_time == 1
+
+
+@pytest.mark.xfail(reason="engine counts B6 from the 814_03's arrival (17:05, after the 17:00 cut-off); "
+                          "the checker can only see the sending time (17:00) in X12 and counts from it, "
+                          "so an answer on the engine's last allowed day is one retail business day late",
+                   strict=True)
+def test_cutoff_boundary_reading(tmp_path: Path) -> None:
+    events = "".join(_event("switch", i, 2, "PECOS RETAIL", at='"14:00"') for i in range(12))
+    out = _run(tmp_path, "cutoff", "2025-03-03", 20, 1, 12, events, windows='"17:00"')
+    assert check_path(out).violations == []
