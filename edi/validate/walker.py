@@ -235,7 +235,7 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
             if c > child.max_use:
                 rep.add("segment-repeat-exceeded", i, f"{child.label} occurs {c} times here, guide {code} allows {child.max_use}", value=child.label, confirmed=child.confirmed, loop=loop.id)
             loop_id = loop.id
-        if spec.usage == "N":
+        if spec.usage == "N" and not (child.is_loop and child.usage == "N"):  # loop: reported above
             rep.add("segment-not-used", i, f"{spec.label} ({spec.name}) is marked not used in guide {code}", value=spec.label, confirmed=spec.confirmed, loop=loop_id)
         if not spec.ok(els):
             problems = check_elements(els, spec, code)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from edi.findings import CODES, Report
 from edi.validate import compile_guide, validate_source, validate_transaction
 from edi.x12 import iter_transactions
-from tests.edi.guidekit import E, G, S, codes, guide_814, guide_867
+from tests.edi.guidekit import E, G, L, S, codes, guide_814, guide_867
 
 ISA = "ISA*00*          *00*          *01*123456789      *01*183529049      *250303*1015*U*00401*000004711*0*P*>~"
 GS = "GS*GE*123456789*183529049*20250303*1015*4711*X*004010~"
@@ -293,3 +293,13 @@ def test_fast_path_agrees_with_detailed_checks(spec, data) -> None:  # type: ign
         els[1] = spec.qualifier
     problems = check_elements(els, spec, "T")
     assert spec.ok(els) == (problems is None), (els, problems)
+
+
+def test_not_used_loop_is_reported_once() -> None:
+    nte = S("NTE", None, "Note", "N", 1, (E(1, "NTE01", "Text", "M", "AN", 1, 80),))
+    g = G("TEST", (S("BGN", None, "Beginning", "M", 1, (E(1, "BGN01", "A", "M", "AN", 1, 5),)), L("NTE", "Notes", "N", 1, (nte,))))
+    rep = Report()
+    for txn in iter_transactions(x12(["BGN*A", "NTE*HI"]), name="t.x12", report=rep):
+        rep.extend(validate_transaction(txn, g))
+    assert [(f.code, f.location.segment) for f in rep] == [("segment-not-used", "NTE")]
+    assert "loop NTE (Notes) is marked not used" in rep.findings[0].message
