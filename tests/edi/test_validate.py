@@ -301,5 +301,5 @@ def test_not_used_loop_is_reported_once() -> None:
     rep = Report()
     for txn in iter_transactions(x12(["BGN*A", "NTE*HI"]), name="t.x12", report=rep):
         rep.extend(validate_transaction(txn, g))
-    assert [(f.code, f.location.segment) for f in rep] == [("segment-not-used", "NTE")]
+    assert [(f.code, f.location.segment) for f in rep] == [("segment-not-used", "NTE*HI")]
     assert "loop NTE (Notes) is marked not used" in rep.findings[0].message
