@@ -1,0 +1,102 @@
+"""X12 <-> XML and model <-> JSON round trips, and the hardened XML parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edi.errors import MappingError
+from edi.texas_set.mapping import transaction
+from edi.texas_set.xmlio import (
+    model_from_json,
+    model_from_xml,
+    model_to_json,
+    model_to_xml,
+    parse_xml,
+    segments_to_xml,
+    x12_to_xml,
+    xml_to_segments,
+    xml_to_x12,
+)
+from tests import strategies as S
+from tests.edi.test_golden import golden_files
+
+
+@settings(max_examples=40, deadline=None)
+@given(model=S.any_model())
+def test_model_xml_round_trip(model: object) -> None:
+    xml = model_to_xml(model)  # type: ignore[arg-type]
+    assert model_from_xml(xml) == model
+
+
+@settings(max_examples=40, deadline=None)
+@given(model=S.any_model())
+def test_model_json_round_trip(model: object) -> None:
+    text = model_to_json(model)  # type: ignore[arg-type]
+    back = model_from_json(text)
+    assert back == model
+    assert transaction(back) == transaction(model)  # type: ignore[arg-type]
+
+
+_VALUE = st.text(S.TEXT_ALPHABET, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    segs=st.lists(
+        st.tuples(st.sampled_from(["BGN", "REF", "DTM", "N1", "IT1", "AK4"]), st.lists(_VALUE, max_size=8)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_segment_list_round_trips(segs: list[tuple[str, list[str]]]) -> None:
+    segments = [[sid, *els] for sid, els in segs]
+    back, attrs = xml_to_segments(segments_to_xml(segments, code="867_03"))
+    assert back == segments
+    assert attrs == {"code": "867_03"}
+
+
+@pytest.mark.parametrize("path", golden_files()[::6], ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_golden_file_to_xml_and_back_is_byte_identical(path: Path) -> None:
+    data = path.read_bytes()
+    xml = x12_to_xml(data)
+    assert b"<ISA06>" in xml and b"<ST01>" in xml and b"<SE02>" in xml
+    assert xml_to_x12(xml) == data
+
+
+def test_xml_names_segments_and_elements() -> None:
+    root = segments_to_xml([["DTM", "150", "20250306"], ["ITD", "", "", "", "", "", "", "", "", "", "", "", "", "20250513"]])
+    dtm, itd = root
+    assert (dtm.tag, [c.tag for c in dtm], [c.text for c in dtm]) == ("DTM", ["DTM01", "DTM02"], ["150", "20250306"])
+    assert [c.tag for c in itd] == ["ITD13"]
+
+
+def test_entities_and_doctype_are_refused() -> None:
+    evil = b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><transaction code="997"><AK1><AK101>&x;</AK101></AK1></transaction>'
+    with pytest.raises(MappingError, match="DOCTYPE"):
+        parse_xml(evil)
+
+
+def test_bad_xml_is_located() -> None:
+    with pytest.raises(MappingError, match=r"doc.xml line 1"):
+        parse_xml(b"<transaction><BGN>", "doc.xml")
+    bad = b'<transaction code="997">\n<AK1><AK101>GE</AK101>\n<DTM02>1</DTM02></AK1></transaction>'
+    with pytest.raises(MappingError, match=r"doc.xml line 3 <DTM02>: <DTM02> is not an element of AK1"):
+        xml_to_segments(bad, "doc.xml")
+    twice = b"<t><REF><REF02>A</REF02><REF01>Q5</REF01></REF></t>"
+    with pytest.raises(MappingError, match="out of order"):
+        xml_to_segments(twice)
+    with pytest.raises(MappingError, match="needs a code attribute"):
+        model_from_xml(b"<transaction><AK1><AK101>GE</AK101></AK1></transaction>")
+
+
+def test_bad_json_is_reported() -> None:
+    with pytest.raises(MappingError, match="not JSON"):
+        model_from_json("{")
+    with pytest.raises(MappingError, match="no model for transaction code '999_01'"):
+        model_from_json('{"code": "999_01"}')
+    with pytest.raises(MappingError, match="esi_id"):
+        model_from_json('{"code": "867_04", "ref": "A", "date": "2025-03-06", "esi_id": "12", "meters": [{"start": "2025-03-05", "end_reading": 0}]}')
