@@ -1,0 +1,251 @@
+"""What a report shows, read from a run: transactions, compliance, volumes, participants.
+
+:func:`load_report_data` reads a run directory (its ``trace.sqlite``, or one per shard) or a
+trace database through the compliance checker's readers (the public ``transactions`` table,
+enriched from the X12 files it names), judges it against the timing rules unless the caller
+already did, and picks the ESI IDs that get a sequence diagram.
+
+Nothing here draws; :mod:`ercot_sim.report.html` does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edi.errors import EdiError
+from edi.texas_set.guide import ERCOT_DUNS
+from edi.x12 import iter_transactions
+from ercot_sim.timing.check import (
+    CheckResult,
+    Violation,
+    check_dataset,
+    load_check_rules,
+    read_trace,
+)
+from ercot_sim.timing.check.sources import CheckInputError, Dataset, find_traces
+from ercot_sim.timing.flows import TxnRecord
+from ercot_sim.timing.rules import RuleSet
+
+__all__ = ["DEFAULT_MAX_DIAGRAMS", "EsiFlow", "ReportData", "load_report_data", "resolve_traces"]
+
+#: Sequence diagrams drawn at most (a large run gets a selection, with a note).
+DEFAULT_MAX_DIAGRAMS = 12
+
+
+@dataclass
+class EsiFlow:
+    """The transactions of one ESI ID, as drawn in its diagram.
+
+    Attributes:
+        esi_id: the ESI ID.
+        records: its transactions (997s left out), in sending order.
+        kinds: the order kinds of the ESI ID (``switch``, ``move_in`` ...), from the trace.
+        violations: the violations on this ESI ID.
+        reason: why it was selected (``violations``, ``flow type switch`` ...).
+    """
+
+    esi_id: str
+    records: list[TxnRecord]
+    kinds: list[str] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class ReportData:
+    """Everything the HTML report shows.
+
+    Attributes:
+        source: the run directory or trace database given.
+        run: the run's facts (``scenario``, ``seed``, ``start``, ``days``...), first shard.
+        check: the compliance check result.
+        rules: the rule set used (for deadline bars).
+        records: every transaction read.
+        roles: DUNS -> CR / ERCOT / TDSP.
+        names: DUNS -> participant name (from the N1 segments; DUNS when not found).
+        volumes: (day, code) -> count, every transaction including 997s.
+        orders: order state -> count.
+        esi_total: ESI IDs that have any transaction other than a 997.
+        diagrams: the ESI IDs drawn, in order.
+        selection_note: set when only a selection of ESI IDs is drawn.
+    """
+
+    source: str
+    run: dict[str, str]
+    check: CheckResult
+    rules: RuleSet
+    records: list[TxnRecord]
+    roles: dict[str, str]
+    names: dict[str, str]
+    volumes: dict[tuple[str, str], int]
+    orders: dict[str, int]
+    esi_total: int
+    diagrams: list[EsiFlow]
+    selection_note: str = ""
+
+
+def resolve_traces(path: str | Path) -> list[Path]:
+    """The trace databases of a run directory (one per shard), or the database given.
+
+    Raises:
+        CheckInputError: nothing usable at ``path``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise CheckInputError("no such file or folder", str(p))
+    if p.is_dir():
+        traces = find_traces(p)
+        if not traces:
+            raise CheckInputError("no trace.sqlite here (not a run directory of 'ercot-sim run')", str(p))
+        return traces
+    with p.open("rb") as fh:
+        if not fh.read(16).startswith(b"SQLite format 3"):
+            raise CheckInputError("not an SQLite trace database", str(p))
+    return [p]
+
+
+def _read_side_tables(db_path: Path) -> tuple[dict[str, str], dict[str, int], dict[str, list[str]],
+                                               dict[tuple[str, str], int]]:
+    """Run facts, orders by state, order kinds by ESI ID and volumes from one trace."""
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        run = dict(db.execute("SELECT key, value FROM run").fetchall()) if "run" in tables else {}
+        states: dict[str, int] = {}
+        kinds: dict[str, list[str]] = {}
+        if "orders" in tables:
+            for state, n in db.execute("SELECT state, COUNT(*) FROM orders GROUP BY state ORDER BY state"):
+                states[str(state)] = int(n)
+            for esi, kind in db.execute("SELECT esi_id, kind FROM orders ORDER BY order_id"):
+                box = kinds.setdefault(str(esi), [])
+                if kind not in box:
+                    box.append(str(kind))
+        volumes: dict[tuple[str, str], int] = {}
+        for day, code, n in db.execute(
+            "SELECT substr(sent_at, 1, 10), code, COUNT(*) FROM transactions GROUP BY 1, 2 ORDER BY 1, 2"
+        ):
+            volumes[(str(day), str(code) or "?")] = int(n)
+    except sqlite3.DatabaseError as exc:
+        raise CheckInputError(f"not a readable run trace ({exc})", str(db_path)) from None
+    finally:
+        db.close()
+    return run, states, kinds, volumes
+
+
+def _names_from_x12(base: Path, files: Sequence[str], names: dict[str, str]) -> None:
+    """Participant names from the N1 segments (N102 by N104) of the files given."""
+    for rel in files:
+        path = base / rel
+        if not path.is_file():
+            continue
+        try:
+            for txn in iter_transactions(path, name=rel):
+                for els in txn.raw_body:
+                    if els[0] == "N1" and len(els) > 4 and els[4].strip() and els[2].strip():
+                        names.setdefault(els[4].strip(), els[2].strip())
+        except EdiError:
+            continue
+
+
+def _select(flows: dict[str, EsiFlow], limit: int) -> tuple[list[EsiFlow], str]:
+    """ESI IDs with violations first (in violation order), then one per flow type."""
+    if len(flows) <= limit:
+        return [flows[k] for k in sorted(flows)], ""
+    chosen: list[EsiFlow] = []
+    seen: set[str] = set()
+    for esi in sorted(flows, key=lambda e: (flows[e].violations[0].sort_key() if flows[e].violations else (), e)):
+        f = flows[esi]
+        if f.violations and len(chosen) < limit:
+            f.reason = f"{len(f.violations)} violation(s)"
+            chosen.append(f)
+            seen.add(esi)
+    types_done: set[str] = set()
+    for esi in sorted(flows):
+        if len(chosen) >= limit:
+            break
+        f = flows[esi]
+        kind = "+".join(f.kinds) or "usage and invoice only"
+        if kind in types_done or esi in seen:
+            continue
+        types_done.add(kind)
+        f.reason = f"flow type {kind}"
+        chosen.append(f)
+        seen.add(esi)
+    with_violations = sum(1 for f in flows.values() if f.violations)
+    note = (f"Sequence diagrams are drawn for {len(chosen)} of {len(flows)} ESI IDs: those with violations "
+            f"first ({with_violations} ESI IDs have violations), then one per flow type, at most {limit}.")
+    return chosen, note
+
+
+def load_report_data(
+    source: str | Path,
+    violations: CheckResult | Sequence[Violation] | None = None,
+    rules: RuleSet | str | Path | None = None,
+    max_diagrams: int = DEFAULT_MAX_DIAGRAMS,
+) -> ReportData:
+    """Read a run for its report.
+
+    Args:
+        source: a run directory (``trace.sqlite``, or ``shard-*/trace.sqlite``) or a trace DB.
+        violations: a check result already computed, or violations to mark; None runs the
+            compliance checker.
+        rules: the rule set, or a rules file applied over the shipped rules.
+        max_diagrams: how many ESI IDs get a sequence diagram at most.
+
+    Raises:
+        CheckInputError: the source is not a run.
+        RulesError: the rules file is wrong.
+    """
+    ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
+    traces = resolve_traces(source)
+    datasets: list[Dataset] = [read_trace(t) for t in traces]
+    if isinstance(violations, CheckResult):
+        check = violations
+    else:
+        results = [check_dataset(d, ruleset) for d in datasets]
+        check = CheckResult.merge(results, str(source) if len(results) > 1 else None)
+        if violations is not None:
+            check.violations = sorted(violations, key=Violation.sort_key)
+    run: dict[str, str] = {}
+    orders: dict[str, int] = {}
+    kinds: dict[str, list[str]] = {}
+    volumes: dict[tuple[str, str], int] = {}
+    records: list[TxnRecord] = []
+    roles: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
+    bases: dict[str, Path] = {}
+    for trace, data in zip(traces, datasets, strict=True):
+        r, st, kd, vol = _read_side_tables(trace)
+        run = run or r
+        for k, n in st.items():
+            orders[k] = orders.get(k, 0) + n
+        for esi, ks in kd.items():
+            kinds.setdefault(esi, []).extend(k for k in ks if k not in kinds.get(esi, []))
+        for k, n in vol.items():
+            volumes[k] = volumes.get(k, 0) + n
+        for rec in data.records:
+            if rec.sender_role:
+                roles.setdefault(rec.sender, rec.sender_role)
+            if rec.receiver_role:
+                roles.setdefault(rec.receiver, rec.receiver_role)
+            if rec.esi_id:
+                bases[rec.esi_id] = trace.parent
+        records.extend(data.records)
+    flows: dict[str, EsiFlow] = {}
+    for rec in records:
+        if rec.esi_id and rec.st01 != "997":
+            flows.setdefault(rec.esi_id, EsiFlow(rec.esi_id, [], kinds.get(rec.esi_id, []))).records.append(rec)
+    for f in flows.values():
+        f.records.sort(key=lambda r: (r.sent_at, r.index))
+    for v in check.violations:
+        if v.esi_id in flows:
+            flows[v.esi_id].violations.append(v)
+    chosen, note = _select(flows, max(0, max_diagrams))
+    names: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
+    for f in chosen:
+        _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)
+    return ReportData(str(source), run, check, ruleset, records, roles, names, volumes, orders,
+                      len(flows), chosen, note)
+

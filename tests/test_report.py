@@ -1,0 +1,157 @@
+"""The HTML report: built from real engine runs and from a hand-made contract trace."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from lxml import html as lhtml
+from typer.testing import CliRunner
+
+from ercot_sim.cli import app
+from ercot_sim.engine import run_scenario
+from ercot_sim.report import build_report, load_report_data, write_report
+from ercot_sim.scenario import load_scenario
+from ercot_sim.timing.check import check_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def switch_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("switch")
+    run_scenario(load_scenario(ROOT / "scenarios" / "switch-standard.toml"), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def faults_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("faults")
+    run_scenario(load_scenario(ROOT / "scenarios" / "faults.toml"), out)
+    return out
+
+
+def _doc(data: bytes) -> lhtml.HtmlElement:
+    return lhtml.fromstring(data)
+
+
+def test_report_is_deterministic_and_self_contained(switch_run: Path) -> None:
+    first = build_report(switch_run)
+    assert first == build_report(switch_run)
+    assert first.startswith(b"<!DOCTYPE html>")
+    doc = _doc(first)
+    assert not doc.xpath("//script"), "no script in the report"
+    assert not doc.xpath("//link|//img"), "no external assets"
+    for el in doc.xpath("//*[@href or @src]"):
+        assert (el.get("href") or "").startswith("#"), el.get("href")
+
+
+def test_switch_diagram_lanes_arrows_and_deadline_bars(switch_run: Path) -> None:
+    doc = _doc(build_report(switch_run))
+    diagrams = doc.xpath("//svg[contains(@class, 'seq')]")
+    assert len(diagrams) == 2  # two ESI IDs, both drawn
+    first = diagrams[0]
+    texts = [t.text_content() for t in first.xpath(".//text")]
+    for name in ("NEWCOMER", "INCUMBENT", "ERCOT", "ONCOR"):
+        assert name in texts
+    # lanes: CRs left of ERCOT, TDSP right of it
+    heads = [t for t in first.xpath(".//text[@font-weight='bold']") if t.text in ("NEWCOMER", "ERCOT", "ONCOR")]
+    xs = {t.text: float(t.get("x")) for t in heads}
+    assert xs["NEWCOMER"] < xs["ERCOT"] < xs["ONCOR"]
+    arrows = [t for t in texts if t[:3] in ("814", "867", "810")]
+    assert arrows[:3] == ["814_01", "814_03", "814_04"]
+    bars = first.xpath(".//g[contains(@class, 'deadline')]")
+    rules = {g.xpath("./title")[0].text.split(":")[0] for g in bars}
+    assert {"B5-ercot-814_03", "B6-tdsp-814_04"} <= rules
+    assert all("met" in g.get("class") for g in bars if "B6-tdsp-814_04" in g.xpath("./title")[0].text)
+    assert not doc.xpath("//g[contains(@class, 'violation')]")
+
+
+def test_compliance_table_matches_the_checker(switch_run: Path) -> None:
+    result = check_path(switch_run)
+    doc = _doc(build_report(switch_run))
+    table = doc.xpath("//h2[@id='compliance']/following-sibling::table[1]")[0]
+    rows = {tr[0].text: [td.text for td in tr] for tr in table.xpath("./tr")[1:]}
+    assert set(rows) == {r.rule_id for r in result.rules}
+    b6 = result.rule("B6-tdsp-814_04")
+    assert rows["B6-tdsp-814_04"][3] == str(b6.on_time)
+
+
+def test_volume_chart_counts_every_code(switch_run: Path) -> None:
+    doc = _doc(build_report(switch_run))
+    chart = doc.xpath("//svg[contains(@class, 'chart')]")[0]
+    legend = {t.text.split()[0]: t.text for t in chart.xpath(".//text") if t.text and t.text[:3].isdigit()
+              and "(" in t.text}
+    db = sqlite3.connect(switch_run / "trace.sqlite")
+    counts = dict(db.execute("SELECT code, COUNT(*) FROM transactions GROUP BY code"))
+    db.close()
+    assert set(legend) == set(counts)
+    assert legend["867_03"] == f"867_03 ({counts['867_03']})"
+
+
+def test_violations_are_marked_red(faults_run: Path) -> None:
+    doc = _doc(build_report(faults_run))
+    marked = doc.xpath("//g[contains(@class, 'txn violation')]/title")
+    assert any("B6-tdsp-814_04" in t.text for t in marked)
+    missing = doc.xpath("//g[contains(@class, 'missing')]/title")
+    assert any("B5-ercot-814_05" in t.text for t in missing)
+    assert doc.xpath("//g[contains(@class, 'deadline violated')]")
+    fail_rows = [tr[0].text for tr in doc.xpath("//tr[@class='fail']")]
+    assert "B6-tdsp-814_04" in fail_rows
+
+
+def test_large_runs_get_a_bounded_selection_violations_first(faults_run: Path) -> None:
+    data = load_report_data(faults_run, max_diagrams=2)
+    assert len(data.diagrams) == 2
+    assert data.diagrams[0].violations, "an ESI ID with violations comes first"
+    assert "2 of 5 ESI IDs" in data.selection_note
+    page = build_report(faults_run, max_diagrams=2)
+    assert b"2 of 5 ESI IDs" in page
+    assert page.count(b"class=\"seq\"") == 2
+
+
+def test_violations_passed_in_are_used(faults_run: Path) -> None:
+    result = check_path(faults_run)
+    only = [v for v in result.violations if v.rule_id == "B6-tdsp-814_04"]
+    doc = _doc(build_report(faults_run, violations=only))
+    assert not doc.xpath("//g[contains(@class, 'missing')]")
+    assert doc.xpath("//g[contains(@class, 'txn violation')]")
+
+
+def test_contract_trace_without_x12_files(tmp_path: Path) -> None:
+    """A trace with only the CONTRACTS.md columns (no X12 files) still gives a report."""
+    db = sqlite3.connect(tmp_path / "trace.sqlite")
+    db.execute("CREATE TABLE transactions (seq INTEGER, sent_at TEXT, sender TEXT, receiver TEXT, code TEXT, "
+               "esi_id TEXT, ref TEXT, orig_ref TEXT, file TEXT, st_control TEXT)")
+    esi = "10443720000000077"
+    rows = [
+        (1, "2025-03-04T09:00:00-06:00", "223456789", "183529049", "814_01", esi, "C1", "", "a.x12", "0001"),
+        (2, "2025-03-04T11:00:00-06:00", "183529049", "1039940674000", "814_03", esi, "E1", "C1", "b.x12", "0001"),
+        (3, "2025-03-12T11:00:00-05:00", "1039940674000", "183529049", "814_04", esi, "T1", "E1", "c.x12", "0001"),
+    ]
+    db.executemany("INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    db.commit()
+    db.close()
+    page = build_report(tmp_path)
+    doc = _doc(page)
+    svg = doc.xpath("//svg[contains(@class, 'seq')]")[0]
+    assert [t.text for t in svg.xpath(".//g[contains(@class, 'txn')]/text")][:3] == [
+        "814_01", "814_03 ! B6-tdsp-814_04", "814_04 ! B6-tdsp-814_04"]  # trigger and late answer
+    assert svg.xpath(".//g[contains(@class, 'deadline violated')]")
+    out = write_report(tmp_path, tmp_path / "sub" / "r.html")
+    assert out.read_bytes() == page
+
+
+def test_cli_report_exit_codes(switch_run: Path, faults_run: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["report", str(switch_run), "--html", str(tmp_path / "a.html")])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "a.html").read_bytes() == build_report(switch_run)
+    bad = runner.invoke(app, ["report", str(faults_run), "--html", str(tmp_path / "b.html")])
+    assert bad.exit_code == 1
+    assert "2 timing violation(s)" in bad.output
+    missing = runner.invoke(app, ["report", str(tmp_path / "nope"), "--html", str(tmp_path / "c.html")])
+    assert missing.exit_code == 2
+    assert "no such file or folder" in missing.output
+    assert not (tmp_path / "c.html").exists()
