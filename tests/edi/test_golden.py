@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
+from edi.errors import MappingError
 from edi.findings import Report
 from edi.texas_set.guide import load_guide
-from edi.texas_set.mapping import from_segments, to_segments
+from edi.texas_set.mapping import from_segments, read_models, to_segments
 from edi.texas_set.models import build
 from edi.x12 import ControlNumbers, X12Writer, iter_transactions
 
@@ -228,3 +229,18 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+ROLES = {CR["duns"]: "CR", TDSP["duns"]: "TDSP", ERCOT["duns"]: "ERCOT", "987654321": "CR", "555666777": "CR"}
+
+
+@pytest.mark.parametrize("path", golden_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_read_models_identifies_each_golden_file(path: Path) -> None:
+    (model,) = read_models(path, roles=ROLES)
+    assert model.code == path.parent.name
+
+
+def test_read_models_needs_roles_where_content_is_ambiguous() -> None:
+    path = GOLDEN / "814_07" / "loss-acknowledged.x12"
+    with pytest.raises(MappingError, match=r"loss-acknowledged.x12 segment 3 \(ST\).*not identified"):
+        read_models(path)

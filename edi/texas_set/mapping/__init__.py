@@ -12,7 +12,8 @@ and :mod:`.tables_other` (867, 810, 820, 824, 650, 997).  From one layout come:
   every failure a :class:`~edi.errors.MappingError` that names segment and element.
 
 :func:`transaction` wraps a body in ST/SE; :func:`write_interchange` writes models through
-:class:`edi.x12.X12Writer`.
+:class:`edi.x12.X12Writer`; :func:`read_models` reads every transaction of a file into its
+model, identified by :func:`edi.texas_set.catalog.identify`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ __all__ = [
     "from_segments",
     "transaction",
     "write_interchange",
+    "read_models",
+    "iter_fields",
 ]
 
 #: The layout of every transaction code.
@@ -180,6 +183,34 @@ def write_interchange(
     for m in models:
         w.add(m.code[:3], to_segments(m))
     return w.getvalue()
+
+
+def read_models(source: Any, *, roles: Mapping[str, str] | None = None, name: str | None = None) -> list[Any]:
+    """Every transaction of an X12 file as its model.
+
+    Args:
+        source: a path or the bytes of the file.
+        roles: DUNS -> ``CR``/``ERCOT``/``TDSP`` for transactions told apart only by who
+            sends them (814_07 and 814_09 ...).
+        name: the file name used in messages.
+
+    Raises:
+        MappingError: a transaction cannot be identified or read; the message names the
+            file, the segment and the element.
+    """
+    from edi.findings import Report
+    from edi.texas_set.catalog import identify
+    from edi.x12.envelope import iter_transactions
+
+    report = Report()
+    out = []
+    for txn in iter_transactions(source, name=name, report=report):
+        ident = identify(txn, roles)
+        if ident.code is None:
+            st = txn.segments[0]
+            raise MappingError(f"transaction set {txn.control} not identified: {ident.reason}", f"{txn.file} segment {st.number} (ST)")
+        out.append(from_segments(ident.code, txn.body, source=txn.file))
+    return out
 
 
 def iter_fields(lay: Layout) -> Iterable[tuple[Seg, str]]:
