@@ -244,3 +244,11 @@ def test_read_models_needs_roles_where_content_is_ambiguous() -> None:
     path = GOLDEN / "814_07" / "loss-acknowledged.x12"
     with pytest.raises(MappingError, match=r"loss-acknowledged.x12 segment 3 \(ST\).*not identified"):
         read_models(path)
+
+
+@pytest.mark.parametrize("path", golden_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_golden_files_pass_the_validator(path: Path) -> None:
+    from edi.validate import validate
+
+    report = validate(path, roles=ROLES)
+    assert not report.findings, report.to_text()
