@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from edi.errors import EdiError, GuideError, MappingError, X12SyntaxError
 from edi.findings import CODES, Finding, Location, Report
-from edi.x12 import (
+from edi.x12 import (  # noqa: I001 - the x12 layer first; validate and ack build on it
     DEFAULT_DELIMITERS,
     ControlNumbers,
     Delimiters,
@@ -26,6 +26,9 @@ from edi.x12 import (
     iter_transactions,
     read_segments,
 )
+
+from edi.ack import build_997, build_ta1
+from edi.validate import validate, validate_transaction
 
 __all__ = [
     "CODES",
@@ -43,7 +46,11 @@ __all__ = [
     "X12Reader",
     "X12SyntaxError",
     "X12Writer",
+    "build_997",
+    "build_ta1",
     "format_segments",
     "iter_transactions",
     "read_segments",
+    "validate",
+    "validate_transaction",
 ]

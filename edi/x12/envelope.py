@@ -292,6 +292,8 @@ class _Walker:
                     else:
                         for j in range(prev, i):
                             bad = Segment(segs[j].split(sep), first + j, offsets[j])
+                            if bad.id == "TA1" and self.isa is not None and self.gs is None:
+                                continue  # an interchange acknowledgment sits between ISA and GS
                             self.find("interchange-structure", bad, f"segment {bad.id or '(empty ID)'} outside of an ST/SE transaction set", bad.id)
                 prev = i + 1
                 if i == len(segs):
