@@ -28,7 +28,7 @@ from edi.x12 import (  # noqa: I001 - the x12 layer first; validate and ack buil
 )
 
 from edi.ack import build_997, build_ta1
-from edi.validate import validate, validate_transaction
+from edi.validate import validate_transaction  # edi.validate (the module) holds validate()
 
 __all__ = [
     "CODES",
@@ -51,6 +51,5 @@ __all__ = [
     "format_segments",
     "iter_transactions",
     "read_segments",
-    "validate",
     "validate_transaction",
 ]
