@@ -20,12 +20,15 @@ from ercot_sim.cli import app
 from ercot_sim.errors import RulesError
 from ercot_sim.timing.check import (
     CheckInputError,
+    Dataset,
+    check_dataset,
     check_path,
     compliance_summary,
     load_check_rules,
     read_trace,
 )
 from ercot_sim.timing.check.report import format_amount
+from ercot_sim.timing.flows import TxnRecord, parse_ccyymmdd
 from tests.ercot_sim.x12_planted.build import build
 
 PLANTED = Path(__file__).parent / "x12_planted"
@@ -349,3 +352,93 @@ def test_cutoff_boundary_reading(tmp_path: Path) -> None:
     events = "".join(_event("switch", i, 2, "PECOS RETAIL", at='"14:00"') for i in range(12))
     out = _run(tmp_path, "cutoff", "2025-03-03", 20, 1, 12, events, windows='"17:00"')
     assert check_path(out).violations == []
+
+
+# -- rule kinds on transactions built in memory ---------------------------------------------------
+
+_ROLE_DUNS = {"CR": "123456789", "ERCOT": "183529049", "TDSP": "1039940674000"}
+_ESI = "10443720000000042"
+
+
+def _rec(code: str, sent: str, sender: str, receiver: str, ref: str, orig: str = "", **kw: object) -> TxnRecord:
+    dates = {q: parse_ccyymmdd(v) for q, v in dict(kw.pop("dates", {})).items()}  # type: ignore[call-overload]
+    r = TxnRecord(0, _local(sent), _ROLE_DUNS[sender], _ROLE_DUNS[receiver], code, code[:3], _ESI, ref, orig,
+                  f"{ref}.x12", 3, "0001", sender, receiver, dates=dates, tdsp_name="ONCOR", **kw)  # type: ignore[arg-type]
+    return r
+
+
+def _check(records: list[TxnRecord], rule: str, end: str = "2025-04-30T00:00"):  # type: ignore[no-untyped-def]
+    for i, r in enumerate(records):
+        r.index = i
+    return check_dataset(Dataset(records, "memory", "x12", _local(end)), load_check_rules(), only=[rule])
+
+
+def _switch(fasd: str, scheduled: str, requested: str = "") -> list[TxnRecord]:
+    first = {"dates": {"150": requested}} if requested else {}
+    return [
+        _rec("814_01", "2025-03-03T09:00", "CR", "ERCOT", "C1", **first),
+        _rec("814_03", "2025-03-03T11:00", "ERCOT", "TDSP", "E1", "C1", dates={"150": requested or fasd}),
+        _rec("814_04", "2025-03-04T09:00", "TDSP", "ERCOT", "T1", "E1", dates={"150": scheduled}),
+    ]
+
+
+def test_window_rule_read_date_outside_the_switch_window() -> None:
+    res = _check(_switch("20250306", "20250314"), "C4-tdsp-switch-read-window")
+    (v,) = res.violations
+    assert (v.kind, v.amount, v.unit, v.answered and v.answered.code) == ("outside_window", 4.0, "calendar_days",
+                                                                         "814_04")
+    assert "2025-03-14 is after the window 2025-03-03..2025-03-10" in v.message
+    assert _check(_switch("20250306", "20250309"), "C4-tdsp-switch-read-window").violations == []
+
+
+def test_window_rule_scope_by_purpose() -> None:
+    self_selected = _switch("", "20250321", requested="20250320")
+    assert _check(self_selected, "C4-tdsp-switch-read-window").rule("C4-tdsp-switch-read-window").decided == 0
+    res = _check(self_selected, "C5-tdsp-self-selected-switch")
+    assert [(v.rule_id, v.amount) for v in res.violations] == [("C5-tdsp-self-selected-switch", 1.0)]
+    without_request = _switch("20250306", "20250314")[1:]  # no 814_01: the purpose cannot be told
+    assert _check(without_request, "C4-tdsp-switch-read-window").rule("C4-tdsp-switch-read-window").skipped == 1
+
+
+def test_window_rule_with_optional_reject() -> None:
+    far = _rec("814_16", "2025-03-03T09:00", "CR", "ERCOT", "C9", dates={"150": "20251201"})
+    res = _check([far], "B2-ercot-date-window")
+    (v,) = res.violations
+    assert v.kind == "outside_window" and v.amount == 183.0
+    reject = _rec("814_17", "2025-03-03T11:00", "ERCOT", "CR", "E9", "C9", reject=True)
+    res = _check([far, reject], "B2-ercot-date-window")
+    assert res.violations == [] and res.rule("B2-ercot-date-window").on_time == 1
+
+
+@pytest.mark.parametrize("sent_04,sent_06,late", [
+    ("2025-03-04T09:00", "2025-03-07T16:00", 0),   # due 5 BD before 14 Mar = 7 Mar
+    ("2025-03-04T09:00", "2025-03-10T09:00", 1),   # one business day late
+    ("2025-03-12T09:00", "2025-03-13T09:00", 0),   # 814_04 after the lead: due end of next business day
+    ("2025-03-12T09:00", "2025-03-14T09:00", 1),
+])
+def test_lead_rule_loss_notice(sent_04: str, sent_06: str, late: int) -> None:
+    records = _switch("20250306", "20250314")
+    records[2] = _rec("814_04", sent_04, "TDSP", "ERCOT", "T1", "E1", dates={"150": "20250314"})
+    records.append(_rec("814_06", sent_06, "ERCOT", "CR", "E2", "E1", dates={"150": "20250314"}))
+    res = _check(records, "B7-ercot-814_06-switch")
+    assert [(v.kind, v.amount) for v in res.violations] == ([("late", 1.0)] if late else [])
+    assert res.rule("B7-ercot-814_06-switch").decided == 1
+
+
+def test_rejected_invoice_owes_no_payment() -> None:
+    invoice = _rec("810_02", "2025-03-05T09:00", "TDSP", "CR", "I1", "U1", dates={"151": "20250303"})
+    reject = _rec("824", "2025-03-05T15:00", "CR", "TDSP", "A1", "I1")
+    res = _check([invoice, reject], "E8-cr-820_02")
+    e8 = res.rule("E8-cr-820_02")
+    assert res.violations == [] and e8.decided == 0 and e8.open == 0
+    assert _check([invoice], "E8-cr-820_02").violations[0].kind == "missing"
+    assert _check([invoice, reject], "E7-cr-824").rule("E7-cr-824").on_time == 1
+
+
+def test_997_matches_the_acknowledged_transaction() -> None:
+    sent = _rec("814_01", "2025-03-03T09:00", "CR", "ERCOT", "C1", functional_id="GE", gs_control="7")
+    other = _rec("997", "2025-03-03T10:00", "ERCOT", "CR", "", acks=(("GE", "7", ("0002",)),))
+    assert _check([sent, other], "B1-any-997").violations[0].kind == "missing"
+    ack = _rec("997", "2025-03-04T10:00", "ERCOT", "CR", "", acks=(("GE", "7", ("0001",)),))
+    (v,) = _check([sent, ack], "B1-any-997").violations
+    assert (v.kind, v.amount, v.unit) == ("late", 1.0, "hours")
