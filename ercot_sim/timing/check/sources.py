@@ -13,7 +13,9 @@ group (ISA09/ISA10 when the GS has none), Central Prevailing Time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,9 +99,14 @@ def infer_roles(records: Iterable[TxnRecord]) -> dict[str, str]:
 def _envelope_time(txn: TransactionSet) -> dt.datetime | None:
     gs = txn.gs
     date, time = gs.get(4).strip(), gs.get(5).strip()
-    fmt = "%Y%m%d"
     if not date:
-        date, time, fmt = txn.isa.get(9).strip(), txn.isa.get(10).strip(), "%y%m%d"
+        return _moment(txn.isa.get(9).strip(), txn.isa.get(10).strip(), "%y%m%d")
+    return _moment(date, time, "%Y%m%d")
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment(date: str, time: str, fmt: str) -> dt.datetime | None:
+    """Local datetime of an envelope date and time (HHMM, HHMMSS, HHMMSSd..), or None."""
     if not time.isdigit() or len(time) not in (4, 6, 7, 8):
         return None
     try:
@@ -110,14 +117,17 @@ def _envelope_time(txn: TransactionSet) -> dt.datetime | None:
     return to_local(dt.datetime.combine(day, clock))
 
 
+_NO_DATES: dict[str, dt.date] = {}
+
+
 def _apply(rec: TxnRecord, d: dict[str, object]) -> None:
-    rec.dates = d["dates"]  # type: ignore[assignment]
+    rec.dates = d["dates"] or _NO_DATES  # type: ignore[assignment]
     rec.priority = bool(d["priority"])
     rec.bgn07 = str(d["bgn07"])
     rec.lin07 = str(d["lin07"])
     rec.final = bool(d["final"])
     rec.reject = bool(d["reject"])
-    rec.tdsp_name = str(d["tdsp_name"])
+    rec.tdsp_name = sys.intern(str(d["tdsp_name"]))
     rec.acks = d["acks"]  # type: ignore[assignment]
     rec.detailed = True
 
@@ -237,11 +247,17 @@ def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
     except sqlite3.DatabaseError as exc:
         raise CheckInputError(f"not a readable SQLite database ({exc})", str(path)) from None
     records: list[TxnRecord] = []
+    times: dict[str, dt.datetime] = {}
+    intern = sys.intern
     for i, (seq, sent, snd, rcv, code, esi, ref, orig, file, ctl) in enumerate(rows):
-        where = f"{path} transactions seq {seq}"
-        records.append(TxnRecord(i, _parse_time(str(sent), where), str(snd), str(rcv), str(code) or None,
-                                 str(code)[:3], str(esi or ""), str(ref or ""), str(orig or ""),
-                                 str(file or ""), None, str(ctl or ""), detailed=False))
+        sent = str(sent)
+        moment = times.get(sent)
+        if moment is None:
+            moment = times[sent] = _parse_time(sent, f"{path} transactions seq {seq}")
+        code = str(code)
+        records.append(TxnRecord(i, moment, intern(str(snd)), intern(str(rcv)), intern(code) if code else None,
+                                 intern(code[:3]), str(esi or ""), str(ref or ""), str(orig or ""),
+                                 intern(str(file or "")), None, intern(str(ctl or "")), detailed=False))
     notes: list[str] = []
     if read_files:
         _enrich(records, path.parent, notes)
