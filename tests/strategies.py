@@ -109,12 +109,12 @@ def _maybe(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), s)
 
 
-def parties() -> st.SearchStrategy[dict[str, Any]]:
-    """A party (N1) as plain fields."""
-    return st.fixed_dictionaries(
-        {"name": texts(1, 30), "duns": duns_numbers()},
-        optional={"id_qualifier": st.sampled_from(["1", "9"]), "relationship": st.sampled_from(["40", "41"])},
-    )
+def parties(relationship: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """A party (N1) as plain fields; ``relationship`` (N106) only where the 867 carries it."""
+    optional: dict[str, st.SearchStrategy[Any]] = {"id_qualifier": st.sampled_from(["1", "9"])}
+    if relationship:
+        optional["relationship"] = st.sampled_from(["40", "41"])
+    return st.fixed_dictionaries({"name": texts(1, 30), "duns": duns_numbers()}, optional=optional)
 
 
 @st.composite
@@ -136,8 +136,39 @@ def customers(draw: st.DrawFn) -> dict[str, Any]:
     return out
 
 
+_FILL: dict[str, Any] = {
+    "tdsp": lambda: parties(),
+    "cr": lambda: parties(),
+    "orig_ref": lambda: references(),
+    "transition_type": lambda: st.sampled_from(["TS", "AQ"]),
+    "requested_date": lambda: dates(),
+    "scheduled_date": lambda: dates(),
+    "end_date": lambda: dates(),
+    "effective_date": lambda: dates(),
+    "service_date": lambda: dates(),
+    "iteration": lambda: datetimes(),
+    "unexecutable_code": lambda: codes(),
+}
+
+
 def _prune(draw: st.DrawFn, fields: dict[str, Any]) -> dict[str, Any]:
-    """Leave out, at random, fields that are None (the model's default) to exercise defaults."""
+    """Fill what the code's guide requires, keep LIN01 within 20 characters, and leave out,
+    at random, fields that are None (the model's default) to exercise defaults."""
+    code = fields["code"]
+    cls = model_for(code)
+    for name in cls.REQUIRED.get(code, ()):
+        head, _, sub = name.partition(".")
+        if head == "customer":
+            cust = fields.get("customer") or draw(customers())
+            if sub == "address1" and "address1" not in cust:
+                cust = {**cust, "address1": draw(texts(1, 30))}
+            if sub == "city" and "city" not in cust:
+                cust = {**cust, "city": draw(texts(2, 20)), "state": "TX", "zip": "75201"}
+            fields["customer"] = cust
+        elif fields.get(head) is None and head in _FILL:
+            fields[head] = draw(_FILL[head]())
+    if "line_ref" in cls.model_fields and fields.get("line_ref") is None and len(fields.get("ref", "")) > 20:
+        fields["line_ref"] = draw(references(20))
     drop = draw(st.booleans())
     return {k: v for k, v in fields.items() if not (drop and v is None)}
 
@@ -247,9 +278,9 @@ def _fields_867(draw: st.DrawFn, code: str) -> dict[str, Any]:
         "date": draw(dates()),
         "esi_id": draw(esi_ids()),
         "orig_ref": draw(_maybe(references())),
-        "tdsp": draw(_maybe(parties())),
-        "cr": draw(_maybe(parties())),
-        "ercot": draw(_maybe(parties())),
+        "tdsp": draw(_maybe(parties(True))),
+        "cr": draw(_maybe(parties(True))),
+        "ercot": draw(_maybe(parties(True))),
     }
     if code == "867_04":
         out["meters"] = draw(st.lists(_meter_initial(), min_size=1, max_size=3))

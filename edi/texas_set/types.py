@@ -60,8 +60,11 @@ X12Id = Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"
 Cents = int
 """Money as a whole number of cents."""
 
-Quantity = int | Decimal
-"""A quantity (kWh, meter reading): an integer or a decimal."""
+Quantity = Decimal | int
+"""A quantity (kWh, meter reading): an integer or a decimal.
+
+Decimal comes first so that text such as ``"0.0"`` (JSON) stays a Decimal with its places
+instead of becoming the integer 0; Python ints and JSON numbers stay ints."""
 
 _DATE_CACHE: dict[date, str] = {}
 

@@ -25,6 +25,8 @@ from edi.x12 import Segment
 from tests import strategies as S
 
 ALL_CODES = mapping.codes()
+CR = {"name": "ACME POWER", "duns": "123456789"}
+TDSP = {"name": "ONCOR", "duns": "1039940674000"}
 
 
 def test_every_model_code_has_a_layout() -> None:
@@ -159,7 +161,7 @@ def test_refs_of_one_run_may_come_in_any_order() -> None:
     fields = {
         "code": "814_04", "ref": "R1", "date": dt.date(2025, 3, 3), "orig_ref": "E1",
         "esi_id": "10443720001234567", "action": "reject", "reject_code": "SHF",
-        "meter_type": "KHMON", "switch_hold": True,
+        "meter_type": "KHMON", "switch_hold": True, "tdsp": TDSP, "cr": CR,
     }  # fmt: skip
     body = render("814_04", fields)
     refs = [i for i, s in enumerate(body) if s[0] == "REF" and s[1] != "Q5"]
@@ -175,7 +177,7 @@ def test_invoice_count_and_line_numbers_are_checked() -> None:
     fields = {
         "code": "810_02", "date": dt.date(2025, 4, 8), "invoice_number": "INV1",
         "esi_id": "10443720001234567", "due_date": dt.date(2025, 5, 13),
-        "period_start": dt.date(2025, 3, 6), "period_end": dt.date(2025, 4, 4),
+        "period_start": dt.date(2025, 3, 6), "period_end": dt.date(2025, 4, 4), "tdsp": TDSP, "cr": CR,
         "charges": [{"code": "BAS001", "amount": 925}, {"code": "DIS001", "amount": 578}],
     }  # fmt: skip
     body = render("810_02", fields)
@@ -195,16 +197,16 @@ def test_render_reports_missing_fields_clearly() -> None:
 
 
 def test_to_segments_refuses_fields_the_code_does_not_carry() -> None:
-    model = build("814_08", ref="C1", date=dt.date(2025, 3, 3), orig_ref="A1", esi_id="10443720001234567", meter_type="KHMON")
+    model = build("814_08", ref="C1", date=dt.date(2025, 3, 3), orig_ref="A1", esi_id="10443720001234567", cr=CR, meter_type="KHMON")
     with pytest.raises(MappingError, match="'meter_type' is not carried"):
         to_segments(model)
 
 
 def test_code_defaults_are_rendered() -> None:
-    body = render("814_16", {"code": "814_16", "ref": "M1", "date": dt.date(2025, 3, 3), "esi_id": "10443720001234567", "requested_date": dt.date(2025, 3, 4)})
+    body = render("814_16", {"code": "814_16", "ref": "M1", "date": dt.date(2025, 3, 3), "esi_id": "10443720001234567", "requested_date": dt.date(2025, 3, 4), "cr": CR})
     assert ["LIN", "M1", "SH", "EL", "SH", "CE", "SH", "MVI"] in body
     assert ["ASI", "7", "021"] in body
-    body = render("814_08", {"code": "814_08", "ref": "C1", "date": dt.date(2025, 3, 3), "orig_ref": "A1", "esi_id": "10443720001234567"})
+    body = render("814_08", {"code": "814_08", "ref": "C1", "date": dt.date(2025, 3, 3), "orig_ref": "A1", "esi_id": "10443720001234567", "cr": CR})
     assert body[0] == ["BGN", "01", "C1", "20250303", "", "", "A1"]
     assert ["ASI", "7", "024"] in body
 
@@ -339,3 +341,60 @@ KNOWN_VALUES: dict[str, str] = {}
 
 def _known_value(diff: str) -> bool:
     return any(diff.startswith(k) for k in KNOWN_VALUES)
+
+
+#: optional fields the mapping or the model fills when absent (LIN01 from BGN02, TDS01 from the charges)
+_FILLED = {"line_ref", "total"}
+
+
+def _guide_required(code: str) -> set[str]:
+    """Fields the guide of ``code`` makes mandatory, seen through the mapping's layout."""
+    lay = mapping.layout(code)
+    out: set[str] = set()
+
+    def find(items: tuple, spec: SegmentSpec, prefix: str) -> tuple[Seg, str, Loop | None] | None:
+        for it in items:
+            if isinstance(it, Loop):
+                sub = find(it.body, spec, f"{prefix}{it.field}.")
+                if sub is not None:
+                    return sub if sub[2] is not None else (sub[0], sub[1], it)
+            elif _same(spec, it):
+                return it, prefix, None
+        return None
+
+    def walk(items: tuple, mandatory: bool) -> None:
+        for it in items:
+            if isinstance(it, LoopSpec):
+                walk(it.children, mandatory and it.usage == "M")
+                continue
+            if not (mandatory and it.usage == "M"):
+                continue
+            hit = find(lay.items, it, "")
+            if hit is None:
+                continue
+            tpl, prefix, lp = hit
+            if lp is not None and tpl is lp.body[0] and prefix.count(".") == 1:
+                out.add(lp.field)
+            if tpl.when:
+                out.add(prefix + tpl.when)
+            model_fields = lay.model.model_fields
+            for e in tpl.els:
+                g = next((x for x in it.elements if x.pos == e.pos), None)
+                mandatory_element = g is not None and g.usage == "M" and e.src and not prefix
+                if mandatory_element and e.src in model_fields and e.src not in _FILLED:
+                    info = model_fields[e.src]
+                    if not info.is_required() and info.default is None:
+                        out.add(e.src)
+
+    walk(load_guide(code).body, True)
+    return out
+
+
+@pytest.mark.parametrize("code", GUIDED)
+def test_required_fields_agree_with_guides(code: str) -> None:
+    cls = model_for(code)
+    declared = set(cls.REQUIRED.get(code, ()))
+    intrinsic = {n for n, f in cls.model_fields.items() if f.is_required()} | set(cls.code_defaults(code))
+    guide = _guide_required(code)
+    assert guide - declared - intrinsic == set(), "mandatory in the guide, optional in the model"
+    assert declared - guide == set(), "required by the model, not mandatory in the guide"

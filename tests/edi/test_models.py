@@ -26,6 +26,20 @@ from edi.texas_set.types import (
 from tests import strategies as S
 
 ESI = "10443720001234567"
+CR = {"name": "ACME POWER", "duns": "123456789"}
+TDSP = {"name": "ONCOR", "duns": "1039940674000"}
+_FULL = {
+    "tdsp": TDSP, "cr": CR, "orig_ref": "O1", "transition_type": "TS", "end_date": dt.date(2025, 3, 9),
+    "requested_date": dt.date(2025, 3, 6), "scheduled_date": dt.date(2025, 3, 6), "effective_date": dt.date(2025, 3, 3),
+    "iteration": dt.datetime(2025, 3, 3, 9, 30), "unexecutable_code": "T019", "reject_code": "A13",
+    "customer": {"name": "JANE DOE", "address1": "1 MAIN ST", "city": "DALLAS", "state": "TX", "zip": "75201"},
+}  # fmt: skip
+
+
+def required(code: str) -> dict:
+    """The fields the guide of an 814 code requires, with plausible values."""
+    names = {n.partition(".")[0] for n in M.REQUIRED_814[code]}
+    return {n: _FULL[n] for n in names}
 
 
 # -- types ---------------------------------------------------------------------------------
@@ -82,11 +96,11 @@ def test_quantities_round_trip(q: int | Decimal) -> None:
 
 
 def test_identifiers_are_constrained_strings() -> None:
-    ok = build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id="0" * 22, meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
+    ok = build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id="0" * 22, tdsp=TDSP, cr=CR, meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
     assert ok.esi_id == "0" * 22
     for bad in ("1" * 16, "1" * 23, "1044372000123456X", 10443720001234567):
         with pytest.raises(ValidationError):
-            build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id=bad, meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
+            build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id=bad, tdsp=TDSP, cr=CR, meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
     for duns in ("12345678", "1234567890", "12345678901234"):
         with pytest.raises(ValidationError):
             M.Party(name="X", duns=duns)
@@ -113,16 +127,17 @@ def test_models_are_frozen_and_strict(model: M.TxModel) -> None:
 
 
 def _switch(**kw: object) -> Enrollment814:
-    return Enrollment814.model_validate({"code": "814_01", "ref": "R1", "date": dt.date(2025, 3, 3), "esi_id": ESI, **kw})
+    base = {"code": "814_01", "ref": "R1", "date": dt.date(2025, 3, 3), "esi_id": ESI, **required("814_01")}
+    return Enrollment814.model_validate({**base, **kw})
 
 
 def test_814_code_defaults() -> None:
     assert (_switch().action, _switch().maintenance, _switch().indicator) == ("request", "add", None)
-    movein = build("814_16", ref="M1", date=dt.date(2025, 3, 3), esi_id=ESI, requested_date=dt.date(2025, 3, 4))
+    movein = build("814_16", ref="M1", date=dt.date(2025, 3, 3), esi_id=ESI, **required("814_16"))
     assert (movein.indicator, movein.maintenance) == ("MVI", "add")
-    reject = build("814_02", ref="E1", date=dt.date(2025, 3, 3), esi_id=ESI, reject_code="A76")
+    reject = build("814_02", ref="E1", date=dt.date(2025, 3, 3), esi_id=ESI, **required("814_02"))
     assert reject.action == "reject"
-    assert build("814_08", ref="C", date=dt.date(2025, 3, 3), esi_id=ESI).maintenance == "delete"
+    assert build("814_08", ref="C", date=dt.date(2025, 3, 3), esi_id=ESI, **required("814_08")).maintenance == "delete"
 
 
 @pytest.mark.parametrize(
@@ -142,15 +157,45 @@ def test_814_code_defaults() -> None:
         ("814_01", {"transition_type": "TS"}, "no transition type"),
         ("814_21", {"cr": {"name": "A", "duns": "123456789"}}, "no CR"),
         ("814_04", {"switch_hold": False}, "'N' is for 814_20"),
-        ("814_28", {"unexecutable_text": "X"}, "unexecutable_text needs"),
+        ("814_27", {"status_text": "X"}, "status_text needs"),
         ("814_01", {"customer": {"name": "A", "city": "DALLAS"}}, "go together"),
         ("814_01", {"customer": {"name": "A", "contact": "B"}}, "needs a phone"),
         ("814_01", {"customer": {"name": "A", "address2": "B"}}, "needs address1"),
     ],
 )
 def test_814_rules(code: str, fields: dict, message: str) -> None:
+    base = {"ref": "R1", "date": dt.date(2025, 3, 3), "esi_id": ESI, **required(code)}
+    if code in ("814_04",):
+        base.pop("reject_code", None)
     with pytest.raises(ValidationError, match=message):
-        build(code, ref="R1", date=dt.date(2025, 3, 3), esi_id=ESI, **fields)
+        build(code, **{**base, **fields})
+
+
+@pytest.mark.parametrize("code", sorted(M.REQUIRED_814))
+def test_814_guide_required_fields(code: str) -> None:
+    base = {"ref": "R1", "date": dt.date(2025, 3, 3), "esi_id": ESI, **required(code)}
+    assert build(code, **base).code == code
+    for name in M.REQUIRED_814[code]:
+        head, _, sub = name.partition(".")
+        broken = dict(base)
+        if sub:
+            drop = ("city", "state", "zip") if sub == "city" else (sub,)
+            broken[head] = {k: v for k, v in base[head].items() if k not in drop}
+        else:
+            broken.pop(head)
+        with pytest.raises(ValidationError, match=f"requires {name}"):
+            build(code, **broken)
+
+
+def test_long_refs_need_a_line_ref() -> None:
+    with pytest.raises(ValidationError, match="at most 20"):
+        _switch(ref="R" * 21)
+    assert _switch(ref="R" * 21, line_ref="L1").line_ref == "L1"
+
+
+def test_n106_only_on_867() -> None:
+    with pytest.raises(ValidationError, match="N106"):
+        _switch(cr={**CR, "relationship": "40"})
 
 
 def test_line_ref_equal_to_ref_is_normalised() -> None:
@@ -160,7 +205,7 @@ def test_line_ref_equal_to_ref_is_normalised() -> None:
 
 def _usage(code: str = "867_03", **kw: object) -> Usage867:
     base: dict = {
-        "code": code, "ref": "U1", "date": dt.date(2025, 4, 7), "esi_id": ESI,
+        "code": code, "ref": "U1", "date": dt.date(2025, 4, 7), "esi_id": ESI, "tdsp": TDSP, "cr": CR,
         "periods": [{"start": dt.date(2025, 3, 6), "end": dt.date(2025, 4, 4), "kwh": 1287}],
     }  # fmt: skip
     return Usage867.model_validate({**base, **kw})
@@ -182,7 +227,7 @@ def test_867_shapes() -> None:
 
 def test_invoice_total_is_computed_or_checked() -> None:
     base = {
-        "date": dt.date(2025, 4, 8), "invoice_number": "I1", "esi_id": ESI, "due_date": dt.date(2025, 5, 13),
+        "date": dt.date(2025, 4, 8), "invoice_number": "I1", "esi_id": ESI, "due_date": dt.date(2025, 5, 13), "tdsp": TDSP, "cr": CR,
         "period_start": dt.date(2025, 3, 6), "period_end": dt.date(2025, 4, 4),
         "charges": [{"code": "BAS001", "amount": 925}, {"code": "BAS003", "amount": 100, "allowance": True}],
     }  # fmt: skip
@@ -206,14 +251,14 @@ def test_remittance_must_balance() -> None:
 
 
 def test_service_order_and_advice_rules() -> None:
-    base = {"code": "650_02", "ref": "S", "date": dt.date(2025, 5, 21), "order_type": "DNP", "esi_id": ESI}
+    base = {"code": "650_02", "ref": "S", "date": dt.date(2025, 5, 21), "order_type": "DNP", "esi_id": ESI, "orig_ref": "O", "tdsp": TDSP, "cr": CR}
     assert build(**base, status="CMP").purpose == "response"
-    with pytest.raises(ValidationError, match="needs a status"):
+    with pytest.raises(ValidationError, match="requires status"):
         build(**base)
     with pytest.raises(ValidationError, match="REF\\*7G"):
         build(**base, status="REJ")
     with pytest.raises(ValidationError, match="purpose must be one of original"):
-        build("650_01", ref="S", date=dt.date(2025, 5, 21), order_type="DNP", esi_id=ESI, purpose="reactivation")
+        build("650_01", ref="S", date=dt.date(2025, 5, 21), order_type="DNP", esi_id=ESI, tdsp=TDSP, cr=CR, purpose="reactivation")
     with pytest.raises(ValidationError, match="at least one reason"):
         build("824", ref="A", date=dt.date(2025, 4, 9), advices=[{"orig_ref": "I1", "result": "reject"}])
 

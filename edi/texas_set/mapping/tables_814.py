@@ -19,16 +19,12 @@ ACTION_CODES = {"request": "7", "accept": "WQ", "reject": "U"}
 MAINTENANCE_CODES = {"add": "021", "change": "001", "delete": "024"}
 
 
-def party(field: str, qualifier: str, *, confirmed: bool = True) -> Item:
-    """``N1*<qualifier>*name*1*DUNS[**40|41]`` bound to a :class:`Party` field."""
-    return one(
-        field,
-        Party,
-        seg(
-            "N1", lit(1, qualifier), fld(2, "name"), fld(3, "id_qualifier"), fld(4, "duns"),
-            fld(6, "relationship"), confirmed=confirmed,
-        ),
-    )
+def party(field: str, qualifier: str, *, n106: bool = False, confirmed: bool = True) -> Item:
+    """``N1*<qualifier>*name*1*DUNS`` (with ``**40|41`` when ``n106``) bound to a :class:`Party` field."""
+    els = [lit(1, qualifier), fld(2, "name"), fld(3, "id_qualifier"), fld(4, "duns")]
+    if n106:
+        els.append(fld(6, "relationship"))
+    return one(field, Party, seg("N1", *els, confirmed=confirmed))
 
 
 def customer(field: str = "customer") -> Item:

@@ -77,7 +77,7 @@ def _meters_initial() -> Item:
 def _layout_867(code: str) -> Layout:
     if code == "867_04":
         bpt = seg("BPT", lit(1, "SU"), fld(2, "ref"), fld(3, "date", "DT"), confirmed=True)
-        parties = [party("tdsp", "8S"), party("ercot", "AY"), party("cr", "SJ")]
+        parties = [party("tdsp", "8S", n106=True), party("ercot", "AY", n106=True), party("cr", "SJ", n106=True)]
         body: list[Item] = [_meters_initial()]
     else:
         purpose = fld(1, "purpose", "MAP", codes={"original": "00", "cancel": "01"})
@@ -90,7 +90,7 @@ def _layout_867(code: str) -> Layout:
         else:
             bpt = seg("BPT", purpose, fld(2, "ref"), fld(3, "date", "DT"), lit(4, "C1"))
             body = [_periods()]
-        parties = [party("tdsp", "8S"), party("cr", "SJ"), party("ercot", "AY")]
+        parties = [party("tdsp", "8S", n106=True), party("cr", "SJ", n106=True), party("ercot", "AY", n106=True)]
     items: list[Item] = [
         bpt,
         seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True),

@@ -24,7 +24,7 @@ from typing import Any
 from edi.texas_set.models.common import ERCOT_DUNS, Customer, Part, Party, TxModel
 from edi.texas_set.models.txn_650 import CODES_650, ServiceOrder650
 from edi.texas_set.models.txn_810 import Charge, Invoice810, invoice_total
-from edi.texas_set.models.txn_814 import CODES_814, CodeInfo814, Enrollment814
+from edi.texas_set.models.txn_814 import CODES_814, REQUIRED_814, CodeInfo814, Enrollment814
 from edi.texas_set.models.txn_820 import Remittance820, RemittanceItem
 from edi.texas_set.models.txn_824 import Advice, ApplicationAdvice824, Reason
 from edi.texas_set.models.txn_867 import CODES_867, MeterRead, Usage867, UsagePeriod
@@ -47,6 +47,7 @@ __all__ = [
     "Invoice810",
     "MeterRead",
     "Part",
+    "REQUIRED_814",
     "Party",
     "Reason",
     "Remittance820",

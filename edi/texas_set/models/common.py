@@ -40,6 +40,13 @@ class TxModel(Part):
     #: every code this model class carries
     CODES: ClassVar[tuple[str, ...]] = ()
 
+    #: per code, the fields the implementation guide makes mandatory beyond the model's own
+    #: required fields (a dotted name reaches into a part: ``customer.city``)
+    REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    #: whether parties may carry N106 (entity relationship); only the 867 guides have it
+    N106: ClassVar[bool] = False
+
     @classmethod
     def code_defaults(cls, code: str) -> dict[str, Any]:
         """Field defaults that depend on the code (the mapping's fast path uses them too)."""
@@ -55,6 +62,21 @@ class TxModel(Part):
             if missing:
                 data = {**data, **missing}
         return data
+
+    @model_validator(mode="after")
+    def _guide_required(self) -> TxModel:
+        for name in self.REQUIRED.get(self.code, ()):
+            value: Any = self
+            for part in name.split("."):
+                value = getattr(value, part, None) if value is not None else None
+            if value is None or value == ():
+                raise ValueError(f"{self.code} requires {name} (mandatory in its implementation guide)")
+        if not self.N106:
+            for name in type(self).model_fields:
+                value = getattr(self, name)
+                if isinstance(value, Party) and value.relationship is not None:
+                    raise ValueError(f"{name}.relationship (N106) is carried on 867 transactions only")
+        return self
 
     @property
     def st01(self) -> str:

@@ -60,6 +60,11 @@ class ServiceOrder650(TxModel):
     """
 
     CODES: ClassVar[tuple[str, ...]] = tuple(CODES_650)
+    REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = {
+        "650_01": ("tdsp", "cr"),
+        "650_02": ("orig_ref", "tdsp", "cr", "status"),
+        "650_04": ("tdsp", "cr", "service_date"),
+    }
 
     code: Literal["650_01", "650_02", "650_04"]
     purpose: Literal["original", "response", "reactivation"] = "original"
@@ -118,4 +123,6 @@ class ServiceOrder650(TxModel):
             raise ValueError("unexecutable_text needs an unexecutable_code")
         if self.line_ref == self.ref:
             object.__setattr__(self, "line_ref", None)
+        if self.line_ref is None and len(self.ref) > 20:
+            raise ValueError("LIN01 holds at most 20 characters: give a line_ref when ref is longer")
         return self

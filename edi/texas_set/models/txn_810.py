@@ -55,6 +55,7 @@ class Invoice810(TxModel):
     """
 
     CODES: ClassVar[tuple[str, ...]] = ("810_02",)
+    REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = {"810_02": ("tdsp", "cr")}
 
     code: Literal["810_02"] = "810_02"
     date: dt.date

@@ -23,7 +23,7 @@ from pydantic import Field, StringConstraints, model_validator
 from edi.texas_set.models.common import Customer, Party, TxModel
 from edi.texas_set.types import EsiId, X12Id, X12Text
 
-__all__ = ["Enrollment814", "Code814", "CodeInfo814", "CODES_814", "Action", "Maintenance"]
+__all__ = ["Enrollment814", "Code814", "CodeInfo814", "CODES_814", "REQUIRED_814", "Action", "Maintenance"]
 
 Code814 = Literal[
     "814_01", "814_02", "814_03", "814_04", "814_05", "814_06", "814_07", "814_08", "814_09",
@@ -146,6 +146,45 @@ _Line = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"
 _Code = Annotated[str, StringConstraints(min_length=2, max_length=10, pattern=r"^[A-Z0-9]+$")]
 
 
+#: Per code, the fields its guide makes mandatory (BGN06/07, N1 loops, DTMs, REFs).
+REQUIRED_814: dict[str, tuple[str, ...]] = {
+    code: tuple(fields.split())
+    for code, fields in {
+        "814_01": "cr customer",
+        "814_02": "orig_ref cr reject_code",
+        "814_03": "tdsp cr requested_date",
+        "814_04": "orig_ref tdsp cr",
+        "814_05": "orig_ref tdsp cr",
+        "814_06": "tdsp cr end_date",
+        "814_07": "orig_ref cr",
+        "814_08": "orig_ref cr",
+        "814_09": "orig_ref tdsp cr",
+        "814_10": "cr",
+        "814_11": "orig_ref transition_type tdsp cr",
+        "814_12": "orig_ref cr iteration",
+        "814_13": "orig_ref tdsp cr iteration",
+        "814_14": "transition_type tdsp cr scheduled_date",
+        "814_15": "orig_ref transition_type cr",
+        "814_16": "cr customer customer.address1 customer.city requested_date",
+        "814_17": "orig_ref cr reject_code",
+        "814_18": "cr",
+        "814_19": "orig_ref cr",
+        "814_20": "tdsp effective_date",
+        "814_21": "orig_ref tdsp",
+        "814_22": "tdsp cr requested_date",
+        "814_23": "orig_ref cr",
+        "814_24": "cr end_date",
+        "814_25": "orig_ref tdsp cr",
+        "814_26": "cr",
+        "814_27": "orig_ref tdsp cr",
+        "814_28": "orig_ref tdsp cr unexecutable_code",
+        "814_29": "orig_ref tdsp cr unexecutable_code",
+        "814_PC": "tdsp cr customer",
+        "814_PD": "orig_ref tdsp cr",
+    }.items()
+}
+
+
 class Enrollment814(TxModel):
     """Any transaction of the 814 family (see :data:`CODES_814` for what each code is).
 
@@ -232,6 +271,7 @@ class Enrollment814(TxModel):
     authorization: X12Id | None = None
 
     CODES: ClassVar[tuple[str, ...]] = tuple(CODES_814)
+    REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = REQUIRED_814
 
     @classmethod
     def code_defaults(cls, code: str) -> dict[str, Any]:
@@ -281,6 +321,8 @@ class Enrollment814(TxModel):
             raise ValueError("unexecutable_text needs an unexecutable_code")
         if self.line_ref == self.ref:
             object.__setattr__(self, "line_ref", None)
+        if self.line_ref is None and len(self.ref) > 20:
+            raise ValueError("LIN01 holds at most 20 characters: give a line_ref when ref is longer")
         return self
 
     @property

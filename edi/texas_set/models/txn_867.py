@@ -96,6 +96,12 @@ class Usage867(TxModel):
     """
 
     CODES: ClassVar[tuple[str, ...]] = tuple(CODES_867)
+    REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = {
+        "867_02": ("tdsp", "cr", "periods"),
+        "867_03": ("tdsp", "cr", "periods"),
+        "867_04": ("tdsp", "cr", "meters"),
+    }
+    N106: ClassVar[bool] = True
 
     code: Literal["867_02", "867_03", "867_04"] = "867_03"
     purpose: Literal["original", "cancel"] = "original"
