@@ -100,3 +100,10 @@ def test_bad_json_is_reported() -> None:
         model_from_json('{"code": "999_01"}')
     with pytest.raises(MappingError, match="esi_id"):
         model_from_json('{"code": "867_04", "ref": "A", "date": "2025-03-06", "esi_id": "12", "meters": [{"start": "2025-03-05", "end_reading": 0}]}')
+
+
+@pytest.mark.parametrize("suffix", ["\n", "\r\n"])
+def test_segment_suffix_survives_xml(suffix: str) -> None:
+    data = (Path(__file__).parent / "golden" / "867_03" / "monthly.x12").read_bytes()
+    data = data.replace(b"~", ("~" + suffix).encode())
+    assert xml_to_x12(x12_to_xml(data)) == data
