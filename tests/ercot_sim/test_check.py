@@ -442,3 +442,24 @@ def test_997_matches_the_acknowledged_transaction() -> None:
     ack = _rec("997", "2025-03-04T10:00", "ERCOT", "CR", "", acks=(("GE", "7", ("0001",)),))
     (v,) = _check([sent, ack], "B1-any-997").violations
     assert (v.kind, v.amount, v.unit) == ("late", 1.0, "hours")
+
+
+def test_sharded_run_is_checked_whole(tmp_path: Path) -> None:
+    from ercot_sim.engine import run_scenario
+    from ercot_sim.scenario import load_scenario_text
+
+    events = "".join(_event("switch", i, 1 + i % 3, "PECOS RETAIL") for i in range(6))
+    events += ('[[faults]]\nkind = "missing"\nparticipant = "ONCOR"\ncode = "814_04"\n')
+    text = SCENARIO.format(name="shards", start="2025-03-03", days=20, seed=2, esi_ids=12, events=events)
+    scenario = load_scenario_text(text)
+    whole = tmp_path / "whole"
+    run_scenario(scenario, whole)
+    sharded = tmp_path / "sharded"
+    for i in range(2):
+        run_scenario(scenario, sharded / f"shard-{i:03d}", shard=(i, 2))
+    one, two = check_path(whole), check_path(sharded)
+    assert two.source == str(sharded)
+    assert {(v.rule_id, v.esi_id, v.kind) for v in one.violations} == {
+        (v.rule_id, v.esi_id, v.kind) for v in two.violations}
+    assert any(v.rule_id == "B6-tdsp-814_04" and v.kind == "missing" for v in two.violations)
+    assert "B6-tdsp-814_04" in compliance_summary([sharded / "shard-000", sharded / "shard-001"])

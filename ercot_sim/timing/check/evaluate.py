@@ -266,8 +266,9 @@ class _Evaluator:
             r = t.rec
             if not rule.in_effect(t.time.date()) or self.voided(t, rule):
                 continue
-            cal = self.tdsp_calendar(r.index)
-            applies = self.scope(rule, r.index, cal)
+            known = self.tdsp_calendar(r.index)
+            applies = self.scope(rule, r.index, known)
+            cal = known or "ERCOT"  # no TDSP in sight: its retail business days are taken as ERCOT's
             if applies is None:
                 rc.skipped += 1
                 continue
