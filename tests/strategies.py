@@ -284,6 +284,7 @@ def _fields_867(draw: st.DrawFn, code: str) -> dict[str, Any]:
     }
     if code == "867_04":
         out["meters"] = draw(st.lists(_meter_initial(), min_size=1, max_size=3))
+        out["esi_id_in_ref03"] = draw(st.booleans())
     else:
         out["purpose"] = draw(st.sampled_from(["original", "cancel"]))
         if code == "867_03":

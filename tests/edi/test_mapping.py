@@ -402,3 +402,27 @@ def test_required_fields_agree_with_guides(code: str) -> None:
     guide = _guide_required(code)
     assert guide - declared - intrinsic == set(), "mandatory in the guide, optional in the model"
     assert declared - guide == set(), "required by the model, not mandatory in the guide"
+
+
+# -- the 2016 flight-test 867_04 (transactions.md 3.6), structure as seen in the market -----
+
+FLIGHT_TEST_867_04 = (
+    "BPT*SU*CPLA737883B119523136*20161028~REF*Q5**10032789419418520~REF*TN*EPSD814T16T1610271103C4~"
+    "N1*8S*AEP TEXAS CENTRAL*1*007924772~N1*AY*ERCOT*1*183529049**41~"
+    "N1*SJ*ALLTEX ALLTEX POWER AND LIGHT*9*8292445521100**40~PTD*BJ***MG*134404448~"
+    "DTM*140*20161027~QTY*QD***NV~MEA****KH**0*51"
+)
+
+
+def test_reads_the_flight_test_867_04() -> None:
+    body = [s.split("*") for s in FLIGHT_TEST_867_04.split("~")]
+    model = from_segments("867_04", body)
+    assert (model.esi_id, model.esi_id_in_ref03, model.orig_ref) == ("10032789419418520", True, "EPSD814T16T1610271103C4")
+    assert (model.cr.id_qualifier, model.cr.relationship, model.ercot.relationship) == ("9", "40", "41")
+    (meter,) = model.meters
+    assert (meter.meter_number, meter.start, meter.end_reading, meter.estimated) == ("134404448", dt.date(2016, 10, 27), 0, False)
+    assert to_segments(model) == body
+    both = [list(s) for s in body]
+    both[1] = ["REF", "Q5", "10032789419418520", "10032789419418520"]
+    with pytest.raises(MappingError, match="REF03"):
+        from_segments("867_04", both)

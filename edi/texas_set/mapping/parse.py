@@ -190,6 +190,8 @@ class _Reader:
             return
         if val == "":
             return
+        if e.gate:
+            _set(data, e.gate, e.gate_on)
         src = e.src
         if k == "AN":
             if e.fallback and val == data.get(e.fallback):

@@ -173,6 +173,8 @@ class _Gen:
                     self.fetch(indent, e.src, obj, defs, cache)
                 if e.fallback:
                     self.fetch(indent, e.fallback, obj, defs, cache)
+                if e.gate:
+                    self.fetch(indent, e.gate, obj, defs, cache)
             ind = indent
             if it.when:
                 w = self.fetch(indent, it.when, obj, defs, cache)
@@ -193,8 +195,12 @@ class _Gen:
                 if e.fallback:
                     fb = self.fetch(indent, e.fallback, obj, defs, cache)
                     optional = False
-                parts.append(self.element(e, v, optional, idx, fb))
-                may_trail = (not guarded) if e.kind in ("FLAG", "PRE") else optional
+                expr = self.element(e, v, optional, idx, fb)
+                if e.gate:
+                    g = cache[e.gate]
+                    expr = f"({expr} if {'' if e.gate_on else 'not '}{g} else '')"
+                parts.append(expr)
+                may_trail = (not guarded) if e.kind in ("FLAG", "PRE") else optional or bool(e.gate)
             if may_trail:
                 s = self.var()
                 self.emit(ind, f"{s} = [{', '.join(parts)}]")

@@ -53,6 +53,10 @@ class El:
         codes: for ``MAP``: pairs of (model value, X12 code).
         fallback: for ``AN``: a field whose value is written when ``src`` is None; reading
             leaves ``src`` None when the element equals that field (LIN01 defaults to BGN02).
+        gate: a boolean field that chooses between two positions of one value: the element
+            is written only when the gate is ``gate_on``; reading a value here sets the gate
+            (the 867_04 sample carries the ESI ID in REF03 instead of REF02).
+        gate_on: the gate value this element belongs to.
     """
 
     pos: int
@@ -61,6 +65,8 @@ class El:
     lit: str = ""
     codes: tuple[tuple[Any, str], ...] = ()
     fallback: str = ""
+    gate: str = ""
+    gate_on: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -128,9 +134,19 @@ def lit(pos: int, value: str) -> El:
     return El(pos, "LIT", lit=value)
 
 
-def fld(pos: int, src: str, kind: str = "AN", *, codes: Mapping[Any, str] | None = None, flag: str = "", fallback: str = "") -> El:
+def fld(
+    pos: int,
+    src: str,
+    kind: str = "AN",
+    *,
+    codes: Mapping[Any, str] | None = None,
+    flag: str = "",
+    fallback: str = "",
+    gate: str = "",
+    gate_on: bool = True,
+) -> El:
     """An element bound to a model field."""
-    return El(pos, kind, src, lit=flag, codes=tuple((codes or {}).items()), fallback=fallback)
+    return El(pos, kind, src, lit=flag, codes=tuple((codes or {}).items()), fallback=fallback, gate=gate, gate_on=gate_on)
 
 
 def seg(sid: str, *els: El, when: str = "", when_true: bool = False, confirmed: bool = False) -> Seg:
@@ -181,6 +197,8 @@ class Layout:
                 for e in it.els:
                     if e.src:
                         out.add(e.src)
+                    if e.gate:
+                        out.add(e.gate)
                 if it.when:
                     out.add(it.when)
         return out

@@ -91,9 +91,17 @@ def _layout_867(code: str) -> Layout:
             bpt = seg("BPT", purpose, fld(2, "ref"), fld(3, "date", "DT"), lit(4, "C1"))
             body = [_periods()]
         parties = [party("tdsp", "8S", n106=True), party("cr", "SJ", n106=True), party("ercot", "AY", n106=True)]
+    if code == "867_04":
+        # the 2016 flight-test sample has REF*Q5**<ESI ID>; the guide allows REF02 or REF03
+        q5 = seg(
+            "REF", lit(1, "Q5"), fld(2, "esi_id", gate="esi_id_in_ref03", gate_on=False),
+            fld(3, "esi_id", gate="esi_id_in_ref03"), confirmed=True,
+        )
+    else:
+        q5 = seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True)
     items: list[Item] = [
         bpt,
-        seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True),
+        q5,
         _ref("TN", "orig_ref"),
         *parties,
         *body,

@@ -85,7 +85,9 @@ class Usage867(TxModel):
         ref: BPT02, the TDSP's unique reference (the 810_02 names it in REF*OI).
         date: BPT03, the transaction date.
         final: BPT07 ``F``: the final 867_03 when the CR's service ends [U coding].
-        esi_id: REF*Q5.
+        esi_id: REF*Q5 (REF02).
+        esi_id_in_ref03: on 867_04, the ESI ID travels in REF03 with REF02 empty, as in the
+            2016 flight-test sample [C: sample; the guide allows either].
         orig_ref: REF*TN, the reference of the transaction this usage answers (e.g. the
             814_16 on an 867_04) [C: sample].
         tdsp: N1*8S.
@@ -109,6 +111,7 @@ class Usage867(TxModel):
     date: dt.date
     final: bool = False
     esi_id: EsiId
+    esi_id_in_ref03: bool = False
     orig_ref: X12Id | None = None
     tdsp: Party | None = None
     cr: Party | None = None
@@ -118,6 +121,8 @@ class Usage867(TxModel):
 
     @model_validator(mode="after")
     def _shape(self) -> Usage867:
+        if self.esi_id_in_ref03 and self.code != "867_04":
+            raise ValueError("only the 867_04 may carry the ESI ID in REF03")
         if self.code == "867_04":
             if self.purpose != "original":
                 raise ValueError("867_04 BPT01 is SU; it has no cancel purpose")
