@@ -48,13 +48,13 @@ def test_model_to_x12_to_model_is_identity(code: str, data: st.DataObject) -> No
     assert back == model
     assert to_segments(back) == body
     # the fast path gives the same segments from the unvalidated fields
-    assert render(code, fields) == body
+    assert render(code, fields, allow_retired=True) == body
 
 
 @settings(max_examples=40, deadline=None)
 @given(model=S.any_model())
 def test_render_from_model_dict_equals_to_segments(model: object) -> None:
-    assert render(model.code, model.__dict__) == to_segments(model)  # type: ignore[attr-defined]
+    assert render(model.code, model.__dict__, allow_retired=True) == to_segments(model)  # type: ignore[attr-defined]
 
 
 def _fields_867() -> dict:
@@ -187,6 +187,14 @@ def test_invoice_count_and_line_numbers_are_checked() -> None:
     it1 = next(i for i, s in enumerate(body) if s[0] == "IT1")
     with pytest.raises(MappingError, match=r"IT101: line number '7' should be 1"):
         from_segments("810_02", _with(body, it1, 1, "7"))
+
+
+def test_retired_codes_are_read_not_sent() -> None:
+    fields = {"code": "814_10", "ref": "D1", "date": dt.date(2008, 1, 1), "esi_id": "10443720001234567", "cr": CR}
+    with pytest.raises(MappingError, match="814_10 is retired"):
+        render("814_10", fields)
+    body = render("814_10", fields, allow_retired=True)
+    assert from_segments("814_10", body).code == "814_10"
 
 
 def test_render_reports_missing_fields_clearly() -> None:

@@ -31,13 +31,14 @@ from edi.texas_set.mapping.render import as_fields, compile_layout
 from edi.texas_set.mapping.spec import Layout, Loop, Seg
 from edi.texas_set.mapping.tables_814 import layouts_814
 from edi.texas_set.mapping.tables_other import layouts_other
-from edi.texas_set.models import TxModel
+from edi.texas_set.models import CODES_814, TxModel
 from edi.x12.segment import Segment
 from edi.x12.writer import ControlNumbers, X12Writer
 
 __all__ = [
     "LAYOUTS",
     "Layout",
+    "RETIRED",
     "codes",
     "layout",
     "render",
@@ -51,6 +52,9 @@ __all__ = [
 
 #: The layout of every transaction code.
 LAYOUTS: dict[str, Layout] = {**layouts_814(), **layouts_other()}
+
+#: Codes the market no longer uses (814_10): read them, do not send them.
+RETIRED: frozenset[str] = frozenset(c for c, info in CODES_814.items() if info.retired)
 
 
 def codes() -> list[str]:
@@ -75,7 +79,7 @@ def _renderer(code: str) -> Any:
     return compile_layout(layout(code))
 
 
-def render(code: str, fields: Mapping[str, Any] | Any) -> list[list[str]]:
+def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = False) -> list[list[str]]:
     """Body segments of a transaction from plain fields, without validation (the fast path).
 
     Args:
@@ -84,6 +88,8 @@ def render(code: str, fields: Mapping[str, Any] | Any) -> list[list[str]]:
             Python values: :class:`~datetime.date` dates, ``int`` cents, ``int`` or
             ``Decimal`` quantities.  Values are trusted: text containing a delimiter breaks
             the output.  Use :func:`to_segments` on a validated model when in doubt.
+        allow_retired: render a retired code (814_10) all the same; the simulator never
+            sends one, so this is for tests and conversions only.
 
     Returns:
         The segments between ST and SE, each ``[segment ID, element 1, ...]``; equal to
@@ -93,6 +99,8 @@ def render(code: str, fields: Mapping[str, Any] | Any) -> list[list[str]]:
         MappingError: a required field is missing or a value has the wrong type; the
             message is the model's validation error.
     """
+    if code in RETIRED and not allow_retired:
+        raise MappingError(f"{code} is retired (PRR724): it can be read, not sent")
     fn = _renderer(code)
     try:
         return fn(fields if type(fields) is dict else as_fields(fields))  # type: ignore[no-any-return]
@@ -162,7 +170,7 @@ def transaction(model_or_code: TxModel | str, fields: Mapping[str, Any] | None =
     """
     if isinstance(model_or_code, str):
         code = model_or_code
-        body = render(code, fields or {})
+        body = render(code, fields or {})  # refuses retired codes
     else:
         code = model_or_code.code
         body = to_segments(model_or_code)
