@@ -394,6 +394,9 @@ def generate_feed(
         e["segment_id"] = marker[0] + (f"*{marker[1]}" if marker[0] in ("REF", "DTM", "N1") else "")
         if fmt == "xml":
             e["file"] = str(e["file"])[:-4] + ".xml"
+    order = ("id", "kind", "file", "segment", "segment_id", "element", "original", "planted", "code", "esi_id",
+             "finding", "detected_by", "message")
+    entries = [{k: e[k] for k in order} for e in entries]
     manifest = {
         "generator": "ercot-sim generate",
         "receiver": {"role": role, "duns": duns, "name": pname},

@@ -1,0 +1,116 @@
+"""The docs stay true: every command and option is in docs/cli.md, every example runs.
+
+Conventions in docs/*.md:
+
+- a fenced ``sh`` block holds commands; each line starting with ``ercot-sim`` is run (through
+  typer's CliRunner, in a fresh folder per page, with ``scenarios/`` linked in) and must exit 0;
+- a fenced block with ``file=PATH`` in its info string (```` ```toml file=faults.toml ````) is
+  written to PATH in that folder before the page's commands run;
+- commands that are meant to exit non-zero are shown in ``console`` blocks, which are not run.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from ercot_sim.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+FENCE = re.compile(r"^```([A-Za-z0-9_-]*)([^\n]*)\n(.*?)^```[ \t]*$", re.M | re.S)
+
+
+def _blocks(text: str) -> list[tuple[str, str, str]]:
+    return [(m.group(1), m.group(2).strip(), m.group(3)) for m in FENCE.finditer(text)]
+
+
+def _commands(text: str) -> list[str]:
+    out = []
+    for lang, _, body in _blocks(text):
+        if lang != "sh":
+            continue
+        for line in body.replace("\\\n", " ").splitlines():
+            line = line.strip()
+            if line.startswith("ercot-sim ") or line == "ercot-sim":
+                out.append(line)
+    return out
+
+
+def _files(text: str) -> dict[str, str]:
+    files = {}
+    for _, info, body in _blocks(text):
+        m = re.search(r"(?:^|\s)file=(\S+)", info)
+        if m:
+            files[m.group(1)] = body
+    return files
+
+
+def _sections(text: str) -> dict[str, str]:
+    parts = re.split(r"^## ", text, flags=re.M)
+    return {p.split("\n", 1)[0].strip(): p for p in parts[1:]}
+
+
+COMMANDS = get_command(app).commands  # type: ignore[attr-defined]
+
+
+def test_cli_reference_has_every_command_and_option() -> None:
+    sections = _sections((DOCS / "cli.md").read_text("utf-8"))
+    assert COMMANDS, "no commands registered"
+    for name, command in sorted(COMMANDS.items()):
+        title = f"ercot-sim {name}"
+        assert title in sections, f"docs/cli.md has no section '## {title}'"
+        body = sections[title]
+        assert command.help, f"command {name} has no help text"
+        for param in command.params:
+            if param.param_type_name == "option":
+                for opt in param.opts:
+                    assert re.search(rf"`{re.escape(opt)}[ `=]", body), f"{title}: option {opt} not documented"
+            else:
+                assert param.name and param.name.upper() in body, f"{title}: argument {param.name} not documented"
+
+
+def test_cli_reference_documents_nothing_that_does_not_exist() -> None:
+    sections = _sections((DOCS / "cli.md").read_text("utf-8"))
+    for title in sections:
+        if title.startswith("ercot-sim "):
+            assert title.split()[1] in COMMANDS, f"docs/cli.md documents a command that does not exist: {title}"
+
+
+def _pages_with_examples() -> list[Path]:
+    return sorted(p for p in DOCS.glob("*.md") if _commands(p.read_text("utf-8")))
+
+
+def test_user_docs_have_examples() -> None:
+    pages = {p.name for p in _pages_with_examples()}
+    for name in ("index.md", "cli.md", "quickstart-developer.md", "quickstart-trainer.md",
+                 "quickstart-harness.md"):
+        assert name in pages
+
+
+@pytest.mark.parametrize("page", _pages_with_examples(), ids=lambda p: p.name)
+def test_doc_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = page.read_text("utf-8")
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    for rel, body in _files(text).items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body, "utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for line in _commands(text):
+        args = shlex.split(line)[1:]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, f"{page.name}: `{line}` exited {result.exit_code}:\n{result.output[-3000:]}"
+
+
+def test_fence_parser_reads_the_conventions() -> None:
+    text = "x\n```sh\nercot-sim demo --list\necho hi\n```\n```toml file=a/b.toml\nk = 1\n```\n" \
+           "```console\n$ ercot-sim check OUT\n```\n"
+    assert _commands(text) == ["ercot-sim demo --list"]
+    assert _files(text) == {"a/b.toml": "k = 1\n"}
