@@ -189,6 +189,14 @@ def test_invoice_count_and_line_numbers_are_checked() -> None:
         from_segments("810_02", _with(body, it1, 1, "7"))
 
 
+def test_render_check_refuses_fields_the_code_does_not_carry() -> None:
+    fields = {**_fields_867(), "reject_code": "A13", "orig_ref": None}
+    assert render("867_03", fields) == render("867_03", _fields_867())
+    with pytest.raises(MappingError, match="'reject_code' not carried"):
+        render("867_03", fields, check=True)
+    assert render("867_03", _fields_867(), check=True) == render("867_03", _fields_867())
+
+
 def test_retired_codes_are_read_not_sent() -> None:
     fields = {"code": "814_10", "ref": "D1", "date": dt.date(2008, 1, 1), "esi_id": "10443720001234567", "cr": CR}
     with pytest.raises(MappingError, match="814_10 is retired"):

@@ -48,6 +48,7 @@ __all__ = [
     "write_interchange",
     "read_models",
     "iter_fields",
+    "uncarried",
 ]
 
 #: The layout of every transaction code.
@@ -79,7 +80,7 @@ def _renderer(code: str) -> Any:
     return compile_layout(layout(code))
 
 
-def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = False) -> list[list[str]]:
+def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = False, check: bool = False) -> list[list[str]]:
     """Body segments of a transaction from plain fields, without validation (the fast path).
 
     Args:
@@ -90,6 +91,9 @@ def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = 
             the output.  Use :func:`to_segments` on a validated model when in doubt.
         allow_retired: render a retired code (814_10) all the same; the simulator never
             sends one, so this is for tests and conversions only.
+        check: refuse top-level fields with a value that the code does not carry (they
+            are otherwise ignored, as the fast path does not validate); about a microsecond
+            a call, meant for tests of the code that builds the fields.
 
     Returns:
         The segments between ST and SE, each ``[segment ID, element 1, ...]``; equal to
@@ -101,11 +105,22 @@ def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = 
     """
     if code in RETIRED and not allow_retired:
         raise MappingError(f"{code} is retired (PRR724): it can be read, not sent")
+    if check:
+        extra = uncarried(code, fields)
+        if extra:
+            raise MappingError(f"{code}: field(s) {', '.join(map(repr, extra))} not carried by this transaction")
     fn = _renderer(code)
     try:
         return fn(fields if type(fields) is dict else as_fields(fields))  # type: ignore[no-any-return]
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise _explain(code, fields, exc) from None
+
+
+def uncarried(code: str, fields: Mapping[str, Any] | Any) -> list[str]:
+    """Top-level fields with a value (not None, False or empty) that ``code`` does not carry."""
+    carried = _carried(code)
+    data = as_fields(fields)
+    return sorted(k for k, v in data.items() if k not in carried and k != "code" and v not in (None, False, (), [], ""))
 
 
 def _explain(code: str, fields: Any, exc: Exception) -> MappingError:
