@@ -12,7 +12,7 @@ Public API::
     load_check_rules(rules_file=None) -> RuleSet          shipped rules + a user's overrides
     compliance_summary(out, rules=None) -> str            what ``ercot-sim run`` prints
     CheckResult, RuleCompliance, Violation, TxnRef         results (text and JSON rendering)
-    Dataset, read_trace, read_x12, read_path, CheckInputError
+    Dataset, read_trace, read_x12, read_path, find_traces, CheckInputError
 
 See docs/checker.md.
 """
@@ -32,7 +32,14 @@ from ercot_sim.timing.check.report import (
     Violation,
     format_amount,
 )
-from ercot_sim.timing.check.sources import CheckInputError, Dataset, read_path, read_trace, read_x12
+from ercot_sim.timing.check.sources import (
+    CheckInputError,
+    Dataset,
+    find_traces,
+    read_path,
+    read_trace,
+    read_x12,
+)
 from ercot_sim.timing.rules import RuleSet, load_rules
 
 __all__ = [
@@ -46,6 +53,7 @@ __all__ = [
     "check_dataset",
     "check_path",
     "compliance_summary",
+    "find_traces",
     "format_amount",
     "load_check_rules",
     "read_path",
