@@ -150,34 +150,53 @@ def _names_from_x12(base: Path, files: Sequence[str], names: dict[str, str]) -> 
             continue
 
 
+#: Flow types in the order their example diagrams are picked.
+_TYPE_ORDER = ("switch", "switch_ss", "move_in", "move_in_priority", "move_out", "mass_transition",
+               "historical_usage", "usage and invoice only")
+
+
 def _select(flows: dict[str, EsiFlow], limit: int) -> tuple[list[EsiFlow], str]:
-    """ESI IDs with violations first (in violation order), then one per flow type."""
+    """ESI IDs with violations first, then one per flow type (the ESI ID's first order kind).
+
+    Violations are picked one rule at a time (the first ESI ID of each broken rule, then the
+    second ...), and take at most the slots the flow types leave (at least half), so a run
+    with many violations still shows each kind of flow; leftover slots go to more violations.
+    """
     if len(flows) <= limit:
         return [flows[k] for k in sorted(flows)], ""
-    chosen: list[EsiFlow] = []
-    seen: set[str] = set()
+
+    def kind(f: EsiFlow) -> str:
+        return f.kinds[0] if f.kinds else "usage and invoice only"
+
+    by_rule: dict[str, list[str]] = {}
     for esi in sorted(flows, key=lambda e: (flows[e].violations[0].sort_key() if flows[e].violations else (), e)):
-        f = flows[esi]
-        if f.violations and len(chosen) < limit:
-            f.reason = f"{len(f.violations)} violation(s)"
-            chosen.append(f)
-            seen.add(esi)
-    types_done: set[str] = set()
+        for v in flows[esi].violations:
+            box = by_rule.setdefault(v.rule_id, [])
+            if esi not in box:
+                box.append(esi)
+    bad: list[str] = []
+    for rnd in range(max((len(b) for b in by_rule.values()), default=0)):
+        for rule in sorted(by_rule):
+            if rnd < len(by_rule[rule]) and by_rule[rule][rnd] not in bad:
+                bad.append(by_rule[rule][rnd])
+    types: dict[str, str] = {}
     for esi in sorted(flows):
-        if len(chosen) >= limit:
-            break
-        f = flows[esi]
-        kind = "+".join(f.kinds) or "usage and invoice only"
-        if kind in types_done or esi in seen:
-            continue
-        types_done.add(kind)
-        f.reason = f"flow type {kind}"
-        chosen.append(f)
-        seen.add(esi)
-    with_violations = sum(1 for f in flows.values() if f.violations)
-    note = (f"Sequence diagrams are drawn for {len(chosen)} of {len(flows)} ESI IDs: those with violations "
-            f"first ({with_violations} ESI IDs have violations), then one per flow type, at most {limit}.")
-    return chosen, note
+        types.setdefault(kind(flows[esi]), esi)
+    ordered = sorted(types, key=lambda k: (_TYPE_ORDER.index(k) if k in _TYPE_ORDER else len(_TYPE_ORDER), k))
+    quota = max(limit // 2, limit - len(types))
+    chosen = bad[:quota]
+    covered = {kind(flows[e]) for e in chosen}
+    typed = [types[k] for k in ordered if k not in covered][: max(0, limit - len(chosen))]
+    chosen += [e for e in bad[quota:] if e not in typed][: max(0, limit - len(chosen) - len(typed))]
+    for e in chosen:
+        rules = sorted({v.rule_id for v in flows[e].violations})
+        flows[e].reason = f"{len(flows[e].violations)} violation(s) of {', '.join(rules)}"
+    for e in typed:
+        flows[e].reason = f"an example of flow type {kind(flows[e])}"
+    note = (f"Sequence diagrams are drawn for {len(chosen) + len(typed)} of {len(flows)} ESI IDs: those with "
+            f"violations first ({len(bad)} ESI IDs have violations, of {len(by_rule)} rule(s)), then one per "
+            f"flow type, at most {limit}.")
+    return [flows[e] for e in chosen + typed], note
 
 
 def load_report_data(
