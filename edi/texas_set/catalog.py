@@ -22,8 +22,9 @@ an 814_03).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from edi.texas_set.guide import ERCOT_DUNS, Guide, LoopSpec, SegmentSpec, all_guides
 
@@ -250,6 +251,69 @@ def _variants(code: str, facts: _Facts, guide: Guide) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# memo =========================================================================================
+#
+# Identification reads only a few elements of a transaction (the rule keys of its family's
+# guides, the N1 party IDs, and the values the reason and the variants name), and a market
+# file repeats the same few combinations thousands of times.  The answer is therefore kept per
+# *signature*: ST01, the parties, their roles from ``roles``, and those elements in body order.
+# Only when several guides fit by value does the answer also depend on the layout of the whole
+# body; then the layout score is computed per transaction and only the final answer is shared.
+
+#: element positions read per segment ID besides the guides' own rule keys (N1 party IDs,
+#: the values :func:`_describe` and :func:`_variants` name, and qualifiers for presence keys)
+_READ = {"BGN": (1, 7), "BPT": (1, 4, 7), "ASI": (1, 2), "LIN": (5, 7), "PTD": (1,), "REF": (1,), "DTM": (1,), "N1": (1, 4)}
+_MEMO_MAX = 4096  # signatures kept; cleared when full, so memory does not grow with the input
+
+
+@dataclass(slots=True)
+class _Decided:
+    """What a signature decided: the answer, or the guides left for the layout to choose from."""
+
+    result: Identification | None
+    fitting: tuple[_Entry, ...] = ()
+    mismatch: bool = False
+    s_role: str | None = None
+    r_role: str | None = None
+    described: str = ""
+    by_layout: dict[tuple[str, ...], Identification] | None = None
+
+
+@functools.cache
+def _readers() -> dict[str, dict[str, tuple[Callable[[Sequence[str]], object], int]]]:
+    """Per ST01: segment ID -> (getter of the elements read, elements needed)."""
+    out: dict[str, dict[str, tuple[Callable[[Sequence[str]], object], int]]] = {}
+    for st01, entries in _entries().items():
+        wanted: dict[str, set[int]] = {k: set(v) for k, v in _READ.items()}
+        for e in entries:
+            for r in e.rules:
+                wanted.setdefault(r.seg, set()).add(r.pos or 1)
+        # position 0 too: each getter returns one tuple that names its segment
+        out[st01] = {seg: (itemgetter(0, *sorted(poss)), max(poss) + 1) for seg, poss in wanted.items()}
+    return out
+
+
+_memo: dict[tuple[object, ...], _Decided] = {}
+
+
+def _signature(readers: dict[str, tuple[Callable[[Sequence[str]], object], int]], body: Sequence[Sequence[str]]) -> tuple[object, ...]:
+    sig: list[object] = []
+    add = sig.append
+    get = readers.get
+    for els in body:
+        if not els:
+            continue
+        r = get(els[0])
+        if r is not None:
+            getter, need = r
+            n = len(els)
+            if n >= need:
+                add(getter(els))
+            else:  # shorter than the elements read: pad, and keep the length (N1 needs N104's)
+                add((n, getter(list(els) + [""] * (need - n))))
+    return tuple(sig)
+
+
 def identify_segments(
     st01: str,
     body: Sequence[Sequence[str]],
@@ -265,10 +329,30 @@ def identify_segments(
         sender, receiver: DUNS or DUNS+4 of the sending and receiving party (GS02/GS03).
         roles: DUNS -> ``CR``/``ERCOT``/``TDSP`` for parties the N1 loops do not name.
     """
-    entries = _entries().get(st01)
-    if not entries:
+    readers = _readers().get(st01)
+    if readers is None:
         families = ", ".join(sorted(_entries()))
         return Identification(None, (), f"no Texas SET guide for ST01 {st01!r} (guides exist for {families})")
+    if roles:
+        s, r = sender.strip(), receiver.strip()
+        named = (roles.get(s) or roles.get(s[:9]), roles.get(r) or roles.get(r[:9]))
+    else:
+        named = (None, None)
+    key = (st01, sender, receiver, named, _signature(readers, body))
+    decided = _memo.get(key)
+    if decided is None:
+        decided = _decide(st01, body, sender, receiver, roles)
+        if len(_memo) >= _MEMO_MAX:
+            _memo.clear()
+        _memo[key] = decided
+    if decided.result is not None:
+        return decided.result
+    return _by_layout(st01, decided, body)
+
+
+def _decide(st01: str, body: Sequence[Sequence[str]], sender: str, receiver: str, roles: Mapping[str, str] | None) -> _Decided:
+    """Everything that follows from the signature (see the memo above)."""
+    entries = _entries()[st01]
     facts = _Facts(body)
     s_role = resolve_role(sender, facts, roles)
     r_role = resolve_role(receiver, facts, roles)
@@ -279,25 +363,43 @@ def identify_segments(
     if not fitting:
         by_value = [e for e in entries if all(_holds(r, facts) for r in e.rules)]
         if not by_value:
-            return Identification(None, (), f"{st01} content fits no guide ({_describe(facts)}); sent {flow}", (), s_role, r_role)
+            return _Decided(Identification(None, (), f"{st01} content fits no guide ({_describe(facts)}); sent {flow}", (), s_role, r_role))
         fitting, mismatch = by_value, True
     if len(fitting) > 1:
-        scored = sorted((_penalty(e, facts), e.guide.code, e) for e in fitting)
-        best = scored[0][0]
-        top = [e for p, _, e in scored if p == best]
-        if len(top) > 1:
-            codes = tuple(e.guide.code for e in top)
-            why = f"{st01} content ({_describe(facts)}) sent {flow} fits {', '.join(codes)} equally well"
-            if s_role is None or r_role is None:
-                why += "; the sender or receiver role is unknown (pass roles= to name it)"
-            return Identification(None, codes, why, (), s_role, r_role, mismatch)
-        chosen = top[0]
-        reason = f"{_describe(facts)} sent {flow}; layout fits {chosen.guide.code} best of {', '.join(sorted(e.guide.code for e in fitting))}"
+        return _Decided(None, tuple(fitting), mismatch, s_role, r_role, _describe(facts), {})
+    chosen = fitting[0]
+    return _Decided(_answer(chosen, fitting, mismatch, facts, s_role, r_role, f"{_describe(facts)} sent {flow}"))
+
+
+def _by_layout(st01: str, d: _Decided, body: Sequence[Sequence[str]]) -> Identification:
+    """Several guides fit by value: the one whose layout fits this body best (see module doc)."""
+    facts = _Facts(body)
+    scored = sorted((_penalty(e, facts), e.guide.code, e) for e in d.fitting)
+    best = scored[0][0]
+    top = tuple(e for p, _, e in scored if p == best)
+    codes = tuple(e.guide.code for e in top)
+    cache = d.by_layout if d.by_layout is not None else {}
+    hit = cache.get(codes)
+    if hit is not None:
+        return hit
+    flow = f"{d.s_role or '?'} -> {d.r_role or '?'}"
+    if len(top) > 1:
+        why = f"{st01} content ({d.described}) sent {flow} fits {', '.join(codes)} equally well"
+        if d.s_role is None or d.r_role is None:
+            why += "; the sender or receiver role is unknown (pass roles= to name it)"
+        result = Identification(None, codes, why, (), d.s_role, d.r_role, d.mismatch)
     else:
-        chosen = fitting[0]
-        reason = f"{_describe(facts)} sent {flow}"
+        chosen = top[0]
+        reason = f"{d.described} sent {flow}; layout fits {chosen.guide.code} best of {', '.join(sorted(e.guide.code for e in d.fitting))}"
+        result = _answer(chosen, d.fitting, d.mismatch, facts, d.s_role, d.r_role, reason)
+    cache[codes] = result
+    return result
+
+
+def _answer(chosen: _Entry, fitting: Sequence[_Entry], mismatch: bool, facts: _Facts, s_role: str | None, r_role: str | None, reason: str) -> Identification:
     code = chosen.guide.code
     if mismatch:
+        flow = f"{s_role or '?'} -> {r_role or '?'}"
         expected = " or ".join(f"{s} -> {r}" for s, r in chosen.flows)
         reason = f"content is {code} but it was sent {flow}; {code} goes {expected}"
     candidates = tuple(sorted(e.guide.code for e in fitting))

@@ -159,6 +159,11 @@ class CompiledGuide:
     confirmed: bool = True
     where: dict[tuple[str, str | None], list[str]] = field(default_factory=dict)
     ids: frozenset[str] = frozenset()
+    #: segment IDs the guide tells apart by qualifier somewhere (the walk reads element 1)
+    qualified: frozenset[str] = frozenset()
+    #: layouts walked without a structural finding -> the segment definition (and its loop)
+    #: of each body segment; filled by :func:`edi.validate.walker.check_transaction`
+    plans: dict[tuple[object, ...], tuple[tuple[CompiledSegment, str], ...]] = field(default_factory=dict, repr=False)
 
 
 def _collect(loop: CompiledLoop, where: dict[tuple[str, str | None], list[str]]) -> None:
@@ -186,4 +191,5 @@ def compile_guide(guide: Any) -> CompiledGuide:
         confirmed=bool(getattr(guide, "confirmed", True)),
         where=where,
         ids=frozenset(k[0] for k in where),
+        qualified=frozenset(k[0] for k in where if k[1] is not None),
     )

@@ -13,6 +13,13 @@ every problem of the transaction is reported, never just the first.
 
 Element checks run against the tuples of :mod:`edi.validate.compiled`; a :class:`Finding`
 is built only when something is wrong.
+
+The walk depends only on the *layout* of the body: the sequence of segment IDs, with the
+qualifier (element 1) for the IDs the guide tells apart by qualifier.  Market files repeat a
+handful of layouts thousands of times, so a layout whose walk found nothing wrong with the
+structure is remembered per guide (:attr:`CompiledGuide.plans`, bounded) as the segment
+definition of each position; the next transaction with that layout only runs the element
+checks.  Any layout with a structural finding is walked in full every time.
 """
 
 from __future__ import annotations
@@ -140,13 +147,15 @@ def _check_conditions(els: list[str], spec: CompiledSegment, guide: str, out: li
 class _Reporter:
     """Builds findings with locations for one transaction, only when something is wrong."""
 
-    __slots__ = ("txn", "guide", "out", "raw")
+    __slots__ = ("txn", "guide", "out", "raw", "structural")
 
     def __init__(self, txn: Any, guide: str, out: list[Finding]) -> None:
         self.txn = txn
         self.guide = guide
         self.out = out
         self.raw = txn.raw
+        #: findings about the structure (not about elements): the layout is not remembered
+        self.structural = 0
 
     def location(self, i: int, element: str = "") -> Location:
         txn = self.txn
@@ -155,11 +164,12 @@ class _Reporter:
         return Location(txn.file, seg.number, seg.label(), element, seg.offset, txn.control)
 
     def add(self, code: str, i: int, message: str, *, element: str = "", value: str | None = None, confirmed: bool = True, loop: str = "") -> None:
+        self.structural += 1
         self.out.append(GuideFinding(code, self.location(i, element), message, value, self.guide, "error", confirmed, loop))
 
     def elements(self, i: int, spec: CompiledSegment, problems: list[Problem], loop: str) -> None:
         for code, pos, value, message, confirmed in problems:
-            self.add(code, i, message, element=spec.ref(pos), value=value, confirmed=confirmed, loop=loop)
+            self.out.append(GuideFinding(code, self.location(i, spec.ref(pos)), message, value, self.guide, "error", confirmed, loop))
 
     def missing(self, child: CompiledSegment | CompiledLoop, at: int, parent: CompiledLoop) -> None:
         where = f" in loop {parent.id}" if parent.id else ""
@@ -187,6 +197,21 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
     raw = txn.raw
     n = len(raw)
     end = n - 1 if n > 1 and raw[-1][0] == "SE" and txn.complete else n
+    qualified = cg.qualified
+    layout = tuple([els[0] if els[0] not in qualified else (els[0], els[1] if len(els) > 1 else "") for els in raw[1:end]])
+    plan = cg.plans.get(layout)
+    if plan is not None:
+        rep = None
+        for i, (spec, loop_id) in enumerate(plan, 1):
+            els = raw[i]
+            if not spec.ok(els):
+                problems = check_elements(els, spec, cg.code)
+                if problems:
+                    if rep is None:
+                        rep = _Reporter(txn, cg.code, out)
+                    rep.elements(i, spec, problems, loop_id)
+        return out
+    steps: list[tuple[CompiledSegment, str]] = []
     rep = _Reporter(txn, cg.code, out)
     code = cg.code
     root = cg.body
@@ -237,6 +262,7 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
             loop_id = loop.id
         if spec.usage == "N" and not (child.is_loop and child.usage == "N"):  # loop: reported above
             rep.add("segment-not-used", i, f"{spec.label} ({spec.name}) is marked not used in guide {code}", value=spec.label, confirmed=spec.confirmed, loop=loop_id)
+        steps.append((spec, loop_id))
         if not spec.ok(els):
             problems = check_elements(els, spec, code)
             if problems:
@@ -244,7 +270,15 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
     at = end if end < n else n - 1
     while stack:
         _close(rep, stack.pop(), at)
+    if not rep.structural and len(steps) == end - 1:
+        plans = cg.plans
+        if len(plans) >= _PLANS_MAX:
+            plans.clear()
+        plans[layout] = tuple(steps)
     return out
+
+
+_PLANS_MAX = 1024  # layouts remembered per guide; cleared when full, so memory stays bounded
 
 
 def _match_in(loop: CompiledLoop, idx: int, sid: str, q: str) -> int:
