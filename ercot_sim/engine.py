@@ -31,7 +31,7 @@ from ercot_sim.population import build_population, unit
 from ercot_sim.registry import TERMINAL, EsiRecord, Registry
 from ercot_sim.scenario import Scenario
 from ercot_sim.simtime import Clock
-from ercot_sim.timing_bridge import market_timing
+from ercot_sim.timing_bridge import load_market_rules
 from ercot_sim.trace import Trace
 from ercot_sim.transport import CompiledFault, Transport
 
@@ -113,14 +113,14 @@ def run_scenario(
     rules_path = rules
     if rules_path is None and info.rules:
         rules_path = Path(base_dir or ".") / info.rules
-    timing = market_timing(rules_path)
+    clock = Clock(info.start)
+    timing, market_rules = load_market_rules(rules_path, clock)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     outbox = out / "outbox"
     if outbox.exists():
         for old in sorted(outbox.rglob("*.x12")):
             old.unlink()
-    clock = Clock(info.start)
     env = simpy.Environment()
     trace = Trace(out / "trace.sqlite")
     parts = scenario.participants
@@ -138,7 +138,7 @@ def run_scenario(
                           min(scenario.transport.ack_minutes, timing.ack_hours * 60), faults, info.seed)
     ctx = Context(env=env, clock=clock, timing=timing, send=transport.send, seed=info.seed, names=names,
                   duns=duns, tdsp_calendar={t.duns: clock.calendar_name(t.calendar or t.name) for t in parts.tdsps},
-                  ercot=parts.ercot.duns, horizon=horizon,
+                  ercot=parts.ercot.duns, horizon=horizon, rules=market_rules,
                   reject_faults=[f for f in faults if f.kind == "rejected"],
                   esi_faults=[f for f in faults if f.kind == "unknown_esi_id"])
     ctx.order_log = lambda esi, minute, rep, order_id: trace.rep_changes.append(

@@ -26,7 +26,7 @@ class Order:
 
     __slots__ = ("order_id", "esi_id", "kind", "cr", "tdsp", "submitted", "requested",
                  "scheduled", "state", "state_at", "detail", "fwd_ref", "old_rep",
-                 "iteration", "priority", "cancel_ref", "dc_ref", "loss_sent")
+                 "iteration", "priority", "cancel_ref", "dc_ref", "loss_sent", "cancel_ok")
 
     def __init__(self, order_id: str, esi_id: str, kind: str, cr: str, tdsp: str,
                  submitted: int, requested: dt.date | None) -> None:
@@ -48,6 +48,7 @@ class Order:
         self.cancel_ref = ""
         self.dc_ref = ""
         self.loss_sent = False
+        self.cancel_ok = False  # the TDSP confirmed the cancel
 
     @property
     def terminal(self) -> bool:
@@ -58,7 +59,7 @@ class Order:
 class EsiRecord:
     """ERCOT's view of one ESI ID."""
 
-    __slots__ = ("tdsp", "rep", "status", "n", "orders", "hold")
+    __slots__ = ("tdsp", "rep", "status", "n", "orders", "hold", "since")
 
     def __init__(self, tdsp: str, rep: str, status: str) -> None:
         self.tdsp = tdsp
@@ -67,6 +68,7 @@ class EsiRecord:
         self.n = 0  # ERCOT reference counter for this ESI ID
         self.orders: list[Order] | None = None
         self.hold = ""
+        self.since: dt.date | None = None  # read date of the last REP change applied
 
 
 class Registry:

@@ -1,91 +1,119 @@
-"""From the timing rule set to the deadlines participants work to (:class:`MarketTiming`).
+"""From the timing rule set to how participants behave: knobs and deadlines.
 
-The rule set (``ercot_sim/timing/rules.toml``, loaded by :mod:`ercot_sim.timing.rules`) is
-the one source of the market's deadlines. This module reads the rules the engine acts on,
-by rule id, and turns each into the number a participant needs. A rules file that changes
-one of these deadlines therefore changes how the simulated market behaves.
+The rule set (``ercot_sim/timing/rules.toml`` plus a user's rules file, loaded by
+:func:`ercot_sim.timing.rules.load_rules`) is the one source of the market's timing. The engine
+takes two things from it:
 
-When the rule set is not available (the rules package not installed in this tree yet), the
-defaults of :class:`MarketTiming` are used; they are the values of timing-rules.md section G.
+* the engine knobs (``[defaults.NAME]``: FASD offset, read windows, loss-notice lead times,
+  forwarding latency, usage/invoice delay, date window ...) as a :class:`MarketTiming`;
+* the deadlines of the response rules, through :class:`MarketRules`: a TDSP answers an 814_03
+  before the deadline of rule ``B6-tdsp-814_04``, sends usage before ``E5``/``E6``, a CR
+  rejects an invoice before ``E7`` and pays before ``E8``.
+
+Editing a rule's deadline or a knob in a rules file therefore changes how the simulated
+market behaves; a fault (``late``) is what makes a participant miss a deadline.
 """
 
 from __future__ import annotations
 
-import importlib
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from ercot_sim.participants.base import MarketTiming
+from ercot_sim.simtime import Clock
 
-__all__ = ["RULE_FIELDS", "market_timing"]
+__all__ = ["KNOBS", "MarketRules", "load_market_rules"]
 
-#: MarketTiming attribute -> (candidate rule ids, unit the attribute is in).
-RULE_FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "fasd_business_days": (("ercot-fasd", "ercot-first-available-switch-date", "switch-fasd"), "business_days"),
-    "tdsp_response_bd": (("tdsp-814_04-response",), "business_days"),
-    "ercot_forward_minutes": (("ercot-814_03-forward", "ercot-814_01-forward"), "minutes"),
-    "ercot_priority_minutes": (("ercot-priority-move-in", "ercot-priority-move-in-forward"), "minutes"),
-    "loss_notice_switch_bd": (("ercot-814_06-switch", "ercot-814_06-lead-switch"), "business_days"),
-    "loss_notice_move_in_bd": (("ercot-814_06-move-in", "ercot-814_06-lead-move-in"), "business_days"),
-    "usage_after_read_bd": (("tdsp-810_02-after-read", "tdsp-867_03-after-read"), "business_days"),
-    "invoice_validation_hours": (("cr-824-invoice-validation", "cr-810_02-validation"), "hours"),
-    "payment_days": (("cr-820_02-payment",), "calendar_days"),
-    "future_days": (("ercot-date-reasonableness-future",), "calendar_days"),
-    "past_days": (("ercot-date-reasonableness-past",), "calendar_days"),
-    "date_change_notice_bd": (("tdsp-814_12-notice",), "business_days"),
-    "ack_hours": (("ack-997",), "hours"),
+#: MarketTiming attribute -> (knob name, which value: 'value', 'min', 'max' or 'mid').
+KNOBS: dict[str, tuple[str, str]] = {
+    "fasd_business_days": ("fasd", "value"),
+    "read_window_days": ("cycle_read_window", "value"),
+    "special_read_days": ("special_read_after_fasd", "value"),
+    "loss_notice_switch_bd": ("loss_notice_lead_switch", "value"),
+    "loss_notice_move_in_bd": ("loss_notice_lead_move_in", "value"),
+    "ercot_forward_minutes": ("ercot_forward_latency", "mid"),
+    "tdsp_response_bd": ("tdsp_814_04_latency", "max"),
+    "usage_after_read_bd": ("usage_invoice_delay", "max"),
+    "invoice_validation_hours": ("cr_824_window", "value"),
+    "payment_days": ("payment_days", "value"),
+    "future_days": ("date_window_future", "value"),
+    "past_days": ("date_window_past", "value"),
+    "polr_flag_days": ("polr_switch_flag_days", "value"),
 }
 
 
-def _amount(rule: Any, unit: str) -> int | None:
-    """The deadline of a rule in ``unit``, read from the common shapes of a rule object."""
-    within = getattr(rule, "within", None)
-    if within is None:
-        return None
-    for attr in (unit, unit.rstrip("s")):
-        value = getattr(within, attr, None)
-        if value is None and isinstance(within, dict):
-            value = within.get(attr)
-        if value is not None:
-            return int(value)
-    if unit == "minutes":
-        for attr, factor in (("business_hours", 60), ("retail_business_hours", 60), ("hours", 60)):
-            value = getattr(within, attr, None)
-            if value is not None:
-                return int(value) * factor
-    return None
+def _knob_value(knob: Any, which: str) -> int | None:
+    if which == "mid" and knob.min is not None and knob.max is not None:
+        return int((knob.min + knob.max) // 2)
+    value = getattr(knob, which if which != "mid" else "value", None)
+    if value is None:
+        value = knob.value if knob.value is not None else knob.max
+    return int(value) if isinstance(value, (int, float)) else None
 
 
-def market_timing(rules: str | Path | None = None) -> MarketTiming:
-    """The market timing for the shipped rules, or for ``rules`` (a user's rules file).
+class MarketRules:
+    """Deadlines of the rule set as sim minutes, for one run.
+
+    Args:
+        ruleset: the loaded :class:`ercot_sim.timing.rules.RuleSet`.
+        clock: the run's clock.
+    """
+
+    def __init__(self, ruleset: Any, clock: Clock) -> None:
+        self.ruleset = ruleset
+        self.clock = clock
+        self._cache: dict[tuple[str, int, str | None], int | None] = {}
+
+    def due(self, rule_id: str, minute: int, tdsp_calendar: str | None = None) -> int | None:
+        """Latest on-time sim minute for an answer to a trigger at ``minute`` (``None`` when
+        the rule set has no such rule or it is switched off)."""
+        key = (rule_id, minute, tdsp_calendar)
+        if key in self._cache:
+            return self._cache[key]
+        got: int | None = None
+        if rule_id in self.ruleset:
+            rule = self.ruleset.get(rule_id)
+            if rule.enabled and rule.deadline is not None:
+                moment = self.ruleset.deadline(rule, self.clock.local(minute), tdsp=tdsp_calendar or "ERCOT")
+                got = int(self.clock.sim.from_datetime(moment) // 1)
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        self._cache[key] = got
+        return got
+
+    def lead(self, rule_id: str) -> int | None:
+        """The amount of a rule's deadline (e.g. the business days of a lead-time rule)."""
+        if rule_id not in self.ruleset:
+            return None
+        rule = self.ruleset.get(rule_id)
+        return int(rule.deadline.amount) if rule.enabled and rule.deadline is not None else None
+
+
+def load_market_rules(rules: str | Path | None, clock: Clock) -> tuple[MarketTiming, MarketRules | None]:
+    """The market timing and deadlines for the shipped rules plus ``rules`` (a user's file).
 
     Raises:
-        RulesError: the rules file is missing or invalid.
+        RulesError: a rules file is missing or invalid (file, line and field named).
     """
-    try:
-        module = importlib.import_module("ercot_sim.timing.rules")
-    except ModuleNotFoundError:
-        if rules is not None:
-            from ercot_sim.errors import RulesError
+    from ercot_sim.timing.rules import load_rules
 
-            raise RulesError("the timing rules package is not available", str(rules)) from None
-        return MarketTiming()
-    loader = getattr(module, "load_rules", None)
-    default_path = getattr(module, "DEFAULT_RULES_PATH", None)
-    if loader is None or (rules is None and default_path is not None and not Path(default_path).exists()):
-        return MarketTiming()
-    ruleset = loader(rules) if rules is not None else loader()
-    by_id = {r.id: r for r in getattr(ruleset, "rules", ruleset)}
-    values: dict[str, int] = {}
+    ruleset = load_rules(overrides=[rules] if rules is not None else ())
+    values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for attr, (ids, unit) in RULE_FIELDS.items():
-        for rule_id in ids:
-            rule = by_id.get(rule_id)
-            if rule is None:
-                continue
-            amount = _amount(rule, unit)
-            if amount is not None:
-                values[attr] = amount
-                sources[attr] = rule_id
-                break
-    return MarketTiming(**values, sources=sources)
+    for attr, (name, which) in KNOBS.items():
+        knob = ruleset.defaults.get(name)
+        if knob is None:
+            continue
+        value = _knob_value(knob, which)
+        if value is not None:
+            values[attr] = value
+            sources[attr] = f"defaults.{name}"
+    market = MarketRules(ruleset, clock)
+    for attr, rule_id in (("date_change_notice_bd", "C9-cr-814_12-notice"), ("ack_hours", "B1-any-997")):
+        amount = market.lead(rule_id)
+        if amount is not None:
+            values[attr] = amount
+            sources[attr] = rule_id
+    known = {f.name for f in fields(MarketTiming)}
+    return MarketTiming(**{k: v for k, v in values.items() if k in known}, sources=sources), market

@@ -73,6 +73,7 @@ class Context:
     ercot: str  # ERCOT DUNS
     horizon: int  # last sim minute of the run
     order_log: Callable[..., None] | None = None
+    rules: Any = None  # MarketRules: deadlines of the rule set as sim minutes
     reject_faults: list[Any] = field(default_factory=list)
     esi_faults: list[Any] = field(default_factory=list)
 
@@ -161,6 +162,25 @@ class Participant:
     def u(self, *key: object) -> float:
         """Deterministic number in [0, 1) for a key (per ESI ID / reference, never shared)."""
         return unit(self.ctx.seed, self.name, *key)
+
+    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object) -> int:
+        """When a participant that keeps to rule ``rule_id`` answers a trigger received at
+        ``received``: inside business hours where possible, never after the rule's deadline."""
+        rules = self.ctx.rules
+        due = rules.due(rule_id, received, calendar) if rules is not None else None
+        if due is None:
+            return self.within_business_days(received, fallback_bd, calendar, *key)
+        lo = received + 15
+        if due <= lo:
+            return max(received, due)
+        t = lo + int(self.u("ans", *key) * (due - lo) * 0.6)
+        local = self.clock.local(t)
+        if not (8 <= local.hour < 17) or not self.clock.is_business_day(local.date(), calendar):
+            day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
+            opening = self.clock.minute(self.clock.roll(day, calendar), "08:00") + int(self.u("open", *key) * 120)
+            if opening <= due:
+                t = opening
+        return t
 
     def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int:
         """A sim minute inside business hours, no later than ``bdays`` business days after

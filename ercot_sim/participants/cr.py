@@ -211,12 +211,16 @@ class Cr(Participant):
         now = int(self.env.now)
         corrected = bool(f.get("corrected"))  # a corrected invoice fixes what was rejected
         if not corrected and (self.rejects(m) or (self.invoice_reject and self.u("inv", m.ref) < self.invoice_reject)):
-            ready = now + 60 + int(self.u("824", m.ref) * self.timing.invoice_validation_hours * 30)
+            ready = self.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824")
             self.send("824", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, ready, detail="invoice rejected",
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
                       end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""))
             return
         due = self.clock.minute(dt.date(int(f["due"][:4]), int(f["due"][4:6]), int(f["due"][6:])), "09:00")
+        rules = self.ctx.rules
+        deadline = rules.due("E8-cr-820_02", now, "FEDERAL") if rules is not None else None
+        if deadline is not None:  # pay on the rule's due day, never after it
+            due = min(due, self.clock.minute(self.clock.date(deadline), "09:00"))
         if due < self.ctx.horizon:
             self.at(due, self._pay, m)
 

@@ -47,6 +47,11 @@ def _date(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
+def order_state_after_failed_cancel(order: Order) -> str:
+    """State an order returns to when the TDSP refuses ERCOT's cancel (already worked)."""
+    return "scheduled" if order.scheduled is not None else "pending"
+
+
 class Ercot(Participant):
     """ERCOT as a market participant.
 
@@ -343,6 +348,10 @@ class Ercot(Participant):
         rec = self.reg.records[m.esi_id]
         f = m.fields
         accepted = f.get("action") != "reject"
+        if accepted:
+            order.cancel_ok = True
+        if not accepted and order.state == "cancelled" and order.cancel_ref == "ERCOT":
+            self._state(order, order_state_after_failed_cancel(order), "ERCOT cancel rejected by TDSP")
         if accepted and not order.terminal:
             self._state(order, "cancelled", order.detail or "cancel")
             if order.loss_sent and order.old_rep:  # the losing CR keeps its customer
@@ -398,12 +407,18 @@ class Ercot(Participant):
         rec = self.reg.records.get(m.esi_id)
         if order is None or rec is None:
             return
-        if order.terminal:
+        if order.terminal and not (order.state == "cancelled" and not order.cancel_ok):
             return
+        # The read is the fact: an order whose cancel the TDSP has not confirmed completes.
         self._state(order, "completed")
         old = rec.rep
-        self._set_rep(rec, m.esi_id, order.cr, order.order_id)
+        read = _date(m.fields["start"])
         self._pass_on(m, order.cr, order)
+        if rec.since is not None and read < rec.since:
+            order.detail = "superseded by a later read"  # completions apply in read-date order
+            return
+        rec.since = read
+        self._set_rep(rec, m.esi_id, order.cr, order.order_id)
         for other in self.reg.open_orders(rec):
             moot = (other.kind == "move_out" and other.cr == old) or (
                 other.kind == "mass_transition" and other is not order)
@@ -417,8 +432,14 @@ class Ercot(Participant):
         if rec is None:
             return
         self._pass_on(m, m.fields["cr"], order)
-        if order is not None and order.kind == "move_out" and not order.terminal:
+        open_order = order is not None and (not order.terminal or (order.state == "cancelled" and not order.cancel_ok))
+        if order is not None and order.kind == "move_out" and open_order:
             self._state(order, "completed")
+            end = _date(m.fields["end"])
+            if rec.since is not None and end < rec.since:
+                order.detail = "superseded by a later read"
+                return
+            rec.since = end
             self._set_rep(rec, m.esi_id, "", order.order_id)
             for other in self.reg.open_orders(rec):
                 if other.kind.startswith("switch") or other.kind == "mass_transition":

@@ -39,7 +39,7 @@ def _date(text: str) -> dt.date:
 class TEsi:
     """The TDSP's view of one ESI ID."""
 
-    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "fee", "last_gain")
+    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "fee", "last_gain", "since")
 
     def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
         self.cycle = cycle
@@ -50,6 +50,7 @@ class TEsi:
         self.active = True
         self.fee = ""
         self.last_gain: dt.date | None = None
+        self.since: dt.date | None = None  # date of the last change of REP worked
 
 
 class TOrder:
@@ -104,15 +105,17 @@ class Tdsp(Participant):
         e.n += 1
         return f"T{esi}{e.n:04d}"
 
-    def _answer_time(self, m: Message, bdays: int | None = None) -> int:
+    def _answer_time(self, m: Message) -> int:
+        """Answer time for what ERCOT sent: inside rule B6 (priority move-ins within the hour)."""
         if m.fields.get("priority"):
             return int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
-        return self.within_business_days(int(self.env.now), self.timing.tdsp_response_bd if bdays is None else bdays,
-                                         self.cal, m.ref, m.code)
+        return self.answer_time(int(self.env.now), "B6-tdsp-814_04", self.cal, self.timing.tdsp_response_bd,
+                                m.ref, m.code)
 
-    def _usage_time(self, read_day: dt.date, *key: object) -> int:
-        start = max(self.clock.minute(read_day, "05:00"), int(self.env.now))
-        return self.within_business_days(start, self.timing.usage_after_read_bd, self.cal, *key)
+    def _usage_time(self, read_day: dt.date, rule_id: str, *key: object) -> int:
+        """Send time of usage / invoice for a read: inside rule E5 (monthly) or E6 (switch read)."""
+        start = max(self.clock.minute(read_day, "06:00"), int(self.env.now))
+        return self.answer_time(start, rule_id, self.cal, self.timing.usage_after_read_bd, *key)
 
     def _reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None:
         self.send(code, self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, ready,
@@ -298,7 +301,7 @@ class Tdsp(Participant):
         if e is None:
             return
         f = m.fields
-        ready = self.within_business_days(int(self.env.now), 1, self.cal, m.ref)
+        ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref)
         due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
         self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
@@ -358,9 +361,10 @@ class Tdsp(Participant):
 
     def _usage(self, esi: str, e: TEsi, cr: str, start: dt.date, end: dt.date, final: bool, orig: str,
                order_id: str = "") -> None:
+        start = min(start, end)  # a backdated read ends before the last cycle read
         kwh = self._kwh(esi, start, end)
         ref = self._ref(esi)
-        ready = self._usage_time(end, esi, ref)
+        ready = self._usage_time(end, "E6-tdsp-867_04" if final else "E5-tdsp-867_03", esi, ref)
         self.send("867_03", self.ctx.ercot, esi, ref, orig, ready, order_id=order_id,
                   detail="final" if final else "monthly", tdsp=self.duns, cr=cr, start=ymd(start),
                   end=ymd(end), kwh=kwh, final=final)
@@ -379,6 +383,10 @@ class Tdsp(Participant):
             self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T018", unexec="T018",
                         reason="FIELD WORK NOT POSSIBLE")
             return
+        if e.since is not None and o.date < e.since:  # a later order was already worked
+            self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T024", unexec="T024",
+                        reason="COMPETING ORDER COMPLETED")
+            return
         if o.kind == "MO":
             if e.last_gain == o.date:
                 self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T023", unexec="T023",
@@ -389,16 +397,18 @@ class Tdsp(Participant):
             else:
                 self._usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
                 e.rep = ""
-                e.last_read = o.date
+                e.last_read = max(e.last_read, o.date)
+                e.since = o.date
             return
         old = e.rep
         kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
         ref = self._ref(o.esi_id)
-        self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, self._usage_time(o.date, o.esi_id, ref),
+        self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, self._usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref),
                   order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,
                   start=ymd(o.date), kwh=kwh)
         if old and old != o.cr:
             self._usage(o.esi_id, e, old, e.last_read, o.date, True, o.ref, o.order_id)
         e.rep = o.cr
-        e.last_read = o.date
+        e.last_read = max(e.last_read, o.date)
         e.last_gain = o.date
+        e.since = o.date

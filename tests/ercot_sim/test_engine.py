@@ -1,0 +1,186 @@
+"""Engine properties: determinism, shards, rules that change behaviour, errors, and
+hypothesis-generated markets (terminal states, one REP of record, registry = X12 files)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from edi.texas_set.catalog import identify
+from edi.texas_set.mapping import from_segments
+from edi.x12 import iter_transactions
+from ercot_sim.cli import app
+from ercot_sim.engine import run_scenario
+from ercot_sim.errors import ScenarioError
+from ercot_sim.population import build_population
+from ercot_sim.registry import TERMINAL
+from ercot_sim.scenario import load_scenario, load_scenario_text
+from ercot_sim.shard import canonical_transactions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def small_default():  # type: ignore[no-untyped-def]
+    """The embedded default scenario with 250 ESI IDs (its explicit events all fall inside)."""
+    scenario = load_scenario()
+    return scenario.model_copy(update={"population": scenario.population.model_copy(update={"esi_ids": 250})})
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_same_scenario_and_seed_give_identical_bytes(tmp_path: Path) -> None:
+    scenario = small_default()
+    run_scenario(scenario, tmp_path / "a")
+    run_scenario(scenario, tmp_path / "b")
+    a, b = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+    assert a.keys() == b.keys() and len(a) > 50
+    assert a == b
+
+
+def test_another_seed_gives_another_market(tmp_path: Path) -> None:
+    scenario = small_default()
+    one = run_scenario(scenario, tmp_path / "a")
+    two = run_scenario(scenario, tmp_path / "b", seed=99)
+    assert one.counts != two.counts
+
+
+def test_shards_give_the_same_canonical_transactions(tmp_path: Path) -> None:
+    scenario = small_default()
+    whole = run_scenario(scenario, tmp_path / "whole")
+    parts = [run_scenario(scenario, tmp_path / f"s{i}", shard=(i, 3)) for i in range(3)]
+    assert sum(p.esi_ids for p in parts) == whole.esi_ids
+    assert all(p.esi_ids < whole.esi_ids for p in parts)
+    assert canonical_transactions([p.trace for p in parts]) == canonical_transactions([whole.trace])
+
+
+def test_rules_file_changes_the_market(tmp_path: Path) -> None:
+    rules = tmp_path / "fast.toml"
+    rules.write_text('[defaults.fasd]\nvalue = 1\n', encoding="utf-8")
+    scenario = load_scenario(ROOT / "scenarios" / "switch-standard.toml")
+    base = run_scenario(scenario, tmp_path / "base")
+    fast = run_scenario(scenario, tmp_path / "fast", rules=rules)
+    q = "SELECT scheduled FROM orders"
+    assert sqlite3.connect(str(base.trace)).execute(q).fetchone() == ("2025-03-07",)
+    assert sqlite3.connect(str(fast.trace)).execute(q).fetchone() == ("2025-03-05",)
+    assert fast.timing is not None and fast.timing.fasd_business_days == 1
+
+
+def test_bad_scenario_names_file_line_and_field(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios" / "switch-standard.toml").read_text()
+    bad = text.replace('roles = ["AREP"]', 'roles = ["AREP", "POLR "]')
+    path = tmp_path / "bad.toml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    line = next(i for i, s in enumerate(bad.splitlines(), 1) if '"POLR "' in s)
+    assert f"bad.toml line {line}, participants.crs[0].roles[1]" in str(info.value)
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"line {line}" in result.output
+
+
+def test_cli_runs_and_summarises(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "move-out.toml"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "814_24" in result.output and "completed" in result.output
+    assert (tmp_path / "trace.sqlite").exists()
+
+
+# -- generated markets ---------------------------------------------------------------------
+HEAD = (ROOT / "scenarios" / "switch-standard.toml").read_text().split("[population]")[0]
+CRS = ["INCUMBENT", "NEWCOMER", "POLR ONE"]
+
+event = st.one_of(
+    st.builds(lambda i, d, c, r: ("switch", i, d, c, r), st.integers(0, 5), st.integers(0, 8),
+              st.sampled_from(CRS), st.one_of(st.none(), st.integers(3, 14))),
+    st.builds(lambda i, d, c, r, p: ("move_in", i, d, c, (d + r, p)), st.integers(0, 5), st.integers(0, 8),
+              st.sampled_from(CRS), st.integers(-3, 6), st.booleans()),
+    st.builds(lambda i, d, c, r: ("move_out", i, d, c, d + r), st.integers(0, 5), st.integers(0, 8),
+              st.sampled_from(CRS), st.integers(1, 6)),
+    st.builds(lambda i, d, c: ("cancel", i, d, c, None), st.integers(0, 5), st.integers(0, 8), st.sampled_from(CRS)),
+    st.builds(lambda i, d, c, r: ("date_change", i, d, c, r), st.integers(0, 5), st.integers(1, 8),
+              st.sampled_from(CRS), st.integers(4, 15)),
+    st.builds(lambda i, d: ("switch_hold", i, d, None, None), st.integers(0, 5), st.integers(0, 8)),
+)
+
+
+def _scenario_text(events: list[tuple], share: float) -> str:  # type: ignore[type-arg]
+    out = [HEAD.replace('share = 0.0\n\n[[participants.crs]]\nname = "POLR ONE"',
+                        f'share = {share}\n\n[[participants.crs]]\nname = "POLR ONE"'),
+           "[population]\nesi_ids = 6\nenergized = 0.8\n"]
+    out[0] = out[0].replace("days = 30", "days = 40")
+    for kind, i, day, cr, extra in events:
+        lines = ["[[events]]", f'kind = "{kind}"', f"esi_index = {i}", f"day = {day}"]
+        if cr:
+            lines.append(f'cr = "{cr}"')
+        if kind == "switch" and extra is not None:
+            lines.append(f"requested_day = {extra}")
+        if kind == "move_in":
+            lines += [f"requested_day = {max(extra[0], 0)}", f"priority = {'true' if extra[1] else 'false'}"]
+        if kind in ("move_out", "date_change"):
+            lines.append(f"requested_day = {extra}")
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)
+
+
+def implied_reps(out: Path, roles: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+    """Per ESI ID, the (read date, event, CR) that ERCOT's 867s to CRs imply, in read-date order
+    (losses before gains on one date: the old CR's service ends where the new one's starts)."""
+    events: dict[str, list[tuple[str, str, str]]] = {}
+    for path in sorted(out.glob("outbox/*/183529049_*.x12"), key=lambda p: p.name):
+        cr = path.parent.name
+        if roles.get(cr) != "CR":
+            continue
+        for txn in iter_transactions(path):
+            if txn.st01 != "867":
+                continue
+            code = identify(txn, roles).code
+            model = from_segments(code, [s.elements for s in txn.body])
+            if code == "867_04":
+                events.setdefault(model.esi_id, []).append((model.meters[0].start.isoformat(), "gain", cr))
+            elif code == "867_03" and model.final:
+                events.setdefault(model.esi_id, []).append((model.periods[0].end.isoformat(), "loss", cr))
+    return {esi: sorted(evs, key=lambda e: (e[0], e[1] == "gain")) for esi, evs in events.items()}
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(event, min_size=1, max_size=8), st.sampled_from([0.0, 0.5]))
+def test_generated_markets(tmp_path_factory, events, share) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("gen")
+    scenario = load_scenario_text(_scenario_text(events, share))
+    result = run_scenario(scenario, out)
+    db = sqlite3.connect(str(result.trace))
+    # every order reaches a terminal state
+    states = [s for (s,) in db.execute("SELECT state FROM orders")]
+    assert set(states) <= TERMINAL, states
+    # the registry: one REP of record per energized ESI ID, replayed from its history
+    parts = scenario.participants
+    duns = {c.name: c.duns for c in parts.crs}
+    start = {p.esi_id: duns[p.rep] if p.rep else "" for p in build_population(scenario).premises}
+    registry = {e: (r, s) for e, r, s in db.execute("SELECT esi_id, rep, status FROM registry")}
+    replay = dict(start)
+    for esi, rep in db.execute("SELECT esi_id, rep FROM rep_history ORDER BY rowid"):
+        replay[esi] = rep
+    for esi, (rep, status) in registry.items():
+        assert replay[esi] == rep
+        assert (status == "active") == bool(rep)
+    # the registry's final state is what the X12 files imply
+    roles = {parts.ercot.duns: "ERCOT", **{t.duns: "TDSP" for t in parts.tdsps},
+             **{c.duns: "CR" for c in parts.crs}}
+    implied = dict(start)
+    for esi, evs in implied_reps(out, roles).items():
+        holders = {implied[esi]} - {""}
+        for _day, kind, cr in evs:
+            if kind == "gain":
+                holders = {cr}
+            else:
+                holders.discard(cr)
+        implied[esi] = holders.pop() if holders else ""
+    assert {e: r for e, (r, _s) in registry.items()} == implied
