@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Flow", "FlowIndex", "TxnRecord", "body_details", "parse_ccyymmdd"]
+__all__ = ["Flow", "FlowIndex", "TxnRecord", "assign_roles", "body_details", "parse_ccyymmdd"]
 
 #: Where each transaction family keeps its own reference and the one it answers
 #: (segment, element / qualifier). 997s are tied to what they acknowledge by the envelope.
