@@ -155,3 +155,16 @@ def test_cli_report_exit_codes(switch_run: Path, faults_run: Path, tmp_path: Pat
     assert missing.exit_code == 2
     assert "no such file or folder" in missing.output
     assert not (tmp_path / "c.html").exists()
+
+
+def test_sharded_run_is_reported_whole(tmp_path: Path) -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "faults.toml")
+    for i in range(2):
+        run_scenario(scenario, tmp_path / f"shard-{i:03d}", shard=(i, 2))
+    data = load_report_data(tmp_path, max_diagrams=3)
+    assert len(data.diagrams) == 3  # bounded, and the free slots are filled
+    assert data.esi_total == 5
+    assert {v.rule_id for v in data.check.violations} == {"B5-ercot-814_05", "B6-tdsp-814_04"}
+    assert data.diagrams[0].violations
+    doc = _doc(build_report(tmp_path, max_diagrams=3))
+    assert len(doc.xpath("//svg[contains(@class, 'seq')]")) == 3

@@ -193,6 +193,11 @@ def _select(flows: dict[str, EsiFlow], limit: int) -> tuple[list[EsiFlow], str]:
         flows[e].reason = f"{len(flows[e].violations)} violation(s) of {', '.join(rules)}"
     for e in typed:
         flows[e].reason = f"an example of flow type {kind(flows[e])}"
+    taken = set(chosen) | set(typed)
+    more = [e for e in sorted(flows) if e not in taken][: max(0, limit - len(taken))]
+    for e in more:
+        flows[e].reason = f"another example of flow type {kind(flows[e])}"
+    typed += more
     note = (f"Sequence diagrams are drawn for {len(chosen) + len(typed)} of {len(flows)} ESI IDs: those with "
             f"violations first ({len(bad)} ESI IDs have violations, of {len(by_rule)} rule(s)), then one per "
             f"flow type, at most {limit}.")
