@@ -185,10 +185,18 @@ _BUILDERS: dict[str, Callable[[str, Message, Mapping[str, str], str], Segs]] = {
 }
 
 
+_DATES: dict[str, dt.date] = {}
+
+
 def _d(text: str | None) -> dt.date | None:
     if not text:
         return None
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    got = _DATES.get(text)
+    if got is None:
+        got = dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+        if len(_DATES) < 50_000:
+            _DATES[text] = got
+    return got
 
 
 def _party(names: Mapping[str, str], duns: str | None) -> dict[str, str] | None:

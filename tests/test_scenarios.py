@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from edi.validate import validate
 from ercot_sim.engine import run_scenario
 from ercot_sim.scenario import load_scenario
 from ercot_sim.trace import render_trace
@@ -41,10 +42,21 @@ def test_market_month_is_a_market() -> None:
     assert len(scenario.mass_transitions) == 1
 
 
+def roles_of(scenario) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """DUNS -> market role of a scenario's participants (for identifying transactions)."""
+    parts = scenario.participants
+    return {parts.ercot.duns: "ERCOT", **{t.duns: "TDSP" for t in parts.tdsps},
+            **{c.duns: "CR" for c in parts.crs}}
+
+
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
 def test_golden_trace(path: Path, tmp_path: Path) -> None:
     scenario = load_scenario(path)
     result = run_scenario(scenario, tmp_path)
+    files = sorted(tmp_path.glob("outbox/*/*.x12"))
+    assert len(files) == len(result.files)
+    report = validate(*files, roles=roles_of(scenario))
+    assert report.ok, report.to_text()
     text = render_trace(result.trace, _names(scenario))
     golden = GOLDEN / f"{path.stem}.txt"
     if os.environ.get("ERCOT_SIM_REGEN_GOLDEN") or not golden.exists():

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from edi.texas_set.catalog import identify
 from edi.texas_set.mapping import from_segments
+from edi.validate import validate
 from edi.x12 import iter_transactions
 from ercot_sim.cli import app
 from ercot_sim.engine import run_scenario
@@ -184,3 +185,6 @@ def test_generated_markets(tmp_path_factory, events, share) -> None:  # type: ig
                 holders.discard(cr)
         implied[esi] = holders.pop() if holders else ""
     assert {e: r for e, (r, _s) in registry.items()} == implied
+    # every file written validates clean
+    report = validate(*sorted(out.glob("outbox/*/*.x12")), roles=roles)
+    assert report.ok, report.to_text()
