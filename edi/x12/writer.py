@@ -38,9 +38,16 @@ FUNCTIONAL_IDS: dict[str, tuple[str, bool]] = {
 }
 
 
-def isa_id_qualifier(party_id: str) -> str:
-    """ISA05/ISA07 qualifier for a DUNS (``01``) or DUNS+4 (``14``)."""
-    return "14" if len(party_id) == 13 else "01"
+def isa_id_qualifier(party_id: str, *, market: bool = True) -> str:
+    """ISA05/ISA07 interchange ID qualifier for a party ID.
+
+    The Texas market writes ``01`` for DUNS and DUNS+4 alike (confirmed in raw market
+    samples, e.g. Oncor's 13-digit ``1039940674000`` under ``01``); the X12 code list has
+    ``14`` for "DUNS plus suffix", used when ``market`` is False.
+    """
+    if not market and len(party_id) == 13:
+        return "14"
+    return "01"
 
 
 @dataclass
@@ -88,7 +95,8 @@ class X12Writer:
         control: the caller's control number counters.
         delimiters: separators to write with.
         usage: ISA15, ``P`` production or ``T`` test.
-        qualifier: ISA05/ISA07 override; by default ``01`` for DUNS and ``14`` for DUNS+4.
+        qualifier: ISA05/ISA07 override; by default ``01`` as the market writes it for DUNS
+            and DUNS+4 (see :func:`isa_id_qualifier`).
 
     Transaction sets are added with :meth:`add`; :meth:`getvalue` or :meth:`write_to`
     closes the interchange.  Each functional ID gets its own GS group, in the order the

@@ -48,11 +48,13 @@ def test_writer_envelopes_are_counted_and_grouped_by_functional_id() -> None:
     assert [t.functional_id for t in txns] == ["GE", "GE", "PT"]
 
 
-def test_duns_plus_four_gets_qualifier_14_and_padding() -> None:
+def test_duns_plus_four_is_written_as_the_market_does_with_padding() -> None:
     w = X12Writer("1039940674000", "183529049", WHEN, ControlNumbers())
     w.add("867", [["BPT", "00", "X", "20250303", "DD"]])
     isa = w.getvalue().split("~")[0].split("*")
-    assert isa[5] == "14" and isa[6] == "1039940674000  "
+    assert isa[5] == "01" and isa[6] == "1039940674000  "
+    w = X12Writer("1039940674000", "183529049", WHEN, ControlNumbers(), qualifier="14")
+    assert w.getvalue().split("*")[5] == "14"
 
 
 def test_control_numbers_are_deterministic_counters() -> None:
