@@ -1,0 +1,210 @@
+"""Engine throughput: a market run end to end against SimPy's own message rate, same process.
+
+``python -m bench engine --esiids N --days D --json`` runs ``scenarios/market-month.toml``
+(or ``--scenario``) with N ESI IDs for D days through :func:`ercot_sim.engine.run_scenario`
+in a temporary directory -- the SimPy market, the X12 files and the SQLite trace -- and
+reports:
+
+* ``transactions_per_s``: transactions written (every code, 997s included) per CPU second of
+  the whole run (population, simulation, X12 files, SQLite), and per wall second;
+* ``peak_rss_mib`` of the run;
+* ``simpy_store_msgs_per_s``: the ceiling reference, measured afterwards in the same process:
+  10,000 SimPy processes, one :class:`simpy.Store` inbox each, each looping *get from own
+  inbox -> timeout(1) -> put to a random peer's inbox*, 10,000 messages circulating,
+  ``until=100``; messages delivered per CPU second;
+* ``ratio``: end-to-end transactions/s over the SimPy Store rate (target >= 1.0).
+
+``--scaling 10000,100000`` runs each size in a child process and reports the CPU time ratio
+of the largest to the smallest (target <= 11 for 10x the ESI IDs) and the memory per ESI ID
+estimated from the difference of the peak RSS (target <= 2 KB per ESI ID plus a constant).
+
+CPU time (``time.process_time``) is the primary clock because the machines this runs on are
+shared: wall time is reported beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.edi_bench import peak_rss_mib
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "market-month.toml"
+
+
+def simpy_store_rate(processes: int = 10_000, until: float = 100, seed: int = 1) -> dict[str, float]:
+    """SimPy's Store message rate: messages delivered per CPU second (see module docstring)."""
+    import simpy
+
+    env = simpy.Environment()
+    inboxes = [simpy.Store(env) for _ in range(processes)]
+    rng = random.Random(seed)
+    pick = rng.randrange
+    delivered = 0
+
+    def member(inbox: simpy.Store) -> Any:
+        nonlocal delivered
+        while True:
+            msg = yield inbox.get()
+            delivered += 1
+            yield env.timeout(1)
+            yield inboxes[pick(processes)].put(msg)
+
+    for i, inbox in enumerate(inboxes):
+        inbox.put(i)
+        env.process(member(inbox))
+    gc.collect()
+    c0, w0 = time.process_time(), time.perf_counter()
+    env.run(until=until)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    return {
+        "messages": delivered,
+        "events": next(env._eid),  # noqa: SLF001 - SimPy's own event counter, as in peer-benchmarks.md
+        "seconds_cpu": round(cpu, 3),
+        "seconds_wall": round(wall, 3),
+        "msgs_per_s": round(delivered / cpu),
+    }
+
+
+def load(scenario: Path, esi_ids: int, days: int) -> Any:
+    """The scenario with its population and length replaced."""
+    from ercot_sim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    return sc.model_copy(update={
+        "population": sc.population.model_copy(update={"esi_ids": esi_ids}),
+        "scenario": sc.scenario.model_copy(update={"days": days}),
+    })
+
+
+def run_engine(scenario: Path, esi_ids: int, days: int, *, progress: bool = True) -> dict[str, Any]:
+    """Run the engine once in a temporary directory; figures of the run."""
+    from ercot_sim.engine import run_scenario
+
+    sc = load(scenario, esi_ids, days)
+    gc.collect()
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+        bar, tick = _progress(days, f"{esi_ids:,} ESI IDs, {days} days", progress)
+        c0, w0 = time.process_time(), time.perf_counter()
+        try:
+            result = run_scenario(sc, tmp, progress=tick)
+        finally:
+            if bar is not None:
+                bar.stop()
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        out = Path(tmp)
+        files = list((out / "outbox").rglob("*.x12"))
+        x12_bytes = sum(f.stat().st_size for f in files)
+        with sqlite3.connect(out / "trace.sqlite") as db:
+            rows = db.execute("SELECT count(*) FROM transactions").fetchone()[0]
+        db.close()
+    n = result.transactions
+    return {
+        "esi_ids": result.esi_ids,
+        "days": days,
+        "transactions": n,
+        "trace_rows": rows,
+        "by_code": result.counts,
+        "orders": result.orders,
+        "files": len(files),
+        "x12_mb": round(x12_bytes / 1e6, 2),
+        "seconds_cpu": round(cpu, 3),
+        "seconds_wall": round(wall, 3),
+        "transactions_per_s": round(n / cpu),
+        "transactions_per_s_wall": round(n / wall),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+    }
+
+
+def _progress(days: int, label: str, enabled: bool) -> tuple[Any, Any]:
+    """A progress bar on stderr, advanced by the engine's per-day callback."""
+    if not enabled:
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None, None
+    bar = Progress(TextColumn(label + ": day"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True)
+    task = bar.add_task("run", total=days)
+    bar.start()
+    return bar, lambda day, _days: bar.update(task, completed=day)
+
+
+def _child(scenario: Path, esi_ids: int, days: int) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "bench", "engine", "--esiids", str(esi_ids), "--days", str(days),
+           "--scenario", str(scenario), "--no-simpy", "--json"]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, env=env, text=True, check=True)
+    return json.loads(out.stdout)["run"]
+
+
+def scaling(scenario: Path, sizes: list[int], days: int) -> dict[str, Any]:
+    """Run each size in its own process; time ratio and memory per ESI ID."""
+    runs = [_child(scenario, n, days) for n in sizes]
+    small, big = runs[0], runs[-1]
+    size_x = big["esi_ids"] / small["esi_ids"]
+    per_esi = (big["peak_rss_mib"] - small["peak_rss_mib"]) * 1024 * 1024 / (big["esi_ids"] - small["esi_ids"])
+    const = small["peak_rss_mib"] - per_esi * small["esi_ids"] / (1024 * 1024)
+    return {
+        "runs": runs,
+        "esi_ids_ratio": round(size_x, 2),
+        "time_ratio_cpu": round(big["seconds_cpu"] / small["seconds_cpu"], 2),
+        "time_ratio_wall": round(big["seconds_wall"] / small["seconds_wall"], 2),
+        "transactions_ratio": round(big["transactions"] / small["transactions"], 2),
+        "bytes_per_esi_id": round(per_esi),
+        "constant_mib": round(const, 1),
+        "targets": {"time_ratio_cpu": f"<= {1.1 * size_x:g}", "bytes_per_esi_id": "<= 2048"},
+    }
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench engine", description=__doc__.splitlines()[0])
+    ap.add_argument("--esiids", type=int, default=10_000, help="ESI IDs in the market")
+    ap.add_argument("--days", type=int, default=30, help="simulated days")
+    ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario TOML (rates, participants)")
+    ap.add_argument("--scaling", type=str, default="", help="comma-separated ESI ID counts run in child processes, e.g. 10000,100000")
+    ap.add_argument("--no-simpy", action="store_true", help="skip the SimPy Store reference")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+
+    result: dict[str, Any] = {
+        "scenario": str(args.scenario.relative_to(ROOT) if args.scenario.is_relative_to(ROOT) else args.scenario),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+    }
+    if args.scaling:
+        sizes = sorted(int(x) for x in args.scaling.split(",") if x.strip())
+        if len(sizes) < 2:
+            ap.error("--scaling needs at least two sizes")
+        result["scaling"] = scaling(args.scenario, sizes, args.days)
+    else:
+        run = run_engine(args.scenario, args.esiids, args.days, progress=not args.no_progress)
+        result["run"] = run
+        if not args.no_simpy:
+            ref = simpy_store_rate()
+            result["simpy_store"] = ref
+            result["simpy_store_msgs_per_s"] = ref["msgs_per_s"]
+            result["ratio"] = round(run["transactions_per_s"] / ref["msgs_per_s"], 3)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}")
+    return 0
