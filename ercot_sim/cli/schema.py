@@ -1,0 +1,50 @@
+"""``ercot-sim schema``: the JSON Schema of scenario and rules files, for editors.
+
+The schemas are exported from the same pydantic models that load the files, so an editor
+that checks a scenario against ``docs/scenario.schema.json`` agrees with ``ercot-sim run``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+__all__ = ["register", "schema_json"]
+
+KINDS = ("scenario", "rules")
+
+
+def schema_json(kind: str) -> str:
+    """The JSON Schema of a ``scenario`` or ``rules`` file as deterministic, indented JSON."""
+    if kind == "scenario":
+        from ercot_sim.scenario import Scenario as model
+    elif kind == "rules":
+        from ercot_sim.timing.rules import RulesFile as model
+    else:
+        raise ValueError(f"unknown schema {kind!r}: expected one of {', '.join(KINDS)}")
+    schema: dict[str, Any] = model.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://ercot-sim.invalid/{kind}.schema.json"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``schema`` command."""
+
+    @app.command("schema")
+    def schema_command(
+        kind: str = typer.Argument("scenario", help="Which file: scenario or rules."),
+        out: Path | None = typer.Option(None, "--out", help="Write the schema to this file instead of standard output."),
+    ) -> None:
+        """Print the JSON Schema of scenario or rules files (for editors that check TOML)."""
+        if kind not in KINDS:
+            typer.echo(f"ercot-sim schema: unknown file kind {kind!r}; expected one of: {', '.join(KINDS)}", err=True)
+            raise typer.Exit(2)
+        text = schema_json(kind)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
