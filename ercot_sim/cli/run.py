@@ -6,6 +6,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,11 +32,13 @@ def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -
 
 
 def run_command(
-    scenario: str = typer.Argument(None, help="Scenario TOML file; the embedded default scenario when left out."),
-    out: Path = typer.Option(Path("OUT"), "--out", help="Output directory (outbox/ and trace.sqlite)."),
-    seed: int = typer.Option(None, "--seed", help="Override the scenario's seed."),
-    rules: Path = typer.Option(None, "--rules", help="Timing rules file overriding the shipped rules."),
-    shards: int = typer.Option(1, "--shards", min=1, max=256, help="Split the run by ESI ID into N shards."),
+    scenario: Annotated[str | None, typer.Argument(
+        help="Scenario TOML file; the embedded default scenario when left out.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory (outbox/ and trace.sqlite).")] = Path("OUT"),
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file overriding the shipped rules.")] = None,
+    shards: Annotated[int, typer.Option("--shards", min=1, max=256,
+                                        help="Split the run by ESI ID into N shards (OUT/shard-NNN/).")] = 1,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.engine import run_scenario

@@ -156,7 +156,7 @@ def test_mass_transition(run) -> None:  # type: ignore[no-untyped-def]
     assert db.execute("SELECT detail FROM transactions WHERE code='814_25' AND receiver=?",
                       (INCUMBENT,)).fetchone() == ("reject A13",)
     files = {r[0] for r in db.execute("SELECT file FROM transactions WHERE code='814_03'")}
-    bgn = [t.segments[1] for f in files for t in iter_transactions(db.out / f)]  
+    bgn = [t.segments[1] for f in files for t in iter_transactions(db.out / f)]
     ts = [s for s in bgn if s.get(7) == "TS"]
     assert len(ts) == 3
     held = db.execute("SELECT file, ref FROM transactions WHERE code='814_14' AND esi_id=?", (ESI2,)).fetchone()
