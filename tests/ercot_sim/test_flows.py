@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -194,8 +195,13 @@ def test_monthly_usage_invoice_and_payment(run) -> None:  # type: ignore[no-unty
         assert codes.count("867_03") >= 2 and codes.count("810_02") >= 1
     assert db.execute("SELECT COUNT(*) FROM transactions WHERE code='824' AND esi_id=?", (ESI1,)).fetchone()[0] >= 1
     assert db.execute("SELECT COUNT(*) FROM transactions WHERE detail='corrected'").fetchone()[0] >= 1
-    paid = db.execute("SELECT sent_at FROM transactions WHERE code='820_02' AND esi_id=?", (ESI0,)).fetchall()
-    assert paid, "the first invoice is paid 35 days after transmittal"
+    paid = db.execute(
+        "SELECT p.sent_at, i.sent_at FROM transactions p JOIN transactions i ON i.ref = p.orig_ref "
+        "AND i.code = '810_02' WHERE p.code = '820_02'").fetchall()
+    assert paid, "invoices are paid 35 days after transmittal"
+    for pay, inv in paid:  # due 35 calendar days after transmittal, rolled to a business day
+        days = (dt.date.fromisoformat(pay[:10]) - dt.date.fromisoformat(inv[:10])).days
+        assert 35 <= days <= 38, (pay, inv)
 
 
 def test_named_faults(run) -> None:  # type: ignore[no-untyped-def]
