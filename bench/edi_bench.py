@@ -29,7 +29,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bench import provenance
 from edi import ControlNumbers, X12Writer, iter_transactions
 
 ST_PER_GS = 10_000
@@ -310,8 +310,7 @@ def main(argv: list[str]) -> int:
         "transactions": n_txn,
         "segments": n_seg,
         "st_per_gs": ST_PER_GS,
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+        **provenance(),
     }
     for name, t in best.items():
         if name == "bots_validate":

@@ -28,7 +28,6 @@ import argparse
 import gc
 import json
 import os
-import platform
 import random
 import sqlite3
 import subprocess
@@ -38,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import provenance
 from bench.edi_bench import peak_rss_mib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,8 +186,8 @@ def main(argv: list[str]) -> int:
 
     result: dict[str, Any] = {
         "scenario": str(args.scenario.relative_to(ROOT) if args.scenario.is_relative_to(ROOT) else args.scenario),
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpu",
+        **provenance(),
+        "out_dir": tempfile.gettempdir(),
     }
     if args.scaling:
         sizes = sorted(int(x) for x in args.scaling.split(",") if x.strip())
