@@ -81,6 +81,8 @@ def _fields_814(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
         out["iteration"] = dt.datetime(int(it[:4]), int(it[4:6]), int(it[6:8]), int(it[8:10]), int(it[10:12]))
     if f.get("priority"):
         out["priority"] = True
+    if f.get("object_by"):  # DTM*656, end of the customer's rescission period
+        out["last_date_to_object"] = _d(f["object_by"])
     if action == "reject":
         out["reject_code"] = f.get("reject") or "A13"
         if f.get("reason"):

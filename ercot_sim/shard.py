@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["CANONICAL_COLUMNS", "canonical_transactions", "in_shard", "shard_of"]
+__all__ = ["CANONICAL_COLUMNS", "canonical_transactions", "in_shard", "merge_traces", "shard_of"]
 
 #: The columns that make a transaction's identity, independent of files and shards.
 CANONICAL_COLUMNS = ("sent_at", "sender", "receiver", "code", "esi_id", "ref", "orig_ref",
@@ -46,3 +46,46 @@ def canonical_transactions(traces: Iterable[str | Path]) -> list[tuple[str, ...]
             db.close()
     rows.sort()
     return rows
+
+
+def merge_traces(parts: list[Path], dest: Path) -> int:
+    """Merge shard traces into one trace database at ``dest``.
+
+    Transactions are renumbered in (sent_at, sender, receiver, code, ESI ID, ref) order and
+    their ``file`` gets the shard directory in front (``shard-001/outbox/...``); orders,
+    registry, REP history and faults are the union of the shards'.
+
+    Returns:
+        The number of transactions in the merged trace.
+    """
+    from ercot_sim.trace import SCHEMA
+
+    dest = Path(dest)
+    if dest.exists():
+        dest.unlink()
+    db = sqlite3.connect(str(dest), isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.executescript(SCHEMA)
+        db.execute("BEGIN")
+        db.execute("CREATE TEMP TABLE t AS SELECT * FROM transactions WHERE 0")
+        for part in parts:
+            prefix = f"{Path(part).parent.name}/"
+            db.execute("ATTACH ? AS s", (str(part),))
+            db.execute("INSERT INTO temp.t SELECT seq, sent_at, sender, receiver, code, esi_id, ref, orig_ref, "
+                       "? || file, st_control, order_id, received_at, detail, fault FROM s.transactions", (prefix,))
+            for table in ("orders", "registry", "rep_history", "faults"):
+                db.execute(f"INSERT INTO {table} SELECT * FROM s.{table}")
+            db.execute("COMMIT")
+            db.execute("DETACH s")
+            db.execute("BEGIN")
+        db.execute("INSERT INTO transactions SELECT ROW_NUMBER() OVER (ORDER BY sent_at, sender, receiver, code, "
+                   "esi_id, ref, file, st_control), sent_at, sender, receiver, code, esi_id, ref, orig_ref, file, "
+                   "st_control, order_id, received_at, detail, fault FROM temp.t "
+                   "ORDER BY sent_at, sender, receiver, code, esi_id, ref, file, st_control")
+        db.execute("INSERT INTO run VALUES ('shards', ?)", (str(len(parts)),))
+        db.execute("COMMIT")
+        db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
+        return db.execute("SELECT COUNT(*) FROM transactions").fetchone()[0]
+    finally:
+        db.close()

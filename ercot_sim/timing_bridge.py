@@ -40,6 +40,7 @@ KNOBS: dict[str, tuple[str, str]] = {
     "future_days": ("date_window_future", "value"),
     "past_days": ("date_window_past", "value"),
     "polr_flag_days": ("polr_switch_flag_days", "value"),
+    "rescission_days": ("rescission_days", "value"),
 }
 
 

@@ -38,7 +38,7 @@ def run_command(
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file overriding the shipped rules.")] = None,
     shards: Annotated[int, typer.Option("--shards", min=1, max=256,
-                                        help="Split the run by ESI ID into N shards (OUT/shard-NNN/).")] = 1,
+                                        help="Split the run by ESI ID into N shards (OUT/shard-NNN/, traces merged into OUT/trace.sqlite).")] = 1,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.engine import run_scenario
@@ -72,6 +72,9 @@ def run_command(
                     for i in range(shards)]
             with ProcessPoolExecutor(max_workers=min(shards, 2)) as pool:
                 parts = list(pool.map(_run_shard, jobs))
+            from ercot_sim.shard import merge_traces
+
+            merge_traces([Path(job[1]) / "trace.sqlite" for job in jobs], out / "trace.sqlite")
     except SimError as exc:
         print(f"ercot-sim run: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None

@@ -55,6 +55,7 @@ class MarketTiming:
     date_change_notice_bd: int = 2  # TDR when less notice [C9]
     ack_hours: int = 24  # 997 within 24 h [B1]
     polr_flag_days: int = 60  # no out-of-cycle fee switching away from the POLR [C6]
+    rescission_days: int = 3  # customer rescission: 3 federal business days [C1]
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
 

@@ -152,8 +152,9 @@ class Ercot(ErcotAdmin, Participant):
         ss = bool(m.fields.get("start"))
         order = self._new_order(m, rec, "switch_ss" if ss else "switch")
         fasd = self.clock.add_business_days(self.today(), self.timing.fasd_business_days)
+        object_by = self.clock.add_business_days(self.today(), self.timing.rescission_days, "FEDERAL")
         self._forward_03(m, rec, order, m.fields["start"] if ss else ymd(fasd),
-                         "SSW" if ss else "SW", history=bool(m.fields.get("history")))
+                         "SSW" if ss else "SW", history=bool(m.fields.get("history")), object_by=ymd(object_by))
 
     def on_814_16(self, m: Message) -> None:
         """Move-in request (priority ones first, see :meth:`receive`)."""
@@ -165,13 +166,13 @@ class Ercot(ErcotAdmin, Participant):
         self._forward_03(m, rec, order, m.fields["start"], "PMI" if prio else "MVI", priority=prio)
 
     def _forward_03(self, m: Message, rec: EsiRecord, order: Order, start: str, kind: str,
-                    priority: bool = False, history: bool = False) -> None:
+                    priority: bool = False, history: bool = False, object_by: str = "") -> None:
         order.fwd_ref = self._ref(m.esi_id, rec)
         order.requested = _date(start)
         self.reg.by_ref[order.fwd_ref] = order
         self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(priority),
                   order_id=order.order_id, detail=f"{kind} {start}", tdsp=rec.tdsp, cr=order.cr,
-                  start=start, kind=kind, priority=priority, history=history)
+                  start=start, kind=kind, priority=priority, history=history, object_by=object_by)
 
     def on_814_24(self, m: Message) -> None:
         """Move-out request from the REP of record."""

@@ -188,3 +188,13 @@ def test_generated_markets(tmp_path_factory, events, share) -> None:  # type: ig
     # every file written validates clean
     report = validate(*sorted(out.glob("outbox/*/*.x12")), roles=roles)
     assert report.ok, report.to_text()
+
+
+def test_cli_shards_merge_into_one_trace(tmp_path: Path) -> None:
+    path = str(ROOT / "scenarios" / "mass-transition.toml")
+    assert CliRunner().invoke(app, ["run", path, "--out", str(tmp_path / "w")]).exit_code == 0
+    result = CliRunner().invoke(app, ["run", path, "--out", str(tmp_path / "s"), "--shards", "2"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "s" / "shard-000" / "trace.sqlite").exists()
+    merged = canonical_transactions([tmp_path / "s" / "trace.sqlite"])
+    assert merged == canonical_transactions([tmp_path / "w" / "trace.sqlite"]) and merged
