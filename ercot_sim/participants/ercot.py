@@ -260,14 +260,21 @@ class Ercot(ErcotAdmin, Participant):
         return self.reg.by_ref.get(m.orig_ref)
 
     def on_814_04(self, m: Message) -> None:
-        """TDSP accept (scheduled meter read date) or reject of an 814_03."""
+        """TDSP accept (scheduled meter read date) or reject of an 814_03.
+
+        ERCOT passes every TDSP answer on (814_05, or 814_14 to the POLR in a mass
+        transition), also for an order that has meanwhile completed or been cancelled; only
+        an open order changes state.
+        """
         order = self._order_for(m)
-        if order is None or order.terminal:
+        if order is None or order.state == "rejected":
             return
+        is_open = not order.terminal
         rec = self.reg.records[m.esi_id]
         f = m.fields
         if f.get("action") == "reject":
-            self._state(order, "rejected", f"tdsp {f.get('reject')}")
+            if is_open:
+                self._state(order, "rejected", f"tdsp {f.get('reject')}")
             if order.kind != "mass_transition":
                 self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
                           self._ready(), order_id=order.order_id, detail=f"reject {f.get('reject')}",
@@ -275,9 +282,10 @@ class Ercot(ErcotAdmin, Participant):
                           tdsp=order.tdsp, cr=order.cr)
             return
         smrd = _date(f["start"])
-        order.scheduled = smrd
-        if order.state == "pending" or order.state == "permit":
-            self._state(order, "scheduled")
+        if is_open:
+            order.scheduled = smrd
+            if order.state in ("pending", "permit"):
+                self._state(order, "scheduled")
         if order.kind == "mass_transition":
             self.send("814_14", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
                       self._ready(), order_id=order.order_id, detail=f"date {f['start']}",
@@ -286,6 +294,8 @@ class Ercot(ErcotAdmin, Participant):
             self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
                       self._ready(order.priority), order_id=order.order_id, detail=f"date {f['start']}",
                       tdsp=order.tdsp, cr=order.cr, start=f["start"])
+        if not is_open:
+            return
         losing = rec.rep
         if losing and losing != order.cr and not order.loss_sent:
             lead = self.timing.loss_notice_switch_bd if order.kind.startswith("switch") else \

@@ -72,7 +72,7 @@ class ErcotAdmin:
             self._forward_03_mt(esi, rec, order, fasd)
 
     def _forward_03_mt(self: Ercot, esi: str, rec: EsiRecord, order: Order, start: str) -> None:
-        order.fwd_ref = self._ref(esi, rec)
+        order.fwd_ref = order.order_id  # ERCOT's own order: the 814_03 is its first transaction
         order.requested = _date(start)
         self.reg.by_ref[order.fwd_ref] = order
         self.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self._ready(), order_id=order.order_id,

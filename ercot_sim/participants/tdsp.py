@@ -39,7 +39,7 @@ def _date(text: str) -> dt.date:
 class TEsi:
     """The TDSP's view of one ESI ID."""
 
-    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "fee", "last_gain", "since")
+    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "fee", "last_gain", "since", "answered")
 
     def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
         self.cycle = cycle
@@ -51,6 +51,7 @@ class TEsi:
         self.fee = ""
         self.last_gain: dt.date | None = None
         self.since: dt.date | None = None  # date of the last change of REP worked
+        self.answered = 0  # sim minute of the last answer to ERCOT (answers go out in order)
 
 
 class TOrder:
@@ -106,11 +107,18 @@ class Tdsp(Participant):
         return f"T{esi}{e.n:04d}"
 
     def _answer_time(self, m: Message) -> int:
-        """Answer time for what ERCOT sent: inside rule B6 (priority move-ins within the hour)."""
+        """Answer time for what ERCOT sent: inside rule B6 (priority move-ins within the hour),
+        and never before an earlier answer for the same ESI ID (a TDSP works in order)."""
         if m.fields.get("priority"):
-            return int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
-        return self.answer_time(int(self.env.now), "B6-tdsp-814_04", self.cal, self.timing.tdsp_response_bd,
-                                m.ref, m.code)
+            t = int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
+        else:
+            t = self.answer_time(int(self.env.now), "B6-tdsp-814_04", self.cal, self.timing.tdsp_response_bd,
+                                 m.ref, m.code)
+        e = self.esi.get(m.esi_id)
+        if e is not None:
+            t = max(t, e.answered)
+            e.answered = t
+        return t
 
     def _usage_time(self, read_day: dt.date, rule_id: str, *key: object) -> int:
         """Send time of usage / invoice for a read: inside rule E5 (monthly) or E6 (switch read)."""

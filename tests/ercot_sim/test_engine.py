@@ -198,3 +198,14 @@ def test_cli_shards_merge_into_one_trace(tmp_path: Path) -> None:
     assert (tmp_path / "s" / "shard-000" / "trace.sqlite").exists()
     merged = canonical_transactions([tmp_path / "s" / "trace.sqlite"])
     assert merged == canonical_transactions([tmp_path / "w" / "trace.sqlite"]) and merged
+
+
+def test_timing_checker_agrees_with_the_engine(tmp_path: Path) -> None:
+    """A run without faults keeps every rule; a late 814_04 is caught by the checker."""
+    clean = run_scenario(small_default(), tmp_path / "clean")
+    result = CliRunner().invoke(app, ["check", str(clean.trace)])
+    assert result.exit_code == 0, result.output
+    late = run_scenario(load_scenario(ROOT / "scenarios" / "faults.toml"), tmp_path / "late")
+    result = CliRunner().invoke(app, ["check", str(late.trace)])
+    assert result.exit_code == 1
+    assert "B6-tdsp-814_04" in result.output
