@@ -35,6 +35,7 @@ class Message:
         fields: business content for rendering.
         order_id: the order (the initiating CR request's ref) it belongs to, if any.
         detail: short trace text (reject code, scheduled date ...).
+        received_at, sent_at: set by the transport (sim minutes) when the file goes out.
     """
 
     code: str
@@ -48,3 +49,4 @@ class Message:
     order_id: str = ""
     detail: str = ""
     received_at: int = -1
+    sent_at: int = -1

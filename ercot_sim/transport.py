@@ -189,6 +189,7 @@ class Transport:
                 ctl = writer.add(st01, render_body(m, self.names, date))
                 sts.setdefault(st01, []).append((st01, ctl))
                 m.received_at = now + self.latency
+                m.sent_at = now
                 msgs.append(m)
                 rows.append((self.trace.next_seq(), sent_at, sender, receiver, m.code, m.esi_id,
                              m.ref, m.orig_ref, rel, ctl, m.order_id, received_at, m.detail, fault))

@@ -164,11 +164,17 @@ class Participant:
         """Deterministic number in [0, 1) for a key (per ESI ID / reference, never shared)."""
         return unit(self.ctx.seed, self.name, *key)
 
-    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object) -> int:
+    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
+                    trigger: int | None = None) -> int:
         """When a participant that keeps to rule ``rule_id`` answers a trigger received at
-        ``received``: inside business hours where possible, never after the rule's deadline."""
+        ``received``: inside business hours where possible, never after the rule's deadline.
+
+        The deadline counts from ``trigger`` (default ``received``): for a transaction, the
+        time it was sent, which is what its file shows and what the checker sees.
+        """
         rules = self.ctx.rules
-        due = rules.due(rule_id, received, calendar) if rules is not None else None
+        start = received if trigger is None or trigger < 0 else min(trigger, received)
+        due = rules.due(rule_id, start, calendar) if rules is not None else None
         if due is None:
             return self.within_business_days(received, fallback_bd, calendar, *key)
         lo = received + 15

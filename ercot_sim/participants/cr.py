@@ -211,7 +211,7 @@ class Cr(Participant):
         now = int(self.env.now)
         corrected = bool(f.get("corrected"))  # a corrected invoice fixes what was rejected
         if not corrected and (self.rejects(m) or (self.invoice_reject and self.u("inv", m.ref) < self.invoice_reject)):
-            ready = self.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824")
+            ready = self.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824", trigger=m.sent_at)
             self.send("824", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, ready, detail="invoice rejected",
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
                       end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""))

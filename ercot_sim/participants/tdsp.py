@@ -92,6 +92,7 @@ class Tdsp(Participant):
         self.by_ref: dict[str, TOrder] = {}
         self.by_date: dict[dt.date, list[TOrder]] = {}
         self.conditions = conditions
+        self.ran: dt.date | None = None  # day of the last field run
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
         """Master data of one ESI ID (population set-up or 814_20 create)."""
@@ -113,7 +114,7 @@ class Tdsp(Participant):
             t = int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
         else:
             t = self.answer_time(int(self.env.now), "B6-tdsp-814_04", self.cal, self.timing.tdsp_response_bd,
-                                 m.ref, m.code)
+                                 m.ref, m.code, trigger=m.sent_at)
         e = self.esi.get(m.esi_id)
         if e is not None:
             t = max(t, e.answered)
@@ -135,7 +136,15 @@ class Tdsp(Participant):
 
     def _schedule(self, o: TOrder) -> None:
         self.by_ref[o.ref] = o
-        self.by_date.setdefault(o.date, []).append(o)
+        if o.date <= self.today() and self.ran == self.today():
+            # today's field run is over: same-day and backdated orders are worked right away
+            self.at(int(self.env.now) + 60, self._work_late, o)
+        else:
+            self.by_date.setdefault(o.date, []).append(o)
+
+    def _work_late(self, o: TOrder) -> None:
+        if not o.cancelled and not o.done:
+            self._work(o)
 
     def _condition(self, esi: str) -> tuple[str, int] | None:
         conds = self.conditions.get(esi)
@@ -309,7 +318,7 @@ class Tdsp(Participant):
         if e is None:
             return
         f = m.fields
-        ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref)
+        ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
         due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
         self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
@@ -343,6 +352,7 @@ class Tdsp(Participant):
     def daily(self) -> None:
         """The day's field work: orders due (gains before move-outs), then the read cycle."""
         today = self.today()
+        self.ran = today
         for day in sorted(d for d in self.by_date if d <= today):
             orders = self.by_date.pop(day)
             orders.sort(key=lambda o: (o.kind == "MO", o.esi_id, o.ref))

@@ -112,7 +112,7 @@ event = st.one_of(
 )
 
 
-def _scenario_text(events: list[tuple], share: float) -> str:  # type: ignore[type-arg]
+def _scenario_text(events: list[tuple], share: float, mass_transition: int | None = None) -> str:  # type: ignore[type-arg]
     out = [HEAD.replace('share = 0.0\n\n[[participants.crs]]\nname = "POLR ONE"',
                         f'share = {share}\n\n[[participants.crs]]\nname = "POLR ONE"'),
            "[population]\nesi_ids = 6\nenergized = 0.8\n"]
@@ -128,6 +128,8 @@ def _scenario_text(events: list[tuple], share: float) -> str:  # type: ignore[ty
         if kind in ("move_out", "date_change"):
             lines.append(f"requested_day = {extra}")
         out.append("\n".join(lines) + "\n")
+    if mass_transition is not None:
+        out.append(f'[[mass_transitions]]\ncr = "INCUMBENT"\nday = {mass_transition}\n')
     return "\n".join(out)
 
 
@@ -152,10 +154,11 @@ def implied_reps(out: Path, roles: dict[str, str]) -> dict[str, list[tuple[str, 
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.lists(event, min_size=1, max_size=8), st.sampled_from([0.0, 0.5]))
-def test_generated_markets(tmp_path_factory, events, share) -> None:  # type: ignore[no-untyped-def]
+@given(st.lists(event, min_size=1, max_size=8), st.sampled_from([0.0, 0.5]),
+       st.one_of(st.none(), st.integers(1, 9)))
+def test_generated_markets(tmp_path_factory, events, share, mass_transition) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("gen")
-    scenario = load_scenario_text(_scenario_text(events, share))
+    scenario = load_scenario_text(_scenario_text(events, share, mass_transition))
     result = run_scenario(scenario, out)
     db = sqlite3.connect(str(result.trace))
     # every order reaches a terminal state
