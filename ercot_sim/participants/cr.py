@@ -38,14 +38,14 @@ class Cr(Participant):
         self.invoice_reject = invoice_reject
         self.customers: set[str] = set()
         self.pending: dict[str, list[list[str]]] = {}  # esi -> [[order_ref, kind, iteration]]
-        self.n: dict[str, int] = {}
         self.skipped: list[tuple[str, str, str]] = []
         self.last_order: dict[str, str] = {}
 
-    def _ref(self, esi: str) -> str:
-        n = self.n.get(esi, 0) + 1
-        self.n[esi] = n
-        return f"R{esi}{n:04d}"
+    @staticmethod
+    def _answer_ref(orig: str, letter: str = "") -> str:
+        """The reference of an answer, derived from the one it answers: unique across CRs
+        because what it answers is (ERCOT ``E...`` -> ``A...``, TDSP ``T...`` -> ``V...``)."""
+        return (letter or {"E": "A", "T": "V"}.get(orig[:1], "R")) + orig[1:]
 
     def _soon(self, *key: object) -> int:
         return int(self.env.now) + 30 + int(self.u("soon", *key) * 90)
@@ -165,12 +165,12 @@ class Cr(Participant):
 
     def on_814_06(self, m: Message) -> None:
         """Loss notice: acknowledge with an 814_07 (it cannot stop the switch)."""
-        self.send("814_07", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
+        self.send("814_07", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
                   order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""))
 
     def on_814_14(self, m: Message) -> None:
         """POLR drop notice in a mass transition: answer with an 814_15."""
-        self.send("814_15", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
+        self.send("814_15", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
                   order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""), bgn07="TS")
 
     def on_814_08(self, m: Message) -> None:
@@ -187,7 +187,7 @@ class Cr(Participant):
 
     def on_814_28(self, m: Message) -> None:
         """Unexecutable or permit pending: acknowledge with an 814_29."""
-        self.send("814_29", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, self._soon(m.ref),
+        self.send("814_29", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
                   order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""),
                   tdsp_ref=m.fields.get("tdsp_ref", ""), unexec=m.fields.get("unexec", ""))
         if m.fields.get("unexec") != "PERMIT":
@@ -212,7 +212,7 @@ class Cr(Participant):
         corrected = bool(f.get("corrected"))  # a corrected invoice fixes what was rejected
         if not corrected and (self.rejects(m) or (self.invoice_reject and self.u("inv", m.ref) < self.invoice_reject)):
             ready = self.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824", trigger=m.sent_at)
-            self.send("824", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, ready, detail="invoice rejected",
+            self.send("824", m.sender, m.esi_id, self._answer_ref(m.ref), m.ref, ready, detail="invoice rejected",
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
                       end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""))
             return
@@ -228,7 +228,7 @@ class Cr(Participant):
         f = m.fields
         kwh = int(f.get("kwh", 0))
         amount = 390 + kwh * 4
-        self.send("820_02", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, int(self.env.now),
+        self.send("820_02", m.sender, m.esi_id, self._answer_ref(m.ref, "P"), m.ref, int(self.env.now),
                   detail="payment", cr=self.duns, tdsp=m.sender, amount=amount)
 
     def on_650_02(self, m: Message) -> None:

@@ -296,6 +296,10 @@ class Ercot(ErcotAdmin, Participant):
                       tdsp=order.tdsp, cr=order.cr, start=f["start"])
         if not is_open:
             return
+        self._plan_loss_notice(order, rec, smrd)
+
+    def _plan_loss_notice(self, order: Order, rec: EsiRecord, smrd: dt.date) -> None:
+        """Plan the 814_06 the rule's lead time before the scheduled read (now if closer)."""
         losing = rec.rep
         if losing and losing != order.cr and not order.loss_sent:
             lead = self.timing.loss_notice_switch_bd if order.kind.startswith("switch") else \
@@ -391,6 +395,8 @@ class Ercot(ErcotAdmin, Participant):
         else:
             order.scheduled = _date(f["start"])
             extra["start"] = f["start"]
+            if not order.terminal:  # a new date moves the loss notice with it
+                self._plan_loss_notice(order, rec, order.scheduled)
         self.send("814_13", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.dc_ref, self._ready(),
                   order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
 

@@ -123,8 +123,9 @@ class Tdsp(Participant):
 
     def _usage_time(self, read_day: dt.date, rule_id: str, *key: object) -> int:
         """Send time of usage / invoice for a read: inside rule E5 (monthly) or E6 (switch read)."""
-        start = max(self.clock.minute(read_day, "06:00"), int(self.env.now))
-        return self.answer_time(start, rule_id, self.cal, self.timing.usage_after_read_bd, *key)
+        read = self.clock.minute(read_day, "06:00")
+        start = max(read, int(self.env.now))
+        return self.answer_time(start, rule_id, self.cal, self.timing.usage_after_read_bd, *key, trigger=read)
 
     def _reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None:
         self.send(code, self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, ready,
