@@ -14,7 +14,7 @@ import random
 import zlib
 from dataclasses import dataclass, field
 
-from ercot_sim.scenario import Event, Scenario
+from ercot_sim.scenario import Event, EventRates, Scenario
 
 __all__ = ["Premise", "Population", "PlannedEvent", "build_population", "rng_for", "unit"]
 
@@ -163,7 +163,8 @@ def _generated(scenario: Scenario, premise: Premise) -> list[Event]:
     return events
 
 
-def _followups(rates, rng, events, day, cr, idx, requested, days) -> None:  # type: ignore[no-untyped-def]
+def _followups(rates: EventRates, rng: random.Random, events: list[Event], day: int, cr: str, idx: int,
+               requested: int | None, days: int) -> None:
     """A cancel (rescission) or a date change after an order, drawn from the rates."""
     if rng.random() < rates.cancel:
         cday = min(day + 1 + rng.randrange(2), days - 1)

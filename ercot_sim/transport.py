@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,7 +138,7 @@ class Transport:
             heapq.heappush(self._heap, (m.ready, self._n, m, fault, hold))
 
     # -- the window process -------------------------------------------------------------
-    def run(self, days: int):  # type: ignore[no-untyped-def]
+    def run(self, days: int) -> Generator[simpy.Event, None, None]:
         """SimPy process: flush at every delivery window of ``days`` days."""
         for day in range(days):
             for hhmm in self.windows:
@@ -201,7 +201,7 @@ class Transport:
             self.files.append(rel)
             deliveries.setdefault(receiver, []).append((rel, msgs))
             gs = [(fid, ctl) for fid, ctl in _GS.findall(text)]
-            by_fid = {}
+            by_fid: dict[str, list[tuple[str, str]]] = {}
             for st01, lst in sts.items():
                 by_fid[writer_fid(st01)] = lst
             groups_997 = [(fid, gctl, by_fid.get(fid, [])) for fid, gctl in gs if fid != "FA"]
@@ -211,7 +211,12 @@ class Transport:
         ev = self.env.timeout(self.latency)
         ev.callbacks.append(lambda _e, d=deliveries, a=acks, t=now: self._deliver(d, a, t))
 
-    def _deliver(self, deliveries, acks, sent) -> None:  # type: ignore[no-untyped-def]
+    def _deliver(
+        self,
+        deliveries: dict[str, list[tuple[str, list[Message]]]],
+        acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]],
+        sent: int,
+    ) -> None:
         arrival = sent + self.latency
         for receiver in sorted(deliveries):
             inbox = self.inboxes.get(receiver)

@@ -11,6 +11,7 @@ got an 867_04 (or started with), minus those for which it got a final 867_03.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
@@ -30,7 +31,7 @@ class Cr(Participant):
         invoice_reject: share of 810_02 it rejects with an 824.
     """
 
-    def __init__(self, ctx: Context, name: str, duns: str, roles: list[str], tdsp_of,  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: Context, name: str, duns: str, roles: list[str], tdsp_of: Callable[[str], str],
                  invoice_reject: float = 0.0) -> None:
         super().__init__(ctx, name, duns)
         self.roles = roles
