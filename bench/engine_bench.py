@@ -145,6 +145,17 @@ def _progress(days: int, label: str, enabled: bool) -> tuple[Any, Any]:
     return bar, lambda day, _days: bar.update(task, completed=day)
 
 
+def _with_status(text: str, fn: Any, enabled: bool) -> Any:
+    """Run ``fn()`` with a spinner on stderr when it is a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not (enabled and console.is_terminal):
+        return fn()
+    with console.status(text):
+        return fn()
+
+
 def _child(scenario: Path, esi_ids: int, days: int) -> dict[str, Any]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -196,9 +207,11 @@ def main(argv: list[str]) -> int:
         result["scaling"] = scaling(args.scenario, sizes, args.days)
     else:
         run = run_engine(args.scenario, args.esiids, args.days, progress=not args.no_progress)
+        result["transactions_per_s"] = run["transactions_per_s"]
+        result["peak_rss_mib"] = run["peak_rss_mib"]
         result["run"] = run
         if not args.no_simpy:
-            ref = simpy_store_rate()
+            ref = _with_status("SimPy Store reference: 10,000 processes, until=100", simpy_store_rate, not args.no_progress)
             result["simpy_store"] = ref
             result["simpy_store_msgs_per_s"] = ref["msgs_per_s"]
             result["ratio"] = round(run["transactions_per_s"] / ref["msgs_per_s"], 3)
