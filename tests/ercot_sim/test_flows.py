@@ -101,6 +101,9 @@ def test_move_in_energized_and_new_premise(run) -> None:  # type: ignore[no-unty
     assert codes[:2] == ["814_20", "814_21"] and "814_06" not in codes
     assert codes.index("814_16") > codes.index("814_21")
     assert rep(db, new) == NEWCOMER
+    # date reasonableness: more than 90 days ahead is rejected by ERCOT, no order is opened
+    assert flow(db, ESI1, ("814_16", "814_17")) == [("814_16", NEWCOMER, ERCOT), ("814_17", ERCOT, NEWCOMER)]
+    assert db.execute("SELECT COUNT(*) FROM orders WHERE esi_id=?", (ESI1,)).fetchone() == (0,)
 
 
 def test_priority_move_in_same_day(run) -> None:  # type: ignore[no-untyped-def]
