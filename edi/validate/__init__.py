@@ -146,7 +146,7 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
     """
     rep = report if report is not None else Report()
     start = len(rep.findings)
-    fid_checked: set[int] = set()
+    fid_checked = -1  # the GS last checked: a group's transactions come together
     for txn in iter_transactions(source, name=name, report=rep):
         code, finding = _identify(txn, roles)
         if code is None:
@@ -157,8 +157,8 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
             continue
         cg = compiled(code)
         gs_number = txn.gs.number
-        if gs_number not in fid_checked:
-            fid_checked.add(gs_number)
+        if gs_number != fid_checked:
+            fid_checked = gs_number
             fid = getattr(cg.guide, "functional_id", "")
             if fid and txn.gs.get(1) != fid:
                 rep.add(Finding("gs-functional-id-mismatch", Location(txn.file, gs_number, "GS", "GS01", txn.gs.offset), f"functional group ID {txn.gs.get(1)!r} does not fit {code}, which travels in a {fid} group", txn.gs.get(1), code, confirmed=cg.confirmed))

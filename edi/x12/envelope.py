@@ -11,10 +11,10 @@ outside a transaction; a truncated file; several interchanges in one file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import compress, repeat
-from operator import getitem
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress, repeat
+from operator import getitem
 
 from edi.findings import Finding, Location, Report
 from edi.x12.delimiters import Delimiters
@@ -203,7 +203,9 @@ class _Walker:
         self.groups_in_isa = 0
         self.st_in_gs = 0
         self.st_controls: set[str] = set()
-        self.isa_controls: set[str] = set()
+        #: ISA13s seen in this file, for the duplicate check: the one thing kept per file, so
+        #: kept small (9-digit numbers as ints, about 60 bytes per interchange)
+        self.isa_controls: set[int | str] = set()
 
     def find(self, code: str, seg: Segment | None, message: str, value: str | None = None, element: str = "", st: str = "") -> None:
         loc = (
@@ -227,11 +229,13 @@ class _Walker:
             self.find("isa-invalid-time", seg, f"interchange time {els[10]!r} is not a valid HHMM", els[10], "ISA10")
         if els[12] != "00401":
             self.find("isa-invalid-version", seg, f"interchange version {els[12]!r} is not 00401", els[12], "ISA12")
-        if not els[13].isdigit() or len(els[13]) != 9:
-            self.find("isa-invalid-control-number", seg, f"interchange control number {els[13]!r} is not 9 digits", els[13], "ISA13")
-        elif els[13] in self.isa_controls:
-            self.find("isa-duplicate-control", seg, f"interchange control number {els[13]} repeats in this file", els[13], "ISA13")
-        self.isa_controls.add(els[13])
+        ctl = els[13]
+        key = int(ctl) if len(ctl) == 9 and ctl.isascii() and ctl.isdigit() else ctl
+        if not ctl.isdigit() or len(ctl) != 9:
+            self.find("isa-invalid-control-number", seg, f"interchange control number {ctl!r} is not 9 digits", ctl, "ISA13")
+        elif key in self.isa_controls:
+            self.find("isa-duplicate-control", seg, f"interchange control number {ctl} repeats in this file", ctl, "ISA13")
+        self.isa_controls.add(key)
         if els[15] not in ("P", "T"):
             self.find("isa-invalid-usage", seg, f"usage indicator {els[15]!r} is not P or T", els[15], "ISA15")
 

@@ -129,7 +129,7 @@ class X12Reader:
                 starts = list(map(add, accumulate(lens, initial=base), range(len(parts))))
                 if strip:
                     stripped = [p.lstrip(strip) for p in parts]
-                    offsets = [o + len(p) - len(s) for o, p, s in zip(starts, parts, stripped)]
+                    offsets = [o + len(p) - len(s) for o, p, s in zip(starts, parts, stripped, strict=True)]
                     parts = stripped
                 else:
                     offsets = starts
@@ -153,7 +153,7 @@ class X12Reader:
     def segments(self) -> Iterator[Segment]:
         """Yield every segment with its number and offset."""
         for segs, first, offsets in self.batches():
-            for i, (els, off) in enumerate(zip(segs, offsets)):
+            for i, (els, off) in enumerate(zip(segs, offsets, strict=True)):
                 yield Segment(els, first + i, off)
 
     def __iter__(self) -> Iterator[Segment]:

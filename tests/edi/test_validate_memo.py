@@ -122,3 +122,25 @@ def test_identification_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None
         b[0][1] = f"{i:02d}"  # BPT01 is read: a new signature each time
         identify_segments("867", b, TDSP, ERCOT)
         assert len(catalog._memo) <= 8
+
+
+def _interchange(isa13: str) -> bytes:
+    w = X12Writer(TDSP, ERCOT, datetime(2025, 4, 7, 2, 15), ControlNumbers())
+    w.add("867", _867_body())
+    text = w.getvalue()
+    old = text.split("*")[13]
+    return text.replace(old, isa13).encode("latin-1")
+
+
+def test_duplicate_isa13_is_found_with_compact_keys() -> None:
+    from edi.findings import Report
+
+    def dup_findings(*controls: str) -> list[str]:
+        rep = Report()
+        list(iter_transactions(b"".join(_interchange(c) for c in controls), report=rep))
+        return [f.message for f in rep.findings if f.code == "isa-duplicate-control"]
+
+    assert dup_findings("000000001", "000000002", "000000003") == []
+    assert dup_findings("000000001", "000000002", "000000001") == ["interchange control number 000000001 repeats in this file"]
+    # not 9 ASCII digits (a Latin-1 superscript two): compared as text, never converted
+    assert dup_findings("00000001\u00b2", "00000001\u00b2") == ["interchange control number 00000001\u00b2 repeats in this file"]
