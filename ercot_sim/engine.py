@@ -23,15 +23,17 @@ from pathlib import Path
 
 import simpy
 
+from ercot_sim.errors import ScenarioError
 from ercot_sim.participants.base import Context, MarketTiming
 from ercot_sim.participants.cr import Cr
 from ercot_sim.participants.ercot import Ercot
 from ercot_sim.participants.tdsp import Tdsp
 from ercot_sim.population import build_population, unit
 from ercot_sim.registry import TERMINAL, EsiRecord, Registry
-from ercot_sim.scenario import Scenario
+from ercot_sim.scenario import Scenario, reference_problems
 from ercot_sim.simtime import Clock
 from ercot_sim.timing_bridge import load_market_rules
+from ercot_sim.tomlload import format_loc
 from ercot_sim.trace import Trace
 from ercot_sim.transport import CompiledFault, Transport
 
@@ -104,8 +106,13 @@ def run_scenario(
         The :class:`RunResult`.
 
     Raises:
+        ScenarioError: the scenario names a participant or ESI ID that does not exist.
         RulesError: the rules file is unusable.
     """
+    problems = reference_problems(scenario)
+    if problems:
+        loc, message = problems[0]
+        raise ScenarioError(message, f"scenario {scenario.scenario.name}, {format_loc(loc)}")
     info = scenario.scenario
     if seed is not None:
         scenario = scenario.model_copy(update={"scenario": info.model_copy(update={"seed": seed})})

@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ercot_sim.errors import ScenarioError
-from ercot_sim.tomlload import load_toml_model, load_toml_text
+from ercot_sim.tomlload import TomlIssue, TomlLocator, format_loc, load_toml_model, load_toml_text
 
 __all__ = [
     "CR",
@@ -40,6 +40,7 @@ __all__ = [
     "Transport",
     "load_scenario",
     "load_scenario_text",
+    "reference_problems",
 ]
 
 #: ERCOT's DUNS as seen in real envelopes (market.md, confirmed).
@@ -294,34 +295,52 @@ class Scenario(_Model):
     transport: Transport = Transport()
     faults: list[Fault] = []
 
-    @model_validator(mode="after")
-    def _references(self) -> Scenario:
-        crs = {c.name for c in self.participants.crs}
-        tdsps = {t.name for t in self.participants.tdsps}
-        parts = crs | tdsps | {self.participants.ercot.name}
-        for i, ev in enumerate(self.events):
-            if ev.cr is not None and ev.cr not in crs:
-                raise ValueError(f"events[{i}].cr: unknown CR {ev.cr!r}")
-            if ev.tdsp is not None and ev.tdsp not in tdsps:
-                raise ValueError(f"events[{i}].tdsp: unknown TDSP {ev.tdsp!r}")
-            if ev.esi_index is not None and ev.esi_index >= self.population.esi_ids:
-                raise ValueError(f"events[{i}].esi_index: {ev.esi_index} is outside the population")
-        for i, mt in enumerate(self.mass_transitions):
-            if mt.cr not in crs:
-                raise ValueError(f"mass_transitions[{i}].cr: unknown CR {mt.cr!r}")
-            if mt.polr is not None and mt.polr not in crs:
-                raise ValueError(f"mass_transitions[{i}].polr: unknown CR {mt.polr!r}")
-            polrs = [c for c in self.participants.crs if "POLR" in c.roles and c.name != mt.cr]
-            if mt.polr is None and not polrs:
-                raise ValueError(f"mass_transitions[{i}]: no CR has the POLR role")
-        for i, f in enumerate(self.faults):
-            if f.participant is not None and f.participant not in parts:
-                raise ValueError(f"faults[{i}].participant: unknown participant {f.participant!r}")
-        return self
-
     def tdsp(self, name: str) -> TDSP:
         """The TDSP called ``name``."""
         return next(t for t in self.participants.tdsps if t.name == name)
+
+
+def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """Names used in events, mass transitions and faults that no participant has.
+
+    Returns:
+        (location in the file, message) for every problem, in file order.
+    """
+    crs = {c.name for c in scenario.participants.crs}
+    tdsps = {t.name for t in scenario.participants.tdsps}
+    parts = crs | tdsps | {scenario.participants.ercot.name}
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for i, ev in enumerate(scenario.events):
+        if ev.cr is not None and ev.cr not in crs:
+            out.append((("events", i, "cr"), f"unknown CR {ev.cr!r}; CRs are {', '.join(sorted(crs))}"))
+        if ev.tdsp is not None and ev.tdsp not in tdsps:
+            out.append((("events", i, "tdsp"), f"unknown TDSP {ev.tdsp!r}; TDSPs are {', '.join(sorted(tdsps))}"))
+        if ev.esi_index is not None and ev.esi_index >= scenario.population.esi_ids:
+            out.append((("events", i, "esi_index"),
+                        f"{ev.esi_index} is outside the population of {scenario.population.esi_ids} ESI IDs"))
+    for i, mt in enumerate(scenario.mass_transitions):
+        if mt.cr not in crs:
+            out.append((("mass_transitions", i, "cr"), f"unknown CR {mt.cr!r}"))
+        if mt.polr is not None and mt.polr not in crs:
+            out.append((("mass_transitions", i, "polr"), f"unknown CR {mt.polr!r}"))
+        polrs = [c for c in scenario.participants.crs if "POLR" in c.roles and c.name != mt.cr]
+        if mt.polr is None and not polrs:
+            out.append((("mass_transitions", i), "no other CR has the POLR role; name a polr"))
+    for i, f in enumerate(scenario.faults):
+        if f.participant is not None and f.participant not in parts:
+            out.append((("faults", i, "participant"), f"unknown participant {f.participant!r}"))
+    return out
+
+
+def _checked(scenario: Scenario, text: str, name: str) -> Scenario:
+    problems = reference_problems(scenario)
+    if not problems:
+        return scenario
+    locator = TomlLocator(text)
+    issues = [TomlIssue(name, locator.line_of(loc), format_loc(loc), msg) for loc, msg in problems]
+    err = ScenarioError("\n".join([issues[0].message, *(str(i) for i in issues[1:])]), issues[0].location)
+    err.issues = issues  # type: ignore[attr-defined]
+    raise err
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -332,10 +351,11 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     """
     if path is None:
         text = resources.files("ercot_sim.data").joinpath(DEFAULT_SCENARIO).read_text("utf-8")
-        return load_toml_text(text, f"<embedded {DEFAULT_SCENARIO}>", Scenario, ScenarioError)
-    return load_toml_model(path, Scenario, ScenarioError)
+        return load_scenario_text(text, f"<embedded {DEFAULT_SCENARIO}>")
+    scenario = load_toml_model(path, Scenario, ScenarioError)
+    return _checked(scenario, Path(path).read_text(encoding="utf-8"), str(path))
 
 
 def load_scenario_text(text: str, name: str = "<scenario>") -> Scenario:
     """Validate scenario TOML given as text (tests, generated scenarios)."""
-    return load_toml_text(text, name, Scenario, ScenarioError)
+    return _checked(load_toml_text(text, name, Scenario, ScenarioError), text, name)

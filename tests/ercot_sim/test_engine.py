@@ -87,6 +87,14 @@ def test_bad_scenario_names_file_line_and_field(tmp_path: Path) -> None:
     assert f"line {line}" in result.output
 
 
+def test_unknown_participant_is_located(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios" / "switch-standard.toml").read_text().replace('cr = "NEWCOMER"', 'cr = "NOBODY"')
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if 'cr = "NOBODY"' in s)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "x.toml")
+    assert str(info.value).startswith(f"x.toml line {line}, events[0].cr: unknown CR 'NOBODY'")
+
+
 def test_cli_runs_and_summarises(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "move-out.toml"), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
