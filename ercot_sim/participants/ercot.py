@@ -68,11 +68,14 @@ class Ercot(ErcotAdmin, Participant):
         self.reg = registry
         self.polrs = polrs
         self.defaulting: set[str] = set()
+        self._unknown: dict[str, int] = {}
 
     # -- helpers --------------------------------------------------------------------------
     def _ref(self, esi: str, rec: EsiRecord | None) -> str:
-        if rec is None:
-            return f"E{esi}X"
+        if rec is None:  # an ESI ID ERCOT does not know: still a unique reference
+            n = self._unknown.get(esi, 0) + 1
+            self._unknown[esi] = n
+            return f"E{esi}X{n:03d}"
         rec.n += 1
         return f"E{esi}{rec.n:04d}"
 
@@ -121,7 +124,7 @@ class Ercot(ErcotAdmin, Participant):
         if m.ref in self.reg.orders:
             self._reject(m, code, "ABN", "DUPLICATE REQUEST", rec)
             return None
-        start = m.fields.get("start")
+        start = m.fields.get("start") or m.fields.get("end")
         if start:
             delta = (_date(start) - self.today()).days
             if delta > self.timing.future_days or -delta > self.timing.past_days:

@@ -93,6 +93,7 @@ class Tdsp(Participant):
         self.by_date: dict[dt.date, list[TOrder]] = {}
         self.conditions = conditions
         self.ran: dt.date | None = None  # day of the last field run
+        self._unknown: dict[str, int] = {}
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
         """Master data of one ESI ID (population set-up or 814_20 create)."""
@@ -102,8 +103,10 @@ class Tdsp(Participant):
     # -- helpers --------------------------------------------------------------------------------
     def _ref(self, esi: str) -> str:
         e = self.esi.get(esi)
-        if e is None:
-            return f"T{esi}X"
+        if e is None:  # not one of its ESI IDs: still a unique reference
+            n = self._unknown.get(esi, 0) + 1
+            self._unknown[esi] = n
+            return f"T{esi}X{n:03d}"
         e.n += 1
         return f"T{esi}{e.n:04d}"
 
