@@ -17,7 +17,7 @@ sender produced after it arrives first.
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import re
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -101,8 +101,13 @@ class Transport:
         self.seed = seed
         self.inboxes: dict[str, simpy.Store] = {}
         self.controls: dict[str, ControlNumbers] = {}
-        self._heap: list[tuple[int, int, Message, str, int]] = []
+        # Messages wait in the bucket of the delivery window they go out in: O(1) to add,
+        # sorted once per window (by ready minute, then order of sending).
+        self._buckets: dict[int, list[tuple[int, int, Message, str, int]]] = {}
+        self._day_windows: dict[int, list[int]] = {}
+        self._last_flush = -1
         self._n = 0
+        self._dirs: set[str] = set()
         self.files: list[str] = []
         self.counts: dict[str, int] = {}
         self.on_window: Callable[[int], None] | None = None
@@ -133,9 +138,26 @@ class Transport:
                     copies = 2
                 else:
                     hold = 1
+        window = self._window_at_or_after(max(m.ready, self._last_flush + 1))
+        bucket = self._buckets.get(window)
+        if bucket is None:
+            bucket = self._buckets[window] = []
         for _ in range(copies):
             self._n += 1
-            heapq.heappush(self._heap, (m.ready, self._n, m, fault, hold))
+            bucket.append((m.ready, self._n, m, fault, hold))
+
+    def _windows(self, day: int) -> list[int]:
+        got = self._day_windows.get(day)
+        if got is None:
+            got = self._day_windows[day] = [self.clock.minute_of_day(day, w) for w in self.windows]
+        return got
+
+    def _window_at_or_after(self, minute: int) -> int:
+        """The first delivery window at or after sim ``minute``."""
+        day = (self.clock.date(minute) - self.clock.start).days
+        windows = self._windows(day)
+        i = bisect.bisect_left(windows, minute)
+        return windows[i] if i < len(windows) else self._windows(day + 1)[0]
 
     # -- the window process -------------------------------------------------------------
     def run(self, days: int) -> Generator[simpy.Event, None, None]:
@@ -150,18 +172,19 @@ class Transport:
     def flush(self) -> None:
         """Send every ready message: one file per sender->receiver, trace rows, delivery."""
         now = int(self.env.now)
-        heap = self._heap
+        self._last_flush = now
+        due = self._buckets.pop(now, [])
+        due.sort(key=lambda item: (item[0], item[1]))
         groups: dict[tuple[str, str], list[tuple[Message, str]]] = {}
         held: list[tuple[int, int, Message, str, int]] = []
-        while heap and heap[0][0] <= now:
-            item = heapq.heappop(heap)
+        for item in due:
             if item[4]:
                 held.append((item[0], item[1], item[2], item[3], item[4] - 1))
                 continue
             m = item[2]
             groups.setdefault((m.sender, m.receiver), []).append((m, item[3]))
-        for item in held:
-            heapq.heappush(heap, item)
+        if held:  # out of order: one window later than the rest
+            self._buckets.setdefault(self._window_at_or_after(now + 1), []).extend(held)
         if self.on_window is not None:
             self.on_window(now)
         if not groups:
@@ -195,9 +218,11 @@ class Transport:
                              m.ref, m.orig_ref, rel, ctl, m.order_id, received_at, m.detail, fault))
                 self.counts[m.code] = self.counts.get(m.code, 0) + 1
             text = writer.getvalue()
-            path = self.out / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="ascii", newline="")
+            if receiver not in self._dirs:
+                (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
+                self._dirs.add(receiver)
+            with open(self.out / rel, "w", encoding="ascii", newline="") as fh:
+                fh.write(text)
             self.files.append(rel)
             deliveries.setdefault(receiver, []).append((rel, msgs))
             gs = [(fid, ctl) for fid, ctl in _GS.findall(text)]
