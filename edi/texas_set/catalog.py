@@ -296,7 +296,12 @@ def _readers() -> dict[str, dict[str, tuple[Callable[[Sequence[str]], object], i
 _memo: dict[tuple[object, ...], _Decided] = {}
 
 
-def _signature(readers: dict[str, tuple[Callable[[Sequence[str]], object], int]], body: Sequence[Sequence[str]]) -> tuple[object, ...]:
+def _signature(st01: str, readers: dict[str, tuple[Callable[[Sequence[str]], object], int]], body: Sequence[Sequence[str]]) -> tuple[object, ...]:
+    getters = _getters(st01)
+    try:  # common case: every segment read is long enough for its getter
+        return tuple([getters[els[0]](els) for els in body if els[0] in getters])
+    except IndexError:  # an empty or short segment: pad it and keep its length
+        pass
     sig: list[object] = []
     add = sig.append
     get = readers.get
@@ -312,6 +317,12 @@ def _signature(readers: dict[str, tuple[Callable[[Sequence[str]], object], int]]
             else:  # shorter than the elements read: pad, and keep the length (N1 needs N104's)
                 add((n, getter(list(els) + [""] * (need - n))))
     return tuple(sig)
+
+
+@functools.cache
+def _getters(st01: str) -> dict[str, Callable[[Sequence[str]], object]]:
+    """Segment ID -> getter of the elements read, for one ST01 (see :func:`_readers`)."""
+    return {k: g for k, (g, _n) in _readers()[st01].items()}
 
 
 def identify_segments(
@@ -338,7 +349,7 @@ def identify_segments(
         named = (roles.get(s) or roles.get(s[:9]), roles.get(r) or roles.get(r[:9]))
     else:
         named = (None, None)
-    key = (st01, sender, receiver, named, _signature(readers, body))
+    key = (st01, sender, receiver, named, _signature(st01, readers, body))
     decided = _memo.get(key)
     if decided is None:
         decided = _decide(st01, body, sender, receiver, roles)
