@@ -39,6 +39,8 @@ def run_command(
     rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file overriding the shipped rules.")] = None,
     shards: Annotated[int, typer.Option("--shards", min=1, max=256,
                                         help="Split the run by ESI ID into N shards (OUT/shard-NNN/, traces merged into OUT/trace.sqlite).")] = 1,
+    check: Annotated[bool, typer.Option("--check/--no-check",
+                                        help="Print the timing compliance summary of the run (ercot-sim check).")] = True,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.engine import run_scenario
@@ -103,6 +105,14 @@ def run_command(
     console.print(states)
     console.print(f"ESI IDs: {esi_ids:,}  files written: {files:,}  events skipped: {skipped:,}  "
                   f"out: {out}  ({elapsed:.1f} s, {sum(totals.values()) / max(elapsed, 1e-9):,.0f} transactions/s)")
+    if check:
+        from ercot_sim.timing.check import compliance_summary
+
+        try:
+            print(compliance_summary(out / "trace.sqlite", rules))
+        except SimError as exc:
+            print(f"ercot-sim run: compliance check: {exc}", file=sys.stderr)
+            raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

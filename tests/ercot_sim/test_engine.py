@@ -99,6 +99,7 @@ def test_cli_runs_and_summarises(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "move-out.toml"), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "814_24" in result.output and "completed" in result.output
+    assert "compliance (ercot-sim check)" in result.output and "0 violation(s)" in result.output
     assert (tmp_path / "trace.sqlite").exists()
 
 
