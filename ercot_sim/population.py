@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ercot_sim.scenario import Event, EventRates, Scenario
 
-__all__ = ["Premise", "Population", "PlannedEvent", "build_population", "rng_for", "unit"]
+__all__ = ["Draws", "Premise", "Population", "PlannedEvent", "build_population", "rng_for", "unit"]
 
 
 def rng_for(seed: int, *key: object) -> random.Random:
@@ -32,6 +32,25 @@ def unit(seed: int, *key: object) -> float:
     """
     text = f"{seed}|{'|'.join(map(str, key))}".encode()
     return ((zlib.crc32(text) << 32) | zlib.crc32(text, seed & 0xFFFFFFFF or 1)) / 2**64
+
+
+class Draws:
+    """``unit(seed, *prefix, *key)`` with the prefix hashed once (same numbers, less work).
+
+    CRC-32 is incremental, so the CRCs of the prefix are the start values for the key.
+    """
+
+    __slots__ = ("_c1", "_c2")
+
+    def __init__(self, seed: int, *prefix: object) -> None:
+        head = (f"{seed}|" + "".join(f"{p}|" for p in prefix)).encode()
+        self._c1 = zlib.crc32(head)
+        self._c2 = zlib.crc32(head, seed & 0xFFFFFFFF or 1)
+
+    def __call__(self, *key: object) -> float:
+        """A deterministic number in [0, 1) for ``key`` (at least one part)."""
+        text = "|".join(map(str, key)).encode()
+        return ((zlib.crc32(text, self._c1) << 32) | zlib.crc32(text, self._c2)) / 2**64
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from typing import Any
 import simpy
 
 from ercot_sim.messages import Message
-from ercot_sim.population import unit
+from ercot_sim.population import Draws
 from ercot_sim.simtime import Clock
 
 __all__ = ["Context", "MarketTiming", "Participant", "ymd"]
@@ -98,6 +98,7 @@ class Participant:
         self.inbox = simpy.Store(ctx.env)
         self._agenda: dict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = {}
         self.handled = 0
+        self.u = Draws(ctx.seed, name)  # deterministic draws: self.u(*key) in [0, 1)
         self.env.process(self._loop())
 
     def _loop(self):  # type: ignore[no-untyped-def]
@@ -159,10 +160,6 @@ class Participant:
     def today(self) -> dt.date:
         """Local date now."""
         return self.clock.date(int(self.env.now))
-
-    def u(self, *key: object) -> float:
-        """Deterministic number in [0, 1) for a key (per ESI ID / reference, never shared)."""
-        return unit(self.ctx.seed, self.name, *key)
 
     def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
                     trigger: int | None = None) -> int:
