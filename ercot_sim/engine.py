@@ -160,6 +160,14 @@ def run_scenario(
         tdsp_of[p.esi_id] = tdsp_duns
     for esi, tname in population.created.items():
         tdsp_of[esi] = duns[tname]
+    by_prefix = sorted(((t.esi_prefix, t.duns) for t in parts.tdsps), key=lambda x: -len(x[0]))
+    for pe in population.events:  # an ESI ID outside the population: the TDSP its prefix names
+        if pe.esi_id not in tdsp_of:
+            owner = next((d for prefix, d in by_prefix if pe.esi_id.startswith(prefix)), None)
+            if owner is None:
+                raise ScenarioError(f"ESI ID {pe.esi_id} is not in the population and no TDSP has its prefix",
+                                    f"scenario {info.name}, events ({pe.event.kind} on day {pe.day})")
+            tdsp_of[pe.esi_id] = owner
     ercot = Ercot(ctx, parts.ercot.name, parts.ercot.duns, registry,
                   [(c.duns, c.share or 1.0) for c in parts.crs if "POLR" in c.roles])
     transport.register(ercot.duns, ercot.inbox)
