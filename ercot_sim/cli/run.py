@@ -41,6 +41,7 @@ def run_command(
                                         help="Split the run by ESI ID into N shards (OUT/shard-NNN/, traces merged into OUT/trace.sqlite).")] = 1,
     check: Annotated[bool, typer.Option("--check/--no-check",
                                         help="Print the timing compliance summary of the run (ercot-sim check).")] = True,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the run's HTML report (sequence diagrams, compliance, volumes) to this file.")] = None,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.engine import run_scenario
@@ -113,6 +114,15 @@ def run_command(
         except SimError as exc:
             print(f"ercot-sim run: compliance check: {exc}", file=sys.stderr)
             raise typer.Exit(2) from None
+    if html is not None:
+        from ercot_sim.report import write_report
+
+        try:
+            write_report(out, html, rules=rules)
+        except SimError as exc:
+            print(f"ercot-sim run: report: {exc}", file=sys.stderr)
+            raise typer.Exit(2) from None
+        print(f"report written to {html}")
 
 
 def register(app: typer.Typer) -> None:
