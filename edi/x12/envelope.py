@@ -239,6 +239,14 @@ class _Walker:
         if els[15] not in ("P", "T"):
             self.find("isa-invalid-usage", seg, f"usage indicator {els[15]!r} is not P or T", els[15], "ISA15")
 
+    def check_trailer(self, seg: Segment, header: Segment, ctl_pos: int, count: int, nouns: tuple[str, str], ctl_code: str, count_code: str) -> None:
+        """Compare a GE/IEA trailer with its header's control number and the count seen."""
+        t, h = seg.id, header.id
+        if seg.get(2) != header.get(ctl_pos):
+            self.find(ctl_code, seg, f"{t}02 {seg.get(2)!r} does not match {h}{ctl_pos:02d} {header.get(ctl_pos)!r}", seg.get(2), f"{t}02")
+        if seg.get(1) != str(count):
+            self.find(count_code, seg, f"{t}01 says {seg.get(1)!r} {nouns[0]}, the {nouns[1]} has {count}", seg.get(1), f"{t}01")
+
     def close_st(self, at: Segment | None) -> TransactionSet | None:
         """Close an open transaction that has no SE (reported), returning it."""
         if self.st is None:
@@ -382,10 +390,7 @@ class _Walker:
                     if self.gs is None:
                         self.find("interchange-structure", seg, "GE without a matching GS")
                         continue
-                    if seg.get(2) != self.gs.get(6):
-                        self.find("gs-ge-control-mismatch", seg, f"GE02 {seg.get(2)!r} does not match GS06 {self.gs.get(6)!r}", seg.get(2), "GE02")
-                    if seg.get(1) != str(self.st_in_gs):
-                        self.find("ge-count-mismatch", seg, f"GE01 says {seg.get(1)!r} transaction sets, the group has {self.st_in_gs}", seg.get(1), "GE01")
+                    self.check_trailer(seg, self.gs, 6, self.st_in_gs, ("transaction sets", "group"), "gs-ge-control-mismatch", "ge-count-mismatch")
                     self.gs = None
                     yield seg
                 elif sid == "ISA":
@@ -401,10 +406,7 @@ class _Walker:
                     if self.isa is None:
                         self.find("interchange-structure", seg, "IEA without a matching ISA")
                         continue
-                    if seg.get(2) != self.isa.get(13):
-                        self.find("isa-iea-control-mismatch", seg, f"IEA02 {seg.get(2)!r} does not match ISA13 {self.isa.get(13)!r}", seg.get(2), "IEA02")
-                    if seg.get(1) != str(self.groups_in_isa):
-                        self.find("iea-count-mismatch", seg, f"IEA01 says {seg.get(1)!r} groups, the interchange has {self.groups_in_isa}", seg.get(1), "IEA01")
+                    self.check_trailer(seg, self.isa, 13, self.groups_in_isa, ("groups", "interchange"), "isa-iea-control-mismatch", "iea-count-mismatch")
                     self.isa = None
                     yield seg
             if raw is not None:
