@@ -223,7 +223,7 @@ duns = "323456789"
 esi_ids = {esi_ids}
 
 [transport]
-# No window at exactly 17:00: see test_cutoff_boundary_reading below.
+# No window at exactly 17:00 (test_cutoff_boundary_reading adds one to test the cut-off).
 windows = ["00:30", "06:00", "09:00", "11:00", "13:00", "15:00", "16:30", "20:00"]
 {events}
 """
@@ -344,14 +344,27 @@ def test_trace_read_without_the_x12_files(tmp_path: Path) -> None:
     assert res.rule("B6-tdsp-814_04").on_time == 1
 
 
-@pytest.mark.xfail(reason="engine counts B6 from the 814_03's arrival (17:05, after the 17:00 cut-off); "
-                          "the checker can only see the sending time (17:00) in X12 and counts from it, "
-                          "so an answer on the engine's last allowed day is one retail business day late",
-                   strict=True)
 def test_cutoff_boundary_reading(tmp_path: Path) -> None:
+    """814_03s sent exactly at the 17:00 cut-off: engine and checker count B6 from the same time.
+
+    The X12 shows only the sending time, so the checker counts the TDSP's 814_04 deadline from
+    17:00 on the sending day; the engine must count from the sent time too (not the arrival a
+    few minutes later, which falls after the cut-off), or an answer on its last allowed day
+    would be one retail business day late.
+    """
     events = "".join(_event("switch", i, 2, "PECOS RETAIL", at='"14:00"') for i in range(12))
     out = _run(tmp_path, "cutoff", "2025-03-03", 20, 1, 12, events, windows='"17:00"')
-    assert check_path(out).violations == []
+    con = sqlite3.connect(out / "trace.sqlite")
+    try:
+        at_cutoff = con.execute("SELECT COUNT(*) FROM transactions WHERE code = '814_03' "
+                                "AND substr(sent_at, 12, 5) = '17:00'").fetchone()[0]
+    finally:
+        con.close()
+    assert at_cutoff > 0, "the scenario must put 814_03s on the cut-off"
+    res = check_path(out)
+    assert res.violations == []
+    b6 = res.rule("B6-tdsp-814_04")
+    assert b6.decided == b6.on_time >= at_cutoff
 
 
 # -- rule kinds on transactions built in memory ---------------------------------------------------
@@ -445,13 +458,26 @@ def test_997_matches_the_acknowledged_transaction() -> None:
 
 
 def test_sharded_run_is_checked_whole(tmp_path: Path) -> None:
+    """A folder of shards is checked as one run: same violations as the unsharded run.
+
+    The scenario is explicit so the draws do not decide what is tested: every ESI ID starts
+    energized with LONE STAR POWER, PECOS RETAIL switches six of them (indices 0..5; even
+    indices are ONCOR's, odd CENTERPOINT's) and ONCOR never answers with an 814_04.
+    """
     from ercot_sim.engine import run_scenario
     from ercot_sim.scenario import load_scenario_text
+    from ercot_sim.shard import in_shard
 
     events = "".join(_event("switch", i, 1 + i % 3, "PECOS RETAIL") for i in range(6))
     events += ('[[faults]]\nkind = "missing"\nparticipant = "ONCOR"\ncode = "814_04"\n')
     text = SCENARIO.format(name="shards", start="2025-03-03", days=20, seed=2, esi_ids=12, events=events)
+    text = text.replace('roles = ["AREP", "POLR"]\n', 'roles = ["AREP", "POLR"]\nshare = 1.0\n')
+    text = text.replace('duns = "323456789"\n', 'duns = "323456789"\nshare = 0.0\n')
+    text = text.replace("esi_ids = 12\n", "esi_ids = 12\nenergized = 1.0\n")
+    assert text.count("share = ") == 2 and "energized = 1.0" in text
     scenario = load_scenario_text(text)
+    oncor = [f"10443720{serial:09d}" for serial in (1, 2, 3)]  # esi_index 0, 2, 4
+    cnp = [f"1008901{serial:010d}" for serial in (1, 2, 3)]  # esi_index 1, 3, 5
     whole = tmp_path / "whole"
     run_scenario(scenario, whole)
     sharded = tmp_path / "sharded"
@@ -459,7 +485,13 @@ def test_sharded_run_is_checked_whole(tmp_path: Path) -> None:
         run_scenario(scenario, sharded / f"shard-{i:03d}", shard=(i, 2))
     one, two = check_path(whole), check_path(sharded)
     assert two.source == str(sharded)
-    assert {(v.rule_id, v.esi_id, v.kind) for v in one.violations} == {
-        (v.rule_id, v.esi_id, v.kind) for v in two.violations}
-    assert any(v.rule_id == "B6-tdsp-814_04" and v.kind == "missing" for v in two.violations)
+    expected = {("B6-tdsp-814_04", esi, "missing") for esi in oncor}
+    assert {(v.rule_id, v.esi_id, v.kind) for v in one.violations} == expected
+    assert {(v.rule_id, v.esi_id, v.kind) for v in two.violations} == expected
+    b6 = two.rule("B6-tdsp-814_04")
+    assert (b6.on_time, b6.missing) == (3, 3), "CENTERPOINT answers all three of its 814_03s"
+    for i in range(2):  # each shard alone sees only its own ESI IDs
+        alone = check_path(sharded / f"shard-{i:03d}")
+        mine = {esi for esi in oncor + cnp if in_shard(esi, (i, 2))}
+        assert {v.esi_id for v in alone.violations} == mine & set(oncor)
     assert "B6-tdsp-814_04" in compliance_summary([sharded / "shard-000", sharded / "shard-001"])
