@@ -12,10 +12,19 @@ from typer.testing import CliRunner
 from ercot_sim.cli import app
 from ercot_sim.engine import run_scenario
 from ercot_sim.report import build_report, load_report_data, write_report
-from ercot_sim.scenario import load_scenario
+from ercot_sim.scenario import Scenario, load_scenario, load_scenario_text
 from ercot_sim.timing.check import check_path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Planted on top of scenarios/faults.toml so the run has a MISSING answer as well as its late
+#: 814_04: ONCOR never answers the 814_03 of the switch at esi_index 2.
+PLANTED_MISSING = '\n[[faults]]\nkind = "missing"\nparticipant = "ONCOR"\nesi_index = 2\ncode = "814_04"\n'
+
+
+def _faults_scenario() -> Scenario:
+    """scenarios/faults.toml with the planted missing 814_04."""
+    path = ROOT / "scenarios" / "faults.toml"
+    return load_scenario_text(path.read_text("utf-8") + PLANTED_MISSING, name=str(path))
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +37,12 @@ def switch_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def faults_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("faults")
-    run_scenario(load_scenario(ROOT / "scenarios" / "faults.toml"), out)
+    run_scenario(_faults_scenario(), out)
     return out
+
+
+def _seen(violations: list) -> set[tuple[str, str, str]]:  # type: ignore[type-arg]
+    return {(v.rule_id, v.esi_id, v.kind) for v in violations}
 
 
 def _doc(data: bytes) -> lhtml.HtmlElement:
@@ -91,13 +104,25 @@ def test_volume_chart_counts_every_code(switch_run: Path) -> None:
 
 
 def test_violations_are_marked_red(faults_run: Path) -> None:
+    """Every violation the independent checker finds is drawn red: late ones on the arrow,
+    missing ones as a red cross with the trigger's arrow red too; failing rules get red rows."""
+    result = check_path(faults_run)
+    late = [v for v in result.violations if v.kind == "late"]
+    missing = [v for v in result.violations if v.kind == "missing"]
+    assert late and missing, "the scenario plants a late 814_04 and a missing one"
+    assert ("B6-tdsp-814_04", "missing") in {(v.rule_id, v.kind) for v in missing}
     doc = _doc(build_report(faults_run))
-    marked = doc.xpath("//g[contains(@class, 'txn violation')]/title")
-    assert any("B6-tdsp-814_04" in t.text for t in marked)
-    missing = doc.xpath("//g[contains(@class, 'missing')]/title")
-    assert any("B5-ercot-814_05" in t.text for t in missing)
-    assert doc.xpath("//g[contains(@class, 'deadline violated')]")
-    fail_rows = [tr[0].text for tr in doc.xpath("//tr[@class='fail']")]
+    red_svg = doc.xpath("//svg[contains(@class, 'seq')][.//g[contains(@class, 'violation')]]")
+    red_esi = {svg.xpath("./title")[0].text.rsplit(" ", 1)[1] for svg in red_svg}
+    assert red_esi == {v.esi_id for v in result.violations}
+    marked = [t.text for t in doc.xpath("//g[contains(@class, 'txn violation')]/title")]
+    for v in result.violations:  # the trigger (and a late answer) carry the rule id
+        assert any(v.rule_id in t and v.trigger.code in t for t in marked), v.message
+    crosses = [t.text for t in doc.xpath("//g[contains(@class, 'missing violation')]/title")]
+    assert sorted(crosses) == sorted(v.message for v in missing)
+    assert len(doc.xpath("//g[contains(@class, 'deadline violated')]")) >= len(result.violations)
+    fail_rows = {tr[0].text for tr in doc.xpath("//tr[@class='fail']")}
+    assert fail_rows == {r.rule_id for r in result.rules if r.passed is False}
     assert "B6-tdsp-814_04" in fail_rows
 
 
@@ -113,10 +138,12 @@ def test_large_runs_get_a_bounded_selection_violations_first(faults_run: Path) -
 
 def test_violations_passed_in_are_used(faults_run: Path) -> None:
     result = check_path(faults_run)
-    only = [v for v in result.violations if v.rule_id == "B6-tdsp-814_04"]
+    only = [v for v in result.violations if v.kind == "late"]
+    assert only and len(only) < len(result.violations), "the run has late and missing answers"
     doc = _doc(build_report(faults_run, violations=only))
     assert not doc.xpath("//g[contains(@class, 'missing')]")
-    assert doc.xpath("//g[contains(@class, 'txn violation')]")
+    marked = [t.text for t in doc.xpath("//g[contains(@class, 'txn violation')]/title")]
+    assert marked and all(any(v.rule_id in t for v in only) for t in marked)
 
 
 def test_contract_trace_without_x12_files(tmp_path: Path) -> None:
@@ -148,23 +175,33 @@ def test_cli_report_exit_codes(switch_run: Path, faults_run: Path, tmp_path: Pat
     ok = runner.invoke(app, ["report", str(switch_run), "--html", str(tmp_path / "a.html")])
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "a.html").read_bytes() == build_report(switch_run)
+    found = check_path(faults_run).violations
+    assert found
     bad = runner.invoke(app, ["report", str(faults_run), "--html", str(tmp_path / "b.html")])
-    assert bad.exit_code == 1
-    assert "2 timing violation(s)" in bad.output
+    assert bad.exit_code == 1, bad.output
+    assert f" {len(found)} timing violation(s)" in bad.output
+    assert (tmp_path / "b.html").read_bytes() == build_report(faults_run)
     missing = runner.invoke(app, ["report", str(tmp_path / "nope"), "--html", str(tmp_path / "c.html")])
     assert missing.exit_code == 2
     assert "no such file or folder" in missing.output
     assert not (tmp_path / "c.html").exists()
 
 
-def test_sharded_run_is_reported_whole(tmp_path: Path) -> None:
-    scenario = load_scenario(ROOT / "scenarios" / "faults.toml")
+def test_sharded_run_is_reported_whole(tmp_path: Path, faults_run: Path) -> None:
+    from ercot_sim.shard import in_shard
+
+    scenario = _faults_scenario()
     for i in range(2):
         run_scenario(scenario, tmp_path / f"shard-{i:03d}", shard=(i, 2))
     data = load_report_data(tmp_path, max_diagrams=3)
     assert len(data.diagrams) == 3  # bounded, and the free slots are filled
     assert data.esi_total == 5
-    assert {v.rule_id for v in data.check.violations} == {"B5-ercot-814_05", "B6-tdsp-814_04"}
+    whole = check_path(faults_run).violations
+    assert whole and _seen(data.check.violations) == _seen(whole)
+    shard_of = {v.esi_id: next(i for i in range(2) if in_shard(v.esi_id, (i, 2))) for v in whole}
+    for i in range(2):  # each shard alone holds only its own part of the violations
+        alone = load_report_data(tmp_path / f"shard-{i:03d}").check.violations
+        assert _seen(alone) == {k for k in _seen(whole) if shard_of[k[1]] == i}
     assert data.diagrams[0].violations
     doc = _doc(build_report(tmp_path, max_diagrams=3))
     assert len(doc.xpath("//svg[contains(@class, 'seq')]")) == 3
