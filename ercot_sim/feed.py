@@ -17,6 +17,8 @@ the element, the value before and after, and the finding the receiving system sh
 an :mod:`edi.validate` finding code where the X12 itself is wrong (``detected_by`` =
 ``edi.validate``), or a business finding where only the receiver's own data can tell
 (an unknown ESI ID, a second copy of an interchange: ``detected_by`` = ``receiving system``).
+Each fault is planted in a file of its own while untouched files remain; only faults the
+validator finds ever share a file.
 """
 
 from __future__ import annotations
@@ -411,9 +413,18 @@ def generate_feed(
 
 
 def _plant_all(files: list[_File], faults: list[FaultSpec], known_esi: set[str], seed: int) -> list[dict[str, object]]:
+    """Plant ``faults`` in ``files`` (deterministic for ``seed``); the manifest entries.
+
+    Each fault goes into a file no other fault is in, while there is one, so that every file
+    shows one fault and can be checked on its own. When the untouched files run out, a fault
+    the validator finds may share a file with other such faults (each is located by its
+    segment and finding); a fault only the receiving system finds (``unknown_esi_id``) never
+    shares: its file must pass the validator.
+    """
     entries: list[dict[str, object]] = []
     used: set[tuple[str, int]] = set()
     extra: list[_File] = []
+    exclusive: set[str] = set()  # files holding a receiving-system fault
     for n, spec in enumerate(faults):
         rng = random.Random(f"{seed}:{n}:{spec.kind}")
         for _ in range(spec.count):
@@ -427,13 +438,18 @@ def _plant_all(files: list[_File], faults: list[FaultSpec], known_esi: set[str],
                 entries.append(_plant_whole(spec.kind, f, fid, extra))
                 f.touched = True
                 continue
-            cands2 = [(f, i) for f in files if not f.whole for i, t in enumerate(f.txns)
+            alone = FAULT_KINDS[spec.kind][1] != "edi.validate"
+            cands2 = [(f, i) for f in files if not f.whole and f.name not in exclusive
+                      and not (alone and f.touched) for i, t in enumerate(f.txns)
                       if (f.name, i) not in used and t[2] != "997" and (spec.code is None or t[2] == spec.code)]
             rng.shuffle(cands2)
+            cands2.sort(key=lambda c: c[0].touched)  # stable: untouched files first, in shuffled order
             for f, i in cands2:
                 got = _plant(spec.kind, f, i, fid, known_esi, rng)
                 if got is not None:
                     used.add((f.name, i))
+                    if alone:
+                        exclusive.add(f.name)
                     if spec.kind == "duplicate_transaction":
                         # positions after the copy moved by one transaction; keep it simple and
                         # plant nothing else in this file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,7 @@ def test_every_validator_fault_is_found_where_the_manifest_says(faulty: Path) ->
     assert {f["kind"] for f in faults} == set(FAULT_KINDS)
     assert len(faults) == 8
     faulted_files = {f["file"] for f in faults}
+    assert len(faulted_files) == len(faults), "one fault per file while the feed has untouched files"
     for fault in faults:
         if fault["detected_by"] != "edi.validate":
             continue
@@ -124,6 +126,25 @@ def test_business_faults_pass_the_validator_but_are_real(faulty: Path) -> None:
     original = dup["file"].replace("_resent", "")
     assert (faulty / dup["file"]).read_bytes() == (faulty / original).read_bytes()
     assert dup["planted"] == (faulty / original).read_text("latin-1").split("*")[13]
+
+
+def test_faults_share_files_only_when_they_run_out_and_never_with_a_business_fault(tmp_path: Path) -> None:
+    clean = generate_feed(tmp_path / "clean", 40, 20, seed=2)
+    per_file = Counter(name for name in clean.files for txn in iter_transactions(tmp_path / "clean" / name)
+                       if txn.st01 != "997")
+    count = sum(per_file.values()) - max(per_file.values())  # always room, more than the files left
+    assert count > len(per_file) - 1, "the feed must be too small for one fault per file"
+    result = generate_feed(tmp_path / "f", 40, 20, seed=2,
+                           faults=[FaultSpec(kind="unknown_esi_id"), FaultSpec(kind="wrong_count", count=count)])
+    unknown = next(f for f in result.faults if f["kind"] == "unknown_esi_id")
+    assert [f["kind"] for f in result.faults if f["file"] == unknown["file"]] == ["unknown_esi_id"]
+    assert validate(tmp_path / "f" / str(unknown["file"])).ok
+    shared = Counter(str(f["file"]) for f in result.faults if f["kind"] == "wrong_count")
+    assert max(shared.values()) > 1
+    for name, n in shared.items():  # each shared fault is still found where the manifest says
+        report = validate(tmp_path / "f" / name)
+        segments = {x.location.segment_number for x in report.findings if x.code == "se-count-mismatch"}
+        assert segments == {f["segment"] for f in result.faults if f["file"] == name} and len(segments) == n
 
 
 def test_xml_feed_carries_the_same_faults(tmp_path: Path) -> None:
