@@ -19,10 +19,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ercot_sim.messages import Message
+from ercot_sim.templates import template_text
 
-__all__ = ["MAPPING", "mapping_fields", "render_body"]
+__all__ = ["MAPPING", "mapping_fields", "render_body", "render_text"]
 
 from edi.texas_set import mapping as _mapping
+from edi.texas_set.mapping.render import compile_text_layout
 
 #: Transaction codes the edi mapping can render.
 MAPPING: frozenset[str] = frozenset(_mapping.codes())
@@ -46,8 +48,9 @@ def _party(names: Mapping[str, str], duns: str | None) -> dict[str, str] | None:
     return {"name": names.get(duns, "UNKNOWN"), "duns": duns} if duns else None
 
 
-_REQUEST_DATE = {"814_01", "814_03", "814_08", "814_12", "814_16", "814_24", "814_26", "814_20"}
-_CUSTOMER = {"814_01", "814_03", "814_16"}
+_REQUEST_DATE = {"814_01", "814_03", "814_08", "814_12", "814_16", "814_18", "814_22", "814_24",
+                 "814_26", "814_20"}
+_CUSTOMER = {"814_01", "814_03", "814_16", "814_18"}
 _INDICATOR = {"MVI": "MVI", "PMI": "MVI"}
 #: 814_20 reasons for change (REF*TD) and the permit-pending 814_28 code, as the code lists
 #: of edi/texas_set/codes spell them (placeholder values there, marked unconfirmed)
@@ -93,6 +96,10 @@ def _fields_814(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
             out["unexecutable_text"] = f["reason"][:80]
     if f.get("hold"):
         out["switch_hold"] = f["hold"] == "Y"
+    if f.get("maint"):  # ASI02 when not the code's default (814_18/814_19 delete a CSA)
+        out["maintenance"] = f["maint"]
+    if f.get("bypass"):  # REF*2W: bypass the continuous service agreement (814_24)
+        out["bypass_csa"] = True
     if f.get("td"):
         out["maintenance_reason"] = _TD[f["td"]]
     if f.get("kind") in _INDICATOR:
@@ -220,3 +227,47 @@ def render_body(m: Message, names: Mapping[str, str], date: str) -> Segs:
     if fields is None:
         raise ValueError(f"no field mapping for transaction {m.code}")
     return _mapping.render(m.code, fields)
+
+
+_TEXT: dict[tuple[str, str, str], Callable[[dict[str, Any]], tuple[str, int]]] = {}
+
+
+def render_text(m: Message, names: Mapping[str, str], date: str, separator: str = "*",
+                terminator: str = "~") -> tuple[str, int]:
+    """The body of ``m`` as X12 text and its segment count (for ``X12Writer.add_text``).
+
+    Exactly the text of :func:`render_body`'s segments joined with the given delimiters,
+    rendered straight to text: the hot codes by their checked templates
+    (:mod:`ercot_sim.templates`), the others by a function compiled once per code and
+    delimiters from the mapping's layout.
+
+    Args:
+        m: the message.
+        names: DUNS -> participant name, for N1 segments.
+        date: send date as CCYYMMDD.
+        separator: element separator.
+        terminator: segment terminator.
+    """
+    if separator == "*" and terminator == "~":
+        got = template_text(m, names, date, _mapping_text)
+        if got is not None:
+            return got
+    return _mapping_text(m, names, date, separator, terminator)
+
+
+def _mapping_text(m: Message, names: Mapping[str, str], date: str, separator: str = "*",
+                  terminator: str = "~") -> tuple[str, int]:
+    key = (m.code, separator, terminator)
+    fn = _TEXT.get(key)
+    if fn is None:
+        if m.code in _mapping.RETIRED:
+            raise ValueError(f"{m.code} is retired: it can be read, not sent")
+        fn = _TEXT[key] = compile_text_layout(_mapping.layout(m.code), separator, terminator)
+    fields = mapping_fields(m, names, date)
+    if fields is None:
+        raise ValueError(f"no field mapping for transaction {m.code}")
+    try:
+        return fn(fields)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        _mapping.render(m.code, fields)  # raises the mapping's located MappingError
+        raise

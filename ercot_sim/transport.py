@@ -26,7 +26,7 @@ from pathlib import Path
 import simpy
 
 from edi.x12 import ControlNumbers, X12Writer
-from ercot_sim.emit import render_body
+from ercot_sim.emit import render_text
 from ercot_sim.messages import Message
 from ercot_sim.population import unit
 from ercot_sim.simtime import Clock
@@ -106,6 +106,7 @@ class Transport:
         self._buckets: dict[int, list[tuple[int, int, Message, str, int]]] = {}
         self._day_windows: dict[int, list[int]] = {}
         self._last_flush = -1
+        self._all_windows: list[int] = []
         self._n = 0
         self._dirs: set[str] = set()
         self.files: list[str] = []
@@ -154,6 +155,10 @@ class Transport:
 
     def _window_at_or_after(self, minute: int) -> int:
         """The first delivery window at or after sim ``minute``."""
+        all_windows = self._all_windows
+        i = bisect.bisect_left(all_windows, minute)
+        if i < len(all_windows) - 1:  # the last one may not be the last of its day's list
+            return all_windows[i]
         day = (self.clock.date(minute) - self.clock.start).days
         windows = self._windows(day)
         i = bisect.bisect_left(windows, minute)
@@ -162,6 +167,10 @@ class Transport:
     # -- the window process -------------------------------------------------------------
     def run(self, days: int) -> Generator[simpy.Event, None, None]:
         """SimPy process: flush at every delivery window of ``days`` days."""
+        # every window of the run and a week after it, for the look-up in send()
+        every = [w for day in range(days + 8) for w in self._windows(day)]
+        if every == sorted(every):
+            self._all_windows = every
         for day in range(days):
             for hhmm in self.windows:
                 minute = self.clock.minute_of_day(day, hhmm)
@@ -196,6 +205,8 @@ class Transport:
         date = local.strftime("%Y%m%d")
         stamp = local.strftime("%Y%m%d%H%M")
         rows: list[TxRow] = []
+        names = self.names
+        counts = self.counts
         deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
         acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
         for (sender, receiver) in sorted(groups):
@@ -207,16 +218,27 @@ class Transport:
             rel = f"outbox/{receiver}/{sender}_{stamp}_{writer.isa_control}.x12"
             sts: dict[str, list[tuple[str, str]]] = {}
             msgs: list[Message] = []
+            add = writer.add_text
+            sep, term = writer.delimiters.element, writer.delimiters.terminator
+            arrival = now + self.latency
+            seq = self.trace.seq
             for m, fault in items:
-                st01 = m.code[:3]
-                ctl = writer.add(st01, render_body(m, self.names, date))
-                sts.setdefault(st01, []).append((st01, ctl))
-                m.received_at = now + self.latency
+                code = m.code
+                st01 = code[:3]
+                body, nseg = render_text(m, names, date, sep, term)
+                ctl = add(st01, body, nseg)
+                got = sts.get(st01)
+                if got is None:
+                    got = sts[st01] = []
+                got.append((st01, ctl))
+                m.received_at = arrival
                 m.sent_at = now
                 msgs.append(m)
-                rows.append((self.trace.next_seq(), sent_at, sender, receiver, m.code, m.esi_id,
+                seq += 1
+                rows.append((seq, sent_at, sender, receiver, code, m.esi_id,
                              m.ref, m.orig_ref, rel, ctl, m.order_id, received_at, m.detail, fault))
-                self.counts[m.code] = self.counts.get(m.code, 0) + 1
+                counts[code] = counts.get(code, 0) + 1
+            self.trace.seq = seq
             text = writer.getvalue()
             if receiver not in self._dirs:
                 (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)

@@ -156,6 +156,34 @@ class X12Writer:
         self._groups.setdefault(fid, []).append(term.join(parts) + term)
         return ctl
 
+    def add_text(self, st01: str, body: str, segments: int, *, functional_id: str | None = None) -> str:
+        """Add a transaction set whose body is already X12 text; returns its ST02.
+
+        The same as :meth:`add` for a body rendered beforehand with this writer's delimiters
+        (each segment terminated, e.g. by ``edi.texas_set.mapping`` text rendering).
+
+        Args:
+            st01: transaction set identifier (``867``).
+            body: the segments between ST and SE as text, each ending with the terminator.
+            segments: how many segments ``body`` holds (for SE01).
+            functional_id: GS01 override; by default from :data:`FUNCTIONAL_IDS`.
+        """
+        if self._closed:
+            raise EdiError("interchange already closed")
+        fid = functional_id or FUNCTIONAL_IDS.get(st01, ("", False))[0]
+        if not fid:
+            raise EdiError(f"no functional group ID known for transaction set {st01!r}", "GS01")
+        n = self._counts.get(fid, 0) + 1
+        self._counts[fid] = n
+        ctl = f"{n:04d}"
+        sep = self.delimiters.element
+        term = self.delimiters.terminator
+        chunks = self._groups.get(fid)
+        if chunks is None:
+            chunks = self._groups[fid] = []
+        chunks.append(f"ST{sep}{st01}{sep}{ctl}{term}{body}SE{sep}{segments + 2}{sep}{ctl}{term}")
+        return ctl
+
     def __len__(self) -> int:
         return sum(self._counts.values())
 

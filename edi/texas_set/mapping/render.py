@@ -10,6 +10,7 @@ function (``__source__``) for inspection.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,10 @@ from pydantic import BaseModel
 from edi.texas_set.mapping.spec import El, Layout, Loop, Seg
 from edi.texas_set.types import format_date, format_quantity, format_r, format_time
 
-__all__ = ["compile_layout", "as_fields"]
+__all__ = ["compile_layout", "compile_text_layout", "as_fields"]
 
 Renderer = Callable[[Any], list[list[str]]]
+TextRenderer = Callable[[Any], tuple[str, int]]
 
 
 def as_fields(obj: Any) -> dict[str, Any]:
@@ -54,9 +56,21 @@ _RUNTIME: dict[str, Any] = {
 }
 
 
+def _literal(expr: str) -> str | None:
+    """The value of ``expr`` when it is a string literal, else None."""
+    if not expr or expr[0] not in "'\"":
+        return None
+    try:
+        value = ast.literal_eval(expr)
+    except (ValueError, SyntaxError):
+        return None
+    return value if type(value) is str else None
+
+
 class _Gen:
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, text: tuple[str, str] | None = None) -> None:
         self.layout = layout
+        self.text = text  # (element separator, segment terminator): emit segment text
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.n = 0
@@ -206,9 +220,32 @@ class _Gen:
                 self.emit(ind, f"{s} = [{', '.join(parts)}]")
                 self.emit(ind, f"while {s}[-1] == '':")
                 self.emit(ind + 1, f"{s}.pop()")
-                self.emit(ind, f"ap({s})")
-            else:
+                self.emit(ind, f"ap({s})" if self.text is None else f"ap({self.text[0]!r}.join({s}))")
+            elif self.text is None:
                 self.emit(ind, f"ap([{', '.join(parts)}])")
+            else:
+                self.emit(ind, f"ap({self.concat(parts)})")
+
+    def concat(self, parts: list[str]) -> str:
+        """One expression joining ``parts`` with the element separator, literals merged."""
+        sep = self.text[0]  # type: ignore[index]
+        pieces: list[str] = []  # expressions
+        lit: str | None = None  # literal text not yet written
+        for i, expr in enumerate(parts):
+            value = _literal(expr)
+            head = sep if i else ""
+            if value is not None:
+                lit = (lit or "") + head + value
+                continue
+            if head:
+                lit = (lit or "") + head
+            if lit is not None:
+                pieces.append(repr(lit))
+                lit = None
+            pieces.append(expr)
+        if lit is not None:
+            pieces.append(repr(lit))
+        return " + ".join(pieces)
 
     def source(self) -> str:
         lay = self.layout
@@ -219,7 +256,11 @@ class _Gen:
         self.emit(1, "out = []")
         self.emit(1, "ap = out.append")
         self.items(lay.items, 1, "f", lay.model, True, "0")
-        self.emit(1, "return out")
+        if self.text is None:
+            self.emit(1, "return out")
+        else:
+            term = self.text[1]
+            self.emit(1, f"return ({term!r}.join(out) + {term!r} if out else ''), len(out)")
         return "\n".join(self.lines) + "\n"
 
 
@@ -229,6 +270,24 @@ def compile_layout(layout: Layout) -> Renderer:
     src = gen.source()
     namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
     code = compile(src, f"<render {layout.code}>", "exec")
+    exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
+    fn = namespace["render"]
+    fn.__source__ = src
+    return fn  # type: ignore[no-any-return]
+
+
+def compile_text_layout(layout: Layout, separator: str = "*", terminator: str = "~") -> TextRenderer:
+    """Compile a layout into a function giving the body as X12 text.
+
+    The function takes the same fields as :func:`compile_layout`'s and returns
+    ``(text, segment_count)``: the segments between ST and SE, each terminated, elements
+    joined with ``separator`` -- exactly what formatting :func:`compile_layout`'s segments
+    with those delimiters gives, without building the element lists.
+    """
+    gen = _Gen(layout, (separator, terminator))
+    src = gen.source()
+    namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
+    code = compile(src, f"<render text {layout.code}>", "exec")
     exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
     fn = namespace["render"]
     fn.__source__ = src

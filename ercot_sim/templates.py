@@ -1,0 +1,135 @@
+"""Direct text templates for the hot path: 867_03, 810_02 and 997 straight to X12 text.
+
+The monthly 867_03 and 810_02 for every ESI ID (and ERCOT's pass-through 867_03, and the
+997s answering them) are most of what a market writes. For these codes the body text is
+formatted in one f-string from the message, without the field dict of
+:func:`ercot_sim.emit.mapping_fields` and without the element lists of the mapping.
+
+The templates are checked, not trusted: the first message of every *shape* (code, and each
+choice a template makes: final read, reference answered, which N1 parties, number of
+groups acknowledged is not a shape) is also rendered through the mapping
+(:func:`ercot_sim.emit.render_text`, which gives exactly the validated model's segments);
+when the two differ the template is dropped for that shape and the mapping renders every
+message of it. A change of the mapping tables therefore cannot make the files drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from ercot_sim.messages import Message
+
+__all__ = ["ERCOT_DUNS", "template_text", "template_stats"]
+
+#: ERCOT's DUNS: an 867 it sends carries the ``N1*AY`` party.
+ERCOT_DUNS = "183529049"
+
+Body = tuple[str, int]
+
+
+def _n1(qualifier: str, names: Mapping[str, str], duns: str | None) -> str:
+    return f"N1*{qualifier}*{names.get(duns, 'UNKNOWN')}*1*{duns}~" if duns else ""
+
+
+def _867_03(m: Message, names: Mapping[str, str], date: str) -> Body:
+    f = m.fields
+    esi = m.esi_id
+    start = f["start"]
+    end = f["end"]
+    kwh = int(f.get("kwh", 0))
+    begin = int(esi[-4:]) * 7
+    head = (f"BPT*00*{m.ref}*{date}*DD***F~" if f.get("final") else f"BPT*00*{m.ref}*{date}*DD~")
+    n = 12  # BPT, REF*Q5 and the ten segments of the period and meter loops
+    head += f"REF*Q5*{esi}~"
+    if m.orig_ref:
+        head += f"REF*TN*{m.orig_ref}~"
+        n += 1
+    tdsp = f.get("tdsp")
+    if tdsp:
+        head += f"N1*8S*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
+        n += 1
+    cr = f.get("cr")
+    if cr:
+        head += f"N1*SJ*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
+        n += 1
+    if m.sender == ERCOT_DUNS:
+        head += f"N1*AY*{names.get(m.sender, 'ERCOT')}*1*{m.sender}~"
+        n += 1
+    return (f"{head}PTD*SU~DTM*150*{start}~DTM*151*{end}~QTY*QD*{kwh}*KH~"
+            f"PTD*PL***MG*M{esi[-9:]}~DTM*150*{start}~DTM*151*{end}~"
+            f"MEA*AA*PRQ*{kwh}*KH*{begin}*{begin + kwh}*51~REF*MT*KHMON~QTY*QD*{kwh}*KH~"), n
+
+
+def _810_02(m: Message, names: Mapping[str, str], date: str) -> Body:
+    f = m.fields
+    kwh = int(f.get("kwh", 0))
+    n = 13  # BIG, REF*Q5, ITD, two DTM, three IT1+SAC, TDS, CTT
+    text = f"BIG*{date}*{m.ref}*****ME*00~REF*Q5*{m.esi_id}~"
+    if m.orig_ref:
+        text += f"REF*OI*{m.orig_ref}~"
+        n += 1
+    tdsp = f.get("tdsp")
+    if tdsp:
+        text += f"N1*8S*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
+        n += 1
+    cr = f.get("cr")
+    if cr:
+        text += f"N1*SJ*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
+        n += 1
+    # the charge lines of ercot_sim.emit._charges
+    return (f"{text}ITD*************{f['due']}~DTM*150*{f['start']}~DTM*151*{f['end']}~"
+            f"IT1*1*1*EA***SV*RATE~SAC*C**EU*BAS001*390****EA*1***BASIC CUSTOMER CHARGE~"
+            f"IT1*2*1*EA***SV*RATE~SAC*C**EU*DIS001*{kwh * 3}****KH*{kwh}***DISTRIBUTION SYSTEM CHARGE~"
+            f"IT1*3*1*EA***SV*RATE~SAC*C**EU*TRN002*{kwh}****KH*{kwh}***TRANSMISSION COST RECOVERY FACTOR~"
+            f"TDS*{390 + kwh * 4}~CTT*3~"), n
+
+
+def _997(m: Message, names: Mapping[str, str], date: str) -> Body:
+    fid, gctl, sts = m.fields["group"]
+    k = len(sts)
+    parts = [f"AK1*{fid}*{int(gctl)}~"]
+    parts.extend(f"AK2*{st01}*{st02}~AK5*A~" for st01, st02 in sts)
+    parts.append(f"AK9*A*{k}*{k}*{k}~")
+    return "".join(parts), 2 * k + 2
+
+
+def _shape(m: Message) -> tuple[object, ...]:
+    f = m.fields
+    code = m.code
+    if code == "997":
+        return (code,)
+    return (code, bool(f.get("final")), bool(m.orig_ref), bool(f.get("tdsp")), bool(f.get("cr")),
+            m.sender == ERCOT_DUNS)
+
+
+_TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Body]] = {
+    "867_03": _867_03, "810_02": _810_02, "997": _997,
+}
+#: shape -> True (template checked equal) / False (differs: the mapping renders it)
+_CHECKED: dict[tuple[object, ...], bool] = {}
+
+
+def template_text(m: Message, names: Mapping[str, str], date: str,
+                  reference: Callable[[Message, Mapping[str, str], str], Body]) -> Body | None:
+    """The body of ``m`` from its template, or None when its code has none (or it failed
+    its check, see the module docstring); ``reference`` renders through the mapping.
+
+    Only for the default delimiters (``*`` and ``~``).
+    """
+    fn = _TEMPLATES.get(m.code)
+    if fn is None:
+        return None
+    shape = _shape(m)
+    ok = _CHECKED.get(shape)
+    if ok:
+        return fn(m, names, date)
+    if ok is False:
+        return None
+    expected = reference(m, names, date)
+    _CHECKED[shape] = fn(m, names, date) == expected
+    return expected
+
+
+def template_stats() -> dict[tuple[object, ...], bool]:
+    """The shapes checked so far and whether their template matched the mapping."""
+    return dict(_CHECKED)

@@ -1,0 +1,93 @@
+"""The engine's text fast path gives exactly the bytes of the validated-model path.
+
+* the mapping's text renderer (``compile_text_layout``) equals its segments formatted;
+* ``X12Writer.add_text`` equals ``X12Writer.add``;
+* the hot-path templates (867_03, 810_02, 997) equal the mapping for every shape, and a
+  template that disagrees is dropped for its shape (the mapping's text is written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edi.texas_set import mapping
+from edi.texas_set.mapping.render import compile_text_layout
+from edi.x12 import ControlNumbers, X12Writer, format_segments
+from edi.x12.delimiters import Delimiters
+from ercot_sim import templates
+from ercot_sim.emit import _mapping_text, render_body, render_text
+from ercot_sim.messages import Message
+from tests import strategies as S
+
+CODES = [c for c in mapping.codes() if c not in mapping.RETIRED]
+NAMES = {"1039940674000": "ONCOR", "123456789": "LONE STAR POWER", "183529049": "ERCOT"}
+TDSP, CR, ERCOT = "1039940674000", "123456789", "183529049"
+
+
+@pytest.mark.parametrize("code", CODES)
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_text_renderer_equals_formatted_segments(code: str, data: st.DataObject) -> None:
+    fields = data.draw(S.fields_for(code))
+    segments = mapping.render(code, fields)
+    for delims in (Delimiters(), Delimiters(element="|", component="^", segment="!", suffix="\n")):
+        text, n = compile_text_layout(mapping.layout(code), delims.element, delims.terminator)(fields)
+        assert n == len(segments)
+        assert text == format_segments(segments, delims)
+
+
+def test_add_text_equals_add() -> None:
+    when = dt.datetime(2025, 3, 3, 13, 0)
+    a = X12Writer(TDSP, ERCOT, when, ControlNumbers())
+    b = X12Writer(TDSP, ERCOT, when, ControlNumbers())
+    bodies = [("867", [["BPT", "00", "R1", "20250303", "DD"], ["REF", "Q5", "1"]]), ("814", [["BGN", "11", "R2"]]),
+              ("867", [["BPT", "00", "R3", "20250303", "DD"]])]
+    for st01, body in bodies:
+        ca = a.add(st01, body)
+        cb = b.add_text(st01, format_segments(body), len(body))
+        assert ca == cb
+    assert a.getvalue() == b.getvalue()
+
+
+def _usage(code: str, sender: str, receiver: str, final: bool, orig: str, kwh: int, esi: str) -> Message:
+    fields: dict[str, object] = {"tdsp": TDSP, "cr": CR, "start": "20250201", "end": "20250303", "kwh": kwh,
+                                 "final": final}
+    if code == "810_02":
+        fields.update(due="20250407", usage_ref=orig)
+    return Message(code, sender, receiver, esi, f"T{esi}0001", orig, 0, fields)
+
+
+@settings(max_examples=60, deadline=None)
+@given(code=st.sampled_from(["867_03", "810_02"]), from_ercot=st.booleans(), final=st.booleans(),
+       orig=st.sampled_from(["", "T104437200000000140001", "C10443720000000014001"]),
+       kwh=st.integers(0, 10**6), esi=st.from_regex(r"1044372\d{10}", fullmatch=True))
+def test_templates_equal_the_mapping(code: str, from_ercot: bool, final: bool, orig: str, kwh: int, esi: str) -> None:
+    sender = ERCOT if from_ercot and code == "867_03" else TDSP
+    receiver = CR if sender == ERCOT or code == "810_02" else ERCOT
+    m = _usage(code, sender, receiver, final, orig, kwh, esi)
+    direct = templates._TEMPLATES[code](m, NAMES, "20250304")
+    assert direct == _mapping_text(m, NAMES, "20250304")
+    assert render_text(m, NAMES, "20250304") == direct
+    assert direct[0] == format_segments(render_body(m, NAMES, "20250304"))
+
+
+@settings(max_examples=20, deadline=None)
+@given(sts=st.lists(st.tuples(st.sampled_from(["810", "867", "814"]), st.from_regex(r"\d{4}", fullmatch=True)),
+                    min_size=1, max_size=30), gctl=st.integers(1, 10**6))
+def test_997_template_equals_the_mapping(sts: list[tuple[str, str]], gctl: int) -> None:
+    m = Message("997", CR, TDSP, "", "A1", "1", 0, {"group": ("IN", str(gctl), sts)})
+    assert templates._TEMPLATES["997"](m, NAMES, "20250304") == _mapping_text(m, NAMES, "20250304")
+
+
+def test_a_template_that_disagrees_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = _usage("867_03", TDSP, ERCOT, False, "", 100, "10443720000000014")
+    monkeypatch.setattr(templates, "_CHECKED", {})
+    monkeypatch.setitem(templates._TEMPLATES, "867_03", lambda *_a: ("BPT*WRONG~", 1))
+    expected = _mapping_text(m, NAMES, "20250304")
+    assert render_text(m, NAMES, "20250304") == expected  # checked: the mapping's text
+    assert render_text(m, NAMES, "20250304") == expected  # and from then on the mapping
+    assert templates.template_stats() == {templates._shape(m): False}
