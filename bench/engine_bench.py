@@ -111,6 +111,8 @@ def run_engine(scenario: Path, esi_ids: int, days: int, *, progress: bool = True
             rows = db.execute("SELECT count(*) FROM transactions").fetchone()[0]
         db.close()
     n = result.transactions
+    if rows != n:  # the figure counts what the run says it wrote: the trace must agree
+        raise RuntimeError(f"the run reports {n} transactions but its trace holds {rows}")
     return {
         "esi_ids": result.esi_ids,
         "days": days,
