@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["TERMINAL", "EsiRecord", "Order", "Registry"]
+__all__ = ["TERMINAL", "Csa", "EsiRecord", "Order", "Registry"]
 
 TERMINAL = frozenset({"completed", "rejected", "cancelled", "unexecutable"})
 
@@ -26,7 +26,7 @@ class Order:
 
     __slots__ = ("order_id", "esi_id", "kind", "cr", "tdsp", "submitted", "requested",
                  "scheduled", "state", "state_at", "detail", "fwd_ref", "old_rep",
-                 "iteration", "priority", "cancel_ref", "dc_ref", "loss_sent", "cancel_ok")
+                 "iteration", "priority", "cancel_ref", "dc_ref", "loss_sent", "cancel_ok", "link")
 
     def __init__(self, order_id: str, esi_id: str, kind: str, cr: str, tdsp: str,
                  submitted: int, requested: dt.date | None) -> None:
@@ -49,6 +49,7 @@ class Order:
         self.dc_ref = ""
         self.loss_sent = False
         self.cancel_ok = False  # the TDSP confirmed the cancel
+        self.link: Order | None = None  # a CSA move-out and the CSA CR's move-in it led to
 
     @property
     def terminal(self) -> bool:
@@ -59,7 +60,7 @@ class Order:
 class EsiRecord:
     """ERCOT's view of one ESI ID."""
 
-    __slots__ = ("tdsp", "rep", "status", "n", "orders", "hold", "since")
+    __slots__ = ("tdsp", "rep", "status", "n", "orders", "hold", "since", "csa")
 
     def __init__(self, tdsp: str, rep: str, status: str) -> None:
         self.tdsp = tdsp
@@ -69,6 +70,19 @@ class EsiRecord:
         self.orders: list[Order] | None = None
         self.hold = ""
         self.since: dt.date | None = None  # read date of the last REP change applied
+        self.csa: Csa | None = None  # continuous service agreement (814_18), if any
+
+
+class Csa:
+    """A continuous service agreement on an ESI ID: which CR serves the premise between
+    tenants, from which date, and the 814_18 that is still pending (one at a time)."""
+
+    __slots__ = ("cr", "start", "pending")
+
+    def __init__(self) -> None:
+        self.cr = ""  # DUNS of the CSA CR in effect ('' = none)
+        self.start: dt.date | None = None
+        self.pending: tuple[str, str, dt.date, str] | None = None  # (814_18 ref, CR, date, add|delete)
 
 
 class Registry:

@@ -26,6 +26,7 @@ from ercot_sim.tomlload import TomlIssue, TomlLocator, format_loc, load_toml_mod
 
 __all__ = [
     "CR",
+    "Acquisition",
     "DEFAULT_SCENARIO",
     "ERCOT_DUNS",
     "Event",
@@ -35,9 +36,11 @@ __all__ = [
     "MassTransition",
     "Participants",
     "Population",
+    "RetailOutage",
     "Scenario",
     "TDSP",
     "Transport",
+    "WeatherMoratorium",
     "load_scenario",
     "load_scenario_text",
     "reference_problems",
@@ -65,6 +68,10 @@ EventKind = Literal[
     "hold_release",
     "esi_create",
     "esi_retire",
+    "csa",
+    "disconnect",
+    "reconnect",
+    "outage",
 ]
 
 
@@ -107,6 +114,7 @@ class CR(_Model):
     duns: Duns
     share: float = Field(default=1.0, ge=0)
     roles: list[Literal["AREP", "POLR"]] = []
+    safety_net: bool = Field(default=False, description="sends safety-net move-ins when D2 triggers")
 
 
 class Participants(_Model):
@@ -187,6 +195,12 @@ class Event(_Model):
         switch_hold: ``by`` = ``tdsp`` (tampering, 814_20) or ``cr`` (DPP, 650_01 SH001).
         hold_release: ``by`` = ``cr`` (650_01 SH002/SH003).
         esi_create / esi_retire: the TDSP's 814_20 (create needs ``esi_id``, ``tdsp``).
+        csa: ``cr`` establishes a continuous service agreement from ``requested_day``
+            (814_18; ``delete`` ends it).
+        move_out with ``bypass_csa``: REF*2W, only the CSA CR may use it.
+        disconnect / reconnect: ``cr`` (the REP of record) asks the TDSP for a disconnect for
+            non-payment or a reconnect (650_01 DNP / RNP) on ``requested_day``.
+        outage: the TDSP suspends delivery service for ``days`` days (650_04 to the REP).
     """
 
     kind: EventKind
@@ -203,18 +217,26 @@ class Event(_Model):
     rescission: bool = False
     history: bool = False
     by: Literal["tdsp", "cr"] = "tdsp"
+    delete: bool = False
+    bypass_csa: bool = False
+    days: int = Field(default=1, ge=1, le=60)
 
     @model_validator(mode="after")
     def _target(self) -> Event:
         if (self.esi_id is None) == (self.esi_index is None):
             raise ValueError("give exactly one of esi_id and esi_index")
-        needs_cr = {"switch", "move_in", "move_out", "cancel", "date_change", "historical_usage"}
+        needs_cr = {"switch", "move_in", "move_out", "cancel", "date_change", "historical_usage", "csa",
+                    "disconnect", "reconnect"}
         if self.kind in needs_cr and self.cr is None:
             raise ValueError(f"a {self.kind} event needs cr")
         if self.kind == "date_change" and self.requested_day is None:
             raise ValueError("a date_change event needs requested_day")
         if self.kind == "esi_create" and (self.esi_id is None or self.tdsp is None):
             raise ValueError("an esi_create event needs esi_id and tdsp")
+        if self.delete and self.kind != "csa":
+            raise ValueError("delete applies to a csa event only")
+        if self.bypass_csa and self.kind != "move_out":
+            raise ValueError("bypass_csa (REF*2W) applies to a move_out event only")
         if self.kind == "hold_release" and self.by != "cr":
             raise ValueError("a hold_release is requested by the REP of record (by = 'cr')")
         return self
@@ -227,6 +249,52 @@ class MassTransition(_Model):
     day: int = Field(ge=0, le=3660)
     at: Hhmm = "08:00"
     polr: Name | None = None
+
+
+class Acquisition(_Model):
+    """An acquisition transfer (flows.md 7, C7): ERCOT moves the losing CR's ESI IDs that have
+    no pending order to the acquiring CR with 814_03 ``BGN07=AQ``.
+
+    Attributes:
+        cr: the losing CR.
+        to: the acquiring CR.
+        day, at: when ERCOT starts the transfer.
+        date_specific: date = current day + the rule's business days (C7); otherwise the FASD.
+    """
+
+    cr: Name
+    to: Name
+    day: int = Field(ge=0, le=3660)
+    at: Hhmm = "08:00"
+    date_specific: bool = False
+
+
+class RetailOutage(_Model):
+    """An ERCOT retail outage window (A7): ERCOT passes nothing on and queues everything.
+
+    Attributes:
+        day, at: start (day of the run, local time).
+        end_day, end_at: end.
+    """
+
+    day: int = Field(ge=0, le=3660)
+    at: Hhmm = "14:00"
+    end_day: int = Field(ge=0, le=3661)
+    end_at: Hhmm = "00:00"
+
+    @model_validator(mode="after")
+    def _order(self) -> RetailOutage:
+        if (self.end_day, self.end_at) <= (self.day, self.at):
+            raise ValueError("a retail outage must end after it starts")
+        return self
+
+
+class WeatherMoratorium(_Model):
+    """Days on which a TDSP may not disconnect for non-payment (650_02 reject ``WTM``)."""
+
+    tdsp: Name
+    day: int = Field(ge=0, le=3660)
+    days: int = Field(default=1, ge=1, le=366)
 
 
 class Transport(_Model):
@@ -292,6 +360,9 @@ class Scenario(_Model):
     rates: EventRates = EventRates()
     events: list[Event] = []
     mass_transitions: list[MassTransition] = []
+    acquisitions: list[Acquisition] = []
+    retail_outages: list[RetailOutage] = []
+    weather_moratoriums: list[WeatherMoratorium] = []
     transport: Transport = Transport()
     faults: list[Fault] = []
 
@@ -326,6 +397,15 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
         polrs = [c for c in scenario.participants.crs if "POLR" in c.roles and c.name != mt.cr]
         if mt.polr is None and not polrs:
             out.append((("mass_transitions", i), "no other CR has the POLR role; name a polr"))
+    for i, aq in enumerate(scenario.acquisitions):
+        for key in ("cr", "to"):
+            if getattr(aq, key) not in crs:
+                out.append((("acquisitions", i, key), f"unknown CR {getattr(aq, key)!r}"))
+        if aq.cr == aq.to:
+            out.append((("acquisitions", i, "to"), "the acquiring CR must differ from the losing CR"))
+    for i, wm in enumerate(scenario.weather_moratoriums):
+        if wm.tdsp not in tdsps:
+            out.append((("weather_moratoriums", i, "tdsp"), f"unknown TDSP {wm.tdsp!r}"))
     for i, f in enumerate(scenario.faults):
         if f.participant is not None and f.participant not in parts:
             out.append((("faults", i, "participant"), f"unknown participant {f.participant!r}"))

