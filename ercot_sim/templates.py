@@ -93,20 +93,20 @@ def _997(m: Message, names: Mapping[str, str], date: str) -> Body:
     return "".join(parts), 2 * k + 2
 
 
-def _shape(m: Message) -> tuple[object, ...]:
+def _shape(m: Message) -> tuple[str, int]:
+    """The template's choices for ``m`` (see the module docstring), as bits."""
     f = m.fields
-    code = m.code
-    if code == "997":
-        return (code,)
-    return (code, bool(f.get("final")), bool(m.orig_ref), bool(f.get("tdsp")), bool(f.get("cr")),
-            m.sender == ERCOT_DUNS)
+    if m.code == "997":
+        return ("997", 0)
+    return (m.code, (1 if f.get("final") else 0) | (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0)
+            | (8 if f.get("cr") else 0) | (16 if m.sender == ERCOT_DUNS else 0))
 
 
 _TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Body]] = {
     "867_03": _867_03, "810_02": _810_02, "997": _997,
 }
 #: shape -> True (template checked equal) / False (differs: the mapping renders it)
-_CHECKED: dict[tuple[object, ...], bool] = {}
+_CHECKED: dict[tuple[str, int], bool] = {}
 
 
 def template_text(m: Message, names: Mapping[str, str], date: str,
@@ -130,6 +130,6 @@ def template_text(m: Message, names: Mapping[str, str], date: str,
     return expected
 
 
-def template_stats() -> dict[tuple[object, ...], bool]:
+def template_stats() -> dict[tuple[str, int], bool]:
     """The shapes checked so far and whether their template matched the mapping."""
     return dict(_CHECKED)

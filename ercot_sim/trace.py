@@ -72,6 +72,7 @@ class Trace:
         self.db = sqlite3.connect(str(self.path), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA locking_mode=EXCLUSIVE")  # one writer: no lock per window
         self.db.executescript(SCHEMA)
         self.seq = 0
         self.rep_changes: list[tuple[str, str, str, str]] = []

@@ -18,6 +18,7 @@ sender produced after it arrives first.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from ercot_sim.trace import Trace, TxRow
 
 __all__ = ["CompiledFault", "Transport"]
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 _GS = re.compile(r"GS\*(\w+)\*[^*~]*\*[^*~]*\*\d+\*\d+\*(\d+)\*")
 
 
@@ -243,8 +245,11 @@ class Transport:
             if receiver not in self._dirs:
                 (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
                 self._dirs.add(receiver)
-            with open(self.out / rel, "w", encoding="ascii", newline="") as fh:
-                fh.write(text)
+            fd = os.open(self.out / rel, _CREATE, 0o666)
+            try:
+                os.write(fd, text.encode("ascii"))
+            finally:
+                os.close(fd)
             self.files.append(rel)
             deliveries.setdefault(receiver, []).append((rel, msgs))
             gs = [(fid, ctl) for fid, ctl in _GS.findall(text)]

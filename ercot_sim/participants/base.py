@@ -26,9 +26,17 @@ from ercot_sim.simtime import Clock
 __all__ = ["Context", "MarketTiming", "Participant", "ymd"]
 
 
+_YMD: dict[dt.date, str] = {}
+
+
 def ymd(day: dt.date) -> str:
     """CCYYMMDD."""
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    got = _YMD.get(day)
+    if got is None:
+        got = f"{day.year:04d}{day.month:02d}{day.day:02d}"
+        if len(_YMD) < 100_000:
+            _YMD[day] = got
+    return got
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,8 @@ class Participant:
 
     def rejects(self, m: Message) -> bool:
         """Does a scenario fault make this participant reject ``m``?"""
-        return any(f.matches(self.ctx.seed, m, self.duns) for f in self.ctx.reject_faults)
+        faults = self.ctx.reject_faults
+        return bool(faults) and any(f.matches(self.ctx.seed, m, self.duns) for f in faults)
 
     # -- timing helpers -------------------------------------------------------------------
     def today(self) -> dt.date:

@@ -57,7 +57,7 @@ class TEsi:
 class TOrder:
     """A service order the TDSP has scheduled."""
 
-    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id")
+    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held")
 
     def __init__(self, ref: str, esi_id: str, kind: str, date: dt.date, cr: str, order_id: str) -> None:
         self.ref = ref
@@ -68,6 +68,8 @@ class TOrder:
         self.done = False
         self.cancelled = False
         self.order_id = order_id
+        self.safety = False  # worked from a safety net, its 814_03 not matched yet
+        self.held: tuple[str, dt.date] | None = None  # (old REP, last read) of a gain worked unmatched
 
 
 class Tdsp(Participant):
@@ -94,6 +96,8 @@ class Tdsp(Participant):
         self.conditions = conditions
         self.ran: dt.date | None = None  # day of the last field run
         self._unknown: dict[str, int] = {}
+        self.safety: dict[str, TOrder] = {}  # ESI ID -> safety-net move-in waiting for its 814_03
+        self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
         """Master data of one ESI ID (population set-up or 814_20 create)."""
@@ -177,6 +181,8 @@ class Tdsp(Participant):
         if e is None or not e.active:
             self._reject(m, "814_04", "A76", "ESI ID NOT FOUND")
             return
+        if self.safety and kind in ("MVI", "PMI") and self._match_safety_net(m):
+            return
         hold = ""
         if kind == "TS":
             if e.hold:
@@ -216,6 +222,40 @@ class Tdsp(Participant):
                     hold=hold)
         if f.get("history"):
             self._history(m, self._answer_time(m))
+
+    # -- safety-net move-ins (out of band, flows.md 3.3) -------------------------------------
+    def manual_safety_net(self, m: Message) -> None:
+        """A CR's safety-net move-in (spreadsheet / e-mail, not EDI): worked on the requested
+        date like a move-in; the 814_03 is matched to it when it arrives."""
+        e = self.esi.get(m.esi_id)
+        if e is None or not e.active or m.esi_id in self.safety:
+            return
+        cr = m.fields["cr"]
+        for o in self.by_ref.values():  # the 814_03 came first: that order is the move-in
+            if o.esi_id == m.esi_id and o.cr == cr and o.kind in ("MVI", "PMI") and not o.cancelled:
+                return
+        o = TOrder(m.ref, m.esi_id, "PMI" if m.fields.get("priority") else "MVI",
+                   max(_date(m.fields["start"]), self.today()), cr, m.order_id)
+        o.safety = True
+        self.safety[m.esi_id] = o
+        self._schedule(o)
+
+    def _match_safety_net(self, m: Message) -> bool:
+        """The 814_03 of a move-in worked from a safety net: answer it with the safety net's
+        date and, if the premise is already energized, send the reads now."""
+        o = self.safety.get(m.esi_id)
+        if o is None or o.cr != m.fields.get("cr"):
+            return False
+        del self.safety[m.esi_id]
+        self.by_ref.pop(o.ref, None)
+        o.ref, o.order_id, o.safety = m.ref, m.order_id, False
+        self.by_ref[o.ref] = o
+        self._reply(m, "814_04", self._answer_time(m), f"scheduled {ymd(o.date)} (safety net)", start=ymd(o.date))
+        if o.held is not None:
+            old, last_read = o.held
+            o.held = None
+            self._gain_reads(o, old, last_read)
+        return True
 
     def _permit_arrived(self, m: Message, o: TOrder) -> None:
         if o.cancelled:
@@ -387,19 +427,24 @@ class Tdsp(Participant):
         kwh = self._kwh(esi, start, end)
         ref = self._ref(esi)
         ready = self._usage_time(end, "E6-tdsp-867_04" if final else "E5-tdsp-867_03", esi, ref)
+        first, last = ymd(start), ymd(end)
+        detail = "final" if final else "monthly"
         self.send("867_03", self.ctx.ercot, esi, ref, orig, ready, order_id=order_id,
-                  detail="final" if final else "monthly", tdsp=self.duns, cr=cr, start=ymd(start),
-                  end=ymd(end), kwh=kwh, final=final)
-        due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+                  detail=detail, tdsp=self.duns, cr=cr, start=first, end=last, kwh=kwh, final=final)
+        sent = self.clock.date(ready)
+        due = self._due_text.get(sent)
+        if due is None:  # the same for every invoice sent that day
+            due = self._due_text[sent] = ymd(self.clock.roll(sent + dt.timedelta(days=self.timing.payment_days),
+                                                             self.cal))
         fee, e.fee = (e.fee, "") if not final else ("", e.fee)
         self.send("810_02", cr, esi, self._ref(esi), ref, ready, order_id=order_id,
-                  detail="final" if final else "monthly", tdsp=self.duns, cr=cr, start=ymd(start),
-                  end=ymd(end), kwh=kwh, due=ymd(due), fee=fee, usage_ref=ref)
+                  detail=detail, tdsp=self.duns, cr=cr, start=first, end=last, kwh=kwh, due=due, fee=fee,
+                  usage_ref=ref)
 
     def _work(self, o: TOrder) -> None:
         e = self.esi[o.esi_id]
         o.done = True
-        cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") else None
+        cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
         fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
         if cond is not None and cond[0] == "unexecutable":
             self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T018", unexec="T018",
@@ -422,15 +467,22 @@ class Tdsp(Participant):
                 e.last_read = max(e.last_read, o.date)
                 e.since = o.date
             return
-        old = e.rep
+        if o.safety:  # energized from the safety net: the reads wait for the matching 814_03
+            o.held = (e.rep, e.last_read)
+        else:
+            self._gain_reads(o, e.rep, e.last_read)
+        e.rep = o.cr
+        e.last_read = max(e.last_read, o.date)
+        e.last_gain = o.date
+        e.since = o.date
+
+    def _gain_reads(self, o: TOrder, old: str, last_read: dt.date) -> None:
+        """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""
+        e = self.esi[o.esi_id]
         kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
         ref = self._ref(o.esi_id)
         self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, self._usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref),
                   order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,
                   start=ymd(o.date), kwh=kwh)
         if old and old != o.cr:
-            self._usage(o.esi_id, e, old, e.last_read, o.date, True, o.ref, o.order_id)
-        e.rep = o.cr
-        e.last_read = max(e.last_read, o.date)
-        e.last_gain = o.date
-        e.since = o.date
+            self._usage(o.esi_id, e, old, last_read, o.date, True, o.ref, o.order_id)
