@@ -20,10 +20,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import simpy
 
 from ercot_sim.errors import ScenarioError
+from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, MarketTiming
 from ercot_sim.participants.cr import Cr
 from ercot_sim.participants.ercot import Ercot
@@ -79,6 +81,23 @@ def _compile_faults(scenario: Scenario, duns: dict[str, str], index_to_esi: dict
         out.append(CompiledFault(i, f.kind, duns[f.participant] if f.participant else None, esi, f.code,
                                  f.probability, f.delay_minutes))
     return out
+
+
+def _manual_channel(env: simpy.Environment, clock: Clock, trace: Trace, transport: Transport,
+                    parts: dict[str, Any], latency: int) -> Callable[[Message], None]:
+    """Out-of-band work between participants (a CR's safety-net e-mail to a TDSP): a trace row
+    without a file or control number, and the receiver's ``manual_<code>`` after the latency."""
+
+    def manual(m: Message) -> None:
+        now = int(env.now)
+        m.sent_at, m.received_at = now, now + latency
+        trace.write_window([(trace.next_seq(), clock.iso(now), m.sender, m.receiver, m.code, m.esi_id, m.ref,
+                             m.orig_ref, "", "", m.order_id, clock.iso(now + latency), m.detail, "")])
+        transport.counts[m.code] = transport.counts.get(m.code, 0) + 1
+        target = parts[m.receiver]
+        target.at(now + latency, getattr(target, "manual_" + m.code.replace("-", "_")), m)
+
+    return manual
 
 
 def run_scenario(
@@ -189,11 +208,14 @@ def run_scenario(
     crs: dict[str, Cr] = {}
     for c in parts.crs:
         cr = Cr(ctx, c.name, c.duns, list(c.roles), tdsp_of.__getitem__, scenario.rates.invoice_reject)
+        cr.safety_net = c.safety_net
         crs[c.duns] = cr
         transport.register(c.duns, cr.inbox)
     for p in population.premises:
         if p.rep:
             crs[duns[p.rep]].customers.add(p.esi_id)
+    ctx.manual = _manual_channel(env, clock, trace, transport, {ercot.duns: ercot, **tdsps, **crs},
+                                 scenario.transport.latency_minutes)
 
     rep_of = {p.esi_id: p.rep for p in population.premises}
     for pe in population.events:

@@ -41,6 +41,8 @@ class Cr(Participant):
         self.pending: dict[str, list[list[str]]] = {}  # esi -> [[order_ref, kind, iteration]]
         self.skipped: list[tuple[str, str, str]] = []
         self.last_order: dict[str, str] = {}
+        self.safety_net = False  # sends safety-net move-ins when D2 triggers (scenario data)
+        self.confirmed: set[str] = set()  # move-ins with an 814_05 or 814_28 permit pending
 
     @staticmethod
     def _answer_ref(orig: str, letter: str = "") -> str:
@@ -98,6 +100,8 @@ class Cr(Participant):
                       detail=("priority " if ev.priority else "") + start, start=start,
                       priority=ev.priority, **common)
             self._pending_add(esi, ref, "move_in")
+            if self.safety_net:
+                self._plan_safety_net(esi, ref, start, ev.priority, tdsp)
         elif ev.kind == "move_out":
             if esi not in self.customers:
                 self.skipped.append((esi, ev.kind, "not a customer"))
@@ -139,6 +143,35 @@ class Cr(Participant):
             purpose = "SH001" if ev.kind == "switch_hold" else "SH002"
             self.send("650_01", tdsp, esi, ref, "", now, detail=purpose, purpose=purpose, **common)
 
+    # -- safety-net move-in (flows.md 3.3, D1/D2) -----------------------------------------------
+    def _plan_safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None:
+        """Look again shortly before the D1 deadline (the rule's business days before the
+        move-in date, on the TDSP's calendar) whether D2 triggers."""
+        rules = self.ctx.rules
+        if rules is None:
+            return
+        anchor = self.clock.minute(dt.date(int(start[:4]), int(start[4:6]), int(start[6:8])), "00:00")
+        cal = self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
+        due = rules.due("D1-cr-safety-net", anchor, cal)
+        if due is None:  # the PUCT rule switched off: the RMG variant, if enabled
+            due = rules.due("D1-cr-safety-net-rmg162", anchor, cal)
+        if due is None:
+            return
+        self.at(max(due - 30, int(self.env.now)), self._safety_net, esi, ref, start, priority, tdsp)
+
+    def _safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None:
+        """D2: neither an 814_05 nor an 814_28 permit pending yet: the safety net goes straight
+        to the TDSP, out of band (recorded in the trace, no X12)."""
+        if ref in self.confirmed or not any(p[0] == ref for p in self.pending.get(esi, ())):
+            self.confirmed.discard(ref)
+            return
+        manual = getattr(self.ctx, "manual", None)
+        if manual is None:
+            return
+        manual(Message("safety-net", self.duns, tdsp, esi, "S" + ref[1:], ref, int(self.env.now),
+                       {"cr": self.duns, "tdsp": tdsp, "start": start, "priority": priority}, ref,
+                       f"safety net {start}"))
+
     # -- answers from ERCOT ---------------------------------------------------------------------
     def _closed(self, m: Message) -> None:
         self._pending_drop(m.esi_id, m.order_id)
@@ -168,6 +201,8 @@ class Cr(Participant):
         """Switch / move-in accepted (with date) or rejected by the TDSP."""
         if m.fields.get("action") == "reject":
             self._closed(m)
+        elif self.safety_net:
+            self.confirmed.add(m.order_id)
 
     def on_814_25(self, m: Message) -> None:
         """Move-out scheduled or rejected."""
@@ -214,6 +249,8 @@ class Cr(Participant):
                   tdsp_ref=m.fields.get("tdsp_ref", ""), unexec=m.fields.get("unexec", ""))
         if m.fields.get("unexec") != "PERMIT":
             self._closed(m)
+        elif self.safety_net:
+            self.confirmed.add(m.order_id)
 
     def on_867_04(self, m: Message) -> None:
         """Initial read: the customer is ours from the read date."""

@@ -250,7 +250,10 @@ class Tdsp(Participant):
         self.by_ref.pop(o.ref, None)
         o.ref, o.order_id, o.safety = m.ref, m.order_id, False
         self.by_ref[o.ref] = o
-        self._reply(m, "814_04", self._answer_time(m), f"scheduled {ymd(o.date)} (safety net)", start=ymd(o.date))
+        ready = int(self.env.now) + 30 + int(self.u("sn", m.ref) * 60)  # already scheduled: answered at once
+        e = self.esi[m.esi_id]
+        ready = e.answered = max(ready, e.answered)
+        self._reply(m, "814_04", ready, f"scheduled {ymd(o.date)} (safety net)", start=ymd(o.date))
         if o.held is not None:
             old, last_read = o.held
             o.held = None

@@ -117,7 +117,33 @@ def test_csa_bypass_only_for_the_csa_cr(run) -> None:  # type: ignore[no-untyped
     assert rep(db, ESI1) == ""
 
 
-@pytest.mark.parametrize("name", ["csa"])
+def test_safety_net_when_no_814_05_by_the_deadline(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("safety-net")
+    s = steps(db, ESI0)
+    assert s[:4] == [("814_16", NEWCOMER, ERCOT), ("safety-net", NEWCOMER, ONCOR), ("814_03", ERCOT, ONCOR),
+                     ("814_04", ONCOR, ERCOT)]
+    assert s.index(("814_05", ERCOT, NEWCOMER)) > s.index(("safety-net", NEWCOMER, ONCOR))
+    assert s.index(("867_04", ONCOR, ERCOT)) < s.index(("867_04", ERCOT, NEWCOMER))
+    row = db.execute("SELECT sent_at, file, st_control, orig_ref FROM transactions WHERE code = 'safety-net' "
+                     "AND esi_id = ?", (ESI0,)).fetchone()
+    assert row[1] == "" and row[2] == "" and row[3].startswith("C")  # out of band, matched to the 814_16
+    # D1: by noon of the business day before the move-in (2025-03-06)
+    assert row[0][:10] == "2025-03-05" and row[0][11:16] <= "12:00"
+    assert [st for _, _, st, _ in orders(db, ESI0)] == ["completed"] and rep(db, ESI0) == NEWCOMER
+
+
+def test_safety_net_only_when_needed(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("safety-net")
+    # the 814_03 reached the TDSP first: the safety net is sent, the TDSP works one order
+    s = steps(db, ESI1)
+    assert s.index(("814_03", ERCOT, ONCOR)) < s.index(("safety-net", NEWCOMER, ONCOR))
+    assert s.count(("867_04", ONCOR, ERCOT)) == 1 and s.count(("814_04", ONCOR, ERCOT)) == 1
+    # the 814_05 came before the deadline: no safety net
+    assert ("safety-net", NEWCOMER, ONCOR) not in steps(db, ESI2)
+    assert rep(db, ESI1) == rep(db, ESI2) == NEWCOMER
+
+
+@pytest.mark.parametrize("name", ["csa", "safety-net"])
 def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore[no-untyped-def]
     db = run(name)
     result = check_path(db.out)
