@@ -235,6 +235,8 @@ def run_scenario(
                 continue
             cr = crs[duns[who]]
             cr.at(minute, cr.event, pe)
+    for aq in scenario.acquisitions:
+        ercot.at(clock.minute_of_day(aq.day, aq.at), ercot.acquisition, duns[aq.cr], duns[aq.to], aq.date_specific)
     for mt in scenario.mass_transitions:
         ercot.at(clock.minute_of_day(mt.day, mt.at), ercot.mass_transition, duns[mt.cr],
                  duns[mt.polr] if mt.polr else None)

@@ -301,9 +301,10 @@ class Ercot(ErcotAdmin, Participant):
                       self._ready(), order_id=order.order_id, detail=f"date {f['start']}",
                       tdsp=order.tdsp, cr=order.cr, start=f["start"], bgn07="TS", hold=f.get("hold", ""))
         else:
+            extra = {"bgn07": "AQ"} if order.kind == "acquisition" else {}
             self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
                       self._ready(order.priority), order_id=order.order_id, detail=f"date {f['start']}",
-                      tdsp=order.tdsp, cr=order.cr, start=f["start"])
+                      tdsp=order.tdsp, cr=order.cr, start=f["start"], **extra)
         if not is_open:
             return
         self._plan_loss_notice(order, rec, smrd)

@@ -169,12 +169,35 @@ class ErcotAdmin:
             self.reg.add_order(rec, order)
             self._forward_03_mt(esi, rec, order, fasd)
 
-    def _forward_03_mt(self: Ercot, esi: str, rec: EsiRecord, order: Order, start: str) -> None:
+    def _forward_03_mt(self: Ercot, esi: str, rec: EsiRecord, order: Order, start: str, bgn07: str = "TS") -> None:
         order.fwd_ref = order.order_id  # ERCOT's own order: the 814_03 is its first transaction
         order.requested = _date(start)
         self.reg.by_ref[order.fwd_ref] = order
         self.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self._ready(), order_id=order.order_id,
-                  detail=f"TS {start}", tdsp=rec.tdsp, cr=order.cr, start=start, kind="TS", bgn07="TS")
+                  detail=f"{bgn07} {start}", tdsp=rec.tdsp, cr=order.cr, start=start, kind=bgn07, bgn07=bgn07)
+
+    # -- acquisition transfer ------------------------------------------------------------------
+    def acquisition(self: Ercot, cr: str, to: str, date_specific: bool) -> None:
+        """Acquisition transfer (flows.md 7, C7): an 814_03 ``BGN07=AQ`` for each ESI ID of
+        ``cr`` without a pending order, to ``to``; the date is current day + FASD, or, when
+        date-specific, the date of rule ``C7-ercot-acquisition-date``. CSAs are not moved."""
+        today = self.today()
+        due = self.ctx.rules.due("C7-ercot-acquisition-date", int(self.env.now), "ERCOT") \
+            if date_specific and self.ctx.rules is not None else None
+        if due is not None:
+            day = self.clock.date(due)
+        else:
+            day = self.clock.add_business_days(today, self.timing.fasd_business_days)
+        start = ymd(day)
+        for esi in sorted(self.reg.records):
+            rec = self.reg.records[esi]
+            if rec.rep != cr or rec.status != "A" or self.reg.open_orders(rec):
+                continue
+            ref = self._ref(esi, rec)
+            order = Order(ref, esi, "acquisition", to, rec.tdsp, int(self.env.now), None)
+            order.old_rep = cr
+            self.reg.add_order(rec, order)
+            self._forward_03_mt(esi, rec, order, start, "AQ")
 
     def _polr(self: Ercot, esi: str, defaulting: str) -> str:
         polrs = [(d, w) for d, w in self.polrs if d != defaulting]

@@ -28,7 +28,7 @@ from ercot_sim.participants.base import Context, Participant, ymd
 
 __all__ = ["Tdsp"]
 
-_GAINS = ("SW", "SSW", "MVI", "PMI", "TS")
+_GAINS = ("SW", "SSW", "MVI", "PMI", "TS", "AQ")
 _ONE = dt.timedelta(days=1)
 
 
@@ -199,7 +199,7 @@ class Tdsp(Participant):
             date = self._cycle_date_near(m.esi_id, start) or self.clock.roll(max(start, today + _ONE), self.cal)
         elif kind == "SSW":
             date = start if start > today else self.clock.roll(today + _ONE, self.cal)
-        elif kind == "TS":
+        elif kind in ("TS", "AQ"):  # transition / acquisition: the date ERCOT set
             date = max(start, today + _ONE)
         else:
             date = start

@@ -4,13 +4,17 @@ terminal states, and that the fault-free runs keep every checkable timing rule."
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from edi.x12 import iter_transactions
+from ercot_sim.calendar import default_calendar
 from ercot_sim.engine import run_scenario
 from ercot_sim.scenario import load_scenario
+from ercot_sim.timing import load_rules
 from ercot_sim.timing.check import check_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +147,49 @@ def test_safety_net_only_when_needed(run) -> None:  # type: ignore[no-untyped-de
     assert rep(db, ESI1) == rep(db, ESI2) == NEWCOMER
 
 
-@pytest.mark.parametrize("name", ["csa", "safety-net"])
+GULF, BAYOU, LONE_STAR = "123456789", "523456789", "423456789"
+
+
+def test_acquisition_transfer(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("acquisition")
+    rows = db.execute("SELECT esi_id, detail, sent_at FROM transactions WHERE code = '814_03' AND detail LIKE 'AQ %' "
+                      "ORDER BY esi_id").fetchall()
+    esis = [r[0] for r in rows]
+    # every ESI ID of the two losing CRs except the one with a pending switch
+    assert ESI0 not in esis and esis == sorted(f"1044372000000000{i}" for i in range(2, 7))
+    rules = load_rules()
+    day = dt.date(2025, 3, 5)  # the acquisitions' day
+    fasd = default_calendar().add_business_days(day, int(rules.default("fasd").value), "ERCOT")
+    c7 = rules.deadline("C7-ercot-acquisition-date", dt.datetime(2025, 3, 5, 8, 0)).date()
+    assert {r[1] for r in rows} == {f"AQ {fasd:%Y%m%d}", f"AQ {c7:%Y%m%d}"}
+    for esi in esis:
+        s = steps(db, esi, ("814_03", "814_04", "814_05", "814_06", "867_04"))
+        assert s[:2] == [("814_03", ERCOT, ONCOR), ("814_04", ONCOR, ERCOT)]
+        assert ("814_05", ERCOT, LONE_STAR) in s[2:4]
+        assert s.index(("867_04", ONCOR, ERCOT)) < s.index(("867_04", ERCOT, LONE_STAR))
+    kinds = db.execute("SELECT state, COUNT(*) FROM orders WHERE kind = 'acquisition' GROUP BY state").fetchall()
+    assert kinds == [("completed", 5)]
+    assert rep(db, ESI0) == NEWCOMER and rep(db, ESI2) == LONE_STAR
+    # BGN07=AQ on the 814_03 and the 814_05
+    bgn07 = []
+    for f in sorted(db.out.glob("outbox/*/*.x12")):
+        for t in iter_transactions(f):
+            if t.st01 == "814" and any(seg[:3] == ["REF", "Q5", ESI2] for seg in t.raw):
+                bgn = next(seg for seg in t.raw if seg[0] == "BGN")
+                bgn07.append((t.receiver, bgn[7] if len(bgn) > 7 else ""))
+    assert (ONCOR, "AQ") in bgn07 and (LONE_STAR, "AQ") in bgn07
+
+
+def test_acquisition_does_not_move_csas(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("acquisition")
+    s = steps(db, ESI3)
+    # the CSA of the losing CR stays: the acquiring CR's move-out goes to it
+    tail = s[s.index(("814_24", LONE_STAR, ERCOT)):]
+    assert tail[:3] == [("814_24", LONE_STAR, ERCOT), ("814_22", ERCOT, GULF), ("814_23", GULF, ERCOT)]
+    assert rep(db, ESI3) == GULF
+
+
+@pytest.mark.parametrize("name", ["csa", "safety-net", "acquisition"])
 def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore[no-untyped-def]
     db = run(name)
     result = check_path(db.out)
