@@ -107,6 +107,7 @@ class Participant:
         self._agenda: dict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = {}
         self.handled = 0
         self.u = Draws(ctx.seed, name)  # deterministic draws: self.u(*key) in [0, 1)
+        self._reopen: dict[tuple[int, str], int | None] = {}  # see answer_time
         self.env.process(self._loop())
 
     def _loop(self):  # type: ignore[no-untyped-def]
@@ -187,10 +188,21 @@ class Participant:
         if due <= lo:
             return max(received, due)
         t = lo + int(self.u("ans", *key) * (due - lo) * 0.6)
-        local = self.clock.local(t)
-        if not (8 <= local.hour < 17) or not self.clock.is_business_day(local.date(), calendar):
-            day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
-            opening = self.clock.minute(self.clock.roll(day, calendar), "08:00") + int(self.u("open", *key) * 120)
+        # Local hours start every 60 sim minutes (sim minute 0 is local midnight, DST moves
+        # clocks by whole hours), so whether ``t`` is in business hours, and if not the next
+        # opening, is the same for the whole sim hour: looked up once per hour and calendar.
+        hour = (t // 60, calendar)
+        reopen = self._reopen.get(hour, -1)
+        if reopen == -1:
+            local = self.clock.local(t)
+            if 8 <= local.hour < 17 and self.clock.is_business_day(local.date(), calendar):
+                reopen = None
+            else:
+                day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
+                reopen = self.clock.minute(self.clock.roll(day, calendar), "08:00")
+            self._reopen[hour] = reopen
+        if reopen is not None:
+            opening = reopen + int(self.u("open", *key) * 120)
             if opening <= due:
                 t = opening
         return t
