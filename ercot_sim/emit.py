@@ -187,8 +187,16 @@ def _fields_650(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
         out["purpose"] = "response"
         if f.get("action") == "reject":
             out.update(status="REJ", reject_code=f.get("reject") or "A13")
+            if f.get("reason"):
+                out["reject_text"] = f["reason"][:80]
         else:
             out["status"] = "CMP"
+    elif m.code == "650_04" and f.get("purpose") == "RC001":
+        out["purpose"] = "reactivation"
+    if f.get("start"):  # DTM*150: requested / completed / suspension start date
+        out["service_date"] = _d(f["start"])
+    if f.get("end") and m.code == "650_04":  # DTM*151: end of the suspension
+        out["end_date"] = _d(f["end"])
     return out
 
 

@@ -203,6 +203,8 @@ def run_scenario(
                     conditions[t.duns])
         tdsps[t.duns] = tdsp
         transport.register(t.duns, tdsp.inbox)
+    for wm in scenario.weather_moratoriums:
+        tdsps[duns[wm.tdsp]].moratorium.update(info.start + dt.timedelta(days=wm.day + k) for k in range(wm.days))
     for p in population.premises:
         tdsps[duns[p.tdsp]].add_premise(p.esi_id, p.cycle, duns[p.rep] if p.rep else "", info.start)
     crs: dict[str, Cr] = {}
@@ -229,6 +231,8 @@ def run_scenario(
             tdsp.at(minute, tdsp.retire, pe.esi_id)
         elif ev.kind == "switch_hold" and ev.by == "tdsp":
             tdsp.at(minute, tdsp.switch_hold, pe.esi_id)
+        elif ev.kind == "outage":
+            tdsp.at(minute, tdsp.outage, pe.esi_id, ev.days)
         else:
             who = ev.cr or rep_of.get(pe.esi_id)
             if who is None:

@@ -136,6 +136,14 @@ class Cr(Participant):
         elif ev.kind == "historical_usage":
             self.send("814_26", self.ctx.ercot, target, ref, "", now, order_id=ref, **common)
             self._pending_add(esi, ref, "historical_usage")
+        elif ev.kind in ("disconnect", "reconnect"):
+            if esi not in self.customers:
+                self.skipped.append((esi, ev.kind, "not a customer"))
+                return
+            purpose = "DNP" if ev.kind == "disconnect" else "RNP"
+            start = requested or ymd(self.clock.add_business_days(self.clock.date(now), 1))
+            self.send("650_01", tdsp, esi, ref, "", now, detail=f"{purpose} {start}", purpose=purpose,
+                      start=start, **common)
         elif ev.kind in ("switch_hold", "hold_release"):
             if esi not in self.customers:
                 self.skipped.append((esi, ev.kind, "not a customer"))
@@ -292,3 +300,6 @@ class Cr(Participant):
 
     def on_650_02(self, m: Message) -> None:
         """Service order answer."""
+
+    def on_650_04(self, m: Message) -> None:
+        """Suspension / reactivation notice from the TDSP (a 650_05 reject is not modelled)."""

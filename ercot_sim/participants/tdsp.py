@@ -97,6 +97,8 @@ class Tdsp(Participant):
         self.ran: dt.date | None = None  # day of the last field run
         self._unknown: dict[str, int] = {}
         self.safety: dict[str, TOrder] = {}  # ESI ID -> safety-net move-in waiting for its 814_03
+        self.disconnected: set[str] = set()  # ESI IDs disconnected for non-payment
+        self.moratorium: set[dt.date] = set()  # days without disconnects (weather moratorium)
         self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
@@ -348,6 +350,9 @@ class Tdsp(Participant):
         """Switch-hold service orders from the REP of record (SH001 add, SH002/SH003 remove)."""
         e = self.esi.get(m.esi_id)
         purpose = m.fields.get("purpose", "")
+        if purpose in ("DNP", "RNP"):
+            self._field_service(m, e, purpose)
+            return
         ready = self._answer_time(m)
         ref = self._ref(m.esi_id)
         if e is None or e.rep != m.sender:
@@ -358,6 +363,58 @@ class Tdsp(Participant):
         self.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail=purpose, tdsp=self.duns, cr=m.sender)
         self.send("814_20", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), "", ready, detail=f"hold {purpose}",
                   tdsp=self.duns, td="HOLD", hold="Y" if e.hold else "N")
+
+    def _field_service(self, m: Message, e: TEsi | None, purpose: str) -> None:
+        """Disconnect for non-payment (DNP) or reconnect (RNP) from the REP of record: rejected
+        at once when it cannot be done (``WTM`` weather moratorium on the date, not the REP of
+        record, nothing to reconnect), else worked on the requested date (650_02 completed)."""
+        start = m.fields.get("start")
+        day = max(_date(start), self.today()) if start else self.clock.add_business_days(self.today(), 1, self.cal)
+        reject: tuple[str, str] | None = None
+        if e is None or e.rep != m.sender:
+            reject = ("A13", "NOT THE REP OF RECORD")
+        elif purpose == "DNP" and day in self.moratorium:
+            reject = ("WTM", "WEATHER MORATORIUM")
+        elif purpose == "DNP" and m.esi_id in self.disconnected:
+            reject = ("DUP", "ALREADY DISCONNECTED")
+        elif purpose == "RNP" and m.esi_id not in self.disconnected:
+            reject = ("A13", "METER NOT DISCONNECTED")
+        if reject is not None:
+            self.send("650_02", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, self._answer_time(m),
+                      detail=f"{purpose} reject {reject[0]}", tdsp=self.duns, cr=m.sender, purpose=purpose,
+                      action="reject", reject=reject[0], reason=reject[1])
+            return
+        self._schedule(TOrder(m.ref, m.esi_id, purpose, day, m.sender, ""))
+
+    def _service_done(self, o: TOrder) -> None:
+        """The field crew disconnected or reconnected the meter: 650_02 completed."""
+        if o.kind == "DNP":
+            self.disconnected.add(o.esi_id)
+        else:
+            self.disconnected.discard(o.esi_id)
+        self.send("650_02", o.cr, o.esi_id, self._ref(o.esi_id), o.ref,
+                  int(self.env.now) + 60 + int(self.u("fs", o.ref) * 120), detail=f"{o.kind} completed",
+                  tdsp=self.duns, cr=o.cr, purpose=o.kind, start=ymd(o.date))
+
+    def outage(self, esi: str, days: int) -> None:
+        """Delivery service suspended (outage): 650_04 to the REP of record, and a 650_04
+        reactivation when service is restored ``days`` later."""
+        e = self.esi.get(esi)
+        if e is None or not e.rep:
+            return
+        start = self.today()
+        end = start + dt.timedelta(days=days)
+        self.send("650_04", e.rep, esi, self._ref(esi), "", int(self.env.now) + 30,
+                  detail=f"OTG {ymd(start)}-{ymd(end)}", tdsp=self.duns, cr=e.rep, purpose="OTG",
+                  start=ymd(start), end=ymd(end))
+        self.at(self.clock.minute(end, "08:00"), self._restored, esi)
+
+    def _restored(self, esi: str) -> None:
+        e = self.esi[esi]
+        if e.rep:
+            self.send("650_04", e.rep, esi, self._ref(esi), "", int(self.env.now) + 30,
+                      detail=f"RC001 {ymd(self.today())}", tdsp=self.duns, cr=e.rep, purpose="RC001",
+                      start=ymd(self.today()))
 
     def on_824(self, m: Message) -> None:
         """A CR rejected an invoice: send a corrected 810_02 (new invoice number)."""
@@ -447,6 +504,9 @@ class Tdsp(Participant):
     def _work(self, o: TOrder) -> None:
         e = self.esi[o.esi_id]
         o.done = True
+        if o.kind in ("DNP", "RNP"):
+            self._service_done(o)
+            return
         cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
         fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
         if cond is not None and cond[0] == "unexecutable":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from edi.texas_set.catalog import identify
 from edi.x12 import iter_transactions
 from ercot_sim.calendar import default_calendar
 from ercot_sim.engine import run_scenario
@@ -189,7 +190,56 @@ def test_acquisition_does_not_move_csas(run) -> None:  # type: ignore[no-untyped
     assert rep(db, ESI3) == GULF
 
 
-@pytest.mark.parametrize("name", ["csa", "safety-net", "acquisition"])
+def x12_segments(db: Run, esi: str, code: str) -> list[list[list[str]]]:
+    """Segments of each X12 transaction of ``code`` (``650_02``) for an ESI ID, in file order."""
+    st01, out = code[:3], []
+    for f in sorted(db.out.glob("outbox/*/*.x12")):
+        for t in iter_transactions(f):
+            if t.st01 == st01 and any(seg[:3] == ["REF", "Q5", esi] for seg in t.raw) \
+                    and identify(t).code == code:
+                out.append(t.raw)
+    return out
+
+
+def _ref(segs: list[list[str]], qual: str) -> str:
+    return next((seg[2] for seg in segs if seg[:2] == ["REF", qual]), "")
+
+
+def test_disconnect_and_reconnect(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("service-orders")
+    got = flow(db, ESI0)
+    assert [(c, s_, r) for c, s_, r, _ in got] == [
+        ("650_01", INCUMBENT, ONCOR), ("650_02", ONCOR, INCUMBENT),
+        ("650_01", INCUMBENT, ONCOR), ("650_02", ONCOR, INCUMBENT),
+    ]
+    assert [d for *_, d in got][1::2] == ["DNP completed", "RNP completed"]
+    answers = x12_segments(db, ESI0, "650_02")
+    assert [_ref(a, "1P") for a in answers] == ["CMP", "CMP"]
+    # the disconnect is worked on the requested date, not before
+    sent = db.execute("SELECT sent_at FROM transactions WHERE esi_id = ? AND code = '650_02' ORDER BY seq",
+                      (ESI0,)).fetchone()[0]
+    assert sent[:10] == "2025-03-06"
+
+
+def test_service_order_rejects(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("service-orders")
+    got = flow(db, ESI1)
+    assert [d for *_, d in got][1::2] == ["RNP reject A13", "DNP reject WTM"]
+    answers = x12_segments(db, ESI1, "650_02")
+    assert [(_ref(a, "1P"), _ref(a, "7G")) for a in answers] == [("REJ", "A13"), ("REJ", "WTM")]
+
+
+def test_outage_notice_and_reactivation(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("service-orders")
+    assert steps(db, ESI2) == [("650_04", ONCOR, INCUMBENT), ("650_04", ONCOR, INCUMBENT)]
+    notices = x12_segments(db, ESI2, "650_04")
+    bgn01 = [next(seg for seg in n if seg[0] == "BGN")[1] for n in notices]
+    assert bgn01[0] != bgn01[1]  # original, then reactivation
+    dtm = {(seg[1], seg[2]) for seg in notices[0] if seg[0] == "DTM"}
+    assert ("150", "20250307") in dtm and ("151", "20250309") in dtm
+
+
+@pytest.mark.parametrize("name", ["csa", "safety-net", "acquisition", "service-orders"])
 def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore[no-untyped-def]
     db = run(name)
     result = check_path(db.out)
