@@ -127,7 +127,19 @@ def run_engine(scenario: Path, esi_ids: int, days: int, *, progress: bool = True
         "transactions_per_s": round(n / cpu),
         "transactions_per_s_wall": round(n / wall),
         "peak_rss_mib": round(peak_rss_mib(), 1),
+        # hot-path templates per code: True when every shape matched the mapping (False means
+        # the mapping rendered that code's messages: slower, same bytes)
+        "templates": _templates_used(),
     }
+
+
+def _templates_used() -> dict[str, bool]:
+    from ercot_sim.templates import template_stats
+
+    out: dict[str, bool] = {}
+    for (code, _shape), ok in sorted(template_stats().items()):
+        out[code] = out.get(code, True) and ok
+    return out
 
 
 def _progress(days: int, label: str, enabled: bool) -> tuple[Any, Any]:
