@@ -239,6 +239,8 @@ def run_scenario(
                 continue
             cr = crs[duns[who]]
             cr.at(minute, cr.event, pe)
+    ercot.outages = [(clock.minute_of_day(o.day, o.at), clock.minute_of_day(o.end_day, o.end_at))
+                     for o in scenario.retail_outages]
     for aq in scenario.acquisitions:
         ercot.at(clock.minute_of_day(aq.day, aq.at), ercot.acquisition, duns[aq.cr], duns[aq.to], aq.date_specific)
     for mt in scenario.mass_transitions:

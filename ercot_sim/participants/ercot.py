@@ -23,6 +23,7 @@ ERCOT handles what CRs and TDSPs send it and answers only through the transport:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
@@ -69,6 +70,7 @@ class Ercot(ErcotAdmin, Participant):
         self.polrs = polrs
         self.defaulting: set[str] = set()
         self._unknown: dict[str, int] = {}
+        self.outages: list[tuple[int, int]] = []  # retail outage windows (sim minutes, A7)
 
     # -- helpers --------------------------------------------------------------------------
     def _ref(self, esi: str, rec: EsiRecord | None) -> str:
@@ -106,9 +108,30 @@ class Ercot(ErcotAdmin, Participant):
                   reject=reject, reason=reason, cr=m.sender, tdsp=rec.tdsp if rec else "")
 
     def receive(self, batch: list[Message]) -> None:
-        """Priority move-ins of a batch are processed first (processing level 1)."""
+        """Priority move-ins of a batch are processed first (processing level 1); during a
+        retail outage (A7) what arrives is queued until the outage ends."""
+        end = self._outage_end(int(self.env.now)) if self.outages else None
+        if end is not None:
+            self.at(end, self.receive, batch)
+            return
         batch.sort(key=lambda m: 0 if m.fields.get("priority") else 1)
         super().receive(batch)
+
+    def _outage_end(self, minute: int) -> int | None:
+        """End of the retail outage window ``minute`` falls in, if any."""
+        for start, end in self.outages:
+            if start <= minute < end:
+                return end
+        return None
+
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int,
+             *args: Any, **kwargs: Any) -> Message:
+        """As :meth:`Participant.send`; nothing leaves ERCOT during a retail outage (A7)."""
+        if self.outages:
+            end = self._outage_end(max(ready, int(self.env.now)))
+            if end is not None:
+                ready = end
+        return super().send(code, to, esi_id, ref, orig_ref, ready, *args, **kwargs)
 
     # -- initiating requests ----------------------------------------------------------------
     def _check(self, m: Message) -> EsiRecord | None:

@@ -239,7 +239,27 @@ def test_outage_notice_and_reactivation(run) -> None:  # type: ignore[no-untyped
     assert ("150", "20250307") in dtm and ("151", "20250309") in dtm
 
 
-@pytest.mark.parametrize("name", ["csa", "safety-net", "acquisition", "service-orders"])
+def test_retail_outage_queues_at_ercot(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("retail-outage")
+    start, end = "2025-03-08T14:00", "2025-03-10T00:00"
+    during = db.execute("SELECT code, esi_id FROM transactions WHERE sender = ? AND code != '997' "
+                        "AND sent_at >= ? AND sent_at < ?", (ERCOT, start, end)).fetchall()
+    assert during == []  # ERCOT passes nothing on during the window
+    for esi, request, forward in ((ESI0, "814_01", "814_03"), (ESI1, "814_24", "814_24"), (ESI2, "814_20", "814_21")):
+        rows = db.execute("SELECT code, sender, sent_at FROM transactions WHERE esi_id = ? AND code IN (?, ?) "
+                          "ORDER BY seq", (esi, request, forward)).fetchall()
+        assert rows[0][0] == request and rows[0][1] != ERCOT and start <= rows[0][2] < end  # sent into the outage
+        assert rows[1][0] == forward and rows[1][1] == ERCOT and rows[1][2] >= end  # worked after it
+    # the queued orders still end in their terminal states
+    assert [st for _, _, st, _ in orders(db, ESI0)] == ["completed"] and rep(db, ESI0) == NEWCOMER
+    assert [st for _, _, st, _ in orders(db, ESI1)] == ["completed"] and rep(db, ESI1) == ""
+    # a switch sent before the outage is forwarded the same day
+    s = db.execute("SELECT sent_at FROM transactions WHERE esi_id = ? AND code IN ('814_01', '814_03') ORDER BY seq",
+                   (ESI3,)).fetchall()
+    assert s[0][0][:10] == s[1][0][:10] == "2025-03-05"
+
+
+@pytest.mark.parametrize("name", ["csa", "safety-net", "acquisition", "service-orders", "retail-outage"])
 def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore[no-untyped-def]
     db = run(name)
     result = check_path(db.out)
