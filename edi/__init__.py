@@ -12,8 +12,10 @@ Layers:
 
 from __future__ import annotations
 
+from edi.ack import build_997, build_ta1
 from edi.errors import EdiError, GuideError, MappingError, X12SyntaxError
 from edi.findings import CODES, Finding, Location, Report
+from edi.validate import validate_transaction  # edi.validate (the module) holds validate()
 from edi.x12 import (  # noqa: I001 - the x12 layer first; validate and ack build on it
     DEFAULT_DELIMITERS,
     ControlNumbers,
@@ -26,9 +28,6 @@ from edi.x12 import (  # noqa: I001 - the x12 layer first; validate and ack buil
     iter_transactions,
     read_segments,
 )
-
-from edi.ack import build_997, build_ta1
-from edi.validate import validate_transaction  # edi.validate (the module) holds validate()
 
 __all__ = [
     "CODES",

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, Literal
 
 __all__ = ["CODES", "FindingCode", "Location", "Finding", "Report"]
 

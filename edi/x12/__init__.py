@@ -6,7 +6,13 @@ Nothing in this package knows Texas SET; see :mod:`edi.texas_set` for that.
 from __future__ import annotations
 
 from edi.x12.delimiters import DEFAULT_DELIMITERS, Delimiters
-from edi.x12.envelope import Group, Interchange, TransactionSet, iter_transactions, read_interchanges
+from edi.x12.envelope import (
+    Group,
+    Interchange,
+    TransactionSet,
+    iter_transactions,
+    read_interchanges,
+)
 from edi.x12.reader import X12Reader, read_segments
 from edi.x12.segment import Segment
 from edi.x12.writer import ControlNumbers, X12Writer, format_segments

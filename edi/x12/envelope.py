@@ -231,7 +231,7 @@ class _Walker:
             self.find("isa-invalid-version", seg, f"interchange version {els[12]!r} is not 00401", els[12], "ISA12")
         ctl = els[13]
         key = int(ctl) if len(ctl) == 9 and ctl.isascii() and ctl.isdigit() else ctl
-        if not ctl.isdigit() or len(ctl) != 9:
+        if not (ctl.isascii() and ctl.isdigit()) or len(ctl) != 9:
             self.find("isa-invalid-control-number", seg, f"interchange control number {ctl!r} is not 9 digits", ctl, "ISA13")
         elif key in self.isa_controls:
             self.find("isa-duplicate-control", seg, f"interchange control number {ctl} repeats in this file", ctl, "ISA13")
@@ -378,7 +378,7 @@ class _Walker:
                         self.find("interchange-structure", seg, "GS outside of an ISA/IEA interchange")
                     if seg.get(8) != "004010":
                         self.find("gs-invalid-version", seg, f"GS08 version {seg.get(8)!r} is not 004010", seg.get(8), "GS08")
-                    if not seg.get(6).isdigit():
+                    if not (seg.get(6).isascii() and seg.get(6).isdigit()):
                         self.find("gs-invalid-control-number", seg, f"group control number {seg.get(6)!r} is not numeric", seg.get(6), "GS06")
                     self.gs = seg
                     self.st_in_gs = 0

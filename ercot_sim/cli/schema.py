@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -36,8 +36,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("schema")
     def schema_command(
-        kind: str = typer.Argument("scenario", help="Which file: scenario or rules."),
-        out: Path | None = typer.Option(None, "--out", help="Write the schema to this file instead of standard output."),
+        kind: Annotated[str, typer.Argument(help="Which file: scenario or rules.")] = "scenario",
+        out: Annotated[Path | None, typer.Option("--out", help="Write the schema to this file instead of standard output.")] = None,
     ) -> None:
         """Print the JSON Schema of scenario or rules files (for editors that check TOML)."""
         if kind not in KINDS:

@@ -142,5 +142,7 @@ def test_duplicate_isa13_is_found_with_compact_keys() -> None:
 
     assert dup_findings("000000001", "000000002", "000000003") == []
     assert dup_findings("000000001", "000000002", "000000001") == ["interchange control number 000000001 repeats in this file"]
-    # not 9 ASCII digits (a Latin-1 superscript two): compared as text, never converted
-    assert dup_findings("00000001\u00b2", "00000001\u00b2") == ["interchange control number 00000001\u00b2 repeats in this file"]
+    # not 9 ASCII digits (a Latin-1 superscript two): an invalid control number, never converted
+    rep = Report()
+    list(iter_transactions(_interchange("00000001\u00b2"), report=rep))
+    assert [f.code for f in rep.findings] == ["isa-invalid-control-number"]
