@@ -136,7 +136,14 @@ def _fields_867(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
     return out
 
 
+#: SAC04 of a late-payment charge (flows.md 10, E10). ASSUMED placeholder: the shipped charge
+#: code list (edi/texas_set/codes/sac-charges.xml) has no late-payment code yet.
+LATE_PAYMENT_CHARGE = "LPC001"
+
+
 def _charges(f: Mapping[str, Any]) -> list[tuple[str, int, str, int, str]]:
+    if f.get("late_fee"):  # a late-payment invoice bills only the charge
+        return [(LATE_PAYMENT_CHARGE, int(f["late_fee"]), "EA", 1, "LATE PAYMENT CHARGE")]
     kwh = int(f.get("kwh", 0))
     lines = [("BAS001", 390, "EA", 1, "BASIC CUSTOMER CHARGE"),
              ("DIS001", kwh * 3, "KH", kwh, "DISTRIBUTION SYSTEM CHARGE"),
@@ -256,7 +263,7 @@ def render_text(m: Message, names: Mapping[str, str], date: str, separator: str 
         separator: element separator.
         terminator: segment terminator.
     """
-    if separator == "*" and terminator == "~":
+    if separator == "*" and terminator == "~" and not m.fields.get("late_fee"):  # templates: usage lines
         got = template_text(m, names, date, _mapping_text)
         if got is not None:
             return got

@@ -294,9 +294,10 @@ class Cr(Participant):
     def _pay(self, m: Message) -> None:
         f = m.fields
         kwh = int(f.get("kwh", 0))
-        amount = 390 + kwh * 4
+        amount = int(f["late_fee"]) if f.get("late_fee") else 390 + kwh * 4
+        # inv_sent: when the invoice paid was transmitted (its envelope), for the TDSP's E8 check
         self.send("820_02", m.sender, m.esi_id, self._answer_ref(m.ref, "P"), m.ref, int(self.env.now),
-                  detail="payment", cr=self.duns, tdsp=m.sender, amount=amount)
+                  detail="payment", cr=self.duns, tdsp=m.sender, amount=amount, inv_sent=m.sent_at)
 
     def on_650_02(self, m: Message) -> None:
         """Service order answer."""

@@ -28,6 +28,9 @@ from ercot_sim.participants.base import Context, Participant, ymd
 
 __all__ = ["Tdsp"]
 
+#: Late-payment charge as basis points of the late amount. ASSUMED: the tariff's rate and
+#: threshold were not retrieved (timing-rules.md E10 UNCERTAIN).
+LATE_PAYMENT_BASIS_POINTS = 500
 _GAINS = ("SW", "SSW", "MVI", "PMI", "TS", "AQ")
 _ONE = dt.timedelta(days=1)
 
@@ -429,7 +432,23 @@ class Tdsp(Participant):
                   kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True)
 
     def on_820_02(self, m: Message) -> None:
-        """Remittance: recorded by the trace; nothing else to do."""
+        """Remittance. A payment sent after the invoice's due date (rule E8, counted from the
+        invoice's transmittal) is billed a late-payment charge on an 810_02 (flows.md 10, E10)."""
+        rules = self.ctx.rules
+        sent = m.fields.get("inv_sent", -1)
+        if rules is None or sent is None or sent < 0:
+            return
+        due = rules.due("E8-cr-820_02", sent, "FEDERAL")
+        if due is None or m.sent_at <= due:
+            return
+        fee = max(1, int(m.fields.get("amount", 0)) * LATE_PAYMENT_BASIS_POINTS // 10_000)
+        now = int(self.env.now)
+        ready = self.answer_time(now, "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
+        pay_by = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+        today = ymd(self.today())
+        self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), "", ready,
+                  detail=f"late payment {m.orig_ref}", tdsp=self.duns, cr=m.sender, start=today, end=today,
+                  kwh=0, due=ymd(pay_by), late_fee=fee)
 
     # -- agenda: events and the daily run ----------------------------------------------------------
     def switch_hold(self, esi: str) -> None:
