@@ -185,7 +185,7 @@ class Transport:
         now = int(self.env.now)
         self._last_flush = now
         due = self._buckets.pop(now, [])
-        due.sort(key=lambda item: (item[0], item[1]))
+        due.sort()  # (ready, sequence number) is unique: the Message is never compared
         groups: dict[tuple[str, str], list[tuple[Message, str]]] = {}
         held: list[tuple[int, int, Message, str, int]] = []
         for item in due:
