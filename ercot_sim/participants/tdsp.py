@@ -259,10 +259,10 @@ class Tdsp(Participant):
         e = self.esi[m.esi_id]
         ready = e.answered = max(ready, e.answered)
         self._reply(m, "814_04", ready, f"scheduled {ymd(o.date)} (safety net)", start=ymd(o.date))
-        if o.held is not None:
+        if o.held is not None:  # the reads follow the 814_04
             old, last_read = o.held
             o.held = None
-            self._gain_reads(o, old, last_read)
+            self._gain_reads(o, old, last_read, ready + 1)
         return True
 
     def _permit_arrived(self, m: Message, o: TOrder) -> None:
@@ -558,12 +558,13 @@ class Tdsp(Participant):
         e.last_gain = o.date
         e.since = o.date
 
-    def _gain_reads(self, o: TOrder, old: str, last_read: dt.date) -> None:
+    def _gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
         """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""
         e = self.esi[o.esi_id]
         kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
         ref = self._ref(o.esi_id)
-        self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, self._usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref),
+        ready = max(self._usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
+        self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, ready,
                   order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,
                   start=ymd(o.date), kwh=kwh)
         if old and old != o.cr:

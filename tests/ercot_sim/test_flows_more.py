@@ -261,6 +261,21 @@ def test_retail_outage_queues_at_ercot(run) -> None:  # type: ignore[no-untyped-
     assert s[0][0][:10] == s[1][0][:10] == "2025-03-05"
 
 
+def test_safety_net_worked_before_its_814_03(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("retail-outage")
+    esi = "10443720000000005"
+    s = steps(db, esi)
+    assert s[:4] == [("814_16", NEWCOMER, ERCOT), ("safety-net", NEWCOMER, ONCOR), ("814_03", ERCOT, ONCOR),
+                     ("814_04", ONCOR, ERCOT)]
+    # the premise was energized on Friday morning, inside the outage; the reads follow the 814_04
+    assert s.index(("814_04", ONCOR, ERCOT)) < s.index(("867_04", ONCOR, ERCOT))
+    assert s.index(("867_04", ONCOR, ERCOT)) < s.index(("867_04", ERCOT, NEWCOMER))
+    assert ("867_03", ERCOT, INCUMBENT) in s and ("814_06", ERCOT, INCUMBENT) in s
+    sent_03 = db.execute("SELECT sent_at FROM transactions WHERE esi_id = ? AND code = '814_03'", (esi,)).fetchone()[0]
+    assert sent_03 >= "2025-03-14T12:00"  # after the weekday outage
+    assert [st for _, _, st, _ in orders(db, esi)] == ["completed"] and rep(db, esi) == NEWCOMER
+
+
 #: The late-payment flow as a scenario. It lives here, not in scenarios/, until the charge code
 #: list has a late-payment SAC04 code: its late-payment 810_02 does not validate before that.
 LATE_PAYMENT = """# Late payment (flows.md 10, timing E8/E10)
