@@ -17,13 +17,15 @@ ERCOT handles what CRs and TDSPs send it and answers only through the transport:
   switches (ERCOT 814_08 to the TDSP, 814_08 notice to the CR); a cancel for a finished
   order is rejected ``SOP``; a date change with a stale iteration counter is rejected;
 * mass transition: the defaulting CR's new requests are rejected, its open orders cancelled,
-  and each of its ESI IDs goes to a POLR with an 814_03 ``BGN07=TS``, 814_14 to the POLR.
+  and each of its ESI IDs goes to a POLR with an 814_03 ``BGN07=TS``, 814_14 to the POLR;
+* a move-out at a premise with a CSA goes to the CSA CR (814_22) instead of the TDSP, unless
+  the CSA CR itself bypasses it (``REF*2W``); CSAs, acquisitions and retail outage windows are
+  in :mod:`ercot_sim.participants.ercot_admin`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
@@ -116,22 +118,6 @@ class Ercot(ErcotAdmin, Participant):
             return
         batch.sort(key=lambda m: 0 if m.fields.get("priority") else 1)
         super().receive(batch)
-
-    def _outage_end(self, minute: int) -> int | None:
-        """End of the retail outage window ``minute`` falls in, if any."""
-        for start, end in self.outages:
-            if start <= minute < end:
-                return end
-        return None
-
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int,
-             *args: Any, **kwargs: Any) -> Message:
-        """As :meth:`Participant.send`; nothing leaves ERCOT during a retail outage (A7)."""
-        if self.outages:
-            end = self._outage_end(max(ready, int(self.env.now)))
-            if end is not None:
-                ready = end
-        return super().send(code, to, esi_id, ref, orig_ref, ready, *args, **kwargs)
 
     # -- initiating requests ----------------------------------------------------------------
     def _check(self, m: Message) -> EsiRecord | None:

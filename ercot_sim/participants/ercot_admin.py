@@ -1,6 +1,6 @@
 """ERCOT's market administration: ESI ID maintenance (814_20/814_21), continuous service
 agreements (814_18/814_19, the CSA move-in 814_22/814_23 on a move-out), mass transition and
-acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``).
+acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``), and retail outage windows (A7).
 
 Kept apart from :mod:`ercot_sim.participants.ercot` (registration and stacking) as a mixin of
 :class:`~ercot_sim.participants.ercot.Ercot`; it uses the same registry and helpers.
@@ -8,7 +8,7 @@ Kept apart from :mod:`ercot_sim.participants.ercot` (registration and stacking) 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import ymd
@@ -53,6 +53,23 @@ class ErcotAdmin:
         extra = {"action": "reject", "reject": "A13", "reason": reject} if reject else {}
         self.send("814_21", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
                   detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
+
+    # -- retail outage windows (A7) -----------------------------------------------------------
+    def _outage_end(self: Ercot, minute: int) -> int | None:
+        """End of the retail outage window ``minute`` falls in, if any."""
+        for start, end in self.outages:
+            if start <= minute < end:
+                return end
+        return None
+
+    def send(self: Ercot, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int,
+             *args: Any, **kwargs: Any) -> Message:
+        """As :meth:`Participant.send`; nothing leaves ERCOT during a retail outage (A7)."""
+        if self.outages:
+            end = self._outage_end(max(ready, int(self.env.now)))
+            if end is not None:
+                ready = end
+        return super().send(code, to, esi_id, ref, orig_ref, ready, *args, **kwargs)  # type: ignore[misc]
 
     # -- continuous service agreements ------------------------------------------------------
     def on_814_18(self: Ercot, m: Message) -> None:
