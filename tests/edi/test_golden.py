@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edi.errors import MappingError
 from edi.findings import Report
 from edi.texas_set.guide import load_guide
-from edi.texas_set.mapping import from_segments, read_models, to_segments
+from edi.texas_set.mapping import codes, from_segments, read_models, to_segments
 from edi.texas_set.models import build
 from edi.x12 import ControlNumbers, X12Writer, iter_transactions
 from tests import strategies as S
@@ -197,8 +198,6 @@ def rewrite(path: Path) -> str:
 
 
 def test_every_code_has_a_golden_file() -> None:
-    from edi.texas_set.mapping import codes
-
     assert {p.parent.name for p in golden_files()} == set(codes())
 
 
@@ -256,11 +255,27 @@ def test_golden_files_pass_the_validator(path: Path) -> None:
     assert not report.findings, report.to_text()
 
 
+@pytest.mark.parametrize("code", codes())
 @settings(max_examples=60, deadline=None)
-@given(model=S.any_model())
-def test_written_models_pass_the_validator(model: Any) -> None:
-    """Whatever valid model is written, the validator finds nothing but free code values
-    (reject codes, charge codes ...) that the strategies draw outside the code lists."""
+@given(data=st.data())
+def test_written_models_pass_the_validator(code: str, data: st.DataObject) -> None:
+    """Whatever valid model of a code is written, its code-valued fields drawn from the
+    code's guide, the validator finds nothing at all."""
+    from edi.validate import validate
+
+    model = data.draw(S.models(code), label="model")
+    sender, receiver = (DUNS[r] for r in _roles(code))
+    w = X12Writer(sender, receiver, WHEN, ControlNumbers(start=1))
+    w.add(code[:3], to_segments(model))
+    report = validate(w.getvalue().encode("latin-1"), roles=ROLES)
+    assert [str(f) for f in report.findings] == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(model=S.any_model(free_codes=True))
+def test_free_codes_are_all_the_validator_flags(model: Any) -> None:
+    """Models whose code-valued fields are drawn freely (valid for the model, not for the
+    guide) get ``invalid-code`` findings on those fields and nothing else."""
     from edi.validate import validate
 
     sender, receiver = (DUNS[r] for r in _roles(model.code))
@@ -268,3 +283,19 @@ def test_written_models_pass_the_validator(model: Any) -> None:
     w.add(model.code[:3], to_segments(model))
     report = validate(w.getvalue().encode("latin-1"), roles=ROLES)
     assert [str(f) for f in report.findings if f.code != "invalid-code"] == []
+
+
+def test_a_reject_code_outside_the_guide_list_is_flagged() -> None:
+    """The 814_05 guide's reject codes are not the 814_25's: NFI is a move-out reject only."""
+    from edi.validate import validate
+
+    assert "NFI" in S.guide_code_values("814_25")["reject_code"]
+    assert "NFI" not in S.guide_code_values("814_05")["reject_code"]
+    model = build("814_05", **_814(ref="ERCOT250303000125", orig_ref="ACME20250303000003", action="reject", reject_code="NFI"))
+    sender, receiver = (DUNS[r] for r in _roles("814_05"))
+    w = X12Writer(sender, receiver, WHEN, ControlNumbers(start=1))
+    w.add("814", to_segments(model))
+    report = validate(w.getvalue().encode("latin-1"), roles=ROLES)
+    assert [(f.code, f.location.segment, f.location.element, f.value) for f in report.findings] == [
+        ("invalid-code", "REF*7G", "REF02", "NFI")
+    ]

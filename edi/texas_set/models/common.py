@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from edi.texas_set.types import TEXT_PATTERN, Duns, X12Text
+from edi.texas_set.types import TEXT_PATTERN, Duns
 
 __all__ = ["TxModel", "Part", "Party", "Customer", "Phone", "ERCOT_DUNS"]
 
@@ -111,7 +111,7 @@ class Customer(Part):
         city: N401.
         state: N402, two letters.
         zip: N403 postal code (5 or 9 digits).
-        contact: PER02 contact name.
+        contact: PER02 contact name (at most 60 characters, as PER02 holds).
         phone: PER04 telephone number (PER03 ``TE``), digits only.
     """
 
@@ -121,7 +121,7 @@ class Customer(Part):
     city: Annotated[str, StringConstraints(min_length=2, max_length=30, pattern=TEXT_PATTERN)] | None = None
     state: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     zip: Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|[0-9]{9})$")] | None = None
-    contact: X12Text | None = None
+    contact: Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=TEXT_PATTERN)] | None = None
     phone: Phone | None = None
 
     @model_validator(mode="after")

@@ -41,7 +41,7 @@ class Invoice810(TxModel):
     Attributes:
         code: ``810_02``.
         date: BIG01, invoice date.
-        invoice_number: BIG02.
+        invoice_number: BIG02 (1 to 22 characters, as the element holds).
         invoice_type: BIG07, transaction type (``ME`` memorandum [U], ``26`` misc credit [C]).
         purpose: BIG08, ``00`` original, ``01`` cancellation [U].
         esi_id: REF*Q5.
@@ -59,7 +59,7 @@ class Invoice810(TxModel):
 
     code: Literal["810_02"] = "810_02"
     date: dt.date
-    invoice_number: X12Id
+    invoice_number: Annotated[str, StringConstraints(min_length=1, max_length=22, pattern=r"^[A-Za-z0-9\-]+$")]
     invoice_type: Literal["ME", "26"] = "ME"
     purpose: Literal["00", "01"] = "00"
     esi_id: EsiId

@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from edi.texas_set.models.common import Part, Party, TxModel
-from edi.texas_set.types import EsiId, X12Id, X12Text
+from edi.texas_set.types import TEXT_PATTERN, EsiId, X12Id
 
 __all__ = ["ApplicationAdvice824", "Advice", "Reason"]
 
@@ -18,11 +18,11 @@ class Reason(Part):
 
     Attributes:
         code: TED01, application error condition code (``848`` incorrect data ...) [K].
-        text: TED02, free-form message.
+        text: TED02, free-form message (at most 60 characters, as TED02 holds).
     """
 
     code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
-    text: X12Text | None = None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=TEXT_PATTERN)] | None = None
 
 
 class Advice(Part):
