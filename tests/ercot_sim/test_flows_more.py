@@ -16,7 +16,9 @@ from edi.x12 import iter_transactions
 from ercot_sim.calendar import default_calendar
 from ercot_sim.emit import LATE_PAYMENT_CHARGE
 from ercot_sim.engine import run_scenario
+from ercot_sim.errors import ScenarioError
 from ercot_sim.scenario import load_scenario, load_scenario_text
+from ercot_sim.shard import canonical_transactions
 from ercot_sim.timing import load_rules
 from ercot_sim.timing.check import check_path
 
@@ -372,3 +374,30 @@ def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore
     assert result.violations == [], [str(v) for v in result.violations[:5]]
     states = {s for (s,) in db.execute("SELECT DISTINCT state FROM orders")}
     assert states <= {"completed", "rejected", "cancelled", "unexecutable"}
+
+
+def test_acquisition_shards_give_the_same_transactions(tmp_path: Path) -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "acquisition.toml")
+    whole = run_scenario(scenario, tmp_path / "all")
+    parts = [run_scenario(scenario, tmp_path / f"s{i}", shard=(i, 2)) for i in range(2)]
+    assert canonical_transactions([whole.trace]) == canonical_transactions([p.trace for p in parts])
+
+
+_BASE = (ROOT / "scenarios" / "csa.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("extra, where", [
+    ('[[acquisitions]]\ncr = "INCUMBENT"\nto = "NOBODY"\nday = 1\n', "acquisitions[0].to"),
+    ('[[retail_outages]]\nday = 3\nend_day = 2\n', "retail_outages[0]"),
+    ('[[weather_moratoriums]]\ntdsp = "CENTERPOINT"\nday = 1\n', "weather_moratoriums[0].tdsp"),
+    ('[[events]]\nkind = "switch"\nesi_index = 0\nday = 1\ncr = "NEWCOMER"\ndelete = true\n', "events[8]"),
+    ('[[events]]\nkind = "disconnect"\nesi_index = 0\nday = 1\n', "events[8]"),
+])
+def test_new_scenario_data_errors_are_located(extra: str, where: str) -> None:
+    text = _BASE + "\n" + extra
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(text, "x.toml")
+    line = text.count("\n", 0, text.index(extra)) + 1
+    message = str(info.value)
+    assert "x.toml" in message and where in message
+    assert any(f"line {n}" in message for n in range(line, line + extra.count("\n") + 1)), message
