@@ -3,8 +3,9 @@
 The segments of every 814 are drawn from one catalogue (:data:`SEGMENTS`); what differs per
 code is which of them appear and in what order (:data:`ORDER`), taken from the
 implementation guides in ``edi/texas_set/guides/814_*.xml`` and, where those are silent, the
-example layouts of the domain notes.  ``REF*12`` (TDSP account number) is an addition of the
-mapping: the guides do not list it.
+example layouts of the domain notes.  ``REF*12`` (TDSP account number) on 814_01, 814_03 and
+814_16 is marked assumed in the guides as here: the qualifier is seen in a market sample, its
+use on these codes is not confirmed.
 """
 
 from __future__ import annotations
