@@ -85,6 +85,8 @@ class Context:
     rules: Any = None  # MarketRules: deadlines of the rule set as sim minutes
     reject_faults: list[Any] = field(default_factory=list)
     esi_faults: list[Any] = field(default_factory=list)
+    #: out-of-band work between participants (a safety-net e-mail): a trace row, no X12
+    manual: Callable[[Message], None] | None = None
 
 
 class Participant:

@@ -173,7 +173,7 @@ class Cr(Participant):
         if ref in self.confirmed or not any(p[0] == ref for p in self.pending.get(esi, ())):
             self.confirmed.discard(ref)
             return
-        manual = getattr(self.ctx, "manual", None)
+        manual = self.ctx.manual
         if manual is None:
             return
         manual(Message("safety-net", self.duns, tdsp, esi, "S" + ref[1:], ref, int(self.env.now),
