@@ -43,6 +43,7 @@ class Cr(Participant):
         self.last_order: dict[str, str] = {}
         self.safety_net = False  # sends safety-net move-ins when D2 triggers (scenario data)
         self.confirmed: set[str] = set()  # move-ins with an 814_05 or 814_28 permit pending
+        self.nets: dict[str, str] = {}  # move-in ref -> TDSP, for safety nets sent and still open
 
     @staticmethod
     def _answer_ref(orig: str, letter: str = "") -> str:
@@ -156,7 +157,7 @@ class Cr(Participant):
         """Look again shortly before the D1 deadline (the rule's business days before the
         move-in date, on the TDSP's calendar) whether D2 triggers."""
         rules = self.ctx.rules
-        if rules is None:
+        if rules is None or start < ymd(self.today()):  # a backdated move-in needs no safety net
             return
         anchor = self.clock.minute(dt.date(int(start[:4]), int(start[4:6]), int(start[6:8])), "00:00")
         cal = self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
@@ -179,6 +180,7 @@ class Cr(Participant):
         manual(Message("safety-net", self.duns, tdsp, esi, "S" + ref[1:], ref, int(self.env.now),
                        {"cr": self.duns, "tdsp": tdsp, "start": start, "priority": priority}, ref,
                        f"safety net {start}"))
+        self.nets[ref] = tdsp
 
     # -- answers from ERCOT ---------------------------------------------------------------------
     def _closed(self, m: Message) -> None:
@@ -189,7 +191,16 @@ class Cr(Participant):
         if m.fields.get("reject") != "ABN":
             self._closed(m)
 
-    on_814_17 = on_814_02
+    def on_814_17(self, m: Message) -> None:
+        """Move-in rejected by ERCOT; a safety net already sent for it is withdrawn at the TDSP
+        (out of band, like the safety net itself)."""
+        self.on_814_02(m)
+        tdsp = self.nets.pop(m.order_id, None) if m.fields.get("reject") != "ABN" else None
+        if tdsp is not None and self.ctx.manual is not None:
+            ref = m.order_id
+            self.ctx.manual(Message("safety-net-cancel", self.duns, tdsp, m.esi_id, "X" + ref[1:], "S" + ref[1:],
+                                    int(self.env.now), {"cr": self.duns, "tdsp": tdsp}, ref,
+                                    f"safety net withdrawn ({m.fields.get('reject', '')})"))
 
     def on_814_19(self, m: Message) -> None:
         """Answer to our CSA request (nothing to track: ERCOT holds the CSA)."""
@@ -263,6 +274,8 @@ class Cr(Participant):
     def on_867_04(self, m: Message) -> None:
         """Initial read: the customer is ours from the read date."""
         self.customers.add(m.esi_id)
+        if self.nets:
+            self.nets.pop(m.order_id, None)
         self._closed(m)
 
     def on_867_03(self, m: Message) -> None:

@@ -69,6 +69,14 @@ class TdspService:
         self.safety[m.esi_id] = o
         self._schedule(o)
 
+    def manual_safety_net_cancel(self: Tdsp, m: Message) -> None:
+        """The CR withdraws its safety net (ERCOT rejected the move-in): not worked. One
+        already worked stays (undoing a connection is a MarkeTrak matter, not modelled)."""
+        o = self.safety.get(m.esi_id)
+        if o is not None and o.ref == m.orig_ref and not o.done:
+            o.cancelled = True
+            del self.safety[m.esi_id]
+
     def _match_safety_net(self: Tdsp, m: Message) -> bool:
         """The 814_03 of a move-in worked from a safety net: answer it with the safety net's
         date and, if the premise is already energized, send the reads now."""

@@ -401,3 +401,28 @@ def test_new_scenario_data_errors_are_located(extra: str, where: str) -> None:
     message = str(info.value)
     assert "x.toml" in message and where in message
     assert any(f"line {n}" in message for n in range(line, line + extra.count("\n") + 1)), message
+
+
+def test_safety_net_withdrawn_when_ercot_rejects_the_move_in(tmp_path: Path) -> None:
+    text = (ROOT / "scenarios" / "safety-net.toml").read_text(encoding="utf-8").split("[[events]]")[0] + """
+# NEWCOMER defaults in the morning: ERCOT rejects its move-in after the safety net went out
+[[mass_transitions]]
+cr = "NEWCOMER"
+day = 2
+polr = "POLR ONE"
+
+[[events]]
+kind = "move_in"
+esi_index = 0
+day = 2
+at = "10:45"
+cr = "NEWCOMER"
+requested_day = 3
+"""
+    result = run_scenario(load_scenario_text(text, "withdrawn.toml"), tmp_path)
+    db = Run(tmp_path, result.trace)
+    assert steps(db, ESI0) == [("814_16", NEWCOMER, ERCOT), ("safety-net", NEWCOMER, ONCOR),
+                               ("814_17", ERCOT, NEWCOMER), ("safety-net-cancel", NEWCOMER, ONCOR)]
+    assert rep(db, ESI0) == INCUMBENT  # the TDSP did not connect the premise for NEWCOMER
+    assert db.execute("SELECT COUNT(*) FROM transactions WHERE code LIKE '867%' AND esi_id = ? "
+                      "AND detail != 'monthly'", (ESI0,)).fetchone()[0] == 0
