@@ -6,8 +6,8 @@ formatted in one f-string from the message, without the field dict of
 :func:`ercot_sim.emit.mapping_fields` and without the element lists of the mapping.
 
 The templates are checked, not trusted: the first message of every *shape* (code, and each
-choice a template makes: final read, reference answered, which N1 parties, number of
-groups acknowledged is not a shape) is also rendered through the mapping
+field that changes the text's layout: final read, reference answered, which N1 parties, a
+late-payment charge; the number of transactions a 997 acknowledges is not a shape) is also rendered through the mapping
 (:func:`ercot_sim.emit.render_text`, which gives exactly the validated model's segments);
 when the two differ the template is dropped for that shape and the mapping renders every
 message of it. A change of the mapping tables therefore cannot make the files drift.
@@ -99,7 +99,8 @@ def _shape(m: Message) -> tuple[str, int]:
     if m.code == "997":
         return ("997", 0)
     return (m.code, (1 if f.get("final") else 0) | (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0)
-            | (8 if f.get("cr") else 0) | (16 if m.sender == ERCOT_DUNS else 0))
+            | (8 if f.get("cr") else 0) | (16 if m.sender == ERCOT_DUNS else 0)
+            | (32 if f.get("late_fee") else 0))  # a late-payment invoice has other charge lines
 
 
 _TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Body]] = {

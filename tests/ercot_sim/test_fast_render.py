@@ -91,3 +91,15 @@ def test_a_template_that_disagrees_is_dropped(monkeypatch: pytest.MonkeyPatch) -
     assert render_text(m, NAMES, "20250304") == expected  # checked: the mapping's text
     assert render_text(m, NAMES, "20250304") == expected  # and from then on the mapping
     assert templates.template_stats() == {templates._shape(m): False}
+
+
+def test_late_payment_invoice_is_its_own_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(templates, "_CHECKED", {})
+    usage = _usage("810_02", TDSP, CR, False, "T104437200000000140001", 500, "10443720000000014")
+    late = _usage("810_02", TDSP, CR, False, "T104437200000000140001", 500, "10443720000000014")
+    late.fields["late_fee"] = 1234
+    assert templates._shape(usage) != templates._shape(late)
+    ref = _mapping_text(late, NAMES, "20250304")
+    assert "LATE PAYMENT CHARGE" in ref[0]
+    assert templates.template_text(late, NAMES, "20250304", _mapping_text) == ref
+    assert templates.template_text(late, NAMES, "20250304", _mapping_text) is None  # the mapping renders it
