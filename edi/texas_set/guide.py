@@ -29,6 +29,7 @@ from types import MappingProxyType
 from lxml import etree
 
 from edi.errors import GuideError
+from edi.xmlsafe import hardened_parser
 
 __all__ = [
     "CODES_DIR", "ERCOT_DUNS", "GUIDES_DIR", "Code", "CodeList", "Condition", "ElementSpec",
@@ -280,16 +281,6 @@ def _walk(items: tuple, loops: tuple) -> Iterator[tuple[tuple[LoopSpec, ...], Se
 # parsing ========================================================================================
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        dtd_validation=False,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 @functools.cache
@@ -311,7 +302,7 @@ def _parse(path: Path) -> etree._Element:
         line = data[: max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY"))].count(b"\n") + 1
         raise GuideError("DOCTYPE and entity declarations are not allowed in guides", f"{path} line {line}")
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
         raise GuideError(f"not well-formed XML: {exc.msg}", f"{path} line {exc.lineno}") from None
     if root.getroottree().docinfo.doctype:  # e.g. a UTF-16 file the byte check above cannot see

@@ -37,6 +37,7 @@ from edi.x12.delimiters import Delimiters
 from edi.x12.reader import Source, X12Reader
 from edi.x12.segment import Segment
 from edi.x12.writer import format_segments
+from edi.xmlsafe import hardened_parser
 
 __all__ = [
     "segments_to_xml",
@@ -54,16 +55,6 @@ _SEG_RE = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
 _MAX_ELEMENTS = 99
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 def parse_xml(data: bytes | str, name: str = "<xml>") -> etree._Element:
@@ -74,7 +65,7 @@ def parse_xml(data: bytes | str, name: str = "<xml>") -> etree._Element:
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        root = etree.fromstring(raw, _parser())
+        root = etree.fromstring(raw, hardened_parser())
     except etree.XMLSyntaxError as exc:
         raise MappingError(f"not well-formed XML: {exc.msg}", f"{name} line {exc.lineno}") from None
     if root.getroottree().docinfo.doctype:
