@@ -140,21 +140,10 @@ class X12Writer:
                 the segment ID.
             functional_id: GS01 override; by default from :data:`FUNCTIONAL_IDS`.
         """
-        if self._closed:
-            raise EdiError("interchange already closed")
-        fid = functional_id or FUNCTIONAL_IDS.get(st01, ("", False))[0]
-        if not fid:
-            raise EdiError(f"no functional group ID known for transaction set {st01!r}", "GS01")
-        n = self._counts.get(fid, 0) + 1
-        self._counts[fid] = n
-        ctl = f"{n:04d}"
-        sep = self.delimiters.element
         term = self.delimiters.terminator
-        parts = [f"ST{sep}{st01}{sep}{ctl}"]
-        parts.extend(sep.join(seg) for seg in body)
-        parts.append(f"SE{sep}{len(body) + 2}{sep}{ctl}")
-        self._groups.setdefault(fid, []).append(term.join(parts) + term)
-        return ctl
+        sep = self.delimiters.element
+        text = "".join(sep.join(seg) + term for seg in body)
+        return self.add_text(st01, text, len(body), functional_id=functional_id)
 
     def add_text(self, st01: str, body: str, segments: int, *, functional_id: str | None = None) -> str:
         """Add a transaction set whose body is already X12 text; returns its ST02.
