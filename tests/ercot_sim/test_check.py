@@ -27,6 +27,7 @@ from ercot_sim.timing.check import (
     load_check_rules,
     read_trace,
 )
+from ercot_sim.timing.check.evaluate import late_payment_charges
 from ercot_sim.timing.check.report import format_amount
 from ercot_sim.timing.flows import TxnRecord, parse_ccyymmdd
 from tests.ercot_sim.x12_planted.build import build
@@ -495,3 +496,40 @@ def test_sharded_run_is_checked_whole(tmp_path: Path) -> None:
         mine = {esi for esi in oncor + cnp if in_shard(esi, (i, 2))}
         assert {v.esi_id for v in alone.violations} == mine & set(oncor)
     assert "B6-tdsp-814_04" in compliance_summary([sharded / "shard-000", sharded / "shard-001"])
+
+
+# -- late-payment invoices ------------------------------------------------------------------------
+
+
+def test_late_payment_invoice_is_not_a_meter_read() -> None:
+    """An 810_02 that bills only late-payment charges (by its SAC04 codes) is no meter read."""
+    assert "LPC001" in late_payment_charges() and "BAS001" not in late_payment_charges()
+
+    def check(codes: tuple[str, ...], rule: str):  # type: ignore[no-untyped-def]
+        invoice = _rec("810_02", "2025-03-05T09:00", "TDSP", "CR", "I1", dates={"150": "20250303", "151": "20250303"})
+        data = Dataset([invoice], "memory", "x12", _local("2025-04-30T00:00"), charges={0: codes})
+        return check_dataset(data, load_check_rules(), only=[rule])
+
+    assert [v.kind for v in check(("BAS001", "DIS001"), "E5-tdsp-867_03").violations] == ["missing"]
+    assert check(("BAS001", "LPC001"), "E5-tdsp-867_03").violations != []  # a monthly invoice with a fee
+    late = check(("LPC001",), "E5-tdsp-867_03")
+    assert late.violations == [] and late.rule("E5-tdsp-867_03").decided == 0
+    assert check(("LPC001",), "E4-tdsp-810_02").rule("E4-tdsp-810_02").decided == 0
+    assert check(("LPC001",), "E7-cr-824").rule("E7-cr-824").optional_absent == 1  # still an invoice
+
+
+def test_late_payment_scenario_has_only_its_injected_violation(tmp_path: Path) -> None:
+    """scenarios/late-payment.toml: no violation but the late 820_02 it injects (rule E8), from the
+    trace and from the X12 folder alike; the late-payment 810_02 owes no 867_03."""
+    from ercot_sim.engine import run_scenario
+    from ercot_sim.scenario import load_scenario
+
+    out = tmp_path / "late-payment"
+    run_scenario(load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "late-payment.toml"), out)
+    trace = check_path(out)
+    x12 = check_path(out / "outbox", until=trace.end)
+    for res in (trace, x12):
+        assert [(v.rule_id, v.kind, v.trigger.code, v.amount, v.unit) for v in res.violations] == [
+            ("E8-cr-820_02", "late", "810_02", 5.0, "calendar_days")]
+        e4, e5 = res.rule("E4-tdsp-810_02"), res.rule("E5-tdsp-867_03")
+        assert (e4.on_time, e4.missing, e5.on_time, e5.missing) == (2, 0, 2, 0)

@@ -278,60 +278,10 @@ def test_safety_net_worked_before_its_814_03(run) -> None:  # type: ignore[no-un
     assert [st for _, _, st, _ in orders(db, esi)] == ["completed"] and rep(db, esi) == NEWCOMER
 
 
-#: The late-payment flow as a scenario. It lives here, not in scenarios/, until the charge code
-#: list has a late-payment SAC04 code: its late-payment 810_02 does not validate before that.
-LATE_PAYMENT = """# Late payment (flows.md 10, timing E8/E10)
-# ONCOR reads ESI ID 0 monthly: 867_03 through ERCOT and 810_02 directly to INCUMBENT. The
-# CR validates the invoice and pays on its due date (rule E8: 35 calendar days after
-# transmittal), but its 820_02 goes out five days late (a named `late` fault). ONCOR sees the
-# payment after the due date and bills a late-payment charge on an 810_02, which the CR pays
-# in time.
-# Generated population: 1 ESI ID at Oncor, served by INCUMBENT.
-
-[scenario]
-name = "late-payment"
-description = "A late 820_02 leads to a late-payment 810_02 (flows.md 10)"
-start = 2025-03-03
-days = 80
-seed = 1
-
-[[participants.tdsps]]
-name = "ONCOR"
-duns = "1039940674000"
-esi_prefix = "10443720"
-status = "confirmed"
-
-[[participants.crs]]
-name = "INCUMBENT"
-duns = "123456789"
-share = 1.0
-roles = ["AREP"]
-
-[[participants.crs]]
-name = "POLR ONE"
-duns = "323456789"
-share = 0.0
-roles = ["POLR"]
-
-[population]
-esi_ids = 1
-energized = 1.0
-
-# the first payment goes out five days late
-[[faults]]
-kind = "late"
-participant = "INCUMBENT"
-code = "820_02"
-esi_index = 0
-probability = 1.0
-delay_minutes = 7200
-"""
-
-
 @pytest.fixture(scope="module")
 def late(tmp_path_factory) -> Run:  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("late-payment")
-    result = run_scenario(load_scenario_text(LATE_PAYMENT, "late-payment.toml"), out)
+    result = run_scenario(load_scenario(ROOT / "scenarios" / "late-payment.toml"), out)
     return Run(out, result.trace)
 
 
@@ -360,8 +310,6 @@ def test_on_time_payments_get_no_late_charge(run) -> None:  # type: ignore[no-un
     assert db.execute("SELECT COUNT(*) FROM transactions WHERE detail LIKE 'late payment%'").fetchone()[0] == 0
 
 
-@pytest.mark.xfail(reason="edi/texas_set/codes/sac-charges.xml has no late-payment SAC04 code yet "
-                          "(ercot_sim.emit.LATE_PAYMENT_CHARGE is a placeholder)", strict=True)
 def test_late_payment_files_validate(late: Run) -> None:
     report = validate(*sorted(late.out.glob("outbox/*/*.x12")))
     assert report.ok, report.to_text()

@@ -30,15 +30,23 @@ Market events that are not transactions are derived from the transactions that r
 ``meter-read`` (the period end DTM151 of a TDSP's 867_03 or 810_02) and ``switch-read`` (the
 read date DTM140 of a TDSP's 867_04, or DTM151 of a final 867_03). Their answers are the
 expected transactions of the same ESI ID, TDSP and read date.
+
+A late-payment invoice is not for a meter read: an 810_02 whose SAC04 charges are all
+late-payment charges of the charge code list (``sac-charges``, a code whose meaning starts
+"Late-payment") neither makes a ``meter-read`` event nor answers one, so the read-based rules
+(E4, E5) leave it alone. The rules on invoices as such (E7, E8) still apply to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from edi.errors import GuideError
+from edi.texas_set.guide import load_code_list
 from ercot_sim.calendar import to_local
 from ercot_sim.errors import CalendarError
 from ercot_sim.timing.check.report import CheckResult, RuleCompliance, TxnRef, Violation
@@ -46,7 +54,7 @@ from ercot_sim.timing.check.sources import Dataset
 from ercot_sim.timing.flows import FlowIndex, TxnRecord
 from ercot_sim.timing.rules import Msg, Rule, RuleSet
 
-__all__ = ["EVENTS", "evaluate"]
+__all__ = ["EVENTS", "evaluate", "late_payment_charges"]
 
 _SET_CODE = re.compile(r"^\d{3}(_[0-9A-Z]{2})?$")
 
@@ -60,6 +68,19 @@ _EVENT_DATE = {"867_03": "151", "810_02": "151", "867_04": "140"}
 #: Transactions that reject what they answer whatever their content (the application advice;
 #: the 814 rejects are told by ASI01 = U or a REF*7G reason).
 REJECTS = frozenset({"824"})
+#: The code list of SAC04 charge codes, and how its late-payment charges are told by their meaning.
+CHARGE_LIST = "sac-charges"
+_LATE_PAYMENT_MEANING = re.compile(r"late[- ]payment", re.IGNORECASE)
+
+
+@functools.cache
+def late_payment_charges() -> frozenset[str]:
+    """SAC04 codes the charge code list gives as late-payment charges (empty when it has none)."""
+    try:
+        codes = load_code_list(CHARGE_LIST).codes
+    except GuideError:
+        return frozenset()
+    return frozenset(c.value for c in codes.values() if _LATE_PAYMENT_MEANING.match(c.name))
 
 
 @dataclass
@@ -92,6 +113,11 @@ class _Evaluator:
         self.violations: list[Violation] = []
         self.notes: list[str] = []
         self._cal_cache: dict[tuple[str, str], str | None] = {}
+        late = late_payment_charges()
+        self.late_payment = frozenset(
+            i for i, codes in data.charges.items()
+            if self.recs[i].code == "810_02" and codes and all(c in late for c in codes)
+        )
 
     # -- helpers -------------------------------------------------------------------------
     def tdsp_calendar(self, index: int) -> str | None:
@@ -179,6 +205,8 @@ class _Evaluator:
             r = self.recs[i]
             if sender not in ("ANY", "RECEIVER") and r.sender_role != sender:
                 continue
+            if i in self.late_payment:
+                continue  # bills a late payment, not a meter read
             for code, qual, final in sources:
                 if r.code != code or (final and not r.final):
                     continue
@@ -204,6 +232,8 @@ class _Evaluator:
                 for code in msg.codes:
                     qual = _EVENT_DATE.get(code, "150")
                     for j in self.by_esi_code.get((r.esi_id, code), []):
+                        if j in self.late_payment:
+                            continue
                         a = self.recs[j]
                         if a.sender == r.sender and a.dates.get(qual) == t.event_date and self.role_ok(msg, a, r):
                             if best is None or (a.sent_at, j) < (self.recs[best].sent_at, best):

@@ -53,6 +53,7 @@ class Dataset:
             they were due before it).
         notes: remarks about the input (unidentified transactions, missing files ...).
         findings: envelope findings met while reading X12, as text lines.
+        charges: the SAC04 charge codes of each 810 whose body was read, by record index.
     """
 
     records: list[TxnRecord]
@@ -61,6 +62,7 @@ class Dataset:
     end: dt.datetime | None
     notes: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    charges: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _guide_roles(code: str) -> tuple[str | None, str | None]:
@@ -132,6 +134,13 @@ def _apply(rec: TxnRecord, d: dict[str, object]) -> None:
     rec.detailed = True
 
 
+def _charge_codes(st01: str, body: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """The SAC04 charge codes of an 810 body, in order (empty for any other transaction)."""
+    if st01 != "810":
+        return ()
+    return tuple(els[4].strip() for els in body if els and els[0] == "SAC" and len(els) > 4 and els[4].strip())
+
+
 def _x12_files(path: Path) -> list[tuple[Path, str]]:
     try:
         files = list(iter_x12_files([path]))
@@ -156,11 +165,15 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
     report = Report()
     records: list[TxnRecord] = []
     notes: list[str] = []
+    charged: list[tuple[TxnRecord, tuple[str, ...]]] = []
     unidentified = 0
     for file, name in _x12_files(root):
         try:
             for txn in iter_transactions(file, name=name, report=report):
                 records.append(_x12_record(txn, len(records), roles, notes))
+                codes = _charge_codes(txn.st01, txn.raw_body)
+                if codes:
+                    charged.append((records[-1], codes))
                 if records[-1].code is None:
                     unidentified += 1
         except EdiError as exc:
@@ -170,6 +183,7 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
     records = [r for r in records if r.sent_at is not None]
     for i, r in enumerate(records):
         r.index = i
+    charges = {r.index: codes for r, codes in charged if r.sent_at is not None}
     assign_roles(records, infer_roles(records))
     if unidentified:
         notes.append(f"{unidentified} transaction(s) could not be identified; they take part in flows "
@@ -177,7 +191,7 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
     end = max((r.sent_at for r in records), default=None)
     findings = [f"{f.location.file} segment {f.location.segment_number}: {f.message} [{f.code}]"
                 for f in report.findings]
-    return Dataset(records, str(path), "x12", end, notes, findings)
+    return Dataset(records, str(path), "x12", end, notes, findings, charges)
 
 
 def _x12_record(txn: TransactionSet, index: int, roles: dict[str, str] | None,
@@ -259,11 +273,12 @@ def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
                                  intern(code[:3]), str(esi or ""), str(ref or ""), str(orig or ""),
                                  intern(str(file or "")), None, intern(str(ctl or "")), detailed=False))
     notes: list[str] = []
+    charges: dict[int, tuple[str, ...]] = {}
     if read_files:
-        _enrich(records, path.parent, notes)
+        _enrich(records, path.parent, notes, charges)
     assign_roles(records, infer_roles(records))
     end = _run_end(run) or max((r.sent_at for r in records), default=None)
-    return Dataset(records, str(path), "trace", end, notes)
+    return Dataset(records, str(path), "trace", end, notes, charges=charges)
 
 
 def _run_end(run: dict[str, str]) -> dt.datetime | None:
@@ -275,7 +290,8 @@ def _run_end(run: dict[str, str]) -> dt.datetime | None:
     return dt.datetime.combine(start + dt.timedelta(days=days), dt.time(0), CENTRAL)
 
 
-def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str]) -> None:
+def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str],
+            charges: dict[int, tuple[str, ...]]) -> None:
     by_file: dict[str, list[TxnRecord]] = {}
     for r in records:
         if r.file:
@@ -296,6 +312,9 @@ def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str]) -> None:
                 rec.functional_id = txn.functional_id
                 rec.gs_control = txn.gs.get(6).strip()
                 _apply(rec, body_details(txn.st01, txn.raw_body))
+                codes = _charge_codes(txn.st01, txn.raw_body)
+                if codes:
+                    charges[rec.index] = codes
         except EdiError as exc:
             raise CheckInputError(str(exc) if rel in str(exc) else f"{rel}: {exc}") from None
     if absent:
