@@ -136,8 +136,8 @@ def _fields_867(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
     return out
 
 
-#: SAC04 of a late-payment charge (flows.md 10, E10). ASSUMED placeholder: the shipped charge
-#: code list (edi/texas_set/codes/sac-charges.xml) has no late-payment code yet.
+#: SAC04 of a late-payment charge (flows.md 10, E10). Listed in the shipped charge code list
+#: (edi/texas_set/codes/sac-charges.xml) as assumed: no public source for the value was seen.
 LATE_PAYMENT_CHARGE = "LPC001"
 
 
