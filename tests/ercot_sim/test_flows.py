@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
 import pytest
 
 from edi.x12 import iter_transactions
-from ercot_sim.engine import run_scenario
-from ercot_sim.scenario import load_scenario
+from tests.ercot_sim.flowkit import Run, scenario_runner
 
-ROOT = Path(__file__).resolve().parents[2]
 INCUMBENT, NEWCOMER, POLR = "123456789", "223456789", "323456789"
 ERCOT, ONCOR = "183529049", "1039940674000"
 ESI0, ESI1, ESI2, ESI3 = (f"1044372000000000{i}" for i in range(1, 5))
 
 
-class Run:
-    """A finished run: its trace database and output directory."""
-
-    def __init__(self, out: Path, trace: Path) -> None:
-        self.out = out
-        self.db = sqlite3.connect(str(trace))
-
-    def execute(self, sql: str, args: tuple = ()) -> sqlite3.Cursor:  # type: ignore[type-arg]
-        return self.db.execute(sql, args)
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):  # type: ignore[no-untyped-def]
-    cache: dict[str, Run] = {}
-
-    def _run(name: str) -> Run:
-        if name not in cache:
-            out = tmp_path_factory.mktemp(name)
-            result = run_scenario(load_scenario(ROOT / "scenarios" / f"{name}.toml"), out)
-            cache[name] = Run(out, result.trace)
-        return cache[name]
-
-    return _run
+    return scenario_runner(tmp_path_factory)
 
 
 def flow(db: Run, esi: str, codes: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
