@@ -161,7 +161,10 @@ def explain_transaction(txn: object, roles: dict[str, str] | None = None) -> lis
     control = getattr(txn, "control", "?")
     guide = load_guide(ident.code) if ident.code else None
     if guide is not None:
-        flow = f"{ident.sender_role or '?'} -> {ident.receiver_role or '?'}"
+        sender = getattr(txn, "sender", "") or "?"
+        receiver = getattr(txn, "receiver", "") or "?"
+        flow = (f"{ident.sender_role or 'role unknown'} {sender} -> "
+                f"{ident.receiver_role or 'role unknown'} {receiver}")
         extra = f" [{', '.join(ident.variants)}]" if ident.variants else ""
         head = f"Transaction {guide.code} {guide.name}{extra}, ST02 {control}, sent {flow}"
         if guide.retired:

@@ -261,7 +261,7 @@ def test_explain_transaction_in_market_language() -> None:
     gs = Segment(["GS", "GE", "1039940674000", "183529049", "20250303", "1015", "1", "X", "004010"])
     lines = explain_transaction(TransactionSet.from_segments(segs, isa, gs, "x"))
     assert lines[0].startswith("Transaction 814_04 Enrollment notification response [accept]")
-    assert "TDSP -> ERCOT" in lines[0]
+    assert "TDSP 1039940674000 -> ERCOT 183529049" in lines[0]
     assert "DTM*150 Service period start: 2025-03-06 (scheduled meter read date)" in lines
     assert "REF*MT Meter type: KHMON (kWh, monthly read)" in lines
     assert "  ASI01 Action code: WQ (Accept)" in lines
