@@ -17,6 +17,7 @@ a permit). ``shard=(i, n)`` runs only the ESI IDs of shard ``i``.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,32 @@ def run_scenario(
         ScenarioError: the scenario names a participant or ESI ID that does not exist.
         RulesError: the rules file is unusable.
     """
+    # A run allocates millions of short-lived objects next to a large, long-lived market
+    # (premises, registry, orders): with the default thresholds the collector runs hundreds
+    # of times and rescans the market each time (about a tenth of the CPU time). Fewer,
+    # larger young collections for the run; the thresholds are restored afterwards.
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], _GC_YOUNG), max(before[1], 50), max(before[2], 100))
+    try:
+        return _run(scenario, out, seed, rules, shard, progress, base_dir)
+    finally:
+        gc.set_threshold(*before)
+
+
+#: young-generation threshold during a run (the default is 700 allocations)
+_GC_YOUNG = 50_000
+
+
+def _run(
+    scenario: Scenario,
+    out: str | Path,
+    seed: int | None,
+    rules: str | Path | None,
+    shard: tuple[int, int],
+    progress: Callable[[int, int], None] | None,
+    base_dir: str | Path | None,
+) -> RunResult:
+    """The body of :func:`run_scenario`."""
     problems = reference_problems(scenario)
     if problems:
         loc, message = problems[0]

@@ -94,6 +94,7 @@ class Transport:
         self.env = env
         self.clock = clock
         self.out = out
+        self._root = os.path.join(out, "")  # out dir with its separator: file paths by concatenation
         self.trace = trace
         self.names = names
         self.windows = windows
@@ -245,7 +246,7 @@ class Transport:
             if receiver not in self._dirs:
                 (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
                 self._dirs.add(receiver)
-            fd = os.open(self.out / rel, _CREATE, 0o666)
+            fd = os.open(self._root + rel, _CREATE, 0o666)
             try:
                 os.write(fd, text.encode("ascii"))
             finally:

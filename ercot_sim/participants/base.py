@@ -110,6 +110,7 @@ class Participant:
         self.handled = 0
         self.u = Draws(ctx.seed, name)  # deterministic draws: self.u(*key) in [0, 1)
         self._reopen: dict[tuple[int, str], int | None] = {}  # see answer_time
+        self._handlers: dict[str, Callable[[Message], None]] = {}  # code -> on_<code>
         self.env.process(self._loop())
 
     def _loop(self):  # type: ignore[no-untyped-def]
@@ -119,9 +120,13 @@ class Participant:
 
     def receive(self, batch: list[Message]) -> None:
         """Handle one delivered batch, message by message."""
+        handlers = self._handlers
         for m in batch:
             self.handled += 1
-            getattr(self, "on_" + m.code)(m)
+            fn = handlers.get(m.code)
+            if fn is None:
+                fn = handlers[m.code] = getattr(self, "on_" + m.code)
+            fn(m)
 
     # -- agenda ---------------------------------------------------------------------------
     def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None:

@@ -116,7 +116,10 @@ class Ercot(ErcotAdmin, Participant):
         if end is not None:
             self.at(end, self.receive, batch)
             return
-        batch.sort(key=lambda m: 0 if m.fields.get("priority") else 1)
+        for m in batch:
+            if m.fields.get("priority"):  # stable: without one the order stays as it is
+                batch.sort(key=lambda m: 0 if m.fields.get("priority") else 1)
+                break
         super().receive(batch)
 
     # -- initiating requests ----------------------------------------------------------------
@@ -438,8 +441,17 @@ class Ercot(ErcotAdmin, Participant):
 
     # -- usage: completion and pass-through -----------------------------------------------------
     def _pass_on(self, m: Message, to: str, order: Order | None) -> None:
-        self.send(m.code, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref, self._ready(),
-                  order_id=order.order_id if order else "", detail=m.detail, **m.fields)
+        # what self.send does (the outage hold included), without its keyword dict: every
+        # monthly read passes here
+        now = int(self.env.now)
+        ready = now + self.timing.ercot_forward_minutes
+        if self.outages:
+            end = self._outage_end(ready)
+            if end is not None:
+                ready = end
+        self.ctx.send(Message(m.code, self.duns, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref,
+                              ready if ready > now else now, dict(m.fields), order.order_id if order else "",
+                              m.detail))
 
     def on_867_04(self, m: Message) -> None:
         """Initial read for a gain: the order completes and the REP of record changes."""
