@@ -83,6 +83,19 @@ class TxModel(Part):
         """The X12 transaction set identifier (``814`` for ``814_01``)."""
         return self.code[:3]
 
+    def _check_texts(self, *pairs: tuple[str, str]) -> None:
+        """Each free text (``reject_text`` ...) needs the code it explains (``reject_code``)."""
+        for text, code in pairs:
+            if getattr(self, text) is not None and getattr(self, code) is None:
+                raise ValueError(f"{text} needs a {code}")
+
+    def _check_line_ref(self) -> None:
+        """LIN01 is the line reference: ``ref`` itself when it fits, else ``line_ref``."""
+        if getattr(self, "line_ref") == getattr(self, "ref"):  # noqa: B009 - fields of subclasses
+            object.__setattr__(self, "line_ref", None)
+        if getattr(self, "line_ref") is None and len(getattr(self, "ref")) > 20:  # noqa: B009
+            raise ValueError("LIN01 holds at most 20 characters: give a line_ref when ref is longer")
+
 
 class Party(Part):
     """A market participant named in an ``N1`` segment.

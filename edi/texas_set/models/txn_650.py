@@ -117,12 +117,6 @@ class ServiceOrder650(TxModel):
             raise ValueError(f"status (REF*1P) is carried on 650_02 only, not {self.code}")
         if self.code == "650_04" and self.service_date is None:
             raise ValueError("a 650_04 needs the suspension start (service_date, DTM*150)")
-        if self.reject_text is not None and self.reject_code is None:
-            raise ValueError("reject_text needs a reject_code")
-        if self.unexecutable_text is not None and self.unexecutable_code is None:
-            raise ValueError("unexecutable_text needs an unexecutable_code")
-        if self.line_ref == self.ref:
-            object.__setattr__(self, "line_ref", None)
-        if self.line_ref is None and len(self.ref) > 20:
-            raise ValueError("LIN01 holds at most 20 characters: give a line_ref when ref is longer")
+        self._check_texts(("reject_text", "reject_code"), ("unexecutable_text", "unexecutable_code"))
+        self._check_line_ref()
         return self

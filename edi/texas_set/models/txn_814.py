@@ -313,16 +313,9 @@ class Enrollment814(TxModel):
             raise ValueError(f"{self.code} carries no CR (N1*SJ)")
         if (self.action == "reject") != (self.reject_code is not None):
             raise ValueError("reject_code (REF*7G) is required on a reject and only there")
-        if self.reject_text is not None and self.reject_code is None:
-            raise ValueError("reject_text needs a reject_code")
-        if self.status_text is not None and self.status_reason is None:
-            raise ValueError("status_text needs a status_reason")
-        if self.unexecutable_text is not None and self.unexecutable_code is None:
-            raise ValueError("unexecutable_text needs an unexecutable_code")
-        if self.line_ref == self.ref:
-            object.__setattr__(self, "line_ref", None)
-        if self.line_ref is None and len(self.ref) > 20:
-            raise ValueError("LIN01 holds at most 20 characters: give a line_ref when ref is longer")
+        self._check_texts(("reject_text", "reject_code"), ("status_text", "status_reason"),
+                          ("unexecutable_text", "unexecutable_code"))
+        self._check_line_ref()
         return self
 
     @property
