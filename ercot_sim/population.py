@@ -10,13 +10,16 @@ An ESI ID is the TDSP's prefix followed by a zero-padded serial number, 17 digit
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import random
+import struct
 import zlib
 from dataclasses import dataclass, field
 
 from ercot_sim.scenario import Event, EventRates, Scenario
 
-__all__ = ["Draws", "Premise", "Population", "PlannedEvent", "build_population", "rng_for", "unit"]
+__all__ = ["Draws", "Premise", "Population", "PlannedEvent", "build_population", "rng_for", "triggers", "unit"]
 
 
 def rng_for(seed: int, *key: object) -> random.Random:
@@ -51,6 +54,13 @@ class Draws:
         """A deterministic number in [0, 1) for ``key`` (at least one part)."""
         text = "|".join(map(str, key)).encode()
         return ((zlib.crc32(text, self._c1) << 32) | zlib.crc32(text, self._c2)) / 2**64
+
+    def each(self, first: str, *lasts: str) -> list[float]:
+        """``[self(first, last) for last in lasts]``: the same numbers, ``first`` hashed once."""
+        crc32 = zlib.crc32
+        head = (first + "|").encode()
+        c1, c2 = crc32(head, self._c1), crc32(head, self._c2)
+        return [((crc32(t, c1) << 32) | crc32(t, c2)) / 2**64 for t in map(str.encode, lasts)]
 
 
 @dataclass(slots=True)
@@ -102,6 +112,25 @@ def _pick(weights: list[tuple[str, float]], u: float) -> str:
     return weights[-1][0]
 
 
+class _Picker:
+    """``_pick(weights, u)`` with the running shares computed once (the same choices)."""
+
+    __slots__ = ("_acc", "_names")
+
+    def __init__(self, weights: list[tuple[str, float]]) -> None:
+        total = sum(w for _, w in weights)
+        acc = 0.0
+        self._acc: list[float] = []
+        for _name, w in weights:
+            acc += w / total
+            self._acc.append(acc)
+        self._names = [n for n, _ in weights]
+
+    def __call__(self, u: float) -> str:
+        i = bisect.bisect_right(self._acc, u)  # the first running share above u
+        return self._names[i] if i < len(self._names) else self._names[-1]
+
+
 def _premises(scenario: Scenario) -> list[Premise]:
     seed = scenario.scenario.seed
     pop = scenario.population
@@ -113,53 +142,88 @@ def _premises(scenario: Scenario) -> list[Premise]:
     crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
     out: list[Premise] = []
     index = 0
+    draw = Draws(seed)  # draw(esi, purpose) == unit(seed, esi, purpose), cheaper
+    pick_rep = _Picker(crs)
+    energized_share, cycles = pop.energized, pop.cycles
     # Interleave the TDSPs so that esi_index 0, 1, 2 ... visit every TDSP in turn.
     serial = [0] * len(tdsps)
     remaining = counts[:]
+    shapes = [(t.name, t.esi_prefix, max(17 - len(t.esi_prefix), 1)) for t in tdsps]
+    each = draw.each
     while any(remaining):
-        for k, tdsp in enumerate(tdsps):
+        for k, (tdsp_name, prefix, digits) in enumerate(shapes):
             if not remaining[k]:
                 continue
             remaining[k] -= 1
             serial[k] += 1
-            digits = max(17 - len(tdsp.esi_prefix), 1)
-            esi = f"{tdsp.esi_prefix}{serial[k]:0{digits}d}"
-            energized = unit(seed, esi, "energized") < pop.energized
-            rep = _pick(crs, unit(seed, esi, "rep")) if energized else None
-            cycle = int(unit(seed, esi, "cycle") * pop.cycles) + 1
-            out.append(Premise(esi, index, tdsp.name, cycle, rep))
+            esi = f"{prefix}{serial[k]:0{digits}d}"
+            u_energized, u_rep, u_cycle = each(esi, "energized", "rep", "cycle")
+            rep = pick_rep(u_rep) if u_energized < energized_share and crs else None
+            out.append(Premise(esi, index, tdsp_name, int(u_cycle * cycles) + 1, rep))
             index += 1
     return out
 
 
-def _generated(scenario: Scenario, premise: Premise) -> list[Event]:
-    """Events drawn from the monthly rates for one premise (at most one of each kind)."""
+#: the event kinds drawn from the monthly rates, in the order of their trigger draws
+_RATE_KINDS = ("switch", "move_in", "move_out", "historical_usage", "switch_hold")
+
+
+def triggers(seed: int, esi_id: str) -> tuple[float, ...]:
+    """One ESI ID's trigger draws for the rate events, one number in [0, 1) per kind of
+    :data:`_RATE_KINDS`, from a single BLAKE2b digest of ``(seed, ESI ID)``.
+
+    Most ESI IDs have no event in a month: one hash decides that for all kinds at once,
+    and only an event that happens pays for its own ``random.Random`` (its day, time, CR ...).
+    Each kind has its own draws, so a rate changed for one kind leaves the others' events
+    where they were.
+    """
+    a, b, c, d, e = _FIVE(hashlib.blake2b(f"{seed}|{esi_id}|events".encode(), digest_size=40).digest())
+    return (a / _2_64, b / _2_64, c / _2_64, d / _2_64, e / _2_64)
+
+
+_FIVE = struct.Struct("<5Q").unpack
+_2_64 = float(2**64)
+
+
+def _thresholds(scenario: Scenario) -> tuple[float, ...]:
+    """Each rate kind's monthly rate scaled to the run's length, in :data:`_RATE_KINDS` order."""
+    scale = scenario.scenario.days / 30.0
+    return tuple(getattr(scenario.rates, k) * scale for k in _RATE_KINDS)
+
+
+def _generated(scenario: Scenario, premise: Premise, crs: list[tuple[str, float]],
+               drawn: tuple[float, ...] | None = None) -> list[Event]:
+    """Events drawn from the monthly rates for one premise (at most one of each kind);
+    ``drawn`` = its :func:`triggers` when already computed."""
     rates = scenario.rates
     days = scenario.scenario.days
     scale = days / 30.0
-    rng = rng_for(scenario.scenario.seed, premise.esi_id, "events")
-    crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
+    seed = scenario.scenario.seed
+    esi = premise.esi_id
+    u_switch, u_move_in, u_move_out, u_history, u_hold = drawn or triggers(seed, esi)
     events: list[Event] = []
     idx = premise.index
 
-    def when() -> tuple[int, str]:
+    def when(rng: random.Random) -> tuple[int, str]:
         return rng.randrange(days), f"{9 + rng.randrange(8):02d}:{rng.randrange(60):02d}"
 
-    def other_cr(not_this: str | None) -> str | None:
+    def other_cr(rng: random.Random, not_this: str | None) -> str | None:
         choices = [(n, w) for n, w in crs if n != not_this]
         return _pick(choices, rng.random()) if choices else None
 
-    if premise.rep and rng.random() < rates.switch * scale:
-        day, at = when()
-        cr = other_cr(premise.rep)
+    if premise.rep and u_switch < rates.switch * scale:
+        rng = rng_for(seed, esi, "switch")
+        day, at = when(rng)
+        cr = other_cr(rng, premise.rep)
         if cr:
             requested = day + 3 + rng.randrange(10) if rng.random() < rates.self_selected else None
             events.append(Event(kind="switch", day=day, at=at, esi_index=idx, cr=cr,
                                 requested_day=requested))
             _followups(rates, rng, events, day, cr, idx, requested, days)
-    if rng.random() < rates.move_in * scale:
-        day, at = when()
-        cr = other_cr(None)
+    if u_move_in < rates.move_in * scale:
+        rng = rng_for(seed, esi, "move_in")
+        day, at = when(rng)
+        cr = other_cr(rng, None)
         if cr:
             priority = rng.random() < rates.priority
             requested = day if priority else day + 2 + rng.randrange(5)
@@ -167,17 +231,18 @@ def _generated(scenario: Scenario, premise: Premise) -> list[Event]:
             events.append(Event(kind="move_in", day=day, at=at, esi_index=idx, cr=cr,
                                 requested_day=requested, priority=priority, unexecutable=unexec))
             _followups(rates, rng, events, day, cr, idx, requested, days)
-    if premise.rep and rng.random() < rates.move_out * scale:
-        day, at = when()
+    if premise.rep and u_move_out < rates.move_out * scale:
+        rng = rng_for(seed, esi, "move_out")
+        day, at = when(rng)
         events.append(Event(kind="move_out", day=day, at=at, esi_index=idx, cr=premise.rep,
                             requested_day=day + 2 + rng.randrange(5),
                             unexecutable=rng.random() < rates.unexecutable))
-    if premise.rep and rng.random() < rates.historical_usage * scale:
-        day, at = when()
+    if premise.rep and u_history < rates.historical_usage * scale:
+        day, at = when(rng_for(seed, esi, "historical_usage"))
         events.append(Event(kind="historical_usage", day=day, at=at, esi_index=idx,
                             cr=premise.rep))
-    if rng.random() < rates.switch_hold * scale:
-        day, at = when()
+    if u_hold < rates.switch_hold * scale:
+        day, at = when(rng_for(seed, esi, "switch_hold"))
         events.append(Event(kind="switch_hold", day=day, at=at, esi_index=idx, by="tdsp"))
     return events
 
@@ -221,8 +286,16 @@ def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Pop
     )
     kept = [p for p in premises if in_shard(p.esi_id, shard)]
     if any_rate:
+        crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
+        t_switch, t_move_in, t_move_out, t_history, t_hold = _thresholds(scenario)
+        seed = scenario.scenario.seed
         for p in kept:
-            gen = _generated(scenario, p)
+            drawn = triggers(seed, p.esi_id)
+            u_switch, u_move_in, u_move_out, u_history, u_hold = drawn
+            if not (u_move_in < t_move_in or u_hold < t_hold or (p.rep and (
+                    u_switch < t_switch or u_move_out < t_move_out or u_history < t_history))):
+                continue  # most ESI IDs: no event this run
+            gen = _generated(scenario, p, crs, drawn)
             if gen:
                 per_esi.setdefault(p.esi_id, []).extend(gen)
     planned: list[PlannedEvent] = []
