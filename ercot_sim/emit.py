@@ -18,8 +18,9 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ercot_sim import templates as _templates
 from ercot_sim.messages import Message
-from ercot_sim.templates import template_text
+from ercot_sim.templates import _TEMPLATES, checked
 
 __all__ = ["MAPPING", "mapping_fields", "render_body", "render_text"]
 
@@ -263,10 +264,16 @@ def render_text(m: Message, names: Mapping[str, str], date: str, separator: str 
         separator: element separator.
         terminator: segment terminator.
     """
-    if separator == "*" and terminator == "~" and not m.fields.get("late_fee"):  # templates: usage lines
-        got = template_text(m, names, date, _mapping_text)
-        if got is not None:
-            return got
+    if separator == "*" and terminator == "~":  # templates: usage lines and 997s
+        fn = _TEMPLATES.get(m.code)
+        if fn is not None:
+            body, n, bits = fn(m, names, date)
+            verdicts = _templates._CHECKED.get(m.code)
+            if verdicts is not None and verdicts.get(bits):
+                return body, n
+            got = checked(m, names, date, body, n, bits, _mapping_text)
+            if got is not None:
+                return got
     return _mapping_text(m, names, date, separator, terminator)
 
 

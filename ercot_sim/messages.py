@@ -32,7 +32,8 @@ class Message:
         ref: BGN02 (or BPT02, BIG02, TRN02 ...), unique per sender.
         orig_ref: the reference of the transaction this one answers ('' if none).
         ready: earliest sim minute the transport may send it.
-        fields: business content for rendering.
+        fields: business content for rendering; never changed once the message is sent (a
+            participant passing a transaction on may share it).
         order_id: the order (the initiating CR request's ref) it belongs to, if any.
         detail: short trace text (reject code, scheduled date ...).
         received_at, sent_at: set by the transport (sim minutes) when the file goes out.

@@ -55,6 +55,20 @@ class Draws:
         text = "|".join(map(str, key)).encode()
         return ((zlib.crc32(text, self._c1) << 32) | zlib.crc32(text, self._c2)) / 2**64
 
+    def sub(self, *prefix: object) -> Draws:
+        """``Draws`` with more prefix: ``self.sub(a)(b) == self(a, b)``."""
+        head = "".join(f"{p}|" for p in prefix).encode()
+        out = Draws.__new__(Draws)
+        out._c1 = zlib.crc32(head, self._c1)
+        out._c2 = zlib.crc32(head, self._c2)
+        return out
+
+    @property
+    def state(self) -> tuple[int, int]:
+        """The two CRC start values: ``self(*key)`` is ``((crc32(t, c1) << 32) | crc32(t, c2)) / 2**64``
+        of the key text ``t`` (parts joined with ``|``); for loops that build the text themselves."""
+        return self._c1, self._c2
+
     def each(self, first: str, *lasts: str) -> list[float]:
         """``[self(first, last) for last in lasts]``: the same numbers, ``first`` hashed once."""
         crc32 = zlib.crc32

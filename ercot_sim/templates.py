@@ -25,63 +25,81 @@ __all__ = ["ERCOT_DUNS", "template_text", "template_stats"]
 ERCOT_DUNS = "183529049"
 
 Body = tuple[str, int]
+#: a template's body, segment count and shape bits (see :func:`_shape`)
+Shaped = tuple[str, int, int]
 
 
 def _n1(qualifier: str, names: Mapping[str, str], duns: str | None) -> str:
     return f"N1*{qualifier}*{names.get(duns, 'UNKNOWN')}*1*{duns}~" if duns else ""
 
 
-def _867_03(m: Message, names: Mapping[str, str], date: str) -> Body:
+def _867_03(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     f = m.fields
     esi = m.esi_id
     start = f["start"]
     end = f["end"]
     kwh = int(f.get("kwh", 0))
     begin = int(esi[-4:]) * 7
-    head = (f"BPT*00*{m.ref}*{date}*DD***F~" if f.get("final") else f"BPT*00*{m.ref}*{date}*DD~")
+    if f.get("final"):
+        head = f"BPT*00*{m.ref}*{date}*DD***F~REF*Q5*{esi}~"
+        bits = 1
+    else:
+        head = f"BPT*00*{m.ref}*{date}*DD~REF*Q5*{esi}~"
+        bits = 0
     n = 12  # BPT, REF*Q5 and the ten segments of the period and meter loops
-    head += f"REF*Q5*{esi}~"
     if m.orig_ref:
         head += f"REF*TN*{m.orig_ref}~"
         n += 1
+        bits |= 2
     tdsp = f.get("tdsp")
     if tdsp:
         head += f"N1*8S*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
         n += 1
+        bits |= 4
     cr = f.get("cr")
     if cr:
         head += f"N1*SJ*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
         n += 1
+        bits |= 8
     if m.sender == ERCOT_DUNS:
         head += f"N1*AY*{names.get(m.sender, 'ERCOT')}*1*{m.sender}~"
         n += 1
+        bits |= 16
     return (f"{head}PTD*SU~DTM*150*{start}~DTM*151*{end}~QTY*QD*{kwh}*KH~"
             f"PTD*PL***MG*M{esi[-9:]}~DTM*150*{start}~DTM*151*{end}~"
-            f"MEA*AA*PRQ*{kwh}*KH*{begin}*{begin + kwh}*51~REF*MT*KHMON~QTY*QD*{kwh}*KH~"), n
+            f"MEA*AA*PRQ*{kwh}*KH*{begin}*{begin + kwh}*51~REF*MT*KHMON~QTY*QD*{kwh}*KH~"), n, bits
 
 
-def _810_02(m: Message, names: Mapping[str, str], date: str) -> Body:
+def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     f = m.fields
     kwh = int(f.get("kwh", 0))
     n = 13  # BIG, REF*Q5, ITD, two DTM, three IT1+SAC, TDS, CTT
+    bits = 32 if f.get("late_fee") else 0  # a late-payment invoice has other charge lines
     text = f"BIG*{date}*{m.ref}*****ME*00~REF*Q5*{m.esi_id}~"
     if m.orig_ref:
         text += f"REF*OI*{m.orig_ref}~"
         n += 1
+        bits |= 2
     tdsp = f.get("tdsp")
     if tdsp:
         text += f"N1*8S*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
         n += 1
+        bits |= 4
     cr = f.get("cr")
     if cr:
         text += f"N1*SJ*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
         n += 1
+        bits |= 8
+    if f.get("final"):
+        bits |= 1
+    if m.sender == ERCOT_DUNS:
+        bits |= 16
     # the charge lines of ercot_sim.emit._charges
     return (f"{text}ITD*************{f['due']}~DTM*150*{f['start']}~DTM*151*{f['end']}~"
             f"IT1*1*1*EA***SV*RATE~SAC*C**EU*BAS001*390****EA*1***BASIC CUSTOMER CHARGE~"
             f"IT1*2*1*EA***SV*RATE~SAC*C**EU*DIS001*{kwh * 3}****KH*{kwh}***DISTRIBUTION SYSTEM CHARGE~"
             f"IT1*3*1*EA***SV*RATE~SAC*C**EU*TRN002*{kwh}****KH*{kwh}***TRANSMISSION COST RECOVERY FACTOR~"
-            f"TDS*{390 + kwh * 4}~CTT*3~"), n
+            f"TDS*{390 + kwh * 4}~CTT*3~"), n, bits
 
 
 def _997(m: Message, names: Mapping[str, str], date: str) -> Body:
@@ -90,11 +108,12 @@ def _997(m: Message, names: Mapping[str, str], date: str) -> Body:
     parts = [f"AK1*{fid}*{int(gctl)}~"]
     parts.extend(f"AK2*{st01}*{st02}~AK5*A~" for st01, st02 in sts)
     parts.append(f"AK9*A*{k}*{k}*{k}~")
-    return "".join(parts), 2 * k + 2
+    return "".join(parts), 2 * k + 2, 0
 
 
 def _shape(m: Message) -> tuple[str, int]:
-    """The template's choices for ``m`` (see the module docstring), as bits."""
+    """The template's choices for ``m`` (see the module docstring), as bits: what each
+    template returns as its third value."""
     f = m.fields
     if m.code == "997":
         return ("997", 0)
@@ -103,11 +122,11 @@ def _shape(m: Message) -> tuple[str, int]:
             | (32 if f.get("late_fee") else 0))  # a late-payment invoice has other charge lines
 
 
-_TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Body]] = {
+_TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Shaped]] = {
     "867_03": _867_03, "810_02": _810_02, "997": _997,
 }
-#: shape -> True (template checked equal) / False (differs: the mapping renders it)
-_CHECKED: dict[tuple[str, int], bool] = {}
+#: code -> shape bits -> True (template checked equal) / False (differs: the mapping renders it)
+_CHECKED: dict[str, dict[int, bool]] = {}
 
 
 def template_text(m: Message, names: Mapping[str, str], date: str,
@@ -120,17 +139,28 @@ def template_text(m: Message, names: Mapping[str, str], date: str,
     fn = _TEMPLATES.get(m.code)
     if fn is None:
         return None
-    shape = _shape(m)
-    ok = _CHECKED.get(shape)
+    body, n, bits = fn(m, names, date)
+    ok = _CHECKED.get(m.code, {}).get(bits)
     if ok:
-        return fn(m, names, date)
+        return body, n
     if ok is False:
         return None
+    return checked(m, names, date, body, n, bits, reference)
+
+
+def checked(m: Message, names: Mapping[str, str], date: str, body: str, n: int, bits: int,
+            reference: Callable[[Message, Mapping[str, str], str], Body]) -> Body | None:
+    """The first message of a shape: the template's ``(body, n)`` is compared with the
+    mapping's and the verdict kept for the shape; returns the mapping's text (None when the
+    shape is already known to differ)."""
+    verdicts = _CHECKED.setdefault(m.code, {})
+    if verdicts.get(bits) is False:
+        return None
     expected = reference(m, names, date)
-    _CHECKED[shape] = fn(m, names, date) == expected
+    verdicts[bits] = (body, n) == expected
     return expected
 
 
 def template_stats() -> dict[tuple[str, int], bool]:
     """The shapes checked so far and whether their template matched the mapping."""
-    return dict(_CHECKED)
+    return {(code, bits): ok for code, verdicts in _CHECKED.items() for bits, ok in verdicts.items()}

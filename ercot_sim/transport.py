@@ -150,6 +150,29 @@ class Transport:
             self._n += 1
             bucket.append((m.ready, self._n, m, fault, hold))
 
+    def send_all(self, msgs: list[Message]) -> None:
+        """:meth:`send` each of ``msgs`` in order (one call for a batch, e.g. a read cycle)."""
+        if self.send_faults:
+            for m in msgs:
+                self.send(m)
+            return
+        floor = self._last_flush + 1
+        buckets = self._buckets
+        by_ready: dict[int, list[tuple[int, int, Message, str, int]]] = {}
+        n = self._n
+        for m in msgs:
+            ready = m.ready
+            bucket = by_ready.get(ready)
+            if bucket is None:
+                window = self._window_at_or_after(ready if ready > floor else floor)
+                bucket = buckets.get(window)
+                if bucket is None:
+                    bucket = buckets[window] = []
+                by_ready[ready] = bucket
+            n += 1
+            bucket.append((ready, n, m, "", 0))
+        self._n = n
+
     def _windows(self, day: int) -> list[int]:
         got = self._day_windows.get(day)
         if got is None:

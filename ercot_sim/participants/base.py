@@ -87,6 +87,8 @@ class Context:
     esi_faults: list[Any] = field(default_factory=list)
     #: out-of-band work between participants (a safety-net e-mail): a trace row, no X12
     manual: Callable[[Message], None] | None = None
+    #: ``send`` for a list of messages, in order (the batch form for read cycles)
+    send_all: Callable[[list[Message]], None] | None = None
 
 
 class Participant:
@@ -195,9 +197,21 @@ class Participant:
         if due <= lo:
             return max(received, due)
         t = lo + int(self.u("ans", *key) * (due - lo) * 0.6)
+        reopen = self._reopen.get((t // 60, calendar), -1)
+        if reopen == -1:
+            reopen = self.reopening(t, calendar)
+        if reopen is not None:
+            opening = reopen + int(self.u("open", *key) * 120)
+            if opening <= due:
+                t = opening
+        return t
+
+    def reopening(self, t: int, calendar: str) -> int | None:
+        """None when sim minute ``t`` is inside business hours on ``calendar``, else the
+        minute business hours open next (08:00 of the next business day)."""
         # Local hours start every 60 sim minutes (sim minute 0 is local midnight, DST moves
-        # clocks by whole hours), so whether ``t`` is in business hours, and if not the next
-        # opening, is the same for the whole sim hour: looked up once per hour and calendar.
+        # clocks by whole hours), so the answer is the same for the whole sim hour: looked up
+        # once per hour and calendar (self._reopen, read directly by hot loops).
         hour = (t // 60, calendar)
         reopen = self._reopen.get(hour, -1)
         if reopen == -1:
@@ -208,11 +222,7 @@ class Participant:
                 day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
                 reopen = self.clock.minute(self.clock.roll(day, calendar), "08:00")
             self._reopen[hour] = reopen
-        if reopen is not None:
-            opening = reopen + int(self.u("open", *key) * 120)
-            if opening <= due:
-                t = opening
-        return t
+        return reopen
 
     def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int:
         """A sim minute inside business hours, no later than ``bdays`` business days after

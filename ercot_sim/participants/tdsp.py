@@ -24,6 +24,7 @@ What it does, all through the transport:
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
@@ -343,11 +344,93 @@ class Tdsp(TdspService, Participant):
             cycles += list(range(k + 1, self.ncycles + 1))
         for c in cycles:
             if c <= self.ncycles:
-                for esi in self.cycle_members[c]:
-                    e = self.esi[esi]
-                    if e.rep and e.active and (today - e.last_read).days >= 20:
-                        self._usage(esi, e, e.rep, e.last_read, today, final=False, orig="")
-                        e.last_read = today
+                self._read_cycle(today, self.cycle_members[c])
+
+    #: read a cycle in one batch (:meth:`_read_cycle`); False reads it ESI ID by ESI ID
+    #: through :meth:`_usage`, the reference the batch is tested against (same bytes)
+    batch_reads = True
+
+    def _read_cycle(self, today: dt.date, members: list[str]) -> None:
+        """The monthly read of one cycle: for every ESI ID served and last read 20 days ago
+        or more, an 867_03 to ERCOT and an 810_02 to the REP of record.
+
+        What :meth:`_usage` does for each ESI ID (the same references, numbers, send times
+        and order of sending), with everything that is the same for the whole cycle worked
+        out once: the rule's deadline, the hashes' prefixes, dates as text, the invoice due
+        date per send day. The messages go to the transport in one call.
+        """
+        esis = self.esi
+        now = int(self.env.now)
+        read = self.clock.minute(today, "06:00")
+        rules = self.ctx.rules
+        due = rules.due("E5-tdsp-867_03", read, self.cal) if rules is not None else None
+        if not self.batch_reads or due is None or self.ctx.send_all is None:
+            # one by one (also when the rule is switched off: answer_time's fallback)
+            for esi in members:
+                e = esis[esi]
+                if e.rep and e.active and (today - e.last_read).days >= 20:
+                    self._usage(esi, e, e.rep, e.last_read, today, final=False, orig="")
+                    e.last_read = today
+            return
+        received = max(read, now)
+        lo = received + 15
+        width = due - lo
+        crc32 = zlib.crc32
+        k1, k2 = self.u.sub("kwh").state
+        a1, a2 = self.u.sub("ans").state
+        o1, o2 = self.u.sub("open").state
+        scale = 2**64
+        reopens = self._reopen
+        cal = self.cal
+        end_text = f"|{today}".encode()  # str(date) as Draws joins it
+        last = ymd(today)
+        duns, ercot = self.duns, self.ctx.ercot
+        clock_date = self.clock.date
+        due_text = self._due_text
+        pay_days = dt.timedelta(days=self.timing.payment_days)
+        out: list[Message] = []
+        add = out.append
+        for esi in members:
+            e = esis[esi]
+            if not (e.rep and e.active) or (today - e.last_read).days < 20:
+                continue
+            cr = e.rep
+            start = e.last_read if e.last_read < today else today
+            b = esi.encode()
+            u = ((crc32(b + end_text, k1) << 32) | crc32(b + end_text, k2)) / scale
+            kwh = int((300 + u * 1500) * max((today - start).days, 1) / 30)
+            e.n += 1
+            ref = f"T{esi}{e.n:04d}"
+            if due <= lo:
+                ready = received if received > due else due
+            else:
+                key = f"{esi}|{ref}".encode()
+                ready = lo + int(((crc32(key, a1) << 32) | crc32(key, a2)) / scale * width * 0.6)
+                reopen = reopens.get((ready // 60, cal), -1)
+                if reopen == -1:
+                    reopen = self.reopening(ready, cal)
+                if reopen is not None:
+                    opening = reopen + int(((crc32(key, o1) << 32) | crc32(key, o2)) / scale * 120)
+                    if opening <= due:
+                        ready = opening
+            if ready < now:
+                ready = now
+            first = ymd(start)
+            add(Message("867_03", duns, ercot, esi, ref, "", ready,
+                        {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "final": False},
+                        "", "monthly"))
+            sent = clock_date(ready)
+            inv_due = due_text.get(sent)
+            if inv_due is None:
+                inv_due = due_text[sent] = ymd(self.clock.roll(sent + pay_days, cal))
+            fee, e.fee = e.fee, ""
+            e.n += 1
+            add(Message("810_02", duns, cr, esi, f"T{esi}{e.n:04d}", ref, ready,
+                        {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": inv_due,
+                         "fee": fee, "usage_ref": ref}, "", "monthly"))
+            e.last_read = today
+        if out:
+            self.ctx.send_all(out)
 
     def _kwh(self, esi: str, start: dt.date, end: dt.date) -> int:
         return int((300 + self.u("kwh", esi, end) * 1500) * max((end - start).days, 1) / 30)
