@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,16 +26,19 @@ from pathlib import Path
 import simpy
 
 from edi.x12 import ControlNumbers, X12Writer
+from edi.x12.writer import FUNCTIONAL_IDS
+from ercot_sim import templates as _templates
+from ercot_sim.emit import _mapping_text as mapping_text
 from ercot_sim.emit import render_text
 from ercot_sim.messages import Message
 from ercot_sim.population import unit
 from ercot_sim.simtime import Clock
+from ercot_sim.templates import _TEMPLATES
 from ercot_sim.trace import Trace, TxRow
 
 __all__ = ["CompiledFault", "Transport"]
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-_GS = re.compile(r"GS\*(\w+)\*[^*~]*\*[^*~]*\*\d+\*\d+\*(\d+)\*")
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,8 @@ class Transport:
         stamp = local.strftime("%Y%m%d%H%M")
         rows: list[TxRow] = []
         names = self.names
+        arrival = now + self.latency
+        templates_get = _TEMPLATES.get
         counts = self.counts
         deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
         acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
@@ -242,25 +246,29 @@ class Transport:
                 control = self.controls[sender] = ControlNumbers()
             writer = X12Writer(sender, receiver, local, control)
             rel = f"outbox/{receiver}/{sender}_{stamp}_{writer.isa_control}.x12"
-            sts: dict[str, list[tuple[str, str]]] = {}
-            msgs: list[Message] = []
-            add = writer.add_text
-            sep, term = writer.delimiters.element, writer.delimiters.terminator
-            arrival = now + self.latency
-            seq = self.trace.seq
-            for m, fault in items:
+            bodies: list[tuple[str, str, int]] = []
+            add_body = bodies.append
+            for m, _fault in items:
                 code = m.code
-                st01 = code[:3]
-                body, nseg = render_text(m, names, date, sep, term)
-                ctl = add(st01, body, nseg)
-                got = sts.get(st01)
-                if got is None:
-                    got = sts[st01] = []
-                got.append((st01, ctl))
+                fn = templates_get(code)  # the hot codes' templates, as render_text does
+                if fn is not None:
+                    body, nseg, bits = fn(m, names, date)
+                    verdicts = _templates._CHECKED.get(code)
+                    if verdicts is None or not verdicts.get(bits):  # unchecked or failed shape
+                        body, nseg = render_text(m, names, date)
+                else:
+                    body, nseg = mapping_text(m, names, date)
+                add_body((code[:3], body, nseg))
+            ctls = writer.add_texts(bodies)
+            msgs: list[Message] = []
+            add_msg = msgs.append
+            seq = self.trace.seq
+            for (m, fault), ctl in zip(items, ctls, strict=True):
                 m.received_at = arrival
                 m.sent_at = now
-                msgs.append(m)
+                add_msg(m)
                 seq += 1
+                code = m.code
                 rows.append((seq, sent_at, sender, receiver, code, m.esi_id,
                              m.ref, m.orig_ref, rel, ctl, m.order_id, received_at, m.detail, fault))
                 counts[code] = counts.get(code, 0) + 1
@@ -276,11 +284,15 @@ class Transport:
                 os.close(fd)
             self.files.append(rel)
             deliveries.setdefault(receiver, []).append((rel, msgs))
-            gs = [(fid, ctl) for fid, ctl in _GS.findall(text)]
+            # what the receiver's 997s acknowledge: per functional group, its transactions
             by_fid: dict[str, list[tuple[str, str]]] = {}
-            for st01, lst in sts.items():
-                by_fid[writer_fid(st01)] = lst
-            groups_997 = [(fid, gctl, by_fid.get(fid, [])) for fid, gctl in gs if fid != "FA"]
+            for (st01, _body, _n), ctl in zip(bodies, ctls, strict=True):
+                fid = FUNCTIONAL_IDS[st01][0]
+                got = by_fid.get(fid)
+                if got is None:
+                    got = by_fid[fid] = []
+                got.append((st01, ctl))
+            groups_997 = [(fid, gctl, by_fid.get(fid, [])) for fid, gctl in writer.group_controls if fid != "FA"]
             if groups_997:
                 acks.append((receiver, sender, writer.isa_control, groups_997))
         self.trace.write_window(rows)
@@ -304,9 +316,3 @@ class Transport:
                 self.send(Message("997", receiver, sender, "", f"A{isa}G{group[1]}", isa,
                                   arrival + self.ack_minutes, {"group": group}))
 
-
-def writer_fid(st01: str) -> str:
-    """GS01 of an ST01 as the writer assigns it."""
-    from edi.x12.writer import FUNCTIONAL_IDS
-
-    return FUNCTIONAL_IDS[st01][0]

@@ -130,6 +130,8 @@ class X12Writer:
         self._groups: dict[str, list[str]] = {}
         self._counts: dict[str, int] = {}
         self._closed = False
+        #: (GS01, GS06) of each functional group, in file order, once the interchange is closed
+        self.group_controls: list[tuple[str, str]] = []
 
     def add(self, st01: str, body: Sequence[Sequence[str]], *, functional_id: str | None = None) -> str:
         """Add a transaction set; returns its ST02 control number.
@@ -173,6 +175,39 @@ class X12Writer:
         chunks.append(f"ST{sep}{st01}{sep}{ctl}{term}{body}SE{sep}{segments + 2}{sep}{ctl}{term}")
         return ctl
 
+    def add_texts(self, items: Iterable[tuple[str, str, int]]) -> list[str]:
+        """:meth:`add_text` for each ``(st01, body, segments)`` in order; their ST02s.
+
+        The same interchange as adding them one by one, for callers that add many.
+        """
+        if self._closed:
+            raise EdiError("interchange already closed")
+        sep = self.delimiters.element
+        term = self.delimiters.terminator
+        groups, counts = self._groups, self._counts
+        out: list[str] = []
+        last_st01 = ""
+        chunks: list[str] = []
+        n = 0
+        fid = ""
+        for st01, body, segments in items:
+            if st01 != last_st01:  # runs of one ST01 are the usual case: look up once per run
+                if fid:
+                    counts[fid] = n
+                fid = FUNCTIONAL_IDS.get(st01, ("", False))[0]
+                if not fid:
+                    raise EdiError(f"no functional group ID known for transaction set {st01!r}", "GS01")
+                chunks = groups.get(fid) or groups.setdefault(fid, [])
+                n = counts.get(fid, 0)
+                last_st01 = st01
+            n += 1
+            ctl = f"{n:04d}"
+            chunks.append(f"ST{sep}{st01}{sep}{ctl}{term}{body}SE{sep}{segments + 2}{sep}{ctl}{term}")
+            out.append(ctl)
+        if fid:
+            counts[fid] = n
+        return out
+
     def __len__(self) -> int:
         return sum(self._counts.values())
 
@@ -197,8 +232,10 @@ class X12Writer:
         ]
         out.write(sep.join(isa) + term)
         date, time = w.strftime("%Y%m%d"), w.strftime("%H%M")
+        self.group_controls = []
         for fid, chunks in self._groups.items():
             gctl = str(self.control.next_group())
+            self.group_controls.append((fid, gctl))
             out.write(sep.join(["GS", fid, self.sender, self.receiver, date, time, gctl, "X", "004010"]) + term)
             out.writelines(chunks)
             out.write(f"GE{sep}{len(chunks)}{sep}{gctl}{term}")
