@@ -211,3 +211,17 @@ def test_mutated_files_raise_only_edierror(pos: int, junk: bytes) -> None:
         list(iter_transactions(bytes(data), report=rep))
     except EdiError:
         pass
+
+
+@given(st.lists(st.tuples(st.sampled_from(["814", "867", "810", "997", "650"]),
+                          st.integers(1, 5)), max_size=40))
+def test_add_texts_equals_add_text_one_by_one(items: list[tuple[str, int]]) -> None:
+    when = datetime(2025, 3, 4, 9, 30)
+    bodies = [(st01, "".join(f"REF*Q5*{k}~" for k in range(n)), n) for st01, n in items]
+    one, many = (X12Writer("183529049", "1039940674000", when, ControlNumbers(start=7)) for _ in range(2))
+    ctls_one = [one.add_text(st01, body, n) for st01, body, n in bodies]
+    assert many.add_texts(bodies) == ctls_one
+    assert many.getvalue() == one.getvalue()
+    assert many.group_controls == one.group_controls
+    assert [fid for fid, _ in many.group_controls] == list(dict.fromkeys(
+        {"814": "GE", "867": "PT", "810": "IN", "997": "FA", "650": "SH"}[st01] for st01, _ in items))
