@@ -26,7 +26,6 @@ from pathlib import Path
 import simpy
 
 from edi.x12 import ControlNumbers, X12Writer
-from edi.x12.writer import FUNCTIONAL_IDS
 from ercot_sim import templates as _templates
 from ercot_sim.emit import _mapping_text as mapping_text
 from ercot_sim.emit import render_text
@@ -37,6 +36,9 @@ from ercot_sim.templates import _TEMPLATES
 from ercot_sim.trace import Trace, TxRow
 
 __all__ = ["CompiledFault", "Transport"]
+
+#: a message waiting for its window: (ready minute, order of sending, message, fault, windows held)
+_Item = tuple[int, int, Message, str, int]
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
@@ -106,9 +108,10 @@ class Transport:
         self.seed = seed
         self.inboxes: dict[str, simpy.Store] = {}
         self.controls: dict[str, ControlNumbers] = {}
-        # Messages wait in the bucket of the delivery window they go out in: O(1) to add,
-        # sorted once per window (by ready minute, then order of sending).
-        self._buckets: dict[int, list[tuple[int, int, Message, str, int]]] = {}
+        # Messages wait in the bucket of the delivery window they go out in, one list per
+        # sender -> receiver (a file): O(1) to add, each list sorted once (by ready minute,
+        # then order of sending).
+        self._buckets: dict[int, dict[tuple[str, str], list[_Item]]] = {}
         self._day_windows: dict[int, list[int]] = {}
         self._last_flush = -1
         self._all_windows: list[int] = []
@@ -145,9 +148,13 @@ class Transport:
                 else:
                     hold = 1
         window = self._window_at_or_after(max(m.ready, self._last_flush + 1))
-        bucket = self._buckets.get(window)
+        pairs = self._buckets.get(window)
+        if pairs is None:
+            pairs = self._buckets[window] = {}
+        key = (m.sender, m.receiver)
+        bucket = pairs.get(key)
         if bucket is None:
-            bucket = self._buckets[window] = []
+            bucket = pairs[key] = []
         for _ in range(copies):
             self._n += 1
             bucket.append((m.ready, self._n, m, fault, hold))
@@ -160,17 +167,21 @@ class Transport:
             return
         floor = self._last_flush + 1
         buckets = self._buckets
-        by_ready: dict[int, list[tuple[int, int, Message, str, int]]] = {}
+        by_ready: dict[int, dict[tuple[str, str], list[_Item]]] = {}
         n = self._n
         for m in msgs:
             ready = m.ready
-            bucket = by_ready.get(ready)
-            if bucket is None:
+            pairs = by_ready.get(ready)
+            if pairs is None:
                 window = self._window_at_or_after(ready if ready > floor else floor)
-                bucket = buckets.get(window)
-                if bucket is None:
-                    bucket = buckets[window] = []
-                by_ready[ready] = bucket
+                pairs = buckets.get(window)
+                if pairs is None:
+                    pairs = buckets[window] = {}
+                by_ready[ready] = pairs
+            key = (m.sender, m.receiver)
+            bucket = pairs.get(key)
+            if bucket is None:
+                bucket = pairs[key] = []
             n += 1
             bucket.append((ready, n, m, "", 0))
         self._n = n
@@ -210,18 +221,25 @@ class Transport:
         """Send every ready message: one file per sender->receiver, trace rows, delivery."""
         now = int(self.env.now)
         self._last_flush = now
-        due = self._buckets.pop(now, [])
-        due.sort()  # (ready, sequence number) is unique: the Message is never compared
-        groups: dict[tuple[str, str], list[tuple[Message, str]]] = {}
-        held: list[tuple[int, int, Message, str, int]] = []
-        for item in due:
-            if item[4]:
-                held.append((item[0], item[1], item[2], item[3], item[4] - 1))
-                continue
-            m = item[2]
-            groups.setdefault((m.sender, m.receiver), []).append((m, item[3]))
-        if held:  # out of order: one window later than the rest
-            self._buckets.setdefault(self._window_at_or_after(now + 1), []).extend(held)
+        pairs = self._buckets.pop(now, None) or {}
+        groups: dict[tuple[str, str], list[_Item]] = {}
+        held: list[_Item] = []
+        for key, items in pairs.items():
+            items.sort()  # (ready, sequence number) is unique: the Message is never compared
+            if self.send_faults:  # out of order: held back one window, the rest goes
+                kept = []
+                for item in items:
+                    if item[4]:
+                        held.append((item[0], item[1], item[2], item[3], item[4] - 1))
+                    else:
+                        kept.append(item)
+                items = kept
+            if items:
+                groups[key] = items
+        if held:
+            later = self._buckets.setdefault(self._window_at_or_after(now + 1), {})
+            for item in held:
+                later.setdefault((item[2].sender, item[2].receiver), []).append(item)
         if self.on_window is not None:
             self.on_window(now)
         if not groups:
@@ -248,7 +266,7 @@ class Transport:
             rel = f"outbox/{receiver}/{sender}_{stamp}_{writer.isa_control}.x12"
             bodies: list[tuple[str, str, int]] = []
             add_body = bodies.append
-            for m, _fault in items:
+            for _ready, _n, m, _fault, _hold in items:
                 code = m.code
                 fn = templates_get(code)  # the hot codes' templates, as render_text does
                 if fn is not None:
@@ -263,7 +281,7 @@ class Transport:
             msgs: list[Message] = []
             add_msg = msgs.append
             seq = self.trace.seq
-            for (m, fault), ctl in zip(items, ctls, strict=True):
+            for (_ready, _n, m, fault, _hold), ctl in zip(items, ctls, strict=True):
                 m.received_at = arrival
                 m.sent_at = now
                 add_msg(m)
@@ -285,14 +303,8 @@ class Transport:
             self.files.append(rel)
             deliveries.setdefault(receiver, []).append((rel, msgs))
             # what the receiver's 997s acknowledge: per functional group, its transactions
-            by_fid: dict[str, list[tuple[str, str]]] = {}
-            for (st01, _body, _n), ctl in zip(bodies, ctls, strict=True):
-                fid = FUNCTIONAL_IDS[st01][0]
-                got = by_fid.get(fid)
-                if got is None:
-                    got = by_fid[fid] = []
-                got.append((st01, ctl))
-            groups_997 = [(fid, gctl, by_fid.get(fid, [])) for fid, gctl in writer.group_controls if fid != "FA"]
+            groups_997 = [(fid, gctl, writer.members.get(fid, [])) for fid, gctl in writer.group_controls
+                          if fid != "FA"]
             if groups_997:
                 acks.append((receiver, sender, writer.isa_control, groups_997))
         self.trace.write_window(rows)

@@ -132,6 +132,8 @@ class X12Writer:
         self._closed = False
         #: (GS01, GS06) of each functional group, in file order, once the interchange is closed
         self.group_controls: list[tuple[str, str]] = []
+        #: GS01 -> (ST01, ST02) of each transaction set added, in order (what a 997 acknowledges)
+        self.members: dict[str, list[tuple[str, str]]] = {}
 
     def add(self, st01: str, body: Sequence[Sequence[str]], *, functional_id: str | None = None) -> str:
         """Add a transaction set; returns its ST02 control number.
@@ -172,7 +174,9 @@ class X12Writer:
         chunks = self._groups.get(fid)
         if chunks is None:
             chunks = self._groups[fid] = []
+            self.members[fid] = []
         chunks.append(f"ST{sep}{st01}{sep}{ctl}{term}{body}SE{sep}{segments + 2}{sep}{ctl}{term}")
+        self.members[fid].append((st01, ctl))
         return ctl
 
     def add_texts(self, items: Iterable[tuple[str, str, int]]) -> list[str]:
@@ -184,10 +188,11 @@ class X12Writer:
             raise EdiError("interchange already closed")
         sep = self.delimiters.element
         term = self.delimiters.terminator
-        groups, counts = self._groups, self._counts
+        groups, counts, members = self._groups, self._counts, self.members
         out: list[str] = []
         last_st01 = ""
         chunks: list[str] = []
+        acked: list[tuple[str, str]] = []
         n = 0
         fid = ""
         for st01, body, segments in items:
@@ -197,12 +202,17 @@ class X12Writer:
                 fid = FUNCTIONAL_IDS.get(st01, ("", False))[0]
                 if not fid:
                     raise EdiError(f"no functional group ID known for transaction set {st01!r}", "GS01")
-                chunks = groups.get(fid) or groups.setdefault(fid, [])
+                chunks = groups.get(fid)
+                if chunks is None:
+                    chunks = groups[fid] = []
+                    members[fid] = []
+                acked = members[fid]
                 n = counts.get(fid, 0)
                 last_st01 = st01
             n += 1
             ctl = f"{n:04d}"
             chunks.append(f"ST{sep}{st01}{sep}{ctl}{term}{body}SE{sep}{segments + 2}{sep}{ctl}{term}")
+            acked.append((st01, ctl))
             out.append(ctl)
         if fid:
             counts[fid] = n
