@@ -38,6 +38,10 @@ FUNCTIONAL_IDS: dict[str, tuple[str, bool]] = {
 }
 
 
+#: ST02 control numbers 0000-9999 as text (most interchanges hold fewer transaction sets)
+_CTL = [f"{n:04d}" for n in range(10_000)]
+
+
 def isa_id_qualifier(party_id: str, *, market: bool = True) -> str:
     """ISA05/ISA07 interchange ID qualifier for a party ID.
 
@@ -210,7 +214,7 @@ class X12Writer:
                 n = counts.get(fid, 0)
                 last_st01 = st01
             n += 1
-            ctl = f"{n:04d}"
+            ctl = _CTL[n] if n < 10_000 else f"{n:04d}"
             chunks.append(f"ST{sep}{st01}{sep}{ctl}{term}{body}SE{sep}{segments + 2}{sep}{ctl}{term}")
             acked.append((st01, ctl))
             out.append(ctl)

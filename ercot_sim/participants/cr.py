@@ -37,6 +37,7 @@ class Cr(Participant):
         self.roles = roles
         self.tdsp_of = tdsp_of
         self.invoice_reject = invoice_reject
+        self._pay_at: dict[tuple[str, int], int] = {}  # (invoice due date, received) -> payment minute
         self.customers: set[str] = set()
         self.pending: dict[str, list[list[str]]] = {}  # esi -> [[order_ref, kind, iteration]]
         self.skipped: list[tuple[str, str, str]] = []
@@ -296,11 +297,17 @@ class Cr(Participant):
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
                       end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""))
             return
-        due = self.clock.minute(dt.date(int(f["due"][:4]), int(f["due"][4:6]), int(f["due"][6:])), "09:00")
-        rules = self.ctx.rules
-        deadline = rules.due("E8-cr-820_02", now, "FEDERAL") if rules is not None else None
-        if deadline is not None:  # pay on the rule's due day, never after it
-            due = min(due, self.clock.minute(self.clock.date(deadline), "09:00"))
+        key = (f["due"], now)
+        due = self._pay_at.get(key)
+        if due is None:  # the same for every invoice with this due date received now
+            due = self.clock.minute(dt.date(int(f["due"][:4]), int(f["due"][4:6]), int(f["due"][6:])), "09:00")
+            rules = self.ctx.rules
+            deadline = rules.due("E8-cr-820_02", now, "FEDERAL") if rules is not None else None
+            if deadline is not None:  # pay on the rule's due day, never after it
+                due = min(due, self.clock.minute(self.clock.date(deadline), "09:00"))
+            if len(self._pay_at) > 10_000:
+                self._pay_at.clear()
+            self._pay_at[key] = due
         if due < self.ctx.horizon:
             self.at(due, self._pay, m)
 
