@@ -94,7 +94,7 @@ def _manual_channel(env: simpy.Environment, clock: Clock, trace: Trace, transpor
         m.sent_at, m.received_at = now, now + latency
         trace.write_window([(trace.next_seq(), clock.iso(now), m.sender, m.receiver, m.code, m.esi_id, m.ref,
                              m.orig_ref, "", "", m.order_id, clock.iso(now + latency), m.detail, "")])
-        transport.counts[m.code] = transport.counts.get(m.code, 0) + 1
+        transport.count(m.code)
         target = parts[m.receiver]
         target.at(now + latency, getattr(target, "manual_" + m.code.replace("-", "_")), m)
 

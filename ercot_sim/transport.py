@@ -18,7 +18,9 @@ sender produced after it arrives first.
 from __future__ import annotations
 
 import bisect
+import operator
 import os
+from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ from ercot_sim.templates import _TEMPLATES
 from ercot_sim.trace import Trace, TxRow
 
 __all__ = ["CompiledFault", "Transport"]
+
+_code_of = operator.attrgetter("code")
 
 #: a message waiting for its window: (ready minute, order of sending, message, fault, windows held)
 _Item = tuple[int, int, Message, str, int]
@@ -118,8 +122,17 @@ class Transport:
         self._n = 0
         self._dirs: set[str] = set()
         self.files: list[str] = []
-        self.counts: dict[str, int] = {}
+        self._counts: Counter[str] = Counter()
         self.on_window: Callable[[int], None] | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Transactions written so far, by code."""
+        return dict(self._counts)
+
+    def count(self, code: str) -> None:
+        """Count a transaction written outside a file (a manual, out-of-band one)."""
+        self._counts[code] += 1
 
     def register(self, duns: str, inbox: simpy.Store) -> None:
         """Connect a participant's inbox."""
@@ -254,7 +267,7 @@ class Transport:
         names = self.names
         arrival = now + self.latency
         templates_get = _TEMPLATES.get
-        counts = self.counts
+        counter_update = self._counts.update
         deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
         acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
         for (sender, receiver) in sorted(groups):
@@ -266,7 +279,12 @@ class Transport:
             rel = f"outbox/{receiver}/{sender}_{stamp}_{writer.isa_control}.x12"
             bodies: list[tuple[str, str, int]] = []
             add_body = bodies.append
+            msgs: list[Message] = []
+            add_msg = msgs.append
             for _ready, _n, m, _fault, _hold in items:
+                m.received_at = arrival
+                m.sent_at = now
+                add_msg(m)
                 code = m.code
                 fn = templates_get(code)  # the hot codes' templates, as render_text does
                 if fn is not None:
@@ -278,19 +296,12 @@ class Transport:
                     body, nseg = mapping_text(m, names, date)
                 add_body((code[:3], body, nseg))
             ctls = writer.add_texts(bodies)
-            msgs: list[Message] = []
-            add_msg = msgs.append
             seq = self.trace.seq
-            for (_ready, _n, m, fault, _hold), ctl in zip(items, ctls, strict=True):
-                m.received_at = arrival
-                m.sent_at = now
-                add_msg(m)
-                seq += 1
-                code = m.code
-                rows.append((seq, sent_at, sender, receiver, code, m.esi_id,
-                             m.ref, m.orig_ref, rel, ctl, m.order_id, received_at, m.detail, fault))
-                counts[code] = counts.get(code, 0) + 1
-            self.trace.seq = seq
+            rows.extend([(seq + k, sent_at, sender, receiver, m.code, m.esi_id, m.ref, m.orig_ref, rel, ctl,
+                          m.order_id, received_at, m.detail, item[3])
+                         for k, m, item, ctl in zip(range(1, len(msgs) + 1), msgs, items, ctls, strict=True)])
+            self.trace.seq = seq + len(msgs)
+            counter_update(map(_code_of, msgs))
             text = writer.getvalue()
             if receiver not in self._dirs:
                 (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
