@@ -163,7 +163,11 @@ def _premises(scenario: Scenario) -> list[Premise]:
     serial = [0] * len(tdsps)
     remaining = counts[:]
     shapes = [(t.name, t.esi_prefix, max(17 - len(t.esi_prefix), 1)) for t in tdsps]
-    each = draw.each
+    # draw.each(esi, "energized", "rep", "cycle") written out: the CRCs of "<esi>|" extended
+    # by each purpose (the same numbers; this loop runs once per ESI ID of the market)
+    c1, c2 = draw.state
+    crc32 = zlib.crc32
+    scale = 2**64
     while any(remaining):
         for k, (tdsp_name, prefix, digits) in enumerate(shapes):
             if not remaining[k]:
@@ -171,8 +175,14 @@ def _premises(scenario: Scenario) -> list[Premise]:
             remaining[k] -= 1
             serial[k] += 1
             esi = f"{prefix}{serial[k]:0{digits}d}"
-            u_energized, u_rep, u_cycle = each(esi, "energized", "rep", "cycle")
-            rep = pick_rep(u_rep) if u_energized < energized_share and crs else None
+            head = (esi + "|").encode()
+            h1, h2 = crc32(head, c1), crc32(head, c2)
+            u_energized = ((crc32(b"energized", h1) << 32) | crc32(b"energized", h2)) / scale
+            u_cycle = ((crc32(b"cycle", h1) << 32) | crc32(b"cycle", h2)) / scale
+            if u_energized < energized_share and crs:
+                rep = pick_rep(((crc32(b"rep", h1) << 32) | crc32(b"rep", h2)) / scale)
+            else:
+                rep = None
             out.append(Premise(esi, index, tdsp_name, int(u_cycle * cycles) + 1, rep))
             index += 1
     return out

@@ -123,8 +123,8 @@ class Participant:
     def receive(self, batch: list[Message]) -> None:
         """Handle one delivered batch, message by message."""
         handlers = self._handlers
+        self.handled += len(batch)
         for m in batch:
-            self.handled += 1
             fn = handlers.get(m.code)
             if fn is None:
                 fn = handlers[m.code] = getattr(self, "on_" + m.code)
