@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -73,7 +74,7 @@ def run_command(
         else:
             jobs = [(scenario, str(out / f"shard-{i:03d}"), seed, str(rules) if rules else None, i, shards)
                     for i in range(shards)]
-            with ProcessPoolExecutor(max_workers=min(shards, 2)) as pool:
+            with ProcessPoolExecutor(max_workers=min(shards, os.cpu_count() or 1)) as pool:
                 parts = list(pool.map(_run_shard, jobs))
             from ercot_sim.shard import merge_traces
 
