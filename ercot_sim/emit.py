@@ -20,9 +20,10 @@ from typing import Any
 
 from ercot_sim import templates as _templates
 from ercot_sim.messages import Message
+from ercot_sim.tariff import FEES
 from ercot_sim.templates import _TEMPLATES, checked
 
-__all__ = ["MAPPING", "mapping_fields", "render_body", "render_text"]
+__all__ = ["FEES", "MAPPING", "invoice_total", "mapping_fields", "render_body", "render_text"]
 
 from edi.texas_set import mapping as _mapping
 from edi.texas_set.mapping.render import compile_text_layout
@@ -145,13 +146,18 @@ LATE_PAYMENT_CHARGE = "LPC001"
 def _charges(f: Mapping[str, Any]) -> list[tuple[str, int, str, int, str]]:
     if f.get("late_fee"):  # a late-payment invoice bills only the charge
         return [(LATE_PAYMENT_CHARGE, int(f["late_fee"]), "EA", 1, "LATE PAYMENT CHARGE")]
+    fee = FEES.get(f.get("charge") or "")
+    if fee is not None:  # an order's fee (ercot_sim.tariff): an invoice of its own
+        return [(f["charge"], fee[0], "EA", 1, fee[1])]
     kwh = int(f.get("kwh", 0))
-    lines = [("BAS001", 390, "EA", 1, "BASIC CUSTOMER CHARGE"),
-             ("DIS001", kwh * 3, "KH", kwh, "DISTRIBUTION SYSTEM CHARGE"),
-             ("TRN002", kwh, "KH", kwh, "TRANSMISSION COST RECOVERY FACTOR")]
-    # Out-of-cycle and priority move-in fees ([C] that they apply) have no SAC04 code in the
-    # shipped charge code list yet, so they are not billed as a line of their own.
-    return lines
+    return [("BAS001", 390, "EA", 1, "BASIC CUSTOMER CHARGE"),
+            ("DIS001", kwh * 3, "KH", kwh, "DISTRIBUTION SYSTEM CHARGE"),
+            ("TRN002", kwh, "KH", kwh, "TRANSMISSION COST RECOVERY FACTOR")]
+
+
+def invoice_total(fields: Mapping[str, Any]) -> int:
+    """TDS01 of an 810_02 with these fields: the sum of its charge lines (in cents)."""
+    return sum(line[1] for line in _charges(fields))
 
 
 def _fields_810(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str, Any]:

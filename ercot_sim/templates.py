@@ -74,7 +74,7 @@ def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     f = m.fields
     kwh = int(f.get("kwh", 0))
     n = 13  # BIG, REF*Q5, ITD, two DTM, three IT1+SAC, TDS, CTT
-    bits = 32 if f.get("late_fee") else 0  # a late-payment invoice has other charge lines
+    bits = 32 if f.get("late_fee") or f.get("charge") else 0  # a late payment or fee: other lines
     text = f"BIG*{date}*{m.ref}*****ME*00~REF*Q5*{m.esi_id}~"
     if m.orig_ref:
         text += f"REF*OI*{m.orig_ref}~"
@@ -119,7 +119,7 @@ def _shape(m: Message) -> tuple[str, int]:
         return ("997", 0)
     return (m.code, (1 if f.get("final") else 0) | (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0)
             | (8 if f.get("cr") else 0) | (16 if m.sender == ERCOT_DUNS else 0)
-            | (32 if f.get("late_fee") else 0))  # a late-payment invoice has other charge lines
+            | (32 if f.get("late_fee") or f.get("charge") else 0))  # a late payment or a fee: other lines
 
 
 _TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Shaped]] = {

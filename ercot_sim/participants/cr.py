@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from ercot_sim.emit import invoice_total
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.population import PlannedEvent
@@ -295,7 +296,8 @@ class Cr(Participant):
             ready = self.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824", trigger=m.sent_at)
             self.send("824", m.sender, m.esi_id, self._answer_ref(m.ref), m.ref, ready, detail="invoice rejected",
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
-                      end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""))
+                      end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""),
+                      **{k: f[k] for k in ("charge", "late_fee") if f.get(k)})
             return
         key = (f["due"], now)
         due = self._pay_at.get(key)
@@ -313,8 +315,7 @@ class Cr(Participant):
 
     def _pay(self, m: Message) -> None:
         f = m.fields
-        kwh = int(f.get("kwh", 0))
-        amount = int(f["late_fee"]) if f.get("late_fee") else 390 + kwh * 4
+        amount = invoice_total(f)  # the invoice's TDS01: its charge lines, fees included
         # inv_sent: when the invoice paid was transmitted (its envelope), for the TDSP's E8 check
         self.send("820_02", m.sender, m.esi_id, self._answer_ref(m.ref, "P"), m.ref, int(self.env.now),
                   detail="payment", cr=self.duns, tdsp=m.sender, amount=amount, inv_sent=m.sent_at)

@@ -34,12 +34,15 @@ __all__ = ["Tdsp"]
 
 _GAINS = ("SW", "SSW", "MVI", "PMI", "TS", "AQ")
 _ONE = dt.timedelta(days=1)
+#: order kind -> the fee (SAC04, see ercot_sim.tariff) the gaining CR is billed
+_FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
 
 
 class TEsi:
     """The TDSP's view of one ESI ID."""
 
-    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "fee", "last_gain", "since", "answered")
+    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "last_gain", "since", "answered",
+                 "polr_rep", "polr_until")
 
     def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
         self.cycle = cycle
@@ -48,10 +51,11 @@ class TEsi:
         self.n = 0
         self.last_read = last_read
         self.active = True
-        self.fee = ""
         self.last_gain: dt.date | None = None
         self.since: dt.date | None = None  # date of the last change of REP worked
         self.answered = 0  # sim minute of the last answer to ERCOT (answers go out in order)
+        self.polr_rep = ""  # the POLR it went to in a mass transition, and the flag's last day [C6]
+        self.polr_until: dt.date | None = None
 
 
 class Tdsp(TdspService, Participant):
@@ -199,8 +203,6 @@ class Tdsp(TdspService, Participant):
             return
         if cond is not None:
             self.conditions.setdefault(m.esi_id, []).insert(0, cond)  # for the field visit
-        if kind == "SSW" or kind == "PMI":
-            e.fee = "MSC001" if kind == "SSW" else "MSC002"
         self._schedule(o)
         self._reply(m, "814_04", self._answer_time(m), f"scheduled {ymd(o.date)}", start=ymd(o.date),
                     hold=hold)
@@ -299,9 +301,10 @@ class Tdsp(TdspService, Participant):
         f = m.fields
         ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
         due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+        billed = {k: f[k] for k in ("charge", "late_fee") if f.get(k)}  # a fee or late-payment invoice
         self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
-                  kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True)
+                  kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True, **billed)
 
     # -- agenda: events and the daily run ----------------------------------------------------------
     def switch_hold(self, esi: str) -> None:
@@ -423,11 +426,10 @@ class Tdsp(TdspService, Participant):
             inv_due = due_text.get(sent)
             if inv_due is None:
                 inv_due = due_text[sent] = ymd(self.clock.roll(sent + pay_days, cal))
-            fee, e.fee = e.fee, ""
             e.n += 1
             add(Message("810_02", duns, cr, esi, f"T{esi}{e.n:04d}", ref, ready,
                         {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": inv_due,
-                         "fee": fee, "usage_ref": ref}, "", "monthly"))
+                         "usage_ref": ref}, "", "monthly"))
             e.last_read = today
         if out:
             self.ctx.send_all(out)
@@ -456,9 +458,8 @@ class Tdsp(TdspService, Participant):
         if due is None:  # the same for every invoice sent that day
             due = self._due_text[sent] = ymd(self.clock.roll(sent + dt.timedelta(days=self.timing.payment_days),
                                                              self.cal))
-        fee, e.fee = (e.fee, "") if not final else ("", e.fee)
         send(Message("810_02", duns, cr, esi, self._ref(esi), ref, ready,
-                     {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": due, "fee": fee,
+                     {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": due,
                       "usage_ref": ref}, order_id, detail))
 
     def _work(self, o: TOrder) -> None:
@@ -494,10 +495,33 @@ class Tdsp(TdspService, Participant):
             o.held = (e.rep, e.last_read)
         else:
             self._gain_reads(o, e.rep, e.last_read)
+        self._fees(o, e)
         e.rep = o.cr
         e.last_read = max(e.last_read, o.date)
         e.last_gain = o.date
         e.since = o.date
+
+    def _fees(self, o: TOrder, e: TEsi) -> None:
+        """The fee of a gain worked (before the REP of record changes to ``o.cr``), billed to
+        the gaining CR on an 810_02 of its own: the out-of-cycle read of a self-selected switch,
+        a priority move-in. A mass transition flags the ESI ID for the POLR's first days [C6]:
+        a self-selected switch away from the POLR on a date inside them pays no read fee."""
+        if o.kind == "TS":
+            e.polr_rep = o.cr
+            e.polr_until = o.date + dt.timedelta(days=self.timing.polr_flag_days)
+            return
+        fee = _FEE_OF.get(o.kind)
+        if fee is None:
+            return
+        if o.kind == "SSW" and e.polr_until is not None and e.rep == e.polr_rep and o.date <= e.polr_until:
+            return
+        now = int(self.env.now)
+        ready = max(now, self.answer_time(now, "E4-tdsp-810_02", self.cal, 1, o.ref, "fee"))
+        pay_by = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+        day = ymd(o.date)
+        self.send("810_02", o.cr, o.esi_id, self._ref(o.esi_id), "", ready, order_id=o.order_id,
+                  detail=f"fee {fee}", tdsp=self.duns, cr=o.cr, start=day, end=day, kwh=0, due=ymd(pay_by),
+                  charge=fee)
 
     def _gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
         """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""

@@ -31,10 +31,11 @@ Market events that are not transactions are derived from the transactions that r
 read date DTM140 of a TDSP's 867_04, or DTM151 of a final 867_03). Their answers are the
 expected transactions of the same ESI ID, TDSP and read date.
 
-A late-payment invoice is not for a meter read: an 810_02 whose SAC04 charges are all
-late-payment charges of the charge code list (``sac-charges``, a code whose meaning starts
-"Late-payment") neither makes a ``meter-read`` event nor answers one, so the read-based rules
-(E4, E5) leave it alone. The rules on invoices as such (E7, E8) still apply to it.
+An invoice of charges only is not for a meter read: an 810_02 whose SAC04 charges are all
+late-payment charges or order fees of the charge code list (``sac-charges``, a code whose
+meaning starts "Late-payment", "Out-of-cycle meter read" or "Priority move-in") neither
+makes a ``meter-read`` event nor answers one, so the read-based rules (E4, E5) leave it
+alone. The rules on invoices as such (E7, E8) still apply to it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from ercot_sim.timing.check.sources import Dataset
 from ercot_sim.timing.flows import FlowIndex, TxnRecord
 from ercot_sim.timing.rules import Msg, Rule, RuleSet
 
-__all__ = ["EVENTS", "evaluate", "late_payment_charges"]
+__all__ = ["EVENTS", "charge_only_codes", "evaluate", "late_payment_charges"]
 
 _SET_CODE = re.compile(r"^\d{3}(_[0-9A-Z]{2})?$")
 
@@ -71,6 +72,7 @@ REJECTS = frozenset({"824"})
 #: The code list of SAC04 charge codes, and how its late-payment charges are told by their meaning.
 CHARGE_LIST = "sac-charges"
 _LATE_PAYMENT_MEANING = re.compile(r"late[- ]payment", re.IGNORECASE)
+_FEE_MEANING = re.compile(r"out-of-cycle meter read|priority move-in", re.IGNORECASE)
 
 
 @functools.cache
@@ -81,6 +83,16 @@ def late_payment_charges() -> frozenset[str]:
     except GuideError:
         return frozenset()
     return frozenset(c.value for c in codes.values() if _LATE_PAYMENT_MEANING.match(c.name))
+
+
+@functools.cache
+def charge_only_codes() -> frozenset[str]:
+    """SAC04 codes of charges not billed for a meter read: late payments and order fees."""
+    try:
+        codes = load_code_list(CHARGE_LIST).codes
+    except GuideError:
+        return frozenset()
+    return late_payment_charges() | frozenset(c.value for c in codes.values() if _FEE_MEANING.match(c.name))
 
 
 @dataclass
@@ -113,8 +125,8 @@ class _Evaluator:
         self.violations: list[Violation] = []
         self.notes: list[str] = []
         self._cal_cache: dict[tuple[str, str], str | None] = {}
-        late = late_payment_charges()
-        self.late_payment = frozenset(
+        late = charge_only_codes()
+        self.late_payment = frozenset(  # invoices of charges only (late payment, fees): no read
             i for i, codes in data.charges.items()
             if self.recs[i].code == "810_02" and codes and all(c in late for c in codes)
         )
