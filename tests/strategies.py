@@ -498,7 +498,7 @@ def _fields_650(draw: st.DrawFn, code: str, pick: _Codes) -> dict[str, Any]:
         "ref": draw(references()),
         "date": draw(dates()),
         "time": draw(_maybe(times())),
-        "orig_ref": draw(_maybe(references())) if code == "650_02" else None,
+        "orig_ref": draw(_maybe(references())) if code in ("650_02", "650_05") else None,
         "tdsp": draw(_maybe(parties(pick=pick, field="tdsp"))),
         "cr": draw(_maybe(parties(pick=pick, field="cr"))),
         "line_ref": draw(_maybe(references(20))),
@@ -519,6 +519,11 @@ def _fields_650(draw: st.DrawFn, code: str, pick: _Codes) -> dict[str, Any]:
         if status == "UNX":
             out["unexecutable_code"] = draw(pick("unexecutable_code", codes()))
             out["unexecutable_text"] = draw(_maybe(texts()))
+        out["service_date"] = draw(_maybe(dates()))
+    elif code == "650_05":
+        out["purpose"] = "response"
+        out["reject_code"] = draw(pick("reject_code", codes()))
+        out["reject_text"] = draw(_maybe(texts()))
         out["service_date"] = draw(_maybe(dates()))
     else:
         out["purpose"] = draw(st.sampled_from(["original", "reactivation"]))

@@ -146,6 +146,7 @@ CASES: dict[tuple[str, str], dict[str, Any]] = {
     ("650_02", "reject-weather-moratorium"): {"ref": "ONCSO000002", "date": D(2025, 8, 1), "orig_ref": "ACMESO000009", "tdsp": TDSP, "cr": CR, "order_type": "DNP", "esi_id": ESI, "status": "REJ", "reject_code": "WTM", "reject_text": "EXTREME WEATHER MORATORIUM"},
     ("650_02", "unexecutable"): {"ref": "ONCSO000003", "date": D(2025, 5, 22), "orig_ref": "ACMESO000003", "tdsp": TDSP, "cr": CR, "order_type": "RNP", "esi_id": ESI, "status": "UNX", "unexecutable_code": "T022"},
     ("650_04", "tampering-suspension"): {"ref": "ONCSUS000001", "date": D(2025, 6, 2), "tdsp": TDSP, "cr": CR, "order_type": "TM001", "esi_id": ESI, "service_date": D(2025, 6, 2)},
+    ("650_05", "reject-not-served"): {"ref": "ACMESR000001", "date": D(2025, 6, 2), "orig_ref": "ONCSUS000001", "tdsp": TDSP, "cr": CR, "order_type": "TM001", "esi_id": ESI, "reject_code": "A76", "reject_text": "ESI ID NOT SERVED BY THIS CR", "service_date": D(2025, 6, 2)},
     ("997", "accept-814-group"): {"functional_id": "GE", "group_control": 25, "transactions": [{"st01": "814", "control": "0002", "status": "A"}], "status": "A", "included": 1, "received": 1, "accepted": 1},
     ("997", "reject-with-errors"): {
         "functional_id": "PT", "group_control": 312345, "status": "R", "included": 1, "received": 1, "accepted": 0, "group_code": "5",

@@ -209,7 +209,7 @@ _BGN650 = {"original": "13", "response": "11", "reactivation": "79"}
 
 def _layout_650(code: str) -> Layout:
     bgn = [fld(1, "purpose", "MAP", codes=_BGN650), fld(2, "ref"), fld(3, "date", "DT"), fld(4, "time", "TM")]
-    if code == "650_02":
+    if code in ("650_02", "650_05"):
         bgn.append(fld(6, "orig_ref"))
     items: list[Item] = [
         seg("BGN", *bgn),
@@ -237,6 +237,11 @@ def _layout_650(code: str) -> Layout:
             seg("REF", lit(1, "7G"), fld(2, "reject_code"), fld(3, "reject_text"), when="reject_code"),
             seg("REF", lit(1, "G7"), fld(2, "unexecutable_code"), fld(3, "unexecutable_text"),
                 when="unexecutable_code"),
+            _dtm("150", "service_date", when=True),
+        ]
+    elif code == "650_05":
+        items += [
+            seg("REF", lit(1, "7G"), fld(2, "reject_code"), fld(3, "reject_text")),
             _dtm("150", "service_date", when=True),
         ]
     else:
