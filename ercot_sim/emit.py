@@ -207,6 +207,10 @@ def _fields_650(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
             out["status"] = "CMP"
     elif m.code == "650_04" and f.get("purpose") == "RC001":
         out["purpose"] = "reactivation"
+    elif m.code == "650_05":  # the CR's reject of a 650_04: BGN06 and REF*7G
+        out.update(purpose="response", reject_code=f.get("reject") or "A13")
+        if f.get("reason"):
+            out["reject_text"] = f["reason"][:80]
     if f.get("start"):  # DTM*150: requested / completed / suspension start date
         out["service_date"] = _d(f["start"])
     if f.get("end") and m.code == "650_04":  # DTM*151: end of the suspension

@@ -324,4 +324,14 @@ class Cr(Participant):
         """Service order answer."""
 
     def on_650_04(self, m: Message) -> None:
-        """Suspension / reactivation notice from the TDSP (a 650_05 reject is not modelled)."""
+        """Suspension / reactivation notice from the TDSP. The CR rejects it with a 650_05
+        (flows.md 14) when the ESI ID is not one it serves (``A76``) or a scenario fault makes
+        it reject (``A13``)."""
+        if m.esi_id in self.customers and not self.rejects(m):
+            return
+        code, reason = ("A13", "REJECTED BY CR") if m.esi_id in self.customers else ("A76", "ESI ID NOT SERVED BY CR")
+        ready = self.within_business_days(int(self.env.now), 1, "ERCOT", m.ref, "650_05")
+        f = m.fields
+        self.send("650_05", m.sender, m.esi_id, self._answer_ref(m.ref), m.ref, ready, detail=f"reject {code}",
+                  cr=self.duns, tdsp=m.sender, purpose=f.get("purpose", ""), start=f.get("start", ""),
+                  action="reject", reject=code, reason=reason)

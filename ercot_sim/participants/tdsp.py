@@ -86,6 +86,7 @@ class Tdsp(TdspService, Participant):
         self.disconnected: set[str] = set()  # ESI IDs disconnected for non-payment
         self.moratorium: set[dt.date] = set()  # days without disconnects (weather moratorium)
         self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
+        self.rejected_notices: list[tuple[str, str, str]] = []  # 650_05: (ESI ID, 650_04 ref, reason)
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
         """Master data of one ESI ID (population set-up or 814_20 create)."""

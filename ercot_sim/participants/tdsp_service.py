@@ -5,7 +5,8 @@
   (flows.md 3.3);
 * 650 service orders from the REP of record: switch holds (``SH001``/``SH002``/``SH003``),
   disconnect for non-payment and reconnect (``DNP``/``RNP``, rejected ``WTM`` in a weather
-  moratorium), and 650_04 outage / reactivation notices (flows.md 14);
+  moratorium), and 650_04 outage / reactivation notices, which a CR may reject with a 650_05
+  (flows.md 14);
 * remittances: a payment after the invoice's E8 due date is billed a late-payment charge on an
   810_02 (flows.md 10, E10).
 """
@@ -166,6 +167,11 @@ class TdspService:
             self.send("650_04", e.rep, esi, self._ref(esi), "", int(self.env.now) + 30,
                       detail=f"RC001 {ymd(self.today())}", tdsp=self.duns, cr=e.rep, purpose="RC001",
                       start=ymd(self.today()))
+
+    def on_650_05(self: Tdsp, m: Message) -> None:
+        """The CR rejected a 650_04 (flows.md 14). The TDSP keeps its REP of record: a REP of
+        record it disagrees with is a data-sync matter for MarkeTrak, not a transaction."""
+        self.rejected_notices.append((m.esi_id, m.orig_ref, m.fields.get("reject", "")))
 
     def on_820_02(self: Tdsp, m: Message) -> None:
         """Remittance. A payment sent after the invoice's due date (rule E8, counted from the

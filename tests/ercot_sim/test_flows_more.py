@@ -214,12 +214,28 @@ def test_service_order_rejects(run) -> None:  # type: ignore[no-untyped-def]
 
 def test_outage_notice_and_reactivation(run) -> None:  # type: ignore[no-untyped-def]
     db = run("service-orders")
-    assert steps(db, ESI2) == [("650_04", ONCOR, INCUMBENT), ("650_04", ONCOR, INCUMBENT)]
+    assert [s_ for s_ in steps(db, ESI2) if s_[0] == "650_04"] == [("650_04", ONCOR, INCUMBENT)] * 2
     notices = x12_segments(db, ESI2, "650_04")
     bgn01 = [next(seg for seg in n if seg[0] == "BGN")[1] for n in notices]
     assert bgn01[0] != bgn01[1]  # original, then reactivation
     dtm = {(seg[1], seg[2]) for seg in notices[0] if seg[0] == "DTM"}
     assert ("150", "20250307") in dtm and ("151", "20250309") in dtm
+
+
+def test_the_cr_rejects_a_suspension_notice(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("service-orders")  # a scenario fault makes INCUMBENT reject ESI 2's notices
+    got = db.execute("SELECT code, sender, receiver, ref, orig_ref, detail FROM transactions "
+                     "WHERE esi_id = ? AND code IN ('650_04', '650_05') ORDER BY seq", (ESI2,)).fetchall()
+    notices = [r for r in got if r[0] == "650_04"]
+    rejects = [r for r in got if r[0] == "650_05"]
+    assert [(c, s_, r_, d) for c, s_, r_, _, _, d in rejects] == [("650_05", INCUMBENT, ONCOR, "reject A13")] * 2
+    assert [r[4] for r in rejects] == [n[3] for n in notices]  # each names the 650_04 it rejects
+    x12 = x12_segments(db, ESI2, "650_05")
+    assert [(_ref(t, "7G"), next(seg for seg in t if seg[0] == "BGN")[6]) for t in x12] == \
+        [("A13", n[3]) for n in notices]
+    # ESI IDs it serves and has no fault for: no reject
+    assert db.execute("SELECT COUNT(*) FROM transactions WHERE code = '650_05' AND esi_id != ?",
+                      (ESI2,)).fetchone() == (0,)
 
 
 def test_retail_outage_queues_at_ercot(run) -> None:  # type: ignore[no-untyped-def]
