@@ -79,9 +79,11 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
             db.execute("COMMIT")
             db.execute("DETACH s")
             db.execute("BEGIN")
-        db.execute("INSERT INTO transactions SELECT ROW_NUMBER() OVER (ORDER BY sent_at, sender, receiver, code, "
-                   "esi_id, ref, file, st_control), sent_at, sender, receiver, code, esi_id, ref, orig_ref, file, "
-                   "st_control, order_id, received_at, detail, fault FROM temp.t "
+        # one sort: rows go in in that order and take seq 1, 2, 3 ... as the table's rowid
+        # (the same numbers as ROW_NUMBER() over the order, without sorting twice)
+        db.execute("INSERT INTO transactions (sent_at, sender, receiver, code, esi_id, ref, orig_ref, file, "
+                   "st_control, order_id, received_at, detail, fault) SELECT sent_at, sender, receiver, code, "
+                   "esi_id, ref, orig_ref, file, st_control, order_id, received_at, detail, fault FROM temp.t "
                    "ORDER BY sent_at, sender, receiver, code, esi_id, ref, file, st_control")
         db.execute("INSERT INTO run VALUES ('shards', ?)", (str(len(parts)),))
         db.execute("COMMIT")

@@ -210,6 +210,13 @@ def test_cli_shards_merge_into_one_trace(tmp_path: Path) -> None:
     assert (tmp_path / "s" / "shard-000" / "trace.sqlite").exists()
     merged = canonical_transactions([tmp_path / "s" / "trace.sqlite"])
     assert merged == canonical_transactions([tmp_path / "w" / "trace.sqlite"]) and merged
+    # renumbered 1..N in (sent_at, sender, receiver, code, ESI ID, ref, file, ST02) order
+    db = sqlite3.connect(tmp_path / "s" / "trace.sqlite")
+    by_seq = db.execute("SELECT seq, sent_at, sender, receiver, code, esi_id, ref, file, st_control "
+                        "FROM transactions ORDER BY seq").fetchall()
+    db.close()
+    assert [r[0] for r in by_seq] == list(range(1, len(by_seq) + 1))
+    assert [r[1:] for r in by_seq] == sorted(r[1:] for r in by_seq)
 
 
 def test_timing_checker_agrees_with_the_engine(tmp_path: Path) -> None:
