@@ -182,6 +182,7 @@ class RuleSet:
         self.defaults = dict(defaults or {})
         self.origin = dict(origin or {})
         self._by_code: dict[str, list[Rule]] = {}
+        self._deadlines: dict[tuple[str, dt.datetime, str | None], dt.datetime] = {}
         for rule in rules:
             for code in rule.trigger.codes if rule.trigger else ():
                 self._by_code.setdefault(code, []).append(rule)
@@ -284,6 +285,19 @@ class RuleSet:
             tdsp: the TDSP involved (needed when the rule counts on the TDSP calendar).
         """
         rule = self.get(rule) if isinstance(rule, str) else rule
+        # A set's rules do not change, and triggers share their times (a file's transactions
+        # all carry its GS time): each (rule, time, TDSP) is worked out once.
+        key = (rule.id, trigger_time, tdsp)
+        if self._rules.get(rule.id) is rule:
+            got = self._deadlines.get(key)
+            if got is None:
+                if len(self._deadlines) >= 100_000:
+                    self._deadlines.clear()
+                got = self._deadlines[key] = self._deadline(rule, trigger_time, tdsp)
+            return got
+        return self._deadline(rule, trigger_time, tdsp)
+
+    def _deadline(self, rule: Rule, trigger_time: dt.datetime, tdsp: str | None) -> dt.datetime:
         spec = self._spec(rule)
         cal = self.calendar_for(rule, tdsp)
         mc = self.calendar
