@@ -3,8 +3,8 @@
 A CR acts on its customers' events (switch, move-in, move-out, cancel, date change with an
 iteration counter, historical usage, switch-hold service orders) and answers what it
 receives: 814_07 for a loss notice, 814_15 for a POLR drop notice, 814_29 for an 814_28,
-824 to reject an invoice (within the validation window) and 820_02 to pay a validated one
-on its due date. It knows only what reached it: its customers are the ESI IDs for which it
+824 to reject an invoice (within the validation window), 820_02 to pay a validated one
+on its due date, and 650_05 to reject a suspension notice for an ESI ID it does not serve. It knows only what reached it: its customers are the ESI IDs for which it
 got an 867_04 (or started with), minus those for which it got a final 867_03.
 """
 

@@ -12,7 +12,9 @@ What it does, all through the transport:
   the rule's notice), 814_26 with 814_27 + 867_02;
 * once a day works the orders due (867_04 for the gaining CR, final 867_03 and 810_02 for the
   losing one, 814_28 when the field work cannot be done: ``T023`` move-out on the day of a
-  move-in, ``T024`` competing order, ``T018`` other), then reads the day's cycle
+  move-in, ``T024`` competing order, ``T018`` other; an 810_02 of its own for the fee of a
+  self-selected switch or a priority move-in, none for a self-selected switch away from the
+  POLR inside the mass-transition flag), then reads the day's cycle in one batch
   (867_03 through ERCOT and 810_02 directly to the CR, within the rule's business days);
 * switch holds: tampering (814_20 to ERCOT) and deferred-payment holds requested by the REP of
   record with 650_01 SH001 (650_02 answer), removed with SH002/SH003;
