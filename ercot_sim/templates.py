@@ -102,13 +102,12 @@ def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
             f"TDS*{390 + kwh * 4}~CTT*3~"), n, bits
 
 
-def _997(m: Message, names: Mapping[str, str], date: str) -> Body:
+def _997(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     fid, gctl, sts = m.fields["group"]
     k = len(sts)
-    parts = [f"AK1*{fid}*{int(gctl)}~"]
-    parts.extend(f"AK2*{st01}*{st02}~AK5*A~" for st01, st02 in sts)
-    parts.append(f"AK9*A*{k}*{k}*{k}~")
-    return "".join(parts), 2 * k + 2, 0
+    # an AK2 + AK5 pair per transaction set: "AK2*<ST01>*<ST02>~AK5*A~", joined in C
+    acks = f"AK2*{'~AK5*A~AK2*'.join(map('*'.join, sts))}~AK5*A~" if sts else ""
+    return f"AK1*{fid}*{int(gctl)}~{acks}AK9*A*{k}*{k}*{k}~", 2 * k + 2, 0
 
 
 def _shape(m: Message) -> tuple[str, int]:
