@@ -69,12 +69,6 @@ class Draws:
         of the key text ``t`` (parts joined with ``|``); for loops that build the text themselves."""
         return self._c1, self._c2
 
-    def each(self, first: str, *lasts: str) -> list[float]:
-        """``[self(first, last) for last in lasts]``: the same numbers, ``first`` hashed once."""
-        crc32 = zlib.crc32
-        head = (first + "|").encode()
-        c1, c2 = crc32(head, self._c1), crc32(head, self._c2)
-        return [((crc32(t, c1) << 32) | crc32(t, c2)) / 2**64 for t in map(str.encode, lasts)]
 
 
 @dataclass(slots=True)
@@ -163,8 +157,8 @@ def _premises(scenario: Scenario) -> list[Premise]:
     serial = [0] * len(tdsps)
     remaining = counts[:]
     shapes = [(t.name, t.esi_prefix, max(17 - len(t.esi_prefix), 1)) for t in tdsps]
-    # draw.each(esi, "energized", "rep", "cycle") written out: the CRCs of "<esi>|" extended
-    # by each purpose (the same numbers; this loop runs once per ESI ID of the market)
+    # draw(esi, "energized"), draw(esi, "rep"), draw(esi, "cycle") written out: the CRCs of
+    # "<esi>|" extended by each purpose (the same numbers; this loop runs once per ESI ID)
     c1, c2 = draw.state
     crc32 = zlib.crc32
     scale = 2**64
@@ -216,15 +210,15 @@ def _thresholds(scenario: Scenario) -> tuple[float, ...]:
 
 
 def _generated(scenario: Scenario, premise: Premise, crs: list[tuple[str, float]],
-               drawn: tuple[float, ...] | None = None) -> list[Event]:
+                drawn: tuple[float, ...]) -> list[Event]:
     """Events drawn from the monthly rates for one premise (at most one of each kind);
-    ``drawn`` = its :func:`triggers` when already computed."""
+    ``drawn`` = its :func:`triggers`."""
     rates = scenario.rates
     days = scenario.scenario.days
     scale = days / 30.0
     seed = scenario.scenario.seed
     esi = premise.esi_id
-    u_switch, u_move_in, u_move_out, u_history, u_hold = drawn or triggers(seed, esi)
+    u_switch, u_move_in, u_move_out, u_history, u_hold = drawn
     events: list[Event] = []
     idx = premise.index
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["FEES"]
+__all__ = ["FEES", "billed_charges"]
 
 #: TDSP fees billed to the gaining CR on an 810_02 of their own once the order is worked:
 #: SAC04 -> (amount in cents, SAC15 description). That the fees are billed is confirmed for the
@@ -15,3 +15,9 @@ FEES: dict[str, tuple[int, str]] = {
     "MSC001": (370, "OUT OF CYCLE METER READ"),
     "MSC002": (2500, "PRIORITY MOVE IN"),
 }
+
+
+def billed_charges(fields: dict[str, object]) -> dict[str, object]:
+    """The charge fields of an 810_02 that bills a charge rather than usage (an order's fee,
+    ``charge``; a late payment, ``late_fee``), to carry over to its 824 and corrected invoice."""
+    return {k: fields[k] for k in ("charge", "late_fee") if fields.get(k)}

@@ -28,13 +28,10 @@ from pathlib import Path
 import simpy
 
 from edi.x12 import ControlNumbers, X12Writer
-from ercot_sim import templates as _templates
-from ercot_sim.emit import _mapping_text as mapping_text
 from ercot_sim.emit import render_text
 from ercot_sim.messages import Message
 from ercot_sim.population import unit
 from ercot_sim.simtime import Clock
-from ercot_sim.templates import _TEMPLATES
 from ercot_sim.trace import Trace, TxRow
 
 __all__ = ["CompiledFault", "Transport"]
@@ -266,7 +263,6 @@ class Transport:
         rows: list[TxRow] = []
         names = self.names
         arrival = now + self.latency
-        templates_get = _TEMPLATES.get
         counter_update = self._counts.update
         deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
         acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
@@ -285,16 +281,8 @@ class Transport:
                 m.received_at = arrival
                 m.sent_at = now
                 add_msg(m)
-                code = m.code
-                fn = templates_get(code)  # the hot codes' templates, as render_text does
-                if fn is not None:
-                    body, nseg, bits = fn(m, names, date)
-                    verdicts = _templates._CHECKED.get(code)
-                    if verdicts is None or not verdicts.get(bits):  # unchecked or failed shape
-                        body, nseg = render_text(m, names, date)
-                else:
-                    body, nseg = mapping_text(m, names, date)
-                add_body((code[:3], body, nseg))
+                body, nseg = render_text(m, names, date)
+                add_body((m.code[:3], body, nseg))
             ctls = writer.add_texts(bodies)
             seq = self.trace.seq
             rows.extend([(seq + k, sent_at, sender, receiver, m.code, m.esi_id, m.ref, m.orig_ref, rel, ctl,

@@ -17,6 +17,7 @@ from ercot_sim.emit import invoice_total
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.population import PlannedEvent
+from ercot_sim.tariff import billed_charges
 
 __all__ = ["Cr"]
 
@@ -297,7 +298,7 @@ class Cr(Participant):
             self.send("824", m.sender, m.esi_id, self._answer_ref(m.ref), m.ref, ready, detail="invoice rejected",
                       cr=self.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
                       end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""),
-                      **{k: f[k] for k in ("charge", "late_fee") if f.get(k)})
+                      **billed_charges(f))
             return
         key = (f["due"], now)
         due = self._pay_at.get(key)

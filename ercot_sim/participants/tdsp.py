@@ -31,6 +31,7 @@ import zlib
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.participants.tdsp_service import TdspService, TOrder, _date
+from ercot_sim.tariff import billed_charges
 
 __all__ = ["Tdsp"]
 
@@ -304,10 +305,10 @@ class Tdsp(TdspService, Participant):
         f = m.fields
         ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
         due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
-        billed = {k: f[k] for k in ("charge", "late_fee") if f.get(k)}  # a fee or late-payment invoice
         self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
-                  kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True, **billed)
+                  kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True,
+                  **billed_charges(f))
 
     # -- agenda: events and the daily run ----------------------------------------------------------
     def switch_hold(self, esi: str) -> None:

@@ -8,16 +8,21 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ercot_sim.population import Draws, _pick, _Picker, build_population, triggers, unit
+from ercot_sim.population import _pick, _Picker, _premises, build_population, triggers, unit
 from ercot_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@given(st.integers(0, 2**31), st.text(min_size=1, max_size=20),
-       st.lists(st.text(max_size=12), min_size=1, max_size=4))
-def test_draws_each_is_unit(seed: int, first: str, lasts: list[str]) -> None:
-    assert Draws(seed).each(first, *lasts) == [unit(seed, first, last) for last in lasts]
+def test_premise_draws_are_unit_draws() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "market-month.toml")
+    sc = sc.model_copy(update={"population": sc.population.model_copy(update={"esi_ids": 2_000})})
+    seed, pop = sc.scenario.seed, sc.population
+    crs = [(c.name, c.share) for c in sc.participants.crs if c.share > 0]
+    for p in _premises(sc):
+        assert p.cycle == int(unit(seed, p.esi_id, "cycle") * pop.cycles) + 1
+        energized = unit(seed, p.esi_id, "energized") < pop.energized
+        assert p.rep == (_pick(crs, unit(seed, p.esi_id, "rep")) if energized else None)
 
 
 @given(st.lists(st.tuples(st.sampled_from("ABCDEFG"), st.floats(0.01, 100)), min_size=1, max_size=7),

@@ -75,24 +75,25 @@ _LATE_PAYMENT_MEANING = re.compile(r"late[- ]payment", re.IGNORECASE)
 _FEE_MEANING = re.compile(r"out-of-cycle meter read|priority move-in", re.IGNORECASE)
 
 
-@functools.cache
-def late_payment_charges() -> frozenset[str]:
-    """SAC04 codes the charge code list gives as late-payment charges (empty when it has none)."""
+def _charges_meaning(pattern: re.Pattern[str]) -> frozenset[str]:
+    """SAC04 codes of the charge code list whose meaning starts with ``pattern``."""
     try:
         codes = load_code_list(CHARGE_LIST).codes
     except GuideError:
         return frozenset()
-    return frozenset(c.value for c in codes.values() if _LATE_PAYMENT_MEANING.match(c.name))
+    return frozenset(c.value for c in codes.values() if pattern.match(c.name))
+
+
+@functools.cache
+def late_payment_charges() -> frozenset[str]:
+    """SAC04 codes the charge code list gives as late-payment charges (empty when it has none)."""
+    return _charges_meaning(_LATE_PAYMENT_MEANING)
 
 
 @functools.cache
 def charge_only_codes() -> frozenset[str]:
     """SAC04 codes of charges not billed for a meter read: late payments and order fees."""
-    try:
-        codes = load_code_list(CHARGE_LIST).codes
-    except GuideError:
-        return frozenset()
-    return late_payment_charges() | frozenset(c.value for c in codes.values() if _FEE_MEANING.match(c.name))
+    return late_payment_charges() | _charges_meaning(_FEE_MEANING)
 
 
 @dataclass
