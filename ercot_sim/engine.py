@@ -268,6 +268,9 @@ def _run(
             cr.at(minute, cr.event, pe)
     ercot.outages = [(clock.minute_of_day(o.day, o.at), clock.minute_of_day(o.end_day, o.end_at))
                      for o in scenario.retail_outages]
+    if ercot.outages:  # A7: nothing goes to or from ERCOT during a window (the transport holds it)
+        transport.outages[ercot.duns] = ercot.outages
+        trace.outages.extend((ercot.duns, "ERCOT", clock.iso(a), clock.iso(b), "A7") for a, b in ercot.outages)
     for aq in scenario.acquisitions:
         ercot.at(clock.minute_of_day(aq.day, aq.at), ercot.acquisition, duns[aq.cr], duns[aq.to], aq.date_specific)
     for mt in scenario.mass_transitions:

@@ -53,7 +53,7 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
 
     Transactions are renumbered in (sent_at, sender, receiver, code, ESI ID, ref) order and
     their ``file`` gets the shard directory in front (``shard-001/outbox/...``); orders,
-    registry, REP history and faults are the union of the shards'.
+    registry, REP history, faults and outage windows are the union of the shards'.
 
     Returns:
         The number of transactions in the merged trace.
@@ -76,6 +76,9 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
                        "? || file, st_control, order_id, received_at, detail, fault FROM s.transactions", (prefix,))
             for table in ("orders", "registry", "rep_history", "faults"):
                 db.execute(f"INSERT INTO {table} SELECT * FROM s.{table}")
+            # every shard has the run's outage windows (a trace from before the table has none)
+            if db.execute("SELECT 1 FROM s.sqlite_master WHERE type='table' AND name='outages'").fetchone():
+                db.execute("INSERT OR IGNORE INTO outages SELECT * FROM s.outages")
             db.execute("COMMIT")
             db.execute("DETACH s")
             db.execute("BEGIN")

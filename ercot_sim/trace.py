@@ -18,6 +18,10 @@ Tables:
     every change of REP of record at ERCOT: esi_id, at, rep ('' = none), order_id.
 ``faults``
     faults applied to transactions that were never sent (``missing``).
+``outages``
+    windows in which nothing was sent to or by a participant: party (DUNS), role, start,
+    end (ISO 8601 with offset; end excluded), rule (``A7``: ERCOT's retail outages). The
+    checker stops the clock of the deadlines they meet (docs/checker.md).
 ``run``
     key/value facts of the run (scenario, seed, start, days, shard).
 
@@ -52,6 +56,8 @@ CREATE TABLE rep_history (esi_id TEXT NOT NULL, at TEXT NOT NULL, rep TEXT NOT N
     order_id TEXT NOT NULL);
 CREATE TABLE faults (at TEXT NOT NULL, kind TEXT NOT NULL, sender TEXT NOT NULL,
     receiver TEXT NOT NULL, code TEXT NOT NULL, esi_id TEXT NOT NULL, ref TEXT NOT NULL);
+CREATE TABLE outages (party TEXT NOT NULL, role TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,
+    rule TEXT NOT NULL, PRIMARY KEY (party, start));
 CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -100,6 +106,7 @@ class Trace:
         self.seq = 0
         self.rep_changes: list[tuple[str, str, str, str]] = []
         self.fault_rows: list[tuple[str, str, str, str, str, str, str]] = []
+        self.outages: list[tuple[str, str, str, str, str]] = []  # see the table ``outages``
 
     def write_window(self, rows: Sequence[TxRow]) -> None:
         """Insert one delivery window's transactions in one SQL transaction."""
@@ -131,6 +138,7 @@ class Trace:
         self.db.execute("BEGIN")
         insert_rows(self.db, "orders", list(orders))
         insert_rows(self.db, "registry", list(registry))
+        self.db.executemany("INSERT INTO outages VALUES (?,?,?,?,?)", sorted(self.outages))
         self.db.executemany("INSERT INTO run VALUES (?,?)", sorted(run.items()))
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
@@ -175,6 +183,13 @@ def render_trace(path: str | Path, names: dict[str, str] | None = None, include_
             for at, kind, snd, rcv, code, esi, ref in faults:
                 out.append(f"{at[:16]} {code:<7} {names.get(snd, snd)} -> {names.get(rcv, rcv)}  {ref}"
                            f"  ESI ID {esi}  FAULT {kind}")
+        has_outages = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outages'").fetchone()
+        windows = list(db.execute("SELECT start, end, party, rule FROM outages ORDER BY start, party")) \
+            if has_outages else []
+        if windows:
+            out.append("== outage windows (nothing sent to or by the party)")
+            for start, end, party, rule in windows:
+                out.append(f"{start[:16]} .. {end[:16]} {names.get(party, party)} ({rule})")
         out.append("== orders")
         for row in db.execute(
             "SELECT order_id, kind, cr, state, scheduled, detail FROM orders ORDER BY order_id"

@@ -13,6 +13,11 @@ SimPy sees one event per window and one per delivery, never one per transaction.
 Named faults act here: ``missing`` drops what a participant sends, ``late`` delays it,
 ``duplicate`` sends it twice, ``out_of_order`` holds it back one window so that what the
 sender produced after it arrives first.
+
+Outage windows act here too (:attr:`Transport.outages`, timing rule A7 for ERCOT's retail
+outages): no file goes to or from a participant during one of its windows. What would go out
+in a delivery window inside it waits for the first window after it ends, 997s included, so
+the transactions queue at their senders and go in the order they were made.
 """
 
 from __future__ import annotations
@@ -116,6 +121,8 @@ class Transport:
         self._day_windows: dict[int, list[int]] = {}
         self._last_flush = -1
         self._all_windows: list[int] = []
+        #: DUNS -> outage windows [start, end) in sim minutes: nothing is sent to or by it then
+        self.outages: dict[str, list[tuple[int, int]]] = {}
         self._n = 0
         self._dirs: set[str] = set()
         self.files: list[str] = []
@@ -158,6 +165,8 @@ class Transport:
                 else:
                     hold = 1
         window = self._window_at_or_after(max(m.ready, self._last_flush + 1))
+        if self.outages and (m.sender in self.outages or m.receiver in self.outages):
+            window = self._after_outages(window, m.sender, m.receiver)
         pairs = self._buckets.get(window)
         if pairs is None:
             pairs = self._buckets[window] = {}
@@ -171,7 +180,7 @@ class Transport:
 
     def send_all(self, msgs: list[Message]) -> None:
         """:meth:`send` each of ``msgs`` in order (one call for a batch, e.g. a read cycle)."""
-        if self.send_faults:
+        if self.send_faults or self.outages:
             for m in msgs:
                 self.send(m)
             return
@@ -195,6 +204,19 @@ class Transport:
             n += 1
             bucket.append((ready, n, m, "", 0))
         self._n = n
+
+    def _after_outages(self, window: int, sender: str, receiver: str) -> int:
+        """The first delivery window at or after ``window`` outside every outage window of
+        ``sender`` and ``receiver``."""
+        spans = [*self.outages.get(sender, ()), *self.outages.get(receiver, ())]
+        moved = True
+        while moved:
+            moved = False
+            for start, end in spans:
+                if start <= window < end:
+                    window = self._window_at_or_after(end)
+                    moved = True
+        return window
 
     def _windows(self, day: int) -> list[int]:
         got = self._day_windows.get(day)

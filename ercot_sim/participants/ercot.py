@@ -441,18 +441,12 @@ class Ercot(ErcotAdmin, Participant):
 
     # -- usage: completion and pass-through -----------------------------------------------------
     def _pass_on(self, m: Message, to: str, order: Order | None) -> None:
-        # what self.send does (the outage hold included), without its keyword dict: every
-        # monthly read passes here. The fields are shared, not copied: a message's fields are
-        # never changed once it is sent (see Message).
-        now = int(self.env.now)
-        ready = now + self.timing.ercot_forward_minutes
-        if self.outages:
-            end = self._outage_end(ready)
-            if end is not None:
-                ready = end
+        # what self.send does, without its keyword dict: every monthly read passes here. The
+        # fields are shared, not copied: a message's fields are never changed once it is sent
+        # (see Message).
         self.ctx.send(Message(m.code, self.duns, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref,
-                              ready if ready > now else now, m.fields, order.order_id if order else "",
-                              m.detail))
+                              int(self.env.now) + self.timing.ercot_forward_minutes, m.fields,
+                              order.order_id if order else "", m.detail))
 
     def on_867_04(self, m: Message) -> None:
         """Initial read for a gain: the order completes and the REP of record changes."""

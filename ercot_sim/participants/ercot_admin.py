@@ -8,7 +8,7 @@ Kept apart from :mod:`ercot_sim.participants.ercot` (registration and stacking) 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import ymd
@@ -55,21 +55,14 @@ class ErcotAdmin:
                   detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
 
     # -- retail outage windows (A7) -----------------------------------------------------------
+    # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
+    # is sent to or by ERCOT meanwhile is the transport's part (Transport.outages).
     def _outage_end(self: Ercot, minute: int) -> int | None:
         """End of the retail outage window ``minute`` falls in, if any."""
         for start, end in self.outages:
             if start <= minute < end:
                 return end
         return None
-
-    def send(self: Ercot, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int,
-             *args: Any, **kwargs: Any) -> Message:
-        """As :meth:`Participant.send`; nothing leaves ERCOT during a retail outage (A7)."""
-        if self.outages:
-            end = self._outage_end(max(ready, int(self.env.now)))
-            if end is not None:
-                ready = end
-        return super().send(code, to, esi_id, ref, orig_ref, ready, *args, **kwargs)  # type: ignore[misc]
 
     # -- continuous service agreements ------------------------------------------------------
     def on_814_18(self: Ercot, m: Message) -> None:

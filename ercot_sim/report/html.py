@@ -94,11 +94,11 @@ def _compliance(body: etree._Element, data: ReportData) -> None:
     for r in check.rules:
         c = r.compliance
         verdict = "n/a" if r.passed is None else "pass" if r.passed else "FAIL"
-        rows.append((r.rule_id, r.status, r.title, r.on_time, r.late, r.missing, r.outside, r.open, r.skipped,
-                     "-" if c is None else f"{100 * c:.2f}%", f"{100 * r.target:.0f}%", verdict))
+        rows.append((r.rule_id, r.status, r.title, r.on_time, r.excused, r.late, r.missing, r.outside, r.open,
+                     r.skipped, "-" if c is None else f"{100 * c:.2f}%", f"{100 * r.target:.0f}%", verdict))
         classes.append("fail" if r.passed is False else "")
-    _table(body, ("rule", "status", "title", "met", "late", "missing", "outside", "open", "skipped",
-                  "compliance", "target", "result"), rows, numeric=(3, 4, 5, 6, 7, 8, 9, 10), classes=classes)
+    _table(body, ("rule", "status", "title", "met", "excused", "late", "missing", "outside", "open", "skipped",
+                  "compliance", "target", "result"), rows, numeric=(3, 4, 5, 6, 7, 8, 9, 10, 11), classes=classes)
     if check.not_checked:
         _el(body, "p", "Not checkable from transactions: " + ", ".join(i for i, _ in check.not_checked) + ".")
     for note in check.notes:

@@ -162,6 +162,10 @@ class Rule(_Strict):
     effective_to: dt.date | None = None
     target: float = Field(default=0.98, ge=0, le=1)
     enabled: bool = True
+    #: a ``process`` rule whose windows stop the clock: the outage windows of this party
+    #: (given with the data, see docs/checker.md) restart every deadline that meets them and
+    #: involves a transaction sent to or by the party (A7: ERCOT's retail outages)
+    suspends: Literal["CR", "ERCOT", "TDSP"] | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Rule:
@@ -175,6 +179,8 @@ class Rule(_Strict):
             raise ValueError("a 'lead' rule counts days (business or calendar)")
         if self.effective_from and self.effective_to and self.effective_from > self.effective_to:
             raise ValueError("effective_from is after effective_to")
+        if self.suspends is not None and self.kind != "process":
+            raise ValueError("only a 'process' rule suspends deadlines (suspends)")
         return self
 
     @property

@@ -21,6 +21,7 @@ from ercot_sim.errors import RulesError
 from ercot_sim.timing.check import (
     CheckInputError,
     Dataset,
+    Outage,
     check_dataset,
     check_path,
     compliance_summary,
@@ -533,3 +534,96 @@ def test_late_payment_scenario_has_only_its_injected_violation(tmp_path: Path) -
             ("E8-cr-820_02", "late", "810_02", 5.0, "calendar_days")]
         e4, e5 = res.rule("E4-tdsp-810_02"), res.rule("E5-tdsp-867_03")
         assert (e4.on_time, e4.missing, e5.on_time, e5.missing) == (2, 0, 2, 0)
+
+
+# -- outage windows (A7) ------------------------------------------------------------------------
+
+_WINDOW = ("2025-03-05T12:00", "2025-03-06T12:00")
+
+
+def _outage(start: str = _WINDOW[0], end: str = _WINDOW[1]) -> Outage:
+    return Outage("ERCOT", _local(start), _local(end), "", "A7")
+
+
+def test_an_outage_window_restarts_the_deadlines_it_meets() -> None:
+    res = check_path(PLANTED / "violations", outages=[_outage()])
+    by_rule = {(v.rule_id, v.esi_id): v for v in res.violations}
+    # B1: the 997 ERCOT owed for the 867_03 sent into the window came 6 h after the ordinary
+    # deadline, before the one counted from the window's end: excused, not late
+    assert ("B1-any-997", ESI[5]) not in by_rule
+    assert res.rule("B1-any-997").excused == 1 and res.rule("B1-any-997").late == 0
+    assert res.rule("B1-any-997").compliance == 1.0
+    # B6: the TDSP's 814_04 to ERCOT: due 2 retail business days from the window's end
+    late04 = by_rule[("B6-tdsp-814_04", ESI[2])]
+    assert late04.due == _local("2025-03-10T17:00") and late04.lateness == "2 retail business days late"
+    assert "outage window 2025-03-05 12:00..2025-03-06 12:00" in late04.message and "(A7)" in late04.message
+    assert by_rule[("B6-tdsp-814_04", ESI[3])].due == _local("2025-03-10T17:00")
+    # E4: the 810_02 goes from the TDSP to the CR, not through ERCOT: its deadline stands
+    assert by_rule[("E4-tdsp-810_02", ESI[4])].due == _local("2025-03-06T17:00")
+    assert res.to_dict()["rules"][0]["excused"] == 1
+
+
+def test_a_window_that_meets_no_deadline_changes_nothing() -> None:
+    plain = check_path(PLANTED / "violations")
+    far = check_path(PLANTED / "violations", outages=[_outage("2025-04-01T00:00", "2025-04-02T00:00")])
+    assert [v.message for v in far.violations] == [v.message for v in plain.violations]
+    assert all(r.excused == 0 for r in far.rules) and "excus." not in far.to_text()
+
+
+def test_disabling_the_suspending_rule_ignores_the_windows(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nid = "A7-ercot-retail-outage"\nenabled = false\n', encoding="utf-8")
+    res = check_path(PLANTED / "violations", rules, outages=[_outage()])
+    assert ("B1-any-997", ESI[5]) in {(v.rule_id, v.esi_id) for v in res.violations}
+    assert res.rule("B1-any-997").excused == 0
+
+
+def test_only_a_process_rule_suspends(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nid = "B1-any-997"\nsuspends = "ERCOT"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match="suspends"):
+        load_check_rules(rules)
+
+
+def test_cli_outage_option(tmp_path: Path) -> None:
+    got = runner.invoke(app, ["check", str(PLANTED / "violations"), "--json",
+                              "--outage", f"{_WINDOW[0]}/{_WINDOW[1]}"])
+    assert got.exit_code == 1  # the B6 and E4 violations remain
+    data = json.loads(got.stdout)
+    assert {r["rule_id"]: r["excused"] for r in data["rules"]}["B1-any-997"] == 1
+    for bad in ("2025-03-05T12:00", "2025-03-06T12:00/2025-03-05T12:00", "tuesday/wednesday"):
+        got = runner.invoke(app, ["check", str(PLANTED / "violations"), "--outage", bad])
+        assert got.exit_code == 2 and "--outage" in got.output
+
+
+_OUTAGE_RUN = """
+[[retail_outages]]
+day = 8
+at = "08:00"
+end_day = 11
+end_at = "12:00"
+"""
+
+
+def test_engine_run_with_a_weekday_outage(tmp_path: Path) -> None:
+    # ERCOT is out Tuesday 08:00 to Friday 12:00: what TDSPs send it in the window queues,
+    # so some monthly 867_03s go after their ordinary deadline (E5); the trace holds the window
+    out = _run(tmp_path, "outage", "2025-03-03", 20, 3, 300, _OUTAGE_RUN)
+    res = check_path(out)
+    assert [v.message for v in res.violations] == []
+    assert res.rule("E5-tdsp-867_03").excused > 0
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nid = "A7-ercot-retail-outage"\nenabled = false\n', encoding="utf-8")
+    strict = check_path(out, rules)
+    late = [v for v in strict.violations if v.rule_id == "E5-tdsp-867_03"]
+    assert len(late) == res.rule("E5-tdsp-867_03").excused
+    end = _local("2025-03-14T12:00")
+    assert all(v.answered is not None and v.answered.sent_at >= end for v in late)  # queued past the window
+    # nothing was sent to or by ERCOT in the window
+    con = sqlite3.connect(out / "trace.sqlite")
+    try:
+        assert con.execute("SELECT COUNT(*) FROM transactions WHERE (sender = '183529049' OR receiver = "
+                           "'183529049') AND sent_at >= '2025-03-11T08:00' AND sent_at < '2025-03-14T12:00'"
+                           ).fetchone() == (0,)
+    finally:
+        con.close()

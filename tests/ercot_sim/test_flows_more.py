@@ -241,14 +241,16 @@ def test_the_cr_rejects_a_suspension_notice(run) -> None:  # type: ignore[no-unt
 def test_retail_outage_queues_at_ercot(run) -> None:  # type: ignore[no-untyped-def]
     db = run("retail-outage")
     start, end = "2025-03-08T14:00", "2025-03-10T00:00"
-    during = db.execute("SELECT code, esi_id FROM transactions WHERE sender = ? AND code != '997' "
-                        "AND sent_at >= ? AND sent_at < ?", (ERCOT, start, end)).fetchall()
-    assert during == []  # ERCOT passes nothing on during the window
+    during = db.execute("SELECT code, sender, receiver FROM transactions WHERE (sender = ? OR receiver = ?) "
+                        "AND sent_at >= ? AND sent_at < ?", (ERCOT, ERCOT, start, end)).fetchall()
+    assert during == []  # nothing goes to or from ERCOT during the window, 997s included
     for esi, request, forward in ((ESI0, "814_01", "814_03"), (ESI1, "814_24", "814_24"), (ESI2, "814_20", "814_21")):
         rows = db.execute("SELECT code, sender, sent_at FROM transactions WHERE esi_id = ? AND code IN (?, ?) "
                           "ORDER BY seq", (esi, request, forward)).fetchall()
-        assert rows[0][0] == request and rows[0][1] != ERCOT and start <= rows[0][2] < end  # sent into the outage
-        assert rows[1][0] == forward and rows[1][1] == ERCOT and rows[1][2] >= end  # worked after it
+        # made during the outage (Saturday afternoon), queued at its sender, sent in the first
+        # delivery window after the end
+        assert rows[0][0] == request and rows[0][1] != ERCOT and rows[0][2].startswith("2025-03-10T00:30")
+        assert rows[1][0] == forward and rows[1][1] == ERCOT and rows[1][2] > rows[0][2]  # worked after it
     # the queued orders still end in their terminal states
     assert [st for _, _, st, _ in orders(db, ESI0)] == ["completed"] and rep(db, ESI0) == NEWCOMER
     assert [st for _, _, st, _ in orders(db, ESI1)] == ["completed"] and rep(db, ESI1) == ""
@@ -256,13 +258,19 @@ def test_retail_outage_queues_at_ercot(run) -> None:  # type: ignore[no-untyped-
     s = db.execute("SELECT sent_at FROM transactions WHERE esi_id = ? AND code IN ('814_01', '814_03') ORDER BY seq",
                    (ESI3,)).fetchall()
     assert s[0][0][:10] == s[1][0][:10] == "2025-03-05"
+    # the windows are in the trace, for the checker
+    assert db.execute("SELECT party, role, start, end, rule FROM outages ORDER BY start").fetchall() == [
+        (ERCOT, "ERCOT", "2025-03-08T14:00:00-06:00", "2025-03-10T00:00:00-05:00", "A7"),
+        (ERCOT, "ERCOT", "2025-03-13T09:00:00-05:00", "2025-03-14T12:00:00-05:00", "A7")]
 
 
 def test_safety_net_worked_before_its_814_03(run) -> None:  # type: ignore[no-untyped-def]
     db = run("retail-outage")
     esi = "10443720000000005"
     s = steps(db, esi)
-    assert s[:4] == [("814_16", NEWCOMER, ERCOT), ("safety-net", NEWCOMER, ONCOR), ("814_03", ERCOT, ONCOR),
+    # the 814_16 made during the outage waits for its end; the safety net goes to the TDSP
+    # directly by the D1 deadline (noon the day before), before the 814_16 reaches ERCOT
+    assert s[:4] == [("safety-net", NEWCOMER, ONCOR), ("814_16", NEWCOMER, ERCOT), ("814_03", ERCOT, ONCOR),
                      ("814_04", ONCOR, ERCOT)]
     # the premise was energized on Friday morning, inside the outage; the reads follow the 814_04
     assert s.index(("814_04", ONCOR, ERCOT)) < s.index(("867_04", ONCOR, ERCOT))

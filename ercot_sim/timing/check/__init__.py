@@ -12,7 +12,7 @@ Public API::
     load_check_rules(rules_file=None) -> RuleSet          shipped rules + a user's overrides
     compliance_summary(out, rules=None) -> str            what ``ercot-sim run`` prints
     CheckResult, RuleCompliance, Violation, TxnRef         results (text and JSON rendering)
-    Dataset, read_trace, read_x12, read_path, find_traces, CheckInputError
+    Dataset, Outage, read_trace, read_x12, read_path, find_traces, CheckInputError
 
 See docs/checker.md.
 """
@@ -35,6 +35,7 @@ from ercot_sim.timing.check.report import (
 from ercot_sim.timing.check.sources import (
     CheckInputError,
     Dataset,
+    Outage,
     find_traces,
     read_path,
     read_trace,
@@ -47,6 +48,7 @@ __all__ = [
     "CheckInputError",
     "CheckResult",
     "Dataset",
+    "Outage",
     "RuleCompliance",
     "TxnRef",
     "Violation",
@@ -79,7 +81,8 @@ def check_dataset(dataset: Dataset, rules: RuleSet, only: Sequence[str] | None =
 
 
 def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
-               only: Sequence[str] | None = None, until: dt.datetime | None = None) -> CheckResult:
+               only: Sequence[str] | None = None, until: dt.datetime | None = None,
+               outages: Sequence[Outage] = ()) -> CheckResult:
     """Check whatever ``path`` is: a run directory (its trace; all shards), a trace database
     (``.sqlite`` / ``.db``), or an X12 file or folder.
 
@@ -90,6 +93,8 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
         until: the moment the data extend to (default: the run's end for a trace, the last
             sending time for X12); an answer not seen is *missing* when due before it,
             else *open*.
+        outages: outage windows besides those the data hold (a trace's ``outages`` table),
+            e.g. ERCOT's retail outages for X12 from another system.
 
     Raises:
         CheckInputError: the input cannot be used.
@@ -97,9 +102,11 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
     datasets = read_path(path)
-    if until is not None:
-        for d in datasets:
+    for d in datasets:
+        if until is not None:
             d.end = to_local(until)
+        known = set(d.outages)
+        d.outages.extend(o for o in outages if o not in known)
     results = [evaluate(d, ruleset, only) for d in datasets]
     return CheckResult.merge(results, str(path) if len(results) > 1 else None)
 

@@ -31,6 +31,15 @@ Market events that are not transactions are derived from the transactions that r
 read date DTM140 of a TDSP's 867_04, or DTM151 of a final 867_03). Their answers are the
 expected transactions of the same ESI ID, TDSP and read date.
 
+Outage windows (the data's :class:`~ercot_sim.timing.check.sources.Outage` list) stop the
+clock of ``response`` rules when a rule that ``suspends`` the window's role is enabled (A7
+for ERCOT's retail outages): for a trigger or answer sent to or by the party, or a rule that
+expects the party's answer (for a market event: its answer, not the transaction that
+reported the event), a deadline whose span ``[clock start, deadline)`` meets a window
+is counted again from the window's end (repeatedly, for windows in a row). An answer after
+the ordinary deadline but by the moved one is *excused*, not late; a late or missing one is
+judged against the moved deadline and its violation names the window.
+
 An invoice of charges only is not for a meter read: an 810_02 whose SAC04 charges are all
 late-payment charges or order fees of the charge code list (``sac-charges``, a code whose
 meaning starts "Late-payment", "Out-of-cycle meter read" or "Priority move-in") neither
@@ -51,7 +60,7 @@ from edi.texas_set.guide import load_code_list
 from ercot_sim.calendar import to_local
 from ercot_sim.errors import CalendarError
 from ercot_sim.timing.check.report import CheckResult, RuleCompliance, TxnRef, Violation
-from ercot_sim.timing.check.sources import Dataset
+from ercot_sim.timing.check.sources import Dataset, Outage
 from ercot_sim.timing.flows import FlowIndex, TxnRecord
 from ercot_sim.timing.rules import Msg, Rule, RuleSet
 
@@ -125,6 +134,17 @@ class _Evaluator:
                 self.acks.setdefault((r.sender, r.receiver, fid, gctl), []).append((i, frozenset(sts)))
         self.violations: list[Violation] = []
         self.notes: list[str] = []
+        # outage windows that stop the clock: those of a role an enabled, in-force rule suspends
+        suspending = [r for r in rules if r.enabled and r.suspends is not None]
+        self.outages: list[Outage] = [
+            o for o in data.outages
+            if any(r.suspends == o.role and r.in_effect(o.start.date()) for r in suspending)]
+        for o in data.outages:
+            span = f"{o.role} outage window {o.start.strftime('%Y-%m-%d %H:%M')}..{o.end.strftime('%Y-%m-%d %H:%M %Z')}"
+            if o in self.outages:
+                self.notes.append(f"{span}: deadlines that meet it restart at its end ({o.rule or 'suspends'})")
+            else:
+                self.notes.append(f"{span}: not applied (no enabled rule suspends {o.role} deadlines)")
         self._cal_cache: dict[tuple[str, str], str | None] = {}
         late = charge_only_codes()
         self.late_payment = frozenset(  # invoices of charges only (late payment, fees): no read
@@ -326,15 +346,42 @@ class _Evaluator:
         return rc
 
     def _late(self, rule: Rule, rc: RuleCompliance, t: _Trigger, due: dt.datetime, ans: TxnRecord,
-              cal: str | None) -> None:
+              cal: str | None, detail: str = "") -> None:
         amount, unit = self.rules.lateness(rule, due, ans.sent_at, cal)
         if amount > 0:
             rc.late += 1
             self.violations.append(Violation(rule.id, "late", t.rec.esi_id, self.ref(t.rec),
                                              self.expected_text(rule), due, self.ref(ans), amount, unit,
-                                             rule.status, t.event))
+                                             rule.status, t.event, detail))
         else:
             rc.on_time += 1
+
+    def suspended(self, rule: Rule, t: _Trigger, due: dt.datetime, cal: str | None,
+                  ans: TxnRecord | None) -> tuple[dt.datetime, Outage | None]:
+        """The deadline with the clock stopped by the outage windows it meets (see the module
+        docstring), and the last window that moved it (None: not moved)."""
+        expects = {m.sender for m in rule.expect}
+        # a market event's record (the 867_03 that reported a read) is not part of the flow
+        # the rule times: only its answer and the role expected to answer count
+        windows = [o for o in self.outages
+                   if o.role in expects or (not t.event and o.involves(t.rec))
+                   or (ans is not None and o.involves(ans))]
+        moved: Outage | None = None
+        start = t.time
+        changed = bool(windows)
+        while changed:
+            changed = False
+            for o in windows:
+                if o.start < due and o.end > start:  # the clock would run inside the window
+                    start, moved, changed = o.end, o, True
+                    due = self.rules.deadline(rule, start, cal)
+        return due, moved
+
+    @staticmethod
+    def _moved_text(o: Outage) -> str:
+        return (f"clock restarted at the end of the {o.role} outage window "
+                f"{o.start.strftime('%Y-%m-%d %H:%M')}..{o.end.strftime('%Y-%m-%d %H:%M %Z')}"
+                + (f" ({o.rule})" if o.rule else ""))
 
     def judge_response(self, rule: Rule, rc: RuleCompliance, t: _Trigger, cal: str | None,
                        required: bool) -> None:
@@ -343,8 +390,21 @@ class _Evaluator:
             rc.skipped += 1
             return
         due = self.rules.deadline(rule, t.time, cal)
-        if j is not None:
-            self._late(rule, rc, t, due, self.recs[j], cal)
+        ans = self.recs[j] if j is not None else None
+        if ans is not None and self.rules.lateness(rule, due, ans.sent_at, cal)[0] <= 0:
+            rc.on_time += 1
+            return
+        moved: Outage | None = None
+        if self.outages:
+            later, moved = self.suspended(rule, t, due, cal, ans)
+            if moved is not None:
+                if ans is not None and self.rules.lateness(rule, later, ans.sent_at, cal)[0] <= 0:
+                    rc.excused += 1
+                    return
+                due = later
+        detail = self._moved_text(moved) if moved is not None else ""
+        if ans is not None:
+            self._late(rule, rc, t, due, ans, cal, detail)
             return
         end = self.data.end
         if end is None or end <= due:
@@ -356,7 +416,7 @@ class _Evaluator:
             rc.missing += 1
             self.violations.append(Violation(rule.id, "missing", t.rec.esi_id, self.ref(t.rec),
                                              self.expected_text(rule), due, None, max(amount, 0.0), unit,
-                                             rule.status, t.event))
+                                             rule.status, t.event, detail))
 
     def judge_lead(self, rule: Rule, rc: RuleCompliance, t: _Trigger, cal: str | None) -> None:
         r = t.rec

@@ -77,7 +77,8 @@ class Violation:
         unit: the rule's own unit.
         rule_status: ``confirmed`` or ``assumed`` (the rule's source status).
         event: for rules triggered by a market event (``meter-read 2025-03-04``), the event.
-        detail: extra text for window violations (the dates compared).
+        detail: extra text: for window violations the dates compared; for a deadline an
+            outage window moved, which window.
     """
 
     rule_id: str
@@ -113,10 +114,11 @@ class Violation:
         if self.kind == "outside_window":
             return f"{head}: {self.detail}: {self.lateness}"
         due = f"{self.expected} due {_when(self.due)}"
+        why = f" ({self.detail})" if self.detail else ""
         if self.answered is None:
-            return f"{head}: {due}, never sent: {self.lateness}"
+            return f"{head}: {due}{why}, never sent: {self.lateness}"
         a = self.answered
-        return f"{head}: {due}, sent {_when(a.sent_at)} ({a.where}): {self.lateness}"
+        return f"{head}: {due}{why}, sent {_when(a.sent_at)} ({a.where}): {self.lateness}"
 
     def sort_key(self) -> tuple[Any, ...]:
         """Deterministic order: rule, ESI ID, trigger time, file, segment."""
@@ -139,8 +141,9 @@ class Violation:
 class RuleCompliance:
     """How often one rule was met.
 
-    Counts: ``on_time`` (met), ``late``, ``missing``, ``outside`` (window breaches) are the
-    decided cases; ``open`` (no answer yet, the deadline is after the end of the data),
+    Counts: ``on_time`` (met), ``excused`` (met only because an outage window stopped the
+    clock, see ``suspends`` in docs/rules.md), ``late``, ``missing``, ``outside`` (window
+    breaches) are the decided cases; ``open`` (no answer yet, the deadline is after the end of the data),
     ``optional_absent`` (an optional answer that was not sent, e.g. no 824 = invoice deemed
     valid) and ``skipped`` (the rule's scope or dates could not be told from the
     transactions) are not counted in the percentage.
@@ -151,6 +154,7 @@ class RuleCompliance:
     status: str
     target: float
     on_time: int = 0
+    excused: int = 0
     late: int = 0
     missing: int = 0
     outside: int = 0
@@ -165,13 +169,14 @@ class RuleCompliance:
 
     @property
     def decided(self) -> int:
-        """Cases with an outcome: on time + violations."""
-        return self.on_time + self.violations
+        """Cases with an outcome: on time + excused + violations."""
+        return self.on_time + self.excused + self.violations
 
     @property
     def compliance(self) -> float | None:
-        """Share of decided cases that met the rule (None when none was decided)."""
-        return self.on_time / self.decided if self.decided else None
+        """Share of decided cases that met the rule, excused ones included (None when none
+        was decided)."""
+        return (self.on_time + self.excused) / self.decided if self.decided else None
 
     @property
     def passed(self) -> bool | None:
@@ -181,7 +186,7 @@ class RuleCompliance:
 
     def add(self, other: RuleCompliance) -> None:
         """Add another count of the same rule (shards of one run)."""
-        for name in ("on_time", "late", "missing", "outside", "open", "optional_absent", "skipped"):
+        for name in ("on_time", "excused", "late", "missing", "outside", "open", "optional_absent", "skipped"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,7 +194,7 @@ class RuleCompliance:
         c = self.compliance
         return {
             "rule_id": self.rule_id, "title": self.title, "status": self.status, "target": self.target,
-            "on_time": self.on_time, "late": self.late, "missing": self.missing, "outside": self.outside,
+            "on_time": self.on_time, "excused": self.excused, "late": self.late, "missing": self.missing, "outside": self.outside,
             "open": self.open, "optional_absent": self.optional_absent, "skipped": self.skipped,
             "decided": self.decided, "compliance": None if c is None else round(c, 6),
             "passed": self.passed,
@@ -282,14 +287,16 @@ class CheckResult:
 
     def summary_lines(self) -> list[str]:
         """The per-rule compliance table as text lines."""
-        lines = [f"{'rule':<28} {'status':<9} {'met':>7} {'late':>6} {'miss':>6} {'out':>5} "
-                 f"{'open':>6} {'skip':>5} {'compl.':>8} {'target':>7}  result"]
+        excused = any(r.excused for r in self.rules)  # the column only when an outage excused one
+        lines = [f"{'rule':<28} {'status':<9} {'met':>7} " + (f"{'excus.':>6} " if excused else "")
+                 + f"{'late':>6} {'miss':>6} {'out':>5} {'open':>6} {'skip':>5} {'compl.':>8} {'target':>7}  result"]
         for r in self.rules:
             c = r.compliance
             pct = "-" if c is None else f"{100 * c:.2f}%"
             verdict = "n/a" if r.passed is None else "pass" if r.passed else "FAIL"
-            lines.append(f"{r.rule_id:<28} {r.status:<9} {r.on_time:>7} {r.late:>6} {r.missing:>6} "
-                         f"{r.outside:>5} {r.open:>6} {r.skipped:>5} {pct:>8} {100 * r.target:>6.0f}%  {verdict}")
+            lines.append(f"{r.rule_id:<28} {r.status:<9} {r.on_time:>7} " + (f"{r.excused:>6} " if excused else "")
+                         + f"{r.late:>6} {r.missing:>6} {r.outside:>5} {r.open:>6} {r.skipped:>5} {pct:>8} "
+                         f"{100 * r.target:>6.0f}%  {verdict}")
         return lines
 
     def to_text(self, limit: int | None = None) -> str:

@@ -30,7 +30,7 @@ from ercot_sim.calendar import CENTRAL, to_local
 from ercot_sim.errors import SimError
 from ercot_sim.timing.flows import TxnRecord, assign_roles, body_details
 
-__all__ = ["CheckInputError", "Dataset", "read_path", "read_trace", "read_x12"]
+__all__ = ["CheckInputError", "Dataset", "Outage", "read_path", "read_trace", "read_x12"]
 
 TRACE_NAMES = ("trace.sqlite", "trace.db")
 _TRACE_COLUMNS = ("seq", "sent_at", "sender", "receiver", "code", "esi_id", "ref", "orig_ref", "file",
@@ -39,6 +39,30 @@ _TRACE_COLUMNS = ("seq", "sent_at", "sender", "receiver", "code", "esi_id", "ref
 
 class CheckInputError(SimError):
     """The checker's input cannot be used (names the file and what is wrong)."""
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A window in which nothing was sent to or by a party (A7: an ERCOT retail outage).
+
+    Attributes:
+        role: the party's role (``ERCOT``); rules name roles in ``suspends``.
+        start, end: the window, ``end`` excluded (aware, America/Chicago).
+        party: the party's DUNS; '' = whoever plays ``role`` in the data.
+        rule: the rule that describes the window (``A7``).
+    """
+
+    role: str
+    start: dt.datetime
+    end: dt.datetime
+    party: str = ""
+    rule: str = ""
+
+    def involves(self, r: TxnRecord) -> bool:
+        """Is ``r`` sent to or by the party?"""
+        if self.party:
+            return self.party in (r.sender, r.receiver)
+        return self.role in (r.sender_role, r.receiver_role)
 
 
 @dataclass
@@ -54,6 +78,8 @@ class Dataset:
         notes: remarks about the input (unidentified transactions, missing files ...).
         findings: envelope findings met while reading X12, as text lines.
         charges: the SAC04 charge codes of each 810 whose body was read, by record index.
+        outages: windows in which nothing was sent to or by a party (the trace's table
+            ``outages``, or given to :func:`ercot_sim.timing.check.check_path`).
     """
 
     records: list[TxnRecord]
@@ -63,6 +89,7 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     charges: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    outages: list[Outage] = field(default_factory=list)
 
 
 def _guide_roles(code: str) -> tuple[str | None, str | None]:
@@ -256,6 +283,9 @@ def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
             run: dict[str, str] = {}
             if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='run'").fetchone():
                 run = dict(db.execute("SELECT key, value FROM run").fetchall())
+            windows: list[tuple[str, str, str, str, str]] = []
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outages'").fetchone():
+                windows = db.execute("SELECT party, role, start, end, rule FROM outages ORDER BY start, party").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
@@ -278,7 +308,10 @@ def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
         _enrich(records, path.parent, notes, charges)
     assign_roles(records, infer_roles(records))
     end = _run_end(run) or max((r.sent_at for r in records), default=None)
-    return Dataset(records, str(path), "trace", end, notes, charges=charges)
+    outages = [Outage(str(role), _parse_time(str(start), f"{path} outages start"),
+                      _parse_time(str(stop), f"{path} outages end"), str(party), str(rule))
+               for party, role, start, stop, rule in windows]
+    return Dataset(records, str(path), "trace", end, notes, charges=charges, outages=outages)
 
 
 def _run_end(run: dict[str, str]) -> dt.datetime | None:
