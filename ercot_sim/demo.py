@@ -68,6 +68,10 @@ FLOWS: dict[str, DemoFlow] = {f.name: f for f in (
     DemoFlow("move-out", "Move-out", "move-out.toml", ("814_24",),
              "The customer leaves the premise. The CR of record asks for a move-out; the TDSP reads the "
              "meter (and may de-energize) and the CR gets the final usage."),
+    DemoFlow("move-out-tampering", "Move-out at a tampered premise", "move-out-tampering.toml", ("814_28",),
+             "The TDSP found tampering at the premise and put a switch hold on it. When the CR of record "
+             "asks for a move-out, the field crew closes it as unexecutable (T019); the customer has "
+             "still left, so the CR sends a second move-out request (2MR), which is always completed."),
     DemoFlow("cancel", "Cancel / customer rescission", "cancel-rescission.toml", ("814_08",),
              "The customer changes their mind while a switch is pending: the gaining CR cancels it with "
              "an 814_08, which ERCOT passes on to the TDSP. A cancel that comes too late is rejected."),

@@ -56,7 +56,7 @@ _CUSTOMER = {"814_01", "814_03", "814_16", "814_18"}
 _INDICATOR = {"MVI": "MVI", "PMI": "MVI"}
 #: 814_20 reasons for change (REF*TD) and the permit-pending 814_28 code, as the code lists
 #: of edi/texas_set/codes spell them (placeholder values there, marked unconfirmed)
-_TD = {"CREATE": "CRT", "RETIRE": "RET", "HOLD": "SHS"}
+_TD = {"CREATE": "CRT", "RETIRE": "RET", "HOLD": "SHS", "2MR": "2MR"}  # 2MR: second move-out (814_24)
 _UNEXEC = {"PERMIT": "PRQ"}
 
 

@@ -26,7 +26,7 @@ class Order:
 
     __slots__ = ("order_id", "esi_id", "kind", "cr", "tdsp", "submitted", "requested",
                  "scheduled", "state", "state_at", "detail", "fwd_ref", "old_rep",
-                 "iteration", "priority", "cancel_ref", "dc_ref", "loss_sent", "cancel_ok", "link")
+                 "iteration", "priority", "cancel_ref", "dc_ref", "loss_sent", "cancel_ok", "link", "td")
 
     def __init__(self, order_id: str, esi_id: str, kind: str, cr: str, tdsp: str,
                  submitted: int, requested: dt.date | None) -> None:
@@ -50,6 +50,7 @@ class Order:
         self.loss_sent = False
         self.cancel_ok = False  # the TDSP confirmed the cancel
         self.link: Order | None = None  # a CSA move-out and the CSA CR's move-in it led to
+        self.td = ""  # REF*TD of the request, passed on (2MR: a second move-out request)
 
     @property
     def terminal(self) -> bool:

@@ -269,10 +269,28 @@ class Cr(Participant):
         self.send("814_29", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
                   order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""),
                   tdsp_ref=m.fields.get("tdsp_ref", ""), unexec=m.fields.get("unexec", ""))
+        if m.fields.get("unexec") == "T019" and m.order_id[:1] == "C" and any(
+                p[0] == m.order_id and p[1] == "move_out" for p in self.pending.get(m.esi_id, ())):
+            # tampering found at the premise: the customer has still left, so a second move-out
+            # request (REF*TD 2MR), which the TDSP always completes [RMG 7.16.1]
+            self.at(self._soon(m.ref, "2MR"), self._second_move_out, m.esi_id, m.order_id)
         if m.fields.get("unexec") != "PERMIT":
             self._closed(m)
         elif self.safety_net:
             self.confirmed.add(m.order_id)
+
+    def _second_move_out(self, esi: str, first: str) -> None:
+        """A second move-out request after a T019, for the TDSP's usual notice ahead (two
+        retail business days, as for a date change)."""
+        if esi not in self.customers:
+            return
+        ref = "M" + first[1:]  # unique: derived from the first request's C... reference
+        tdsp = self.tdsp_of(esi)
+        end = ymd(self.clock.add_business_days(self.today(), self.timing.date_change_notice_bd,
+                                               self.ctx.tdsp_calendar.get(tdsp, "ERCOT")))
+        self.send("814_24", self.ctx.ercot, esi, ref, "", int(self.env.now), order_id=ref,
+                  detail=f"{end} 2MR", end=end, cr=self.duns, tdsp=tdsp, td="2MR")
+        self._pending_add(esi, ref, "move_out")
 
     def on_867_04(self, m: Message) -> None:
         """Initial read: the customer is ours from the read date."""

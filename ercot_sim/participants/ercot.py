@@ -204,6 +204,7 @@ class Ercot(ErcotAdmin, Participant):
             return
         order = self._new_order(m, rec, "move_out")
         order.requested = _date(m.fields["end"])
+        order.td = m.fields.get("td", "")  # 2MR: a second move-out request (RMG 7.16.1)
         if csa_cr and not bypass:
             self._csa_move_out(m, rec, order, csa_cr)
         else:

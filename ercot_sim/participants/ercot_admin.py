@@ -157,8 +157,10 @@ class ErcotAdmin:
         end = ymd(order.requested) if order.requested else ymd(self.today())
         order.fwd_ref = self._ref(order.esi_id, rec)
         self.reg.by_ref[order.fwd_ref] = order
+        extra = {"td": order.td} if order.td else {}
         self.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self._ready(),
-                  order_id=order.order_id, detail=f"move-out {end}", tdsp=rec.tdsp, cr=order.cr, end=end)
+                  order_id=order.order_id, detail=f"move-out {end}" + (f" {order.td}" if order.td else ""),
+                  tdsp=rec.tdsp, cr=order.cr, end=end, **extra)
 
     # -- mass transition ---------------------------------------------------------------------
     def mass_transition(self: Ercot, cr: str, polr: str | None) -> None:

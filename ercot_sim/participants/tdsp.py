@@ -12,7 +12,9 @@ What it does, all through the transport:
   the rule's notice), 814_26 with 814_27 + 867_02;
 * once a day works the orders due (867_04 for the gaining CR, final 867_03 and 810_02 for the
   losing one, 814_28 when the field work cannot be done: ``T023`` move-out on the day of a
-  move-in, ``T024`` competing order, ``T018`` other; an 810_02 of its own for the fee of a
+  move-in, ``T024`` competing order, ``T019`` tampering found at a move-out (unless the
+  814_24 is a second move-out request, ``REF*TD`` ``2MR``, which is always completed),
+  ``T018`` other; an 810_02 of its own for the fee of a
   self-selected switch or a priority move-in, none for a self-selected switch away from the
   POLR inside the mass-transition flag), then reads the day's cycle in one batch
   (867_03 through ERCOT and 810_02 directly to the CR, within the rule's business days);
@@ -231,7 +233,9 @@ class Tdsp(TdspService, Participant):
             self._reject(m, "814_25", "A13", "REJECTED BY TDSP")
             return
         date = max(_date(m.fields["end"]), self.today())
-        self._schedule(TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id))
+        o = TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id)
+        o.second = m.fields.get("td") == "2MR"
+        self._schedule(o)
         self._reply(m, "814_25", self._answer_time(m), f"scheduled {ymd(date)}", end=ymd(date))
 
     def on_814_08(self, m: Message) -> None:
@@ -474,21 +478,27 @@ class Tdsp(TdspService, Participant):
             return
         cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
         fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
+        # an 814_28 goes two hours after the field work, and after any answer about the ESI ID
+        # still waiting to go (a TDSP answers in order: the 814_25 before the 814_28)
+        unexec_at = max(int(self.env.now) + 120, e.answered)
         if cond is not None and cond[0] == "unexecutable":
-            self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T018", unexec="T018",
+            self._unexecutable(fake, e, unexec_at, "unexecutable T018", unexec="T018",
                         reason="FIELD WORK NOT POSSIBLE")
             return
         if e.since is not None and o.date < e.since:  # a later order was already worked
-            self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T024", unexec="T024",
+            self._unexecutable(fake, e, unexec_at, "unexecutable T024", unexec="T024",
                         reason="COMPETING ORDER COMPLETED")
             return
         if o.kind == "MO":
             if e.last_gain == o.date:
-                self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T023", unexec="T023",
+                self._unexecutable(fake, e, unexec_at, "unexecutable T023", unexec="T023",
                             reason="MOVE IN SCHEDULED SAME DATE")
             elif e.rep != o.cr:
-                self._reply(fake, "814_28", int(self.env.now) + 120, "unexecutable T024", unexec="T024",
+                self._unexecutable(fake, e, unexec_at, "unexecutable T024", unexec="T024",
                             reason="COMPETING ORDER COMPLETED")
+            elif e.hold == "T" and not o.second:  # tampering found at the premise [RMG 7.16.1]
+                self._unexecutable(fake, e, unexec_at, "unexecutable T019", unexec="T019",
+                            reason="TAMPERING FOUND")
             else:
                 self._usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
                 e.rep = ""
@@ -504,6 +514,10 @@ class Tdsp(TdspService, Participant):
         e.last_read = max(e.last_read, o.date)
         e.last_gain = o.date
         e.since = o.date
+
+    def _unexecutable(self, fake: Message, e: TEsi, at: int, detail: str, **fields: object) -> None:
+        e.answered = at
+        self._reply(fake, "814_28", at, detail, **fields)
 
     def _fees(self, o: TOrder, e: TEsi) -> None:
         """The fee of a gain worked (before the REP of record changes to ``o.cr``), billed to

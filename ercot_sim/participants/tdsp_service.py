@@ -36,7 +36,7 @@ def _date(text: str) -> dt.date:
 class TOrder:
     """A service order the TDSP has scheduled."""
 
-    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held")
+    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held", "second")
 
     def __init__(self, ref: str, esi_id: str, kind: str, date: dt.date, cr: str, order_id: str) -> None:
         self.ref = ref
@@ -49,6 +49,7 @@ class TOrder:
         self.order_id = order_id
         self.safety = False  # worked from a safety net, its 814_03 not matched yet
         self.held: tuple[str, dt.date] | None = None  # (old REP, last read) of a gain worked unmatched
+        self.second = False  # a move-out flagged 2MR (second request): completed even if tampered
 
 
 class TdspService:

@@ -377,3 +377,28 @@ requested_day = 3
     assert rep(db, ESI0) == INCUMBENT  # the TDSP did not connect the premise for NEWCOMER
     assert db.execute("SELECT COUNT(*) FROM transactions WHERE code LIKE '867%' AND esi_id = ? "
                       "AND detail != 'monthly'", (ESI0,)).fetchone()[0] == 0
+
+
+def test_move_out_at_a_tampered_premise_needs_a_second_request(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("move-out-tampering")
+    s = flow(db, ESI0)
+    codes = [(c, snd, rcv) for c, snd, rcv, _ in s]
+    # the tampering hold, then the first move-out: scheduled, but unexecutable when worked (T019)
+    assert codes[:2] == [("814_20", ONCOR, ERCOT), ("814_21", ERCOT, ONCOR)]
+    first = [d for c, _, _, d in s if c == "814_28"]
+    assert first == ["unexecutable T019", "unexecutable T019"]  # TDSP -> ERCOT -> CR
+    assert codes.index(("814_25", ONCOR, ERCOT)) < codes.index(("814_28", ONCOR, ERCOT))  # answers in order
+    # the CR acknowledges and sends a second move-out request (2MR), which the TDSP completes
+    assert ("814_29", INCUMBENT, ERCOT) in codes
+    second = [d for c, snd, _, d in s if c == "814_24" and snd == INCUMBENT]
+    assert len(second) == 2 and second[1].endswith("2MR")
+    assert ("867_03", ERCOT, INCUMBENT) in codes and ("810_02", ONCOR, INCUMBENT) in codes  # final reads
+    assert [(k, st, d) for k, _, st, d in orders(db, ESI0)] == [("move_out", "unexecutable", "T019"),
+                                                                 ("move_out", "completed", "")]
+    assert rep(db, ESI0) == ""
+    # the 2MR is in the X12: REF*TD*2MR on the CR's 814_24 and on ERCOT's to the TDSP
+    flagged = [t for t in x12_segments(db, ESI0, "814_24") if any(seg[:2] == ["REF", "TD"] for seg in t)]
+    assert len(flagged) == 2 and all(["REF", "TD", "2MR"] in t for t in flagged)
+    assert len(x12_segments(db, ESI0, "814_24")) == 4  # the first request has no REF*TD
+    # without tampering the first request is completed
+    assert [(k, st) for k, _, st, _ in orders(db, ESI1)] == [("move_out", "completed")]
