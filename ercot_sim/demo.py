@@ -75,6 +75,11 @@ FLOWS: dict[str, DemoFlow] = {f.name: f for f in (
     DemoFlow("cancel", "Cancel / customer rescission", "cancel-rescission.toml", ("814_08",),
              "The customer changes their mind while a switch is pending: the gaining CR cancels it with "
              "an 814_08, which ERCOT passes on to the TDSP. A cancel that comes too late is rejected."),
+    DemoFlow("rescission-after-switch", "Rescission after a completed switch", "rescission-backdated.toml",
+             ("814_16",),
+             "The customer rescinds after the switch has already happened, too late to cancel it. The "
+             "losing CR takes the customer back with a move-in backdated to the switch date, as if the "
+             "switch never happened: the old CR gets a loss notice and its final read."),
     DemoFlow("date-change", "Date change", "date-change.toml", ("814_12",),
              "The CR asks to move the date of a pending switch or move-in with an 814_12. The TDSP may "
              "reject a date it cannot meet (it needs two business days' notice)."),

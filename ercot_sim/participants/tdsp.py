@@ -7,7 +7,11 @@ What it does, all through the transport:
   read window around the FASD, else a special read on the FASD (standard switch), the
   requested date (self-selected switch, move-in, backdated move-in), or the transition date
   (mass transition, where a switch hold is removed and reported with ``REF*SH``); a switch or
-  move-in on an ESI ID under switch hold is rejected ``SHF``;
+  move-in on an ESI ID under switch hold is rejected ``SHF``; a backdated move-in (an
+  inadvertent gain or a rescission put right) is rejected ``MVO`` when a move-out from its
+  date on is scheduled or done, ``LFG`` when another CR has gained the ESI ID since or is
+  gaining it; an order due today or backdated is confirmed within the hour and its reads
+  follow the 814_04;
 * answers 814_24 with 814_25, 814_08 with 814_09, 814_12 with 814_13 (``TDR`` when less than
   the rule's notice), 814_26 with 814_27 + 867_02;
 * once a day works the orders due (867_04 for the gaining CR, final 867_03 and 810_02 for the
@@ -43,11 +47,28 @@ _ONE = dt.timedelta(days=1)
 _FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
 
 
+def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[str, str] | None:
+    """Why a backdated move-in from ``start`` by ``cr`` (an inadvertent gain or a rescission
+    put right, flows.md 5) cannot be done, from the orders of its ESI ID [C: TXSETCC832]:
+    ``MVO`` when a move-out from ``start`` on is scheduled or completed, ``LFG`` (leapfrog)
+    when another CR has gained the ESI ID after ``start`` or is gaining it. The gain the
+    move-in puts right (on ``start`` itself) is no conflict."""
+    for o in orders:
+        if o.kind == "MO" and not o.cancelled and (o.worked or not o.done) and o.date >= start:
+            return "MVO", "MOVE OUT SCHEDULED OR COMPLETED"
+    for o in orders:
+        if o.kind == "MO" or o.cancelled or o.cr == cr:
+            continue
+        if (o.worked and o.date > start) or not o.done:
+            return "LFG", "A THIRD PARTY HAS GAINED OR IS GAINING THE ESI ID"
+    return None
+
+
 class TEsi:
     """The TDSP's view of one ESI ID."""
 
     __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "last_gain", "since", "answered",
-                 "polr_rep", "polr_until")
+                 "polr_rep", "polr_until", "orders")
 
     def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
         self.cycle = cycle
@@ -61,6 +82,7 @@ class TEsi:
         self.answered = 0  # sim minute of the last answer to ERCOT (answers go out in order)
         self.polr_rep = ""  # the POLR it went to in a mass transition, and the flag's last day [C6]
         self.polr_until: dt.date | None = None
+        self.orders: list[TOrder] | None = None  # gains and move-outs scheduled, in order (worked or not)
 
 
 class Tdsp(TdspService, Participant):
@@ -108,10 +130,11 @@ class Tdsp(TdspService, Participant):
         e.n += 1
         return f"T{esi}{e.n:04d}"
 
-    def _answer_time(self, m: Message) -> int:
-        """Answer time for what ERCOT sent: inside rule B6 (priority move-ins within the hour),
-        and never before an earlier answer for the same ESI ID (a TDSP works in order)."""
-        if m.fields.get("priority"):
+    def _answer_time(self, m: Message, soon: bool = False) -> int:
+        """Answer time for what ERCOT sent: inside rule B6 (priority move-ins, and with ``soon``
+        an order due today or backdated, within the hour), and never before an earlier answer
+        for the same ESI ID (a TDSP works in order)."""
+        if soon or m.fields.get("priority"):
             t = int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
         else:
             t = self.answer_time(int(self.env.now), "B6-tdsp-814_04", self.cal, self.timing.tdsp_response_bd,
@@ -138,6 +161,11 @@ class Tdsp(TdspService, Participant):
 
     def _schedule(self, o: TOrder) -> None:
         self.by_ref[o.ref] = o
+        if o.kind in _GAINS or o.kind == "MO":
+            e = self.esi[o.esi_id]
+            if e.orders is None:
+                e.orders = []
+            e.orders.append(o)
         if o.date <= self.today() and self.ran == self.today():
             # today's field run is over: same-day and backdated orders are worked right away
             self.at(int(self.env.now) + 60, self._work_late, o)
@@ -189,6 +217,11 @@ class Tdsp(TdspService, Participant):
             return
         start = _date(f["start"])
         today = self.today()
+        if kind in ("MVI", "PMI") and start < today and e.orders:
+            conflict = _backdated_conflict(e.orders, start, f["cr"])
+            if conflict is not None:
+                self._reject(m, "814_04", *conflict)
+                return
         if kind == "SW":
             date = self._cycle_date_near(m.esi_id, start) or self.clock.roll(max(start, today + _ONE), self.cal)
         elif kind == "SSW":
@@ -210,8 +243,9 @@ class Tdsp(TdspService, Participant):
         if cond is not None:
             self.conditions.setdefault(m.esi_id, []).insert(0, cond)  # for the field visit
         self._schedule(o)
-        self._reply(m, "814_04", self._answer_time(m), f"scheduled {ymd(o.date)}", start=ymd(o.date),
-                    hold=hold)
+        # an order due today or backdated is worked at once: it is confirmed at once too
+        self._reply(m, "814_04", self._answer_time(m, soon=o.date <= today), f"scheduled {ymd(o.date)}",
+                    start=ymd(o.date), hold=hold)
         if f.get("history"):
             self._history(m, self._answer_time(m))
 
@@ -501,6 +535,7 @@ class Tdsp(TdspService, Participant):
                             reason="TAMPERING FOUND")
             else:
                 self._usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
+                o.worked = True
                 e.rep = ""
                 e.last_read = max(e.last_read, o.date)
                 e.since = o.date
@@ -508,8 +543,9 @@ class Tdsp(TdspService, Participant):
         if o.safety:  # energized from the safety net: the reads wait for the matching 814_03
             o.held = (e.rep, e.last_read)
         else:
-            self._gain_reads(o, e.rep, e.last_read)
+            self._gain_reads(o, e.rep, e.last_read, e.answered + 1)  # the reads after the 814_04
         self._fees(o, e)
+        o.worked = True
         e.rep = o.cr
         e.last_read = max(e.last_read, o.date)
         e.last_gain = o.date

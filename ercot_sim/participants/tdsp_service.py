@@ -36,7 +36,8 @@ def _date(text: str) -> dt.date:
 class TOrder:
     """A service order the TDSP has scheduled."""
 
-    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held", "second")
+    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held", "second",
+                 "worked")
 
     def __init__(self, ref: str, esi_id: str, kind: str, date: dt.date, cr: str, order_id: str) -> None:
         self.ref = ref
@@ -50,6 +51,7 @@ class TOrder:
         self.safety = False  # worked from a safety net, its 814_03 not matched yet
         self.held: tuple[str, dt.date] | None = None  # (old REP, last read) of a gain worked unmatched
         self.second = False  # a move-out flagged 2MR (second request): completed even if tampered
+        self.worked = False  # completed in the field (not unexecutable, not cancelled)
 
 
 class TdspService:

@@ -402,3 +402,30 @@ def test_move_out_at_a_tampered_premise_needs_a_second_request(run) -> None:  # 
     assert len(x12_segments(db, ESI0, "814_24")) == 4  # the first request has no REF*TD
     # without tampering the first request is completed
     assert [(k, st) for k, _, st, _ in orders(db, ESI1)] == [("move_out", "completed")]
+
+
+THIRD = "423456789"
+
+
+def test_rescission_after_the_switch_by_a_backdated_move_in(run) -> None:  # type: ignore[no-untyped-def]
+    db = run("rescission-backdated")
+    # accepted: confirmed before its reads, the customer is back with INCUMBENT from the switch date
+    codes = steps(db, ESI0)
+    back = codes.index(("814_16", INCUMBENT, ERCOT))
+    after = codes[back:]
+    assert after.index(("814_04", ONCOR, ERCOT)) < after.index(("867_04", ONCOR, ERCOT))
+    assert ("814_05", ERCOT, INCUMBENT) in after and ("814_06", ERCOT, NEWCOMER) in after
+    assert ("867_03", ERCOT, NEWCOMER) in after  # NEWCOMER's final read
+    read = [d for c, s_, r_, d in flow(db, ESI0) if c == "867_04" and r_ == INCUMBENT]
+    assert read == ["read 20250307"]  # the switch date: as if the switch never happened
+    assert [(k, cr, st) for k, cr, st, _ in orders(db, ESI0)] == [("switch", NEWCOMER, "completed"),
+                                                                   ("move_in", INCUMBENT, "completed")]
+    assert rep(db, ESI0) == INCUMBENT
+    # rejected: a third CR gained the ESI ID since (LFG), a move-out was completed since (MVO)
+    for esi, code, keeper in ((ESI1, "LFG", THIRD), (ESI2, "MVO", "")):
+        got = [(c, s_, r_, d) for c, s_, r_, d in flow(db, esi) if c in ("814_04", "814_05") and "reject" in d]
+        assert got == [("814_04", ONCOR, ERCOT, f"reject {code}"), ("814_05", ERCOT, INCUMBENT, f"reject {code}")]
+        assert orders(db, esi)[-1][2:] == ("rejected", f"tdsp {code}")
+        assert rep(db, esi) == keeper
+        reject = [t for t in x12_segments(db, esi, "814_05") if any(seg[:2] == ["REF", "7G"] for seg in t)]
+        assert [_ref(t, "7G") for t in reject] == [code]
