@@ -105,7 +105,7 @@ def charge_only_codes() -> frozenset[str]:
     return late_payment_charges() | _charges_meaning(_FEE_MEANING)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Trigger:
     rec: TxnRecord
     time: dt.datetime
@@ -298,13 +298,15 @@ class _Evaluator:
                 later = j
         return direct if direct is not None else later
 
-    def voided(self, t: _Trigger, rule: Rule) -> bool:
+    def voided(self, t: _Trigger, rule: Rule, expected: frozenset[str] | None = None) -> bool:
         """A trigger its receiver rejected (ASI01=U, REF*7G, or an 824) owes no further step,
-        except what the rule expects of the reject itself and the 997."""
+        except what the rule expects of the reject itself and the 997 (``expected``: the
+        rule's expected codes, worked out once per rule by the caller)."""
         r = t.rec
         if t.event or not r.ref:
             return False
-        expected = {c for m in rule.expect for c in m.codes}
+        if expected is None:
+            expected = frozenset(c for m in rule.expect for c in m.codes)
         if "997" in expected:
             return False
         for j in self.flows.members(r.index):
@@ -325,9 +327,11 @@ class _Evaluator:
     def run_rule(self, rule: Rule) -> RuleCompliance:
         rc = RuleCompliance(rule.id, rule.title, rule.status, rule.target)
         required = any(m.required for m in rule.expect)
+        expected = frozenset(c for m in rule.expect for c in m.codes)
+        dated = rule.effective_from is not None or rule.effective_to is not None
         for t in self.triggers(rule):
             r = t.rec
-            if not rule.in_effect(t.time.date()) or self.voided(t, rule):
+            if (dated and not rule.in_effect(t.time.date())) or self.voided(t, rule, expected):
                 continue
             known = self.tdsp_calendar(r.index)
             applies = self.scope(rule, r.index, known)
@@ -347,6 +351,9 @@ class _Evaluator:
 
     def _late(self, rule: Rule, rc: RuleCompliance, t: _Trigger, due: dt.datetime, ans: TxnRecord,
               cal: str | None, detail: str = "") -> None:
+        if ans.sent_at <= due:  # on time: lateness() is > 0 exactly when sent after due
+            rc.on_time += 1
+            return
         amount, unit = self.rules.lateness(rule, due, ans.sent_at, cal)
         if amount > 0:
             rc.late += 1
@@ -391,14 +398,14 @@ class _Evaluator:
             return
         due = self.rules.deadline(rule, t.time, cal)
         ans = self.recs[j] if j is not None else None
-        if ans is not None and self.rules.lateness(rule, due, ans.sent_at, cal)[0] <= 0:
+        if ans is not None and ans.sent_at <= due:  # lateness() > 0 exactly when sent after due
             rc.on_time += 1
             return
         moved: Outage | None = None
         if self.outages:
             later, moved = self.suspended(rule, t, due, cal, ans)
             if moved is not None:
-                if ans is not None and self.rules.lateness(rule, later, ans.sent_at, cal)[0] <= 0:
+                if ans is not None and ans.sent_at <= later:
                     rc.excused += 1
                     return
                 due = later
