@@ -27,11 +27,11 @@ import simpy
 
 from ercot_sim.errors import ScenarioError
 from ercot_sim.messages import Message
-from ercot_sim.participants.base import Context, MarketTiming
+from ercot_sim.participants.base import Context, MarketTiming, ymd
 from ercot_sim.participants.cr import Cr
 from ercot_sim.participants.ercot import Ercot
 from ercot_sim.participants.tdsp import Tdsp
-from ercot_sim.population import build_population, unit
+from ercot_sim.population import Premise, build_population, unit
 from ercot_sim.registry import TERMINAL, EsiRecord, Registry
 from ercot_sim.scenario import Scenario, reference_problems
 from ercot_sim.simtime import Clock
@@ -247,6 +247,8 @@ def _run(
     for p in population.premises:
         if p.rep:
             crs[duns[p.rep]].customers.add(p.esi_id)
+    if scenario.population.opening_invoices:
+        _opening_invoices(population.premises, duns, tdsps, crs, clock, info.start, horizon, timing)
     ctx.manual = _manual_channel(env, clock, trace, transport, {ercot.duns: ercot, **tdsps, **crs},
                                  scenario.transport.latency_minutes)
 
@@ -307,6 +309,45 @@ def _run(
     skipped = sorted(s for cr in crs.values() for s in cr.skipped)
     return RunResult(out, out / "trace.sqlite", dict(sorted(transport.counts.items())), dict(sorted(by_state.items())),
                      transport.files, skipped, len(population.premises), timing)
+
+
+def _opening_invoices(premises: list[Premise], duns: dict[str, str], tdsps: dict[str, Tdsp], crs: dict[str, Cr],
+                      clock: Clock, start: dt.date, horizon: int, timing: MarketTiming) -> None:
+    """Last month's invoices outstanding at the start (``[population] opening_invoices``):
+    for each TDSP and cycle, the cycle's last read before the start, invoiced the next
+    business day and due ``payment_days`` later (rolled to a business day, as the TDSP dates
+    its invoices); each REP of record pays its ESI IDs' invoices of a cycle on that due day
+    at 09:00 when it falls inside the run. One agenda entry per CR, TDSP and cycle."""
+    groups: dict[tuple[str, str, int], list[str]] = {}
+    for p in premises:
+        if p.rep:
+            groups.setdefault((duns[p.rep], duns[p.tdsp], p.cycle), []).append(p.esi_id)
+    pay_days = dt.timedelta(days=timing.payment_days)
+    for (cr, tdsp_duns, cycle), esis in sorted(groups.items()):
+        tdsp = tdsps[tdsp_duns]
+        read = _last_cycle_read(clock, start, cycle, tdsp.cal)
+        if read is None:
+            continue
+        sent = clock.add_business_days(read, 1, tdsp.cal)
+        due = clock.roll(sent + pay_days, tdsp.cal)
+        minute = clock.minute(due, "09:00")
+        if 0 <= minute < horizon:
+            crs[cr].at(minute, crs[cr].pay_opening, tdsp_duns, esis, ymd(read))
+
+
+def _last_cycle_read(clock: Clock, start: dt.date, cycle: int, calendar: str) -> dt.date | None:
+    """The last read day of ``cycle`` before ``start``: the cycle-th business day of a month,
+    or its last business day when the month has fewer (as the TDSP reads, ``Tdsp.daily``)."""
+    year, month = start.year, start.month
+    for _ in range(3):
+        day = clock.nth_business_day(year, month, cycle, calendar)
+        if day is None:  # read with the month's last business day
+            first = dt.date(year, month, 1)
+            day = clock.add_business_days((first + dt.timedelta(days=32)).replace(day=1), -1, calendar)
+        if day < start:
+            return day
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
 
 
 def start_date(scenario: Scenario) -> dt.date:

@@ -133,6 +133,7 @@ share = 0.2
 [population]
 esi_ids = {esi_ids}
 energized = 0.95
+opening_invoices = true
 
 [rates]
 switch = 0.08

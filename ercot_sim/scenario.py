@@ -149,11 +149,17 @@ class Population(_Model):
         cycles: meter read cycles a month (one per business day, cycle k read on the k-th
             business day of the month).
         energized: fraction of ESI IDs that start energized with a REP of record.
+        opening_invoices: start with last month's invoices outstanding: each ESI ID served
+            at the start had its cycle read in the month before, invoiced the next business
+            day; its REP of record then pays that invoice with an 820_02 on its due date
+            when it falls inside the run (a run from a cold start sends no 820_02 before
+            day 35).
     """
 
     esi_ids: int = Field(ge=0, le=20_000_000)
     cycles: int = Field(default=21, ge=1, le=23)
     energized: float = Field(default=0.95, ge=0, le=1)
+    opening_invoices: bool = False
 
 
 class EventRates(_Model):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from ercot_sim.emit import invoice_total
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
-from ercot_sim.population import PlannedEvent
+from ercot_sim.population import PlannedEvent, unit
 from ercot_sim.tariff import billed_charges
 
 __all__ = ["Cr"]
@@ -331,6 +331,21 @@ class Cr(Participant):
             self._pay_at[key] = due
         if due < self.ctx.horizon:
             self.at(due, self._pay, m)
+
+    def pay_opening(self, tdsp: str, esis: list[str], read: str) -> None:
+        """Pay last month's invoices of ``esis`` at ``tdsp`` (read on ``read``, invoiced before
+        the run: ``[population] opening_invoices``): one 820_02 each, for the invoice the TDSP
+        numbered 0 (``T<ESI ID>0000``; its own numbering in the run starts at 1). The amount
+        is the invoice's total for a month's usage drawn from the seed and the ESI ID."""
+        now = int(self.env.now)
+        send = self.ctx.send
+        duns, seed = self.duns, self.ctx.seed
+        for esi in esis:
+            kwh = int(300 + unit(seed, "opening", esi, read) * 1500)
+            inv = f"T{esi}0000"
+            send(Message("820_02", duns, tdsp, esi, f"P{esi}0000", inv, now,
+                         {"cr": duns, "tdsp": tdsp, "amount": invoice_total({"kwh": kwh}), "inv_sent": -1},
+                         "", "payment opening"))
 
     def _pay(self, m: Message) -> None:
         f = m.fields
