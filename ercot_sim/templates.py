@@ -1,4 +1,4 @@
-"""Direct text templates for the hot path: 867_03, 810_02 and 997 straight to X12 text.
+"""Direct text templates for the hot path: 867_03, 810_02, 820_02 and 997 straight to X12 text.
 
 The monthly 867_03 and 810_02 for every ESI ID (and ERCOT's pass-through 867_03, and the
 997s answering them) are most of what a market writes. For these codes the body text is
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from edi.texas_set.types import format_r
 from ercot_sim.messages import Message
 
 __all__ = ["ERCOT_DUNS", "template_text", "template_stats"]
@@ -102,6 +103,29 @@ def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
             f"TDS*{390 + kwh * 4}~CTT*3~"), n, bits
 
 
+def _820_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
+    f = m.fields
+    amount = format_r(int(f.get("amount", 0)))  # the mapping's R formatting, shortest form
+    text = f"BPR*I*{amount}*C*ACH*CCP***********{date}~TRN*1*{m.ref}~"
+    n = 5  # BPR, TRN, ENT, RMR, REF*Q5
+    bits = 0
+    cr = f.get("cr")
+    if cr:
+        text += f"N1*PR*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
+        n += 1
+        bits |= 8
+    tdsp = f.get("tdsp")
+    if tdsp:
+        text += f"N1*PE*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
+        n += 1
+        bits |= 4
+    if m.orig_ref:
+        bits |= 2
+    if not m.esi_id:
+        bits |= 1
+    return f"{text}ENT*1~RMR*IK*{m.orig_ref}**{amount}*{amount}~REF*Q5*{m.esi_id}~", n, bits
+
+
 def _997(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     fid, gctl, sts = m.fields["group"]
     k = len(sts)
@@ -116,13 +140,16 @@ def _shape(m: Message) -> tuple[str, int]:
     f = m.fields
     if m.code == "997":
         return ("997", 0)
+    if m.code == "820_02":
+        return ("820_02", (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0) | (8 if f.get("cr") else 0)
+                | (0 if m.esi_id else 1))
     return (m.code, (1 if f.get("final") else 0) | (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0)
             | (8 if f.get("cr") else 0) | (16 if m.sender == ERCOT_DUNS else 0)
             | (32 if f.get("late_fee") or f.get("charge") else 0))  # a late payment or a fee: other lines
 
 
 _TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Shaped]] = {
-    "867_03": _867_03, "810_02": _810_02, "997": _997,
+    "867_03": _867_03, "810_02": _810_02, "820_02": _820_02, "997": _997,
 }
 #: code -> shape bits -> True (template checked equal) / False (differs: the mapping renders it)
 _CHECKED: dict[str, dict[int, bool]] = {}
