@@ -26,7 +26,7 @@ from edi.x12 import format_segments, iter_transactions
 from ercot_sim.calendar import default_calendar, to_local
 from ercot_sim.errors import ScenarioError
 
-__all__ = ["FLOWS", "DemoFlow", "Step", "Walkthrough", "find_scenario", "meaning", "run_demo"]
+__all__ = ["FLOWS", "OUT_OF_BAND", "DemoFlow", "Step", "Walkthrough", "find_scenario", "meaning", "run_demo"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,6 +93,15 @@ FLOWS: dict[str, DemoFlow] = {f.name: f for f in (
              "with an 820_02."),
 )}
 
+#: Steps that are not EDI (trace rows without a file): their names.
+OUT_OF_BAND: dict[str, str] = {
+    "safety-net": "Safety-net move-in (e-mail / spreadsheet to the TDSP, no X12)",
+    "safety-net-cancel": "Safety-net withdrawn (e-mail to the TDSP, no X12)",
+    "marketrak-rescission": "MarkeTrak issue: Customer Rescission (no X12)",
+    "marketrak-agree": "MarkeTrak: the losing CR agrees (no X12)",
+    "marketrak-ready-to-receive": "MarkeTrak: the TDSP marks Ready to Receive (no X12)",
+}
+
 #: What each transaction means for the customer (plain language for trainers).
 MEANINGS: dict[str, str] = {
     "814_01": "The new retailer asks ERCOT to switch the customer's premise to it.",
@@ -116,6 +125,13 @@ MEANINGS: dict[str, str] = {
     "814_25": "The move-out is scheduled (or rejected).",
     "814_28": "The TDSP could not do the field work (completed unexecutable) or waits for a permit.",
     "814_29": "The retailer acknowledges the unexecutable / permit notice.",
+    "safety-net": "The new retailer asks the TDSP directly to connect the customer: its move-in is not "
+                  "confirmed in time.",
+    "safety-net-cancel": "The retailer withdraws its safety-net request.",
+    "marketrak-rescission": "The customer rescinded after the switch: the retailer asks, through ERCOT's "
+                            "issue tool, to undo it.",
+    "marketrak-agree": "The previous retailer agrees to take the customer back.",
+    "marketrak-ready-to-receive": "The TDSP is ready for the previous retailer's backdated move-in.",
     "867_03": "The meter reading and usage for the billing period (final when service ends).",
     "867_04": "The first meter reading for the new retailer: the customer's service with it starts here.",
     "867_02": "The customer's historical usage.",
@@ -142,7 +158,8 @@ class Step:
         business_day: ERCOT business days since the first step's date (0 on that date).
         day: calendar days since the first step's date.
         sender, receiver: DUNS; sender_name, receiver_name, sender_role, receiver_role.
-        code: Texas SET code; name: the guide's name.
+        code: Texas SET code (or the name of an out-of-band step, ``marketrak-agree``);
+            name: the guide's name. An out-of-band step has no key lines, X12 or file.
         meaning: what it means for the customer.
         reject: whether it rejects what it answers.
         key_lines: the key segments, decoded (one line each).
@@ -285,6 +302,12 @@ def _read_back(flow: DemoFlow, path: Path, scenario: object, out: Path) -> Walkt
     for n, (sent, snd, rcv, code, file, ctl) in enumerate(rows, 1):
         when = to_local(dt.datetime.fromisoformat(sent))
         first = first or when.date()
+        if not file:  # out of band (a safety-net e-mail, a MarkeTrak issue): a trace row, no X12
+            steps.append(Step(
+                n, when, cal.count_business_days(first, when.date()), (when.date() - first).days, snd, rcv,
+                names.get(snd, snd), names.get(rcv, rcv), roles.get(snd, "?"), roles.get(rcv, "?"), code,
+                OUT_OF_BAND.get(code, "out of band (no X12)"), meaning(code, False), False))
+            continue
         txn = _transaction(out / file, file, code[:3], ctl)
         body = [list(e) for e in txn.raw_body]
         reject = _is_reject(body)

@@ -195,7 +195,8 @@ class Event(_Model):
             ``priority``, ``permit_days`` (814_28 permit pending first), ``unexecutable``.
         move_out: ``cr`` (the REP of record), ``requested_day``, ``unexecutable``.
         cancel: ``cr``; cancels that CR's latest order on the ESI ID; ``rescission`` marks
-            a customer rescission.
+            a customer rescission (after the CR's switch completed: a MarkeTrak Customer
+            Rescission and the losing CR's backdated 814_16, C10).
         date_change: ``cr``, ``requested_day``: new date for that CR's latest order.
         historical_usage: ``cr`` (814_26).
         switch_hold: ``by`` = ``tdsp`` (tampering, 814_20) or ``cr`` (DPP, 650_01 SH001).

@@ -117,6 +117,14 @@ class Cr(Participant):
             self._pending_add(esi, ref, "move_out")
         elif ev.kind == "cancel":
             p = self._latest(esi)
+            if p is None and ev.rescission and esi in self.customers and esi in self.last_order \
+                    and self.ctx.manual is not None:
+                # the customer rescinds after the switch completed: not an 814_08 (it would be
+                # rejected SOP) but a Customer Rescission issue in MarkeTrak (flows.md 5, C10)
+                first = self.last_order[esi]
+                self.ctx.manual(Message("marketrak-rescission", self.duns, self.ctx.ercot, esi, "K" + ref[1:],
+                                        first, now, {"cr": self.duns, "tdsp": tdsp}, first, "customer rescission"))
+                return
             if p is None and esi in self.last_order:  # too late: the order is already worked
                 p = [self.last_order[esi], "", ""]
             if p is None:
@@ -331,6 +339,28 @@ class Cr(Participant):
             self._pay_at[key] = due
         if due < self.ctx.horizon:
             self.at(due, self._pay, m)
+
+    # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
+    def manual_marketrak_rescission(self, m: Message) -> None:
+        """As the losing CR: agree to the rescission within the rule's 2 business days; the
+        issue then goes to the TDSP, which marks it Ready to Receive."""
+        at = self.answer_time(int(self.env.now), "C10-cr-rescission-agree", "ERCOT", 2, m.ref, "agree")
+        self.at(at, self.ctx.manual, Message("marketrak-agree", self.duns, m.fields["tdsp"], m.esi_id,
+                                                  "G" + m.ref[1:], m.ref, at, dict(m.fields), m.order_id,
+                                                  "losing CR agrees"))
+
+    def manual_marketrak_ready_to_receive(self, m: Message) -> None:
+        """Ready to Receive: take the customer back with an 814_16 backdated to the switch date
+        (within the rule's 2 business days), as if the switch never happened."""
+        at = self.answer_time(int(self.env.now), "C10-cr-backdated-814_16", "ERCOT", 2, m.ref, "back")
+        self.at(at, self._take_back, m)
+
+    def _take_back(self, m: Message) -> None:
+        ref = "B" + m.ref[1:]
+        start = m.fields["start"]
+        self.send("814_16", self.ctx.ercot, m.esi_id, ref, "", int(self.env.now), order_id=ref,
+                  detail=f"{start} rescission", start=start, cr=self.duns, tdsp=m.fields["tdsp"])
+        self._pending_add(m.esi_id, ref, "move_in")
 
     def pay_opening(self, tdsp: str, esis: list[str], read: str) -> None:
         """Pay last month's invoices of ``esis`` at ``tdsp`` (read on ``read``, invoiced before

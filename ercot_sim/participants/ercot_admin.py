@@ -54,6 +54,22 @@ class ErcotAdmin:
         self.send("814_21", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
                   detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
 
+    # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
+    def manual_marketrak_rescission(self: Ercot, m: Message) -> None:
+        """A gaining CR's Customer Rescission issue: routed to the losing CR (the REP of record
+        before the switch) with the switch date, when the switch is the ESI ID's last completed
+        change of REP; else closed (a MarkeTrak reply, not modelled further)."""
+        order = self.reg.orders.get(m.orig_ref)
+        rec = self.reg.records.get(m.esi_id)
+        if (order is None or rec is None or order.state != "completed" or order.cr != m.sender
+                or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
+            return
+        assert self.ctx.manual is not None
+        self.ctx.manual(Message("marketrak-rescission", self.duns, order.old_rep, m.esi_id, m.ref, order.order_id,
+                                int(self.env.now), {"cr": order.old_rep, "tdsp": rec.tdsp, "gaining": m.sender,
+                                                    "start": ymd(order.scheduled)}, order.order_id,
+                                "to the losing CR"))
+
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
     # is sent to or by ERCOT meanwhile is the transport's part (Transport.outages).

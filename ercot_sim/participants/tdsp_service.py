@@ -73,6 +73,16 @@ class TdspService:
         self.safety[m.esi_id] = o
         self._schedule(o)
 
+    def manual_marketrak_agree(self: Tdsp, m: Message) -> None:
+        """The losing CR agreed to a Customer Rescission (flows.md 5, C10): the TDSP marks the
+        issue Ready to Receive, within a business day, and the losing CR may send its backdated
+        814_16."""
+        at = self.within_business_days(int(self.env.now), 1, self.cal, m.ref, "ready")
+        assert self.ctx.manual is not None
+        self.at(at, self.ctx.manual, Message("marketrak-ready-to-receive", self.duns, m.sender, m.esi_id,
+                                                  "Y" + m.ref[1:], m.ref, at, dict(m.fields), m.order_id,
+                                                  "ready to receive"))
+
     def manual_safety_net_cancel(self: Tdsp, m: Message) -> None:
         """The CR withdraws its safety net (ERCOT rejected the move-in): not worked. One
         already worked stays (undoing a connection is a MarkeTrak matter, not modelled)."""

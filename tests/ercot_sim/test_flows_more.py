@@ -409,8 +409,15 @@ THIRD = "423456789"
 
 def test_rescission_after_the_switch_by_a_backdated_move_in(run) -> None:  # type: ignore[no-untyped-def]
     db = run("rescission-backdated")
-    # accepted: confirmed before its reads, the customer is back with INCUMBENT from the switch date
     codes = steps(db, ESI0)
+    # the customer rescinds with NEWCOMER after completion: MarkeTrak, not an 814_08 (C10)
+    assert ("814_08", NEWCOMER, ERCOT) not in codes
+    issue = [c for c in codes if c[0].startswith("marketrak")]
+    assert issue == [("marketrak-rescission", NEWCOMER, ERCOT), ("marketrak-rescission", ERCOT, INCUMBENT),
+                     ("marketrak-agree", INCUMBENT, ONCOR), ("marketrak-ready-to-receive", ONCOR, INCUMBENT)]
+    assert codes.index(issue[-1]) < codes.index(("814_16", INCUMBENT, ERCOT))
+    # the backdated 814_16: confirmed before its reads, the customer is back with INCUMBENT
+    # from the switch date
     back = codes.index(("814_16", INCUMBENT, ERCOT))
     after = codes[back:]
     assert after.index(("814_04", ONCOR, ERCOT)) < after.index(("867_04", ONCOR, ERCOT))
