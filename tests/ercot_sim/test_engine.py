@@ -114,7 +114,8 @@ event = st.one_of(
               st.sampled_from(CRS), st.integers(-3, 6), st.booleans()),
     st.builds(lambda i, d, c, r: ("move_out", i, d, c, d + r), st.integers(0, 5), st.integers(0, 8),
               st.sampled_from(CRS), st.integers(1, 6)),
-    st.builds(lambda i, d, c: ("cancel", i, d, c, None), st.integers(0, 5), st.integers(0, 8), st.sampled_from(CRS)),
+    st.builds(lambda i, d, c, r: ("cancel", i, d, c, r), st.integers(0, 5), st.integers(0, 14), st.sampled_from(CRS),
+              st.booleans()),  # a rescission after completion goes through MarkeTrak
     st.builds(lambda i, d, c, r: ("date_change", i, d, c, r), st.integers(0, 5), st.integers(1, 8),
               st.sampled_from(CRS), st.integers(4, 15)),
     st.builds(lambda i, d: ("switch_hold", i, d, None, None), st.integers(0, 5), st.integers(0, 8)),
@@ -136,6 +137,8 @@ def _scenario_text(events: list[tuple], share: float, mass_transition: int | Non
             lines += [f"requested_day = {max(extra[0], 0)}", f"priority = {'true' if extra[1] else 'false'}"]
         if kind in ("move_out", "date_change"):
             lines.append(f"requested_day = {extra}")
+        if kind == "cancel" and extra:
+            lines.append("rescission = true")
         out.append("\n".join(lines) + "\n")
     if mass_transition is not None:
         out.append(f'[[mass_transitions]]\ncr = "INCUMBENT"\nday = {mass_transition}\n')
