@@ -4,8 +4,14 @@ A CR acts on its customers' events (switch, move-in, move-out, cancel, date chan
 iteration counter, historical usage, switch-hold service orders) and answers what it
 receives: 814_07 for a loss notice, 814_15 for a POLR drop notice, 814_29 for an 814_28,
 824 to reject an invoice (within the validation window), 820_02 to pay a validated one
-on its due date, and 650_05 to reject a suspension notice for an ESI ID it does not serve. It knows only what reached it: its customers are the ESI IDs for which it
-got an 867_04 (or started with), minus those for which it got a final 867_03.
+on its due date, and 650_05 to reject a suspension notice for an ESI ID it does not serve.
+A move-out that comes back unexecutable for tampering (``T019``) is sent again as a second
+move-out request (``REF*TD 2MR``). A customer's rescission after its switch completed goes
+through MarkeTrak (out of band): as the losing CR it agrees, and once the TDSP is Ready to
+Receive takes the customer back with an 814_16 backdated to the switch date (flows.md 5,
+C10). With ``opening_invoices`` it pays last month's invoices on their due dates. It knows
+only what reached it: its customers are the ESI IDs for which it got an 867_04 (or started
+with), minus those for which it got a final 867_03.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """ERCOT's market administration: ESI ID maintenance (814_20/814_21), continuous service
 agreements (814_18/814_19, the CSA move-in 814_22/814_23 on a move-out), mass transition and
-acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``), and retail outage windows (A7).
+acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``), retail outage windows (A7), and the
+routing of a Customer Rescission MarkeTrak issue to the losing CR (C10).
 
 Kept apart from :mod:`ercot_sim.participants.ercot` (registration and stacking) as a mixin of
 :class:`~ercot_sim.participants.ercot.Ercot`; it uses the same registry and helpers.

@@ -8,7 +8,9 @@
   moratorium), and 650_04 outage / reactivation notices, which a CR may reject with a 650_05
   (flows.md 14);
 * remittances: a payment after the invoice's E8 due date is billed a late-payment charge on an
-  810_02 (flows.md 10, E10).
+  810_02 (flows.md 10, E10);
+* MarkeTrak Customer Rescissions: once the losing CR agrees, the TDSP marks the issue Ready to
+  Receive (flows.md 5, C10).
 """
 
 from __future__ import annotations
