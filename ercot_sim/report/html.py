@@ -88,7 +88,9 @@ def _compliance(body: etree._Element, data: ReportData) -> None:
     check = data.check
     _el(body, "h2", "Compliance per rule", id="compliance")
     _el(body, "p", "Judged by the compliance checker (ercot-sim check) from the transactions alone. "
-                   "Status says whether the rule's value is confirmed in a source or assumed.")
+                   "Status says whether the rule's value is confirmed in a source or assumed; excused "
+                   "answers came after the ordinary deadline but by the one an ERCOT outage window "
+                   "moved (A7), and count as met.")
     rows = []
     classes = []
     for r in check.rules:
