@@ -269,9 +269,13 @@ class Transport:
             if items:
                 groups[key] = items
         if held:
-            later = self._buckets.setdefault(self._window_at_or_after(now + 1), {})
+            nxt = self._window_at_or_after(now + 1)
             for item in held:
-                later.setdefault((item[2].sender, item[2].receiver), []).append(item)
+                m = item[2]
+                window = nxt
+                if self.outages and (m.sender in self.outages or m.receiver in self.outages):
+                    window = self._after_outages(nxt, m.sender, m.receiver)
+                self._buckets.setdefault(window, {}).setdefault((m.sender, m.receiver), []).append(item)
         if self.on_window is not None:
             self.on_window(now)
         if not groups:

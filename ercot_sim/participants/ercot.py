@@ -56,6 +56,13 @@ def order_state_after_failed_cancel(order: Order) -> str:
     return "scheduled" if order.scheduled is not None else "pending"
 
 
+def cancel_unconfirmed(order: Order) -> bool:
+    """Cancelled by ERCOT (stacking, mass transition) and not yet confirmed by the TDSP: what
+    the TDSP answers about the order itself (a reject, an unexecutable, a read) still decides
+    its end state."""
+    return order.state == "cancelled" and order.cancel_ref == "ERCOT" and not order.cancel_ok
+
+
 class Ercot(ErcotAdmin, Participant):
     """ERCOT as a market participant.
 
@@ -296,7 +303,7 @@ class Ercot(ErcotAdmin, Participant):
         if order.kind == "csa_move_in" and is_open:
             self._csa_answered(order, rec, f.get("action") != "reject", f.get("start", ""))
         if f.get("action") == "reject":
-            if is_open:
+            if is_open or cancel_unconfirmed(order):  # the TDSP never had the order: rejected
                 self._state(order, "rejected", f"tdsp {f.get('reject')}")
             if order.kind != "mass_transition":
                 self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
@@ -368,9 +375,13 @@ class Ercot(ErcotAdmin, Participant):
                   order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
 
     def on_814_28(self, m: Message) -> None:
-        """Completed unexecutable (closes the order) or permit pending (keeps it open)."""
+        """Completed unexecutable (closes the order) or permit pending (keeps it open). An order
+        ERCOT cancelled (stacking) whose cancel the TDSP has not confirmed is still the TDSP's:
+        its field result is the fact, as for a read (on_867_03, on_867_04)."""
         order = self._order_for(m)
-        if order is None or order.terminal:
+        if order is None:
+            return
+        if order.terminal and not cancel_unconfirmed(order):
             return
         rec = self.reg.records[m.esi_id]
         reason = m.fields.get("unexec", "")

@@ -231,3 +231,26 @@ def test_timing_checker_agrees_with_the_engine(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(late.trace)])
     assert result.exit_code == 1
     assert "B6-tdsp-814_04" in result.output
+
+
+@pytest.mark.parametrize("events,share,mass_transition,esi,state", [
+    # the old REP's move-out, cancelled by ERCOT when the switch completes, comes back from the
+    # TDSP as unexecutable (T024) and ERCOT's cancel as rejected (already worked)
+    ([("switch", 3, 0, "NEWCOMER", None), ("move_out", 3, 3, "INCUMBENT", 4)], 0.0, None,
+     "10443720000000004", ("move_out", "unexecutable")),
+    # a switch into a held ESI ID, cancelled by the mass transition before the TDSP's SHF reject
+    # arrives: the reject decides, and the TDSP's "order not found" for the cancel changes nothing
+    ([("switch_hold", 1, 0, None, None), ("switch", 1, 3, "INCUMBENT", None)], 0.5, 4,
+     "10443720000000002", ("switch", "rejected")),
+])
+def test_an_ercot_cancel_the_tdsp_has_not_confirmed_leaves_the_tdsp_answer_deciding(
+        tmp_path: Path, events: list[tuple], share: float, mass_transition: int | None, esi: str,  # type: ignore[type-arg]
+        state: tuple[str, str]) -> None:
+    result = run_scenario(load_scenario_text(_scenario_text(events, share, mass_transition)), tmp_path / "run")
+    db = sqlite3.connect(str(result.trace))
+    try:
+        got = db.execute("SELECT kind, state FROM orders WHERE esi_id = ? ORDER BY order_id", (esi,)).fetchall()
+        assert state in got
+        assert {s for (s,) in db.execute("SELECT state FROM orders")} <= TERMINAL
+    finally:
+        db.close()
