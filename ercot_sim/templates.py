@@ -30,10 +30,6 @@ Body = tuple[str, int]
 Shaped = tuple[str, int, int]
 
 
-def _n1(qualifier: str, names: Mapping[str, str], duns: str | None) -> str:
-    return f"N1*{qualifier}*{names.get(duns, 'UNKNOWN')}*1*{duns}~" if duns else ""
-
-
 def _867_03(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     f = m.fields
     esi = m.esi_id
