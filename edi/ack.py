@@ -31,7 +31,7 @@ ISA13, so the same input always gives the same bytes.  997s are never acknowledg
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,6 +41,7 @@ from edi.x12.reader import Source, X12Reader
 from edi.x12.writer import ControlNumbers, X12Writer
 
 __all__ = [
+    "ACK_LAYERS",
     "Envelopes",
     "GroupInfo",
     "InterchangeInfo",
@@ -50,6 +51,10 @@ __all__ = [
     "build_ta1",
     "read_envelopes",
 ]
+
+#: the layers of findings a 997 acknowledges by default: the X12 standard's (syntax), as a
+#: translator does; Texas SET guide findings are answered by an 824 or a reject instead
+ACK_LAYERS: tuple[str, ...] = ("x12",)
 
 _HEADER_TA1 = frozenset({"isa-invalid-field", "isa-invalid-date", "isa-invalid-time", "isa-invalid-version", "isa-invalid-control-number", "isa-invalid-usage", "isa-duplicate-control"})
 
@@ -157,8 +162,8 @@ def read_envelopes(source: Source, *, name: str | None = None) -> Envelopes:
     return Envelopes(reader.name, reader.delimiters or DEFAULT_DELIMITERS, out)
 
 
-def _place(findings: Iterable[Finding], env: Envelopes) -> None:
-    """Attach each finding to its transaction, group or interchange (by segment number)."""
+def _place(findings: Iterable[Finding], env: Envelopes, layers: Collection[str] = ACK_LAYERS) -> None:
+    """Attach each finding of ``layers`` to its transaction, group or interchange (by segment number)."""
     for ic in env.interchanges:
         ic.findings.clear()
         for g in ic.groups:
@@ -169,6 +174,8 @@ def _place(findings: Iterable[Finding], env: Envelopes) -> None:
     if not ics:
         return
     for f in findings:
+        if f.layer not in layers:
+            continue
         if f.location.file and env.name and f.location.file != env.name:
             continue
         n = f.location.segment_number or 0
@@ -277,14 +284,17 @@ def _group_ack(g: GroupInfo, delims: Delimiters) -> list[list[str]]:
     return body
 
 
-def build_997_bodies(findings: Report | Iterable[Finding], envelopes: Envelopes) -> list[tuple[InterchangeInfo, list[list[list[str]]]]]:
+def build_997_bodies(findings: Report | Iterable[Finding], envelopes: Envelopes, *, layers: Collection[str] = ACK_LAYERS) -> list[tuple[InterchangeInfo, list[list[list[str]]]]]:
     """997 bodies (AK1 .. AK9, between ST and SE), one per received functional group.
+
+    Only findings of ``layers`` are acknowledged: by default the X12 standard's, as a
+    translator does; add ``"texas-set"`` for a 997 that also reports guide findings.
 
     Returns:
         Per received interchange, the 997 bodies of its groups (997 groups, ``GS01=FA``, are
         not acknowledged).
     """
-    _place(findings, envelopes)
+    _place(findings, envelopes, layers)
     out = []
     for ic in envelopes.interchanges:
         bodies = [_group_ack(g, envelopes.delimiters) for g in ic.groups if g.get(1) != "FA" and g.gs]
@@ -342,6 +352,7 @@ def build_997(
     when: datetime | None = None,
     control: ControlNumbers | None = None,
     ta1: bool = True,
+    layers: Collection[str] = ACK_LAYERS,
 ) -> str:
     """The full acknowledgement of one received file, as X12 text.
 
@@ -358,6 +369,7 @@ def build_997(
         when: ISA09/10 and GS04/05 of the acknowledgement; default the received interchange's.
         control: ISA13/GS06 counters; default a counter starting at the received ISA13.
         ta1: include TA1 segments for interchange-level findings.
+        layers: the layers of findings acknowledged (see :func:`build_997_bodies`).
 
     Raises:
         X12SyntaxError: the received file cannot be read.
@@ -368,7 +380,7 @@ def build_997(
         env.name = name
     parts: list[str] = []
     delims = env.delimiters
-    for ic, bodies in build_997_bodies(findings, env):
+    for ic, bodies in build_997_bodies(findings, env, layers=layers):
         ta1_seg = _ta1_for(ic, False) if ta1 else None
         if not bodies and ta1_seg is None:
             continue

@@ -5,7 +5,11 @@ segment ID and qualifier, element position such as ``DTM02``), a message, the of
 value, the guide it comes from and the 997 codes it maps to.  ``str(finding)`` reads location
 first::
 
-    814_01.x12 segment 14 (DTM*150) DTM02: date 20261301 is not a valid CCYYMMDD [invalid-date, AK4=8]
+    814_01.x12 segment 14 (DTM*150) DTM02: date 20261301 is not a valid CCYYMMDD [invalid-date, AK4=8, X12 004010]
+
+The last word is the finding's *layer*: ``X12 004010`` when the X12 standard itself is broken
+(a translator's syntax error, acknowledged in the 997), ``Texas SET`` when only a Texas SET
+guide is (answered by an 824 or a reject; a 997 carries it only when asked to).
 
 The mapping from finding codes to 997 (AK3/AK4/AK5/AK9) and TA1 codes is the table
 :data:`CODES`; the 997 builder in :mod:`edi.ack` reads it, so every finding acknowledges the
@@ -20,9 +24,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-__all__ = ["CODES", "FindingCode", "Location", "Finding", "Report"]
+__all__ = ["CODES", "LAYER_NAMES", "FindingCode", "Layer", "Location", "Finding", "Report"]
 
 Level = Literal["interchange", "group", "transaction", "segment", "element"]
+#: whose rule a finding reports: the X12 004010 standard or a Texas SET guide
+Layer = Literal["x12", "texas-set"]
+#: how each layer is named in text
+LAYER_NAMES: dict[str, str] = {"x12": "X12 004010", "texas-set": "Texas SET"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +164,10 @@ class Finding:
         severity: ``error`` (rejects or flags the transaction) or ``warning``.
         confirmed: whether the guide item broken is confirmed in a public source (False when
             the rule is an assumption of the guide data; such findings say so).
+        layer: whose rule is broken: ``x12``, the X12 004010 standard (envelopes, the
+            transaction set's table, the segment directory: a translator's syntax error,
+            acknowledged in a 997 or TA1), or ``texas-set``, only a Texas SET guide (answered
+            by an 824 or a reject, not in the 997 unless asked for).
     """
 
     code: str
@@ -165,6 +177,7 @@ class Finding:
     guide: str | None = None
     severity: Literal["error", "warning"] = "error"
     confirmed: bool = True
+    layer: Layer = "x12"
 
     @property
     def info(self) -> FindingCode:
@@ -179,7 +192,7 @@ class Finding:
         return ""
 
     def __str__(self) -> str:
-        tail = ", ".join(x for x in (self.code, self.ack_codes()) if x)
+        tail = ", ".join(x for x in (self.code, self.ack_codes(), LAYER_NAMES.get(self.layer, "")) if x)
         extra = "" if self.confirmed else " (assumed rule)"
         return f"{self.location}: {self.message}{extra} [{tail}]"
 

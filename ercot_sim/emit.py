@@ -125,6 +125,7 @@ def _fields_867(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
         out["ercot"] = {"name": names.get(m.sender, "ERCOT"), "duns": m.sender}
     meter = f"M{m.esi_id[-9:]}"
     if m.code == "867_04":
+        out["esi_id_in_ref03"] = True  # REF*Q5**<ESI ID>, as every 867 we write
         out["meters"] = ({"meter_number": meter, "start": _d(f["start"]), "end_reading": int(f.get("kwh", 0))},)
     elif m.code == "867_02":
         out["periods"] = tuple({"start": _d(a), "end": _d(b), "kwh": k} for a, b, k in f["periods"])

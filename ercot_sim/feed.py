@@ -244,10 +244,11 @@ def _plant(kind: str, f: _File, t: int, fid: int, known_esi: set[str], rng: rand
     if kind in ("bad_esi_id", "unknown_esi_id"):
         for els in body:
             if els[0] == "REF" and len(els) > 2 and els[1] == "Q5":
-                before = els[2]
+                at = 3 if len(els) > 3 and els[3] else 2  # an 867 carries it in REF03
+                before = els[at]
                 if kind == "bad_esi_id":
-                    els[2] = before[:-1] + "A"
-                    note = f"ESI ID {els[2]} has a letter in it (17 to 22 digits expected)"
+                    els[at] = before[:-1] + "A"
+                    note = f"ESI ID {els[at]} has a letter in it (17 to 22 digits expected)"
                 else:
                     n = rng.randrange(10 ** 6)
                     while True:
@@ -255,9 +256,9 @@ def _plant(kind: str, f: _File, t: int, fid: int, known_esi: set[str], rng: rand
                         if candidate not in known_esi:
                             break
                         n = (n + 1) % 10 ** 7
-                    els[2] = candidate
+                    els[at] = candidate
                     note = f"ESI ID {candidate} is well formed but does not exist in the market"
-                return _entry(fid, kind, f, els, "REF02", before, els[2], code, esi, note)
+                return _entry(fid, kind, f, els, f"REF{at:02d}", before, els[at], code, esi, note)
         return None
     if kind == "duplicate_transaction":
         copy = [list(els) for els in body]

@@ -38,10 +38,10 @@ def _867_03(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     kwh = int(f.get("kwh", 0))
     begin = int(esi[-4:]) * 7
     if f.get("final"):
-        head = f"BPT*00*{m.ref}*{date}*DD***F~REF*Q5*{esi}~"
+        head = f"BPT*00*{m.ref}*{date}*DD***F~REF*Q5**{esi}~"
         bits = 1
     else:
-        head = f"BPT*00*{m.ref}*{date}*DD~REF*Q5*{esi}~"
+        head = f"BPT*00*{m.ref}*{date}*DD~REF*Q5**{esi}~"
         bits = 0
     n = 12  # BPT, REF*Q5 and the ten segments of the period and meter loops
     if m.orig_ref:
@@ -64,7 +64,7 @@ def _867_03(m: Message, names: Mapping[str, str], date: str) -> Shaped:
         bits |= 16
     return (f"{head}PTD*SU~DTM*150*{start}~DTM*151*{end}~QTY*QD*{kwh}*KH~"
             f"PTD*PL***MG*M{esi[-9:]}~DTM*150*{start}~DTM*151*{end}~"
-            f"MEA*AA*PRQ*{kwh}*KH*{begin}*{begin + kwh}*51~REF*MT*KHMON~QTY*QD*{kwh}*KH~"), n, bits
+            f"REF*MT*KHMON~QTY*QD*{kwh}*KH~MEA*AA*PRQ*{kwh}*KH*{begin}*{begin + kwh}*51~"), n, bits
 
 
 def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
@@ -92,10 +92,10 @@ def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
     if m.sender == ERCOT_DUNS:
         bits |= 16
     # the charge lines of ercot_sim.emit._charges
-    return (f"{text}ITD*************{f['due']}~DTM*150*{f['start']}~DTM*151*{f['end']}~"
-            f"IT1*1*1*EA***SV*RATE~SAC*C**EU*BAS001*390****EA*1***BASIC CUSTOMER CHARGE~"
-            f"IT1*2*1*EA***SV*RATE~SAC*C**EU*DIS001*{kwh * 3}****KH*{kwh}***DISTRIBUTION SYSTEM CHARGE~"
-            f"IT1*3*1*EA***SV*RATE~SAC*C**EU*TRN002*{kwh}****KH*{kwh}***TRANSMISSION COST RECOVERY FACTOR~"
+    return (f"{text}ITD******{f['due']}~DTM*150*{f['start']}~DTM*151*{f['end']}~"
+            f"IT1*1*****SV*RATE~SAC*C**EU*BAS001*390****EA*1*****BASIC CUSTOMER CHARGE~"
+            f"IT1*2*****SV*RATE~SAC*C**EU*DIS001*{kwh * 3}****KH*{kwh}*****DISTRIBUTION SYSTEM CHARGE~"
+            f"IT1*3*****SV*RATE~SAC*C**EU*TRN002*{kwh}****KH*{kwh}*****TRANSMISSION COST RECOVERY FACTOR~"
             f"TDS*{390 + kwh * 4}~CTT*3~"), n, bits
 
 

@@ -463,12 +463,14 @@ def _advice(draw: st.DrawFn, pick: _Codes) -> dict[str, Any]:
     reasons = st.fixed_dictionaries(
         {"code": pick("advices.reasons.code", codes(1, 3))}, optional={"text": texts(1, 60)}
     )
+    group_control = draw(_maybe(st.integers(1, 999_999_999)))
     return {
         "result": result,
         "ref_qualifier": draw(pick("advices.ref_qualifier", st.sampled_from(["IV", "TN"]))),
         "orig_ref": draw(references()),
-        "group_control": draw(_maybe(st.integers(1, 999_999_999))),
-        "orig_control": draw(_maybe(st.text(string.digits, min_size=4, max_size=9))),
+        "group_control": group_control,
+        # OTI09 only with OTI08 (X12 004010 syntax note C0908)
+        "orig_control": draw(_maybe(st.text(string.digits, min_size=4, max_size=9))) if group_control else None,
         "orig_transaction": draw(pick("advices.orig_transaction", st.sampled_from(["810", "820", "867"]))),
         "esi_id": draw(_maybe(esi_ids())),
         "reasons": draw(st.lists(reasons, min_size=0 if result == "accept" else 1, max_size=3)),
@@ -570,7 +572,7 @@ def _fields_997(draw: st.DrawFn, code: str, pick: _Codes) -> dict[str, Any]:
     received = draw(st.integers(0, included))
     out: dict[str, Any] = {
         "code": code,
-        "functional_id": draw(pick("functional_id", st.sampled_from(["GE", "PT", "IN", "RA", "AG", "SH"]))),
+        "functional_id": draw(pick("functional_id", st.sampled_from(["GE", "PT", "IN", "RA", "AG", "MO"]))),
         "group_control": draw(st.integers(1, 999_999_999)),
         "transactions": draw(st.lists(txn(), max_size=3)),
         "status": draw(pick("status", st.sampled_from(["A", "E", "P", "R"]))),

@@ -29,7 +29,7 @@ def test_findings_exit_1_with_location_first() -> None:
     assert result.exit_code == 1
     line = result.stdout.splitlines()[0]
     assert line.startswith(f"{path} segment 15 (DTM*150) DTM02: date 20261301")
-    assert line.endswith("[invalid-date, AK4=8]")
+    assert line.endswith("[invalid-date, AK4=8, X12 004010]")
 
 
 def test_json_output_parses() -> None:

@@ -119,9 +119,10 @@ def test_business_faults_pass_the_validator_but_are_real(faulty: Path) -> None:
         if path.name == unknown["file"]:
             continue
         text = path.read_text("latin-1")
-        everywhere.update(seg.split("*")[2] for seg in text.split("~") if seg.startswith("REF*Q5*"))
+        everywhere.update(next(v for v in seg.split("*")[2:] if v) for seg in text.split("~") if seg.startswith("REF*Q5*"))
     assert unknown["planted"] not in everywhere
-    assert f"REF*Q5*{unknown['planted']}~" in (faulty / unknown["file"]).read_text("latin-1")
+    text = (faulty / unknown["file"]).read_text("latin-1")
+    assert f"REF*Q5*{unknown['planted']}~" in text or f"REF*Q5**{unknown['planted']}~" in text
     dup = faults["duplicate_file"]
     original = dup["file"].replace("_resent", "")
     assert (faulty / dup["file"]).read_bytes() == (faulty / original).read_bytes()

@@ -8,7 +8,9 @@ A guide is one XML file per transaction (``guides/814_01.xml`` ...).  Loading on
    naming the file, the line and the schema's message;
 3. checks what a schema cannot: references to code lists in ``codes/``, element positions
    that fit their segment, conditions that name existing elements, identification keys that
-   name something in the guide;
+   name something in the guide, and that the guide stays within the X12 004010 standard
+   (:mod:`edi.texas_set.conformance`: segment order and nesting, repeats, element types and
+   lengths, mandatory items, syntax notes);
 4. compiles it into the frozen dataclasses of :mod:`edi.texas_set.spec`, made for a fast validator: every loop has
    an ``index`` from ``(segment id, qualifier)`` to its child spec, every element its codes as
    a ``frozenset``.
@@ -28,6 +30,7 @@ from types import MappingProxyType
 from lxml import etree
 
 from edi.errors import GuideError
+from edi.texas_set.conformance import check_guide
 from edi.texas_set.spec import (
     Code,
     CodeList,
@@ -215,7 +218,7 @@ def load_guide_file(path: str | Path) -> Guide:
     notes_el = root.find("notes")
     notes = tuple(Note((n.text or "").strip(), *_mark(n)) for n in notes_el) if notes_el is not None else ()
     conf, _ = _mark(root)
-    return Guide(
+    guide = Guide(
         code=code,
         name=root.findtext("name").strip(),
         st01=root.get("st01"),
@@ -236,6 +239,8 @@ def load_guide_file(path: str | Path) -> Guide:
         purpose_confirmed=_mark(purpose)[0],
         by_key=MappingProxyType(by_key),
     )
+    check_guide(guide)  # never wider than the X12 004010 standard it refines
+    return guide
 
 
 def _index(path: Path, el: etree._Element, children: tuple) -> Mapping:  # type: ignore[type-arg]

@@ -22,6 +22,7 @@ precompiled checks (:mod:`edi.validate.walker`).
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,11 @@ from typing import Any
 from edi.errors import X12SyntaxError
 from edi.findings import Finding, Location, Report
 from edi.validate.compiled import CompiledGuide, compile_guide
+from edi.validate.standard import classify, standard_guide
 from edi.validate.walker import GuideFinding, check_transaction
 from edi.x12.envelope import TransactionSet, iter_transactions
 from edi.x12.reader import Source
+from edi.x12.standard import table_ids
 
 __all__ = [
     "X12_SUFFIXES",
@@ -47,6 +50,9 @@ __all__ = [
 
 #: File name suffixes picked up when a folder is validated.
 X12_SUFFIXES = (".x12", ".edi", ".txt")
+
+#: transaction sets whose X12 004010 table is shipped (edi/x12/standard/data)
+_STANDARD_SETS = frozenset(table_ids())
 
 _BY_CODE: dict[str, CompiledGuide] = {}
 _BY_OBJECT: dict[int, tuple[Any, CompiledGuide]] = {}
@@ -73,7 +79,7 @@ def compiled(guide: Any) -> CompiledGuide:
     return cg
 
 
-def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mapping[str, str] | None = None) -> list[Finding]:
+def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mapping[str, str] | None = None, standard: bool = True) -> list[Finding]:
     """Check one transaction set against its implementation guide.
 
     Args:
@@ -82,18 +88,36 @@ def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mappi
             transaction first (an unidentified one gives a single ``unknown-transaction``
             or ``transaction-not-identified`` finding).
         roles: DUNS -> ``CR``/``ERCOT``/``TDSP``, passed to identification.
+        standard: also check the set against the X12 004010 table of its ST01 (False: the
+            guide alone, e.g. for a guide under construction).
 
     Returns:
-        The findings of the body (between ST and SE), in segment order.
+        The findings of the body (between ST and SE): the X12 004010 standard's (``layer``
+        ``x12``) and the guide's (``texas-set``), in segment order within each layer.
 
     Raises:
         GuideError: the guide named does not exist or is broken.
     """
+    std = standard_guide(txn.st01) if standard and txn.st01 in _STANDARD_SETS else None
     if guide is None:
         guide, finding = _identify(txn, roles)
         if guide is None:
-            return [finding] if finding is not None else []
-    return check_transaction(txn, compiled(guide))
+            if finding is None:
+                return []
+            if std is None:
+                return [finding]
+            return [replace(finding, layer="texas-set"), *_standard(check_transaction(txn, std, layer="x12"))]
+    return _checked(txn, compiled(guide), std)
+
+
+def _checked(txn: TransactionSet, cg: CompiledGuide, std: CompiledGuide | None) -> list[Finding]:
+    """The guide's findings and the standard's, each in its layer (see :func:`_layers`)."""
+    found = check_transaction(txn, cg)
+    if std is None:
+        return found
+    # the standard's structure (its element rules are the guide's, see standard.py)
+    base = check_transaction(txn, std, layer="x12", elements=False)
+    return _layers(txn, std, base, found) if found or base else found
 
 
 def _identify(txn: TransactionSet, roles: Mapping[str, str] | None) -> tuple[str | None, Finding | None]:
@@ -148,25 +172,60 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
     start = len(rep.findings)
     fid_checked = -1  # the GS last checked: a group's transactions come together
     for txn in iter_transactions(source, name=name, report=rep):
+        std = standard_guide(txn.st01) if txn.st01 in _STANDARD_SETS else None
         code, finding = _identify(txn, roles)
         if code is None:
             # an incomplete set (no SE) is already rejected by its envelope finding; what is
             # left of it rarely identifies, and saying so would only repeat the problem
             if finding is not None and txn.complete:
-                rep.add(finding)
+                # a set the standard has no table for is not supported at all (AK5 1); one
+                # that is X12 but fits no Texas SET guide is the guide layer's business
+                rep.add(finding if std is None else replace(finding, layer="texas-set"))
+                if std is not None:
+                    rep.extend(_standard(check_transaction(txn, std, layer="x12")))
             continue
         cg = compiled(code)
         gs_number = txn.gs.number
         if gs_number != fid_checked:
             fid_checked = gs_number
-            fid = getattr(cg.guide, "functional_id", "")
+            fid = std.guide.functional_id if std is not None else getattr(cg.guide, "functional_id", "")
             if fid and txn.gs.get(1) != fid:
                 rep.add(Finding("gs-functional-id-mismatch", Location(txn.file, gs_number, "GS", "GS01", txn.gs.offset), f"functional group ID {txn.gs.get(1)!r} does not fit {code}, which travels in a {fid} group", txn.gs.get(1), code, confirmed=cg.confirmed))
-        rep.extend(check_transaction(txn, cg))
+        found = _checked(txn, cg, std)
+        if found:
+            rep.extend(found)
     # envelope findings are found when a trailer is read, guide findings per transaction:
     # present the file's findings in file order (stable, so same-segment order is kept)
     rep.findings[start:] = sorted(rep.findings[start:], key=_file_order)
     return rep
+
+
+def _standard(found: list[Finding]) -> list[Finding]:
+    """Findings of the standard's walk, worded as the standard's (not a guide's)."""
+    return [replace(f, guide=None, message=f.message.replace("guide X12 004010", "X12 004010")) for f in found]
+
+
+def _layers(txn: TransactionSet, std: CompiledGuide, base: list[Finding], found: list[Finding]) -> list[Finding]:
+    """The standard's findings and the guide's, each once and in its layer.
+
+    A segment the standard already refuses is not reported again by the guide; a guide's
+    element finding is an ``x12`` one when the standard forbids the value too.  When the guide
+    could not place a segment its elements went unchecked: the standard's walk is then run
+    with element checks, and its element findings replace the guide's on the same element.
+    """
+    if any(f.info.level == "segment" for f in found):
+        base = check_transaction(txn, std, layer="x12")
+    out = _standard(base)
+    refused = {f.location.segment_number for f in out if f.info.level == "segment"}
+    seen = {(f.location.segment_number, f.location.element) for f in out if f.info.level == "element"}
+    for f in found:
+        at = f.location.segment_number
+        if f.info.level == "segment":
+            if at not in refused:
+                out.append(f)
+        elif (at, f.location.element) not in seen:
+            out.append(classify(f, f.location.segment.split("*", 1)[0]))
+    return out
 
 
 def _file_order(f: Finding) -> int:

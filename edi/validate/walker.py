@@ -28,7 +28,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from edi.findings import Finding, Location
+from edi.findings import Finding, Layer, Location
 from edi.validate.compiled import CompiledGuide, CompiledLoop, CompiledSegment
 from edi.validate.texas import X12_SEGMENT_IDS, check_duns, check_esi_id, looks_like_segment_id
 from edi.x12.segment import Segment
@@ -147,15 +147,16 @@ def _check_conditions(els: list[str], spec: CompiledSegment, guide: str, out: li
 class _Reporter:
     """Builds findings with locations for one transaction, only when something is wrong."""
 
-    __slots__ = ("txn", "guide", "out", "raw", "structural")
+    __slots__ = ("txn", "guide", "out", "raw", "structural", "layer")
 
-    def __init__(self, txn: Any, guide: str, out: list[Finding]) -> None:
+    def __init__(self, txn: Any, guide: str, out: list[Finding], layer: Layer) -> None:
         self.txn = txn
         self.guide = guide
         self.out = out
         self.raw = txn.raw
         #: findings about the structure (not about elements): the layout is not remembered
         self.structural = 0
+        self.layer: Layer = layer
 
     def location(self, i: int, element: str = "") -> Location:
         txn = self.txn
@@ -165,11 +166,11 @@ class _Reporter:
 
     def add(self, code: str, i: int, message: str, *, element: str = "", value: str | None = None, confirmed: bool = True, loop: str = "") -> None:
         self.structural += 1
-        self.out.append(GuideFinding(code, self.location(i, element), message, value, self.guide, "error", confirmed, loop))
+        self.out.append(GuideFinding(code, self.location(i, element), message, value, self.guide, "error", confirmed, self.layer, loop))
 
     def elements(self, i: int, spec: CompiledSegment, problems: list[Problem], loop: str) -> None:
         for code, pos, value, message, confirmed in problems:
-            self.out.append(GuideFinding(code, self.location(i, spec.ref(pos)), message, value, self.guide, "error", confirmed, loop))
+            self.out.append(GuideFinding(code, self.location(i, spec.ref(pos)), message, value, self.guide, "error", confirmed, self.layer, loop))
 
     def missing(self, child: CompiledSegment | CompiledLoop, at: int, parent: CompiledLoop) -> None:
         where = f" in loop {parent.id}" if parent.id else ""
@@ -182,13 +183,15 @@ class _Reporter:
         self.add("segment-missing", at, msg, value=child.label, confirmed=child.confirmed, loop=parent.id)
 
 
-def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
+def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set", elements: bool = True) -> list[Finding]:
     """Check the body (between ST and SE) of ``txn`` against a compiled guide.
 
     Args:
         txn: an :class:`edi.x12.TransactionSet` (``raw``, ``first_number``, ``offsets``,
             ``file``, ``control``, ``complete``).
         cg: the compiled guide.
+        layer: the layer of the findings (``x12`` when ``cg`` is the standard's table).
+        elements: False to check the structure only (segments, loops, repeats).
 
     Returns:
         Every finding, in segment order (missing segments where their absence shows).
@@ -201,6 +204,8 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
     layout = tuple([els[0] if els[0] not in qualified else (els[0], els[1] if len(els) > 1 else "") for els in raw[1:end]])
     plan = cg.plans.get(layout)
     if plan is not None:
+        if not elements:
+            return out
         rep = None
         for i, (spec, loop_id) in enumerate(plan, 1):
             els = raw[i]
@@ -208,11 +213,11 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
                 problems = check_elements(els, spec, cg.code)
                 if problems:
                     if rep is None:
-                        rep = _Reporter(txn, cg.code, out)
+                        rep = _Reporter(txn, cg.code, out, layer)
                     rep.elements(i, spec, problems, loop_id)
         return out
     steps: list[tuple[CompiledSegment, str]] = []
-    rep = _Reporter(txn, cg.code, out)
+    rep = _Reporter(txn, cg.code, out, layer)
     code = cg.code
     root = cg.body
     stack: list[list[Any]] = [[root, -1, [0] * len(root.children)]]
@@ -263,7 +268,7 @@ def check_transaction(txn: Any, cg: CompiledGuide) -> list[Finding]:
         if spec.usage == "N" and not (child.is_loop and child.usage == "N"):  # loop: reported above
             rep.add("segment-not-used", i, f"{spec.label} ({spec.name}) is marked not used in guide {code}", value=spec.label, confirmed=spec.confirmed, loop=loop_id)
         steps.append((spec, loop_id))
-        if not spec.ok(els):
+        if elements and not spec.ok(els):
             problems = check_elements(els, spec, code)
             if problems:
                 rep.elements(i, spec, problems, loop_id)

@@ -26,7 +26,8 @@ from edi.x12.segment import Segment
 
 __all__ = ["FUNCTIONAL_IDS", "ControlNumbers", "X12Writer", "format_segments", "isa_id_qualifier"]
 
-#: GS01 functional identifier per ST01, with whether the market use is confirmed.
+#: GS01 functional identifier per ST01 (the X12 004010 standard's, as in its tables in
+#: edi/x12/standard/data), with whether its use in the Texas market is confirmed.
 FUNCTIONAL_IDS: dict[str, tuple[str, bool]] = {
     "814": ("GE", True),
     "867": ("PT", True),
@@ -34,7 +35,7 @@ FUNCTIONAL_IDS: dict[str, tuple[str, bool]] = {
     "810": ("IN", False),
     "820": ("RA", False),
     "824": ("AG", False),
-    "650": ("SH", False),
+    "650": ("MO", False),
 }
 
 

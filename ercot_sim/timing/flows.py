@@ -156,7 +156,7 @@ def body_details(st01: str, body: Sequence[Sequence[str]]) -> dict[str, object]:
         if sid == "REF" and n > 2:
             q, v = els[1], els[2].strip()
             if q == "Q5" and not esi:
-                esi = v
+                esi = v or (els[3].strip() if n > 3 else "")  # an 867 carries it in REF03
             elif (q == "PRI" and v == "Y") or (q == "1P" and v == "PMI"):
                 priority = True
             elif q == "7G":

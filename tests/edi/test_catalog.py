@@ -69,7 +69,7 @@ def _build_segment(guide: Guide, spec: SegmentSpec) -> list[str]:
             els.append("")
             continue
         value = _element_value(e, wanted.get(pos))
-        if (spec.id, spec.qualifier, pos) == ("REF", "Q5", 2):
+        if (spec.id, spec.qualifier) == ("REF", "Q5") and pos in (2, 3) and e.name.startswith("ESI ID"):
             value = ESI_ID
         if spec.id == "N1" and pos == 4:
             value = DUNS[{"8S": "TDSP", "SJ": "CR", "AY": "ERCOT"}.get(spec.qualifier or "", "CR")]

@@ -137,7 +137,7 @@ CASES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("824", "invoice-reject"): {
         "ref": "ACME824000001", "date": D(2025, 4, 9), "tdsp": TDSP, "cr": CR,
-        "advices": [{"result": "reject", "ref_qualifier": "IV", "orig_ref": "ONC-INV-0000123456", "orig_control": "0001", "orig_transaction": "810", "esi_id": ESI,
+        "advices": [{"result": "reject", "ref_qualifier": "IV", "orig_ref": "ONC-INV-0000123456", "group_control": 550001, "orig_control": "0001", "orig_transaction": "810", "esi_id": ESI,
                      "reasons": [{"code": "848", "text": "BILLING PERIOD OVERLAPS PRIOR INVOICE"}]}],
     },
     ("650_01", "disconnect-non-pay"): {"ref": "ACMESO000001", "date": D(2025, 5, 20), "time": dt.time(8, 0), "tdsp": TDSP, "cr": CR, "customer": JANE, "order_type": "DNP", "esi_id": ESI, "service_date": D(2025, 5, 21)},

@@ -83,13 +83,14 @@ def _fields_867() -> dict:
     }
 
 
-def test_867_03_matches_the_example_layout() -> None:
+def test_867_03_follows_the_x12_867_table() -> None:
+    # REF*MT at the PTD level, then the QTY loop with its reading (MEA); the ESI ID in REF03
     text = "~".join("*".join(s) for s in render("867_03", _fields_867()))
     assert text == (
-        "BPT*00*867030TD4372000123456701*20250407*DD~REF*Q5*10443720001234567~"
+        "BPT*00*867030TD4372000123456701*20250407*DD~REF*Q5**10443720001234567~"
         "N1*8S*ONCOR*1*1039940674000~N1*SJ*ACME POWER*1*123456789~PTD*SU~DTM*150*20250306~"
         "DTM*151*20250404~QTY*QD*1287*KH~PTD*PL***MG*104137265LG~DTM*150*20250306~"
-        "DTM*151*20250404~MEA*AA*PRQ*1287*KH*45210*46497*51~REF*MT*KHMON~QTY*QD*1287*KH"
+        "DTM*151*20250404~REF*MT*KHMON~QTY*QD*1287*KH~MEA*AA*PRQ*1287*KH*45210*46497*51"
     )
 
 
@@ -131,8 +132,8 @@ def test_segment_numbers_come_from_segment_objects() -> None:
 
 
 def test_unknown_element_is_refused_not_dropped() -> None:
-    body = _with(_body("867_03", _fields_867()), 1, 3, "EXTRA")
-    with pytest.raises(MappingError, match=r"segment 3 \(REF\*Q5\) REF03: .*not carried"):
+    body = _with(_body("867_03", _fields_867()), 1, 4, "EXTRA")
+    with pytest.raises(MappingError, match=r"segment 3 \(REF\*Q5\) REF04: .*not carried"):
         from_segments("867_03", body)
 
 
@@ -149,14 +150,14 @@ def test_unexpected_segment() -> None:
 
 
 def test_disagreeing_duplicate_values_are_refused() -> None:
-    body = _with(_body("867_03", _fields_867()), 13, 2, "999")  # meter QTY02 vs MEA03
-    with pytest.raises(MappingError, match=r"QTY02.*disagrees"):
+    body = _with(_body("867_03", _fields_867()), 13, 3, "999")  # meter MEA03 vs QTY02
+    with pytest.raises(MappingError, match=r"MEA03.*disagrees"):
         from_segments("867_03", body)
 
 
 def test_model_validation_error_is_located() -> None:
-    body = _with(_body("867_03", _fields_867()), 1, 2, "123")  # ESI ID too short
-    with pytest.raises(MappingError, match=r"segment 3 \(REF\*Q5\) REF02: esi_id: .*\(867_03\)"):
+    body = _with(_body("867_03", _fields_867()), 1, 3, "123")  # ESI ID too short
+    with pytest.raises(MappingError, match=r"segment 3 \(REF\*Q5\) REF03: esi_id: .*\(867_03\)"):
         from_segments("867_03", body)
 
 

@@ -226,4 +226,4 @@ def test_add_texts_equals_add_text_one_by_one(items: list[tuple[str, int]]) -> N
     assert many.members == one.members
     assert sum(len(v) for v in many.members.values()) == len(items)
     assert [fid for fid, _ in many.group_controls] == list(dict.fromkeys(
-        {"814": "GE", "867": "PT", "810": "IN", "997": "FA", "650": "SH"}[st01] for st01, _ in items))
+        {"814": "GE", "867": "PT", "810": "IN", "997": "FA", "650": "MO"}[st01] for st01, _ in items))

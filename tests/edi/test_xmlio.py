@@ -68,10 +68,10 @@ def test_golden_file_to_xml_and_back_is_byte_identical(path: Path) -> None:
 
 
 def test_xml_names_segments_and_elements() -> None:
-    root = segments_to_xml([["DTM", "150", "20250306"], ["ITD", "", "", "", "", "", "", "", "", "", "", "", "", "20250513"]])
+    root = segments_to_xml([["DTM", "150", "20250306"], ["ITD", "", "", "", "", "", "20250513"]])
     dtm, itd = root
     assert (dtm.tag, [c.tag for c in dtm], [c.text for c in dtm]) == ("DTM", ["DTM01", "DTM02"], ["150", "20250306"])
-    assert [c.tag for c in itd] == ["ITD13"]
+    assert [c.tag for c in itd] == ["ITD06"]
 
 
 def test_entities_and_doctype_are_refused() -> None:

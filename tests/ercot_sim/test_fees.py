@@ -46,7 +46,7 @@ def test_the_gaining_cr_is_billed_the_fee(run, scenario: str, code: str) -> None
     segs = _segments(db, fees[0][2], fees[0][3])
     amount, description = FEES[code]
     assert [s[4:6] for s in segs["SAC"]] == [[code, str(amount)]]  # the fee is the only line
-    assert segs["SAC"][0][13] == description  # SAC13 in the 810_02 guide
+    assert segs["SAC"][0][15] == description  # SAC15, the X12 004010 description
     assert segs["TDS"] == [["TDS", str(amount)]] and segs["CTT"] == [["CTT", "1"]]
     report = validate(db.out / fees[0][2])
     assert not report.findings, report.findings

@@ -52,12 +52,13 @@ def _meters_monthly() -> Item:
         seg("PTD", lit(1, "PL"), fld(4, "meter_number", "PRE", flag="MG"), fld(5, "meter_number"), confirmed=True),
         _dtm("150", "start"),
         _dtm("151", "end"),
+        # X12 004010 867: REF at the PTD level, then the QTY loop with the reading (MEA) in it
+        _ref("MT", "meter_type", when=False),
+        seg("QTY", fld(1, "estimated", "MAP", codes=_QTY), fld(2, "kwh", "Q"), lit(3, "KH")),
         seg(
             "MEA", lit(1, "AA"), lit(2, "PRQ"), fld(3, "kwh", "Q"), lit(4, "KH"),
             fld(5, "begin_reading", "Q"), fld(6, "end_reading", "Q"), lit(7, "51"),
         ),
-        _ref("MT", "meter_type", when=False),
-        seg("QTY", fld(1, "estimated", "MAP", codes=_QTY), fld(2, "kwh", "Q"), lit(3, "KH")),
     )
 
 
@@ -98,7 +99,8 @@ def _layout_867(code: str) -> Layout:
             fld(3, "esi_id", gate="esi_id_in_ref03"), confirmed=True,
         )
     else:
-        q5 = seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True)
+        # the ESI ID in REF03, as in public 867s (the 2016 flight-test 867_04)
+        q5 = seg("REF", lit(1, "Q5"), fld(3, "esi_id"), confirmed=True)
     items: list[Item] = [
         bpt,
         q5,
@@ -129,17 +131,17 @@ def _layout_810() -> Layout:
         _ref("OI", "usage_ref"),
         party("tdsp", "8S"),
         party("cr", "SJ"),
-        seg("ITD", fld(13, "due_date", "DT")),
+        seg("ITD", fld(6, "due_date", "DT")),  # ITD06, terms net due date (X12 004010)
         _dtm("150", "period_start"),
         _dtm("151", "period_end"),
         loop(
             "charges",
             Charge,
-            seg("IT1", fld(1, "", "IDX"), lit(2, "1"), lit(3, "EA"), lit(6, "SV"), lit(7, "RATE")),
+            seg("IT1", fld(1, "", "IDX"), lit(6, "SV"), lit(7, "RATE")),  # no IT102-04 (P020304)
             seg(
                 "SAC", fld(1, "allowance", "MAP", codes={False: "C", True: "A"}), lit(3, "EU"),
                 fld(4, "code"), fld(5, "amount", "N2"), fld(9, "uom"), fld(10, "quantity", "Q"),
-                fld(13, "description"),
+                fld(15, "description"),  # SAC15 (X12 004010; TXSET104)
             ),
             min_items=1,
         ),
@@ -218,17 +220,18 @@ def _layout_650(code: str) -> Layout:
     ]
     if code == "650_01":
         items.append(customer())
-    items += [
-        seg(
-            "LIN", fld(1, "line_ref", fallback="ref"), lit(2, "SH"), lit(3, "EL"), lit(4, "SV"),
-            fld(5, "order_type"),
-        ),
-        seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True),
-    ]
+    # X12 004010 650 detail: the HL loop (HL, REF, LIN, DTM in that order); HL03 "SS" is assumed
+    items.append(seg("HL", lit(1, "1"), lit(3, "SS")))
+    items.append(seg("REF", lit(1, "Q5"), fld(2, "esi_id"), confirmed=True))
+    lin = seg(
+        "LIN", fld(1, "line_ref", fallback="ref"), lit(2, "SH"), lit(3, "EL"), lit(4, "SV"),
+        fld(5, "order_type"),
+    )
     if code == "650_01":
         items += [
             seg("REF", lit(1, "8X"), fld(2, "premise_verification", "FLAG", flag="Y"),
                 when="premise_verification", when_true=True),
+            lin,
             _dtm("150", "service_date", when=True),
         ]
     elif code == "650_02":
@@ -237,15 +240,17 @@ def _layout_650(code: str) -> Layout:
             seg("REF", lit(1, "7G"), fld(2, "reject_code"), fld(3, "reject_text"), when="reject_code"),
             seg("REF", lit(1, "G7"), fld(2, "unexecutable_code"), fld(3, "unexecutable_text"),
                 when="unexecutable_code"),
+            lin,
             _dtm("150", "service_date", when=True),
         ]
     elif code == "650_05":
         items += [
             seg("REF", lit(1, "7G"), fld(2, "reject_code"), fld(3, "reject_text")),
+            lin,
             _dtm("150", "service_date", when=True),
         ]
     else:
-        items += [_dtm("150", "service_date"), _dtm("151", "end_date", when=True)]
+        items += [lin, _dtm("150", "service_date"), _dtm("151", "end_date", when=True)]
     return Layout(code, ServiceOrder650, tuple(items))
 
 

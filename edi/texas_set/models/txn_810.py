@@ -23,7 +23,8 @@ class Charge(Part):
         amount: SAC05, cents (X12 N2).
         quantity: SAC10, the billed quantity (kWh, kW, 1 for fixed charges).
         uom: SAC09, unit of measure (``EA``, ``KH``, ``K1``).
-        description: SAC13, the charge description (the guide's position; X12 has it in SAC15).
+        description: SAC15, the charge description (X12 004010 SAC15; TXSET104: "the TDSP will add
+            SAC15 to include the actual description").
         allowance: SAC01 ``A`` (credit) instead of ``C`` (charge).
     """
 
@@ -48,7 +49,7 @@ class Invoice810(TxModel):
         usage_ref: REF*OI, the BPT02 of the paired 867_03.
         tdsp: N1*8S (the biller).
         cr: N1*SJ (the billed CR).
-        due_date: ITD13 (the guide's position), the net due date (invoice date + 35 days, next business day) [C].
+        due_date: ITD06, the terms net due date (invoice date + 35 days, next business day) [C].
         period_start, period_end: DTM*150 / DTM*151, the billing period.
         charges: the invoice lines.
         total: TDS01, cents; when not given, the charges summed (allowances subtract).

@@ -34,7 +34,8 @@ class Advice(Part):
             transaction reference [K].
         orig_ref: OTI03, the reference of the transaction advised on (BIG02, BPT02, TRN02).
         group_control: OTI08, the GS06 of its functional group, when known.
-        orig_control: OTI09, its ST02 control number, when known.
+        orig_control: OTI09, its ST02 control number, when known; only with ``group_control``
+            (X12 004010 syntax note C0908).
         orig_transaction: OTI10, its transaction set: ``810``, ``820``, ``867``.
         esi_id: REF*Q5 in the OTI loop.
         reasons: TED segments; at least one unless accepted.
@@ -53,6 +54,8 @@ class Advice(Part):
     def _reasons(self) -> Advice:
         if self.result != "accept" and not self.reasons:
             raise ValueError(f"an advice with result {self.result!r} needs at least one reason (TED)")
+        if self.orig_control is not None and self.group_control is None:
+            raise ValueError("orig_control (OTI09) needs group_control (OTI08): X12 004010 OTI syntax note C0908")
         return self
 
 

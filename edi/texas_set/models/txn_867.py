@@ -85,9 +85,10 @@ class Usage867(TxModel):
         ref: BPT02, the TDSP's unique reference (the 810_02 names it in REF*OI).
         date: BPT03, the transaction date.
         final: BPT07 ``F``: the final 867_03 when the CR's service ends [U coding].
-        esi_id: REF*Q5 (REF02).
-        esi_id_in_ref03: on 867_04, the ESI ID travels in REF03 with REF02 empty, as in the
-            2016 flight-test sample [C: sample; the guide allows either].
+        esi_id: REF*Q5, in REF03 with REF02 empty (``REF*Q5**<ESI ID>``) as in public 867s
+            (the 2016 flight-test 867_04) [C: sample].
+        esi_id_in_ref03: 867_04 only, where the guide also reads an ESI ID in REF02 (False:
+            written in REF02); 867_02 and 867_03 always carry it in REF03.
         orig_ref: REF*TN, the reference of the transaction this usage answers (e.g. the
             814_16 on an 867_04) [C: sample].
         tdsp: N1*8S.
