@@ -250,6 +250,14 @@ def test_override_can_enable_rule(tmp_path: Path) -> None:
     assert "D1-cr-safety-net-rmg162" in ids
 
 
+def test_b1_and_a7_are_marked_by_what_the_sources_say(rules: RuleSet) -> None:
+    b1, a7 = rules.get("B1-any-997"), rules.get("A7-ercot-retail-outage")
+    assert b1.status == a7.status == "assumed"
+    assert "no retrieved source states 24 hours" in b1.source
+    assert "may exceed SLA timings" in a7.source and "restart" in a7.note
+    assert a7.suspends == "ERCOT"  # the restart stays, as an assumption (an override turns it off)
+
+
 # -- errors name file, line and field --------------------------------------------------------
 
 
