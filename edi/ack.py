@@ -1,7 +1,8 @@
 """997 functional acknowledgements and TA1 interchange acknowledgements, built from findings.
 
 The receiver of an interchange answers each functional group with a 997 (within 24 hours in
-the Texas market) and, when the interchange envelope itself is wrong, with a TA1.  Both are
+the Texas market, an assumed figure: timing rule B1) and, when the interchange envelope
+itself is wrong, with a TA1.  Both are
 renderings of the findings of :func:`edi.validate.validate`; the codes come from
 :data:`edi.findings.CODES`, so a finding acknowledges the same way wherever it was found.
 

@@ -8,7 +8,8 @@ takes two things from it:
   forwarding latency, usage/invoice delay, date window ...) as a :class:`MarketTiming`;
 * the deadlines of the response rules, through :class:`MarketRules`: a TDSP answers an 814_03
   before the deadline of rule ``B6-tdsp-814_04``, sends usage before ``E5``/``E6``, a CR
-  rejects an invoice before ``E7`` and pays before ``E8``.
+  rejects an invoice before ``E7`` and pays before ``E8``, and sends a safety net before the
+  ``D1`` deadline but not before the TDSP takes it (``D1-tdsp-safety-net-early``).
 
 Editing a rule's deadline or a knob in a rules file therefore changes how the simulated
 market behaves; a fault (``late``) is what makes a participant miss a deadline.
@@ -67,8 +68,9 @@ class MarketRules:
         self._cache: dict[tuple[str, int, str | None], int | None] = {}
 
     def due(self, rule_id: str, minute: int, tdsp_calendar: str | None = None) -> int | None:
-        """Latest on-time sim minute for an answer to a trigger at ``minute`` (``None`` when
-        the rule set has no such rule or it is switched off)."""
+        """Latest on-time sim minute for an answer to a trigger at ``minute`` (for a ``lead``
+        rule with ``bound = "earliest"``, the earliest allowed minute; ``None`` when the rule
+        set has no such rule or it is switched off)."""
         key = (rule_id, minute, tdsp_calendar)
         if key in self._cache:
             return self._cache[key]

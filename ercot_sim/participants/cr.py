@@ -170,20 +170,30 @@ class Cr(Participant):
             self.send("650_01", tdsp, esi, ref, "", now, detail=purpose, purpose=purpose, **common)
 
     # -- safety-net move-in (flows.md 3.3, D1/D2) -----------------------------------------------
+    #: D1 deadlines of the safety net (the RMG's since RMGRR162, the PUCT's noon); the CR meets
+    #: every one the rule set has switched on
+    SAFETY_NET_DEADLINES = ("D1-cr-safety-net-rmg162", "D1-cr-safety-net")
+    #: D1: the TDSP rejects a safety net received before this rule's moment
+    SAFETY_NET_OPENS = "D1-tdsp-safety-net-early"
+
     def _plan_safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None:
         """Look again shortly before the D1 deadline (the rule's business days before the
-        move-in date, on the TDSP's calendar) whether D2 triggers."""
+        move-in date, on the TDSP's calendar) whether D2 triggers; never before the TDSP takes
+        safety nets (D1's early reject)."""
         rules = self.ctx.rules
         if rules is None or start < ymd(self.today()):  # a backdated move-in needs no safety net
             return
         anchor = self.clock.minute(dt.date(int(start[:4]), int(start[4:6]), int(start[6:8])), "00:00")
         cal = self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
-        due = rules.due("D1-cr-safety-net", anchor, cal)
-        if due is None:  # the PUCT rule switched off: the RMG variant, if enabled
-            due = rules.due("D1-cr-safety-net-rmg162", anchor, cal)
-        if due is None:
+        dues = [d for d in (rules.due(r, anchor, cal) for r in self.SAFETY_NET_DEADLINES)
+                if d is not None]
+        if not dues:
             return
-        self.at(max(due - 30, int(self.env.now)), self._safety_net, esi, ref, start, priority, tdsp)
+        at = max(min(dues) - 30, int(self.env.now))
+        opens = rules.due(self.SAFETY_NET_OPENS, anchor, cal)
+        if opens is not None:
+            at = max(at, opens)
+        self.at(at, self._safety_net, esi, ref, start, priority, tdsp)
 
     def _safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None:
         """D2: neither an 814_05 nor an 814_28 permit pending yet: the safety net goes straight

@@ -90,7 +90,8 @@ def _compliance(body: etree._Element, data: ReportData) -> None:
     _el(body, "p", "Judged by the compliance checker (ercot-sim check) from the transactions alone. "
                    "Status says whether the rule's value is confirmed in a source or assumed; excused "
                    "answers came after the ordinary deadline but by the one an ERCOT outage window "
-                   "moved (A7), and count as met.")
+                   "moved (A7), or were safety nets sent early while an outage lay ahead (D1), and "
+                   "count as met.")
     rows = []
     classes = []
     for r in check.rules:

@@ -68,7 +68,12 @@ def _is_code(code: str) -> bool:
 
 
 class Deadline(_Strict):
-    """How long an answer may take (or, for ``lead`` rules, how early it must come)."""
+    """How long an answer may take (or, for ``lead`` rules, how early it must come).
+
+    ``bound = "earliest"`` (``lead`` rules only) turns the moment into the earliest allowed
+    one: the answer may not come *before* it (D1: a TDSP rejects a safety net received
+    before 12:00 two Business Days ahead of the move-in).
+    """
 
     amount: float = Field(ge=0)
     unit: Unit
@@ -77,6 +82,7 @@ class Deadline(_Strict):
     due_time: str | None = Field(default=None, pattern=HHMM)
     anchor: Literal["trigger", "next_business_day"] = "trigger"
     roll: Literal["none", "forward"] = "none"
+    bound: Literal["latest", "earliest"] = "latest"
 
     @model_validator(mode="after")
     def _whole_days(self) -> Deadline:
@@ -181,6 +187,8 @@ class Rule(_Strict):
             raise ValueError("effective_from is after effective_to")
         if self.suspends is not None and self.kind != "process":
             raise ValueError("only a 'process' rule suspends deadlines (suspends)")
+        if self.deadline and self.deadline.bound == "earliest" and self.kind != "lead":
+            raise ValueError("only a 'lead' rule has an earliest bound (deadline.bound)")
         return self
 
     @property

@@ -13,7 +13,9 @@ Deadline semantics (docs/rules.md has the full reference):
   non-business day counts on the next business day. The deadline is ``due_time`` on the
   due date (default: the cut-off, else the end of that day).
 - ``kind = "lead"`` rules count *backwards* from an anchor date (e.g. 814_06 must be sent
-  2 Business Days before the scheduled meter read date).
+  2 Business Days before the scheduled meter read date). With ``deadline.bound =
+  "earliest"`` the moment is the earliest allowed one instead (D1: a safety net received
+  before 12:00 two Business Days ahead is rejected); :meth:`RuleSet.earliness` measures it.
 - Calendar ``TDSP`` means the calendar of the TDSP named in the call (timing-rules.md A2).
 """
 
@@ -42,6 +44,7 @@ from ercot_sim.tomlload import TomlLocator, parse_toml_text, validation_error
 
 __all__ = [
     "DEFAULT_RULES_PATH",
+    "PRE_RMGRR162_RULES_PATH",
     "Deadline",
     "Knob",
     "Msg",
@@ -54,6 +57,9 @@ __all__ = [
 ]
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.toml")
+#: The shipped rule set before RMGRR162 (effective 1 Dec 2019): an override file for the
+#: shipped rules that puts back the noon safety-net deadline (timing-rules.md D1).
+PRE_RMGRR162_RULES_PATH = Path(__file__).with_name("rules-pre-rmgrr162.toml")
 
 def _merge(base: Any, patch: Any) -> Any:
     if isinstance(base, dict) and isinstance(patch, dict):
@@ -276,7 +282,8 @@ class RuleSet:
     def deadline(
         self, rule: Rule | str, trigger_time: dt.datetime, tdsp: str | None = None
     ) -> dt.datetime:
-        """The latest on-time moment (aware, America/Chicago) for a rule's answer.
+        """The latest on-time moment (aware, America/Chicago) for a rule's answer; for a
+        ``lead`` rule with ``bound = "earliest"``, the earliest allowed one.
 
         Args:
             rule: the rule or its id.
@@ -373,6 +380,42 @@ class RuleSet:
             effective = mc.effective_business_date(act_l, cutoff, cal)
             days = float(mc.count_business_days(due_l.date(), effective, cal))
         return (max(days, 1.0) if late else min(days, 0.0)), unit
+
+    def earliness(
+        self,
+        rule: Rule | str,
+        bound: dt.datetime,
+        actual: dt.datetime,
+        tdsp: str | None = None,
+    ) -> tuple[float, str]:
+        """How early ``actual`` is against an earliest allowed moment ``bound``, in the rule's
+        unit (the mirror of :meth:`lateness`).
+
+        Returns:
+            ``(amount, unit)``: ``amount > 0`` exactly when ``actual < bound`` (early by that
+            much; an early answer counts at least 1 in day units: business days ``x`` with
+            ``actual's date < x <= bound's date``); ``amount <= 0`` is allowed (the margin).
+        """
+        rule = self.get(rule) if isinstance(rule, str) else rule
+        unit = self._spec(rule).unit
+        bound_l, act_l = to_local(bound), to_local(actual)
+        early = act_l < bound_l
+        if unit == "hours":
+            amount = (bound_l.astimezone(dt.UTC) - act_l.astimezone(dt.UTC)).total_seconds() / 3600
+            return amount, unit
+        cal = self.calendar_for(rule, tdsp)
+        mc = self.calendar
+        if unit in ("business_hours", "retail_business_hours"):
+            retail = unit == "retail_business_hours"
+            amount = mc.business_hours_between(act_l, bound_l, cal, retail=retail)
+            if early and amount <= 0:
+                amount = 1 / 3600.0  # early outside business hours: at least one second
+            return amount, unit
+        if unit == "calendar_days":
+            days = float((bound_l.date() - act_l.date()).days)
+        else:
+            days = float(mc.count_business_days(act_l.date(), bound_l.date(), cal))
+        return (max(days, 1.0) if early else min(days, 0.0)), unit
 
     def window_bounds(
         self, rule: Rule | str, reference: dt.date, tdsp: str | None = None

@@ -440,6 +440,77 @@ def test_lead_rule_loss_notice(sent_04: str, sent_06: str, late: int) -> None:
     assert res.rule("B7-ercot-814_06-switch").decided == 1
 
 
+def _trace_check(records: list[TxnRecord], rule: str, rules_file: Path | None = None,
+                 outages: list[Outage] | None = None):  # type: ignore[no-untyped-def]
+    """Records as read from a run's trace (which holds work outside EDI, such as safety nets)."""
+    for i, r in enumerate(records):
+        r.index = i
+    data = Dataset(records, "memory", "trace", _local("2025-04-30T00:00"), outages=list(outages or ()))
+    return check_dataset(data, load_check_rules(rules_file), only=[rule])
+
+
+def _safety_net(sent: str) -> list[TxnRecord]:
+    """A move-in for Thursday 6 Mar 2025 and the CR's safety net for it (a trace row, no X12)."""
+    move_in = _rec("814_16", "2025-02-27T09:00", "CR", "ERCOT", "C1", dates={"150": "20250306"})
+    net = _rec("safety-net", sent, "CR", "TDSP", "S1", "C1")
+    net.file, net.segment, net.st_control = "", None, ""
+    return [move_in, net]
+
+
+@pytest.mark.parametrize("sent,kind,amount", [
+    ("2025-03-05T15:00", None, 0.0),       # the RMG deadline: 15:00 the business day before
+    ("2025-03-05T15:01", "late", 1.0),
+    ("2025-03-04T12:00", None, 0.0),       # the TDSP takes it from 12:00 two business days before
+    ("2025-03-04T11:59", "outside_window", 1.0),
+    ("2025-02-28T10:00", "outside_window", 2.0),  # Friday: early by Monday and Tuesday
+])
+def test_safety_net_timing_from_a_trace(sent: str, kind: str | None, amount: float) -> None:
+    records = _safety_net(sent)
+    late = _trace_check(records, "D1-cr-safety-net-rmg162")
+    early = _trace_check(_safety_net(sent), "D1-tdsp-safety-net-early")
+    found = [(v.rule_id, v.kind, v.amount, v.due) for v in (*late.violations, *early.violations)]
+    if kind is None:
+        assert found == []
+    elif kind == "late":
+        assert found == [("D1-cr-safety-net-rmg162", "late", amount, _local("2025-03-05T15:00"))]
+    else:
+        opens = _local("2025-03-04T12:00")
+        assert found == [("D1-tdsp-safety-net-early", "outside_window", amount, opens)]
+        (v,) = early.violations
+        assert v.answered is not None and v.answered.code == "safety-net"
+        assert "before the earliest 2025-03-04 12:00 CST (date 2025-03-06)" in v.message
+        assert early.rule("D1-tdsp-safety-net-early").outside == 1
+    assert late.rule("D1-cr-safety-net-rmg162").decided == 1
+    assert early.rule("D1-tdsp-safety-net-early").decided == 1
+
+
+def test_safety_net_noon_before_rmgrr162() -> None:
+    from ercot_sim.timing import PRE_RMGRR162_RULES_PATH
+
+    # 12:30 the business day before: on time for the RMG since RMGRR162, late for the noon rule
+    assert _trace_check(_safety_net("2025-03-05T12:30"), "D1-cr-safety-net-rmg162").violations == []
+    old = _trace_check(_safety_net("2025-03-05T12:30"), "D1-cr-safety-net", PRE_RMGRR162_RULES_PATH)
+    assert [(v.kind, v.due) for v in old.violations] == [("late", _local("2025-03-05T12:00"))]
+    # off in the shipped set: not judged at all
+    assert _trace_check(_safety_net("2025-03-05T12:30"), "D1-cr-safety-net").rules == []
+
+
+def test_early_safety_net_excused_by_an_announced_outage() -> None:
+    window = Outage("ERCOT", _local("2025-03-05T09:00"), _local("2025-03-06T12:00"), "", "A7")
+    res = _trace_check(_safety_net("2025-03-03T10:00"), "D1-tdsp-safety-net-early", outages=[window])
+    assert res.violations == [] and res.rule("D1-tdsp-safety-net-early").excused == 1
+    before = Outage("ERCOT", _local("2025-03-01T09:00"), _local("2025-03-02T12:00"), "", "A7")
+    res = _trace_check(_safety_net("2025-03-03T10:00"), "D1-tdsp-safety-net-early", outages=[before])
+    assert [v.kind for v in res.violations] == ["outside_window"]  # the window was over already
+
+
+def test_safety_net_rules_skip_x12_data() -> None:
+    # X12 files hold no safety nets: the rules cannot be judged there, not "absent"
+    res = _check(_safety_net("2025-02-28T10:00"), "D1-tdsp-safety-net-early")
+    rc = res.rule("D1-tdsp-safety-net-early")
+    assert res.violations == [] and rc.skipped == 1 and rc.decided == 0 and rc.optional_absent == 0
+
+
 def test_rejected_invoice_owes_no_payment() -> None:
     invoice = _rec("810_02", "2025-03-05T09:00", "TDSP", "CR", "I1", "U1", dates={"151": "20250303"})
     reject = _rec("824", "2025-03-05T15:00", "CR", "TDSP", "A1", "I1")

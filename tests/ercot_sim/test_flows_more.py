@@ -115,8 +115,9 @@ def test_safety_net_when_no_814_05_by_the_deadline(run) -> None:  # type: ignore
     row = db.execute("SELECT sent_at, file, st_control, orig_ref FROM transactions WHERE code = 'safety-net' "
                      "AND esi_id = ?", (ESI0,)).fetchone()
     assert row[1] == "" and row[2] == "" and row[3].startswith("C")  # out of band, matched to the 814_16
-    # D1: by noon of the business day before the move-in (2025-03-06)
-    assert row[0][:10] == "2025-03-05" and row[0][11:16] <= "12:00"
+    # D1 (RMG since RMGRR162): by 15:00 of the business day before the move-in (2025-03-06),
+    # not before 12:00 two business days before it (2025-03-04)
+    assert row[0][:10] == "2025-03-05" and row[0][11:16] <= "15:00"
     assert [st for _, _, st, _ in orders(db, ESI0)] == ["completed"] and rep(db, ESI0) == NEWCOMER
 
 
@@ -269,7 +270,7 @@ def test_safety_net_worked_before_its_814_03(run) -> None:  # type: ignore[no-un
     esi = "10443720000000005"
     s = steps(db, esi)
     # the 814_16 made during the outage waits for its end; the safety net goes to the TDSP
-    # directly by the D1 deadline (noon the day before), before the 814_16 reaches ERCOT
+    # directly by the D1 deadline (15:00 the day before), before the 814_16 reaches ERCOT
     assert s[:4] == [("safety-net", NEWCOMER, ONCOR), ("814_16", NEWCOMER, ERCOT), ("814_03", ERCOT, ONCOR),
                      ("814_04", ONCOR, ERCOT)]
     # the premise was energized on Friday morning, inside the outage; the reads follow the 814_04
@@ -366,7 +367,7 @@ polr = "POLR ONE"
 kind = "move_in"
 esi_index = 0
 day = 2
-at = "10:45"
+at = "12:45"
 cr = "NEWCOMER"
 requested_day = 3
 """
@@ -377,6 +378,48 @@ requested_day = 3
     assert rep(db, ESI0) == INCUMBENT  # the TDSP did not connect the premise for NEWCOMER
     assert db.execute("SELECT COUNT(*) FROM transactions WHERE code LIKE '867%' AND esi_id = ? "
                       "AND detail != 'monthly'", (ESI0,)).fetchone()[0] == 0
+
+
+_EARLY_NET = """
+# A move-in for Monday 10 Mar made on Monday 3 Mar; the TDSP's 814_04 is three days late, so
+# no 814_05 has come when the CR looks again
+[[events]]
+kind = "move_in"
+esi_index = 0
+day = 0
+at = "08:30"
+cr = "NEWCOMER"
+requested_day = 7
+
+[[faults]]
+kind = "late"
+participant = "ONCOR"
+esi_index = 0
+code = "814_04"
+delay_minutes = 4320
+"""
+
+
+@pytest.mark.parametrize("override,sent", [
+    ("", "2025-03-07T14:30"),  # shipped rules: half an hour before the 15:00 deadline on Friday
+    # a deadline four business days ahead (Tue 4 Mar 15:00) would have the CR look on Tuesday,
+    # but the TDSP takes no safety net before 12:00 two business days ahead (Thu 6 Mar)
+    ('[[rules]]\nid = "D1-cr-safety-net-rmg162"\ndeadline = { amount = 4 }\n', "2025-03-06T12:00"),
+    ('[[rules]]\nid = "D1-cr-safety-net-rmg162"\ndeadline = { amount = 4 }\n'
+     '[[rules]]\nid = "D1-tdsp-safety-net-early"\nenabled = false\n', "2025-03-04T14:30"),
+])
+def test_cr_never_sends_a_safety_net_before_the_tdsp_takes_it(tmp_path: Path, override: str,
+                                                               sent: str) -> None:
+    base = (ROOT / "scenarios" / "safety-net.toml").read_text(encoding="utf-8").split("[[events]]")[0]
+    text = base + _EARLY_NET
+    rules = tmp_path / "rules.toml"
+    rules.write_text(override, encoding="utf-8")
+    result = run_scenario(load_scenario_text(text, "early.toml"), tmp_path / "run", rules=rules)
+    db = Run(tmp_path / "run", result.trace)
+    rows = db.execute("SELECT sent_at FROM transactions WHERE code = 'safety-net' AND esi_id = ?",
+                      (ESI0,)).fetchall()
+    assert [r[0][:16] for r in rows] == [sent]
+    assert [st for _, _, st, _ in orders(db, ESI0)] == ["completed"] and rep(db, ESI0) == NEWCOMER
 
 
 def test_move_out_at_a_tampered_premise_needs_a_second_request(run) -> None:  # type: ignore[no-untyped-def]

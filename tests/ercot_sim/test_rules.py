@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
-from ercot_sim.calendar import default_calendar
+from ercot_sim.calendar import CENTRAL, default_calendar
 from ercot_sim.errors import RulesError, ScenarioError
-from ercot_sim.timing import DEFAULT_RULES_PATH, RuleSet, load_rules
+from ercot_sim.timing import DEFAULT_RULES_PATH, PRE_RMGRR162_RULES_PATH, RuleSet, load_rules
 from ercot_sim.tomlload import TomlLocator, load_toml_model, load_toml_text
 
 # Section ids of timing-rules.md sections A-F. Kept here on purpose: the tests must not
@@ -118,7 +118,7 @@ def test_rules_for_trigger_filters(rules: RuleSet) -> None:
 
 def test_disabled_and_effective_dates(rules: RuleSet) -> None:
     ids = {r.id for r in rules.rules_for_trigger("814_16", "CR")}
-    assert "D1-cr-safety-net-rmg162" not in ids  # enabled = false
+    assert "D1-cr-safety-net" not in ids  # enabled = false (the PUCT noon, before RMGRR162)
     old = {r.id for r in rules.rules_for_trigger("814_08", "CR", on=dt.date(2017, 1, 1))}
     new = {r.id for r in rules.rules_for_trigger("814_08", "CR", on=dt.date(2018, 1, 1))}
     assert "C8-ercot-evaluation-window" in old and "C8-ercot-evaluation-window" not in new
@@ -245,9 +245,68 @@ def test_override_adds_rule_and_default(tmp_path: Path, rules: RuleSet) -> None:
 
 
 def test_override_can_enable_rule(tmp_path: Path) -> None:
-    path = write(tmp_path, "on.toml", '[[rules]]\nid = "D1-cr-safety-net-rmg162"\nenabled = true\n')
+    path = write(tmp_path, "on.toml", '[[rules]]\nid = "D1-cr-safety-net"\nenabled = true\n')
     ids = {r.id for r in load_rules(overrides=[path]).rules_for_trigger("814_16", "CR")}
-    assert "D1-cr-safety-net-rmg162" in ids
+    assert "D1-cr-safety-net" in ids
+
+
+# -- the safety net (D1): the RMG in force, the set before RMGRR162 ------------------------------
+
+
+def test_default_safety_net_rule_is_the_rmg_one(rules: RuleSet) -> None:
+    on = {r.id for r in rules.rules_for_trigger("814_16", "CR", on=dt.date(2025, 3, 3))}
+    assert {"D1-cr-safety-net-rmg162", "D1-tdsp-safety-net-early"} <= on
+    assert "D1-cr-safety-net" not in on
+    # written by hand from the rule text: a move-in on Monday 10 Mar 2025 needs its safety net
+    # by 15:00 on Friday 7 Mar, and the TDSP takes none before 12:00 on Thursday 6 Mar
+    monday = dt.datetime(2025, 3, 10)
+    assert rules.deadline("D1-cr-safety-net-rmg162", monday, "ONCOR") == dt.datetime(
+        2025, 3, 7, 15, 0, tzinfo=CENTRAL)
+    assert rules.deadline("D1-tdsp-safety-net-early", monday, "ONCOR") == dt.datetime(
+        2025, 3, 6, 12, 0, tzinfo=CENTRAL)
+    rmg = rules.get("D1-cr-safety-net-rmg162")
+    assert rmg.effective_from == dt.date(2019, 12, 1) and "RMGRR162" in rmg.source
+    assert rules.get("D1-tdsp-safety-net-early").deadline.bound == "earliest"  # type: ignore[union-attr]
+    assert rules.default("safety_net_cutoff").value == "15:00"
+
+
+def test_pre_rmgrr162_set_loads_and_differs(rules: RuleSet) -> None:
+    old = load_rules(overrides=[PRE_RMGRR162_RULES_PATH])
+    assert PRE_RMGRR162_RULES_PATH.parent == DEFAULT_RULES_PATH.parent  # shipped with the package
+    on = {r.id for r in old.rules_for_trigger("814_16", "CR", on=dt.date(2019, 6, 3))}
+    assert "D1-cr-safety-net" in on and "D1-cr-safety-net-rmg162" not in on
+    assert "D1-tdsp-safety-net-early" in on  # the early reject is older than RMGRR162 (2003)
+    # noon instead of 15:00, by hand: move-in Monday 10 Mar 2025 -> Friday 7 Mar 12:00
+    assert old.deadline("D1-cr-safety-net", dt.datetime(2025, 3, 10), "ONCOR") == dt.datetime(
+        2025, 3, 7, 12, 0, tzinfo=CENTRAL)
+    changed = {r.id for r in old if r.model_dump() != rules.get(r.id).model_dump()}
+    assert changed == {"D1-cr-safety-net", "D1-cr-safety-net-rmg162"}
+    assert old.default("safety_net_cutoff").value == "12:00"
+    assert old.origin["D1-cr-safety-net"] == str(PRE_RMGRR162_RULES_PATH)
+
+
+def test_earliest_bound_only_on_lead_rules(tmp_path: Path) -> None:
+    text = MINIMAL_RULE.replace('cutoff = "17:00" }', 'cutoff = "17:00", bound = "earliest" }')
+    with pytest.raises(RulesError, match="only a 'lead' rule has an earliest bound"):
+        load_rules(write(tmp_path, "bad.toml", text))
+
+
+def test_earliness(rules: RuleSet) -> None:
+    rule = "D1-tdsp-safety-net-early"
+    opens = dt.datetime(2025, 3, 6, 12, 0, tzinfo=CENTRAL)  # for a move-in on Monday 10 Mar
+    days = "business_days"
+    assert rules.earliness(rule, opens, dt.datetime(2025, 3, 6, 11, 59), "ONCOR") == (1.0, days)
+    assert rules.earliness(rule, opens, dt.datetime(2025, 3, 3, 9), "ONCOR") == (3.0, days)
+    assert rules.earliness(rule, opens, opens, "ONCOR") == (0.0, days)  # at the bound: allowed
+    assert rules.earliness(rule, opens, dt.datetime(2025, 3, 7, 9), "ONCOR") == (-1.0, days)
+
+
+def test_b1_and_a7_are_marked_by_what_the_sources_say(rules: RuleSet) -> None:
+    b1, a7 = rules.get("B1-any-997"), rules.get("A7-ercot-retail-outage")
+    assert b1.status == a7.status == "assumed"
+    assert "no retrieved source states 24 hours" in b1.source
+    assert "may exceed SLA timings" in a7.source and "restart" in a7.note
+    assert a7.suspends == "ERCOT"  # the restart stays, as an assumption (an override turns it off)
 
 
 # -- errors name file, line and field --------------------------------------------------------

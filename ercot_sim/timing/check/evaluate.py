@@ -19,12 +19,20 @@ Rule kinds:
     When the trigger itself comes too late for the lead, the notice is due by the end of the
     next business day (capped, as timing-rules.md G says "capped at now"). Only notices that
     were sent are judged: whether one was owed at all (a losing CR exists) is not visible.
+    With ``deadline.bound = "earliest"`` the moment is the earliest allowed one: a notice sent
+    before it is *outside* (D1: the TDSP rejects a safety net received too early), unless an
+    ERCOT outage window lies between the notice and the trigger's date (excused: the redline
+    lets TDSPs take early safety nets when a system outage was announced).
 ``window``
     A date within ``[reference - before, reference + after]``. The reference is the
     trigger's receipt date when the rule's reference text says "receipt", else the
     trigger's DTM150/DTM151. With a required expected answer, the answer's date is checked;
     with only optional answers (ERCOT rejects), the trigger's own date is checked and it is a
     violation only when it is outside and nothing rejected it.
+
+Work outside EDI that a run's trace records as rows of its own (:data:`OUT_OF_BAND`: the CR's
+safety net to the TDSP) can be an expected answer; X12 files cannot show it, so there such a
+rule's triggers are skipped.
 
 Market events that are not transactions are derived from the transactions that report them:
 ``meter-read`` (the period end DTM151 of a TDSP's 867_03 or 810_02) and ``switch-read`` (the
@@ -64,7 +72,7 @@ from ercot_sim.timing.check.sources import Dataset, Outage
 from ercot_sim.timing.flows import FlowIndex, TxnRecord
 from ercot_sim.timing.rules import Msg, Rule, RuleSet
 
-__all__ = ["EVENTS", "charge_only_codes", "evaluate", "late_payment_charges"]
+__all__ = ["EVENTS", "OUT_OF_BAND", "charge_only_codes", "evaluate", "late_payment_charges"]
 
 _SET_CODE = re.compile(r"^\d{3}(_[0-9A-Z]{2})?$")
 
@@ -73,6 +81,8 @@ EVENTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "meter-read": (("867_03", "151", False), ("810_02", "151", False)),
     "switch-read": (("867_04", "140", False), ("867_03", "151", True)),
 }
+#: Work outside EDI a run's trace records as rows (code -> what it is); rules may expect it.
+OUT_OF_BAND: dict[str, str] = {"safety-net": "a CR's safety-net move-in sent straight to the TDSP"}
 #: The date an answer of each code carries for an event (read date).
 _EVENT_DATE = {"867_03": "151", "810_02": "151", "867_04": "140"}
 #: Transactions that reject what they answer whatever their content (the application advice;
@@ -329,9 +339,13 @@ class _Evaluator:
         required = any(m.required for m in rule.expect)
         expected = frozenset(c for m in rule.expect for c in m.codes)
         dated = rule.effective_from is not None or rule.effective_to is not None
+        unseen = self.data.mode != "trace" and bool(expected) and expected <= OUT_OF_BAND.keys()
         for t in self.triggers(rule):
             r = t.rec
             if (dated and not rule.in_effect(t.time.date())) or self.voided(t, rule, expected):
+                continue
+            if unseen:  # X12 files cannot hold the work outside EDI the rule expects
+                rc.skipped += 1
                 continue
             known = self.tdsp_calendar(r.index)
             applies = self.scope(rule, r.index, known)
@@ -436,11 +450,34 @@ class _Evaluator:
             rc.optional_absent += 1
             return
         due = self.rules.deadline(rule, to_local(dt.datetime.combine(anchor, dt.time(12))), cal)
+        if rule.deadline is not None and rule.deadline.bound == "earliest":
+            self.judge_early(rule, rc, t, due, self.recs[j], cal, anchor)
+            return
         if j != r.index and r.sent_at > due:
             name = self.rules.calendar_for(rule, cal)
             day = self.cal.next_business_day(r.sent_at.date(), name)
             due = to_local(dt.datetime.combine(day, dt.time.max))
         self._late(rule, rc, t, due, self.recs[j], cal)
+
+    def judge_early(self, rule: Rule, rc: RuleCompliance, t: _Trigger, opens: dt.datetime,
+                    ans: TxnRecord, cal: str | None, anchor: dt.date) -> None:
+        """A lead rule's earliest bound: the answer may not be sent before ``opens``."""
+        if ans.sent_at >= opens:
+            rc.on_time += 1
+            return
+        until = to_local(dt.datetime.combine(anchor + dt.timedelta(days=1), dt.time(0)))
+        if any(o.role == "ERCOT" and o.start < until and o.end > ans.sent_at
+               for o in self.data.outages):
+            rc.excused += 1  # an outage window ahead: the TDSP takes it early
+            return
+        amount, unit = self.rules.earliness(rule, opens, ans.sent_at, cal)
+        code = ans.code or ans.st01
+        detail = (f"{code} sent {ans.sent_at.strftime('%Y-%m-%d %H:%M %Z')}, before the earliest "
+                  f"{opens.strftime('%Y-%m-%d %H:%M %Z')} (date {anchor.isoformat()})")
+        rc.outside += 1
+        self.violations.append(Violation(rule.id, "outside_window", t.rec.esi_id, self.ref(t.rec),
+                                         self.expected_text(rule), opens, self.ref(ans), amount,
+                                         unit, rule.status, t.event, detail))
 
     def judge_window(self, rule: Rule, rc: RuleCompliance, t: _Trigger, cal: str | None,
                      required: bool) -> None:
@@ -492,7 +529,7 @@ def _why_not(rule: Rule) -> str | None:
         return f"its trigger '{odd[0]}' is not a transaction or a market event seen in transactions"
     if rule.kind in ("response", "lead") or (rule.kind == "window" and rule.expect):
         codes = [c for m in rule.expect for c in m.codes]
-        if not any(_SET_CODE.match(c) for c in codes):
+        if not any(_SET_CODE.match(c) or c in OUT_OF_BAND for c in codes):
             return f"it expects '{codes[0]}', which is not a transaction" if codes else "nothing expected"
     if rule.scope.ams is not None:
         return "its scope depends on AMS metering, which transactions do not show"

@@ -66,7 +66,7 @@ class Violation:
         rule_id: the rule broken.
         kind: ``late`` (the answer came after the deadline), ``missing`` (it never came and
             the data extends past the deadline) or ``outside_window`` (a date outside the
-            rule's window).
+            rule's window, or an answer sent before a ``lead`` rule's earliest bound).
         esi_id: the ESI ID.
         trigger: the transaction that started the clock.
         expected: what was expected (``814_04 from TDSP``; for windows, the date checked).
@@ -142,8 +142,9 @@ class RuleCompliance:
     """How often one rule was met.
 
     Counts: ``on_time`` (met), ``excused`` (met only because an outage window stopped the
-    clock, see ``suspends`` in docs/rules.md), ``late``, ``missing``, ``outside`` (window
-    breaches) are the decided cases; ``open`` (no answer yet, the deadline is after the end of the data),
+    clock, see ``suspends`` in docs/rules.md, or lay ahead of an early safety net, D1),
+    ``late``, ``missing``, ``outside`` (window breaches, and answers before an earliest
+    bound) are the decided cases; ``open`` (no answer yet, the deadline is after the end of the data),
     ``optional_absent`` (an optional answer that was not sent, e.g. no 824 = invoice deemed
     valid) and ``skipped`` (the rule's scope or dates could not be told from the
     transactions) are not counted in the percentage.
