@@ -114,10 +114,17 @@ class Tdsp(TdspService, Participant):
         self.moratorium: set[dt.date] = set()  # days without disconnects (weather moratorium)
         self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
         self.rejected_notices: list[tuple[str, str, str]] = []  # 650_05: (ESI ID, 650_04 ref, reason)
+        self._cycle_before: dict[tuple[int, dt.date], dt.date] = {}  # (cycle, day) -> last read before it
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
-        """Master data of one ESI ID (population set-up or 814_20 create)."""
-        self.esi[esi] = TEsi(cycle, rep, first_day - dt.timedelta(days=30))
+        """Master data of one ESI ID (population set-up or 814_20 create). Its meter was last
+        read on its cycle's read day before ``first_day``, where its first usage period in the
+        run starts: its first cycle read is a cycle-to-cycle month."""
+        key = (cycle, first_day)
+        last = self._cycle_before.get(key)
+        if last is None:
+            last = self._cycle_before[key] = self.clock.last_cycle_read(first_day, cycle, self.cal)
+        self.esi[esi] = TEsi(cycle, rep, last)
         self.cycle_members[cycle].append(esi)
 
     # -- helpers --------------------------------------------------------------------------------
