@@ -323,11 +323,16 @@ class Tdsp(TdspService, Participant):
         self._history(m, ready + 60)
 
     def _history(self, m: Message, ready: int) -> None:
-        end = self.today().replace(day=1)
+        """The 867_02: the ESI ID's last 12 read periods, newest first, from cycle read to cycle
+        read of its read cycle, the newest ending at the last read day of the cycle before
+        today (where its next monthly period starts when the run has not read it yet)."""
+        cycle, cal, last_read = self.esi[m.esi_id].cycle, self.cal, self.clock.last_cycle_read
+        end = last_read(self.today(), cycle, cal)
         periods = []
         for _ in range(12):
-            start = (end - _ONE).replace(day=1)
-            periods.append((ymd(start), ymd(end - _ONE), 300 + int(self.u("hist", m.esi_id, start) * 1500)))
+            start = last_read(end, cycle, cal)
+            kwh = int((300 + self.u("hist", m.esi_id, start) * 1500) * (end - start).days / 30)
+            periods.append((ymd(start), ymd(end), kwh))
             end = start
         self._reply(m, "867_02", ready, "12 months", periods=periods)
 

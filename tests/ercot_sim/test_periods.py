@@ -1,5 +1,6 @@
 """Usage periods follow the meter read cycles: a meter's first period in a run starts at its
-cycle's read day the month before (not at one date for every meter)."""
+cycle's read day the month before (not at one date for every meter), and the 867_02 history
+is the cycle's read-to-read periods, ending where the run's first period starts."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from ercot_sim.simtime import Clock
 ROOT = Path(__file__).resolve().parents[2]
 #: cycle read to cycle read, cycles 1-23 on every calendar 2024-2026: 26 to 35 days
 SHORTEST, LONGEST = 26, 35
-#: a run's scenario and its 867_03 (models of the files TDSPs sent ERCOT)
-Market = tuple[Scenario, list[Any]]
+#: a run's scenario, its 867_03 and its 867_02 (models of the files TDSPs sent ERCOT)
+Market = tuple[Scenario, list[Any], list[Any]]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_the_last_cycle_read_is_the_latest_read_day_before(clock: Clock, cycle: 
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Market:
-    """market-month.toml at 1,500 ESI IDs: its 867_03 as TDSPs sent them."""
+    """market-month.toml at 1,500 ESI IDs: its 867_03 and 867_02 as TDSPs sent them."""
     scenario = load_scenario(ROOT / "scenarios" / "market-month.toml")
     population = scenario.population.model_copy(update={"esi_ids": 1500})
     scenario = scenario.model_copy(update={"population": population})
@@ -60,18 +61,18 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Market:
     parts = scenario.participants
     roles = {parts.ercot.duns: "ERCOT", **{t.duns: "TDSP" for t in parts.tdsps},
              **{c.duns: "CR" for c in parts.crs}}
-    usage = []
+    usage, history = [], []
     for path in sorted((out / "outbox" / parts.ercot.duns).glob("*.x12")):
         for txn in iter_transactions(path):
             if txn.st01 == "867":
                 code = identify(txn, roles).code
-                if code == "867_03":
-                    usage.append(from_segments(code, [s.elements for s in txn.body]))
-    return scenario, usage
+                model = from_segments(code, [s.elements for s in txn.body])
+                (usage if code == "867_03" else history if code == "867_02" else []).append(model)
+    return scenario, usage, history
 
 
 def test_every_meters_first_period_starts_at_its_previous_cycle_read(market: Market, clock: Clock) -> None:
-    scenario, usage = market
+    scenario, usage, _ = market
     start = scenario.scenario.start
     calendar = {t.name: t.calendar or t.name for t in scenario.participants.tdsps}
     premises = {p.esi_id: p for p in build_population(scenario).premises}
@@ -97,3 +98,27 @@ def test_every_meters_first_period_starts_at_its_previous_cycle_read(market: Mar
             cycle_to_cycle += 1
     assert checked >= 0.9 * len(served) and cycle_to_cycle >= 0.8 * len(served)
 
+
+def test_the_history_is_the_cycles_periods_up_to_the_last_read(market: Market, clock: Clock) -> None:
+    scenario, usage, history = market
+    calendar = {t.name: t.calendar or t.name for t in scenario.participants.tdsps}
+    premises = {p.esi_id: p for p in build_population(scenario).premises}
+    first_start = {}
+    for m in sorted(usage, key=lambda m: m.periods[0].end, reverse=True):
+        first_start[m.esi_id] = m.periods[0].start
+    assert len(history) >= 3
+    lined_up = 0
+    for m in history:
+        p = premises[m.esi_id]
+        periods = m.periods
+        assert len(periods) == 12
+        assert periods[0].end < m.date
+        for newer, older in pairwise(periods):
+            assert newer.start == older.end  # read to read, newest first
+        for period in periods:
+            end = period.end
+            assert end == clock.cycle_read_day(end.year, end.month, p.cycle, calendar[p.tdsp])
+            assert SHORTEST <= (period.end - period.start).days <= LONGEST
+        if first_start.get(m.esi_id) == periods[0].end:
+            lined_up += 1
+    assert lined_up  # the first 867_03 in the run picks up where the history ends
