@@ -325,29 +325,12 @@ def _opening_invoices(premises: list[Premise], duns: dict[str, str], tdsps: dict
     pay_days = dt.timedelta(days=timing.payment_days)
     for (cr, tdsp_duns, cycle), esis in sorted(groups.items()):
         tdsp = tdsps[tdsp_duns]
-        read = _last_cycle_read(clock, start, cycle, tdsp.cal)
-        if read is None:
-            continue
+        read = clock.last_cycle_read(start, cycle, tdsp.cal)  # where the run's first period starts
         sent = clock.add_business_days(read, 1, tdsp.cal)
         due = clock.roll(sent + pay_days, tdsp.cal)
         minute = clock.minute(due, "09:00")
         if 0 <= minute < horizon:
             crs[cr].at(minute, crs[cr].pay_opening, tdsp_duns, esis, ymd(read))
-
-
-def _last_cycle_read(clock: Clock, start: dt.date, cycle: int, calendar: str) -> dt.date | None:
-    """The last read day of ``cycle`` before ``start``: the cycle-th business day of a month,
-    or its last business day when the month has fewer (as the TDSP reads, ``Tdsp.daily``)."""
-    year, month = start.year, start.month
-    for _ in range(3):
-        day = clock.nth_business_day(year, month, cycle, calendar)
-        if day is None:  # read with the month's last business day
-            first = dt.date(year, month, 1)
-            day = clock.add_business_days((first + dt.timedelta(days=32)).replace(day=1), -1, calendar)
-        if day < start:
-            return day
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return None
 
 
 def start_date(scenario: Scenario) -> dt.date:

@@ -147,7 +147,8 @@ class Population(_Model):
     Attributes:
         esi_ids: how many ESI IDs to generate (split over TDSPs by share).
         cycles: meter read cycles a month (one per business day, cycle k read on the k-th
-            business day of the month).
+            business day of the month); a meter's first usage period in the run starts at
+            its cycle's last read day before the start.
         energized: fraction of ESI IDs that start energized with a REP of record.
         opening_invoices: start with last month's invoices outstanding: each ESI ID served
             at the start had its cycle read in the month before, invoiced the next business

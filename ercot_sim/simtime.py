@@ -36,6 +36,7 @@ class Clock:
         self._local_cache: dict[int, dt.datetime] = {}
         self._minute_cache: dict[tuple[dt.date, str | dt.time], int] = {}
         self._names: dict[str, str] = {}
+        self._cycle_days: dict[tuple[int, int, int, str], dt.date] = {}
 
     def calendar_name(self, name: str) -> str:
         """Canonical calendar name; a TDSP without its own calendar counts ERCOT's days."""
@@ -111,3 +112,27 @@ class Clock:
                     return d
             d += _ONE
         return None
+
+    def cycle_read_day(self, year: int, month: int, cycle: int, calendar: str = "ERCOT") -> dt.date:
+        """The day meter read ``cycle`` is read in a month: its ``cycle``-th business day, or
+        the month's last business day when the month has fewer (that day reads the cycles
+        the month has no day for, as ``Tdsp.daily`` does)."""
+        key = (year, month, cycle, self.calendar_name(calendar))
+        got = self._cycle_days.get(key)
+        if got is None:
+            got = self.nth_business_day(year, month, cycle, calendar)
+            if got is None:
+                after = dt.date(year + month // 12, month % 12 + 1, 1)
+                got = self.add_business_days(after, -1, calendar)
+            self._cycle_days[key] = got
+        return got
+
+    def last_cycle_read(self, before: dt.date, cycle: int, calendar: str = "ERCOT") -> dt.date:
+        """The last read day of ``cycle`` before ``before`` (this month's or last month's
+        :meth:`cycle_read_day`): where a meter's period ending at its next cycle read starts."""
+        day = self.cycle_read_day(before.year, before.month, cycle, calendar)
+        if day < before:
+            return day
+        if before.month == 1:
+            return self.cycle_read_day(before.year - 1, 12, cycle, calendar)
+        return self.cycle_read_day(before.year, before.month - 1, cycle, calendar)

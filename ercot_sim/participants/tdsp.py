@@ -114,10 +114,17 @@ class Tdsp(TdspService, Participant):
         self.moratorium: set[dt.date] = set()  # days without disconnects (weather moratorium)
         self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
         self.rejected_notices: list[tuple[str, str, str]] = []  # 650_05: (ESI ID, 650_04 ref, reason)
+        self._cycle_before: dict[tuple[int, dt.date], dt.date] = {}  # (cycle, day) -> last read before it
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
-        """Master data of one ESI ID (population set-up or 814_20 create)."""
-        self.esi[esi] = TEsi(cycle, rep, first_day - dt.timedelta(days=30))
+        """Master data of one ESI ID (population set-up or 814_20 create). Its meter was last
+        read on its cycle's read day before ``first_day``, where its first usage period in the
+        run starts: its first cycle read is a cycle-to-cycle month."""
+        key = (cycle, first_day)
+        last = self._cycle_before.get(key)
+        if last is None:
+            last = self._cycle_before[key] = self.clock.last_cycle_read(first_day, cycle, self.cal)
+        self.esi[esi] = TEsi(cycle, rep, last)
         self.cycle_members[cycle].append(esi)
 
     # -- helpers --------------------------------------------------------------------------------
@@ -316,11 +323,16 @@ class Tdsp(TdspService, Participant):
         self._history(m, ready + 60)
 
     def _history(self, m: Message, ready: int) -> None:
-        end = self.today().replace(day=1)
+        """The 867_02: the ESI ID's last 12 read periods, newest first, from cycle read to cycle
+        read of its read cycle, the newest ending at the last read day of the cycle before
+        today (where its next monthly period starts when the run has not read it yet)."""
+        cycle, cal, last_read = self.esi[m.esi_id].cycle, self.cal, self.clock.last_cycle_read
+        end = last_read(self.today(), cycle, cal)
         periods = []
         for _ in range(12):
-            start = (end - _ONE).replace(day=1)
-            periods.append((ymd(start), ymd(end - _ONE), 300 + int(self.u("hist", m.esi_id, start) * 1500)))
+            start = last_read(end, cycle, cal)
+            kwh = int((300 + self.u("hist", m.esi_id, start) * 1500) * (end - start).days / 30)
+            periods.append((ymd(start), ymd(end), kwh))
             end = start
         self._reply(m, "867_02", ready, "12 months", periods=periods)
 
