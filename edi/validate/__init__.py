@@ -30,7 +30,7 @@ from typing import Any
 from edi.errors import X12SyntaxError
 from edi.findings import Finding, Location, Report
 from edi.validate.compiled import CompiledGuide, compile_guide
-from edi.validate.standard import classify, standard_guide
+from edi.validate.standard import layered, standard_findings, standard_guide
 from edi.validate.walker import GuideFinding, check_transaction
 from edi.x12.envelope import TransactionSet, iter_transactions
 from edi.x12.reader import Source
@@ -106,18 +106,18 @@ def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mappi
                 return []
             if std is None:
                 return [finding]
-            return [replace(finding, layer="texas-set"), *_standard(check_transaction(txn, std, layer="x12"))]
+            return [replace(finding, layer="texas-set"), *standard_findings(check_transaction(txn, std, layer="x12"))]
     return _checked(txn, compiled(guide), std)
 
 
 def _checked(txn: TransactionSet, cg: CompiledGuide, std: CompiledGuide | None) -> list[Finding]:
-    """The guide's findings and the standard's, each in its layer (see :func:`_layers`)."""
+    """The guide's findings and the standard's, each in its layer (see :func:`layered`)."""
     found = check_transaction(txn, cg)
     if std is None:
         return found
     # the standard's structure (its element rules are the guide's, see standard.py)
     base = check_transaction(txn, std, layer="x12", elements=False)
-    return _layers(txn, std, base, found) if found or base else found
+    return layered(txn, std, base, found) if found or base else found
 
 
 def _identify(txn: TransactionSet, roles: Mapping[str, str] | None) -> tuple[str | None, Finding | None]:
@@ -182,7 +182,7 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
                 # that is X12 but fits no Texas SET guide is the guide layer's business
                 rep.add(finding if std is None else replace(finding, layer="texas-set"))
                 if std is not None:
-                    rep.extend(_standard(check_transaction(txn, std, layer="x12")))
+                    rep.extend(standard_findings(check_transaction(txn, std, layer="x12")))
             continue
         cg = compiled(code)
         gs_number = txn.gs.number
@@ -198,34 +198,6 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
     # present the file's findings in file order (stable, so same-segment order is kept)
     rep.findings[start:] = sorted(rep.findings[start:], key=_file_order)
     return rep
-
-
-def _standard(found: list[Finding]) -> list[Finding]:
-    """Findings of the standard's walk, worded as the standard's (not a guide's)."""
-    return [replace(f, guide=None, message=f.message.replace("guide X12 004010", "X12 004010")) for f in found]
-
-
-def _layers(txn: TransactionSet, std: CompiledGuide, base: list[Finding], found: list[Finding]) -> list[Finding]:
-    """The standard's findings and the guide's, each once and in its layer.
-
-    A segment the standard already refuses is not reported again by the guide; a guide's
-    element finding is an ``x12`` one when the standard forbids the value too.  When the guide
-    could not place a segment its elements went unchecked: the standard's walk is then run
-    with element checks, and its element findings replace the guide's on the same element.
-    """
-    if any(f.info.level == "segment" for f in found):
-        base = check_transaction(txn, std, layer="x12")
-    out = _standard(base)
-    refused = {f.location.segment_number for f in out if f.info.level == "segment"}
-    seen = {(f.location.segment_number, f.location.element) for f in out if f.info.level == "element"}
-    for f in found:
-        at = f.location.segment_number
-        if f.info.level == "segment":
-            if at not in refused:
-                out.append(f)
-        elif (at, f.location.element) not in seen:
-            out.append(classify(f, f.location.segment.split("*", 1)[0]))
-    return out
 
 
 def _file_order(f: Finding) -> int:

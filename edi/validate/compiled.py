@@ -38,6 +38,7 @@ class CompiledSegment:
     __slots__ = (
         "id", "qualifier", "label", "name", "usage", "max_use", "confirmed", "note",
         "elements", "max_pos", "unlisted", "conditions", "is_loop", "refs", "ok", "limits",
+        "texas",
     )
 
     def __init__(self, spec: Any, guide_code: str) -> None:
@@ -50,6 +51,9 @@ class CompiledSegment:
         self.max_use: int = spec.max_use or _UNLIMITED
         self.confirmed: bool = bool(spec.confirmed)
         self.note: str = getattr(spec, "note", "") or ""
+        #: whether the Texas SET shape checks (ESI ID in REF*Q5, DUNS in N104) apply: False for
+        #: the X12 standard's own segments (edi.validate.standard)
+        self.texas: bool = bool(getattr(spec, "texas", True))
         rows: list[ElementRow] = []
         #: position -> (data type, min length, max length)
         self.limits: dict[int, tuple[str, int, int]] = {}

@@ -78,7 +78,9 @@ def segment_check(spec: Any) -> Callable[[list[str]], bool]:
             "L": f"{first} and c == 1 and {k} > 1",
         }.get(kind, "False")
         lines += [f"    c = {count}", f"    if {test}:", "        return False"]
-    if spec.id == "REF" and spec.qualifier == "Q5":
+    if not spec.texas:
+        pass  # the X12 standard's own segment: no Texas SET shape checks
+    elif spec.id == "REF" and spec.qualifier == "Q5":
         lines += [
             "    e = els[2] if n > 2 else ''",
             "    if not e and n > 3:",

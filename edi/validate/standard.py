@@ -11,11 +11,11 @@ which: every :class:`~edi.findings.Finding` has ``layer`` ``"x12"`` or ``"texas-
   the segment's syntax notes).  A segment the directory does not hold is checked for its
   place only.  :func:`edi.validate.walker.check_transaction` walks it like any guide, with
   the same layout memo.
-* :func:`classify` decides the layer of an element finding of a guide: the standard's rule
-  for that element is checked on the offending value; only what the standard itself forbids
-  is an ``x12`` finding.  Guides never widen the standard (they are checked against it when
-  they load, :mod:`edi.texas_set.conformance`), so a value a guide accepts is one the
-  standard accepts.
+* :func:`layered` merges the two walks: a segment with an element finding of the guide is
+  checked against the segment directory, and only what the standard itself forbids is an
+  ``x12`` finding.  Guides never widen the standard (they are checked against it when they
+  load, :mod:`edi.texas_set.conformance`), so a segment a guide accepts is one the standard
+  accepts, and the standard's element checks run only where the guide found something.
 """
 
 from __future__ import annotations
@@ -24,16 +24,12 @@ import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
-from edi.datatypes import checker
 from edi.findings import Finding
-from edi.validate.compiled import CompiledGuide, CompiledLoop, compile_guide
+from edi.validate.compiled import CompiledGuide, CompiledLoop, CompiledSegment, compile_guide
+from edi.validate.walker import Reporter, check_elements, check_transaction
 from edi.x12.standard import StandardLoop, StandardSegment, StandardTable, segment_def, table
 
-__all__ = ["classify", "standard_guide"]
-
-#: element findings whose rule a guide adds on top of the standard (codes, shapes, usage N)
-_GUIDE_ONLY = frozenset({"invalid-code", "element-not-used", "invalid-esi-id", "invalid-duns"})
-
+__all__ = ["layered", "standard_findings", "standard_guide", "standard_segment"]
 
 @dataclass(frozen=True, slots=True)
 class _Element:
@@ -67,6 +63,7 @@ class _Segment:
     qualifier: None = None
     confirmed: bool = True
     note: str = ""
+    texas: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,46 +137,66 @@ def standard_guide(st01: str) -> CompiledGuide | None:
 
 
 @functools.cache
-def _type_check(seg_id: str, pos: int) -> tuple[Any, int, int, str] | None:
-    definition = segment_def(seg_id)
-    e = definition.element(pos) if definition else None
-    if e is None or e.composite:
+def standard_segment(segment_id: str) -> CompiledSegment | None:
+    """The segment directory's entry for ``segment_id`` as a compiled segment (cached)."""
+    if segment_def(segment_id) is None:
         return None
-    return checker(e.type, e.min_len, e.max_len), e.min_len, e.max_len, e.req
+    seg = _segment(StandardSegment("", segment_id, "O", 1, ""))
+    return CompiledSegment(seg, f"X12 004010 {segment_id}")
 
 
-def classify(finding: Finding, segment_id: str) -> Finding:
-    """The finding with ``layer="x12"`` when the standard itself forbids what it reports.
+def standard_findings(found: list[Finding]) -> list[Finding]:
+    """Findings of a walk of the standard's table, worded as the standard's (not a guide's)."""
+    return [replace(f, guide=None, message=f.message.replace("guide X12 004010", "X12 004010")) for f in found]
 
-    ``segment_id`` is the ID of the segment the finding is in.  Only element findings of a
-    guide are reconsidered; anything else is returned as it is.
+
+def layered(txn: Any, std: CompiledGuide, base: list[Finding], found: list[Finding]) -> list[Finding]:
+    """The standard's findings (``base``, structure only) and the guide's (``found``), each once.
+
+    * A segment the standard already refuses is not reported again by the guide.
+    * When the guide could not place a segment, its elements went unchecked: the standard's
+      walk is run again with element checks.
+    * Every segment with an element finding of the guide is checked against the segment
+      directory; what the standard forbids is an ``x12`` finding and replaces the guide's
+      finding on the same element (a guide's "not used", "too many" or code list finding may
+      hide a value the standard forbids as well: a 33-character SAC13, an 8-digit ITD13).
     """
-    code = finding.code
-    if code in _GUIDE_ONLY or finding.info.level != "element":
-        return finding
-    ref = finding.location.element
-    definition = segment_def(segment_id)
-    if definition is None or not ref[-2:].isdigit():
-        return finding
-    pos = int(ref[-2:])
-    if code == "element-too-many":
-        return _x12(finding) if pos > len(definition.elements) else finding
-    rule = _type_check(segment_id, pos)
-    if rule is None:
-        return finding
-    check, lo, hi, req = rule
-    if code == "element-missing":
-        return _x12(finding) if req == "M" else finding
-    if code in ("element-conditional-missing", "element-exclusion"):
-        kinds = ("E",) if code == "element-exclusion" else ("P", "R", "C", "L")
-        hit = any(s.kind in kinds and pos in s.positions for s in definition.syntax)
-        return _x12(finding) if hit else finding
-    value = finding.value
-    if value is None:
-        return finding
-    return _x12(finding) if check(value) is not None else finding
+    if any(f.info.level == "segment" for f in found):
+        base = check_transaction(txn, std, layer="x12")
+    out = standard_findings(base)
+    refused = {f.location.segment_number for f in out if f.info.level == "segment"}
+    checked = {f.location.segment_number for f in out if f.info.level == "element"}
+    seen = {(f.location.segment_number, f.location.element) for f in out if f.info.level == "element"}
+    guide_out: list[Finding] = []
+    for f in found:
+        at = f.location.segment_number
+        if f.info.level == "segment":
+            if at not in refused:
+                guide_out.append(f)
+            continue
+        if at is not None and at not in checked:
+            checked.add(at)
+            extra = _segment_findings(txn, std, at, getattr(f, "loop", ""))
+            out.extend(extra)
+            seen.update((x.location.segment_number, x.location.element) for x in extra)
+        guide_out.append(f)
+    out.extend(f for f in guide_out if (f.location.segment_number, f.location.element) not in seen)
+    out.sort(key=lambda f: f.location.segment_number or 0)  # stable: the standard's first
+    return out
 
 
-def _x12(finding: Finding) -> Finding:
-    return replace(finding, layer="x12")
-
+def _segment_findings(txn: Any, std: CompiledGuide, number: int, loop: str) -> list[Finding]:
+    """The standard's element findings on segment ``number`` of ``txn``."""
+    i = number - txn.first_number
+    if not 0 < i < len(txn.raw):
+        return []
+    els = txn.raw[i]
+    spec = standard_segment(els[0])
+    if spec is None or spec.ok(els):
+        return []
+    problems = check_elements(els, spec, std.code)
+    if not problems:
+        return []
+    out: list[Finding] = []
+    Reporter(txn, std.code, out, "x12").elements(i, spec, problems, loop)
+    return standard_findings(out)

@@ -33,7 +33,7 @@ from edi.validate.compiled import CompiledGuide, CompiledLoop, CompiledSegment
 from edi.validate.texas import X12_SEGMENT_IDS, check_duns, check_esi_id, looks_like_segment_id
 from edi.x12.segment import Segment
 
-__all__ = ["GuideFinding", "check_transaction", "check_elements"]
+__all__ = ["GuideFinding", "Reporter", "check_transaction", "check_elements"]
 
 # (code, element position, value, message, confirmed)
 Problem = tuple[str, int, str | None, str, bool]
@@ -98,6 +98,8 @@ def check_elements(els: list[str], spec: CompiledSegment, guide: str) -> list[Pr
     if spec.conditions:
         out = _check_conditions(els, spec, guide, out)
     sid = els[0]
+    if not spec.texas:
+        return out
     if sid == "REF" and nel > 2 and els[1] == "Q5":
         pos = 2 if els[2] or nel < 4 else 3
         v = els[pos]
@@ -144,7 +146,7 @@ def _check_conditions(els: list[str], spec: CompiledSegment, guide: str, out: li
     return out
 
 
-class _Reporter:
+class Reporter:
     """Builds findings with locations for one transaction, only when something is wrong."""
 
     __slots__ = ("txn", "guide", "out", "raw", "structural", "layer")
@@ -213,11 +215,11 @@ def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set"
                 problems = check_elements(els, spec, cg.code)
                 if problems:
                     if rep is None:
-                        rep = _Reporter(txn, cg.code, out, layer)
+                        rep = Reporter(txn, cg.code, out, layer)
                     rep.elements(i, spec, problems, loop_id)
         return out
     steps: list[tuple[CompiledSegment, str]] = []
-    rep = _Reporter(txn, cg.code, out, layer)
+    rep = Reporter(txn, cg.code, out, layer)
     code = cg.code
     root = cg.body
     stack: list[list[Any]] = [[root, -1, [0] * len(root.children)]]
@@ -304,7 +306,7 @@ def _search_outer(stack: list[list[Any]], sid: str, q: str) -> int:
     return -1
 
 
-def _close(rep: _Reporter, frame: list[Any], at: int) -> None:
+def _close(rep: Reporter, frame: list[Any], at: int) -> None:
     loop, idx, counts = frame
     if not loop.mandatory:
         return
@@ -313,7 +315,7 @@ def _close(rep: _Reporter, frame: list[Any], at: int) -> None:
             rep.missing(loop.children[k], at, loop)
 
 
-def _unmatched(rep: _Reporter, cg: CompiledGuide, stack: list[list[Any]], i: int, sid: str, q: str) -> None:
+def _unmatched(rep: Reporter, cg: CompiledGuide, stack: list[list[Any]], i: int, sid: str, q: str) -> None:
     code = cg.code
     label = f"{sid}*{q}" if q and len(q) <= 3 else sid
     for loop, idx, _ in reversed(stack):

@@ -262,3 +262,15 @@ def test_flight_test_867_04_has_no_standard_finding() -> None:
     sample = Path(__file__).parent / "samples" / "867_04-initial-read-2016.x12"
     rep = validate(sample)
     assert [str(f) for f in rep.findings if f.layer == "x12"] == []
+
+
+def test_the_notes_old_examples_break_the_standard_where_the_oracle_said() -> None:
+    """The 810_02 and 867_03 examples of the domain notes, kept as samples: X12 findings."""
+    samples = Path(__file__).parent / "samples"
+    inv = validate(samples / "810_02-tdsp-invoice.x12")
+    x12 = {(f.location.element, f.code) for f in inv.findings if f.layer == "x12"}
+    assert ("ITD13", "element-too-long") in x12  # a due date in the day-of-month element
+    assert ("SAC13", "element-too-long") in x12  # a description in the 30-character reference ID
+    assert ("IT104", "element-conditional-missing") in x12  # IT102/IT103 without IT104
+    usage = validate(samples / "867_03-monthly-usage.x12")
+    assert [(f.location.segment, f.code) for f in usage.findings if f.layer == "x12"] == [("MEA*AA", "segment-out-of-order")]
