@@ -112,12 +112,14 @@ def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mappi
 
 def _checked(txn: TransactionSet, cg: CompiledGuide, std: CompiledGuide | None) -> list[Finding]:
     """The guide's findings and the standard's, each in its layer (see :func:`layered`)."""
-    found = check_transaction(txn, cg)
     if std is None:
+        return check_transaction(txn, cg)
+    # the standard's structure first (its element rules are the guide's, see standard.py)
+    found = check_transaction(txn, cg, standard=std)
+    if not found:
         return found
-    # the standard's structure (its element rules are the guide's, see standard.py)
-    base = check_transaction(txn, std, layer="x12", elements=False)
-    return layered(txn, std, base, found) if found or base else found
+    base = [f for f in found if f.layer == "x12"]
+    return layered(txn, std, base, [f for f in found if f.layer != "x12"])
 
 
 def _identify(txn: TransactionSet, roles: Mapping[str, str] | None) -> tuple[str | None, Finding | None]:

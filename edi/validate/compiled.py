@@ -168,6 +168,9 @@ class CompiledGuide:
     #: layouts walked without a structural finding -> the segment definition (and its loop)
     #: of each body segment; filled by :func:`edi.validate.walker.check_transaction`
     plans: dict[tuple[object, ...], tuple[tuple[CompiledSegment, str], ...]] = field(default_factory=dict, repr=False)
+    #: layouts known to fit the X12 standard's table (walked once without a finding); filled
+    #: by :func:`edi.validate.walker.check_transaction`, bounded like ``plans``
+    fits_standard: set[tuple[object, ...]] = field(default_factory=set, repr=False)
 
 
 def _collect(loop: CompiledLoop, where: dict[tuple[str, str | None], list[str]]) -> None:

@@ -185,7 +185,7 @@ class Reporter:
         self.add("segment-missing", at, msg, value=child.label, confirmed=child.confirmed, loop=parent.id)
 
 
-def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set", elements: bool = True) -> list[Finding]:
+def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set", elements: bool = True, standard: CompiledGuide | None = None) -> list[Finding]:
     """Check the body (between ST and SE) of ``txn`` against a compiled guide.
 
     Args:
@@ -194,6 +194,9 @@ def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set"
         cg: the compiled guide.
         layer: the layer of the findings (``x12`` when ``cg`` is the standard's table).
         elements: False to check the structure only (segments, loops, repeats).
+        standard: the X12 standard's table of the set, walked for its structure (layer
+            ``x12``, findings first) unless this layout of ``cg`` is known to fit it: the
+            guide's layout, which tells more apart, decides the standard's walk.
 
     Returns:
         Every finding, in segment order (missing segments where their absence shows).
@@ -204,6 +207,13 @@ def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set"
     end = n - 1 if n > 1 and raw[-1][0] == "SE" and txn.complete else n
     qualified = cg.qualified
     layout = tuple([els[0] if els[0] not in qualified else (els[0], els[1] if len(els) > 1 else "") for els in raw[1:end]])
+    if standard is not None and layout not in cg.fits_standard:
+        out = check_transaction(txn, standard, layer="x12", elements=False)
+        if not out:
+            fits = cg.fits_standard
+            if len(fits) >= _PLANS_MAX:
+                fits.clear()
+            fits.add(layout)
     plan = cg.plans.get(layout)
     if plan is not None:
         if not elements:
