@@ -22,9 +22,15 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["CODES", "LAYER_NAMES", "FindingCode", "Layer", "Location", "Finding", "Report"]
+if TYPE_CHECKING:  # the catalog builds on this module; records only hold its answers
+    from edi.texas_set.catalog import Identification
+
+__all__ = [
+    "CODES", "LAYER_NAMES", "UNIDENTIFIED", "FindingCode", "Layer", "Location", "Finding", "Report",
+    "TransactionRecord",
+]
 
 Level = Literal["interchange", "group", "transaction", "segment", "element"]
 #: whose rule a finding reports: the X12 004010 standard or a Texas SET guide
@@ -204,9 +210,115 @@ class Finding:
         return d
 
 
+#: The key under which :meth:`Report.by_transaction_code` counts transactions not identified.
+UNIDENTIFIED = "unidentified"
+
+
+@dataclass(slots=True)
+class TransactionRecord:
+    """What validation found one transaction set (ST..SE) to be.
+
+    Kept only when asked for (``validate(..., records=True)``).  A record refers to strings the
+    reader made anyway and to the identification, which is shared by every transaction of the
+    same shape: about 330 bytes per transaction set, most of it the record itself, its ST02
+    and its ESI ID (50 MB for a file of 150,000 transaction sets).  Not frozen, because
+    building a frozen dataclass costs five times as much; treat it as read-only.
+
+    Attributes:
+        file: the file name used in locations.
+        interchange: ISA13 of its interchange (empty when outside one).
+        group: GS06 of its functional group (empty when outside one).
+        st01: the transaction set identifier (``867``).
+        st02: the transaction set control number.
+        segment: the number of its ST in the file (the ISA of the file is 1).
+        sender, receiver: GS02 and GS03 (ISA06 and ISA08 when the GS leaves them empty).
+        esi_id: the ESI ID of its first ``REF*Q5`` (REF02, or REF03 when REF02 is empty),
+            or None when it has none.
+        findings: how many findings point into this transaction set (its ST..SE, not its
+            group or interchange).
+        identification: the answer of :func:`edi.texas_set.catalog.identify`.
+    """
+
+    file: str
+    interchange: str
+    group: str
+    st01: str
+    st02: str
+    segment: int
+    sender: str
+    receiver: str
+    esi_id: str | None
+    findings: int
+    identification: Identification
+
+    @property
+    def code(self) -> str | None:
+        """The Texas SET transaction (``867_04``), or None when it could not be identified."""
+        return self.identification.code
+
+    @property
+    def reason(self) -> str:
+        """Why it is that code, or why it could not be identified."""
+        return self.identification.reason
+
+    @property
+    def sender_role(self) -> str | None:
+        """CR, ERCOT or TDSP, or None when it could not be told."""
+        return self.identification.sender_role
+
+    @property
+    def receiver_role(self) -> str | None:
+        """CR, ERCOT or TDSP, or None when it could not be told."""
+        return self.identification.receiver_role
+
+    def to_dict(self) -> dict[str, Any]:
+        ident = self.identification
+        return {
+            "file": self.file,
+            "interchange": self.interchange,
+            "group": self.group,
+            "st01": self.st01,
+            "st02": self.st02,
+            "segment": self.segment,
+            "code": ident.code,
+            "reason": ident.reason,
+            "candidates": list(ident.candidates),
+            "variants": list(ident.variants),
+            "sender": self.sender,
+            "receiver": self.receiver,
+            "sender_role": ident.sender_role,
+            "receiver_role": ident.receiver_role,
+            "role_mismatch": ident.role_mismatch,
+            "esi_id": self.esi_id,
+            "findings": self.findings,
+        }
+
+    def to_text(self) -> str:
+        """One line: where, what it is (or why not), who sent it to whom, ESI ID, findings."""
+        ident = self.identification
+        where = f"{self.file or '<input>'} segment {self.segment} (ST {self.st01} {self.st02}, ISA {self.interchange or '-'}, GS {self.group or '-'})"
+        flow = f"{ident.sender_role or '?'} -> {ident.receiver_role or '?'}"
+        if ident.code is None:
+            what = f"not identified ({ident.reason})"
+        else:
+            what = ident.code
+            if ident.variants:
+                what += f" ({', '.join(ident.variants)})"
+        out = f"{where}: {what}, {flow}, ESI ID {self.esi_id or '-'}, {self.findings} finding(s)"
+        if ident.code is not None and ident.role_mismatch:
+            out += f"; {ident.reason}"
+        return out
+
+
 @dataclass
 class Report:
-    """All findings of one validation run, plus what was looked at."""
+    """All findings of one validation run, plus what was looked at.
+
+    ``records`` is None unless validation was asked to keep a :class:`TransactionRecord` per
+    transaction set (``records=True``); ``transaction_codes`` then counts them by Texas SET
+    code (:data:`UNIDENTIFIED` for those not identified).  A caller that has used the records
+    of one file may clear the list before the next: the counts stay.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
@@ -214,6 +326,8 @@ class Report:
     groups: int = 0
     transactions: int = 0
     segments: int = 0
+    records: list[TransactionRecord] | None = None
+    transaction_codes: Counter[str] = field(default_factory=Counter)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -233,26 +347,56 @@ class Report:
         return not any(f.severity == "error" for f in self.findings)
 
     def by_code(self) -> Counter[str]:
+        """Findings counted by finding code."""
         return Counter(f.code for f in self.findings)
+
+    def by_transaction_code(self) -> dict[str, int]:
+        """Transaction sets counted by Texas SET code, sorted by code, those not identified
+        last under :data:`UNIDENTIFIED` (empty when no records were kept)."""
+        counts = dict(self.transaction_codes)
+        unknown = counts.pop(UNIDENTIFIED, 0)
+        out = dict(sorted(counts.items()))
+        if unknown:
+            out[UNIDENTIFIED] = unknown
+        return out
+
+    def summary_line(self) -> str:
+        """``N finding(s) in T transaction(s), F file(s)``."""
+        return f"{len(self.findings)} finding(s) in {self.transactions} transaction(s), {self.files} file(s)"
+
+    def codes_line(self) -> str:
+        """``by Texas SET code: 814_01 2, 867_04 1, unidentified 1`` (from the records)."""
+        counts = self.by_transaction_code()
+        return "by Texas SET code: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none")
 
     def to_text(self) -> str:
         lines = [str(f) for f in self.findings]
-        lines.append(
-            f"{len(self.findings)} finding(s) in {self.transactions} transaction(s), "
-            f"{self.files} file(s)"
-        )
+        lines.append(self.summary_line())
         return "\n".join(lines)
 
+    def to_list_text(self) -> str:
+        """One line per transaction set (the records), the count by code, the summary line."""
+        lines = [r.to_text() for r in self.records or ()]
+        lines.append(self.codes_line())
+        lines.append(self.summary_line())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data; ``records`` and ``transaction_codes`` only when
+        records were kept."""
+        data: dict[str, Any] = {
+            "ok": self.ok,
+            "files": self.files,
+            "interchanges": self.interchanges,
+            "groups": self.groups,
+            "transactions": self.transactions,
+            "segments": self.segments,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+        if self.records is not None:
+            data["transaction_codes"] = self.by_transaction_code()
+            data["records"] = [r.to_dict() for r in self.records]
+        return data
+
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "ok": self.ok,
-                "files": self.files,
-                "interchanges": self.interchanges,
-                "groups": self.groups,
-                "transactions": self.transactions,
-                "segments": self.segments,
-                "findings": [f.to_dict() for f in self.findings],
-            },
-            indent=2,
-        )
+        return json.dumps(self.to_dict(), indent=2)

@@ -105,3 +105,65 @@ def test_explain_unknown_target_exits_2() -> None:
     result = invoke("explain", "no-such-thing")
     assert result.exit_code == 2
     assert "no-such-thing" in result.stderr
+
+
+# --list and the per-transaction records in --json ------------------------------------------
+
+FLIGHT_TEST = Path(__file__).parent / "edi" / "samples" / "867_04-initial-read-2016.x12"
+
+
+def test_list_names_the_2016_flight_test_867_04() -> None:
+    """The public 2016 flight-test initial read comes out as what it is: an 867_04 from ERCOT
+    to the CR, its ESI ID from REF03 (REF02 is empty in that file)."""
+    result = invoke("validate", "--list", str(FLIGHT_TEST))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{FLIGHT_TEST} segment 3 (ST 867 1001, ISA 000000015, GS 1): 867_04, ERCOT -> CR, ESI ID 10032789419418520, 0 finding(s)",
+        "by Texas SET code: 867_04 1",
+        "0 finding(s) in 1 transaction(s), 1 file(s)",
+    ]
+
+
+def test_json_records_name_the_2016_flight_test_867_04() -> None:
+    result = invoke("validate", "--json", str(FLIGHT_TEST))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["transaction_codes"] == {"867_04": 1}
+    (record,) = data["records"]
+    assert {k: record[k] for k in ("code", "st01", "st02", "sender_role", "receiver_role", "esi_id", "interchange", "group", "findings")} == {
+        "code": "867_04", "st01": "867", "st02": "1001", "sender_role": "ERCOT", "receiver_role": "CR",
+        "esi_id": "10032789419418520", "interchange": "000000015", "group": "1", "findings": 0,
+    }
+    assert record["sender"] == "183529049" and record["receiver"] == "8292445521100"
+
+
+def test_list_says_why_a_transaction_is_not_identified_and_counts_by_code(tmp_path: Path) -> None:
+    for name in ("unknown-transaction", "bad-dtm-date", "ok-monthly-usage"):
+        (tmp_path / f"{name}.x12").write_bytes((SAMPLES / f"{name}.x12").read_bytes())
+    result = invoke("validate", "--list", str(tmp_path))
+    assert result.exit_code == 1  # findings still decide the exit code
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4 + 2  # one line per transaction set, then the counts and the totals
+    bad, usage1, usage2, unknown = lines[:4]
+    assert bad.startswith(f"{tmp_path / 'bad-dtm-date.x12'} segment 3 (ST 814 0001,") and bad.endswith(": 814_01, CR -> ERCOT, ESI ID 10443720001234567, 1 finding(s)")
+    assert ": 867_03, TDSP -> ERCOT, ESI ID 10443720000000002, 0 finding(s)" in usage1
+    assert ": 867_03, TDSP -> ERCOT, ESI ID 10443720000000003, 0 finding(s)" in usage2
+    assert "(ST 999 0001," in unknown and ": not identified (no Texas SET guide for ST01 '999'" in unknown
+    assert unknown.endswith("ESI ID -, 1 finding(s)")
+    assert lines[4] == "by Texas SET code: 814_01 1, 867_03 2, unidentified 1"
+    assert lines[5] == "2 finding(s) in 4 transaction(s), 3 file(s)"
+    assert "invalid-date" not in result.stdout  # the list view lists transactions, not findings
+
+
+def test_json_wins_over_list() -> None:
+    result = invoke("validate", "--json", "--list", str(FLIGHT_TEST))
+    assert json.loads(result.stdout)["records"][0]["code"] == "867_04"
+
+
+def test_list_with_an_unreadable_file_still_lists_the_others(tmp_path: Path) -> None:
+    (tmp_path / "a.x12").write_bytes(FLIGHT_TEST.read_bytes())
+    (tmp_path / "b.x12").write_bytes(b"garbage")
+    result = invoke("validate", "--list", str(tmp_path))
+    assert result.exit_code == 2
+    assert ": 867_04, ERCOT -> CR," in result.stdout and "by Texas SET code: 867_04 1" in result.stdout
+    assert "b.x12" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -6,13 +6,18 @@ Conventions in docs/*.md:
   typer's CliRunner, in a fresh folder per page, with ``scenarios/`` linked in) and must exit 0;
 - a fenced block with ``file=PATH`` in its info string (```` ```toml file=faults.toml ````) is
   written to PATH in that folder before the page's commands run;
-- commands that are meant to exit non-zero are shown in ``console`` blocks, which are not run.
+- commands that are meant to exit non-zero are shown in ``console`` blocks, which are not run;
+- a fenced ``python run`` block is run as it is, in a fresh folder; a ``python`` block with
+  ``file=test_*.py`` is an example test file, run by pytest in a fresh folder, and every test
+  in it must pass (other ``python`` blocks are fragments, not run).
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +119,37 @@ def test_fence_parser_reads_the_conventions() -> None:
            "```console\n$ ercot-sim check OUT\n```\n"
     assert _commands(text) == ["ercot-sim demo --list"]
     assert _files(text) == {"a/b.toml": "k = 1\n"}
+
+
+def _python_blocks(text: str) -> list[str]:
+    return [body for lang, info, body in _blocks(text) if lang == "python" and info.split()[:1] == ["run"]]
+
+
+def _python_test_files(text: str) -> dict[str, str]:
+    return {name: body for name, body in _files(text).items() if name.startswith("test_") and name.endswith(".py")}
+
+
+def _pages_with_python() -> list[Path]:
+    return sorted(p for p in DOCS.glob("*.md") if _python_blocks(p.read_text("utf-8")) or _python_test_files(p.read_text("utf-8")))
+
+
+def test_toolkit_page_has_runnable_examples() -> None:
+    text = (DOCS / "edi-toolkit.md").read_text("utf-8")
+    assert _python_blocks(text) and "test_my_harness.py" in _python_test_files(text)
+
+
+@pytest.mark.parametrize("page", _pages_with_python(), ids=lambda p: p.name)
+def test_doc_python_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = page.read_text("utf-8")
+    monkeypatch.chdir(tmp_path)
+    for i, block in enumerate(_python_blocks(text)):
+        code = compile(block, f"{page.name} python block {i + 1}", "exec")
+        exec(code, {"__name__": f"docs_example_{i}"})  # noqa: S102 - the project's own docs
+    for name, body in _python_test_files(text).items():
+        (tmp_path / name).write_text(body, "utf-8")
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        )
+        tests = len(re.findall(r"^def test_", body, re.M))
+        assert run.returncode == 0 and f"{tests} passed" in run.stdout, f"{page.name}: {name}:\n{run.stdout[-3000:]}{run.stderr[-2000:]}"

@@ -12,6 +12,14 @@
    short, of the wrong data type, not in the code list, breaking a syntax note, not used;
    ESI IDs and DUNS numbers of the wrong shape.
 
+With ``records=True`` the report also keeps a :class:`~edi.findings.TransactionRecord` per
+transaction set: the Texas SET code it was identified as (or why not), the sender's and
+receiver's roles, its ESI ID, ST02, envelope control numbers and how many findings point into
+it.  The identification is the one validation computes anyway (shared by every transaction of
+the same shape), so keeping records costs a list append and a look for ``REF*Q5`` per
+transaction; it is off by default so that a library caller validating a file of a hundred
+thousand transactions holds nothing per transaction unless it asks.
+
 Every finding is collected; validation never stops at the first one and never raises
 anything but :class:`~edi.errors.EdiError` (a file that cannot be read, or does not start
 with an ISA).  Guides are compiled once per code into lookup tables
@@ -22,19 +30,23 @@ precompiled checks (:mod:`edi.validate.walker`).
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edi.errors import X12SyntaxError
-from edi.findings import Finding, Location, Report
+from edi.findings import CODES, UNIDENTIFIED, Finding, Location, Report, TransactionRecord
 from edi.validate.compiled import CompiledGuide, compile_guide
 from edi.validate.standard import layered, standard_findings, standard_guide
 from edi.validate.walker import GuideFinding, check_transaction
 from edi.x12.envelope import TransactionSet, iter_transactions
 from edi.x12.reader import Source
+from edi.x12.segment import Segment
 from edi.x12.standard import table_ids
+
+if TYPE_CHECKING:
+    from edi.texas_set.catalog import Identification
 
 __all__ = [
     "X12_SUFFIXES",
@@ -123,11 +135,17 @@ def _checked(txn: TransactionSet, cg: CompiledGuide, std: CompiledGuide | None) 
 
 
 def _identify(txn: TransactionSet, roles: Mapping[str, str] | None) -> tuple[str | None, Finding | None]:
+    ident, finding = _identify_full(txn, roles)
+    return ident.code or None, finding
+
+
+def _identify_full(txn: TransactionSet, roles: Mapping[str, str] | None) -> tuple[Identification, Finding | None]:
+    """The identification of ``txn`` and, when it has no code, the finding that says so."""
     from edi.texas_set.catalog import identify
 
     ident = identify(txn, dict(roles) if roles else None)
     if ident.code:
-        return ident.code, None
+        return ident, None
     st = txn.raw[0]
     loc = Location(txn.file, txn.first_number, "ST", "ST01", txn.offsets[0] if txn.offsets else 0, txn.control)
     reason = ident.reason or "no Texas SET guide matches"
@@ -136,7 +154,7 @@ def _identify(txn: TransactionSet, roles: Mapping[str, str] | None) -> tuple[str
         f = Finding("transaction-not-identified", loc, f"transaction set {txn.st01} {txn.control} cannot be told apart: {reason} (candidates {cands})", st[1] if len(st) > 1 else "")
     else:
         f = Finding("unknown-transaction", loc, f"transaction set {txn.st01!r} {txn.control} is not a Texas SET transaction: {reason}", st[1] if len(st) > 1 else "")
-    return None, f
+    return ident, f
 
 
 def iter_x12_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -158,7 +176,7 @@ def iter_x12_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             raise X12SyntaxError("no such file or folder", str(path))
 
 
-def validate_source(source: Source, *, name: str | None = None, report: Report | None = None, roles: Mapping[str, str] | None = None) -> Report:
+def validate_source(source: Source, *, name: str | None = None, report: Report | None = None, roles: Mapping[str, str] | None = None, records: bool = False) -> Report:
     """Validate one file (path, bytes or binary stream): envelopes, identification, guides.
 
     Args:
@@ -166,16 +184,24 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
         name: the file name used in findings (default: the path, ``<bytes>`` or the stream's name).
         report: add to this report instead of a new one.
         roles: DUNS -> role for identification.
+        records: also keep a :class:`~edi.findings.TransactionRecord` per transaction set in
+            ``report.records`` (see the module docstring).
 
     Raises:
         EdiError: the input cannot be read or does not start with an ISA.
     """
     rep = report if report is not None else Report()
     start = len(rep.findings)
+    kept: list[TransactionRecord] | None = None
+    if records:
+        kept = rep.records = rep.records if rep.records is not None else []
+    mark = start  # findings before this one belong to transactions already recorded
+    envelope: _Envelope = (None, ("", "", "", ""))
     fid_checked = -1  # the GS last checked: a group's transactions come together
     for txn in iter_transactions(source, name=name, report=rep):
         std = standard_guide(txn.st01) if txn.st01 in _STANDARD_SETS else None
-        code, finding = _identify(txn, roles)
+        ident, finding = _identify_full(txn, roles)
+        code = ident.code
         if code is None:
             # an incomplete set (no SE) is already rejected by its envelope finding; what is
             # left of it rarely identifies, and saying so would only repeat the problem
@@ -185,6 +211,8 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
                 rep.add(finding if std is None else replace(finding, layer="texas-set"))
                 if std is not None:
                     rep.extend(standard_findings(check_transaction(txn, std, layer="x12")))
+            if kept is not None:
+                mark, envelope = _keep(rep, kept, txn, ident, mark, envelope)
             continue
         cg = compiled(code)
         gs_number = txn.gs.number
@@ -196,10 +224,60 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
         found = _checked(txn, cg, std)
         if found:
             rep.extend(found)
+        if kept is not None:
+            mark, envelope = _keep(rep, kept, txn, ident, mark, envelope)
     # envelope findings are found when a trailer is read, guide findings per transaction:
     # present the file's findings in file order (stable, so same-segment order is kept)
     rep.findings[start:] = sorted(rep.findings[start:], key=_file_order)
     return rep
+
+
+_OWN_LEVELS = frozenset({"transaction", "segment", "element"})
+
+#: (the GS whose numbers and parties are known, (ISA13, GS06, sender, receiver))
+_Envelope = tuple[Segment | None, tuple[str, str, str, str]]
+
+
+def _keep(rep: Report, kept: list[TransactionRecord], txn: TransactionSet, ident: Identification, mark: int, envelope: _Envelope) -> tuple[int, _Envelope]:
+    """Record ``txn``; returns where its findings end and the envelope for the next one."""
+    if envelope[0] is not txn.gs:  # the group's numbers and parties, once per group
+        envelope = (txn.gs, _envelope(txn))
+    kept.append(_record(txn, ident, rep.findings, mark, envelope[1]))
+    rep.transaction_codes[ident.code or UNIDENTIFIED] += 1
+    return len(rep.findings), envelope
+
+
+def _record(txn: TransactionSet, ident: Identification, findings: list[Finding], mark: int, envelope: tuple[str, str, str, str]) -> TransactionRecord:
+    """The record of ``txn``; its findings are those since ``mark`` that point into it."""
+    ctl = txn.control
+    n = 0
+    if len(findings) > mark:
+        for f in findings[mark:]:
+            if f.location.st_control == ctl and CODES[f.code].level in _OWN_LEVELS:
+                n += 1
+    esi: str | None = None
+    raw = txn.raw
+    for els in raw:
+        if els[0] == "REF" and len(els) > 2 and els[1] == "Q5":
+            esi = els[2] or (els[3] if len(els) > 3 else "") or None
+            break
+    st = raw[0]
+    isa13, gs06, sender, receiver = envelope
+    return TransactionRecord(txn.file, isa13, gs06, st[1] if len(st) > 1 else "", ctl, txn.first_number, sender, receiver, esi, n, ident)
+
+
+def _envelope(txn: TransactionSet) -> tuple[str, str, str, str]:
+    """ISA13, GS06, and the sender and receiver as identification reads them: GS02/GS03, else
+    ISA06/ISA08."""
+    gs, isa = txn.gs, txn.isa
+    in_gs, in_isa = gs.id == "GS", isa.id == "ISA"
+    parties = []
+    for gs_pos, isa_pos in ((2, 6), (3, 8)):
+        value = gs.get(gs_pos).strip() if in_gs else ""
+        if not value and in_isa:
+            value = isa.get(isa_pos).strip()
+        parties.append(value)
+    return (isa.get(13) if in_isa else "", gs.get(6) if in_gs else "", parties[0], parties[1])
 
 
 def _file_order(f: Finding) -> int:
@@ -207,11 +285,18 @@ def _file_order(f: Finding) -> int:
     return n if n is not None else 0
 
 
-def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None) -> Report:
+def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None, records: bool = False) -> Report:
     """Validate files, folders, bytes or streams into one report.
 
     Paths may name files or folders (searched recursively for ``*.x12``, ``*.edi`` and
     ``*.txt``, in sorted order); bytes and binary streams are validated as one file each.
+
+    Args:
+        sources: what to validate.
+        report: add to this report instead of a new one.
+        roles: DUNS -> ``CR``/``ERCOT``/``TDSP`` for parties identification cannot tell.
+        records: also keep a :class:`~edi.findings.TransactionRecord` per transaction set in
+            ``report.records``: its Texas SET code (or why not), roles, ESI ID, ST02.
 
     Raises:
         EdiError: a path does not exist, a folder holds no X12 file, or a file cannot be read
@@ -221,8 +306,7 @@ def validate(*sources: Source, report: Report | None = None, roles: Mapping[str,
     for src in sources:
         if isinstance(src, (str, os.PathLike)):
             for path in iter_x12_files([src]):
-                validate_source(path, name=str(path), report=rep, roles=roles)
+                validate_source(path, name=str(path), report=rep, roles=roles, records=records)
         else:
-            validate_source(src, report=rep, roles=roles)
+            validate_source(src, report=rep, roles=roles, records=records)
     return rep
-

@@ -6,6 +6,13 @@ report, printed as text (one finding per line, location first) or JSON.  With ``
 each input file gets its acknowledgement (997s, plus a TA1 when the interchange envelope is
 wrong) written to ``DIR``.
 
+``--list`` prints what was found instead of what is wrong: one line per transaction set (the
+Texas SET code it was identified as, or why not; sender and receiver roles; ESI ID; ST02;
+how many findings point into it), then the count by code.  The JSON report always carries
+the same per transaction set (``records``, ``transaction_codes``).  In the text view each
+file's lines are printed once it is read and then dropped, so a file list of any length
+holds at most one file's records.
+
 Exit codes: 0 no findings, 1 findings, 2 an input could not be read at all (one line on
 stderr per such file, naming it; the readable files are still validated and reported).
 """
@@ -38,9 +45,15 @@ def ack_file_name(path: Path, root: Path | None) -> str:
     return f"{stem}.997.x12"
 
 
-def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | None = None) -> int:
-    """Validate ``paths``, print the report and write acknowledgements; returns the exit code."""
+def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | None = None, as_list: bool = False) -> int:
+    """Validate ``paths``, print the report and write acknowledgements; returns the exit code.
+
+    ``as_list`` prints one line per transaction set instead of the findings (``as_json``
+    wins when both are given: the JSON holds the same lines as data).
+    """
     report = Report()
+    keep = as_json or as_list
+    stream = as_list and not as_json
     problems: list[str] = []
     files: list[tuple[Path, Path | None]] = []
     for p in paths:
@@ -60,10 +73,14 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
         name = str(path)
         start = len(report.findings)
         try:
-            validate_source(path, name=name, report=report)
+            validate_source(path, name=name, report=report, records=keep)
         except EdiError as exc:
             problems.append(str(exc) if name in str(exc) else f"{name}: {exc}")
             continue
+        finally:
+            if stream and report.records:
+                print("\n".join(r.to_text() for r in report.records))
+                report.records.clear()
         if ack_dir is not None:
             mine: list[Finding] = report.findings[start:]
             try:
@@ -84,6 +101,10 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
         data["unreadable"] = problems
         data["acknowledgements"] = written
         print(json.dumps(data, indent=2))
+    elif stream:
+        if files:
+            print(report.codes_line())
+            print(report.summary_line())
     else:
         if report.findings or files:
             print(report.to_text())
@@ -104,9 +125,10 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[list[Path], typer.Argument(help="X12 files or folders (folders: *.x12, *.edi, *.txt, recursively).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
         ack: Annotated[Path | None, typer.Option("--ack", help="Write a 997 (and TA1 when the envelope is wrong) per input file into this folder.")] = None,
+        as_list: Annotated[bool, typer.Option("--list", help="Print one line per transaction set (Texas SET code or why not, roles, ESI ID, ST02, findings) and the count by code, instead of the findings.")] = False,
     ) -> None:
         """Validate X12 files against the Texas SET guides: envelopes, identification, segments, elements.
 
         Exit code 0 when clean, 1 when there are findings, 2 when an input cannot be read.
         """
-        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack))
+        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack, as_list=as_list))

@@ -24,13 +24,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edi import testing as S
 from edi.errors import MappingError
 from edi.findings import Report
 from edi.texas_set.guide import load_guide
 from edi.texas_set.mapping import codes, from_segments, read_models, to_segments
 from edi.texas_set.models import build
 from edi.x12 import ControlNumbers, X12Writer, iter_transactions
-from tests import strategies as S
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
+from edi import testing as S
 from edi.errors import MappingError
+from edi.testing.strategies import _walk_layout
 from edi.texas_set import mapping
 from edi.texas_set.guide import LoopSpec, SegmentSpec, guide_codes, load_guide
 from edi.texas_set.mapping import from_segments, render, to_segments, transaction
@@ -25,7 +27,6 @@ from edi.texas_set.mapping.spec import Loop, Seg
 from edi.texas_set.mapping.tables_814 import ACTION_CODES, MAINTENANCE_CODES
 from edi.texas_set.models import CODES_814, build, model_for
 from edi.x12 import Segment
-from tests import strategies as S
 
 ALL_CODES = mapping.codes()
 CR = {"name": "ACME POWER", "duns": "123456789"}
@@ -515,7 +516,7 @@ def test_model_text_lengths_fit_the_guide_elements(code: str) -> None:
         specs.setdefault(spec.key, []).append(spec)
     lay = mapping.layout(code)
     wrong = []
-    for seg, el, path in S._walk_layout(lay.items):
+    for seg, el, path in _walk_layout(lay.items):
         if el.kind != "AN":
             continue
         model, items = lay.model, lay.items

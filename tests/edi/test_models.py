@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from edi import testing as S
 from edi.texas_set import models as M
 from edi.texas_set.models import CODES_814, Enrollment814, Invoice810, Usage867, build, model_for
 from edi.texas_set.types import (
@@ -23,7 +24,6 @@ from edi.texas_set.types import (
     parse_r,
     parse_time,
 )
-from tests import strategies as S
 
 ESI = "10443720001234567"
 CR = {"name": "ACME POWER", "duns": "123456789"}

@@ -205,7 +205,7 @@ def test_compile_refuses_unknown_data_type() -> None:
 def test_every_code_the_walker_emits_is_in_codes() -> None:
     import inspect
 
-    import edi.validate.walker as walker
+    from edi.validate import walker
 
     src = inspect.getsource(walker)
     import re

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edi import testing as S
 from edi.errors import MappingError
 from edi.texas_set.mapping import transaction
 from edi.texas_set.xmlio import (
@@ -21,7 +22,6 @@ from edi.texas_set.xmlio import (
     xml_to_segments,
     xml_to_x12,
 )
-from tests import strategies as S
 from tests.edi.test_golden import golden_files
 
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edi import testing as S
 from edi.texas_set import mapping
 from edi.texas_set.mapping.render import compile_text_layout
 from edi.x12 import ControlNumbers, X12Writer, format_segments
@@ -21,7 +22,6 @@ from edi.x12.delimiters import Delimiters
 from ercot_sim import templates
 from ercot_sim.emit import _mapping_text, render_body, render_text
 from ercot_sim.messages import Message
-from tests import strategies as S
 
 CODES = [c for c in mapping.codes() if c not in mapping.RETIRED]
 NAMES = {"1039940674000": "ONCOR", "123456789": "LONE STAR POWER", "183529049": "ERCOT"}

@@ -1,4 +1,6 @@
-"""Hypothesis strategies for Texas SET identifiers, dates and whole transactions.
+"""Hypothesis strategies for Texas SET identifiers, dates and business models.
+
+Part of :mod:`edi.testing` (import from there).
 
 Two levels:
 
