@@ -360,9 +360,17 @@ class Report:
             out[UNIDENTIFIED] = unknown
         return out
 
+    def by_layer(self) -> dict[str, int]:
+        """Findings per layer: ``{"x12": 2, "texas-set": 1}`` (both keys always present)."""
+        counts = Counter(f.layer for f in self.findings)
+        return {layer: counts.get(layer, 0) for layer in LAYER_NAMES}
+
     def summary_line(self) -> str:
-        """``N finding(s) in T transaction(s), F file(s)``."""
-        return f"{len(self.findings)} finding(s) in {self.transactions} transaction(s), {self.files} file(s)"
+        """``N finding(s) (X12 004010 x, Texas SET y) in T transaction(s), F file(s)``."""
+        layers = ""
+        if self.findings:
+            layers = " (" + ", ".join(f"{LAYER_NAMES[k]} {n}" for k, n in self.by_layer().items()) + ")"
+        return f"{len(self.findings)} finding(s){layers} in {self.transactions} transaction(s), {self.files} file(s)"
 
     def codes_line(self) -> str:
         """``by Texas SET code: 814_01 2, 867_04 1, unidentified 1`` (from the records)."""
@@ -392,6 +400,7 @@ class Report:
             "transactions": self.transactions,
             "segments": self.segments,
             "findings": [f.to_dict() for f in self.findings],
+            "findings_by_layer": self.by_layer(),
         }
         if self.records is not None:
             data["transaction_codes"] = self.by_transaction_code()

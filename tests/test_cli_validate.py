@@ -151,7 +151,7 @@ def test_list_says_why_a_transaction_is_not_identified_and_counts_by_code(tmp_pa
     assert "(ST 999 0001," in unknown and ": not identified (no Texas SET guide for ST01 '999'" in unknown
     assert unknown.endswith("ESI ID -, 1 finding(s)")
     assert lines[4] == "by Texas SET code: 814_01 1, 867_03 2, unidentified 1"
-    assert lines[5] == "2 finding(s) in 4 transaction(s), 3 file(s)"
+    assert lines[5] == "2 finding(s) (X12 004010 2, Texas SET 0) in 4 transaction(s), 3 file(s)"
     assert "invalid-date" not in result.stdout  # the list view lists transactions, not findings
 
 
@@ -167,3 +167,33 @@ def test_list_with_an_unreadable_file_still_lists_the_others(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert ": 867_04, ERCOT -> CR," in result.stdout and "by Texas SET code: 867_04 1" in result.stdout
     assert "b.x12" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_997_reports_the_standard_and_with_ack_guide_the_guide_too(tmp_path: Path) -> None:
+    """A code outside a Texas SET list is the guide's finding: the 997 accepts the set unless
+    --ack-guide asks it to report guide findings as well."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "bad-code.x12").write_bytes((SAMPLES / "bad-code.x12").read_bytes())
+    plain = invoke("validate", str(src), "--ack", str(tmp_path / "a"))
+    assert plain.exit_code == 1 and "[invalid-code, AK4=7, Texas SET]" in plain.stdout
+    assert "(X12 004010 0, Texas SET 1)" in plain.stdout
+    ack = (tmp_path / "a" / "bad-code.997.x12").read_text("latin-1")
+    assert "AK5*A" in ack and "AK3" not in ack
+    guided = invoke("validate", str(src), "--ack", str(tmp_path / "g"), "--ack-guide")
+    assert guided.exit_code == 1
+    ack = (tmp_path / "g" / "bad-code.997.x12").read_text("latin-1")
+    assert "AK3*PER*" in ack and "AK4*3**7*FX" in ack and "AK5*E*5" in ack  # an assumed rule: noted, not rejected
+
+
+def test_the_cli_reference_quotes_what_validate_prints(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """docs/cli.md's example of the two layers is this command's real output."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "cli.md").read_text()
+    command = "$ ercot-sim validate tests/edi/invalid/bad-code.x12 tests/edi/invalid/bad-dtm-date.x12"
+    block = doc[doc.index(command) + len(command):]
+    quoted = block[: block.index("```")].strip().splitlines()
+    monkeypatch.chdir(root)
+    result = invoke("validate", "tests/edi/invalid/bad-code.x12", "tests/edi/invalid/bad-dtm-date.x12")
+    assert result.exit_code == 1
+    assert result.stdout.strip().splitlines() == quoted

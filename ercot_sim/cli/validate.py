@@ -2,9 +2,10 @@
 
 A thin layer over :func:`edi.validate.validate_source` and :func:`edi.ack.build_997`: files
 and folders (recursively ``*.x12``, ``*.edi``, ``*.txt``) are validated one by one into one
-report, printed as text (one finding per line, location first) or JSON.  With ``--ack DIR``
-each input file gets its acknowledgement (997s, plus a TA1 when the interchange envelope is
-wrong) written to ``DIR``.
+report, printed as text (one finding per line, location first, ending with its layer: X12
+004010 or Texas SET) or JSON.  With ``--ack DIR`` each input file gets its acknowledgement
+(997s, plus a TA1 when the interchange envelope is wrong) written to ``DIR``; the 997s report
+the X12 standard's findings, and with ``--ack-guide`` the guides' findings too.
 
 ``--list`` prints what was found instead of what is wrong: one line per transaction set (the
 Texas SET code it was identified as, or why not; sender and receiver roles; ESI ID; ST02;
@@ -26,7 +27,7 @@ from typing import Annotated
 
 import typer
 
-from edi.ack import build_997
+from edi.ack import ACK_LAYERS, build_997
 from edi.errors import EdiError
 from edi.findings import Finding, Report
 from edi.validate import iter_x12_files, validate_source
@@ -45,8 +46,12 @@ def ack_file_name(path: Path, root: Path | None) -> str:
     return f"{stem}.997.x12"
 
 
-def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | None = None, as_list: bool = False) -> int:
+def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | None = None, as_list: bool = False,
+                 ack_guide: bool = False) -> int:
     """Validate ``paths``, print the report and write acknowledgements; returns the exit code.
+
+    The 997s acknowledge the X12 standard's findings (what a translator reports); with
+    ``ack_guide`` the Texas SET guides' findings too.
 
     ``as_list`` prints one line per transaction set instead of the findings (``as_json``
     wins when both are given: the JSON holds the same lines as data).
@@ -84,7 +89,7 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
         if ack_dir is not None:
             mine: list[Finding] = report.findings[start:]
             try:
-                text = build_997(mine, path, name=name)
+                text = build_997(mine, path, name=name, layers=("x12", "texas-set") if ack_guide else ACK_LAYERS)
             except EdiError as exc:
                 problems.append(f"{name}: cannot acknowledge: {exc}")
                 continue
@@ -126,9 +131,10 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
         ack: Annotated[Path | None, typer.Option("--ack", help="Write a 997 (and TA1 when the envelope is wrong) per input file into this folder.")] = None,
         as_list: Annotated[bool, typer.Option("--list", help="Print one line per transaction set (Texas SET code or why not, roles, ESI ID, ST02, findings) and the count by code, instead of the findings.")] = False,
+        ack_guide: Annotated[bool, typer.Option("--ack-guide", help="Let the 997s report the Texas SET guides' findings too, not only the X12 standard's (a translator's 997 reports syntax; guide findings are answered by an 824 or a reject).")] = False,
     ) -> None:
         """Validate X12 files against the Texas SET guides: envelopes, identification, segments, elements.
 
         Exit code 0 when clean, 1 when there are findings, 2 when an input cannot be read.
         """
-        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack, as_list=as_list))
+        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack, as_list=as_list, ack_guide=ack_guide))
