@@ -362,7 +362,7 @@ class Report:
 
     def by_layer(self) -> dict[str, int]:
         """Findings per layer: ``{"x12": 2, "texas-set": 1}`` (both keys always present)."""
-        counts = Counter(f.layer for f in self.findings)
+        counts: Counter[str] = Counter(f.layer for f in self.findings)
         return {layer: counts.get(layer, 0) for layer in LAYER_NAMES}
 
     def summary_line(self) -> str:
