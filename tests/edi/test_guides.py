@@ -295,3 +295,13 @@ def test_public_api_is_exported() -> None:
     for name in ts.__all__:
         assert getattr(ts, name) is not None, name
     assert {"load_guide", "identify", "explain_guide", "explain_transaction", "Guide"} <= set(ts.__all__)
+
+
+def test_the_guides_page_counts_what_the_guides_hold() -> None:
+    """docs/guides.md's table of transactions gives each guide's confirmed / assumed counts."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "guides.md").read_text()
+    rows = dict(re.findall(r"^\| (\d{3}(?:_[0-9A-Z]{2})?) \|.*\| (\d+ / \d+) \|$", doc, re.M))
+    assert set(rows) == set(guide_codes())
+    for code, quoted in rows.items():
+        counts = guide_counts(load_guide(code))
+        assert quoted == f"{counts['confirmed']} / {counts['assumed']}", code
