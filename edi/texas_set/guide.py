@@ -43,7 +43,7 @@ from edi.texas_set.spec import (
     SegmentSpec,
     _walk,
 )
-from edi.xmlsafe import hardened_parser
+from edi.xmlsafe import parse_data_file
 
 __all__ = [
     "CODES_DIR", "ERCOT_DUNS", "GUIDES_DIR", "Code", "CodeList", "Condition", "ElementSpec",
@@ -76,19 +76,7 @@ def _schema() -> etree.XMLSchema:
 
 def _parse(path: Path) -> etree._Element:
     """Parse one XML file safely and check it against the schema (except the schema itself)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise GuideError(f"cannot read: {exc.strerror}", str(path)) from None
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        line = data[: max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY"))].count(b"\n") + 1
-        raise GuideError("DOCTYPE and entity declarations are not allowed in guides", f"{path} line {line}")
-    try:
-        root = etree.fromstring(data, hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        raise GuideError(f"not well-formed XML: {exc.msg}", f"{path} line {exc.lineno}") from None
-    if root.getroottree().docinfo.doctype:  # e.g. a UTF-16 file the byte check above cannot see
-        raise GuideError("DOCTYPE and entity declarations are not allowed in guides", f"{path} line 1")
+    root = parse_data_file(path)
     if path != _XSD:
         schema = _schema()
         if not schema.validate(root):

@@ -25,7 +25,7 @@ from pathlib import Path
 from lxml import etree
 
 from edi.errors import GuideError
-from edi.xmlsafe import hardened_parser
+from edi.xmlsafe import hardened_parser, parse_data_file
 
 __all__ = [
     "DATA_DIR",
@@ -145,21 +145,7 @@ def _count(text: str) -> int:
 
 
 def _parse(path: Path) -> etree._Element:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise GuideError(f"cannot read the X12 standard data: {exc.strerror}", str(path)) from None
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise GuideError("DOCTYPE and entity declarations are not allowed", str(path))
-    try:
-        root = etree.fromstring(data, hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        raise GuideError(f"not well-formed XML: {exc.msg}", f"{path} line {exc.lineno}") from None
-    schema = _schema()
-    if not schema.validate(root):
-        err = schema.error_log[0]
-        raise GuideError(f"does not match standard.xsd: {err.message}", f"{path} line {err.line}")
-    return root
+    return parse_data_file(path, _schema(), "standard.xsd")
 
 
 @functools.cache
