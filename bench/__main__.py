@@ -1,11 +1,12 @@
-"""``python -m bench {edi,engine} ...``: dispatch to a benchmark module."""
+"""``python -m bench {edi,engine,same-bytes} ...``: dispatch to a benchmark (or check) module."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHES = {"edi": "bench.edi_bench", "engine": "bench.engine_bench", "_rss": "bench.edi_bench"}
+BENCHES = {"edi": "bench.edi_bench", "engine": "bench.engine_bench", "same-bytes": "bench.same_bytes",
+           "_rss": "bench.edi_bench"}
 
 
 def main(argv: list[str] | None = None) -> int:
