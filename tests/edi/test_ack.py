@@ -162,3 +162,18 @@ def test_997_for_an_unknown_transaction_rejects_it() -> None:
     rep = validate_source(path, name="x.x12")
     segs = segments(build_997(rep, path, name="x.x12").replace("\n", ""))
     assert [s for s in segs if s[0] in ("AK2", "AK5", "AK9")] == [["AK2", "999", "0001"], ["AK5", "R", "1"], ["AK9", "R", "1", "1", "0"]]
+
+
+def test_a_control_number_with_a_non_ascii_digit_still_gets_its_acknowledgement() -> None:
+    """'²' passes str.isdigit but not int(): the 997 of such a file is still built (the TA1
+    names the control number), never an exception at the end of a batch."""
+    bad = ISA.replace("*000004711*", "*00000471\u00b2*")
+    data = (bad + GS + st(GOOD, "0001") + "GE*1*4711~IEA*1*00000471\u00b2~").encode("latin-1")
+    from edi.validate import validate_source
+
+    rep = validate_source(data, name="in.x12")
+    assert "isa-invalid-control-number" in [f.code for f in rep]
+    text = build_997(rep, data, name="in.x12")
+    segs = segments(text)
+    assert segs[0][13] == "000000001"  # the acknowledgement's own ISA13: a valid one
+    assert segs[1][:2] == ["TA1", "000000000"] and segs[1][4:] == ["R", "018"]
