@@ -333,7 +333,8 @@ def generate_feed(
     """Run the engine and write the files one participant receives, with a manifest.
 
     Args:
-        out: output folder (created; existing feed files and manifest there are replaced).
+        out: output folder: new, empty, or an earlier feed's (whose listed files are replaced);
+            any other content is refused, never deleted.
         esi_ids: ESI IDs in the generated market (ignored with ``scenario``).
         days: days to simulate (ignored with ``scenario``).
         for_party: ``ROLE:DUNS`` of the receiver (default: the first CR).
@@ -358,9 +359,7 @@ def generate_feed(
     scen = scenario if scenario is not None else feed_scenario(esi_ids, days, seed)
     role, duns, pname = _party(scen, for_party)
     target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
-    for old in [*target.glob("*.x12"), *target.glob("*.xml"), *target.glob("*.json")]:
-        old.unlink()
+    previous = _previous_feed(target)
     with tempfile.TemporaryDirectory(prefix="ercot-sim-feed-") as tmp:
         run = Path(tmp)
         run_scenario(scen, run, seed=seed if scenario is not None else None)
@@ -373,6 +372,9 @@ def generate_feed(
         inbox = run / "outbox" / duns
         names = sorted(p.name for p in inbox.glob("*.x12")) if inbox.is_dir() else []
         files = [_load_file(inbox / n, n, codes) for n in names]
+    # the folder is ours: replace what the previous feed listed, nothing else
+    for name in previous:
+        (target / name).unlink(missing_ok=True)
     entries = _plant_all(files, faults, known_esi, seed)
     extra = [f for f in files if f.name.endswith("_resent.x12")]
     originals = [f for f in files if f not in extra]
@@ -384,7 +386,7 @@ def generate_feed(
             name, data = name[:-4] + ".xml", x12_to_xml(data, name=name)
         elif fmt == "json":
             name, data = name[:-4] + ".json", _to_json(name, data, codes)
-        (target / name).write_bytes(data)
+        _write_atomic(target / name, data)
         tx_codes: dict[str, int] = {}
         for _, _, code, _ in f.txns:
             tx_codes[code] = tx_codes.get(code, 0) + 1
@@ -410,8 +412,55 @@ def generate_feed(
         "files": written, "faults": entries,
     }
     path = target / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    _write_atomic(path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))  # last: the feed is complete
     return FeedResult(target, (role, duns, pname), [str(w["name"]) for w in written], entries, path)
+
+
+def _previous_feed(target: Path) -> list[str]:
+    """Check that ``target`` may take a feed; the files a previous feed there listed.
+
+    A feed goes into a new or empty folder, or into one an earlier ``generate`` wrote (its
+    manifest lists every file it wrote, and nothing else is there): only those files are
+    replaced. Anything else is refused, so a feed never deletes or mixes with other files.
+
+    Raises:
+        ScenarioError: the folder holds files no earlier feed listed, or cannot be made.
+    """
+    if target.exists() and not target.is_dir():
+        raise ScenarioError(f"--out {target}: is a file, not a folder")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        present = sorted(p.name for p in target.iterdir())
+    except OSError as exc:
+        raise ScenarioError(f"--out {target}: cannot use the folder: {exc.strerror}") from None
+    if not present:
+        return []
+    listed: list[str] = []
+    manifest = target / "manifest.json"
+    if manifest.is_file():
+        try:
+            doc = json.loads(manifest.read_text("utf-8"))
+            if doc.get("generator") == "ercot-sim generate":
+                listed = [str(f["name"]) for f in doc.get("files", [])] + ["manifest.json"]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            listed = []
+    foreign = [name for name in present if name not in listed]
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise ScenarioError(f"--out {target}: holds {foreign[0]}{more}, which no earlier feed there wrote; "
+                            "give a new or empty folder (nothing is deleted)")
+    return listed
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a temporary file beside it, then a rename)."""
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ScenarioError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def _plant_all(files: list[_File], faults: list[FaultSpec], known_esi: set[str], seed: int) -> list[dict[str, object]]:

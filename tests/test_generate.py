@@ -188,3 +188,46 @@ def test_cli_errors_name_what_is_wrong(tmp_path: Path) -> None:
     too_many = runner.invoke(app, ["generate", "--out", str(tmp_path / "y"), "--esiids", "2", "--days", "2",
                                    "--faults", str(faults)])
     assert too_many.exit_code == 2 and "no transaction left" in too_many.output
+
+
+def _generate(out: Path, *extra: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, ["generate", "--esiids", "20", "--days", "10", "--out", str(out), *extra])
+
+
+def test_a_feed_never_deletes_or_mixes_with_files_it_did_not_write(tmp_path: Path) -> None:
+    """A folder with someone else's files is refused, one line, exit 2, nothing deleted
+    (before, every *.x12/*.xml/*.json there was deleted, other people's files included)."""
+    out = tmp_path / "feed"
+    out.mkdir()
+    mine = {"notes.txt": b"my notes", "partner.x12": b"ISA*not ours", "config.json": b"{}"}
+    for name, data in mine.items():
+        (out / name).write_bytes(data)
+    result = _generate(out)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("ercot-sim generate: --out ") and "config.json and 2 more" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == mine
+
+
+def test_a_feed_replaces_only_the_files_of_the_feed_before_it(tmp_path: Path) -> None:
+    out = tmp_path / "feed"
+    assert _generate(out).exit_code == 0
+    first = json.loads((out / "manifest.json").read_text())
+    assert first["files"] and {p.name for p in out.iterdir()} == {f["name"] for f in first["files"]} | {"manifest.json"}
+    again = _generate(out, "--format", "xml")  # an earlier feed's folder: replaced whole
+    assert again.exit_code == 0, again.output
+    second = json.loads((out / "manifest.json").read_text())
+    assert {p.name for p in out.iterdir()} == {f["name"] for f in second["files"]} | {"manifest.json"}
+    assert all(p.suffix in (".xml", ".json") for p in out.iterdir())
+    (out / "mine.txt").write_text("added by hand")
+    refused = _generate(out)
+    assert refused.exit_code == 2 and "mine.txt" in refused.output
+    assert (out / "mine.txt").read_text() == "added by hand" and (out / "manifest.json").is_file()
+
+
+def test_out_naming_a_file_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("keep")
+    result = _generate(target)
+    assert result.exit_code == 2 and result.output.strip() == f"ercot-sim generate: --out {target}: is a file, not a folder"
+    assert target.read_text() == "keep"
