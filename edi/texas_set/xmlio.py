@@ -84,7 +84,13 @@ def _segment_element(els: Sequence[str]) -> etree._Element:
         value = els[pos]
         if value != "":
             child = etree.SubElement(node, f"{sid}{pos:02d}")
-            child.text = value
+            try:
+                child.text = value
+            except ValueError:  # XML 1.0 cannot carry control characters, not even escaped
+                bad = next(ch for ch in value if not _xml_char(ch))
+                raise MappingError(f"{sid}{pos:02d} holds the control character U+{ord(bad):04X}, "
+                                   "which XML 1.0 cannot carry; the X12 stays the only lossless form",
+                                   f"segment {sid}") from None
     if len(els) > 1 and els[-1] == "":
         node.set("n", str(len(els) - 1))
     return node
@@ -154,13 +160,30 @@ def xml_to_segments(data: bytes | str | etree._Element, name: str = "<xml>") -> 
 
 # -- whole files -------------------------------------------------------------------------
 
+def _xml_char(ch: str) -> bool:
+    """Whether XML 1.0 can carry ``ch`` as text."""
+    o = ord(ch)
+    return o in (0x9, 0xA, 0xD) or 0x20 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or o >= 0x10000
+
+
+def _delimiter_attr(ch: str) -> str:
+    """A delimiter as an attribute: itself, or ``U+001C`` when XML cannot carry it (a single
+    character is always literal, so the two forms never meet)."""
+    return ch if _xml_char(ch) else f"U+{ord(ch):04X}"
+
+
+def _delimiter_value(text: str) -> str:
+    return chr(int(text[2:], 16)) if re.fullmatch(r"U\+[0-9A-F]{4}", text) else text
+
+
 def x12_to_xml(source: Source, *, name: str | None = None) -> bytes:
     """A whole X12 file as XML (``<x12>`` with the delimiters as attributes)."""
     reader = X12Reader(source, name=name)
     segs = [s.elements for s in reader.segments()]
     d = reader.delimiters
     assert d is not None  # set once the ISA has been read
-    root = segments_to_xml(segs, "x12", element=d.element, component=d.component, segment=d.segment, suffix=d.suffix)
+    root = segments_to_xml(segs, "x12", element=_delimiter_attr(d.element), component=_delimiter_attr(d.component),
+                           segment=_delimiter_attr(d.segment), suffix="".join(map(_delimiter_attr, d.suffix)))
     if reader.trailing:
         raise MappingError("the file ends in the middle of a segment", f"{reader.name} offset {reader.trailing_offset}")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -171,10 +194,10 @@ def xml_to_x12(data: bytes | str, name: str = "<xml>") -> bytes:
     segs, attrs = xml_to_segments(data, name)
     try:
         d = Delimiters(
-            element=attrs.get("element", "*"),
-            component=attrs.get("component", ">"),
-            segment=attrs.get("segment", "~"),
-            suffix=attrs.get("suffix", ""),
+            element=_delimiter_value(attrs.get("element", "*")),
+            component=_delimiter_value(attrs.get("component", ">")),
+            segment=_delimiter_value(attrs.get("segment", "~")),
+            suffix="".join(_delimiter_value(c) for c in re.findall(r"U\+[0-9A-F]{4}|.", attrs.get("suffix", ""), re.S)),
         )
     except Exception as exc:  # X12SyntaxError: a bad delimiter attribute
         raise MappingError(f"bad delimiters: {exc}", f"{name} line 1 <x12>") from None
@@ -182,7 +205,13 @@ def xml_to_x12(data: bytes | str, name: str = "<xml>") -> bytes:
         for v in els[1:]:
             if d.element in v or d.segment in v:
                 raise MappingError(f"value {v!r} contains a delimiter", f"{name} <{els[0]}>")
-    return format_segments(segs, d).encode("latin-1")
+    text = format_segments(segs, d)
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError as exc:
+        seg = next((els for els in segs if any(text[exc.start] in v for v in els[1:])), ["?"])
+        raise MappingError(f"{text[exc.start]!r} (U+{ord(text[exc.start]):04X}) in segment {seg[0]} is not a "
+                           "Latin-1 character, which the X12 files here are written in", name) from None
 
 
 # -- models ------------------------------------------------------------------------------

@@ -107,3 +107,28 @@ def test_segment_suffix_survives_xml(suffix: str) -> None:
     data = (Path(__file__).parent / "golden" / "867_03" / "monthly.x12").read_bytes()
     data = data.replace(b"~", ("~" + suffix).encode())
     assert xml_to_x12(x12_to_xml(data)) == data
+
+
+_ENV = ("ISA*00*          *00*          *01*123456789      *01*183529049      *250303*1015*U*00401*000004711*0*P*>~"
+        "GS*GE*123456789*183529049*20250303*1015*4711*X*004010~ST*814*0001~BGN*13*A1*20250303~SE*3*0001~GE*1*4711~"
+        "IEA*1*000004711~")
+
+
+def test_a_file_with_a_control_character_terminator_goes_to_xml_and_back() -> None:
+    """0x1C as the segment terminator (a file that validates clean) is kept as U+001C."""
+    data = _ENV.replace("~", "\x1c").encode("latin-1")
+    xml = x12_to_xml(data)
+    assert b'segment="U+001C"' in xml
+    assert xml_to_x12(xml) == data
+
+
+def test_a_control_character_inside_a_value_is_an_edi_error_naming_the_element() -> None:
+    data = _ENV.replace("BGN*13*A1", "BGN*13*A\x011").encode("latin-1")
+    with pytest.raises(MappingError, match=r"BGN02 holds the control character U\+0001"):
+        x12_to_xml(data)
+
+
+def test_text_outside_latin_1_is_an_edi_error_not_a_unicode_error() -> None:
+    xml = x12_to_xml(_ENV.encode()).decode().replace("<BGN02>A1<", "<BGN02>A1\u20ac<")
+    with pytest.raises(MappingError, match=r"'€' \(U\+20AC\) in segment BGN is not a Latin-1 character"):
+        xml_to_x12(xml.encode())
