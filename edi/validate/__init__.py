@@ -157,19 +157,40 @@ def _identify_full(txn: TransactionSet, roles: Mapping[str, str] | None) -> tupl
     return ident, f
 
 
-def iter_x12_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+def iter_x12_files(paths: Iterable[str | os.PathLike[str]], *, skipped: list[str] | None = None) -> Iterator[Path]:
     """Expand files and folders into X12 files: folders recursively, ``*.x12/*.edi/*.txt``, sorted.
 
+    A folder is walked without following links to folders, and a file that is a link to
+    something outside the folder given is not read (a folder of partner files must not lead
+    to ``/etc/passwd``): it goes to ``skipped`` as a line naming it, or, without ``skipped``,
+    is an error.
+
     Raises:
-        X12SyntaxError: a path does not exist, or a folder holds no X12 files.
+        X12SyntaxError: a path does not exist, a folder holds no X12 files, or (without
+            ``skipped``) a file in a folder links out of it.
     """
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = sorted(f for f in path.rglob("*") if f.suffix.lower() in X12_SUFFIXES and f.is_file())
+            top = path.resolve()
+            found: list[Path] = []
+            for folder, dirs, names in os.walk(path, followlinks=False):
+                dirs.sort()
+                for n in names:
+                    f = Path(folder) / n
+                    if f.suffix.lower() not in X12_SUFFIXES:
+                        continue
+                    if f.is_symlink() and not f.resolve().is_relative_to(top):
+                        reason = f"{f}: a link to {f.resolve()}, outside {path}: not read"
+                        if skipped is None:
+                            raise X12SyntaxError(f"a link to {f.resolve()}, outside the folder: not read", str(f))
+                        skipped.append(reason)
+                        continue
+                    if f.is_file():
+                        found.append(f)
             if not found:
                 raise X12SyntaxError(f"folder holds no {'/'.join('*' + s for s in X12_SUFFIXES)} files", str(path))
-            yield from found
+            yield from sorted(found)
         elif path.is_file():
             yield path
         else:

@@ -1,7 +1,8 @@
 """``ercot-sim check``: judge a run's trace or any system's X12 files against the timing rules.
 
 A thin layer over :func:`ercot_sim.timing.check.check_path`. Exit codes: 0 no violation,
-1 violations, 2 unusable input or rules file (one line on stderr naming file and reason).
+1 violations or files of a folder that could not be read (listed as ``not read:``, the rest is
+checked), 2 unusable input or rules file (one line on stderr naming file and reason).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def run_check(path: Path, rules: Path | None = None, as_json: bool = False,
         print(f"ercot-sim check: {exc}", file=sys.stderr)
         return 2
     print(result.to_json() if as_json else result.to_text(limit=limit))
-    return 1 if result.violations else 0
+    # a file that could not be read was not checked: a finding, as a violation is
+    unread = any(f.endswith(" [unreadable]") for f in result.findings)
+    return 1 if result.violations or unread else 0
 
 
 def register(app: typer.Typer) -> None:

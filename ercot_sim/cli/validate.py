@@ -63,7 +63,7 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
     files: list[tuple[Path, Path | None]] = []
     for p in paths:
         try:
-            files.extend((f, p if p.is_dir() else None) for f in iter_x12_files([p]))
+            files.extend((f, p if p.is_dir() else None) for f in iter_x12_files([p], skipped=problems))
         except EdiError as exc:
             problems.append(str(exc))
     if ack_dir is not None:

@@ -698,3 +698,29 @@ def test_engine_run_with_a_weekday_outage(tmp_path: Path) -> None:
                            ).fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_a_folder_with_a_stray_file_and_a_link_out_is_checked_and_says_so(tmp_path: Path) -> None:
+    """A notes.txt among the X12 files is listed as not read and the rest is checked (before:
+    exit 2 and no result); a link out of the folder is never followed."""
+    from typer.testing import CliRunner
+
+    from ercot_sim.cli import app
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sample = Path(__file__).resolve().parents[1] / "edi" / "invalid" / "ok-switch-request.x12"
+    (folder / "a.x12").write_bytes(sample.read_bytes())
+    (folder / "notes.txt").write_text("just notes\n")
+    secret = tmp_path / "secret.x12"
+    secret.write_text("SECRET-CONTENT that must not be echoed")
+    (folder / "link.x12").symlink_to(secret)
+    result = CliRunner().invoke(app, ["check", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "checked" in result.output and "1 transactions" in result.output
+    assert "not read: notes.txt segment 1 (ISA)" in result.output
+    assert f"not read: {folder / 'link.x12'}: a link to {secret}, outside {folder}: not read" in result.output
+    assert "SECRET" not in result.output
+    validated = CliRunner().invoke(app, ["validate", str(folder)])
+    assert validated.exit_code == 2 and "SECRET" not in validated.output
+    assert f"{folder / 'link.x12'}: a link to {secret}, outside {folder}: not read" in validated.output

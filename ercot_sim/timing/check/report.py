@@ -317,6 +317,9 @@ class CheckResult:
             out.append("not checkable from transactions: " + ", ".join(i for i, _ in self.not_checked))
         for note in self.notes:
             out.append(f"note: {note}")
-        if self.findings:
-            out.append(f"envelope findings while reading: {len(self.findings)} (run 'ercot-sim validate')")
+        unreadable = [f for f in self.findings if f.endswith(" [unreadable]")]
+        if len(self.findings) > len(unreadable):
+            out.append(f"envelope findings while reading: {len(self.findings) - len(unreadable)} (run 'ercot-sim validate')")
+        for line in unreadable:  # not X12, or a link out of the folder: the rest was checked
+            out.append(f"not read: {line.removesuffix(' [unreadable]')}")
         return "\n".join(out)

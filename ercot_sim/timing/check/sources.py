@@ -168,9 +168,9 @@ def _charge_codes(st01: str, body: Sequence[Sequence[str]]) -> tuple[str, ...]:
     return tuple(els[4].strip() for els in body if els and els[0] == "SAC" and len(els) > 4 and els[4].strip())
 
 
-def _x12_files(path: Path) -> list[tuple[Path, str]]:
+def _x12_files(path: Path, skipped: list[str]) -> list[tuple[Path, str]]:
     try:
-        files = list(iter_x12_files([path]))
+        files = list(iter_x12_files([path], skipped=skipped))
     except EdiError as exc:
         raise CheckInputError(exc.reason if hasattr(exc, "reason") else str(exc), str(path)) from None
     if path.is_dir():
@@ -194,7 +194,8 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
     notes: list[str] = []
     charged: list[tuple[TxnRecord, tuple[str, ...]]] = []
     unidentified = 0
-    for file, name in _x12_files(root):
+    unreadable: list[str] = []  # files that are no X12 at all: findings, and the rest is read
+    for file, name in _x12_files(root, unreadable):
         try:
             for txn in iter_transactions(file, name=name, report=report):
                 records.append(_x12_record(txn, len(records), roles, notes))
@@ -204,9 +205,11 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
                 if records[-1].code is None:
                     unidentified += 1
         except EdiError as exc:
-            raise CheckInputError(str(exc) if name in str(exc) else f"{name}: {exc}") from None
+            unreadable.append(str(exc) if name in str(exc) else f"{name}: {exc}")
         except OSError as exc:
-            raise CheckInputError(f"cannot read: {exc.strerror}", name) from None
+            unreadable.append(f"{name}: cannot read: {exc.strerror}")
+    if unreadable and not records:
+        raise CheckInputError(f"no file could be read as X12 ({unreadable[0]})", str(path))
     records = [r for r in records if r.sent_at is not None]
     for i, r in enumerate(records):
         r.index = i
@@ -218,6 +221,7 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
     end = max((r.sent_at for r in records), default=None)
     findings = [f"{f.location.file} segment {f.location.segment_number}: {f.message} [{f.code}]"
                 for f in report.findings]
+    findings += [f"{line} [unreadable]" for line in unreadable]
     return Dataset(records, str(path), "x12", end, notes, findings, charges)
 
 
