@@ -2,13 +2,19 @@
 
 Each command lives in its own module in this package and exposes ``register(app)``; the
 modules are discovered in name order so adding a command never touches this file.
-Library errors become a one-line message and exit code 2 at this edge.
+Library errors become a one-line message and exit code 2 at this edge. Anything else is a
+bug: :func:`main` prints one line naming the command and asking for a report, exit code 3;
+``--debug`` (before the command) shows the traceback instead. ``--version`` prints the
+version.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+from importlib import metadata
+from typing import Annotated
 
 import typer
 
@@ -33,9 +39,53 @@ def _register_commands() -> None:
             register(app)
 
 
+#: set by ``--debug``: let an unexpected exception show its traceback
+_DEBUG = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            version = metadata.version("ercot-sim")
+        except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+            version = "unknown (not installed)"
+        print(f"ercot-sim {version}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error "
+                                        "(a bug) instead of a one-line message.")] = False,
+) -> None:
+    """Texas retail electricity market simulator: Texas SET X12 between CRs, TDSPs and ERCOT."""
+    global _DEBUG
+    _DEBUG = debug
+
+
 _register_commands()
 
 
-def main() -> None:
-    """Entry point of the ``ercot-sim`` console script."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``ercot-sim`` console script.
+
+    Exit codes: those of the command (0, 1 findings, 2 unusable input), 3 for an unexpected
+    error (a bug: one line on stderr, the traceback with ``--debug``), 130 when interrupted.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="ercot-sim")
+    except KeyboardInterrupt:
+        print("ercot-sim: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a message
+        if _DEBUG:
+            raise
+        command = next((a for a in args if not a.startswith("-")), "")
+        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        print(f"ercot-sim {command}: internal error ({type(exc).__name__}{': ' + text if text else ''}); "
+              "this is a bug: please report it with the command line and its input "
+              "(ercot-sim --debug ... shows the traceback)".replace("ercot-sim : ", "ercot-sim: "), file=sys.stderr)
+        sys.exit(3)
