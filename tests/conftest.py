@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,19 @@ from hypothesis import HealthCheck, settings
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("default")
+# CI: the same examples every run (a property test cannot fail by chance), no example database
+settings.register_profile("ci", settings.get_profile("default"), derandomize=True, database=None)
+# deep: HYPOTHESIS_PROFILE=deep pytest tests/ercot_sim/test_engine.py tests/edi/test_fuzz.py
+# (docs/testing.md); the properties that ask for it draw DEEP_EXAMPLES examples
+settings.register_profile("deep", settings.get_profile("default"), max_examples=400)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+settings.load_profile(PROFILE)
+DEEP_EXAMPLES = 400
+
+
+def examples(usual: int) -> int:
+    """``usual`` examples, or :data:`DEEP_EXAMPLES` under the deep profile."""
+    return DEEP_EXAMPLES if PROFILE == "deep" else usual
 
 ROOT = Path(__file__).resolve().parent.parent
 

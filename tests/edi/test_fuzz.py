@@ -18,6 +18,7 @@ from edi.errors import EdiError
 from edi.findings import Report
 from edi.validate import validate
 from edi.x12 import iter_transactions
+from tests.conftest import examples
 
 SAMPLES = sorted((Path(__file__).parent / "invalid").glob("*.x12"))
 VALID = (Path(__file__).parent / "invalid" / "ok-switch-request.x12").read_bytes()
@@ -55,7 +56,7 @@ def test_x12_alphabet_after_a_valid_isa(tail: bytes) -> None:
     check(ISA + tail)
 
 
-@settings(max_examples=120)
+@settings(max_examples=examples(120))
 @given(
     st.sampled_from(SAMPLES),
     st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255), st.sampled_from(["flip", "insert", "delete"])), min_size=1, max_size=6),

@@ -22,6 +22,7 @@ from ercot_sim.population import build_population
 from ercot_sim.registry import TERMINAL
 from ercot_sim.scenario import load_scenario, load_scenario_text
 from ercot_sim.shard import canonical_transactions
+from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,7 +166,7 @@ def implied_reps(out: Path, roles: dict[str, str]) -> dict[str, list[tuple[str, 
     return {esi: sorted(evs, key=lambda e: (e[0], e[1] == "gain")) for esi, evs in events.items()}
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(st.lists(event, min_size=1, max_size=8), st.sampled_from([0.0, 0.5]),
        st.one_of(st.none(), st.integers(1, 9)))
 def test_generated_markets(tmp_path_factory, events, share, mass_transition) -> None:  # type: ignore[no-untyped-def]
