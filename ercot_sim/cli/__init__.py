@@ -2,8 +2,9 @@
 
 Each command lives in its own module in this package and exposes ``register(app)``; the
 modules are discovered in name order so adding a command never touches this file.
-Library errors become a one-line message and exit code 2 at this edge. Anything else is a
-bug: :func:`main` prints one line naming the command and asking for a report, exit code 3;
+Library errors become a one-line message and exit code 2 at this edge, and so does an
+``OSError`` (a path that cannot be used: a file where a folder belongs, no permission ...,
+named with its reason). Anything else is a bug: :func:`main` prints one line naming the command and asking for a report, exit code 3;
 ``--debug`` (before the command) shows the traceback instead. ``--version`` prints the
 version.
 """
@@ -80,6 +81,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("ercot-sim: interrupted", file=sys.stderr)
         sys.exit(130)
+    except OSError as exc:  # a path that cannot be used: the input's problem, not a bug
+        if _DEBUG:
+            raise
+        command = next((a for a in args if not a.startswith("-")), "")
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ercot-sim {command}: {where}{exc.strerror or exc}".replace("ercot-sim : ", "ercot-sim: "), file=sys.stderr)
+        sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a message
         if _DEBUG:
             raise

@@ -53,6 +53,10 @@ def run_command(
         loaded = load_scenario(scenario)
         if rules is not None and not rules.exists():
             raise SimError("file not found", str(rules))
+        if out.exists() and not out.is_dir():
+            raise SimError("--out names a file; give a folder", str(out))
+        if html is not None and html.is_dir():
+            raise SimError("--html names a folder; give the report's file name (report.html)", str(html))
     except SimError as exc:
         print(f"ercot-sim run: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
