@@ -61,7 +61,7 @@ _WHOLE_FILE = {"truncated", "duplicate_file"}
 class FaultSpec(BaseModel):
     """One line of a faults file: plant ``count`` faults of ``kind`` (in ``code`` only, if set)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     kind: Literal["bad_date", "wrong_count", "bad_esi_id", "duplicate_transaction", "truncated",
                   "unknown_esi_id", "duplicate_file"]
     count: int = Field(default=1, ge=1, le=10_000)
@@ -71,7 +71,7 @@ class FaultSpec(BaseModel):
 class FaultFile(BaseModel):
     """A faults file: ``[[faults]]`` tables."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     faults: list[FaultSpec] = Field(min_length=1)
 
 

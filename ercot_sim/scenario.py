@@ -76,7 +76,7 @@ EventKind = Literal[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ErcotDef(_Model):
@@ -380,7 +380,8 @@ class Scenario(_Model):
 
 
 def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
-    """Names used in events, mass transitions and faults that no participant has.
+    """Names used in events, mass transitions and faults that no participant has, and days
+    outside the run.
 
     Returns:
         (location in the file, message) for every problem, in file order.
@@ -417,6 +418,13 @@ def reference_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], 
     for i, f in enumerate(scenario.faults):
         if f.participant is not None and f.participant not in parts:
             out.append((("faults", i, "participant"), f"unknown participant {f.participant!r}"))
+    # a day outside the run would never happen: say so rather than drop it
+    days = scenario.scenario.days
+    for table in ("events", "mass_transitions", "acquisitions", "retail_outages", "weather_moratoriums"):
+        for i, item in enumerate(getattr(scenario, table)):
+            if item.day >= days:
+                out.append(((table, i, "day"), f"day {item.day} is outside the run (days 0 to {days - 1} of "
+                            f"a {days}-day run starting {scenario.scenario.start.isoformat()})"))
     return out
 
 

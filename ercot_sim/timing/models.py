@@ -31,7 +31,7 @@ END_OF_DAY = dt.time.max
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Msg(_Strict):
@@ -205,6 +205,11 @@ class Rule(_Strict):
         return not (self.effective_to and on > self.effective_to)
 
 
+#: units of a duration or count, with the largest value that still makes sense (ten years)
+_DURATIONS = {"business_days": 2_600, "retail_business_days": 2_600, "calendar_days": 3_660, "hours": 87_840,
+              "retail_business_hours": 62_400, "minutes": 5_270_400, "count": 10_000_000}
+
+
 class Knob(_Strict):
     """An engine setting with its provenance (``[defaults.NAME]``)."""
 
@@ -223,6 +228,13 @@ class Knob(_Strict):
             raise ValueError("give value, or both min and max")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
+        # a lead time, window or count below zero means nothing (an order before its request)
+        numbers = [v for v in (self.value, self.min, self.max) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if self.unit in _DURATIONS and any(v < 0 for v in numbers):
+            raise ValueError(f"a {self.unit.replace('_', ' ')} setting cannot be negative (got {min(numbers):g})")
+        if self.unit in _DURATIONS and any(v > _DURATIONS[self.unit] for v in numbers):
+            raise ValueError(f"{max(numbers):g} {self.unit.replace('_', ' ')} is beyond any market rule "
+                             f"(at most {_DURATIONS[self.unit]:,})")
         return self
 
 

@@ -22,7 +22,8 @@ Deadline semantics (docs/rules.md has the full reference):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+import difflib
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,11 @@ def _merge(base: Any, patch: Any) -> Any:
     return patch
 
 
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 class _Layer:
     """Raw rule data merged file by file, validated with line numbers of the last file."""
 
@@ -108,10 +114,18 @@ class _Layer:
                     seen[rid] = i
                     if rid in self.rules:
                         entry = _merge(self.rules[rid], entry)
+                    elif self.rules and not {"kind", "title"} <= set(entry):
+                        # an override of a rule that is not there: most likely a misspelt id
+                        raise fail(("rules", i, "id"), f"unknown rule {rid!r}{_did_you_mean(rid, self.rules)} "
+                                   "(a new rule needs id, title, kind, status and source)")
                 out.append(entry)
             merged["rules"] = out
         raw_defaults = data.get("defaults", {})
         if isinstance(raw_defaults, dict):
+            for key, value in raw_defaults.items():
+                if self.defaults and key not in self.defaults and isinstance(value, dict) and "unit" not in value:
+                    raise fail(("defaults", key), f"unknown setting {key!r}{_did_you_mean(key, self.defaults)} "
+                               "(a new setting needs value, unit, status and source)")
             merged["defaults"] = {
                 key: _merge(self.defaults.get(key), value) if key in self.defaults else value
                 for key, value in raw_defaults.items()
