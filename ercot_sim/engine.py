@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,9 @@ from ercot_sim.participants.ercot import Ercot
 from ercot_sim.participants.tdsp import Tdsp
 from ercot_sim.population import Premise, build_population, unit
 from ercot_sim.registry import TERMINAL, EsiRecord, Registry
-from ercot_sim.scenario import Scenario, reference_problems
+from ercot_sim.scenario import Scenario, ScenarioInfo, reference_problems
 from ercot_sim.simtime import Clock
-from ercot_sim.timing_bridge import load_market_rules
+from ercot_sim.timing_bridge import MarketRules, load_market_rules
 from ercot_sim.tomlload import format_loc
 from ercot_sim.trace import Trace
 from ercot_sim.transport import CompiledFault, Transport
@@ -174,6 +175,40 @@ def _run(
     timing, market_rules = load_market_rules(rules_path, clock)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    with _OutLock(out):
+        return _run_locked(scenario, info, out, clock, timing, market_rules, shard, progress)
+
+
+class _OutLock:
+    """One run at a time in an output folder: ``.ercot-sim-run.lock``, made exclusively.
+
+    A second run into the same folder is refused (the files of two runs would mix); the lock
+    goes when the run ends, failed or not. A run killed outright leaves it: the message says
+    to delete it then.
+    """
+
+    NAME = ".ercot-sim-run.lock"
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / self.NAME
+
+    def __enter__(self) -> _OutLock:
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            raise ScenarioError(f"another run is writing into this folder ({self.NAME}); if none is "
+                                "(a run killed earlier), delete that file", str(self.path.parent)) from None
+        os.close(fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock, timing: MarketTiming,
+                market_rules: MarketRules | None, shard: tuple[int, int],
+                progress: Callable[[int, int], None] | None) -> RunResult:
+    """The run itself, in an output folder it holds the lock of."""
     outbox = out / "outbox"
     if outbox.exists():
         for old in sorted(outbox.rglob("*.x12")):

@@ -78,6 +78,8 @@ def run_command(
         else:
             jobs = [(scenario, str(out / f"shard-{i:03d}"), seed, str(rules) if rules else None, i, shards)
                     for i in range(shards)]
+            # an earlier run's merged trace must not stand for this one if this one is stopped
+            (out / "trace.sqlite").unlink(missing_ok=True)
             with ProcessPoolExecutor(max_workers=min(shards, os.cpu_count() or 1)) as pool:
                 parts = list(pool.map(_run_shard, jobs))
             from ercot_sim.shard import merge_traces

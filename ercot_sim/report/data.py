@@ -25,7 +25,7 @@ from ercot_sim.timing.check import (
     load_check_rules,
     read_trace,
 )
-from ercot_sim.timing.check.sources import CheckInputError, Dataset, find_traces
+from ercot_sim.timing.check.sources import CheckInputError, Dataset, find_traces, require_complete
 from ercot_sim.timing.flows import TxnRecord
 from ercot_sim.timing.rules import RuleSet
 
@@ -104,6 +104,7 @@ def resolve_traces(path: str | Path) -> list[Path]:
     with p.open("rb") as fh:
         if not fh.read(16).startswith(b"SQLite format 3"):
             raise CheckInputError("not an SQLite trace database", str(p))
+    require_complete(p)
     return [p]
 
 

@@ -244,12 +244,54 @@ def _x12_record(txn: TransactionSet, index: int, roles: dict[str, str] | None,
 
 
 def find_traces(path: Path) -> list[Path]:
-    """The trace databases of a run directory (``trace.sqlite``, or one per shard)."""
+    """The trace databases of a run directory (``trace.sqlite``, or one per shard).
+
+    Raises:
+        CheckInputError: a run that did not finish (its trace has no completion record), or
+            shard folders of different runs side by side ("mixed runs").
+    """
     for name in TRACE_NAMES:
         if (path / name).is_file():
+            require_complete(path / name)
             return [path / name]
     shards = sorted(p for p in path.glob("shard-*/trace.sqlite") if p.is_file())
+    if shards:
+        facts = [require_complete(p) for p in shards]
+        runs = {(f.get("scenario"), f.get("seed"), f.get("start"), f.get("days"), f.get("shard", "/").split("/")[1])
+                for f in facts}
+        seen = sorted(f.get("shard", "/").split("/")[0] for f in facts)
+        count = next(iter(runs))[4] if len(runs) == 1 else ""
+        if len(runs) > 1 or not count.isdigit() or seen != [str(i) for i in range(int(count))]:
+            kinds = "; ".join(f"{p.parent.name}: {f.get('scenario')} seed {f.get('seed')} shard {f.get('shard')}"
+                              for p, f in zip(shards, facts, strict=True))
+            raise CheckInputError(f"mixed runs: its shard folders are not one run's ({kinds})", str(path))
     return shards
+
+
+def require_complete(db_path: Path) -> dict[str, str]:
+    """The run facts of an ``ercot-sim run`` trace; refuses one that never finished.
+
+    A run writes its facts (table ``run``) last, in the same transaction as its final state:
+    a trace whose ``run`` table is empty was killed or is still being written. A database
+    without that table is not ercot-sim's and is taken as it is (empty facts).
+
+    Raises:
+        CheckInputError: the run did not finish, or the file is not a readable database.
+    """
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='run'").fetchone():
+                return {}
+            facts = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM run")}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise CheckInputError(f"not a readable SQLite database ({exc})", str(db_path)) from None
+    if not facts:
+        raise CheckInputError("incomplete run: the trace has no completion record (the run was killed, "
+                              "failed or is still running)", str(db_path))
+    return facts
 
 
 def _parse_time(text: str, where: str) -> dt.datetime:
@@ -378,6 +420,7 @@ def read_path(path: str | Path) -> list[Dataset]:
     with p.open("rb") as fh:
         head = fh.read(16)
     if head.startswith(b"SQLite format 3"):
+        require_complete(p)
         return [read_trace(p)]
     if p.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
         raise CheckInputError("not an SQLite database", str(p))
