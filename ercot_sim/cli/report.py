@@ -41,6 +41,8 @@ def run_report(run_dir: Path, html: Path | None, rules: Path | None = None, max_
           f"{failed} rule(s) below target; diagrams for {len(data.diagrams)} ESI ID(s)")
     if html is not None:
         print(f"report written to {html} ({len(page):,} bytes)")
+    else:
+        print("no report written: give --html FILE to write the HTML report")
     return 1 if check.violations else 0
 
 

@@ -43,6 +43,8 @@ def run_command(
     check: Annotated[bool, typer.Option("--check/--no-check",
                                         help="Print the timing compliance summary of the run (ercot-sim check).")] = True,
     html: Annotated[Path | None, typer.Option("--html", help="Also write the run's HTML report (sequence diagrams, compliance, volumes) to this file.")] = None,
+    fail_on_violation: Annotated[bool, typer.Option("--fail-on-violation", help="Exit 1 when the run breaks a timing rule or a rule's compliance is below its target (for pipelines).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (counts, orders, files, and the compliance check) instead of the tables.")] = False,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.engine import run_scenario
@@ -97,6 +99,30 @@ def run_command(
         skipped += part["skipped"]
         esi_ids += part["esi_ids"]
     elapsed = time.perf_counter() - started
+    checked = None
+    if check or fail_on_violation:
+        from ercot_sim.timing.check import check_path, load_check_rules
+
+        try:
+            checked = check_path(out, load_check_rules(rules))
+        except SimError as exc:
+            print(f"ercot-sim run: compliance check: {exc}", file=sys.stderr)
+            raise typer.Exit(2) from None
+    failed = checked is not None and (bool(checked.violations) or any(r.passed is False for r in checked.rules))
+    if as_json:
+        import json
+
+        print(json.dumps({
+            "scenario": loaded.scenario.name, "out": str(out), "esi_ids": esi_ids, "files": files,
+            "events_skipped": skipped, "transactions": dict(sorted(totals.items())),
+            "orders": dict(sorted(orders.items())), "seconds": round(elapsed, 3),
+            "check": checked.to_dict() if checked is not None else None,
+            "failed": failed if checked is not None else None,
+        }, indent=2))
+        _write_html(out, html, rules, quiet=True)
+        if fail_on_violation and failed:
+            raise typer.Exit(1)
+        return
     console = Console()
     table = Table(title=f"{loaded.scenario.name}: transactions by code")
     table.add_column("code")
@@ -113,22 +139,25 @@ def run_command(
     console.print(states)
     console.print(f"ESI IDs: {esi_ids:,}  files written: {files:,}  events skipped: {skipped:,}  "
                   f"out: {out}  ({elapsed:.1f} s, {sum(totals.values()) / max(elapsed, 1e-9):,.0f} transactions/s)")
-    if check:
-        from ercot_sim.timing.check import compliance_summary
+    if check and checked is not None:
+        print("compliance (ercot-sim check)\n" + checked.to_text(limit=20))
+    _write_html(out, html, rules, quiet=False)
+    if fail_on_violation and failed:
+        print("ercot-sim run: the run breaks timing rules (--fail-on-violation)", file=sys.stderr)
+        raise typer.Exit(1)
 
-        try:
-            print(compliance_summary(out / "trace.sqlite", rules))
-        except SimError as exc:
-            print(f"ercot-sim run: compliance check: {exc}", file=sys.stderr)
-            raise typer.Exit(2) from None
-    if html is not None:
-        from ercot_sim.report import write_report
 
-        try:
-            write_report(out, html, rules=rules)
-        except SimError as exc:
-            print(f"ercot-sim run: report: {exc}", file=sys.stderr)
-            raise typer.Exit(2) from None
+def _write_html(out: Path, html: Path | None, rules: Path | None, *, quiet: bool) -> None:
+    if html is None:
+        return
+    from ercot_sim.report import write_report
+
+    try:
+        write_report(out, html, rules=rules)
+    except SimError as exc:
+        print(f"ercot-sim run: report: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if not quiet:
         print(f"report written to {html}")
 
 
