@@ -80,7 +80,7 @@ def format_date(d: date) -> str:
     return s
 
 
-_DATE_RE = re.compile(r"^[0-9]{8}$")
+_DATE_RE = re.compile(r"^[0-9]{8}\Z")
 
 
 def parse_date(text: str) -> date:
@@ -121,7 +121,7 @@ def format_n2(cents: int) -> str:
     return str(cents)
 
 
-_INT_RE = re.compile(r"^-?[0-9]+$")
+_INT_RE = re.compile(r"^-?[0-9]+\Z")
 
 
 def parse_n2(text: str) -> int:
@@ -146,7 +146,7 @@ def format_r(cents: int) -> str:
     return f"{sign}{whole}.{frac:02d}"
 
 
-_R_RE = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+_R_RE = re.compile(r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)\Z")
 
 
 def parse_r(text: str) -> int:
@@ -170,7 +170,7 @@ def format_quantity(q: int | Decimal) -> str:
     return format(q, "f")
 
 
-_Q_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_Q_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?\Z")
 
 
 def parse_quantity(text: str) -> int | Decimal:

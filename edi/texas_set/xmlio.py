@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -51,7 +52,7 @@ __all__ = [
     "parse_xml",
 ]
 
-_SEG_RE = re.compile(r"^[A-Z][A-Z0-9]{1,2}$")
+_SEG_RE = re.compile(r"^[A-Z][A-Z0-9]{1,2}\Z")
 _MAX_ELEMENTS = 99
 
 
@@ -77,7 +78,7 @@ def parse_xml(data: bytes | str, name: str = "<xml>") -> etree._Element:
 
 def _segment_element(els: Sequence[str]) -> etree._Element:
     sid = els[0]
-    if not _SEG_RE.match(sid):
+    if not _SEG_RE.fullmatch(sid):
         raise MappingError(f"segment ID {sid!r} cannot be an XML element name")
     node = etree.Element(sid)
     for pos in range(1, len(els)):
@@ -124,7 +125,7 @@ def _no_text(node: etree._Element, name: str) -> None:
 
 def _read_segment(node: etree._Element, name: str) -> list[str]:
     sid = node.tag
-    if not isinstance(sid, str) or not _SEG_RE.match(sid):
+    if not isinstance(sid, str) or not _SEG_RE.fullmatch(sid):
         raise MappingError(f"{sid!r} is not a segment ID", _where(name, node))
     _no_text(node, name)
     values: dict[int, str] = {}
@@ -186,6 +187,15 @@ def x12_to_xml(source: Source, *, name: str | None = None) -> bytes:
                            segment=_delimiter_attr(d.segment), suffix="".join(map(_delimiter_attr, d.suffix)))
     if reader.trailing:
         raise MappingError("the file ends in the middle of a segment", f"{reader.name} offset {reader.trailing_offset}")
+    raw = source if isinstance(source, bytes) else None
+    if raw is None and isinstance(source, (str, Path)):
+        raw = Path(source).read_bytes()
+    if raw is not None and format_segments(segs, d).encode("latin-1", "replace") != raw:
+        # the XML keeps one terminator and one suffix; a file that varies them (a line break
+        # after some segments only) would not come back byte for byte: say so, lose nothing
+        raise MappingError("the segments are not all terminated alike (line endings or spaces differ "
+                           "from segment to segment); the XML form keeps one terminator and would not "
+                           "give these bytes back", reader.name)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

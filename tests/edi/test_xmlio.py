@@ -132,3 +132,31 @@ def test_text_outside_latin_1_is_an_edi_error_not_a_unicode_error() -> None:
     xml = x12_to_xml(_ENV.encode()).decode().replace("<BGN02>A1<", "<BGN02>A1\u20ac<")
     with pytest.raises(MappingError, match=r"'€' \(U\+20AC\) in segment BGN is not a Latin-1 character"):
         xml_to_x12(xml.encode())
+
+
+def test_fuzz_found_inputs_are_edi_errors() -> None:
+    """Found by python -m bench fuzz: a line break after only some segments (the XML keeps
+    one suffix, so it would not give the bytes back) and a line break inside a segment ID."""
+    uneven = _ENV.replace("~", "~\n", 1).encode()  # a line break after the ISA only
+    with pytest.raises(MappingError, match="not all terminated alike"):
+        x12_to_xml(uneven)
+    with pytest.raises(MappingError, match=r"segment ID '\\nSE' cannot be an XML element name"):
+        x12_to_xml(_ENV.replace("~SE*", "~\nSE*").encode())
+    crlf = _ENV.replace("~", "~\r\n").encode()
+    assert xml_to_x12(x12_to_xml(crlf)) == crlf  # the same suffix everywhere is kept
+    with pytest.raises(MappingError, match="cannot be an XML element name"):
+        segments_to_xml([["ASI\n", "7", "021"]])
+
+
+def test_the_fuzz_bench_runs_clean_on_a_few_inputs(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "bench", "fuzz", "--inputs", "600", "--save", str(tmp_path)],
+                          capture_output=True, text=True, cwd=root, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    result = json.loads(done.stdout)
+    assert result["inputs"] == 600 and all(t["failed"] == 0 for t in result["targets"].values())
+    assert all(t["refused"] > 0 for t in result["targets"].values())  # the mutations do break inputs

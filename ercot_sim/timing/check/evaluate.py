@@ -74,7 +74,7 @@ from ercot_sim.timing.rules import Msg, Rule, RuleSet
 
 __all__ = ["EVENTS", "OUT_OF_BAND", "charge_only_codes", "evaluate", "late_payment_charges"]
 
-_SET_CODE = re.compile(r"^\d{3}(_[0-9A-Z]{2})?$")
+_SET_CODE = re.compile(r"^\d{3}(_[0-9A-Z]{2})?\Z")
 
 #: Market events derived from transactions: event -> ((code, date qualifier, final only), ...).
 EVENTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
