@@ -127,6 +127,20 @@ CODES: dict[str, FindingCode] = dict(
 )
 
 
+#: the longest finding message and value shown whole (a 200 MB element must not become a
+#: 200 MB line of the report); longer ones keep their start and end and say their length
+MESSAGE_LIMIT = 600
+VALUE_LIMIT = 200
+
+
+def cut(text: str, limit: int) -> str:
+    """``text``, or its start and end around ``... (N characters) ...`` when over ``limit``."""
+    if len(text) <= limit:
+        return text
+    keep = max(limit // 2 - 20, 10)
+    return f"{text[:keep]}... ({len(text):,} characters) ...{text[-keep // 2:]}"
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a finding is: file, segment number, segment label and element position.
@@ -200,11 +214,15 @@ class Finding:
     def __str__(self) -> str:
         tail = ", ".join(x for x in (self.code, self.ack_codes(), LAYER_NAMES.get(self.layer, "")) if x)
         extra = "" if self.confirmed else " (assumed rule)"
-        return f"{self.location}: {self.message}{extra} [{tail}]"
+        return f"{self.location}: {cut(self.message, MESSAGE_LIMIT)}{extra} [{tail}]"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["location"] = asdict(self.location)
+        d["message"] = cut(self.message, MESSAGE_LIMIT)
+        if self.value is not None and len(self.value) > VALUE_LIMIT:
+            d["value"] = cut(self.value, VALUE_LIMIT)
+            d["value_length"] = len(self.value)
         d["text"] = str(self)
         d["ack"] = self.ack_codes()
         return d

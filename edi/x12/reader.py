@@ -32,6 +32,9 @@ __all__ = ["X12Reader", "read_segments", "Source"]
 Source = str | os.PathLike[str] | bytes | bytearray | BinaryIO
 
 CHUNK_SIZE = 1 << 20
+#: the longest segment read (characters, terminator excluded): far above any X12 segment, and
+#: the bound on what one missing terminator can make the reader hold
+MAX_SEGMENT = 1_000_000
 
 
 class X12Reader:
@@ -41,12 +44,16 @@ class X12Reader:
         source: a path, the bytes themselves, or a binary file object.
         name: the name used in locations; defaults to the path, or ``<bytes>``.
         chunk_size: bytes read at a time.
+        max_segment: the longest segment read; a longer run of text without a segment
+            terminator ends the reading with an error naming the segment and the limit.
 
     Raises:
-        X12SyntaxError: (on iteration) when the input does not start with a valid ISA.
+        X12SyntaxError: (on iteration) when the input does not start with a valid ISA, or a
+            segment is longer than ``max_segment`` (no terminator found).
     """
 
-    def __init__(self, source: Source, *, name: str | None = None, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(self, source: Source, *, name: str | None = None, chunk_size: int = CHUNK_SIZE,
+                 max_segment: int = MAX_SEGMENT) -> None:
         self._source = source
         if name is None:
             if isinstance(source, (bytes, bytearray)):
@@ -58,6 +65,7 @@ class X12Reader:
                 name = name if isinstance(name, str) else "<stream>"
         self.name: str = name
         self.chunk_size = chunk_size
+        self.max_segment = max_segment
         self.delimiters: Delimiters | None = None
         #: text after the last terminator that is not only CR/LF (a truncated file)
         self.trailing: str = ""
@@ -143,6 +151,12 @@ class X12Reader:
                     self.count = number - 1
                 base += sum(lens) + len(lens)
             pending = rest
+            if len(rest) > self.max_segment:
+                start = base + len(rest) - len(rest.lstrip("\r\n"))
+                raise X12SyntaxError(
+                    f"no segment terminator {seg!r} within {self.max_segment:,} characters (the reader's limit "
+                    f"on a segment's length): the file is not X12 from here on",
+                    f"{self.name} segment {number} (offset {start})")
             if not chunk:
                 break
         tail = pending.strip("\r\n\t \x00\x1a")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -227,3 +229,31 @@ def test_add_texts_equals_add_text_one_by_one(items: list[tuple[str, int]]) -> N
     assert sum(len(v) for v in many.members.values()) == len(items)
     assert [fid for fid, _ in many.group_controls] == list(dict.fromkeys(
         {"814": "GE", "867": "PT", "810": "IN", "997": "FA", "650": "MO"}[st01] for st01, _ in items))
+
+
+def test_a_missing_terminator_is_an_error_naming_the_limit_not_a_growing_read(tmp_path: Path) -> None:
+    """A valid ISA and then no terminator: the reader stops at its segment limit with an error
+    naming the segment, its offset and the limit (before, it held and re-split the whole rest
+    of the file: 25 s and 437 MiB for 200 MB)."""
+    from edi.errors import X12SyntaxError
+    from edi.x12.reader import X12Reader
+
+    head = _interchange().split("~GS*")[0] + "~GS*GE*1*2*20250303*1015*"
+    path = tmp_path / "endless.x12"
+    path.write_bytes(head.encode() + b"9" * 3_000_000)
+    with pytest.raises(X12SyntaxError, match=r"endless.x12 segment 2 \(offset \d+\): no segment terminator '~' "
+                                             r"within 1,000,000 characters"):
+        list(X12Reader(path).segments())
+    with pytest.raises(X12SyntaxError, match="within 1,000 characters"):
+        list(X12Reader(head.encode() + b"9" * 5_000, max_segment=1_000).segments())
+
+
+def test_a_huge_value_is_cut_in_the_report_not_echoed_whole() -> None:
+    from edi.findings import Finding, Location
+
+    value = "X" * 250_000
+    f = Finding("element-too-long", Location("f.x12", 4, "BGN", "BGN02"), f"value {value!r} is too long", value)
+    text = str(f)
+    assert len(text) < 800 and re.search(r"\.\.\. \(250,0\d\d characters\) \.\.\.", text)
+    d = f.to_dict()
+    assert len(d["value"]) < 300 and d["value_length"] == 250_000 and len(d["text"]) < 800
