@@ -6,7 +6,11 @@ Conventions in docs/*.md:
   typer's CliRunner, in a fresh folder per page, with ``scenarios/`` linked in) and must exit 0;
 - a fenced block with ``file=PATH`` in its info string (```` ```toml file=faults.toml ````) is
   written to PATH in that folder before the page's commands run;
-- commands that are meant to exit non-zero are shown in ``console`` blocks, which are not run;
+- commands that are meant to exit non-zero, and commands shown with their output, are in
+  ``console`` blocks: each ``$ ercot-sim ...`` line is run in the page's order (any exit code)
+  and the lines quoted under it must be what it prints, whitespace and line wrapping aside;
+  a ``...`` line stands for any output (blocks with other commands, e.g. ``$ python -m
+  bench``, are not run);
 - a fenced ``python run`` block is run as it is, in a fresh folder; a ``python`` block with
   ``file=test_*.py`` is an example test file, run by pytest in a fresh folder, and every test
   in it must pass (other ``python`` blocks are fragments, not run).
@@ -98,20 +102,71 @@ def test_user_docs_have_examples() -> None:
         assert name in pages
 
 
+def _steps(text: str) -> list[tuple[str, str, list[str]]]:
+    """In page order: ``("sh", command, [])`` and ``("console", command, quoted output lines)``."""
+    out: list[tuple[str, str, list[str]]] = []
+    for lang, _, body in _blocks(text):
+        if lang == "sh":
+            out.extend(("sh", c, []) for c in _commands(f"```sh\n{body}```\n"))
+        elif lang == "console":
+            lines = body.replace("\\\n", " ").splitlines()
+            commands = [ln for ln in lines if ln.startswith("$ ")]
+            if not commands or not all(c.startswith("$ ercot-sim") for c in commands):
+                continue
+            for line in lines:
+                if line.startswith("$ "):
+                    out.append(("console", line[2:].split("  #")[0].strip(), []))
+                elif out:
+                    out[-1][2].append(line)
+    return out
+
+
+def _quoted_is_printed(quoted: list[str], printed: str) -> bool:
+    """The quoted lines appear in the output in order; a ``...`` line skips any output."""
+    said = " ".join(printed.split())
+    parts = " ".join(" ".join(q.split()) if q.strip() != "..." else "\0" for q in quoted).split("\0")
+    chunks = [p.strip() for p in parts]
+    if len(chunks) == 1:
+        return said == chunks[0]
+    at = 0
+    for i, chunk in enumerate(chunks):
+        if not chunk:
+            continue
+        found = said.find(chunk, at)
+        if found < 0 or (i == 0 and found != 0):
+            return False
+        at = found + len(chunk)
+    return not chunks[-1] or said.endswith(chunks[-1])
+
+
 @pytest.mark.parametrize("page", _pages_with_examples(), ids=lambda p: p.name)
 def test_doc_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = page.read_text("utf-8")
-    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    for linked in ("scenarios", "tests", "ercot_sim"):
+        (tmp_path / linked).symlink_to(ROOT / linked, target_is_directory=True)
     for rel, body in _files(text).items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body, "utf-8")
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    for line in _commands(text):
+    for kind, line, quoted in _steps(text):
         args = shlex.split(line)[1:]
         result = runner.invoke(app, args)
-        assert result.exit_code == 0, f"{page.name}: `{line}` exited {result.exit_code}:\n{result.output[-3000:]}"
+        if kind == "sh":
+            assert result.exit_code == 0, f"{page.name}: `{line}` exited {result.exit_code}:\n{result.output[-3000:]}"
+        elif quoted:
+            assert _quoted_is_printed(quoted, result.output), (
+                f"{page.name}: `{line}` does not print what the page quotes:\n--- quoted\n" + "\n".join(quoted)
+                + f"\n--- printed\n{result.output[-3000:]}")
+
+
+def test_quoted_output_matching_is_two_sided() -> None:
+    assert _quoted_is_printed(["a b", "c"], "a  b\nc\n")
+    assert not _quoted_is_printed(["a b", "c"], "a b c d")  # no ... : all of it
+    assert _quoted_is_printed(["a", "...", "d"], "a b c d")
+    assert not _quoted_is_printed(["a", "...", "e"], "a b c d")
+    assert _quoted_is_printed(["x", "..."], "x y z") and not _quoted_is_printed(["y", "..."], "x y z")
 
 
 def test_fence_parser_reads_the_conventions() -> None:
