@@ -11,6 +11,8 @@ Conventions in docs/*.md:
   and the lines quoted under it must be what it prints, whitespace and line wrapping aside;
   a ``...`` line stands for any output (blocks with other commands, e.g. ``$ python -m
   bench``, are not run);
+- a ``json`` block with ``from=PATH#a/0`` in its info string quotes part of a file the page's
+  commands write (``a/0``: key ``a``, item 0): after the commands it must equal that part;
 - a fenced ``python run`` block is run as it is, in a fresh folder; a ``python`` block with
   ``file=test_*.py`` is an example test file, run by pytest in a fresh folder, and every test
   in it must pass (other ``python`` blocks are fragments, not run).
@@ -18,6 +20,7 @@ Conventions in docs/*.md:
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -159,6 +162,15 @@ def test_doc_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monkey
             assert _quoted_is_printed(quoted, result.output), (
                 f"{page.name}: `{line}` does not print what the page quotes:\n--- quoted\n" + "\n".join(quoted)
                 + f"\n--- printed\n{result.output[-3000:]}")
+    for _, info, body in _blocks(text):
+        m = re.search(r"(?:^|\s)from=(\S+?)(?:#(\S+))?(?:\s|$)", info)
+        if not m:
+            continue
+        written: object = json.loads((tmp_path / m.group(1)).read_text("utf-8"))
+        for key in (m.group(2) or "").split("/"):
+            if key:
+                written = written[int(key)] if isinstance(written, list) else written[key]  # type: ignore[index]
+        assert json.loads(body) == written, f"{page.name}: the {m.group(0).strip()} block is not what the command wrote:\n{json.dumps(written, indent=2)}"
 
 
 def test_quoted_output_matching_is_two_sided() -> None:
