@@ -60,10 +60,15 @@ def _root(
                                           help="Print the version and exit.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error "
                                         "(a bug) instead of a one-line message.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Show no progress on stderr while long steps "
+                                        "run (it is shown only on a terminal anyway).")] = False,
 ) -> None:
     """Texas retail electricity market simulator: Texas SET X12 between CRs, TDSPs and ERCOT."""
     global _DEBUG
     _DEBUG = debug
+    from ercot_sim.cli._progress import QUIET
+
+    QUIET["on"] = quiet
 
 
 _register_commands()

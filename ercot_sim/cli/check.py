@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from edi.errors import EdiError
+from ercot_sim.cli._progress import working
 from ercot_sim.errors import SimError
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ def run_check(path: Path, rules: Path | None = None, as_json: bool = False,
         if only:
             for rule_id in only:
                 ruleset.get(rule_id)
-        result = check_path(path, ruleset, only=only or None, until=end, outages=windows)
+        with working(f"checking {path} against {len(ruleset)} rules"):
+            result = check_path(path, ruleset, only=only or None, until=end, outages=windows)
     except (SimError, EdiError) as exc:
         print(f"ercot-sim check: {exc}", file=sys.stderr)
         return 2

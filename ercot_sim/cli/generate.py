@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from edi.errors import EdiError
+from ercot_sim.cli._progress import working
 from ercot_sim.errors import SimError
 
 __all__ = ["register"]
@@ -49,8 +50,9 @@ def register(app: typer.Typer) -> None:
         try:
             specs = load_faults(faults) if faults is not None else None
             scen = load_scenario(scenario) if scenario is not None else None
-            result = generate_feed(out, esiids, days, for_party=for_party, faults=specs, fmt=fmt, seed=seed,
-                                   scenario=scen)
+            with working(f"running the market and writing the feed to {out}"):
+                result = generate_feed(out, esiids, days, for_party=for_party, faults=specs, fmt=fmt,
+                                       seed=seed, scenario=scen)
         except (SimError, EdiError) as exc:
             print(f"ercot-sim generate: {exc}", file=sys.stderr)
             raise typer.Exit(2) from None

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from edi.errors import EdiError
+from ercot_sim.cli._progress import working
 from ercot_sim.errors import SimError
 
 __all__ = ["register", "run_report"]
@@ -23,7 +24,8 @@ def run_report(run_dir: Path, html: Path | None, rules: Path | None = None, max_
     from ercot_sim.report import load_report_data, render_report
 
     try:
-        data = load_report_data(run_dir, None, rules, max_diagrams)
+        with working(f"reading {run_dir} and checking its timing"):
+            data = load_report_data(run_dir, None, rules, max_diagrams)
         page = render_report(data)
         if html is not None:
             html.parent.mkdir(parents=True, exist_ok=True)

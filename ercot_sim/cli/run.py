@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ercot_sim.cli._progress import QUIET
 from ercot_sim.errors import SimError
 
 __all__ = ["register", "run_command"]
@@ -70,7 +71,7 @@ def run_command(
         if shards == 1:
             with Progress(TextColumn("simulated day"), BarColumn(), MofNCompleteColumn(),
                           TimeElapsedColumn(), console=err, transient=True,
-                          disable=not err.is_terminal) as bar:
+                          disable=QUIET["on"] or not err.is_terminal) as bar:
                 task = bar.add_task("run", total=loaded.scenario.days)
                 result = run_scenario(loaded, out, seed=seed, rules=rules,
                                       base_dir=Path(scenario).parent if scenario else None,

@@ -1,0 +1,28 @@
+"""What the command line shows while a long step works: a spinner, the step and the time.
+
+Shown on stderr, only when stderr is a terminal (never in pipes, files or tests) and not with
+the global ``--quiet``; results stay on stdout, so scripts read the same output either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+__all__ = ["QUIET", "working"]
+
+#: set by the global ``--quiet``
+QUIET = {"on": False}
+
+
+@contextmanager
+def working(what: str) -> Iterator[None]:
+    """Show ``what`` with a spinner and the elapsed time while the block runs."""
+    err = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                  transient=True, disable=QUIET["on"] or not err.is_terminal) as bar:
+        bar.add_task(what, total=None)
+        yield

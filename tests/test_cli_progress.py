@@ -1,0 +1,50 @@
+"""Long steps show progress on a terminal's stderr (never on stdout), and --quiet hides it."""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ercot_sim.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _stderr_on_a_terminal(args: list[str]) -> tuple[str, str]:
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "ercot_sim", *args], stdout=subprocess.PIPE, stderr=slave,
+                            cwd=ROOT, env={**os.environ, "COLUMNS": "120", "TERM": "xterm"})
+    os.close(slave)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    proc.wait(timeout=60)
+    os.close(master)
+    return seen.decode("utf-8", "replace"), out
+
+
+def test_check_shows_its_step_on_a_terminal_and_quiet_hides_it(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "switch-standard.toml"), "--out", str(run),
+                                    "--no-check"]).exit_code == 0
+    err, out = _stderr_on_a_terminal(["check", str(run)])
+    assert f"checking {run} against" in err and "0:00:0" in err  # the step and the elapsed time
+    assert "checking" not in out and "violation(s)" in out
+    err, out = _stderr_on_a_terminal(["--quiet", "check", str(run)])
+    assert "checking" not in err and "violation(s)" in out
