@@ -205,3 +205,38 @@ def test_sharded_run_is_reported_whole(tmp_path: Path, faults_run: Path) -> None
     assert data.diagrams[0].violations
     doc = _doc(build_report(tmp_path, max_diagrams=3))
     assert len(doc.xpath("//svg[contains(@class, 'seq')]")) == 3
+
+
+def test_chart_ticks_are_round_and_the_legend_fits_any_number_of_codes() -> None:
+    from ercot_sim.report.charts import nice_step, volume_chart
+
+    assert [nice_step(x) for x in (0.4, 3, 12, 250, 1234.5, 30_000)] == [1, 5, 20, 500, 2000, 50_000]
+    codes = [f"814_{n:02d}" for n in range(1, 30)] + ["a-very-long-out-of-band-step-name"]
+    volumes = {("2025-03-03", c): 1000 + 37 * i for i, c in enumerate(codes)}
+    svg = volume_chart(volumes)
+    width, height = float(svg.get("width")), float(svg.get("height"))
+    ticks = [t.text for t in svg.iter("text") if t.get("text-anchor") == "end"]
+    assert ticks[0] == "0" and len(ticks) >= 3
+    assert all(int(t.replace(",", "")) % 500 == 0 for t in ticks)  # 2,073 at most: steps of 500
+    legend = [t for t in svg.iter("text") if (t.text or "").startswith(("814_", "a-very"))]
+    assert len(legend) == len(codes)
+    for t in legend:  # every label inside the picture: 7 px a character is generous for 11 px text
+        assert float(t.get("x")) + 7 * len(t.text or "") <= width and float(t.get("y")) <= height
+    fills = {r.get("fill") for r in svg.iter("rect") if r.get("width") == "10"}
+    assert len(fills) == len(codes)  # one colour a code, palette or not
+
+
+def test_report_draws_the_esi_ids_or_flows_asked_for(faults_run: Path, tmp_path: Path) -> None:
+    data = load_report_data(faults_run, esi_ids=["10443720000000003", "10443720000000001"])
+    assert [f.esi_id for f in data.diagrams] == ["10443720000000003", "10443720000000001"]
+    switches = load_report_data(faults_run, flow_kinds=["switch"])
+    assert switches.diagrams and all("switch" in f.kinds for f in switches.diagrams)
+    runner = CliRunner()
+    bad = runner.invoke(app, ["report", str(faults_run), "--esi-id", "999"])
+    assert bad.exit_code == 2 and "ESI ID 999 has no transactions in this run" in bad.output
+    none = runner.invoke(app, ["report", str(faults_run), "--flow", "csa"])
+    assert none.exit_code == 2 and "no ESI ID with an order of kind csa; this run has switch" in none.output
+    ok = runner.invoke(app, ["report", str(faults_run), "--esi-id", "10443720000000001", "--html", str(tmp_path / "r.html")])
+    assert ok.exit_code == 1 and "diagrams for 1 ESI ID(s)" in ok.output
+    page = (tmp_path / "r.html").read_text()
+    assert "814_03 Enrollment notification to TDSP: ERCOT -&gt; ONCOR" in page  # the name on hover

@@ -19,13 +19,14 @@ from ercot_sim.errors import SimError
 __all__ = ["register", "run_report"]
 
 
-def run_report(run_dir: Path, html: Path | None, rules: Path | None = None, max_diagrams: int = 12) -> int:
+def run_report(run_dir: Path, html: Path | None, rules: Path | None = None, max_diagrams: int = 12,
+               esi_ids: list[str] | None = None, flows: list[str] | None = None) -> int:
     """Build the report of ``run_dir``, write it to ``html``, print a summary; return the exit code."""
     from ercot_sim.report import load_report_data, render_report
 
     try:
         with working(f"reading {run_dir} and checking its timing"):
-            data = load_report_data(run_dir, None, rules, max_diagrams)
+            data = load_report_data(run_dir, None, rules, max_diagrams, esi_ids or (), flows or ())
         page = render_report(data)
         if html is not None:
             html.parent.mkdir(parents=True, exist_ok=True)
@@ -61,10 +62,14 @@ def register(app: typer.Typer) -> None:
                                                                    "rules (deadlines and compliance).")] = None,
         max_diagrams: Annotated[int, typer.Option("--max-diagrams", min=0, help="Draw sequence diagrams for "
                                                   "at most this many ESI IDs (violations first).")] = 12,
+        esi_id: Annotated[list[str] | None, typer.Option("--esi-id", help="Draw the sequence diagram of this "
+                                                         "ESI ID (repeatable; replaces the automatic choice).")] = None,
+        flow: Annotated[list[str] | None, typer.Option("--flow", help="Draw only ESI IDs with an order of this "
+                                                       "kind: switch, move_in, move_out ... (repeatable).")] = None,
     ) -> None:
         """Report on a run: sequence diagrams per ESI ID, compliance per rule, volumes per day.
 
         Exit code 0 when no timing rule is broken, 1 when there are violations, 2 when the run
         directory or the rules file cannot be used.
         """
-        raise typer.Exit(run_report(run_dir, html, rules, max_diagrams))
+        raise typer.Exit(run_report(run_dir, html, rules, max_diagrams, esi_id, flow))

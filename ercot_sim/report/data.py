@@ -210,6 +210,8 @@ def load_report_data(
     violations: CheckResult | Sequence[Violation] | None = None,
     rules: RuleSet | str | Path | None = None,
     max_diagrams: int = DEFAULT_MAX_DIAGRAMS,
+    esi_ids: Sequence[str] = (),
+    flow_kinds: Sequence[str] = (),
 ) -> ReportData:
     """Read a run for its report.
 
@@ -219,9 +221,12 @@ def load_report_data(
             compliance checker.
         rules: the rule set, or a rules file applied over the shipped rules.
         max_diagrams: how many ESI IDs get a sequence diagram at most.
+        esi_ids: draw exactly these ESI IDs (all of them, in this order).
+        flow_kinds: draw only ESI IDs with an order of one of these kinds (``switch``,
+            ``move_in`` ...), chosen as usual among them.
 
     Raises:
-        CheckInputError: the source is not a run.
+        CheckInputError: the source is not a run, or an ESI ID or flow kind asked for is not in it.
         RulesError: the rules file is wrong.
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
@@ -267,7 +272,25 @@ def load_report_data(
     for v in check.violations:
         if v.esi_id in flows:
             flows[v.esi_id].violations.append(v)
-    chosen, note = _select(flows, max(0, max_diagrams))
+    if esi_ids:
+        unknown = [e for e in esi_ids if e not in flows]
+        if unknown:
+            raise CheckInputError(f"ESI ID {unknown[0]} has no transactions in this run", str(source))
+        chosen, note = [flows[e] for e in esi_ids], f"Sequence diagrams for the ESI IDs asked for ({len(esi_ids)})."
+        for f in chosen:
+            f.reason = "asked for"
+    elif flow_kinds:
+        known = sorted({k for f in flows.values() for k in f.kinds})
+        wanted = {k for k in flow_kinds}
+        if not wanted & set(known):
+            raise CheckInputError(f"no ESI ID with an order of kind {', '.join(sorted(wanted))}; this run has "
+                                  f"{', '.join(known) or 'no orders'}", str(source))
+        picked = {e: f for e, f in flows.items() if wanted & set(f.kinds)}
+        chosen, note = _select(picked, max(0, max_diagrams))
+        note = (note or f"Sequence diagrams for every ESI ID with a {', '.join(sorted(wanted))} order "
+                f"({len(chosen)}).")
+    else:
+        chosen, note = _select(flows, max(0, max_diagrams))
     names: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
     for f in chosen:
         _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)

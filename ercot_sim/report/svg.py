@@ -15,11 +15,14 @@ the left column gives its date and time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 
+from edi.errors import EdiError
+from edi.texas_set.guide import load_guide
 from ercot_sim.errors import SimError
 from ercot_sim.report.data import EsiFlow
 from ercot_sim.timing.check import Violation
@@ -140,6 +143,17 @@ def deadline_bars(flow: EsiFlow, rules: RuleSet, roles: dict[str, str]) -> list[
     return bars
 
 
+@functools.cache
+def transaction_name(code: str | None) -> str:
+    """The Texas SET name of a code (``814_03`` -> ``Enrollment notification``), for tooltips."""
+    if not code:
+        return "(not identified)"
+    try:
+        return load_guide(code).name
+    except EdiError:
+        return "(no guide)"
+
+
 def _fmt(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
@@ -215,8 +229,8 @@ def sequence_diagram(flow: EsiFlow, rules: RuleSet, roles: dict[str, str], names
             color = RED if bad is not None else INK
             x1, x2 = lane_x[r.sender], lane_x[r.receiver]
             g = _el(svg, "g", class_="txn violation" if bad is not None else "txn")
-            tip = f"{r.code or r.st01 + '(?)'} {names.get(r.sender, r.sender)} -> {names.get(r.receiver, r.receiver)}" \
-                  f" at {_fmt(r.sent_at)}, ref {r.ref or '-'}, {r.location}"
+            tip = f"{r.code or r.st01 + '(?)'} {transaction_name(r.code)}: {names.get(r.sender, r.sender)} -> " \
+                  f"{names.get(r.receiver, r.receiver)} at {_fmt(r.sent_at)}, ref {r.ref or '-'}, {r.location}"
             if bad is not None:
                 tip += f"; {bad.rule_id}: {bad.lateness}"
             _el(g, "title", tip)
