@@ -353,7 +353,8 @@ class ScenarioInfo(_Model):
 
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
-    start: dt.date
+    start: dt.date = Field(ge=dt.date(1900, 1, 1), le=dt.date(2189, 12, 31),
+                           description="within the market calendar's years 1900-2199 with the run and its answers")
     days: int = Field(ge=1, le=3660)
     seed: int = 0
     rules: str | None = None

@@ -108,6 +108,8 @@ def parse_toml_text(text: str, name: str, error_cls: type[E]) -> dict[str, Any]:
     """
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise error_cls("nested too deeply to be a scenario, rules or faults file", name) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = getattr(exc, "lineno", None)

@@ -59,3 +59,8 @@ def register(app: typer.Typer) -> None:
         role, duns, name = result.party
         print(f"{len(result.files)} file(s) for {role} {name} ({duns}) in {out}; "
               f"{len(result.faults)} fault(s) planted; manifest: {result.manifest}")
+        if not result.files:  # a feed with nothing in it is a mistake in the arguments, not a feed
+            print(f"ercot-sim generate: the market sent {role} {name} nothing in {days} day(s) of {esiids} ESI "
+                  "ID(s); give more --esiids or --days (about 50 ESI IDs and 10 days send something to every party)",
+                  file=sys.stderr)
+            raise typer.Exit(2)

@@ -26,6 +26,9 @@ Unit = Literal[
     "hours",
 ]
 DAY_UNITS = frozenset({"retail_business_days", "business_days", "calendar_days"})
+#: units of a duration or count, with the largest value that still makes sense (ten years)
+_DURATIONS = {"business_days": 2_600, "retail_business_days": 2_600, "calendar_days": 3_660, "hours": 87_840,
+              "retail_business_hours": 62_400, "business_hours": 62_400, "minutes": 5_270_400, "count": 10_000_000}
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 END_OF_DAY = dt.time.max
 
@@ -86,6 +89,9 @@ class Deadline(_Strict):
 
     @model_validator(mode="after")
     def _whole_days(self) -> Deadline:
+        limit = _DURATIONS.get(self.unit, _DURATIONS["hours"])
+        if self.amount > limit:
+            raise ValueError(f"{self.amount:g} {self.unit.replace('_', ' ')} is beyond any market rule (at most {limit:,})")
         if self.unit in DAY_UNITS and self.amount != int(self.amount):
             raise ValueError(f"amount must be a whole number of {self.unit}")
         if self.roll == "forward" and self.unit != "calendar_days":
@@ -203,11 +209,6 @@ class Rule(_Strict):
         if self.effective_from and on < self.effective_from:
             return False
         return not (self.effective_to and on > self.effective_to)
-
-
-#: units of a duration or count, with the largest value that still makes sense (ten years)
-_DURATIONS = {"business_days": 2_600, "retail_business_days": 2_600, "calendar_days": 3_660, "hours": 87_840,
-              "retail_business_hours": 62_400, "minutes": 5_270_400, "count": 10_000_000}
 
 
 class Knob(_Strict):

@@ -58,3 +58,30 @@ def test_a_genuinely_new_rule_is_still_welcome(tmp_path: Path) -> None:
     path.write_text('[[rules]]\nid = "X1-my-rule"\ntitle = "Mine"\nkind = "process"\nstatus = "assumed"\n'
                     'source = "my market"\n')
     assert "X1-my-rule" in load_rules(overrides=[path])
+
+
+def test_a_start_beyond_the_calendar_and_a_file_nested_too_deep_are_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO.replace("start = 2025-03-03", "start = 9999-12-20", 1))
+    with pytest.raises(ScenarioError, match=r"scenario.start: Input should be less than or equal to 2189-12-31"):
+        load_scenario(path)
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ScenarioError, match="nested too deeply"):
+        load_scenario(deep)
+
+
+def test_a_deadline_of_a_trillion_hours_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text('[[rules]]\nid = "B6-tdsp-814_04"\ndeadline = { amount = 1e12, unit = "hours" }\n')
+    with pytest.raises(RulesError, match=r"1e\+12 hours is beyond any market rule \(at most 87,840\)"):
+        load_rules(overrides=[path])
+
+
+def test_a_feed_with_nothing_in_it_is_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ercot_sim.cli import app
+
+    result = CliRunner().invoke(app, ["generate", "--esiids", "5", "--days", "5", "--out", str(tmp_path / "g")])
+    assert result.exit_code == 2 and "sent CR LONE STAR POWER nothing in 5 day(s) of 5 ESI ID(s)" in result.output
