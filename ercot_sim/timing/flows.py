@@ -211,6 +211,9 @@ class Flow:
     bgn07: str | None = None
     tdsp: str = ""
     tdsp_name: str = ""
+    #: members by code and by orig_ref, in sending order (built on first use)
+    by_code: dict[str, list[int]] | None = None
+    by_orig_ref: dict[str, list[int]] | None = None
 
 
 class FlowIndex:
@@ -310,6 +313,36 @@ class FlowIndex:
         """Record indexes of the record's flow (just itself when it has none)."""
         flow = self.flow(index)
         return flow.members if flow is not None else [index]
+
+    def members_with_codes(self, index: int, codes: frozenset[str]) -> list[int]:
+        """The members of the record's flow whose code is one of ``codes``, in sending order.
+
+        A flow of many transactions (a file sent a thousand times) is looked up by code, so
+        finding an answer costs the candidates, not the whole flow.
+        """
+        flow = self.flow(index)
+        if flow is None:
+            return [index] if self.records[index].code in codes else []
+        if flow.by_code is None:
+            flow.by_code = {}
+            for j in flow.members:
+                flow.by_code.setdefault(self.records[j].code or "", []).append(j)
+        hits = [flow.by_code[c] for c in codes if c in flow.by_code]
+        if len(hits) == 1:
+            return hits[0]
+        order = {j: k for k, j in enumerate(flow.members)} if len(hits) > 1 else {}
+        return sorted((j for h in hits for j in h), key=order.__getitem__)
+
+    def members_answering(self, index: int, ref: str) -> list[int]:
+        """The members of the record's flow whose orig_ref is ``ref``, in sending order."""
+        flow = self.flow(index)
+        if flow is None:
+            return [index] if self.records[index].orig_ref == ref else []
+        if flow.by_orig_ref is None:
+            flow.by_orig_ref = {}
+            for j in flow.members:
+                flow.by_orig_ref.setdefault(self.records[j].orig_ref, []).append(j)
+        return flow.by_orig_ref.get(ref, [])
 
     def tdsp_for(self, index: int) -> tuple[str, str]:
         """``(DUNS, name)`` of the TDSP of a record's flow or ESI ID ('' when unknown)."""

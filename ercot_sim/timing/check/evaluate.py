@@ -130,6 +130,7 @@ class _Evaluator:
         self.rules = rules
         self.cal = rules.calendar
         self.flows = FlowIndex(self.recs)
+        self._expected: dict[str, frozenset[str]] = {}
         self.by_code: dict[str, list[int]] = {}
         self.by_esi_code: dict[tuple[str, str], list[int]] = {}
         self.acks: dict[tuple[str, str, str, str], list[tuple[int, frozenset[str]]]] = {}
@@ -295,7 +296,7 @@ class _Evaluator:
                 return r.index
         direct: int | None = None
         later: int | None = None
-        for j in self.flows.members(r.index):
+        for j in self.flows.members_with_codes(r.index, self.expected_codes(rule)):
             if j == r.index:
                 continue
             a = self.recs[j]
@@ -308,6 +309,13 @@ class _Evaluator:
                 later = j
         return direct if direct is not None else later
 
+    def expected_codes(self, rule: Rule) -> frozenset[str]:
+        """Every code a rule's answer may have (worked out once per rule)."""
+        got = self._expected.get(rule.id)
+        if got is None:
+            got = self._expected[rule.id] = frozenset(c for m in rule.expect for c in m.codes)
+        return got
+
     def voided(self, t: _Trigger, rule: Rule, expected: frozenset[str] | None = None) -> bool:
         """A trigger its receiver rejected (ASI01=U, REF*7G, or an 824) owes no further step,
         except what the rule expects of the reject itself and the 997 (``expected``: the
@@ -319,10 +327,9 @@ class _Evaluator:
             expected = frozenset(c for m in rule.expect for c in m.codes)
         if "997" in expected:
             return False
-        for j in self.flows.members(r.index):
+        for j in self.flows.members_answering(r.index, r.ref):
             a = self.recs[j]
-            if (a.orig_ref == r.ref and a.sender == r.receiver and (a.reject or a.code in REJECTS)
-                    and a.code not in expected):
+            if a.sender == r.receiver and (a.reject or a.code in REJECTS) and a.code not in expected:
                 return True
         return False
 
