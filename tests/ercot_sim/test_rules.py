@@ -445,3 +445,35 @@ def test_tomlload_file_errors(tmp_path: Path) -> None:
 
 def test_shipped_calendar_used_by_rules(rules: RuleSet) -> None:
     assert rules.calendar is default_calendar()
+
+
+# Deadlines worked out by hand from the rule text (docs/rules.md), not from RuleSet.deadline:
+# March to May 2025 (no market holiday in March; 9 March is the spring-forward night; Memorial
+# Day is Monday 26 May). B6: 2 retail business days, cutoff 17:00, due at the cutoff. B4: 2
+# retail business hours of 08:00-17:00. B1: 24 elapsed hours. E8: 35 calendar days from the
+# effective business date (cutoff 17:00), 23:59, rolled forward to a business day.
+_HAND = [
+    ("B6-tdsp-814_04", (2025, 3, 4, 16, 59), (2025, 3, 6, 17, 0), "before the cutoff: counts that day"),
+    ("B6-tdsp-814_04", (2025, 3, 4, 17, 0), (2025, 3, 6, 17, 0), "at the cutoff: not later than it"),
+    ("B6-tdsp-814_04", (2025, 3, 4, 17, 1), (2025, 3, 7, 17, 0), "after the cutoff: the next business day"),
+    ("B6-tdsp-814_04", (2025, 3, 7, 18, 0), (2025, 3, 12, 17, 0), "Friday evening: Monday, then two days"),
+    ("B6-tdsp-814_04", (2025, 3, 8, 10, 0), (2025, 3, 12, 17, 0), "Saturday: Monday, then two days"),
+    ("B4-ercot-priority-814_03", (2025, 3, 4, 9, 0), (2025, 3, 4, 11, 0), "inside business hours"),
+    ("B4-ercot-priority-814_03", (2025, 3, 4, 15, 0), (2025, 3, 4, 17, 0), "ends exactly at closing: stays"),
+    ("B4-ercot-priority-814_03", (2025, 3, 4, 16, 0), (2025, 3, 5, 9, 0), "one hour today, one tomorrow"),
+    ("B4-ercot-priority-814_03", (2025, 3, 4, 18, 0), (2025, 3, 5, 10, 0), "after hours: from the next opening"),
+    ("B4-ercot-priority-814_03", (2025, 3, 7, 16, 30), (2025, 3, 10, 9, 30), "over the weekend"),
+    ("B1-any-997", (2025, 3, 8, 12, 0), (2025, 3, 9, 13, 0), "24 elapsed hours over spring forward"),
+    ("B1-any-997", (2025, 3, 4, 23, 30), (2025, 3, 5, 23, 30), "a plain day"),
+    ("E8-cr-820_02", (2025, 3, 3, 10, 0), (2025, 4, 7, 23, 59), "35 days from a business day"),
+    ("E8-cr-820_02", (2025, 3, 3, 18, 0), (2025, 4, 8, 23, 59), "after the cutoff: from the next day"),
+    ("E8-cr-820_02", (2025, 3, 1, 10, 0), (2025, 4, 7, 23, 59), "Saturday: from Monday"),
+    ("E8-cr-820_02", (2025, 4, 21, 10, 0), (2025, 5, 27, 23, 59), "lands on Memorial Day: rolled to Tuesday"),
+]
+
+
+@pytest.mark.parametrize("rule_id,trigger,due,why", _HAND, ids=[f"{r}-{w}" for r, _t, _d, w in _HAND])
+def test_deadlines_as_worked_out_by_hand(rules: RuleSet, rule_id: str, trigger: tuple[int, ...],
+                                         due: tuple[int, ...], why: str) -> None:
+    got = rules.deadline(rule_id, dt.datetime(*trigger), "ONCOR")
+    assert got.replace(tzinfo=None, second=0, microsecond=0) == dt.datetime(*due), why
