@@ -66,6 +66,13 @@ def _body(i: int) -> list[list[str]]:
     ]
 
 
+def _body_findings(i: int) -> list[list[str]]:
+    """:func:`_body` with a finding in every transaction: a usage period start in month 13."""
+    b = _body(i)
+    b[5] = ["DTM", "150", "20251306"]
+    return b
+
+
 def generate(path: Path, mb: float, body: Callable[[int], list[list[str]]] = _body) -> tuple[int, int]:
     """Write an 867_03 file of about ``mb`` MB; returns (transactions, segments)."""
     target = int(mb * 1_000_000)
@@ -227,10 +234,18 @@ def peak_rss_mib() -> float:
 
 
 def rss_child(argv: list[str]) -> int:
-    """Child process: read and validate one file, print peak RSS in MiB."""
+    """Child process: read and validate one file, print peak RSS in MiB. Findings go to a sink
+    that counts them, as ``ercot-sim validate`` prints them: nothing holds them all."""
+    from edi.validate import validate
+
     path = Path(argv[0])
     edi_read(path)
-    edi_validate(path)
+    seen = [0]
+
+    def count(_finding: object) -> None:
+        seen[0] += 1
+
+    validate(path, sink=count)
     print(peak_rss_mib())
     return 0
 
@@ -249,6 +264,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the best CPU time counts")
     ap.add_argument("--rss-mb", type=str, default="", help="comma-separated sizes for the peak RSS comparison, e.g. 50,200")
     ap.add_argument("--no-pyx12", action="store_true", help="skip pyx12 even when installed")
+    ap.add_argument("--findings", action="store_true", help="also validate a file of the same size with a "
+                    "finding (a bad date) in every transaction")
+    ap.add_argument("--findings-rss-mb", type=str, default="", help="sizes for the peak RSS of validating "
+                    "such a file, e.g. 50,500")
     ap.add_argument("--bots-mb", type=float, default=2.0, help="size of the smaller file for bots and pyx12's checking reader (0: skip both)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
@@ -275,6 +294,10 @@ def main(argv: list[str]) -> int:
                 "write_baseline": lambda: baseline_write(bodies),
             }
             cases["validate"] = lambda: edi_validate(path)
+            if args.findings:
+                bad_path = Path(tmp) / "867_03_findings.x12"
+                generate(bad_path, args.mb, _body_findings)
+                cases["validate_findings"] = lambda: edi_validate(bad_path)
             if not args.no_pyx12:
                 try:
                     import pyx12  # noqa: F401
@@ -314,6 +337,13 @@ def main(argv: list[str]) -> int:
                 rss[f"{mb:g}"] = round(peak_rss(p), 1)
                 p.unlink()
             rss_here = 0.0 if f"{args.mb:g}" in rss else round(peak_rss(path), 1)
+            rss_findings = {}
+            for mb in [float(x) for x in args.findings_rss_mb.split(",") if x.strip()]:
+                prog.update(task, description=f"peak RSS at {mb:g} MB, a finding in every transaction")
+                p = Path(tmp) / f"rss_findings_{mb:g}.x12"
+                generate(p, mb, _body_findings)
+                rss_findings[f"{mb:g}"] = round(peak_rss(p), 1)
+                p.unlink()
 
     mbs = size / 1e6
     result: dict[str, object] = {
@@ -332,6 +362,8 @@ def main(argv: list[str]) -> int:
     ratios = {"read_vs_baseline": round(b / best["read"], 3), "read_elements_vs_baseline": round(b / best["read_elements"], 3), "write_vs_write_baseline": round(wb / best["write"], 3)}
     if "validate" in best:
         ratios["validate_vs_baseline"] = round(b / best["validate"], 3)
+    if "validate_findings" in best:
+        ratios["validate_findings_vs_validate"] = round(best["validate"] / best["validate_findings"], 3)
     if "pyx12_read" in best:
         ratios["pyx12_read_vs_baseline"] = round(b / best["pyx12_read"], 3)
         ratios["pyx12_write_vs_write_baseline"] = round(wb / best["pyx12_write"], 3)
@@ -347,6 +379,8 @@ def main(argv: list[str]) -> int:
     result["ratios"] = ratios
     # read + validate in a child process per file; keys are file sizes in MB as asked for
     result["peak_rss_mib"] = {**rss, f"{args.mb:g}": rss_here} if f"{args.mb:g}" not in rss else rss
+    if rss_findings:
+        result["peak_rss_mib_findings"] = rss_findings
     if len(rss) >= 2:
         sizes = sorted(rss, key=float)
         result["ratios"]["rss_largest_vs_smallest"] = round(rss[sizes[-1]] / rss[sizes[0]], 3)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -328,6 +328,11 @@ class TransactionRecord:
         return out
 
 
+def _segment_order(f: Finding) -> int:
+    n = f.location.segment_number
+    return n if n is not None else 0
+
+
 @dataclass
 class Report:
     """All findings of one validation run, plus what was looked at.
@@ -346,6 +351,11 @@ class Report:
     segments: int = 0
     records: list[TransactionRecord] | None = None
     transaction_codes: Counter[str] = field(default_factory=Counter)
+    #: with a sink, findings are handed to it as validation goes (each transaction's, sorted,
+    #: when it is done) and not kept: memory stays flat however many there are; the counts
+    #: below still count them (see :meth:`flush`)
+    sink: Callable[[Finding], None] | None = field(default=None, repr=False, compare=False)
+    flushed: Counter[str] = field(default_factory=Counter, repr=False)
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -353,20 +363,38 @@ class Report:
     def extend(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
 
+    def flush(self) -> None:
+        """Hand the findings kept so far to the sink, in file order, and drop them (counted)."""
+        if self.sink is None or not self.findings:
+            return
+        counts = self.flushed
+        for f in sorted(self.findings, key=_segment_order):
+            counts["total"] += 1
+            counts["code " + f.code] += 1
+            counts["layer " + f.layer] += 1
+            if f.severity == "error":
+                counts["errors"] += 1
+            self.sink(f)
+        self.findings.clear()
+
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
     def __len__(self) -> int:
-        return len(self.findings)
+        return len(self.findings) + self.flushed["total"]
 
     @property
     def ok(self) -> bool:
         """True when no finding is an error."""
-        return not any(f.severity == "error" for f in self.findings)
+        return not self.flushed["errors"] and not any(f.severity == "error" for f in self.findings)
 
     def by_code(self) -> Counter[str]:
         """Findings counted by finding code."""
-        return Counter(f.code for f in self.findings)
+        counts = Counter(f.code for f in self.findings)
+        for key, n in self.flushed.items():
+            if key.startswith("code "):
+                counts[key[5:]] += n
+        return counts
 
     def by_transaction_code(self) -> dict[str, int]:
         """Transaction sets counted by Texas SET code, sorted by code, those not identified
@@ -381,14 +409,14 @@ class Report:
     def by_layer(self) -> dict[str, int]:
         """Findings per layer: ``{"x12": 2, "texas-set": 1}`` (both keys always present)."""
         counts: Counter[str] = Counter(f.layer for f in self.findings)
-        return {layer: counts.get(layer, 0) for layer in LAYER_NAMES}
+        return {layer: counts.get(layer, 0) + self.flushed["layer " + layer] for layer in LAYER_NAMES}
 
     def summary_line(self) -> str:
         """``N finding(s) (X12 004010 x, Texas SET y) in T transaction(s), F file(s)``."""
         layers = ""
-        if self.findings:
+        if len(self):
             layers = " (" + ", ".join(f"{LAYER_NAMES[k]} {n}" for k, n in self.by_layer().items()) + ")"
-        return f"{len(self.findings)} finding(s){layers} in {self.transactions} transaction(s), {self.files} file(s)"
+        return f"{len(self)} finding(s){layers} in {self.transactions} transaction(s), {self.files} file(s)"
 
     def codes_line(self) -> str:
         """``by Texas SET code: 814_01 2, 867_04 1, unidentified 1`` (from the records)."""

@@ -30,7 +30,7 @@ precompiled checks (:mod:`edi.validate.walker`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,6 +213,7 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
     """
     rep = report if report is not None else Report()
     start = len(rep.findings)
+    stream = rep.sink is not None  # hand findings over per transaction instead of keeping them
     kept: list[TransactionRecord] | None = None
     if records:
         kept = rep.records = rep.records if rep.records is not None else []
@@ -234,6 +235,9 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
                     rep.extend(standard_findings(check_transaction(txn, std, layer="x12")))
             if kept is not None:
                 mark, envelope = _keep(rep, kept, txn, ident, mark, envelope)
+            if stream:
+                rep.flush()
+                mark = 0
             continue
         cg = compiled(code)
         gs_number = txn.gs.number
@@ -247,6 +251,12 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
             rep.extend(found)
         if kept is not None:
             mark, envelope = _keep(rep, kept, txn, ident, mark, envelope)
+        if stream:
+            rep.flush()
+            mark = 0
+    if stream:  # trailer findings of the file's last group and interchange
+        rep.flush()
+        return rep
     # envelope findings are found when a trailer is read, guide findings per transaction:
     # present the file's findings in file order (stable, so same-segment order is kept)
     rep.findings[start:] = sorted(rep.findings[start:], key=_file_order)
@@ -306,7 +316,8 @@ def _file_order(f: Finding) -> int:
     return n if n is not None else 0
 
 
-def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None, records: bool = False) -> Report:
+def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None, records: bool = False,
+             sink: Callable[[Finding], None] | None = None) -> Report:
     """Validate files, folders, bytes or streams into one report.
 
     Paths may name files or folders (searched recursively for ``*.x12``, ``*.edi`` and
@@ -318,12 +329,16 @@ def validate(*sources: Source, report: Report | None = None, roles: Mapping[str,
         roles: DUNS -> ``CR``/``ERCOT``/``TDSP`` for parties identification cannot tell.
         records: also keep a :class:`~edi.findings.TransactionRecord` per transaction set in
             ``report.records``: its Texas SET code (or why not), roles, ESI ID, ST02.
+        sink: hand each finding to this callable as validation goes (each transaction's in
+            file order; what only a file's end shows, such as a missing IEA, comes last)
+            instead of keeping it: memory stays flat whatever the count; the
+            report still counts them (``len(report)``, ``by_code()``, ``summary_line()``).
 
     Raises:
         EdiError: a path does not exist, a folder holds no X12 file, or a file cannot be read
             or does not start with an ISA (the message names the file).
     """
-    rep = report if report is not None else Report()
+    rep = report if report is not None else Report(sink=sink)
     for src in sources:
         if isinstance(src, (str, os.PathLike)):
             for path in iter_x12_files([src]):

@@ -56,9 +56,18 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
     ``as_list`` prints one line per transaction set instead of the findings (``as_json``
     wins when both are given: the JSON holds the same lines as data).
     """
-    report = Report()
     keep = as_json or as_list
     stream = as_list and not as_json
+    # the text view prints each finding as it is found and keeps none (flat memory); the
+    # 997 of a file needs that file's findings only
+    this_file: list[Finding] = []
+
+    def show(finding: Finding) -> None:
+        print(finding)
+        if ack_dir is not None:
+            this_file.append(finding)
+
+    report = Report(sink=None if keep else show)
     problems: list[str] = []
     files: list[tuple[Path, Path | None]] = []
     for p in paths:
@@ -77,6 +86,7 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
     for path, root in files:
         name = str(path)
         start = len(report.findings)
+        this_file.clear()
         try:
             validate_source(path, name=name, report=report, records=keep)
         except EdiError as exc:
@@ -87,7 +97,7 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
                 print("\n".join(r.to_text() for r in report.records))
                 report.records.clear()
         if ack_dir is not None:
-            mine: list[Finding] = report.findings[start:]
+            mine: list[Finding] = report.findings[start:] if keep else list(this_file)
             try:
                 text = build_997(mine, path, name=name, layers=("x12", "texas-set") if ack_guide else ACK_LAYERS)
             except EdiError as exc:
@@ -111,15 +121,15 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
             print(report.codes_line())
             print(report.summary_line())
     else:
-        if report.findings or files:
-            print(report.to_text())
+        if len(report) or files:
+            print(report.summary_line())  # the findings themselves were printed as found
         for w in written:
             print(f"acknowledgement written: {w}")
     for line in problems:
         print(line, file=sys.stderr)
     if problems:
         return 2
-    return 1 if report.findings else 0
+    return 1 if len(report) else 0
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from edi.findings import CODES, Report
-from edi.validate import compile_guide, validate_source, validate_transaction
+from edi.validate import compile_guide, validate, validate_source, validate_transaction
 from edi.x12 import iter_transactions
 from tests.edi.guidekit import E, G, L, S, codes, guide_814, guide_867
 
@@ -304,3 +304,17 @@ def test_not_used_loop_is_reported_once() -> None:
         rep.extend(validate_transaction(txn, g, standard=False))
     assert [(f.code, f.location.segment) for f in rep] == [("segment-not-used", "NTE*HI")]
     assert "loop NTE (Notes) is marked not used" in rep.findings[0].message
+
+
+def test_a_sink_gets_every_finding_in_file_order_and_the_report_keeps_none() -> None:
+    files = sorted(INVALID.glob("*.x12"))
+    got: list = []  # type: ignore[type-arg]
+    streamed = validate(*files, sink=got.append)
+    kept = validate(*files)
+    assert streamed.findings == [] and got and len(streamed) == len(kept) == len(got)
+    assert sorted(map(str, got)) == sorted(map(str, kept.findings))  # the same findings
+    # in file order, except what only the end of a file shows (a missing IEA, found last)
+    late = {"iea-missing", "ge-missing", "truncated"}
+    assert [str(f) for f in got if f.code not in late] == [str(f) for f in kept.findings if f.code not in late]
+    assert (streamed.ok, streamed.by_code(), streamed.by_layer(), streamed.summary_line()) == (
+        kept.ok, kept.by_code(), kept.by_layer(), kept.summary_line())
