@@ -26,7 +26,7 @@ from typing import Any
 
 import simpy
 
-from ercot_sim.errors import ScenarioError
+from ercot_sim.errors import ScenarioError, SimError
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, MarketTiming, ymd
 from ercot_sim.participants.cr import Cr
@@ -34,6 +34,7 @@ from ercot_sim.participants.ercot import Ercot
 from ercot_sim.participants.tdsp import Tdsp
 from ercot_sim.population import Premise, build_population, unit
 from ercot_sim.registry import TERMINAL, EsiRecord, Registry
+from ercot_sim.run_folder import LOCK, RunFolder
 from ercot_sim.scenario import Scenario, ScenarioInfo, reference_problems
 from ercot_sim.simtime import Clock
 from ercot_sim.timing_bridge import MarketRules, load_market_rules
@@ -111,17 +112,20 @@ def run_scenario(
     shard: tuple[int, int] = (0, 1),
     progress: Callable[[int, int], None] | None = None,
     base_dir: str | Path | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run a scenario and write its X12 files and trace under ``out``.
 
     Args:
         scenario: the validated scenario.
-        out: output directory (created; ``outbox/`` and ``trace.sqlite`` are replaced).
+        out: output directory: new, empty, or an earlier run's (whose files are replaced);
+            see :mod:`ercot_sim.run_folder`.
         seed: overrides the scenario's seed.
         rules: timing rules file overriding the shipped rules (and the scenario's ``rules``).
         shard: ``(i, n)``: run only the ESI IDs of shard ``i`` of ``n``.
         progress: called with (simulated day, days) after each day's last window.
         base_dir: directory relative paths in the scenario (``rules``) are resolved against.
+        force: write beside files no run wrote in ``out`` (they are left as they are).
 
     Returns:
         The :class:`RunResult`.
@@ -129,6 +133,7 @@ def run_scenario(
     Raises:
         ScenarioError: the scenario names a participant or ESI ID that does not exist.
         RulesError: the rules file is unusable.
+        SimError: ``out`` holds files no run wrote (without ``force``) or cannot be used.
     """
     # A run allocates millions of short-lived objects next to a large, long-lived market
     # (premises, registry, orders): with the default thresholds the collector runs hundreds
@@ -137,7 +142,7 @@ def run_scenario(
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], _GC_YOUNG), max(before[1], 50), max(before[2], 100))
     try:
-        return _run(scenario, out, seed, rules, shard, progress, base_dir)
+        return _run(scenario, out, seed, rules, shard, progress, base_dir, force)
     finally:
         gc.set_threshold(*before)
 
@@ -158,6 +163,7 @@ def _run(
     shard: tuple[int, int],
     progress: Callable[[int, int], None] | None,
     base_dir: str | Path | None,
+    force: bool,
 ) -> RunResult:
     """The body of :func:`run_scenario`."""
     problems = reference_problems(scenario)
@@ -174,12 +180,20 @@ def _run(
     clock = Clock(info.start)
     timing, market_rules = load_market_rules(rules_path, clock)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with _OutLock(out):
-        return _run_locked(scenario, info, out, clock, timing, market_rules, shard, progress)
+    if out.exists() and not out.is_dir():
+        raise SimError("--out names a file; give a folder", str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimError(f"cannot make the folder: {exc.strerror}", str(out)) from None
+    with OutLock(out):
+        folder = RunFolder.claim(out, force=force)
+        result = _run_locked(scenario, info, out, clock, timing, market_rules, shard, progress)
+        folder.finish({"scenario": info.name, "seed": info.seed, "shard": f"{shard[0]}/{shard[1]}"})
+        return result
 
 
-class _OutLock:
+class OutLock:
     """One run at a time in an output folder: ``.ercot-sim-run.lock``, made exclusively.
 
     A second run into the same folder is refused (the files of two runs would mix); the lock
@@ -187,12 +201,12 @@ class _OutLock:
     to delete it then.
     """
 
-    NAME = ".ercot-sim-run.lock"
+    NAME = LOCK
 
     def __init__(self, out: Path) -> None:
         self.path = out / self.NAME
 
-    def __enter__(self) -> _OutLock:
+    def __enter__(self) -> OutLock:
         try:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
@@ -209,10 +223,6 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
                 market_rules: MarketRules | None, shard: tuple[int, int],
                 progress: Callable[[int, int], None] | None) -> RunResult:
     """The run itself, in an output folder it holds the lock of."""
-    outbox = out / "outbox"
-    if outbox.exists():
-        for old in sorted(outbox.rglob("*.x12")):
-            old.unlink()
     env = simpy.Environment()
     trace = Trace(out / "trace.sqlite")
     parts = scenario.participants

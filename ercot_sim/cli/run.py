@@ -46,6 +46,7 @@ def run_command(
     html: Annotated[Path | None, typer.Option("--html", help="Also write the run's HTML report (sequence diagrams, compliance, volumes) to this file.")] = None,
     fail_on_violation: Annotated[bool, typer.Option("--fail-on-violation", help="Exit 1 when the run breaks a timing rule or a rule's compliance is below its target (for pipelines).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (counts, orders, files, and the compliance check) instead of the tables.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds files no run wrote; they are left as they are (an earlier run's files are replaced either way).")] = False,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.engine import run_scenario
@@ -75,19 +76,11 @@ def run_command(
                 task = bar.add_task("run", total=loaded.scenario.days)
                 result = run_scenario(loaded, out, seed=seed, rules=rules,
                                       base_dir=Path(scenario).parent if scenario else None,
-                                      progress=lambda day, _days: bar.update(task, completed=day))
+                                      progress=lambda day, _days: bar.update(task, completed=day), force=force)
             parts = [{"counts": result.counts, "orders": result.orders, "files": len(result.files),
                       "skipped": len(result.skipped), "esi_ids": result.esi_ids}]
         else:
-            jobs = [(scenario, str(out / f"shard-{i:03d}"), seed, str(rules) if rules else None, i, shards)
-                    for i in range(shards)]
-            # an earlier run's merged trace must not stand for this one if this one is stopped
-            (out / "trace.sqlite").unlink(missing_ok=True)
-            with ProcessPoolExecutor(max_workers=min(shards, os.cpu_count() or 1)) as pool:
-                parts = list(pool.map(_run_shard, jobs))
-            from ercot_sim.shard import merge_traces
-
-            merge_traces([Path(job[1]) / "trace.sqlite" for job in jobs], out / "trace.sqlite")
+            parts = _run_sharded(scenario, loaded.scenario.name, out, seed, rules, shards, force)
     except SimError as exc:
         print(f"ercot-sim run: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -146,6 +139,29 @@ def run_command(
     if fail_on_violation and failed:
         print("ercot-sim run: the run breaks timing rules (--fail-on-violation)", file=sys.stderr)
         raise typer.Exit(1)
+
+
+def _run_sharded(scenario: str | None, name: str, out: Path, seed: int | None, rules: Path | None,
+                 shards: int, force: bool) -> list[dict]:
+    """The shards in worker processes (OUT/shard-NNN/), their traces merged into OUT/trace.sqlite;
+    the folder held and recorded like a run's own (:mod:`ercot_sim.run_folder`)."""
+    from ercot_sim.engine import OutLock
+    from ercot_sim.run_folder import RunFolder
+    from ercot_sim.shard import merge_traces
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SimError(f"cannot make the folder: {exc.strerror}", str(out)) from None
+    with OutLock(out):
+        folder = RunFolder.claim(out, force=force)  # the earlier run's shards and merged trace go
+        jobs = [(scenario, str(out / f"shard-{i:03d}"), seed, str(rules) if rules else None, i, shards)
+                for i in range(shards)]
+        with ProcessPoolExecutor(max_workers=min(shards, os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(_run_shard, jobs))
+        merge_traces([Path(job[1]) / "trace.sqlite" for job in jobs], out / "trace.sqlite")
+        folder.finish({"scenario": name, "seed": seed, "shards": shards})
+    return parts
 
 
 def _write_html(out: Path, html: Path | None, rules: Path | None, *, quiet: bool) -> None:

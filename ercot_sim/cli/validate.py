@@ -15,7 +15,8 @@ file's lines are printed once it is read and then dropped, so a file list of any
 holds at most one file's records.
 
 Exit codes: 0 no findings, 1 findings, 2 an input could not be read at all (one line on
-stderr per such file, naming it; the readable files are still validated and reported).
+stderr per such file, naming it; the readable files are still validated and reported) or a
+folder is a run that did not finish (its record, ``.ercot-sim-run.json``, says so).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from edi.ack import ACK_LAYERS, build_997
 from edi.errors import EdiError
 from edi.findings import Finding, Report
 from edi.validate import iter_x12_files, validate_source
+from ercot_sim.run_folder import read_record
 
 __all__ = ["register", "ack_file_name", "run_validate"]
 
@@ -71,6 +73,10 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
     problems: list[str] = []
     files: list[tuple[Path, Path | None]] = []
     for p in paths:
+        record = read_record(p) if p.is_dir() else None
+        if record is not None and record.get("state") != "complete":
+            problems.append(f"{p}: incomplete run: its record says the run did not finish (it was killed, "
+                            "failed or is still running); its files are validated, not complete")
         try:
             files.extend((f, p if p.is_dir() else None) for f in iter_x12_files([p], skipped=problems))
         except EdiError as exc:
