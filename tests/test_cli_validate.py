@@ -197,3 +197,34 @@ def test_the_cli_reference_quotes_what_validate_prints(monkeypatch) -> None:  # 
     result = invoke("validate", "tests/edi/invalid/bad-code.x12", "tests/edi/invalid/bad-dtm-date.x12")
     assert result.exit_code == 1
     assert result.stdout.strip().splitlines() == quoted
+
+
+def test_jsonl_prints_one_finding_per_line_then_a_summary() -> None:
+    paths = [SAMPLES / "bad-dtm-date.x12", SAMPLES / "bad-duns.x12", SAMPLES / "ok-switch-request.x12"]
+    result = invoke("validate", *map(str, paths), "--jsonl")
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    text = invoke("validate", *map(str, paths))
+    # the same findings, in the same order, as the text view prints them
+    assert [line["finding"]["text"] for line in lines[:-1]] == text.stdout.splitlines()[:-1]
+    summary = lines[-1]["summary"]
+    assert summary["files"] == 3 and summary["findings"] == len(lines) - 1 == 2
+    assert summary["findings_by_layer"] == {"x12": 1, "texas-set": 1} and summary["ok"] is False
+    clean = invoke("validate", str(paths[2]), "--jsonl")
+    assert clean.exit_code == 0 and [*json.loads(clean.stdout)] == ["summary"]
+
+
+def test_ack_of_a_file_with_findings_everywhere_is_build_997s(tmp_path: Path) -> None:
+    from edi.ack import build_997
+    from edi.validate import validate
+    from tests.edi.test_ack_stream import _many_bad_dates
+
+    path = tmp_path / "many.x12"
+    path.write_bytes(_many_bad_dates(3_000))
+    result = invoke("validate", str(path), "--ack", str(tmp_path / "acks"))
+    assert result.exit_code == 1
+    assert result.stdout.count("[invalid-date") == 3_000
+    written = (tmp_path / "acks" / "many.997.x12").read_text("latin-1")
+    assert written == build_997(validate(path), path, name=str(path))
+    assert written.count("AK5*R") == 3_000
+    assert not list((tmp_path / "acks").glob(".*"))  # no temporary file left

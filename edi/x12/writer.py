@@ -232,10 +232,9 @@ class X12Writer:
         self.write_to(buf)
         return buf.getvalue()
 
-    def write_to(self, out: TextIO) -> None:
-        """Close the interchange and write it to a text stream."""
+    def isa_text(self) -> str:
+        """The interchange's ISA segment, terminated (what :meth:`write_to` starts with)."""
         d = self.delimiters
-        sep, term = d.element, d.terminator
         w = self.when
         q_s = self.qualifier or isa_id_qualifier(self.sender)
         q_r = self.qualifier or isa_id_qualifier(self.receiver)
@@ -245,13 +244,24 @@ class X12Writer:
             w.strftime("%y%m%d"), w.strftime("%H%M"), "U", "00401", self.isa_control,
             "0", self.usage, d.component,
         ]
-        out.write(sep.join(isa) + term)
-        date, time = w.strftime("%Y%m%d"), w.strftime("%H%M")
+        return d.element.join(isa) + d.terminator
+
+    def gs_text(self, functional_id: str, group_control: str) -> str:
+        """A GS segment of this interchange, terminated."""
+        w = self.when
+        return self.delimiters.element.join(
+            ["GS", functional_id, self.sender, self.receiver, w.strftime("%Y%m%d"), w.strftime("%H%M"),
+             group_control, "X", "004010"]) + self.delimiters.terminator
+
+    def write_to(self, out: TextIO) -> None:
+        """Close the interchange and write it to a text stream."""
+        sep, term = self.delimiters.element, self.delimiters.terminator
+        out.write(self.isa_text())
         self.group_controls = []
         for fid, chunks in self._groups.items():
             gctl = str(self.control.next_group())
             self.group_controls.append((fid, gctl))
-            out.write(sep.join(["GS", fid, self.sender, self.receiver, date, time, gctl, "X", "004010"]) + term)
+            out.write(self.gs_text(fid, gctl))
             out.writelines(chunks)
             out.write(f"GE{sep}{len(chunks)}{sep}{gctl}{term}")
         out.write(f"IEA{sep}{len(self._groups)}{sep}{self.isa_control}{term}")

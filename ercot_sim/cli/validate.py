@@ -1,6 +1,6 @@
 """``ercot-sim validate``: check X12 files against the Texas SET guides, optionally acknowledge them.
 
-A thin layer over :func:`edi.validate.validate_source` and :func:`edi.ack.build_997`: files
+A thin layer over :func:`edi.validate.validate_source` and :func:`edi.ack_stream.write_997`: files
 and folders (recursively ``*.x12``, ``*.edi``, ``*.txt``) are validated one by one into one
 report, printed as text (one finding per line, location first, ending with its layer: X12
 004010 or Texas SET) or JSON.  With ``--ack DIR`` each input file gets its acknowledgement
@@ -28,7 +28,8 @@ from typing import Annotated
 
 import typer
 
-from edi.ack import ACK_LAYERS, build_997
+from edi.ack import ACK_LAYERS
+from edi.ack_stream import FindingSpool, write_997
 from edi.errors import EdiError
 from edi.findings import Finding, Report
 from edi.validate import iter_x12_files, validate_source
@@ -49,25 +50,29 @@ def ack_file_name(path: Path, root: Path | None) -> str:
 
 
 def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | None = None, as_list: bool = False,
-                 ack_guide: bool = False) -> int:
+                 ack_guide: bool = False, as_jsonl: bool = False) -> int:
     """Validate ``paths``, print the report and write acknowledgements; returns the exit code.
 
     The 997s acknowledge the X12 standard's findings (what a translator reports); with
     ``ack_guide`` the Texas SET guides' findings too.
 
     ``as_list`` prints one line per transaction set instead of the findings (``as_json``
-    wins when both are given: the JSON holds the same lines as data).
+    wins when both are given: the JSON holds the same lines as data). ``as_jsonl`` prints each
+    finding as one JSON object per line as it is found, then one ``summary`` line (memory
+    stays flat, like the text view).
     """
-    keep = as_json or as_list
-    stream = as_list and not as_json
+    as_json = as_json and not as_jsonl
+    keep = as_json or (as_list and not as_jsonl)
+    stream = as_list and not as_json and not as_jsonl
     # the text view prints each finding as it is found and keeps none (flat memory); the
-    # 997 of a file needs that file's findings only
-    this_file: list[Finding] = []
+    # 997 of a file is written from that file's findings, spooled to a temporary file
+    layers = ("x12", "texas-set") if ack_guide else ACK_LAYERS
+    spool: FindingSpool | None = None
 
     def show(finding: Finding) -> None:
-        print(finding)
-        if ack_dir is not None:
-            this_file.append(finding)
+        print(json.dumps({"finding": finding.to_dict()}) if as_jsonl else finding)
+        if spool is not None:
+            spool.add(finding)
 
     report = Report(sink=None if keep else show)
     problems: list[str] = []
@@ -92,7 +97,9 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
     for path, root in files:
         name = str(path)
         start = len(report.findings)
-        this_file.clear()
+        if spool is not None:
+            spool.close()
+        spool = FindingSpool(layers) if ack_dir is not None else None
         try:
             validate_source(path, name=name, report=report, records=keep)
         except EdiError as exc:
@@ -102,26 +109,35 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
             if stream and report.records:
                 print("\n".join(r.to_text() for r in report.records))
                 report.records.clear()
-        if ack_dir is not None:
-            mine: list[Finding] = report.findings[start:] if keep else list(this_file)
+        if ack_dir is not None and spool is not None:
+            if keep:
+                for finding in report.findings[start:]:
+                    spool.add(finding)
+            fname = ack_file_name(path, root)
+            while fname in used_names:
+                fname = "_" + fname
+            target = ack_dir / fname
             try:
-                text = build_997(mine, path, name=name, layers=("x12", "texas-set") if ack_guide else ACK_LAYERS)
+                if _write_ack(spool, path, name, target):
+                    used_names.add(fname)
+                    written.append(str(target))
             except EdiError as exc:
                 problems.append(f"{name}: cannot acknowledge: {exc}")
-                continue
-            if text:
-                fname = ack_file_name(path, root)
-                while fname in used_names:
-                    fname = "_" + fname
-                used_names.add(fname)
-                target = ack_dir / fname
-                target.write_text(text, encoding="latin-1", newline="")
-                written.append(str(target))
+            except OSError as exc:
+                problems.append(f"{target}: cannot write the acknowledgement: {exc.strerror}")
+    if spool is not None:
+        spool.close()
     if as_json:
         data = json.loads(report.to_json())
         data["unreadable"] = problems
         data["acknowledgements"] = written
         print(json.dumps(data, indent=2))
+    elif as_jsonl:
+        summary = {k: v for k, v in json.loads(report.to_json()).items() if k != "findings"}
+        summary["findings"] = len(report)
+        summary["unreadable"] = problems
+        summary["acknowledgements"] = written
+        print(json.dumps({"summary": summary}))
     elif stream:
         if files:
             print(report.codes_line())
@@ -138,6 +154,20 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
     return 1 if len(report) else 0
 
 
+def _write_ack(spool: FindingSpool, path: Path, name: str, target: Path) -> bool:
+    """Write the acknowledgement of ``path`` to ``target`` whole or not at all (a temporary
+    file beside it, then a rename); False when there is nothing to acknowledge."""
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        with tmp.open("w", encoding="latin-1", newline="") as out:
+            wrote = write_997(spool, path, out, name=name)
+        if wrote:
+            tmp.replace(target)
+        return wrote
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``validate`` command to the app."""
 
@@ -147,10 +177,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
         ack: Annotated[Path | None, typer.Option("--ack", help="Write a 997 (and TA1 when the envelope is wrong) per input file into this folder.")] = None,
         as_list: Annotated[bool, typer.Option("--list", help="Print one line per transaction set (Texas SET code or why not, roles, ESI ID, ST02, findings) and the count by code, instead of the findings.")] = False,
+        as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print each finding as a JSON object on a line of its own as it is found, then a summary line (flat memory for any number of findings).")] = False,
         ack_guide: Annotated[bool, typer.Option("--ack-guide", help="Let the 997s report the Texas SET guides' findings too, not only the X12 standard's (a translator's 997 reports syntax; guide findings are answered by an 824 or a reject).")] = False,
     ) -> None:
         """Validate X12 files against the Texas SET guides: envelopes, identification, segments, elements.
 
         Exit code 0 when clean, 1 when there are findings, 2 when an input cannot be read.
         """
-        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack, as_list=as_list, ack_guide=ack_guide))
+        raise typer.Exit(run_validate(paths, as_json=as_json, ack_dir=ack, as_list=as_list, ack_guide=ack_guide,
+                                      as_jsonl=as_jsonl))
