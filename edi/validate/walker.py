@@ -25,6 +25,7 @@ checks.  Any layout with a structural finding is walked in full every time.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,26 +121,29 @@ def _flagged(out: list[Problem] | None, pos: int) -> bool:
     return out is not None and any(p[1] == pos for p in out)
 
 
+def _refs(spec: CompiledSegment, positions: Sequence[int]) -> str:
+    """``DTM02, DTM03``: the reference designators of ``positions`` (only for a message)."""
+    return ", ".join(spec.ref(p) for p in positions)
+
+
 def _check_conditions(els: list[str], spec: CompiledSegment, guide: str, out: list[Problem] | None) -> list[Problem] | None:
     nel = len(els)
     for kind, poss, conf in spec.conditions:
         present = [p for p in poss if p < nel and els[p]]
-        refs = ", ".join(spec.ref(p) for p in poss)
         first = poss[0]
         problem: Problem | None = None
         if kind == "P" and present and len(present) < len(poss):
             miss = [p for p in poss if p not in present]
-            problem = ("element-conditional-missing", miss[0], None, f"{refs} are used together: {spec.ref(present[0])} is present, {', '.join(spec.ref(p) for p in miss)} missing (syntax P, guide {guide})", conf)
+            problem = ("element-conditional-missing", miss[0], None, f"{_refs(spec, poss)} are used together: {spec.ref(present[0])} is present, {_refs(spec, miss)} missing (syntax P, guide {guide})", conf)
         elif kind == "R" and not present:
-            problem = ("element-conditional-missing", first, None, f"at least one of {refs} is required (syntax R, guide {guide})", conf)
+            problem = ("element-conditional-missing", first, None, f"at least one of {_refs(spec, poss)} is required (syntax R, guide {guide})", conf)
         elif kind == "E" and len(present) > 1:
-            problem = ("element-exclusion", present[1], els[present[1]], f"only one of {refs} may be used, found {', '.join(spec.ref(p) for p in present)} (syntax E, guide {guide})", conf)
+            problem = ("element-exclusion", present[1], els[present[1]], f"only one of {_refs(spec, poss)} may be used, found {_refs(spec, present)} (syntax E, guide {guide})", conf)
         elif kind == "C" and first in present and len(present) < len(poss):
             miss = [p for p in poss[1:] if p not in present]
-            problem = ("element-conditional-missing", miss[0], None, f"{spec.ref(first)} is present, so {', '.join(spec.ref(p) for p in miss)} is required (syntax C, guide {guide})", conf)
+            problem = ("element-conditional-missing", miss[0], None, f"{spec.ref(first)} is present, so {_refs(spec, miss)} is required (syntax C, guide {guide})", conf)
         elif kind == "L" and first in present and len(present) == 1 and len(poss) > 1:
-            others = ", ".join(spec.ref(p) for p in poss[1:])
-            problem = ("element-conditional-missing", poss[1], None, f"{spec.ref(first)} is present, so at least one of {others} is required (syntax L, guide {guide})", conf)
+            problem = ("element-conditional-missing", poss[1], None, f"{spec.ref(first)} is present, so at least one of {_refs(spec, poss[1:])} is required (syntax L, guide {guide})", conf)
         if problem is not None:
             out = out or []
             out.append(problem)
