@@ -239,7 +239,7 @@ def compare_rules(
             does).
         seed: overrides the scenario's seed (both runs use the same).
         out: keep the runs in ``out/a`` and ``out/b`` (default: a temporary folder, removed).
-        progress: called with a line of text before each run.
+        progress: called with a line of text before each step (each run, each check).
 
     Raises:
         ScenarioError, RulesError: the scenario or a rules file is unusable.
@@ -262,6 +262,8 @@ def compare_rules(
             if progress is not None:
                 progress(f"running {Path(scenario).name} under {rules}")
             run_scenario(loaded, root / name, seed=seed, rules=rules, base_dir=Path(scenario).parent)
+            if progress is not None:
+                progress(f"checking the run under {rules}")
             measures.append(measure_run(root / name, rules, label))
         used_seed = seed if seed is not None else loaded.scenario.seed
         return Comparison(str(scenario), used_seed, measures[0], measures[1])

@@ -48,3 +48,17 @@ def test_check_shows_its_step_on_a_terminal_and_quiet_hides_it(tmp_path: Path) -
     assert "checking" not in out and "violation(s)" in out
     err, out = _stderr_on_a_terminal(["--quiet", "check", str(run)])
     assert "checking" not in err and "violation(s)" in out
+
+
+def test_compare_shows_each_step_on_a_terminal_and_quiet_hides_it(tmp_path: Path) -> None:
+    rules = tmp_path / "b.toml"
+    rules.write_text('[defaults.fasd]\nvalue = 5\n')
+    args = ["compare", str(ROOT / "scenarios" / "switch-standard.toml"), "--rules",
+            str(ROOT / "ercot_sim" / "timing" / "rules.toml"), "--rules", str(rules)]
+    err, out = _stderr_on_a_terminal(args)
+    assert "running switch-standard.toml under" in err and "checking the run under" in err and "0:00:0" in err
+    assert "under" not in out and "switch p50" in out
+    err, out = _stderr_on_a_terminal(["--quiet", *args])
+    assert "running" not in err and "checking" not in err and "switch p50" in out
+    piped = subprocess.run([sys.executable, "-m", "ercot_sim", *args], capture_output=True, text=True, cwd=ROOT)
+    assert piped.returncode == 0 and piped.stderr == ""  # nothing but results when not on a terminal

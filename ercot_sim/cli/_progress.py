@@ -6,13 +6,13 @@ the global ``--quiet``; results stay on stdout, so scripts read the same output 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-__all__ = ["QUIET", "working"]
+__all__ = ["QUIET", "working", "working_steps"]
 
 #: set by the global ``--quiet``
 QUIET = {"on": False}
@@ -26,3 +26,14 @@ def working(what: str) -> Iterator[None]:
                   transient=True, disable=QUIET["on"] or not err.is_terminal) as bar:
         bar.add_task(what, total=None)
         yield
+
+
+@contextmanager
+def working_steps(first: str) -> Iterator[Callable[[str], None]]:
+    """:func:`working` for a command of several steps: the block gets a callable that
+    replaces the step shown (the elapsed time runs on)."""
+    err = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                  transient=True, disable=QUIET["on"] or not err.is_terminal) as bar:
+        task = bar.add_task(first, total=None)
+        yield lambda text: bar.update(task, description=text)

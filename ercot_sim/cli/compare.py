@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from edi.errors import EdiError
+from ercot_sim.cli._progress import working_steps
 from ercot_sim.errors import SimError
 
 __all__ = ["register", "run_compare"]
@@ -31,8 +32,8 @@ def run_compare(scenario: Path, rules: list[Path], seed: int | None = None, as_j
             print(f"ercot-sim compare: {path}: file not found", file=sys.stderr)
             return 2
     try:
-        result = compare_rules(scenario, rules[0], rules[1], seed=seed, out=out,
-                               progress=lambda line: print(line, file=sys.stderr))
+        with working_steps(f"comparing {scenario.name}") as step:
+            result = compare_rules(scenario, rules[0], rules[1], seed=seed, out=out, progress=step)
     except (SimError, EdiError) as exc:
         print(f"ercot-sim compare: {exc}", file=sys.stderr)
         return 2
