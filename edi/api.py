@@ -80,7 +80,7 @@ class IdentifiedTransaction:
         txn = self.transaction
         if self.code is None:
             raise MappingError(f"transaction set {txn.control} not identified: {self.identification.reason}", f"{txn.file} segment {txn.first_number} (ST)")
-        return from_segments(self.code, txn.body, source=txn.file)  # type: ignore[no-any-return]
+        return from_segments(self.code, txn.body, source=txn.file)
 
 
 def read(source: Source, *, roles: Mapping[str, str] | None = None, report: Report | None = None) -> Iterator[IdentifiedTransaction]:

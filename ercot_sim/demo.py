@@ -323,7 +323,7 @@ def _read_back(flow: DemoFlow, path: Path, scenario: object, out: Path) -> Walkt
     return Walkthrough(flow, esi, steps, path, int(others), [(str(a), str(b), str(c)) for a, b, c in orders])
 
 
-def _transaction(path: Path, name: str, st01: str, control: str):  # type: ignore[no-untyped-def]
+def _transaction(path: Path, name: str, st01: str, control: str):
     try:
         for txn in iter_transactions(path, name=name):
             if txn.st01 == st01 and txn.control == control:

@@ -228,9 +228,9 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
     parts = scenario.participants
     names = {parts.ercot.duns: parts.ercot.name}
     duns = {parts.ercot.name: parts.ercot.duns}
-    for p in [*parts.tdsps, *parts.crs]:
-        names[p.duns] = p.name
-        duns[p.name] = p.duns
+    for party in parts.everyone():
+        names[party.duns] = party.name
+        duns[party.name] = party.duns
     population = build_population(scenario, shard)
     index_to_esi = {p.index: p.esi_id for p in population.premises}
     faults = _compile_faults(scenario, duns, index_to_esi)

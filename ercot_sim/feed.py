@@ -31,19 +31,24 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from edi.texas_set.mapping import from_segments
 from edi.texas_set.xmlio import model_to_json, x12_to_xml
 from edi.x12 import X12Reader
+from edi.x12.delimiters import Delimiters
 from edi.x12.writer import format_segments
 from ercot_sim.errors import ScenarioError
 from ercot_sim.scenario import Scenario, load_scenario_text
 from ercot_sim.tomlload import load_toml_model
 
 __all__ = ["FAULT_KINDS", "FaultSpec", "FeedResult", "feed_scenario", "generate_feed", "load_faults"]
+
+#: one planted fault as the manifest lists it (id, kind, file, segment, element, ...; the
+#: segment itself while planting, under "marker")
+FaultEntry = dict[str, Any]
 
 #: kind -> (finding the receiver should raise, who detects it, formats that can carry it)
 FAULT_KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -159,7 +164,7 @@ def feed_scenario(esi_ids: int, days: int, seed: int = 1, start: dt.date = dt.da
 class _File:
     name: str
     segs: list[list[str]]
-    delims: object
+    delims: Delimiters
     txns: list[tuple[int, int, str, str]]  # (ST index, SE index, code, esi_id)
     data: bytes = b""
     whole: bool = False
@@ -181,7 +186,7 @@ class FeedResult:
     out: Path
     party: tuple[str, str, str]
     files: list[str]
-    faults: list[dict[str, object]] = field(default_factory=list)
+    faults: list[FaultEntry] = field(default_factory=list)
     manifest: Path = Path()
 
 
@@ -214,17 +219,18 @@ def _load_file(path: Path, name: str, codes: dict[tuple[str, str], tuple[str, st
             code, esi = codes.get((name, els[2] if len(els) > 2 else ""), (els[0], ""))
             txns.append((start, i, code, esi))
             start = -1
+    assert reader.delimiters is not None  # a file the run wrote: read, so its ISA was read
     return _File(name, segs, reader.delimiters, txns, path.read_bytes())
 
 
 def _entry(fid: int, kind: str, f: _File, marker: list[str], element: str, before: str, after: str,
-           code: str, esi: str, note: str) -> dict[str, object]:
+           code: str, esi: str, note: str) -> FaultEntry:
     finding, who, _ = FAULT_KINDS[kind]
     return {"id": fid, "kind": kind, "file": f.name, "marker": marker, "element": element, "original": before,
             "planted": after, "code": code, "esi_id": esi, "finding": finding, "detected_by": who, "message": note}
 
 
-def _plant(kind: str, f: _File, t: int, fid: int, known_esi: set[str], rng: random.Random) -> dict[str, object] | None:
+def _plant(kind: str, f: _File, t: int, fid: int, known_esi: set[str], rng: random.Random) -> FaultEntry | None:
     st, se, code, esi = f.txns[t]
     body = f.segs[st:se + 1]
     if kind == "bad_date":
@@ -275,7 +281,7 @@ def _plant(kind: str, f: _File, t: int, fid: int, known_esi: set[str], rng: rand
     return None
 
 
-def _plant_whole(kind: str, f: _File, fid: int, extra: list[_File]) -> dict[str, object]:
+def _plant_whole(kind: str, f: _File, fid: int, extra: list[_File]) -> FaultEntry:
     if kind == "truncated":
         cut = f.txns[-1][0] + (f.txns[-1][1] - f.txns[-1][0]) // 2
         marker = f.segs[cut]
@@ -291,16 +297,16 @@ def _plant_whole(kind: str, f: _File, fid: int, extra: list[_File]) -> dict[str,
                   f"a second copy of interchange {isa13} from the same sender (already received as {f.name})")
 
 
-def _render(f: _File, entries: list[dict[str, object]]) -> bytes:
+def _render(f: _File, entries: list[FaultEntry]) -> bytes:
     if not f.touched:
         return f.data
-    text = format_segments(f.segs, f.delims)  # type: ignore[arg-type]
+    text = format_segments(f.segs, f.delims)
     for e in entries:
         if e["file"] == f.name and e["kind"] == "truncated":
             marker = e["marker"]
             idx = next(i for i, s in enumerate(f.segs) if s is marker)
-            head = format_segments(f.segs[:idx], f.delims)  # type: ignore[arg-type]
-            seg_text = format_segments([marker], f.delims)  # type: ignore[arg-type]
+            head = format_segments(f.segs[:idx], f.delims)
+            seg_text = format_segments([marker], f.delims)
             text = head + seg_text[: max(1, len(seg_text) // 2)]
     return text.encode("latin-1")
 
@@ -308,13 +314,14 @@ def _render(f: _File, entries: list[dict[str, object]]) -> bytes:
 def _to_json(name: str, data: bytes, codes: dict[tuple[str, str], tuple[str, str]]) -> bytes:
     from edi.x12 import iter_transactions
 
-    out: dict[str, object] = {"file": name, "transactions": []}
+    transactions: list[dict[str, object]] = []
+    out: dict[str, object] = {"file": name, "transactions": transactions}
     for txn in iter_transactions(data, name=name):
         code = codes.get((name, txn.control), (txn.st01, ""))[0]
         model = from_segments(code, txn.raw_body, source=name)
         out.setdefault("sender", txn.sender)
         out.setdefault("receiver", txn.receiver)
-        out["transactions"].append({"code": code, "st_control": txn.control,  # type: ignore[union-attr]
+        transactions.append({"code": code, "st_control": txn.control,
                                     "model": json.loads(model_to_json(model))})
     return (json.dumps(out, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
@@ -463,7 +470,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise ScenarioError(f"{path}: cannot write: {exc.strerror}") from None
 
 
-def _plant_all(files: list[_File], faults: list[FaultSpec], known_esi: set[str], seed: int) -> list[dict[str, object]]:
+def _plant_all(files: list[_File], faults: list[FaultSpec], known_esi: set[str], seed: int) -> list[FaultEntry]:
     """Plant ``faults`` in ``files`` (deterministic for ``seed``); the manifest entries.
 
     Each fault goes into a file no other fault is in, while there is one, so that every file
@@ -472,7 +479,7 @@ def _plant_all(files: list[_File], faults: list[FaultSpec], known_esi: set[str],
     segment and finding); a fault only the receiving system finds (``unknown_esi_id``) never
     shares: its file must pass the validator.
     """
-    entries: list[dict[str, object]] = []
+    entries: list[FaultEntry] = []
     used: set[tuple[str, int]] = set()
     extra: list[_File] = []
     exclusive: set[str] = set()  # files holding a receiving-system fault

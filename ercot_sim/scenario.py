@@ -124,6 +124,10 @@ class Participants(_Model):
     tdsps: list[TDSP] = Field(min_length=1)
     crs: list[CR] = Field(min_length=1)
 
+    def everyone(self) -> list[TDSP | CR]:
+        """The TDSPs, then the CRs."""
+        return [*self.tdsps, *self.crs]
+
     @model_validator(mode="after")
     def _unique(self) -> Participants:
         seen: dict[str, str] = {self.ercot.duns: "ercot"}

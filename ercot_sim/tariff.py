@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 __all__ = ["FEES", "billed_charges"]
 
 #: TDSP fees billed to the gaining CR on an 810_02 of their own once the order is worked:
@@ -17,7 +20,7 @@ FEES: dict[str, tuple[int, str]] = {
 }
 
 
-def billed_charges(fields: dict[str, object]) -> dict[str, object]:
+def billed_charges(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The charge fields of an 810_02 that bills a charge rather than usage (an order's fee,
     ``charge``; a late payment, ``late_fee``), to carry over to its 824 and corrected invoice."""
     return {k: fields[k] for k in ("charge", "late_fee") if fields.get(k)}

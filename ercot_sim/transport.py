@@ -28,6 +28,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import simpy
@@ -334,13 +335,14 @@ class Transport:
                 acks.append((receiver, sender, writer.isa_control, groups_997))
         self.trace.write_window(rows)
         ev = self.env.timeout(self.latency)
-        ev.callbacks.append(lambda _e, d=deliveries, a=acks, t=now: self._deliver(d, a, t))
+        ev.callbacks.append(partial(self._deliver, deliveries, acks, now))
 
     def _deliver(
         self,
         deliveries: dict[str, list[tuple[str, list[Message]]]],
         acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]],
         sent: int,
+        _event: object = None,
     ) -> None:
         arrival = sent + self.latency
         for receiver in sorted(deliveries):

@@ -231,7 +231,7 @@ def load_guide_file(path: str | Path) -> Guide:
     return guide
 
 
-def _index(path: Path, el: etree._Element, children: tuple) -> Mapping:  # type: ignore[type-arg]
+def _index(path: Path, el: etree._Element, children: tuple) -> Mapping:
     index: dict[tuple[str, str | None], SegmentSpec | LoopSpec] = {}
     xml_children = [c for c in el if isinstance(c.tag, str) and c.tag in ("segment", "loop")]
     for xml, child in zip(xml_children, children, strict=True):

@@ -16,7 +16,7 @@ __all__ = ["Code", "CodeList", "Condition", "ElementSpec", "Flow", "Guide", "Loo
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-def _empty() -> Mapping:  # type: ignore[type-arg]
+def _empty() -> Mapping:
     return _EMPTY
 
 
@@ -85,7 +85,7 @@ class ElementSpec:
     codes: frozenset[str] | None
     code_names: Mapping[str, str]
     confirmed: bool
-    code_confirmed: Mapping[str, bool] = field(default_factory=_empty)  # type: ignore[assignment]
+    code_confirmed: Mapping[str, bool] = field(default_factory=_empty)
     code_list: str | None = None
     note: str | None = None
     source: str | None = None
@@ -106,7 +106,7 @@ class SegmentSpec:
     note: str | None = None
     pos: str = ""
     source: str | None = None
-    by_pos: Mapping[int, ElementSpec] = field(default_factory=_empty)  # type: ignore[assignment]
+    by_pos: Mapping[int, ElementSpec] = field(default_factory=_empty)
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -134,7 +134,7 @@ class LoopSpec:
     confirmed: bool
     note: str | None = None
     source: str | None = None
-    index: Mapping[tuple[str, str | None], SegmentSpec | LoopSpec] = field(default_factory=_empty)  # type: ignore[assignment]
+    index: Mapping[tuple[str, str | None], SegmentSpec | LoopSpec] = field(default_factory=_empty)
 
     @property
     def trigger(self) -> SegmentSpec:
@@ -203,11 +203,11 @@ class Guide:
     notes: tuple[Note, ...]
     flows: tuple[Flow, ...] = ()
     sources: tuple[str, ...] = ()
-    identify_confirmed: Mapping[str, bool] = field(default_factory=_empty)  # type: ignore[assignment]
-    index: Mapping[tuple[str, str | None], SegmentSpec | LoopSpec] = field(default_factory=_empty)  # type: ignore[assignment]
+    identify_confirmed: Mapping[str, bool] = field(default_factory=_empty)
+    index: Mapping[tuple[str, str | None], SegmentSpec | LoopSpec] = field(default_factory=_empty)
     path: str = ""
     purpose_confirmed: bool = False
-    by_key: Mapping[tuple[str, str | None], SegmentSpec] = field(default_factory=_empty)  # type: ignore[assignment]
+    by_key: Mapping[tuple[str, str | None], SegmentSpec] = field(default_factory=_empty)
 
     def match(self, seg_id: str, qualifier: str) -> SegmentSpec | LoopSpec | None:
         """The top-level body item for a segment (by ID and qualifier, then by ID)."""
@@ -232,12 +232,12 @@ class Guide:
                 stack.extend(reversed(item.children))
 
 
-def _match(index: Mapping, seg_id: str, qualifier: str):  # type: ignore[no-untyped-def]
+def _match(index: Mapping, seg_id: str, qualifier: str):
     spec = index.get((seg_id, qualifier))
     return spec if spec is not None else index.get((seg_id, None))
 
 
-def _walk(items: tuple, loops: tuple) -> Iterator[tuple[tuple[LoopSpec, ...], SegmentSpec]]:  # type: ignore[type-arg]
+def _walk(items: tuple, loops: tuple) -> Iterator[tuple[tuple[LoopSpec, ...], SegmentSpec]]:
     for item in items:
         if isinstance(item, SegmentSpec):
             yield loops, item

@@ -274,7 +274,7 @@ def model_from_json(text: str | bytes, name: str = "<json>") -> Any:
     try:
         return cls.model_validate_json(text)
     except Exception as exc:  # pydantic ValidationError: say where
-        errs = getattr(exc, "errors", lambda: [])()
+        errs: list[dict[str, Any]] = getattr(exc, "errors", lambda: [])()
         if errs:
             loc = ".".join(str(p) for p in errs[0].get("loc", ()))
             raise MappingError(f"{loc}: {errs[0].get('msg')}", name) from None

@@ -207,10 +207,11 @@ class X12Writer:
                 fid = FUNCTIONAL_IDS.get(st01, ("", False))[0]
                 if not fid:
                     raise EdiError(f"no functional group ID known for transaction set {st01!r}", "GS01")
-                chunks = groups.get(fid)
-                if chunks is None:
-                    chunks = groups[fid] = []
+                found = groups.get(fid)
+                if found is None:
+                    found = groups[fid] = []
                     members[fid] = []
+                chunks = found
                 acked = members[fid]
                 n = counts.get(fid, 0)
                 last_st01 = st01

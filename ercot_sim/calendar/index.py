@@ -55,7 +55,7 @@ class BusinessDayIndex:
         last_year = min(last_year, MAX_YEAR)
         base = dt.date(first_year, 1, 1).toordinal()
         end = dt.date(last_year, 12, 31).toordinal() + 1
-        off = set()
+        off: set[int] = set()
         for year in range(first_year, last_year + 1):
             off.update(d.toordinal() for d in self._holidays_of(year))
         flags = bytearray(end - base)

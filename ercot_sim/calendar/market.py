@@ -117,9 +117,10 @@ class MarketCalendar:
             name = self.resolve(calendar)
             index = self._index.get(name)
             if index is None:
-                index = BusinessDayIndex(
-                    name, lambda year, n=name: [h.date for h in self.holidays(year, n)]
-                )
+                def holidays_of(year: int, n: str = name) -> list[dt.date]:
+                    return [h.date for h in self.holidays(year, n)]
+
+                index = BusinessDayIndex(name, holidays_of)
                 self._index[name] = index
             self._index[calendar] = index
         return index
@@ -229,7 +230,7 @@ class MarketCalendar:
         start, end = self._hours[retail]
         index = self._idx(calendar)
         ordinal = local.date().toordinal()
-        total = index.before(ordinal) * (end - start)
+        total: float = index.before(ordinal) * (end - start)
         if index.is_business_day(ordinal):
             now = local.hour * 60 + local.minute + (local.second + local.microsecond / 1e6) / 60
             total += min(max(now - start, 0.0), end - start)

@@ -7,7 +7,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 import typer
 from rich.console import Console
@@ -20,7 +20,18 @@ from ercot_sim.errors import SimError
 __all__ = ["register", "run_command"]
 
 
-def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -> dict:
+class ShardSummary(TypedDict):
+    """What a run (or one shard of it) reports back: transactions by code, orders by state,
+    files written, events skipped, ESI IDs."""
+
+    counts: dict[str, int]
+    orders: dict[str, int]
+    files: int
+    skipped: int
+    esi_ids: int
+
+
+def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -> ShardSummary:
     """Run one shard in a worker process (scenarios are re-read there)."""
     from ercot_sim.engine import run_scenario
     from ercot_sim.scenario import load_scenario
@@ -29,8 +40,8 @@ def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -
     scenario = load_scenario(path)
     base = Path(path).parent if path else None
     result = run_scenario(scenario, out, seed=seed, rules=rules, shard=(i, n), base_dir=base)
-    return {"counts": result.counts, "orders": result.orders, "files": len(result.files),
-            "skipped": len(result.skipped), "esi_ids": result.esi_ids}
+    return ShardSummary(counts=result.counts, orders=result.orders, files=len(result.files),
+                        skipped=len(result.skipped), esi_ids=result.esi_ids)
 
 
 def run_command(
@@ -77,8 +88,8 @@ def run_command(
                 result = run_scenario(loaded, out, seed=seed, rules=rules,
                                       base_dir=Path(scenario).parent if scenario else None,
                                       progress=lambda day, _days: bar.update(task, completed=day), force=force)
-            parts = [{"counts": result.counts, "orders": result.orders, "files": len(result.files),
-                      "skipped": len(result.skipped), "esi_ids": result.esi_ids}]
+            parts = [ShardSummary(counts=result.counts, orders=result.orders, files=len(result.files),
+                                  skipped=len(result.skipped), esi_ids=result.esi_ids)]
         else:
             parts = _run_sharded(scenario, loaded.scenario.name, out, seed, rules, shards, force)
     except SimError as exc:
@@ -142,7 +153,7 @@ def run_command(
 
 
 def _run_sharded(scenario: str | None, name: str, out: Path, seed: int | None, rules: Path | None,
-                 shards: int, force: bool) -> list[dict]:
+                 shards: int, force: bool) -> list[ShardSummary]:
     """The shards in worker processes (OUT/shard-NNN/), their traces merged into OUT/trace.sqlite;
     the folder held and recorded like a run's own (:mod:`ercot_sim.run_folder`)."""
     from ercot_sim.engine import OutLock

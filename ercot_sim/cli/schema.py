@@ -19,10 +19,17 @@ KINDS = ("scenario", "rules")
 
 def schema_json(kind: str) -> str:
     """The JSON Schema of a ``scenario`` or ``rules`` file as deterministic, indented JSON."""
+    from pydantic import BaseModel
+
+    model: type[BaseModel]
     if kind == "scenario":
-        from ercot_sim.scenario import Scenario as model
+        from ercot_sim.scenario import Scenario
+
+        model = Scenario
     elif kind == "rules":
-        from ercot_sim.timing.rules import RulesFile as model
+        from ercot_sim.timing.rules import RulesFile
+
+        model = RulesFile
     else:
         raise ValueError(f"unknown schema {kind!r}: expected one of {', '.join(KINDS)}")
     schema: dict[str, Any] = model.model_json_schema(mode="validation")

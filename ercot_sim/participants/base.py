@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -86,9 +87,13 @@ class Context:
     reject_faults: list[Any] = field(default_factory=list)
     esi_faults: list[Any] = field(default_factory=list)
     #: out-of-band work between participants (a safety-net e-mail): a trace row, no X12
-    manual: Callable[[Message], None] | None = None
+    manual: Callable[[Message], None] = field(default=lambda m: _no_channel(m))
     #: ``send`` for a list of messages, in order (the batch form for read cycles)
     send_all: Callable[[list[Message]], None] | None = None
+
+
+def _no_channel(m: Message) -> None:
+    raise RuntimeError(f"no out-of-band channel is wired for {m.code}")
 
 
 class Participant:
@@ -115,7 +120,7 @@ class Participant:
         self._handlers: dict[str, Callable[[Message], None]] = {}  # code -> on_<code>
         self.env.process(self._loop())
 
-    def _loop(self):  # type: ignore[no-untyped-def]
+    def _loop(self):
         while True:
             batch = yield self.inbox.get()
             self.receive(batch)
@@ -139,10 +144,10 @@ class Participant:
         if items is None:
             items = self._agenda[minute] = []
             ev = self.env.timeout(minute - now)
-            ev.callbacks.append(lambda _e, k=minute: self._fire(k))
+            ev.callbacks.append(partial(self._fire, minute))
         items.append((fn, args))
 
-    def _fire(self, minute: int) -> None:
+    def _fire(self, minute: int, _event: object = None) -> None:
         items = self._agenda[minute]
         i = 0
         while i < len(items):  # items may be added for this very minute while firing

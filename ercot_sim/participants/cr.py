@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from ercot_sim.emit import invoice_total
 from ercot_sim.messages import Message
@@ -100,7 +101,7 @@ class Cr(Participant):
             if esi in self.customers:
                 self.skipped.append((esi, ev.kind, "already REP of record"))
                 return
-            extra = {"start": requested} if requested else {}
+            extra: dict[str, Any] = {"start": requested} if requested else {}
             self.send("814_01", self.ctx.ercot, target, ref, "", now, order_id=ref,
                       detail="self-selected" if requested else "standard", history=ev.history, **common, **extra)
             self._pending_add(esi, ref, "switch")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["ErcotAdmin"]
 
 
-def _date(text: str):  # type: ignore[no-untyped-def]
+def _date(text: str):
     import datetime as dt
 
     return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))

@@ -253,8 +253,8 @@ def load_report_data(
             orders[k] = orders.get(k, 0) + n
         for esi, ks in kd.items():
             kinds.setdefault(esi, []).extend(k for k in ks if k not in kinds.get(esi, []))
-        for k, n in vol.items():
-            volumes[k] = volumes.get(k, 0) + n
+        for pair, n in vol.items():
+            volumes[pair] = volumes.get(pair, 0) + n
         for rec in data.records:
             if rec.sender_role:
                 roles.setdefault(rec.sender, rec.sender_role)

@@ -444,7 +444,7 @@ class RuleSet:
                 reference - dt.timedelta(days=win.before_days),
                 reference + dt.timedelta(days=win.after_days),
             )
-        cal = win.calendar
+        cal: str = win.calendar
         if cal == "TDSP":
             if tdsp is None:
                 raise RulesError(f"rule {rule.id} counts on the TDSP calendar; pass tdsp=")

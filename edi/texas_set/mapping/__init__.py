@@ -111,7 +111,7 @@ def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = 
             raise MappingError(f"{code}: field(s) {', '.join(map(repr, extra))} not carried by this transaction")
     fn = _renderer(code)
     try:
-        return fn(fields if type(fields) is dict else as_fields(fields))  # type: ignore[no-any-return]
+        return fn(fields if type(fields) is dict else as_fields(fields))
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise _explain(code, fields, exc) from None
 
@@ -152,7 +152,7 @@ def to_segments(model: TxModel) -> list[list[str]]:
             default = type(model).model_fields[name].default
             if fields[name] != default:
                 raise MappingError(f"{model.code}: field {name!r} is not carried by this transaction")
-    return _renderer(model.code)(fields)  # type: ignore[no-any-return]
+    return _renderer(model.code)(fields)
 
 
 @functools.cache

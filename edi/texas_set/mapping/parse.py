@@ -91,7 +91,10 @@ class _Reader:
                 i += 1
                 continue
             j = i + 1
-            while j < n and isinstance(items[j], Seg) and items[j].id == it.id and items[j].qualifier and it.qualifier:
+            while j < n:
+                nxt = items[j]
+                if not (isinstance(nxt, Seg) and nxt.id == it.id and nxt.qualifier and it.qualifier):
+                    break
                 j += 1
             group = [t for t in items[i:j] if isinstance(t, Seg)]
             self.group(group, data, path, idx)

@@ -273,7 +273,7 @@ def compile_layout(layout: Layout) -> Renderer:
     exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
     fn = namespace["render"]
     fn.__source__ = src
-    return fn  # type: ignore[no-any-return]
+    return fn
 
 
 def compile_text_layout(layout: Layout, separator: str = "*", terminator: str = "~") -> TextRenderer:
@@ -291,4 +291,4 @@ def compile_text_layout(layout: Layout, separator: str = "*", terminator: str = 
     exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
     fn = namespace["render"]
     fn.__source__ = src
-    return fn  # type: ignore[no-any-return]
+    return fn

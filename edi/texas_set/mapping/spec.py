@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 __all__ = ["El", "Seg", "Loop", "Item", "Layout", "lit", "fld", "seg", "loop", "one"]
 
 KINDS = frozenset(
@@ -120,7 +122,7 @@ class Loop:
     """
 
     field: str
-    model: type
+    model: type[BaseModel]
     body: tuple[Item, ...]
     many: bool = True
     min_items: int = 0
@@ -182,7 +184,7 @@ class Layout:
     """
 
     code: str
-    model: type
+    model: type[BaseModel]
     items: tuple[Item, ...]
     prepare: Any = None
     notes: tuple[str, ...] = field(default=())
