@@ -19,16 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import simpy
 
 from ercot_sim.errors import ScenarioError, SimError
 from ercot_sim.messages import Message
-from ercot_sim.participants.base import Context, MarketTiming, ymd
+from ercot_sim.participants.base import Context, MarketTiming, Participant, ymd
 from ercot_sim.participants.cr import Cr
 from ercot_sim.participants.ercot import Ercot
 from ercot_sim.participants.tdsp import Tdsp
@@ -87,9 +86,10 @@ def _compile_faults(scenario: Scenario, duns: dict[str, str], index_to_esi: dict
 
 
 def _manual_channel(env: simpy.Environment, clock: Clock, trace: Trace, transport: Transport,
-                    parts: dict[str, Any], latency: int) -> Callable[[Message], None]:
+                    parts: Mapping[str, Participant], latency: int) -> Callable[[Message], None]:
     """Out-of-band work between participants (a CR's safety-net e-mail to a TDSP): a trace row
-    without a file or control number, and the receiver's ``manual_<code>`` after the latency."""
+    without a file or control number, and the receiver's handler of that kind (its
+    ``manual_<kind>``) after the latency."""
 
     def manual(m: Message) -> None:
         now = int(env.now)
@@ -98,7 +98,7 @@ def _manual_channel(env: simpy.Environment, clock: Clock, trace: Trace, transpor
                              m.orig_ref, "", "", m.order_id, clock.iso(now + latency), m.detail, "")])
         transport.count(m.code)
         target = parts[m.receiver]
-        target.at(now + latency, getattr(target, "manual_" + m.code.replace("-", "_")), m)
+        target.at(now + latency, target.manual_handlers[m.code], m)
 
     return manual
 
@@ -317,15 +317,16 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
                 continue
             cr = crs[duns[who]]
             cr.at(minute, cr.event, pe)
-    ercot.outages = [(clock.minute_of_day(o.day, o.at), clock.minute_of_day(o.end_day, o.end_at))
-                     for o in scenario.retail_outages]
-    if ercot.outages:  # A7: nothing goes to or from ERCOT during a window (the transport holds it)
-        transport.outages[ercot.duns] = ercot.outages
-        trace.outages.extend((ercot.duns, "ERCOT", clock.iso(a), clock.iso(b), "A7") for a, b in ercot.outages)
+    outages = ercot.admin.outages
+    outages.extend((clock.minute_of_day(o.day, o.at), clock.minute_of_day(o.end_day, o.end_at))
+                   for o in scenario.retail_outages)
+    if outages:  # A7: nothing goes to or from ERCOT during a window (the transport holds it)
+        transport.outages[ercot.duns] = outages
+        trace.outages.extend((ercot.duns, "ERCOT", clock.iso(a), clock.iso(b), "A7") for a, b in outages)
     for aq in scenario.acquisitions:
-        ercot.at(clock.minute_of_day(aq.day, aq.at), ercot.acquisition, duns[aq.cr], duns[aq.to], aq.date_specific)
+        ercot.at(clock.minute_of_day(aq.day, aq.at), ercot.admin.acquisition, duns[aq.cr], duns[aq.to], aq.date_specific)
     for mt in scenario.mass_transitions:
-        ercot.at(clock.minute_of_day(mt.day, mt.at), ercot.mass_transition, duns[mt.cr],
+        ercot.at(clock.minute_of_day(mt.day, mt.at), ercot.admin.mass_transition, duns[mt.cr],
                  duns[mt.polr] if mt.polr else None)
     for day in range(info.days):
         for tdsp in tdsps.values():

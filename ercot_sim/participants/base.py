@@ -117,8 +117,23 @@ class Participant:
         self.handled = 0
         self.u = Draws(ctx.seed, name)  # deterministic draws: self.u(*key) in [0, 1)
         self._reopen: dict[tuple[int, str], int | None] = {}  # see answer_time
-        self._handlers: dict[str, Callable[[Message], None]] = {}  # code -> on_<code>
+        #: what this participant does with each code it receives (``on_<code>``) and each
+        #: out-of-band message (``manual_<kind>``): its own methods and its collaborators'
+        self.handlers: dict[str, Callable[[Message], None]] = {}
+        self.manual_handlers: dict[str, Callable[[Message], None]] = {}
+        self.handle(self)
         self.env.process(self._loop())
+
+    def handle(self, owner: object) -> None:
+        """Add the ``on_<code>`` and ``manual_<kind>`` methods of ``owner`` (this participant or
+        a collaborator) to the dispatch tables; a code handled twice is a wiring error."""
+        for name in dir(type(owner)):
+            for prefix, table in (("on_", self.handlers), ("manual_", self.manual_handlers)):
+                if name.startswith(prefix):
+                    key = name[len(prefix):] if prefix == "on_" else name[len(prefix):].replace("_", "-")
+                    if key in table:
+                        raise TypeError(f"{self.name}: {prefix}{key} is handled twice")
+                    table[key] = getattr(owner, name)
 
     def _loop(self):
         while True:
@@ -127,13 +142,10 @@ class Participant:
 
     def receive(self, batch: list[Message]) -> None:
         """Handle one delivered batch, message by message."""
-        handlers = self._handlers
+        handlers = self.handlers
         self.handled += len(batch)
         for m in batch:
-            fn = handlers.get(m.code)
-            if fn is None:
-                fn = handlers[m.code] = getattr(self, "on_" + m.code)
-            fn(m)
+            handlers[m.code](m)
 
     # -- agenda ---------------------------------------------------------------------------
     def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None:

@@ -29,7 +29,7 @@ import datetime as dt
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
-from ercot_sim.participants.ercot_admin import ErcotAdmin
+from ercot_sim.participants.ercot_admin import MarketAdmin
 from ercot_sim.registry import EsiRecord, Order, Registry
 
 __all__ = ["REJECT_CODES", "Ercot"]
@@ -63,7 +63,7 @@ def cancel_unconfirmed(order: Order) -> bool:
     return order.state == "cancelled" and order.cancel_ref == "ERCOT" and not order.cancel_ok
 
 
-class Ercot(ErcotAdmin, Participant):
+class Ercot(Participant):
     """ERCOT as a market participant.
 
     Args:
@@ -76,13 +76,13 @@ class Ercot(ErcotAdmin, Participant):
                  polrs: list[tuple[str, float]]) -> None:
         super().__init__(ctx, name, duns)
         self.reg = registry
-        self.polrs = polrs
-        self.defaulting: set[str] = set()
         self._unknown: dict[str, int] = {}
-        self.outages: list[tuple[int, int]] = []  # retail outage windows (sim minutes, A7)
+        #: ESI ID maintenance, CSAs, mass transition, acquisitions, outage windows
+        self.admin = MarketAdmin(self, registry, polrs)
+        self.handle(self.admin)
 
     # -- helpers --------------------------------------------------------------------------
-    def _ref(self, esi: str, rec: EsiRecord | None) -> str:
+    def ref_for(self, esi: str, rec: EsiRecord | None) -> str:
         if rec is None:  # an ESI ID ERCOT does not know: still a unique reference
             n = self._unknown.get(esi, 0) + 1
             self._unknown[esi] = n
@@ -90,14 +90,14 @@ class Ercot(ErcotAdmin, Participant):
         rec.n += 1
         return f"E{esi}{rec.n:04d}"
 
-    def _ready(self, priority: bool = False) -> int:
+    def ready_at(self, priority: bool = False) -> int:
         t = self.timing
         return int(self.env.now) + (t.ercot_priority_minutes if priority else t.ercot_forward_minutes)
 
     def _cal(self, tdsp: str) -> str:
         return self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
 
-    def _state(self, order: Order, state: str, detail: str = "") -> None:
+    def set_state(self, order: Order, state: str, detail: str = "") -> None:
         order.state = state
         order.state_at = int(self.env.now)
         if detail:
@@ -109,17 +109,17 @@ class Ercot(ErcotAdmin, Participant):
         if self.ctx.order_log is not None:
             self.ctx.order_log(esi, int(self.env.now), rep, order_id)
 
-    def _reject(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None:
+    def reject_request(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None:
         if reject == "A13" and code in ("814_02", "814_17"):
             reject = "API"  # the code lists allow only A76, API and ABN on these two
-        self.send(code, m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
+        self.send(code, m.sender, m.esi_id, self.ref_for(m.esi_id, rec), m.ref, self.ready_at(),
                   order_id=m.order_id or m.ref, detail=f"reject {reject}", action="reject",
                   reject=reject, reason=reason, cr=m.sender, tdsp=rec.tdsp if rec else "")
 
     def receive(self, batch: list[Message]) -> None:
         """Priority move-ins of a batch are processed first (processing level 1); during a
         retail outage (A7) what arrives is queued until the outage ends."""
-        end = self._outage_end(int(self.env.now)) if self.outages else None
+        end = self.admin.outage_end(int(self.env.now)) if self.admin.outages else None
         if end is not None:
             self.at(end, self.receive, batch)
             return
@@ -135,19 +135,19 @@ class Ercot(ErcotAdmin, Participant):
         code = _INITIATING_REJECT[m.code]
         rec = self.reg.records.get(m.esi_id)
         if rec is None or rec.status == "R":
-            self._reject(m, code, "A76", "ESI ID NOT FOUND" if rec is None else "ESI ID RETIRED", rec)
+            self.reject_request(m, code, "A76", "ESI ID NOT FOUND" if rec is None else "ESI ID RETIRED", rec)
             return None
-        if m.sender in self.defaulting:
-            self._reject(m, code, "A13", "CR IN MASS TRANSITION", rec)
+        if m.sender in self.admin.defaulting:
+            self.reject_request(m, code, "A13", "CR IN MASS TRANSITION", rec)
             return None
         if m.ref in self.reg.orders:
-            self._reject(m, code, "ABN", "DUPLICATE REQUEST", rec)
+            self.reject_request(m, code, "ABN", "DUPLICATE REQUEST", rec)
             return None
         start = m.fields.get("start") or m.fields.get("end")
         if start:
             delta = (_date(start) - self.today()).days
             if delta > self.timing.future_days or -delta > self.timing.past_days:
-                self._reject(m, code, "A13", "REQUESTED DATE NOT REASONABLE", rec)
+                self.reject_request(m, code, "A13", "REQUESTED DATE NOT REASONABLE", rec)
                 return None
         return rec
 
@@ -166,10 +166,10 @@ class Ercot(ErcotAdmin, Participant):
         if rec is None:
             return
         if rec.status != "A":
-            self._reject(m, "814_02", "A13", "PREMISE NOT ENERGIZED", rec)
+            self.reject_request(m, "814_02", "A13", "PREMISE NOT ENERGIZED", rec)
             return
         if rec.rep == m.sender:
-            self._reject(m, "814_02", "A13", "CR IS REP OF RECORD", rec)
+            self.reject_request(m, "814_02", "A13", "CR IS REP OF RECORD", rec)
             return
         ss = bool(m.fields.get("start"))
         order = self._new_order(m, rec, "switch_ss" if ss else "switch")
@@ -189,10 +189,10 @@ class Ercot(ErcotAdmin, Participant):
 
     def _forward_03(self, m: Message, rec: EsiRecord, order: Order, start: str, kind: str,
                     priority: bool = False, history: bool = False, object_by: str = "") -> None:
-        order.fwd_ref = self._ref(m.esi_id, rec)
+        order.fwd_ref = self.ref_for(m.esi_id, rec)
         order.requested = _date(start)
         self.reg.by_ref[order.fwd_ref] = order
-        self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(priority),
+        self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self.ready_at(priority),
                   order_id=order.order_id, detail=f"{kind} {start}", tdsp=rec.tdsp, cr=order.cr,
                   start=start, kind=kind, priority=priority, history=history, object_by=object_by)
 
@@ -202,20 +202,20 @@ class Ercot(ErcotAdmin, Participant):
         if rec is None:
             return
         if rec.rep != m.sender:
-            self._reject(m, "814_25", "A13", "CR NOT REP OF RECORD", rec)
+            self.reject_request(m, "814_25", "A13", "CR NOT REP OF RECORD", rec)
             return
         csa_cr = rec.csa.cr if rec.csa is not None else ""
         bypass = bool(m.fields.get("bypass"))
         if bypass and m.sender != csa_cr:  # REF*2W is for the CSA CR only [C: TXSETCC798]
-            self._reject(m, "814_25", "A13", "CSA BYPASS BY A CR THAT IS NOT THE CSA CR", rec)
+            self.reject_request(m, "814_25", "A13", "CSA BYPASS BY A CR THAT IS NOT THE CSA CR", rec)
             return
         order = self._new_order(m, rec, "move_out")
         order.requested = _date(m.fields["end"])
         order.td = m.fields.get("td", "")  # 2MR: a second move-out request (RMG 7.16.1)
         if csa_cr and not bypass:
-            self._csa_move_out(m, rec, order, csa_cr)
+            self.admin.csa_move_out(m, rec, order, csa_cr)
         else:
-            self._forward_24(order, rec)
+            self.admin.forward_24(order, rec)
 
     def on_814_26(self, m: Message) -> None:
         """Ad-hoc historical usage request (the CR holds the customer's LOA)."""
@@ -223,9 +223,9 @@ class Ercot(ErcotAdmin, Participant):
         if rec is None:
             return
         order = self._new_order(m, rec, "historical_usage")
-        order.fwd_ref = self._ref(m.esi_id, rec)
+        order.fwd_ref = self.ref_for(m.esi_id, rec)
         self.reg.by_ref[order.fwd_ref] = order
-        self.send("814_26", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self._ready(),
+        self.send("814_26", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self.ready_at(),
                   order_id=order.order_id, tdsp=rec.tdsp, cr=m.sender)
 
     # -- modifying requests -----------------------------------------------------------------
@@ -233,17 +233,17 @@ class Ercot(ErcotAdmin, Participant):
         """Cancel of a pending order by the CR that submitted it."""
         order = self.reg.orders.get(m.orig_ref)
         rec = self.reg.records.get(m.esi_id)
-        if m.sender in self.defaulting:
-            self._reject(m, "814_09", "A13", "CR IN MASS TRANSITION", rec)
+        if m.sender in self.admin.defaulting:
+            self.reject_request(m, "814_09", "A13", "CR IN MASS TRANSITION", rec)
         elif order is None or order.cr != m.sender:
-            self._reject(m, "814_09", "A13", "ORIGINAL ORDER NOT FOUND", rec)
+            self.reject_request(m, "814_09", "A13", "ORIGINAL ORDER NOT FOUND", rec)
         elif order.terminal or order.cancel_ref:
-            self._reject(m, "814_09", "SOP", "SUBSEQUENT ORDER PROCESSED", rec)
+            self.reject_request(m, "814_09", "SOP", "SUBSEQUENT ORDER PROCESSED", rec)
         else:
             order.cancel_ref = m.ref
-            ref = self._ref(m.esi_id, rec)
+            ref = self.ref_for(m.esi_id, rec)
             self.reg.by_ref[ref] = order
-            self.send("814_08", order.tdsp, m.esi_id, ref, order.fwd_ref, self._ready(),
+            self.send("814_08", order.tdsp, m.esi_id, ref, order.fwd_ref, self.ready_at(),
                       order_id=order.order_id, tdsp=order.tdsp, cr=order.cr)
 
     def on_814_12(self, m: Message) -> None:
@@ -251,20 +251,20 @@ class Ercot(ErcotAdmin, Participant):
         order = self.reg.orders.get(m.orig_ref)
         rec = self.reg.records.get(m.esi_id)
         it = m.fields.get("iteration", "")
-        if m.sender in self.defaulting:
-            self._reject(m, "814_13", "A13", "CR IN MASS TRANSITION", rec)
+        if m.sender in self.admin.defaulting:
+            self.reject_request(m, "814_13", "A13", "CR IN MASS TRANSITION", rec)
         elif order is None or order.cr != m.sender or order.terminal or order.cancel_ref:
-            self._reject(m, "814_13", "A13", "NO PENDING ORDER", rec)
+            self.reject_request(m, "814_13", "A13", "NO PENDING ORDER", rec)
         elif it <= order.iteration:
-            self._reject(m, "814_13", "A13", "STALE ITERATION", rec)
+            self.reject_request(m, "814_13", "A13", "STALE ITERATION", rec)
         elif (_date(m.fields["start"]) - self.today()).days > self.timing.future_days:
-            self._reject(m, "814_13", "A13", "REQUESTED DATE NOT REASONABLE", rec)
+            self.reject_request(m, "814_13", "A13", "REQUESTED DATE NOT REASONABLE", rec)
         else:
             order.iteration = it
             order.dc_ref = m.ref
-            ref = self._ref(m.esi_id, rec)
+            ref = self.ref_for(m.esi_id, rec)
             self.reg.by_ref[ref] = order
-            self.send("814_12", order.tdsp, m.esi_id, ref, order.fwd_ref, self._ready(),
+            self.send("814_12", order.tdsp, m.esi_id, ref, order.fwd_ref, self.ready_at(),
                       order_id=order.order_id, detail=f"date {m.fields['start']}", tdsp=order.tdsp,
                       cr=order.cr, start=m.fields["start"], iteration=it)
 
@@ -280,7 +280,7 @@ class Ercot(ErcotAdmin, Participant):
         order = self.reg.orders.get(m.order_id)
         if order is None:
             return
-        self.send("814_29", order.tdsp, m.esi_id, m.ref, m.fields.get("tdsp_ref", ""), self._ready(),
+        self.send("814_29", order.tdsp, m.esi_id, m.ref, m.fields.get("tdsp_ref", ""), self.ready_at(),
                   order_id=order.order_id, tdsp=order.tdsp, cr=m.sender, unexec=m.fields.get("unexec", ""))
 
     # -- TDSP answers -------------------------------------------------------------------------
@@ -301,13 +301,13 @@ class Ercot(ErcotAdmin, Participant):
         rec = self.reg.records[m.esi_id]
         f = m.fields
         if order.kind == "csa_move_in" and is_open:
-            self._csa_answered(order, rec, f.get("action") != "reject", f.get("start", ""))
+            self.admin.csa_answered(order, rec, f.get("action") != "reject", f.get("start", ""))
         if f.get("action") == "reject":
             if is_open or cancel_unconfirmed(order):  # the TDSP never had the order: rejected
-                self._state(order, "rejected", f"tdsp {f.get('reject')}")
+                self.set_state(order, "rejected", f"tdsp {f.get('reject')}")
             if order.kind != "mass_transition":
-                self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
-                          self._ready(), order_id=order.order_id, detail=f"reject {f.get('reject')}",
+                self.send("814_05", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id,
+                          self.ready_at(), order_id=order.order_id, detail=f"reject {f.get('reject')}",
                           action="reject", reject=f.get("reject"), reason=f.get("reason", ""),
                           tdsp=order.tdsp, cr=order.cr)
             return
@@ -315,15 +315,15 @@ class Ercot(ErcotAdmin, Participant):
         if is_open:
             order.scheduled = smrd
             if order.state in ("pending", "permit"):
-                self._state(order, "scheduled")
+                self.set_state(order, "scheduled")
         if order.kind == "mass_transition":
-            self.send("814_14", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
-                      self._ready(), order_id=order.order_id, detail=f"date {f['start']}",
+            self.send("814_14", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id,
+                      self.ready_at(), order_id=order.order_id, detail=f"date {f['start']}",
                       tdsp=order.tdsp, cr=order.cr, start=f["start"], bgn07="TS", hold=f.get("hold", ""))
         else:
             extra = {"bgn07": "AQ"} if order.kind == "acquisition" else {}
-            self.send("814_05", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id,
-                      self._ready(order.priority), order_id=order.order_id, detail=f"date {f['start']}",
+            self.send("814_05", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id,
+                      self.ready_at(order.priority), order_id=order.order_id, detail=f"date {f['start']}",
                       tdsp=order.tdsp, cr=order.cr, start=f["start"], **extra)
         if not is_open:
             return
@@ -338,7 +338,7 @@ class Ercot(ErcotAdmin, Participant):
             lead = self.timing.loss_notice_switch_bd if order.kind.startswith("switch") else \
                 self.timing.loss_notice_move_in_bd
             when = self.clock.minute(self.clock.add_business_days(smrd, -lead), "08:00")
-            if when > self._ready():
+            if when > self.ready_at():
                 self.at(when, self._loss_notice, order, losing)
             else:
                 self._loss_notice(order, losing)
@@ -354,7 +354,7 @@ class Ercot(ErcotAdmin, Participant):
         order.loss_sent = True
         order.old_rep = losing
         start = ymd(order.scheduled)
-        self.send("814_06", losing, order.esi_id, self._ref(order.esi_id, rec), order.fwd_ref, self._ready(),
+        self.send("814_06", losing, order.esi_id, self.ref_for(order.esi_id, rec), order.fwd_ref, self.ready_at(),
                   order_id=order.order_id, detail=f"loss {start}", tdsp=order.tdsp, cr=losing, start=start)
 
     def on_814_25(self, m: Message) -> None:
@@ -365,13 +365,13 @@ class Ercot(ErcotAdmin, Participant):
         f = m.fields
         rec = self.reg.records[m.esi_id]
         if f.get("action") == "reject":
-            self._state(order, "rejected", f"tdsp {f.get('reject')}")
+            self.set_state(order, "rejected", f"tdsp {f.get('reject')}")
             extra = {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
         else:
             order.scheduled = _date(f["end"])
-            self._state(order, "scheduled")
+            self.set_state(order, "scheduled")
             extra = {"end": f["end"]}
-        self.send("814_25", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id, self._ready(),
+        self.send("814_25", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id, self.ready_at(),
                   order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
 
     def on_814_28(self, m: Message) -> None:
@@ -386,10 +386,10 @@ class Ercot(ErcotAdmin, Participant):
         rec = self.reg.records[m.esi_id]
         reason = m.fields.get("unexec", "")
         if reason == "PERMIT":
-            self._state(order, "permit")
+            self.set_state(order, "permit")
         else:
-            self._state(order, "unexecutable", reason)
-        self.send("814_28", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id, self._ready(),
+            self.set_state(order, "unexecutable", reason)
+        self.send("814_28", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id, self.ready_at(),
                   order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr,
                   unexec=reason, reason=m.fields.get("reason", ""), tdsp_ref=m.ref)
 
@@ -404,17 +404,17 @@ class Ercot(ErcotAdmin, Participant):
         if accepted:
             order.cancel_ok = True
         if not accepted and order.state == "cancelled" and order.cancel_ref == "ERCOT":
-            self._state(order, order_state_after_failed_cancel(order), "ERCOT cancel rejected by TDSP")
+            self.set_state(order, order_state_after_failed_cancel(order), "ERCOT cancel rejected by TDSP")
         if accepted and not order.terminal:
-            self._state(order, "cancelled", order.detail or "cancel")
+            self.set_state(order, "cancelled", order.detail or "cancel")
             if order.loss_sent and order.old_rep:  # the losing CR keeps its customer
-                self.send("814_08", order.old_rep, m.esi_id, self._ref(m.esi_id, rec), order.fwd_ref,
-                          self._ready(), order_id=order.order_id, detail="loss cancelled",
+                self.send("814_08", order.old_rep, m.esi_id, self.ref_for(m.esi_id, rec), order.fwd_ref,
+                          self.ready_at(), order_id=order.order_id, detail="loss cancelled",
                           tdsp=order.tdsp, cr=order.old_rep)
         if order.cancel_ref and order.cancel_ref != "ERCOT":
             extra = {} if accepted else {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
-            self.send("814_09", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.cancel_ref,
-                      self._ready(), order_id=order.order_id, detail=m.detail, tdsp=order.tdsp,
+            self.send("814_09", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.cancel_ref,
+                      self.ready_at(), order_id=order.order_id, detail=m.detail, tdsp=order.tdsp,
                       cr=order.cr, **extra)
         if not accepted and order.cancel_ref:
             order.cancel_ref = ""
@@ -434,7 +434,7 @@ class Ercot(ErcotAdmin, Participant):
             extra["start"] = f["start"]
             if not order.terminal:  # a new date moves the loss notice with it
                 self._plan_loss_notice(order, rec, order.scheduled)
-        self.send("814_13", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.dc_ref, self._ready(),
+        self.send("814_13", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.dc_ref, self.ready_at(),
                   order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
 
     def on_814_27(self, m: Message) -> None:
@@ -446,9 +446,9 @@ class Ercot(ErcotAdmin, Participant):
         f = m.fields
         extra = {}
         if f.get("action") == "reject":
-            self._state(order, "rejected", f"tdsp {f.get('reject')}")
+            self.set_state(order, "rejected", f"tdsp {f.get('reject')}")
             extra = {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
-        self.send("814_27", order.cr, m.esi_id, self._ref(m.esi_id, rec), order.order_id, self._ready(),
+        self.send("814_27", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id, self.ready_at(),
                   order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
 
     # -- usage: completion and pass-through -----------------------------------------------------
@@ -469,9 +469,9 @@ class Ercot(ErcotAdmin, Participant):
         if order.terminal and not (order.state == "cancelled" and not order.cancel_ok):
             return
         # The read is the fact: an order whose cancel the TDSP has not confirmed completes.
-        self._state(order, "completed")
+        self.set_state(order, "completed")
         if order.link is not None and not order.link.terminal:  # the move-out that led to it
-            self._state(order.link, "completed", "CSA CR move-in " + order.order_id)
+            self.set_state(order.link, "completed", "CSA CR move-in " + order.order_id)
         old = rec.rep
         read = _date(m.fields["start"])
         self._pass_on(m, order.cr, order)
@@ -484,7 +484,7 @@ class Ercot(ErcotAdmin, Participant):
             moot = (other.kind == "move_out" and other.cr == old) or (
                 other.kind == "mass_transition" and other is not order)
             if moot:
-                self._cancel(other, rec, "stacking: superseded by " + order.order_id)
+                self.cancel_order(other, rec, "stacking: superseded by " + order.order_id)
 
     def on_867_03(self, m: Message) -> None:
         """Monthly or final usage: passed on; a final read completes a move-out."""
@@ -498,7 +498,7 @@ class Ercot(ErcotAdmin, Participant):
             self._pass_on(m, m.fields["cr"], order)
         open_order = order is not None and (not order.terminal or (order.state == "cancelled" and not order.cancel_ok))
         if order is not None and order.kind == "move_out" and open_order:
-            self._state(order, "completed")
+            self.set_state(order, "completed")
             end = _date(m.fields["end"])
             if rec.since is not None and end < rec.since:
                 order.detail = "superseded by a later read"
@@ -507,7 +507,7 @@ class Ercot(ErcotAdmin, Participant):
             self._set_rep(rec, m.esi_id, "", order.order_id)
             for other in self.reg.open_orders(rec):
                 if other.kind.startswith("switch") or other.kind == "mass_transition":
-                    self._cancel(other, rec, "stacking: premise moved out by " + order.order_id)
+                    self.cancel_order(other, rec, "stacking: premise moved out by " + order.order_id)
 
     def on_867_02(self, m: Message) -> None:
         """Historical usage: passed on; the history order completes."""
@@ -516,21 +516,21 @@ class Ercot(ErcotAdmin, Participant):
             return
         self._pass_on(m, order.cr, order)
         if order.kind == "historical_usage" and not order.terminal:
-            self._state(order, "completed")
+            self.set_state(order, "completed")
 
-    def _cancel(self, order: Order, rec: EsiRecord, why: str) -> None:
+    def cancel_order(self, order: Order, rec: EsiRecord, why: str) -> None:
         """ERCOT-initiated cancel: 814_08 to the TDSP and an 814_08 notice to the CR."""
-        self._state(order, "cancelled", why)
+        self.set_state(order, "cancelled", why)
         order.cancel_ref = "ERCOT"
         if order.fwd_ref:
-            ref = self._ref(order.esi_id, rec)
+            ref = self.ref_for(order.esi_id, rec)
             self.reg.by_ref[ref] = order
-            self.send("814_08", order.tdsp, order.esi_id, ref, order.fwd_ref, self._ready(),
+            self.send("814_08", order.tdsp, order.esi_id, ref, order.fwd_ref, self.ready_at(),
                       order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
         if order.kind != "mass_transition":
-            self.send("814_08", order.cr, order.esi_id, self._ref(order.esi_id, rec), order.order_id,
-                      self._ready(), order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
+            self.send("814_08", order.cr, order.esi_id, self.ref_for(order.esi_id, rec), order.order_id,
+                      self.ready_at(), order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
         if order.loss_sent and order.old_rep and order.old_rep != order.cr:
-            self.send("814_08", order.old_rep, order.esi_id, self._ref(order.esi_id, rec), order.fwd_ref,
-                      self._ready(), order_id=order.order_id, detail="loss cancelled", tdsp=order.tdsp,
+            self.send("814_08", order.old_rep, order.esi_id, self.ref_for(order.esi_id, rec), order.fwd_ref,
+                      self.ready_at(), order_id=order.order_id, detail="loss cancelled", tdsp=order.tdsp,
                       cr=order.old_rep)

@@ -3,35 +3,82 @@ agreements (814_18/814_19, the CSA move-in 814_22/814_23 on a move-out), mass tr
 acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``), retail outage windows (A7), and the
 routing of a Customer Rescission MarkeTrak issue to the losing CR (C10).
 
-Kept apart from :mod:`ercot_sim.participants.ercot` (registration and stacking) as a mixin of
-:class:`~ercot_sim.participants.ercot.Ercot`; it uses the same registry and helpers.
+A collaborator of :class:`~ercot_sim.participants.ercot.Ercot` (registration and stacking):
+it owns the mass-transition state (defaulting CRs, POLRs) and the outage windows, shares the
+registry, and reaches ERCOT's sending and registration helpers only through
+:class:`ErcotDesk`, so neither module imports the other's class.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import simpy
 
 from ercot_sim.messages import Message
-from ercot_sim.participants.base import ymd
-from ercot_sim.registry import Csa, EsiRecord, Order
+from ercot_sim.participants.base import Context, MarketTiming, ymd
+from ercot_sim.population import Draws
+from ercot_sim.registry import Csa, EsiRecord, Order, Registry
+from ercot_sim.simtime import Clock
 
-if TYPE_CHECKING:
-    from ercot_sim.participants.ercot import Ercot
-
-__all__ = ["ErcotAdmin"]
+__all__ = ["ErcotDesk", "MarketAdmin"]
 
 
-def _date(text: str):
-    import datetime as dt
-
+def _date(text: str) -> dt.date:
     return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
-class ErcotAdmin:
-    """ESI ID maintenance and mass transition (mixed into :class:`Ercot`)."""
+class ErcotDesk(Protocol):
+    """What the market administration uses of ERCOT: its identity, clock and agenda, sending,
+    and the registration helpers (references, ready times, order states, rejects, cancels)."""
+
+    duns: str
+    env: simpy.Environment
+    clock: Clock
+    timing: MarketTiming
+    ctx: Context
+    u: Draws
+
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
+             detail: str = "", **fields: Any) -> Message: ...
+
+    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
+
+    def today(self) -> dt.date: ...
+
+    def ref_for(self, esi: str, rec: EsiRecord | None) -> str: ...
+
+    def ready_at(self, priority: bool = False) -> int: ...
+
+    def set_state(self, order: Order, state: str, detail: str = "") -> None: ...
+
+    def reject_request(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None: ...
+
+    def cancel_order(self, order: Order, rec: EsiRecord, why: str) -> None: ...
+
+
+class MarketAdmin:
+    """ESI ID maintenance, CSAs, mass transition, acquisitions and outage windows.
+
+    Args:
+        desk: ERCOT, for sending and its registration helpers.
+        registry: the ESI ID registry (shared with registration).
+        polrs: POLR CRs as (DUNS, share).
+    """
+
+    def __init__(self, desk: ErcotDesk, registry: Registry, polrs: list[tuple[str, float]]) -> None:
+        self.desk = desk
+        self.reg = registry
+        self.polrs = polrs
+        #: CRs in mass transition: their new requests are rejected
+        self.defaulting: set[str] = set()
+        #: retail outage windows (sim minutes, A7)
+        self.outages: list[tuple[int, int]] = []
 
     # -- ESI ID maintenance ---------------------------------------------------------------------
-    def on_814_20(self: Ercot, m: Message) -> None:
+    def on_814_20(self, m: Message) -> None:
         """ESI ID create / maintain (switch hold) / retire from the TDSP; answered with 814_21."""
         f = m.fields
         rec = self.reg.records.get(m.esi_id)
@@ -52,11 +99,11 @@ class ErcotAdmin:
         elif action == "HOLD":
             rec.hold = f.get("hold", "")
         extra = {"action": "reject", "reject": "A13", "reason": reject} if reject else {}
-        self.send("814_21", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
+        self.desk.send("814_21", m.sender, m.esi_id, self.desk.ref_for(m.esi_id, rec), m.ref, self.desk.ready_at(),
                   detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
 
     # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
-    def manual_marketrak_rescission(self: Ercot, m: Message) -> None:
+    def manual_marketrak_rescission(self, m: Message) -> None:
         """A gaining CR's Customer Rescission issue: routed to the losing CR (the REP of record
         before the switch) with the switch date, when the switch is the ESI ID's last completed
         change of REP; else closed (a MarkeTrak reply, not modelled further)."""
@@ -65,16 +112,15 @@ class ErcotAdmin:
         if (order is None or rec is None or order.state != "completed" or order.cr != m.sender
                 or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
             return
-        assert self.ctx.manual is not None
-        self.ctx.manual(Message("marketrak-rescission", self.duns, order.old_rep, m.esi_id, m.ref, order.order_id,
-                                int(self.env.now), {"cr": order.old_rep, "tdsp": rec.tdsp, "gaining": m.sender,
+        self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, order.old_rep, m.esi_id, m.ref, order.order_id,
+                                int(self.desk.env.now), {"cr": order.old_rep, "tdsp": rec.tdsp, "gaining": m.sender,
                                                     "start": ymd(order.scheduled)}, order.order_id,
                                 "to the losing CR"))
 
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
     # is sent to or by ERCOT meanwhile is the transport's part (Transport.outages).
-    def _outage_end(self: Ercot, minute: int) -> int | None:
+    def outage_end(self, minute: int) -> int | None:
         """End of the retail outage window ``minute`` falls in, if any."""
         for start, end in self.outages:
             if start <= minute < end:
@@ -82,37 +128,37 @@ class ErcotAdmin:
         return None
 
     # -- continuous service agreements ------------------------------------------------------
-    def on_814_18(self: Ercot, m: Message) -> None:
+    def on_814_18(self, m: Message) -> None:
         """Establish or delete a CSA from the requested date; a second 814_18 while one is
         pending is rejected ``NFI`` (stacking, [C]); answered with an 814_19."""
         rec = self.reg.records.get(m.esi_id)
         delete = m.fields.get("maint") == "delete"
         csa = rec.csa if rec is not None and rec.csa is not None else Csa()
         if rec is None or rec.status == "R":
-            self._reject(m, "814_19", "A76", "ESI ID NOT FOUND", rec)
+            self.desk.reject_request(m, "814_19", "A76", "ESI ID NOT FOUND", rec)
         elif m.sender in self.defaulting:
-            self._reject(m, "814_19", "A13", "CR IN MASS TRANSITION", rec)
+            self.desk.reject_request(m, "814_19", "A13", "CR IN MASS TRANSITION", rec)
         elif m.ref in self.reg.orders:
-            self._reject(m, "814_19", "ABN", "DUPLICATE REQUEST", rec)
+            self.desk.reject_request(m, "814_19", "ABN", "DUPLICATE REQUEST", rec)
         elif csa.pending is not None:
-            self._reject(m, "814_19", "NFI", "CSA REQUEST ALREADY PENDING", rec)
+            self.desk.reject_request(m, "814_19", "NFI", "CSA REQUEST ALREADY PENDING", rec)
         elif delete and csa.cr != m.sender:
-            self._reject(m, "814_19", "A13", "NO CSA OF THIS CR", rec)
+            self.desk.reject_request(m, "814_19", "A13", "NO CSA OF THIS CR", rec)
         else:
             start = m.fields.get("start")
-            day = max(_date(start), self.today()) if start else self.today()
+            day = max(_date(start), self.desk.today()) if start else self.desk.today()
             order = Order(m.ref, m.esi_id, "csa_delete" if delete else "csa", m.sender, rec.tdsp,
-                          int(self.env.now), day)
+                          int(self.desk.env.now), day)
             self.reg.add_order(rec, order)
             csa.pending = (m.ref, m.sender, day, "delete" if delete else "add")
             rec.csa = csa
             extra = {"maint": "delete"} if delete else {}
-            self.send("814_19", m.sender, m.esi_id, self._ref(m.esi_id, rec), m.ref, self._ready(),
+            self.desk.send("814_19", m.sender, m.esi_id, self.desk.ref_for(m.esi_id, rec), m.ref, self.desk.ready_at(),
                       order_id=m.ref, detail=f"{'delete' if delete else 'establish'} {ymd(day)}",
                       tdsp=rec.tdsp, cr=m.sender, **extra)
-            self.at(self.clock.minute(day, "00:00"), self._csa_effective, rec, order)
+            self.desk.at(self.desk.clock.minute(day, "00:00"), self._csa_effective, rec, order)
 
-    def _csa_effective(self: Ercot, rec: EsiRecord, order: Order) -> None:
+    def _csa_effective(self, rec: EsiRecord, order: Order) -> None:
         """The pending CSA request takes effect on its date."""
         csa = rec.csa
         if csa is None or csa.pending is None or csa.pending[0] != order.order_id:
@@ -120,18 +166,18 @@ class ErcotAdmin:
         _, cr, day, action = csa.pending
         csa.pending = None
         csa.cr, csa.start = (cr, day) if action == "add" else ("", None)
-        self._state(order, "completed", f"CSA {'deleted' if action == 'delete' else cr}")
+        self.desk.set_state(order, "completed", f"CSA {'deleted' if action == 'delete' else cr}")
 
-    def _csa_move_out(self: Ercot, m: Message, rec: EsiRecord, order: Order, csa_cr: str) -> None:
+    def csa_move_out(self, m: Message, rec: EsiRecord, order: Order, csa_cr: str) -> None:
         """A move-out at a premise with a CSA: the CSA CR is told (814_22) instead of the TDSP."""
-        ref = self._ref(m.esi_id, rec)
+        ref = self.desk.ref_for(m.esi_id, rec)
         order.fwd_ref = ref
         order.detail = "CSA"
         self.reg.by_ref[ref] = order
-        self.send("814_22", csa_cr, m.esi_id, ref, order.order_id, self._ready(), order_id=order.order_id,
+        self.desk.send("814_22", csa_cr, m.esi_id, ref, order.order_id, self.desk.ready_at(), order_id=order.order_id,
                   detail=f"CSA move-in {m.fields['end']}", tdsp=rec.tdsp, cr=csa_cr, start=m.fields["end"])
 
-    def on_814_23(self: Ercot, m: Message) -> None:
+    def on_814_23(self, m: Message) -> None:
         """CSA CR's answer: accepted -> 814_03 move-in for the CSA CR; rejected -> the
         move-out goes to the TDSP as without a CSA."""
         order = self.reg.by_ref.get(m.orig_ref)
@@ -140,20 +186,20 @@ class ErcotAdmin:
         rec = self.reg.records[m.esi_id]
         if m.fields.get("action") == "reject":
             order.detail = "CSA CR rejected"
-            self._forward_24(order, rec)
+            self.forward_24(order, rec)
             return
-        start = ymd(order.requested) if order.requested else m.fields.get("start", ymd(self.today()))
-        ref = self._ref(m.esi_id, rec)
-        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.env.now), _date(start))
+        start = ymd(order.requested) if order.requested else m.fields.get("start", ymd(self.desk.today()))
+        ref = self.desk.ref_for(m.esi_id, rec)
+        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.desk.env.now), _date(start))
         mi.old_rep = rec.rep
         mi.link, order.link = order, mi
         self.reg.add_order(rec, mi)
         mi.fwd_ref = ref
         self.reg.by_ref[ref] = mi
-        self.send("814_03", rec.tdsp, m.esi_id, ref, "", self._ready(), order_id=ref,
+        self.desk.send("814_03", rec.tdsp, m.esi_id, ref, "", self.desk.ready_at(), order_id=ref,
                   detail=f"CSA MVI {start}", tdsp=rec.tdsp, cr=m.sender, start=start, kind="MVI")
 
-    def _csa_answered(self: Ercot, mi: Order, rec: EsiRecord, accepted: bool, date: str) -> None:
+    def csa_answered(self, mi: Order, rec: EsiRecord, accepted: bool, date: str) -> None:
         """The TDSP answered the CSA CR's move-in: the moving-out CR gets its 814_25 (or, when
         the move-in is rejected, the move-out goes to the TDSP after all)."""
         mo = mi.link
@@ -162,76 +208,76 @@ class ErcotAdmin:
         if not accepted:
             mo.link = None
             mo.detail = "CSA move-in rejected"
-            self._forward_24(mo, rec)
+            self.forward_24(mo, rec)
             return
         mo.scheduled = _date(date)
-        self._state(mo, "scheduled")
-        self.send("814_25", mo.cr, mo.esi_id, self._ref(mo.esi_id, rec), mo.order_id, self._ready(),
+        self.desk.set_state(mo, "scheduled")
+        self.desk.send("814_25", mo.cr, mo.esi_id, self.desk.ref_for(mo.esi_id, rec), mo.order_id, self.desk.ready_at(),
                   order_id=mo.order_id, detail=f"CSA CR move-in {date}", tdsp=mo.tdsp, cr=mo.cr, end=date)
 
-    def _forward_24(self: Ercot, order: Order, rec: EsiRecord) -> None:
+    def forward_24(self, order: Order, rec: EsiRecord) -> None:
         """The move-out 814_24 to the TDSP."""
-        end = ymd(order.requested) if order.requested else ymd(self.today())
-        order.fwd_ref = self._ref(order.esi_id, rec)
+        end = ymd(order.requested) if order.requested else ymd(self.desk.today())
+        order.fwd_ref = self.desk.ref_for(order.esi_id, rec)
         self.reg.by_ref[order.fwd_ref] = order
         extra = {"td": order.td} if order.td else {}
-        self.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self._ready(),
+        self.desk.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self.desk.ready_at(),
                   order_id=order.order_id, detail=f"move-out {end}" + (f" {order.td}" if order.td else ""),
                   tdsp=rec.tdsp, cr=order.cr, end=end, **extra)
 
     # -- mass transition ---------------------------------------------------------------------
-    def mass_transition(self: Ercot, cr: str, polr: str | None) -> None:
+    def mass_transition(self, cr: str, polr: str | None) -> None:
         """Start the mass transition of ``cr``: reject, cancel, and move its ESI IDs to POLRs."""
         self.defaulting.add(cr)
-        fasd = ymd(self.clock.add_business_days(self.today(), self.timing.fasd_business_days))
+        fasd = ymd(self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.fasd_business_days))
         for esi in sorted(self.reg.records):
             rec = self.reg.records[esi]
             for order in self.reg.open_orders(rec):
                 if order.cr == cr:
-                    self._cancel(order, rec, "mass transition of the CR")
+                    self.desk.cancel_order(order, rec, "mass transition of the CR")
             if rec.rep != cr or rec.status != "A":
                 continue
             target = polr or self._polr(esi, cr)
-            ref = self._ref(esi, rec)
-            order = Order(ref, esi, "mass_transition", target, rec.tdsp, int(self.env.now), None)
+            ref = self.desk.ref_for(esi, rec)
+            order = Order(ref, esi, "mass_transition", target, rec.tdsp, int(self.desk.env.now), None)
             order.old_rep = cr
             self.reg.add_order(rec, order)
             self._forward_03_mt(esi, rec, order, fasd)
 
-    def _forward_03_mt(self: Ercot, esi: str, rec: EsiRecord, order: Order, start: str, bgn07: str = "TS") -> None:
+    def _forward_03_mt(self, esi: str, rec: EsiRecord, order: Order, start: str, bgn07: str = "TS") -> None:
         order.fwd_ref = order.order_id  # ERCOT's own order: the 814_03 is its first transaction
         order.requested = _date(start)
         self.reg.by_ref[order.fwd_ref] = order
-        self.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self._ready(), order_id=order.order_id,
+        self.desk.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self.desk.ready_at(), order_id=order.order_id,
                   detail=f"{bgn07} {start}", tdsp=rec.tdsp, cr=order.cr, start=start, kind=bgn07, bgn07=bgn07)
 
     # -- acquisition transfer ------------------------------------------------------------------
-    def acquisition(self: Ercot, cr: str, to: str, date_specific: bool) -> None:
+    def acquisition(self, cr: str, to: str, date_specific: bool) -> None:
         """Acquisition transfer (flows.md 7, C7): an 814_03 ``BGN07=AQ`` for each ESI ID of
         ``cr`` without a pending order, to ``to``; the date is current day + FASD, or, when
         date-specific, the date of rule ``C7-ercot-acquisition-date``. CSAs are not moved."""
-        today = self.today()
-        due = self.ctx.rules.due("C7-ercot-acquisition-date", int(self.env.now), "ERCOT") \
-            if date_specific and self.ctx.rules is not None else None
+        today = self.desk.today()
+        due = self.desk.ctx.rules.due("C7-ercot-acquisition-date", int(self.desk.env.now), "ERCOT") \
+            if date_specific and self.desk.ctx.rules is not None else None
         if due is not None:
-            day = self.clock.date(due)
+            day = self.desk.clock.date(due)
         else:
-            day = self.clock.add_business_days(today, self.timing.fasd_business_days)
+            day = self.desk.clock.add_business_days(today, self.desk.timing.fasd_business_days)
         start = ymd(day)
         for esi in sorted(self.reg.records):
             rec = self.reg.records[esi]
             if rec.rep != cr or rec.status != "A" or self.reg.open_orders(rec):
                 continue
-            ref = self._ref(esi, rec)
-            order = Order(ref, esi, "acquisition", to, rec.tdsp, int(self.env.now), None)
+            ref = self.desk.ref_for(esi, rec)
+            order = Order(ref, esi, "acquisition", to, rec.tdsp, int(self.desk.env.now), None)
             order.old_rep = cr
             self.reg.add_order(rec, order)
             self._forward_03_mt(esi, rec, order, start, "AQ")
 
-    def _polr(self: Ercot, esi: str, defaulting: str) -> str:
+    def _polr(self, esi: str, defaulting: str) -> str:
         polrs = [(d, w) for d, w in self.polrs if d != defaulting]
         total = sum(w for _, w in polrs) or 1.0
-        x = self.u("polr", esi) * total
+        x = self.desk.u("polr", esi) * total
         for duns, w in polrs:
             x -= w
             if x < 0:
