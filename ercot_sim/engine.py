@@ -280,7 +280,7 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
         tdsps[t.duns] = tdsp
         transport.register(t.duns, tdsp.inbox)
     for wm in scenario.weather_moratoriums:
-        tdsps[duns[wm.tdsp]].moratorium.update(info.start + dt.timedelta(days=wm.day + k) for k in range(wm.days))
+        tdsps[duns[wm.tdsp]].service.moratorium.update(info.start + dt.timedelta(days=wm.day + k) for k in range(wm.days))
     for p in population.premises:
         tdsps[duns[p.tdsp]].add_premise(p.esi_id, p.cycle, duns[p.rep] if p.rep else "", info.start)
     crs: dict[str, Cr] = {}
@@ -310,7 +310,7 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
         elif ev.kind == "switch_hold" and ev.by == "tdsp":
             tdsp.at(minute, tdsp.switch_hold, pe.esi_id)
         elif ev.kind == "outage":
-            tdsp.at(minute, tdsp.outage, pe.esi_id, ev.days)
+            tdsp.at(minute, tdsp.service.outage, pe.esi_id, ev.days)
         else:
             who = ev.cr or rep_of.get(pe.esi_id)
             if who is None:

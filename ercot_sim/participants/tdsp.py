@@ -25,8 +25,8 @@ What it does, all through the transport:
 * switch holds: tampering (814_20 to ERCOT) and deferred-payment holds requested by the REP of
   record with 650_01 SH001 (650_02 answer), removed with SH002/SH003;
 * 814_20 create / retire for new and removed premises; a corrected 810_02 after an 824;
-* safety-net move-ins, 650 service orders and late payments: the
-  :class:`~ercot_sim.participants.tdsp_service.TdspService` mixin.
+* safety-net move-ins, 650 service orders, outage notices and late payments: its collaborator
+  :class:`~ercot_sim.participants.tdsp_service.FieldService`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ import zlib
 
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
-from ercot_sim.participants.tdsp_service import TdspService, TOrder, _date
+from ercot_sim.participants.tdsp_records import TEsi, TOrder
+from ercot_sim.participants.tdsp_records import parse_ymd as _date
+from ercot_sim.participants.tdsp_service import FieldService
 from ercot_sim.tariff import billed_charges
 
 __all__ = ["Tdsp"]
@@ -64,28 +66,7 @@ def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[
     return None
 
 
-class TEsi:
-    """The TDSP's view of one ESI ID."""
-
-    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "last_gain", "since", "answered",
-                 "polr_rep", "polr_until", "orders")
-
-    def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
-        self.cycle = cycle
-        self.rep = rep
-        self.hold = ""
-        self.n = 0
-        self.last_read = last_read
-        self.active = True
-        self.last_gain: dt.date | None = None
-        self.since: dt.date | None = None  # date of the last change of REP worked
-        self.answered = 0  # sim minute of the last answer to ERCOT (answers go out in order)
-        self.polr_rep = ""  # the POLR it went to in a mass transition, and the flag's last day [C6]
-        self.polr_until: dt.date | None = None
-        self.orders: list[TOrder] | None = None  # gains and move-outs scheduled, in order (worked or not)
-
-
-class Tdsp(TdspService, Participant):
+class Tdsp(Participant):
     """A TDSP.
 
     Args:
@@ -109,12 +90,11 @@ class Tdsp(TdspService, Participant):
         self.conditions = conditions
         self.ran: dt.date | None = None  # day of the last field run
         self._unknown: dict[str, int] = {}
-        self.safety: dict[str, TOrder] = {}  # ESI ID -> safety-net move-in waiting for its 814_03
-        self.disconnected: set[str] = set()  # ESI IDs disconnected for non-payment
-        self.moratorium: set[dt.date] = set()  # days without disconnects (weather moratorium)
         self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
-        self.rejected_notices: list[tuple[str, str, str]] = []  # 650_05: (ESI ID, 650_04 ref, reason)
         self._cycle_before: dict[tuple[int, dt.date], dt.date] = {}  # (cycle, day) -> last read before it
+        #: safety nets, service orders, outage notices, remittances
+        self.service = FieldService(self)
+        self.handle(self.service)
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
         """Master data of one ESI ID (population set-up or 814_20 create). Its meter was last
@@ -128,7 +108,7 @@ class Tdsp(TdspService, Participant):
         self.cycle_members[cycle].append(esi)
 
     # -- helpers --------------------------------------------------------------------------------
-    def _ref(self, esi: str) -> str:
+    def ref_for(self, esi: str) -> str:
         e = self.esi.get(esi)
         if e is None:  # not one of its ESI IDs: still a unique reference
             n = self._unknown.get(esi, 0) + 1
@@ -137,7 +117,7 @@ class Tdsp(TdspService, Participant):
         e.n += 1
         return f"T{esi}{e.n:04d}"
 
-    def _answer_time(self, m: Message, soon: bool = False) -> int:
+    def answer_time_for(self, m: Message, soon: bool = False) -> int:
         """Answer time for what ERCOT sent: inside rule B6 (priority move-ins, and with ``soon``
         an order due today or backdated, within the hour), and never before an earlier answer
         for the same ESI ID (a TDSP works in order)."""
@@ -158,15 +138,15 @@ class Tdsp(TdspService, Participant):
         start = max(read, int(self.env.now))
         return self.answer_time(start, rule_id, self.cal, self.timing.usage_after_read_bd, *key, trigger=read)
 
-    def _reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None:
-        self.send(code, self.ctx.ercot, m.esi_id, self._ref(m.esi_id), m.ref, ready,
+    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None:
+        self.send(code, self.ctx.ercot, m.esi_id, self.ref_for(m.esi_id), m.ref, ready,
                   order_id=m.order_id, detail=detail, tdsp=self.duns, cr=m.fields.get("cr", ""), **fields)
 
     def _reject(self, m: Message, code: str, reject: str, reason: str) -> None:
-        self._reply(m, code, self._answer_time(m), f"reject {reject}", action="reject",
+        self.reply(m, code, self.answer_time_for(m), f"reject {reject}", action="reject",
                     reject=reject, reason=reason)
 
-    def _schedule(self, o: TOrder) -> None:
+    def schedule(self, o: TOrder) -> None:
         self.by_ref[o.ref] = o
         if o.kind in _GAINS or o.kind == "MO":
             e = self.esi[o.esi_id]
@@ -210,7 +190,7 @@ class Tdsp(TdspService, Participant):
         if e is None or not e.active:
             self._reject(m, "814_04", "A76", "ESI ID NOT FOUND")
             return
-        if self.safety and kind in ("MVI", "PMI") and self._match_safety_net(m):
+        if self.service.safety and kind in ("MVI", "PMI") and self.service.match_safety_net(m):
             return
         hold = ""
         if kind == "TS":
@@ -240,7 +220,7 @@ class Tdsp(TdspService, Participant):
         o = TOrder(m.ref, m.esi_id, kind, date, f["cr"], m.order_id)
         cond = self._condition(m.esi_id) if kind in ("MVI", "PMI") else None
         if cond is not None and cond[0] == "permit":
-            self._reply(m, "814_28", self._answer_time(m), "permit pending", unexec="PERMIT",
+            self.reply(m, "814_28", self.answer_time_for(m), "permit pending", unexec="PERMIT",
                         reason="PERMIT REQUIRED")
             later = int(self.env.now) + cond[1] * 1440
             o.date = max(date, self.clock.date(later) + _ONE)
@@ -249,18 +229,18 @@ class Tdsp(TdspService, Participant):
             return
         if cond is not None:
             self.conditions.setdefault(m.esi_id, []).insert(0, cond)  # for the field visit
-        self._schedule(o)
+        self.schedule(o)
         # an order due today or backdated is worked at once: it is confirmed at once too
-        self._reply(m, "814_04", self._answer_time(m, soon=o.date <= today), f"scheduled {ymd(o.date)}",
+        self.reply(m, "814_04", self.answer_time_for(m, soon=o.date <= today), f"scheduled {ymd(o.date)}",
                     start=ymd(o.date), hold=hold)
         if f.get("history"):
-            self._history(m, self._answer_time(m))
+            self._history(m, self.answer_time_for(m))
 
     def _permit_arrived(self, m: Message, o: TOrder) -> None:
         if o.cancelled:
             return
-        self._schedule(o)
-        self._reply(m, "814_04", int(self.env.now) + 60, f"scheduled {ymd(o.date)}", start=ymd(o.date))
+        self.schedule(o)
+        self.reply(m, "814_04", int(self.env.now) + 60, f"scheduled {ymd(o.date)}", start=ymd(o.date))
 
     def on_814_24(self, m: Message) -> None:
         """Move-out request from ERCOT."""
@@ -276,8 +256,8 @@ class Tdsp(TdspService, Participant):
         date = max(_date(m.fields["end"]), self.today())
         o = TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id)
         o.second = m.fields.get("td") == "2MR"
-        self._schedule(o)
-        self._reply(m, "814_25", self._answer_time(m), f"scheduled {ymd(date)}", end=ymd(date))
+        self.schedule(o)
+        self.reply(m, "814_25", self.answer_time_for(m), f"scheduled {ymd(date)}", end=ymd(date))
 
     def on_814_08(self, m: Message) -> None:
         """Cancel from ERCOT (CR cancel or ERCOT stacking / mass transition cancel)."""
@@ -288,7 +268,7 @@ class Tdsp(TdspService, Participant):
             self._reject(m, "814_09", "A13", "ORDER ALREADY WORKED")
         else:
             o.cancelled = True
-            self._reply(m, "814_09", self._answer_time(m), "cancelled")
+            self.reply(m, "814_09", self.answer_time_for(m), "cancelled")
 
     def on_814_12(self, m: Message) -> None:
         """Date change from ERCOT."""
@@ -306,11 +286,11 @@ class Tdsp(TdspService, Participant):
             if o in self.by_date.get(o.date, ()):
                 self.by_date[o.date].remove(o)
             o.date = new
-            self._schedule(o)
-            self._reply(m, "814_13", self._answer_time(m), f"date {ymd(new)}", start=ymd(new), iteration=it)
+            self.schedule(o)
+            self.reply(m, "814_13", self.answer_time_for(m), f"date {ymd(new)}", start=ymd(new), iteration=it)
 
     def _reject_13(self, m: Message, code: str, reason: str, it: str) -> None:
-        self._reply(m, "814_13", self._answer_time(m), f"reject {code}", action="reject", reject=code,
+        self.reply(m, "814_13", self.answer_time_for(m), f"reject {code}", action="reject", reject=code,
                     reason=reason, iteration=it)
 
     def on_814_26(self, m: Message) -> None:
@@ -318,8 +298,8 @@ class Tdsp(TdspService, Participant):
         if m.esi_id not in self.esi or self.rejects(m):
             self._reject(m, "814_27", "A13", "HISTORICAL USAGE UNAVAILABLE")
             return
-        ready = self._answer_time(m)
-        self._reply(m, "814_27", ready, "accept")
+        ready = self.answer_time_for(m)
+        self.reply(m, "814_27", ready, "accept")
         self._history(m, ready + 60)
 
     def _history(self, m: Message, ready: int) -> None:
@@ -334,7 +314,7 @@ class Tdsp(TdspService, Participant):
             kwh = int((300 + self.u("hist", m.esi_id, start) * 1500) * (end - start).days / 30)
             periods.append((ymd(start), ymd(end), kwh))
             end = start
-        self._reply(m, "867_02", ready, "12 months", periods=periods)
+        self.reply(m, "867_02", ready, "12 months", periods=periods)
 
     def on_814_29(self, m: Message) -> None:
         """CR's response to an 814_28: nothing to change."""
@@ -355,7 +335,7 @@ class Tdsp(TdspService, Participant):
         f = m.fields
         ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
         due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
-        self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), f.get("usage_ref", ""), ready,
+        self.send("810_02", m.sender, m.esi_id, self.ref_for(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
                   kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True,
                   **billed_charges(f))
@@ -367,19 +347,19 @@ class Tdsp(TdspService, Participant):
         if e is None:
             return
         e.hold = "T"
-        self.send("814_20", self.ctx.ercot, esi, self._ref(esi), "", int(self.env.now) + 60,
+        self.send("814_20", self.ctx.ercot, esi, self.ref_for(esi), "", int(self.env.now) + 60,
                   detail="hold tampering", tdsp=self.duns, td="HOLD", hold="Y")
 
     def create(self, esi: str, cycle: int) -> None:
         """New construction: master data and an 814_20 create."""
         self.add_premise(esi, cycle, "", self.today())
-        self.send("814_20", self.ctx.ercot, esi, self._ref(esi), "", int(self.env.now) + 60,
+        self.send("814_20", self.ctx.ercot, esi, self.ref_for(esi), "", int(self.env.now) + 60,
                   detail="create", tdsp=self.duns, td="CREATE")
 
     def retire(self, esi: str) -> None:
         """Premise removed: an 814_20 retire."""
         if esi in self.esi:
-            self.send("814_20", self.ctx.ercot, esi, self._ref(esi), "", int(self.env.now) + 60,
+            self.send("814_20", self.ctx.ercot, esi, self.ref_for(esi), "", int(self.env.now) + 60,
                       detail="retire", tdsp=self.duns, td="RETIRE")
 
     def daily(self) -> None:
@@ -495,7 +475,7 @@ class Tdsp(TdspService, Participant):
                order_id: str = "") -> None:
         start = min(start, end)  # a backdated read ends before the last cycle read
         kwh = self._kwh(esi, start, end)
-        ref = self._ref(esi)
+        ref = self.ref_for(esi)
         ready = self._usage_time(end, "E6-tdsp-867_04" if final else "E5-tdsp-867_03", esi, ref)
         now = int(self.env.now)
         if ready < now:
@@ -512,7 +492,7 @@ class Tdsp(TdspService, Participant):
         if due is None:  # the same for every invoice sent that day
             due = self._due_text[sent] = ymd(self.clock.roll(sent + dt.timedelta(days=self.timing.payment_days),
                                                              self.cal))
-        send(Message("810_02", duns, cr, esi, self._ref(esi), ref, ready,
+        send(Message("810_02", duns, cr, esi, self.ref_for(esi), ref, ready,
                      {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": due,
                       "usage_ref": ref}, order_id, detail))
 
@@ -520,7 +500,7 @@ class Tdsp(TdspService, Participant):
         e = self.esi[o.esi_id]
         o.done = True
         if o.kind in ("DNP", "RNP"):
-            self._service_done(o)
+            self.service.service_done(o)
             return
         cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
         fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
@@ -555,7 +535,7 @@ class Tdsp(TdspService, Participant):
         if o.safety:  # energized from the safety net: the reads wait for the matching 814_03
             o.held = (e.rep, e.last_read)
         else:
-            self._gain_reads(o, e.rep, e.last_read, e.answered + 1)  # the reads after the 814_04
+            self.gain_reads(o, e.rep, e.last_read, e.answered + 1)  # the reads after the 814_04
         self._fees(o, e)
         o.worked = True
         e.rep = o.cr
@@ -565,7 +545,7 @@ class Tdsp(TdspService, Participant):
 
     def _unexecutable(self, fake: Message, e: TEsi, at: int, detail: str, **fields: object) -> None:
         e.answered = at
-        self._reply(fake, "814_28", at, detail, **fields)
+        self.reply(fake, "814_28", at, detail, **fields)
 
     def _fees(self, o: TOrder, e: TEsi) -> None:
         """The fee of a gain worked (before the REP of record changes to ``o.cr``), billed to
@@ -585,15 +565,15 @@ class Tdsp(TdspService, Participant):
         ready = max(now, self.answer_time(now, "E4-tdsp-810_02", self.cal, 1, o.ref, "fee"))
         pay_by = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
         day = ymd(o.date)
-        self.send("810_02", o.cr, o.esi_id, self._ref(o.esi_id), "", ready, order_id=o.order_id,
+        self.send("810_02", o.cr, o.esi_id, self.ref_for(o.esi_id), "", ready, order_id=o.order_id,
                   detail=f"fee {fee}", tdsp=self.duns, cr=o.cr, start=day, end=day, kwh=0, due=ymd(pay_by),
                   charge=fee)
 
-    def _gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
+    def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
         """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""
         e = self.esi[o.esi_id]
         kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
-        ref = self._ref(o.esi_id)
+        ref = self.ref_for(o.esi_id)
         ready = max(self._usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
         self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, ready,
                   order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,

@@ -1,4 +1,6 @@
-"""A TDSP's service work beside enrollment and reads (mixed into :class:`~ercot_sim.participants.tdsp.Tdsp`).
+"""A TDSP's service work beside enrollment and reads: a collaborator of
+:class:`~ercot_sim.participants.tdsp.Tdsp` that owns its state and reaches the TDSP only
+through :class:`TdspDesk`.
 
 * safety-net move-ins: the out-of-band order a CR sends when its move-in is not confirmed by
   the D1 deadline, worked on the requested date and matched to the 814_03 when it comes
@@ -16,76 +18,106 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import simpy
 
 from ercot_sim.messages import Message
-from ercot_sim.participants.base import ymd
+from ercot_sim.participants.base import Context, MarketTiming, ymd
+from ercot_sim.participants.tdsp_records import TEsi, TOrder
+from ercot_sim.participants.tdsp_records import parse_ymd as _date
+from ercot_sim.population import Draws
+from ercot_sim.simtime import Clock
 
-if TYPE_CHECKING:
-    from ercot_sim.participants.tdsp import Tdsp, TEsi
-
-__all__ = ["LATE_PAYMENT_BASIS_POINTS", "TOrder", "TdspService"]
+__all__ = ["LATE_PAYMENT_BASIS_POINTS", "FieldService", "TdspDesk"]
 
 #: Late-payment charge as basis points of the late amount. ASSUMED: the tariff's rate and
 #: threshold were not retrieved (timing-rules.md E10 UNCERTAIN).
 LATE_PAYMENT_BASIS_POINTS = 500
 
 
-def _date(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+class TdspDesk(Protocol):
+    """What the service work uses of its TDSP: identity, calendar, clock and agenda, master
+    data and scheduled orders, sending, and the enrollment helpers."""
+
+    duns: str
+    cal: str
+    env: simpy.Environment
+    clock: Clock
+    timing: MarketTiming
+    ctx: Context
+    u: Draws
+    esi: dict[str, TEsi]
+    by_ref: dict[str, TOrder]
+
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
+             detail: str = "", **fields: Any) -> Message: ...
+
+    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
+
+    def today(self) -> dt.date: ...
+
+    def ref_for(self, esi: str) -> str: ...
+
+    def schedule(self, o: TOrder) -> None: ...
+
+    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None: ...
+
+    def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None: ...
+
+    def answer_time_for(self, m: Message, soon: bool = False) -> int: ...
+
+    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
+                    trigger: int | None = None) -> int: ...
+
+    def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int: ...
 
 
-class TOrder:
-    """A service order the TDSP has scheduled."""
+class FieldService:
+    """Safety nets, service orders, outage notices and remittances of a TDSP.
 
-    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held", "second",
-                 "worked")
+    Args:
+        desk: the TDSP, for its master data, sending and its enrollment helpers.
+    """
 
-    def __init__(self, ref: str, esi_id: str, kind: str, date: dt.date, cr: str, order_id: str) -> None:
-        self.ref = ref
-        self.esi_id = esi_id
-        self.kind = kind
-        self.date = date
-        self.cr = cr
-        self.done = False
-        self.cancelled = False
-        self.order_id = order_id
-        self.safety = False  # worked from a safety net, its 814_03 not matched yet
-        self.held: tuple[str, dt.date] | None = None  # (old REP, last read) of a gain worked unmatched
-        self.second = False  # a move-out flagged 2MR (second request): completed even if tampered
-        self.worked = False  # completed in the field (not unexecutable, not cancelled)
+    def __init__(self, desk: TdspDesk) -> None:
+        self.desk = desk
+        #: ESI ID -> safety-net move-in waiting for its 814_03
+        self.safety: dict[str, TOrder] = {}
+        #: ESI IDs disconnected for non-payment
+        self.disconnected: set[str] = set()
+        #: days without disconnects (weather moratorium)
+        self.moratorium: set[dt.date] = set()
+        #: 650_05 rejects of its notices: (ESI ID, 650_04 ref, reason)
+        self.rejected_notices: list[tuple[str, str, str]] = []
 
-
-class TdspService:
-    """Safety nets, service orders and remittances of a TDSP (mixed into ``Tdsp``)."""
-
-    def manual_safety_net(self: Tdsp, m: Message) -> None:
+    def manual_safety_net(self, m: Message) -> None:
         """A CR's safety-net move-in (spreadsheet / e-mail, not EDI): worked on the requested
         date like a move-in; the 814_03 is matched to it when it arrives."""
-        e = self.esi.get(m.esi_id)
+        e = self.desk.esi.get(m.esi_id)
         if e is None or not e.active or m.esi_id in self.safety:
             return
         cr = m.fields["cr"]
-        for o in self.by_ref.values():  # the 814_03 came first: that order is the move-in
+        for o in self.desk.by_ref.values():  # the 814_03 came first: that order is the move-in
             if o.esi_id == m.esi_id and o.cr == cr and o.kind in ("MVI", "PMI") and not o.cancelled:
                 return
         o = TOrder(m.ref, m.esi_id, "PMI" if m.fields.get("priority") else "MVI",
-                   max(_date(m.fields["start"]), self.today()), cr, m.order_id)
+                   max(_date(m.fields["start"]), self.desk.today()), cr, m.order_id)
         o.safety = True
         self.safety[m.esi_id] = o
-        self._schedule(o)
+        self.desk.schedule(o)
 
-    def manual_marketrak_agree(self: Tdsp, m: Message) -> None:
+    def manual_marketrak_agree(self, m: Message) -> None:
         """The losing CR agreed to a Customer Rescission (flows.md 5, C10): the TDSP marks the
         issue Ready to Receive, within a business day, and the losing CR may send its backdated
         814_16."""
-        at = self.within_business_days(int(self.env.now), 1, self.cal, m.ref, "ready")
-        assert self.ctx.manual is not None
-        self.at(at, self.ctx.manual, Message("marketrak-ready-to-receive", self.duns, m.sender, m.esi_id,
+        at = self.desk.within_business_days(int(self.desk.env.now), 1, self.desk.cal, m.ref, "ready")
+        self.desk.at(at, self.desk.ctx.manual, Message("marketrak-ready-to-receive", self.desk.duns, m.sender, m.esi_id,
                                                   "Y" + m.ref[1:], m.ref, at, dict(m.fields), m.order_id,
                                                   "ready to receive"))
 
-    def manual_safety_net_cancel(self: Tdsp, m: Message) -> None:
+    def manual_safety_net_cancel(self, m: Message) -> None:
         """The CR withdraws its safety net (ERCOT rejected the move-in): not worked. One
         already worked stays (undoing a connection is a MarkeTrak matter, not modelled)."""
         o = self.safety.get(m.esi_id)
@@ -93,50 +125,50 @@ class TdspService:
             o.cancelled = True
             del self.safety[m.esi_id]
 
-    def _match_safety_net(self: Tdsp, m: Message) -> bool:
+    def match_safety_net(self, m: Message) -> bool:
         """The 814_03 of a move-in worked from a safety net: answer it with the safety net's
         date and, if the premise is already energized, send the reads now."""
         o = self.safety.get(m.esi_id)
         if o is None or o.cr != m.fields.get("cr"):
             return False
         del self.safety[m.esi_id]
-        self.by_ref.pop(o.ref, None)
+        self.desk.by_ref.pop(o.ref, None)
         o.ref, o.order_id, o.safety = m.ref, m.order_id, False
-        self.by_ref[o.ref] = o
-        ready = int(self.env.now) + 30 + int(self.u("sn", m.ref) * 60)  # already scheduled: answered at once
-        e = self.esi[m.esi_id]
+        self.desk.by_ref[o.ref] = o
+        ready = int(self.desk.env.now) + 30 + int(self.desk.u("sn", m.ref) * 60)  # already scheduled: answered at once
+        e = self.desk.esi[m.esi_id]
         ready = e.answered = max(ready, e.answered)
-        self._reply(m, "814_04", ready, f"scheduled {ymd(o.date)} (safety net)", start=ymd(o.date))
+        self.desk.reply(m, "814_04", ready, f"scheduled {ymd(o.date)} (safety net)", start=ymd(o.date))
         if o.held is not None:  # the reads follow the 814_04
             old, last_read = o.held
             o.held = None
-            self._gain_reads(o, old, last_read, ready + 1)
+            self.desk.gain_reads(o, old, last_read, ready + 1)
         return True
 
-    def on_650_01(self: Tdsp, m: Message) -> None:
+    def on_650_01(self, m: Message) -> None:
         """Switch-hold service orders from the REP of record (SH001 add, SH002/SH003 remove)."""
-        e = self.esi.get(m.esi_id)
+        e = self.desk.esi.get(m.esi_id)
         purpose = m.fields.get("purpose", "")
         if purpose in ("DNP", "RNP"):
             self._field_service(m, e, purpose)
             return
-        ready = self._answer_time(m)
-        ref = self._ref(m.esi_id)
+        ready = self.desk.answer_time_for(m)
+        ref = self.desk.ref_for(m.esi_id)
         if e is None or e.rep != m.sender:
-            self.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail="reject", tdsp=self.duns,
+            self.desk.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail="reject", tdsp=self.desk.duns,
                       cr=m.sender, action="reject", reject="A13")
             return
         e.hold = "D" if purpose == "SH001" else ""
-        self.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail=purpose, tdsp=self.duns, cr=m.sender)
-        self.send("814_20", self.ctx.ercot, m.esi_id, self._ref(m.esi_id), "", ready, detail=f"hold {purpose}",
-                  tdsp=self.duns, td="HOLD", hold="Y" if e.hold else "N")
+        self.desk.send("650_02", m.sender, m.esi_id, ref, m.ref, ready, detail=purpose, tdsp=self.desk.duns, cr=m.sender)
+        self.desk.send("814_20", self.desk.ctx.ercot, m.esi_id, self.desk.ref_for(m.esi_id), "", ready, detail=f"hold {purpose}",
+                  tdsp=self.desk.duns, td="HOLD", hold="Y" if e.hold else "N")
 
-    def _field_service(self: Tdsp, m: Message, e: TEsi | None, purpose: str) -> None:
+    def _field_service(self, m: Message, e: TEsi | None, purpose: str) -> None:
         """Disconnect for non-payment (DNP) or reconnect (RNP) from the REP of record: rejected
         at once when it cannot be done (``WTM`` weather moratorium on the date, not the REP of
         record, nothing to reconnect), else worked on the requested date (650_02 completed)."""
         start = m.fields.get("start")
-        day = max(_date(start), self.today()) if start else self.clock.add_business_days(self.today(), 1, self.cal)
+        day = max(_date(start), self.desk.today()) if start else self.desk.clock.add_business_days(self.desk.today(), 1, self.desk.cal)
         reject: tuple[str, str] | None = None
         if e is None or e.rep != m.sender:
             reject = ("A13", "NOT THE REP OF RECORD")
@@ -147,51 +179,51 @@ class TdspService:
         elif purpose == "RNP" and m.esi_id not in self.disconnected:
             reject = ("A13", "METER NOT DISCONNECTED")
         if reject is not None:
-            self.send("650_02", m.sender, m.esi_id, self._ref(m.esi_id), m.ref, self._answer_time(m),
-                      detail=f"{purpose} reject {reject[0]}", tdsp=self.duns, cr=m.sender, purpose=purpose,
+            self.desk.send("650_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), m.ref, self.desk.answer_time_for(m),
+                      detail=f"{purpose} reject {reject[0]}", tdsp=self.desk.duns, cr=m.sender, purpose=purpose,
                       action="reject", reject=reject[0], reason=reject[1])
             return
-        self._schedule(TOrder(m.ref, m.esi_id, purpose, day, m.sender, ""))
+        self.desk.schedule(TOrder(m.ref, m.esi_id, purpose, day, m.sender, ""))
 
-    def _service_done(self: Tdsp, o: TOrder) -> None:
+    def service_done(self, o: TOrder) -> None:
         """The field crew disconnected or reconnected the meter: 650_02 completed."""
         if o.kind == "DNP":
             self.disconnected.add(o.esi_id)
         else:
             self.disconnected.discard(o.esi_id)
-        self.send("650_02", o.cr, o.esi_id, self._ref(o.esi_id), o.ref,
-                  int(self.env.now) + 60 + int(self.u("fs", o.ref) * 120), detail=f"{o.kind} completed",
-                  tdsp=self.duns, cr=o.cr, purpose=o.kind, start=ymd(o.date))
+        self.desk.send("650_02", o.cr, o.esi_id, self.desk.ref_for(o.esi_id), o.ref,
+                  int(self.desk.env.now) + 60 + int(self.desk.u("fs", o.ref) * 120), detail=f"{o.kind} completed",
+                  tdsp=self.desk.duns, cr=o.cr, purpose=o.kind, start=ymd(o.date))
 
-    def outage(self: Tdsp, esi: str, days: int) -> None:
+    def outage(self, esi: str, days: int) -> None:
         """Delivery service suspended (outage): 650_04 to the REP of record, and a 650_04
         reactivation when service is restored ``days`` later."""
-        e = self.esi.get(esi)
+        e = self.desk.esi.get(esi)
         if e is None or not e.rep:
             return
-        start = self.today()
+        start = self.desk.today()
         end = start + dt.timedelta(days=days)
-        self.send("650_04", e.rep, esi, self._ref(esi), "", int(self.env.now) + 30,
-                  detail=f"OTG {ymd(start)}-{ymd(end)}", tdsp=self.duns, cr=e.rep, purpose="OTG",
+        self.desk.send("650_04", e.rep, esi, self.desk.ref_for(esi), "", int(self.desk.env.now) + 30,
+                  detail=f"OTG {ymd(start)}-{ymd(end)}", tdsp=self.desk.duns, cr=e.rep, purpose="OTG",
                   start=ymd(start), end=ymd(end))
-        self.at(self.clock.minute(end, "08:00"), self._restored, esi)
+        self.desk.at(self.desk.clock.minute(end, "08:00"), self._restored, esi)
 
-    def _restored(self: Tdsp, esi: str) -> None:
-        e = self.esi[esi]
+    def _restored(self, esi: str) -> None:
+        e = self.desk.esi[esi]
         if e.rep:
-            self.send("650_04", e.rep, esi, self._ref(esi), "", int(self.env.now) + 30,
-                      detail=f"RC001 {ymd(self.today())}", tdsp=self.duns, cr=e.rep, purpose="RC001",
-                      start=ymd(self.today()))
+            self.desk.send("650_04", e.rep, esi, self.desk.ref_for(esi), "", int(self.desk.env.now) + 30,
+                      detail=f"RC001 {ymd(self.desk.today())}", tdsp=self.desk.duns, cr=e.rep, purpose="RC001",
+                      start=ymd(self.desk.today()))
 
-    def on_650_05(self: Tdsp, m: Message) -> None:
+    def on_650_05(self, m: Message) -> None:
         """The CR rejected a 650_04 (flows.md 14). The TDSP keeps its REP of record: a REP of
         record it disagrees with is a data-sync matter for MarkeTrak, not a transaction."""
         self.rejected_notices.append((m.esi_id, m.orig_ref, m.fields.get("reject", "")))
 
-    def on_820_02(self: Tdsp, m: Message) -> None:
+    def on_820_02(self, m: Message) -> None:
         """Remittance. A payment sent after the invoice's due date (rule E8, counted from the
         invoice's transmittal) is billed a late-payment charge on an 810_02 (flows.md 10, E10)."""
-        rules = self.ctx.rules
+        rules = self.desk.ctx.rules
         sent = m.fields.get("inv_sent", -1)
         if rules is None or sent is None or sent < 0:
             return
@@ -199,10 +231,10 @@ class TdspService:
         if due is None or m.sent_at <= due:
             return
         fee = max(1, int(m.fields.get("amount", 0)) * LATE_PAYMENT_BASIS_POINTS // 10_000)
-        now = int(self.env.now)
-        ready = self.answer_time(now, "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
-        pay_by = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
-        today = ymd(self.today())
-        self.send("810_02", m.sender, m.esi_id, self._ref(m.esi_id), "", ready,
-                  detail=f"late payment {m.orig_ref}", tdsp=self.duns, cr=m.sender, start=today, end=today,
+        now = int(self.desk.env.now)
+        ready = self.desk.answer_time(now, "E4-tdsp-810_02", self.desk.cal, 1, m.ref, trigger=m.sent_at)
+        pay_by = self.desk.clock.roll(self.desk.clock.date(ready) + dt.timedelta(days=self.desk.timing.payment_days), self.desk.cal)
+        today = ymd(self.desk.today())
+        self.desk.send("810_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), "", ready,
+                  detail=f"late payment {m.orig_ref}", tdsp=self.desk.duns, cr=m.sender, start=today, end=today,
                   kwh=0, due=ymd(pay_by), late_fee=fee)

@@ -1,0 +1,57 @@
+"""What a TDSP keeps: its view of each ESI ID (:class:`TEsi`) and the orders it has
+scheduled (:class:`TOrder`), shared by its enrollment and read work (:mod:`.tdsp`) and its
+service work (:mod:`.tdsp_service`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+__all__ = ["TEsi", "TOrder", "parse_ymd"]
+
+
+def parse_ymd(text: str) -> dt.date:
+    """A CCYYMMDD date of a transaction's fields."""
+    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+
+class TOrder:
+    """A service order the TDSP has scheduled."""
+
+    __slots__ = ("ref", "esi_id", "kind", "date", "cr", "done", "cancelled", "order_id", "safety", "held", "second",
+                 "worked")
+
+    def __init__(self, ref: str, esi_id: str, kind: str, date: dt.date, cr: str, order_id: str) -> None:
+        self.ref = ref
+        self.esi_id = esi_id
+        self.kind = kind
+        self.date = date
+        self.cr = cr
+        self.done = False
+        self.cancelled = False
+        self.order_id = order_id
+        self.safety = False  # worked from a safety net, its 814_03 not matched yet
+        self.held: tuple[str, dt.date] | None = None  # (old REP, last read) of a gain worked unmatched
+        self.second = False  # a move-out flagged 2MR (second request): completed even if tampered
+        self.worked = False  # completed in the field (not unexecutable, not cancelled)
+
+
+
+class TEsi:
+    """The TDSP's view of one ESI ID."""
+
+    __slots__ = ("cycle", "rep", "hold", "n", "last_read", "active", "last_gain", "since", "answered",
+                 "polr_rep", "polr_until", "orders")
+
+    def __init__(self, cycle: int, rep: str, last_read: dt.date) -> None:
+        self.cycle = cycle
+        self.rep = rep
+        self.hold = ""
+        self.n = 0
+        self.last_read = last_read
+        self.active = True
+        self.last_gain: dt.date | None = None
+        self.since: dt.date | None = None  # date of the last change of REP worked
+        self.answered = 0  # sim minute of the last answer to ERCOT (answers go out in order)
+        self.polr_rep = ""  # the POLR it went to in a mass transition, and the flag's last day [C6]
+        self.polr_until: dt.date | None = None
+        self.orders: list[TOrder] | None = None  # gains and move-outs scheduled, in order (worked or not)
