@@ -64,6 +64,9 @@ def test_unreadable_file_does_not_hide_others(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "invalid-date" in result.stdout
     assert "b.x12" in result.stderr
+    as_json = invoke("validate", str(tmp_path), "--json")
+    data = json.loads(as_json.stdout)
+    assert as_json.exit_code == 2 and len(data["unreadable"]) == 1 and "b.x12" in data["unreadable"][0]
 
 
 def test_folder_and_ack(tmp_path: Path) -> None:

@@ -106,7 +106,9 @@ def test_every_validator_fault_is_found_where_the_manifest_says(faulty: Path) ->
             assert hits[0].location.element == fault["element"]
     clean = [f["name"] for f in manifest["files"] if f["name"] not in faulted_files
              and not f["name"].endswith("_resent.x12")]
-    assert validate(*[faulty / n for n in clean]).ok
+    assert clean
+    report = validate(*[faulty / n for n in clean])
+    assert report.files == len(clean) and report.transactions > 0 and report.ok
 
 
 def test_business_faults_pass_the_validator_but_are_real(faulty: Path) -> None:
@@ -120,7 +122,7 @@ def test_business_faults_pass_the_validator_but_are_real(faulty: Path) -> None:
             continue
         text = path.read_text("latin-1")
         everywhere.update(next(v for v in seg.split("*")[2:] if v) for seg in text.split("~") if seg.startswith("REF*Q5*"))
-    assert unknown["planted"] not in everywhere
+    assert everywhere and unknown["planted"] not in everywhere
     text = (faulty / unknown["file"]).read_text("latin-1")
     assert f"REF*Q5*{unknown['planted']}~" in text or f"REF*Q5**{unknown['planted']}~" in text
     dup = faults["duplicate_file"]
@@ -151,7 +153,8 @@ def test_faults_share_files_only_when_they_run_out_and_never_with_a_business_fau
 def test_xml_feed_carries_the_same_faults(tmp_path: Path) -> None:
     faults = [FaultSpec(kind="bad_date"), FaultSpec(kind="wrong_count"), FaultSpec(kind="bad_esi_id")]
     result = generate_feed(tmp_path, 40, 20, faults=faults, fmt="xml", seed=4)
-    assert all(n.endswith(".xml") for n in result.files)
+    assert result.files and all(n.endswith(".xml") for n in result.files)
+    assert sorted(f["kind"] for f in result.faults) == ["bad_date", "bad_esi_id", "wrong_count"]
     for fault in result.faults:
         data = xml_to_x12((tmp_path / str(fault["file"])).read_bytes(), name=str(fault["file"]))
         report = validate(data)
@@ -164,7 +167,7 @@ def test_json_feed_and_other_receivers(tmp_path: Path) -> None:
     assert result.party[0] == "TDSP"
     doc = json.loads((tmp_path / result.files[0]).read_text("utf-8"))
     assert doc["receiver"] == CENTERPOINT
-    assert all("model" in t and t["code"] for t in doc["transactions"])
+    assert doc["transactions"] and all("model" in t and t["code"] for t in doc["transactions"])
     senders = {json.loads((tmp_path / n).read_text("utf-8"))["sender"] for n in result.files}
     assert senders <= {ERCOT, LONE_STAR, "223456789", "323456789"}
 

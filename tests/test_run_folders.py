@@ -128,6 +128,7 @@ def test_a_run_into_an_earlier_runs_folder_replaces_exactly_its_files(tmp_path: 
     assert any(p.name.startswith("shard-") for p in reused.iterdir())
     assert _invoke("run", str(ROOT / "scenarios" / "move-in.toml"), "--out", str(reused), "--no-check").exit_code == 0
     assert _listing(reused) == _listing(fresh)
+    assert sum(name.endswith(".x12") for name in _listing(fresh)) > 10
     assert not any(p.name.startswith("shard-") for p in reused.iterdir())  # empty folders go too
     for name in _listing(fresh):
         if name.endswith(".x12") or name == ".ercot-sim-run.json":

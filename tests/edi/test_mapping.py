@@ -318,6 +318,17 @@ def test_known_differences_are_current() -> None:
     assert set(KNOWN) <= found, "KNOWN lists differences that no longer exist"
 
 
+def test_differences_finds_a_planted_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _guide_segments
+
+    def without_bgn(body, acc):  # type: ignore[no-untyped-def]
+        return [g for g in real(body, acc) if g.id != "BGN"]
+
+    assert not [d for d in differences("814_01") if d.startswith("814_01 BGN")]
+    monkeypatch.setitem(globals(), "_guide_segments", without_bgn)
+    assert "814_01 BGN*13 not in guide" in differences("814_01")
+
+
 @pytest.mark.parametrize("code", GUIDED)
 def test_layout_agrees_with_guide(code: str) -> None:
     unexpected = [d for d in differences(code) if d not in KNOWN]
@@ -347,6 +358,11 @@ def _value_differences(code: str, body: list[list[str]]) -> list[str]:
             if g.pos in decided and value and g.codes is not None and value not in g.codes:
                 out.append(f"{code} {_label(spec)} {spec.id}{g.pos:02d} value {value!r} not in guide codes {sorted(g.codes)}")
     return out
+
+
+def test_value_check_finds_a_planted_value() -> None:
+    assert _value_differences("814_01", [["ASI", "7", "021"]]) == []
+    assert _value_differences("814_01", [["ASI", "ZZ", "021"]])
 
 
 @pytest.mark.parametrize("code", GUIDED)
@@ -506,16 +522,16 @@ def _length_bounds(model: type, name: str) -> tuple[int | None, int | None]:
     return lo, hi
 
 
-@pytest.mark.parametrize("code", GUIDED)
-def test_model_text_lengths_fit_the_guide_elements(code: str) -> None:
-    """A text field's stated length bounds lie within those of the guide element it is written
-    to (a model taking 30 characters for a 22-character BIG02 writes what the guide refuses)."""
+def _length_mismatches(code: str) -> tuple[list[str], int]:
+    """The text fields of ``code``'s model whose length bounds exceed their guide element's,
+    and how many fields were compared."""
     guide = load_guide(code)
     specs: dict[tuple[str, str | None], list[SegmentSpec]] = {}
     for _, spec in guide.segments():
         specs.setdefault(spec.key, []).append(spec)
     lay = mapping.layout(code)
     wrong = []
+    compared = 0
     for seg, el, path in _walk_layout(lay.items):
         if el.kind != "AN":
             continue
@@ -529,9 +545,21 @@ def test_model_text_lengths_fit_the_guide_elements(code: str) -> None:
             g = spec.by_pos.get(el.pos)
             if g is None or g.codes is not None:
                 continue
+            compared += 1
             if (hi is not None and hi > g.max_len) or (lo is not None and lo < g.min_len):
                 wrong.append(f"{path}: model {lo}..{hi}, {g.ref} {g.min_len}..{g.max_len}")
-    assert wrong == []
+    return wrong, compared
+
+
+@pytest.mark.parametrize("code", GUIDED)
+def test_model_text_lengths_fit_the_guide_elements(code: str) -> None:
+    """A text field's stated length bounds lie within those of the guide element it is written
+    to (a model taking 30 characters for a 22-character BIG02 writes what the guide refuses)."""
+    assert _length_mismatches(code)[0] == []
+
+
+def test_text_lengths_are_compared_at_all() -> None:
+    assert sum(_length_mismatches(code)[1] for code in GUIDED) > 100
 
 
 # -- the 2016 flight-test 867_04 (transactions.md 3.6), structure as seen in the market -----

@@ -104,6 +104,7 @@ def test_identification_memo_is_exact() -> None:
             for roles in (None, {TDSP: "TDSP"}):
                 cases.append((t.st01, body, t.sender, t.receiver, roles))
                 cases.append((t.st01, body, t.receiver, t.sender, roles))
+    assert len(cases) > 100
     fresh = []
     for c in cases:
         catalog._memo.clear()

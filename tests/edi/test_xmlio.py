@@ -158,5 +158,6 @@ def test_the_fuzz_bench_runs_clean_on_a_few_inputs(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=root, timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
     result = json.loads(done.stdout)
+    assert set(result["targets"]) == {"read", "validate", "ack", "xml", "scenario", "rules"}
     assert result["inputs"] == 600 and all(t["failed"] == 0 for t in result["targets"].values())
     assert all(t["refused"] > 0 for t in result["targets"].values())  # the mutations do break inputs

@@ -316,7 +316,7 @@ def test_on_time_payments_get_no_late_charge(run) -> None:  # type: ignore[no-un
 
 def test_late_payment_files_validate(late: Run) -> None:
     report = validate(*sorted(late.out.glob("outbox/*/*.x12")))
-    assert report.ok, report.to_text()
+    assert report.transactions > 0 and report.ok, report.to_text()
 
 
 @pytest.mark.parametrize("name", ["csa", "safety-net", "acquisition", "service-orders", "retail-outage"])
@@ -324,8 +324,10 @@ def test_fault_free_runs_keep_the_rules(run, name: str) -> None:  # type: ignore
     db = run(name)
     result = check_path(db.out)
     assert result.violations == [], [str(v) for v in result.violations[:5]]
+    assert sum(r.decided for r in result.rules) > 0  # the rules judged something
     states = {s for (s,) in db.execute("SELECT DISTINCT state FROM orders")}
-    assert states <= {"completed", "rejected", "cancelled", "unexecutable"}
+    assert states <= {"completed", "rejected", "cancelled", "unexecutable"}  # service orders make none
+    assert states or name == "service-orders"
 
 
 def test_acquisition_shards_give_the_same_transactions(tmp_path: Path) -> None:

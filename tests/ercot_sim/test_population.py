@@ -19,7 +19,9 @@ def test_premise_draws_are_unit_draws() -> None:
     sc = sc.model_copy(update={"population": sc.population.model_copy(update={"esi_ids": 2_000})})
     seed, pop = sc.scenario.seed, sc.population
     crs = [(c.name, c.share) for c in sc.participants.crs if c.share > 0]
-    for p in _premises(sc):
+    premises = list(_premises(sc))
+    assert len(premises) == 2_000
+    for p in premises:
         assert p.cycle == int(unit(seed, p.esi_id, "cycle") * pop.cycles) + 1
         energized = unit(seed, p.esi_id, "energized") < pop.energized
         assert p.rep == (_pick(crs, unit(seed, p.esi_id, "rep")) if energized else None)
