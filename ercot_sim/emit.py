@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from edi.texas_set.market import ERCOT_DUNS
 from ercot_sim import templates as _templates
 from ercot_sim.messages import Message
 from ercot_sim.tariff import FEES
@@ -121,7 +122,7 @@ def _fields_867(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
                            "cr": _party(names, f.get("cr"))}
     if m.orig_ref:
         out["orig_ref"] = m.orig_ref
-    if m.sender == "183529049":
+    if m.sender == ERCOT_DUNS:  # an 867 ERCOT passes on carries the N1*AY party
         out["ercot"] = {"name": names.get(m.sender, "ERCOT"), "duns": m.sender}
     meter = f"M{m.esi_id[-9:]}"
     if m.code == "867_04":

@@ -36,6 +36,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from edi.texas_set.mapping import from_segments
+from edi.texas_set.market import ERCOT_DUNS
 from edi.texas_set.xmlio import model_to_json, x12_to_xml
 from edi.x12 import X12Reader
 from edi.x12.delimiters import Delimiters
@@ -99,7 +100,7 @@ days = {days}
 seed = {seed}
 
 [participants.ercot]
-duns = "183529049"
+duns = "{ercot_duns}"
 
 [[participants.tdsps]]
 name = "ONCOR"
@@ -156,7 +157,7 @@ def feed_scenario(esi_ids: int, days: int, seed: int = 1, start: dt.date = dt.da
     Raises:
         ScenarioError: the numbers are out of range (names the field).
     """
-    text = _FEED_TOML.format(start=start.isoformat(), days=days, seed=seed, esi_ids=esi_ids)
+    text = _FEED_TOML.format(start=start.isoformat(), days=days, seed=seed, esi_ids=esi_ids, ercot_duns=ERCOT_DUNS)
     return load_scenario_text(text, "<generated feed scenario>")
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from edi.texas_set.market import ERCOT_DUNS
 from ercot_sim.errors import ScenarioError
 from ercot_sim.tomlload import TomlIssue, TomlLocator, format_loc, load_toml_model, load_toml_text
 
@@ -46,8 +47,6 @@ __all__ = [
     "reference_problems",
 ]
 
-#: ERCOT's DUNS as seen in real envelopes (market.md, confirmed).
-ERCOT_DUNS = "183529049"
 #: The scenario that ``ercot-sim run`` runs without an argument.
 DEFAULT_SCENARIO = "default.toml"
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from edi.texas_set.market import ERCOT_DUNS
 from edi.texas_set.types import format_r
 from ercot_sim.messages import Message
 
 __all__ = ["ERCOT_DUNS", "template_text", "template_stats"]
 
-#: ERCOT's DUNS: an 867 it sends carries the ``N1*AY`` party.
-ERCOT_DUNS = "183529049"
 
 Body = tuple[str, int]
 #: a template's body, segment count and shape bits (see :func:`_shape`)

@@ -31,6 +31,7 @@ from lxml import etree
 
 from edi.errors import GuideError
 from edi.texas_set.conformance import check_guide
+from edi.texas_set.market import ERCOT_DUNS
 from edi.texas_set.spec import (
     Code,
     CodeList,
@@ -51,8 +52,6 @@ __all__ = [
     "guide_codes", "load_code_list", "load_guide", "load_guide_file",
 ]
 
-#: ERCOT's DUNS number (N1*AY*ERCOT*1*183529049), confirmed in raw market samples.
-ERCOT_DUNS = "183529049"
 
 GUIDES_DIR = Path(__file__).resolve().parent / "guides"
 CODES_DIR = Path(__file__).resolve().parent / "codes"

@@ -12,12 +12,11 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
+from edi.texas_set.market import ERCOT_DUNS
 from edi.texas_set.types import TEXT_PATTERN, Duns
 
 __all__ = ["TxModel", "Part", "Party", "Customer", "Phone", "ERCOT_DUNS"]
 
-#: ERCOT's DUNS number, the registration agent in every market-wide flow [C].
-ERCOT_DUNS = "183529049"
 
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9]{10,15}$")]
 
