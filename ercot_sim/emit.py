@@ -21,7 +21,7 @@ from typing import Any
 from edi.texas_set.market import ERCOT_DUNS
 from ercot_sim import templates as _templates
 from ercot_sim.messages import Message
-from ercot_sim.tariff import FEES
+from ercot_sim.tariff import FEES, delivery_charges
 from ercot_sim.templates import _TEMPLATES, checked
 
 __all__ = ["FEES", "MAPPING", "invoice_total", "mapping_fields", "render_body", "render_text"]
@@ -151,10 +151,7 @@ def _charges(f: Mapping[str, Any]) -> list[tuple[str, int, str, int, str]]:
     fee = FEES.get(f.get("charge") or "")
     if fee is not None:  # an order's fee (ercot_sim.tariff): an invoice of its own
         return [(f["charge"], fee[0], "EA", 1, fee[1])]
-    kwh = int(f.get("kwh", 0))
-    return [("BAS001", 390, "EA", 1, "BASIC CUSTOMER CHARGE"),
-            ("DIS001", kwh * 3, "KH", kwh, "DISTRIBUTION SYSTEM CHARGE"),
-            ("TRN002", kwh, "KH", kwh, "TRANSMISSION COST RECOVERY FACTOR")]
+    return delivery_charges(int(f.get("kwh", 0)))
 
 
 def invoice_total(fields: Mapping[str, Any]) -> int:
@@ -278,8 +275,9 @@ def render_text(m: Message, names: Mapping[str, str], date: str, separator: str 
     """
     if separator == "*" and terminator == "~":  # templates: usage lines and 997s
         fn = _TEMPLATES.get(m.code)
-        if fn is not None:
-            body, n, bits = fn(m, names, date)
+        shaped = fn(m, names, date) if fn is not None else None
+        if shaped is not None:
+            body, n, bits = shaped
             verdicts = _templates._CHECKED.get(m.code)
             if verdicts is not None and verdicts.get(bits):
                 return body, n
