@@ -19,27 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import simpy
-
 from ercot_sim.errors import ScenarioError, SimError
-from ercot_sim.messages import Message
-from ercot_sim.participants.base import Context, MarketTiming, Participant, ymd
-from ercot_sim.participants.cr import Cr
-from ercot_sim.participants.ercot import Ercot
-from ercot_sim.participants.tdsp import Tdsp
-from ercot_sim.population import Premise, build_population, unit
-from ercot_sim.registry import TERMINAL, EsiRecord, Registry
+from ercot_sim.market import build_market, plan, results
+from ercot_sim.participants.base import MarketTiming
 from ercot_sim.run_folder import LOCK, RunFolder
 from ercot_sim.scenario import Scenario, ScenarioInfo, reference_problems
 from ercot_sim.simtime import Clock
 from ercot_sim.timing_bridge import MarketRules, load_market_rules
 from ercot_sim.tomlload import format_loc
-from ercot_sim.trace import Trace
-from ercot_sim.transport import CompiledFault, Transport
 
 __all__ = ["RunResult", "run_scenario"]
 
@@ -72,35 +63,6 @@ class RunResult:
     def transactions(self) -> int:
         """Transactions written, all codes."""
         return sum(self.counts.values())
-
-
-def _compile_faults(scenario: Scenario, duns: dict[str, str], index_to_esi: dict[int, str]) -> list[CompiledFault]:
-    out = []
-    for i, f in enumerate(scenario.faults):
-        esi = f.esi_id if f.esi_id is not None else index_to_esi.get(f.esi_index) if f.esi_index is not None else None
-        if f.esi_index is not None and esi is None:
-            esi = f"unknown-index-{f.esi_index}"
-        out.append(CompiledFault(i, f.kind, duns[f.participant] if f.participant else None, esi, f.code,
-                                 f.probability, f.delay_minutes))
-    return out
-
-
-def _manual_channel(env: simpy.Environment, clock: Clock, trace: Trace, transport: Transport,
-                    parts: Mapping[str, Participant], latency: int) -> Callable[[Message], None]:
-    """Out-of-band work between participants (a CR's safety-net e-mail to a TDSP): a trace row
-    without a file or control number, and the receiver's handler of that kind (its
-    ``manual_<kind>``) after the latency."""
-
-    def manual(m: Message) -> None:
-        now = int(env.now)
-        m.sent_at, m.received_at = now, now + latency
-        trace.write_window([(trace.next_seq(), clock.iso(now), m.sender, m.receiver, m.code, m.esi_id, m.ref,
-                             m.orig_ref, "", "", m.order_id, clock.iso(now + latency), m.detail, "")])
-        transport.count(m.code)
-        target = parts[m.receiver]
-        target.at(now + latency, target.manual_handlers[m.code], m)
-
-    return manual
 
 
 def run_scenario(
@@ -223,160 +185,13 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
                 market_rules: MarketRules | None, shard: tuple[int, int],
                 progress: Callable[[int, int], None] | None) -> RunResult:
     """The run itself, in an output folder it holds the lock of."""
-    env = simpy.Environment()
-    trace = Trace(out / "trace.sqlite")
-    parts = scenario.participants
-    names = {parts.ercot.duns: parts.ercot.name}
-    duns = {parts.ercot.name: parts.ercot.duns}
-    for party in parts.everyone():
-        names[party.duns] = party.name
-        duns[party.name] = party.duns
-    population = build_population(scenario, shard)
-    index_to_esi = {p.index: p.esi_id for p in population.premises}
-    faults = _compile_faults(scenario, duns, index_to_esi)
-    horizon = clock.minute_of_day(info.days)
-    transport = Transport(env, clock, out, trace, names, list(scenario.transport.windows),
-                          scenario.transport.latency_minutes,
-                          min(scenario.transport.ack_minutes, timing.ack_hours * 60), faults, info.seed)
-    ctx = Context(env=env, clock=clock, timing=timing, send=transport.send, seed=info.seed, names=names,
-                  duns=duns, tdsp_calendar={t.duns: clock.calendar_name(t.calendar or t.name) for t in parts.tdsps},
-                  ercot=parts.ercot.duns, horizon=horizon, rules=market_rules,
-                  reject_faults=[f for f in faults if f.kind == "rejected"],
-                  esi_faults=[f for f in faults if f.kind == "unknown_esi_id"], send_all=transport.send_all)
-    ctx.order_log = lambda esi, minute, rep, order_id: trace.rep_changes.append(
-        (esi, clock.iso(minute), rep, order_id))
-
-    registry = Registry()
-    tdsp_of: dict[str, str] = {}
-    for p in population.premises:
-        tdsp_duns = duns[p.tdsp]
-        rep = duns[p.rep] if p.rep else ""
-        registry.records[p.esi_id] = EsiRecord(tdsp_duns, rep, "A" if rep else "D")
-        tdsp_of[p.esi_id] = tdsp_duns
-    for esi, tname in population.created.items():
-        tdsp_of[esi] = duns[tname]
-    by_prefix = sorted(((t.esi_prefix, t.duns) for t in parts.tdsps), key=lambda x: -len(x[0]))
-    for pe in population.events:  # an ESI ID outside the population: the TDSP its prefix names
-        if pe.esi_id not in tdsp_of:
-            owner = next((d for prefix, d in by_prefix if pe.esi_id.startswith(prefix)), None)
-            if owner is None:
-                raise ScenarioError(f"ESI ID {pe.esi_id} is not in the population and no TDSP has its prefix",
-                                    f"scenario {info.name}, events ({pe.event.kind} on day {pe.day})")
-            tdsp_of[pe.esi_id] = owner
-    ercot = Ercot(ctx, parts.ercot.name, parts.ercot.duns, registry,
-                  [(c.duns, c.share or 1.0) for c in parts.crs if "POLR" in c.roles])
-    transport.register(ercot.duns, ercot.inbox)
-
-    conditions: dict[str, dict[str, list[tuple[str, int]]]] = {t.duns: {} for t in parts.tdsps}
-    for pe in population.events:
-        ev = pe.event
-        if ev.kind in ("move_in", "move_out") and (ev.permit_days or ev.unexecutable):
-            cond = ("permit", ev.permit_days) if ev.permit_days else ("unexecutable", 0)
-            conditions[tdsp_of[pe.esi_id]].setdefault(pe.esi_id, []).append(cond)
-    tdsps: dict[str, Tdsp] = {}
-    for t in parts.tdsps:
-        tdsp = Tdsp(ctx, t.name, t.duns, ctx.tdsp_calendar[t.duns], scenario.population.cycles,
-                    conditions[t.duns])
-        tdsps[t.duns] = tdsp
-        transport.register(t.duns, tdsp.inbox)
-    for wm in scenario.weather_moratoriums:
-        tdsps[duns[wm.tdsp]].service.moratorium.update(info.start + dt.timedelta(days=wm.day + k) for k in range(wm.days))
-    for p in population.premises:
-        tdsps[duns[p.tdsp]].add_premise(p.esi_id, p.cycle, duns[p.rep] if p.rep else "", info.start)
-    crs: dict[str, Cr] = {}
-    for c in parts.crs:
-        cr = Cr(ctx, c.name, c.duns, list(c.roles), tdsp_of.__getitem__, scenario.rates.invoice_reject)
-        cr.safety_net = c.safety_net
-        crs[c.duns] = cr
-        transport.register(c.duns, cr.inbox)
-    for p in population.premises:
-        if p.rep:
-            crs[duns[p.rep]].customers.add(p.esi_id)
-    if scenario.population.opening_invoices:
-        _opening_invoices(population.premises, duns, tdsps, crs, clock, info.start, horizon, timing)
-    ctx.manual = _manual_channel(env, clock, trace, transport, {ercot.duns: ercot, **tdsps, **crs},
-                                 scenario.transport.latency_minutes)
-
-    rep_of = {p.esi_id: p.rep for p in population.premises}
-    for pe in population.events:
-        ev = pe.event
-        minute = clock.minute_of_day(pe.day, pe.at)
-        tdsp = tdsps[tdsp_of[pe.esi_id]]
-        if ev.kind == "esi_create":
-            cycle = int(unit(info.seed, pe.esi_id, "cycle") * scenario.population.cycles) + 1
-            tdsp.at(minute, tdsp.create, pe.esi_id, cycle)
-        elif ev.kind == "esi_retire":
-            tdsp.at(minute, tdsp.retire, pe.esi_id)
-        elif ev.kind == "switch_hold" and ev.by == "tdsp":
-            tdsp.at(minute, tdsp.switch_hold, pe.esi_id)
-        elif ev.kind == "outage":
-            tdsp.at(minute, tdsp.service.outage, pe.esi_id, ev.days)
-        else:
-            who = ev.cr or rep_of.get(pe.esi_id)
-            if who is None:
-                continue
-            cr = crs[duns[who]]
-            cr.at(minute, cr.event, pe)
-    outages = ercot.admin.outages
-    outages.extend((clock.minute_of_day(o.day, o.at), clock.minute_of_day(o.end_day, o.end_at))
-                   for o in scenario.retail_outages)
-    if outages:  # A7: nothing goes to or from ERCOT during a window (the transport holds it)
-        transport.outages[ercot.duns] = outages
-        trace.outages.extend((ercot.duns, "ERCOT", clock.iso(a), clock.iso(b), "A7") for a, b in outages)
-    for aq in scenario.acquisitions:
-        ercot.at(clock.minute_of_day(aq.day, aq.at), ercot.admin.acquisition, duns[aq.cr], duns[aq.to], aq.date_specific)
-    for mt in scenario.mass_transitions:
-        ercot.at(clock.minute_of_day(mt.day, mt.at), ercot.admin.mass_transition, duns[mt.cr],
-                 duns[mt.polr] if mt.polr else None)
-    for day in range(info.days):
-        for tdsp in tdsps.values():
-            tdsp.at(clock.minute_of_day(day, "06:00"), tdsp.daily)
-    if progress is not None:
-        last = scenario.transport.windows[-1]
-        transport.on_window = lambda now: progress(clock.date(now).toordinal() - info.start.toordinal() + 1, info.days) \
-            if clock.local(now).strftime("%H:%M") == last else None
-    env.process(transport.run(info.days))
-    env.run(until=horizon)
-
-    orders = sorted(registry.orders.values(), key=lambda o: o.order_id)
-    by_state: dict[str, int] = {}
-    for o in orders:
-        by_state[o.state] = by_state.get(o.state, 0) + 1
-    iso = clock.iso
-    trace.finish(
-        [(o.order_id, o.esi_id, o.kind, o.cr, o.tdsp, iso(o.submitted),
-          o.requested.isoformat() if o.requested else "", o.scheduled.isoformat() if o.scheduled else "",
-          o.state, iso(o.state_at), o.detail) for o in orders],
-        registry.rows(),
-        {"scenario": info.name, "seed": str(info.seed), "start": info.start.isoformat(),
-         "days": str(info.days), "shard": f"{shard[0]}/{shard[1]}", "esi_ids": str(len(population.premises)),
-         "terminal_states": ",".join(sorted(TERMINAL))},
-    )
-    skipped = sorted(s for cr in crs.values() for s in cr.skipped)
-    return RunResult(out, out / "trace.sqlite", dict(sorted(transport.counts.items())), dict(sorted(by_state.items())),
-                     transport.files, skipped, len(population.premises), timing)
-
-
-def _opening_invoices(premises: list[Premise], duns: dict[str, str], tdsps: dict[str, Tdsp], crs: dict[str, Cr],
-                      clock: Clock, start: dt.date, horizon: int, timing: MarketTiming) -> None:
-    """Last month's invoices outstanding at the start (``[population] opening_invoices``):
-    for each TDSP and cycle, the cycle's last read before the start, invoiced the next
-    business day and due ``payment_days`` later (rolled to a business day, as the TDSP dates
-    its invoices); each REP of record pays its ESI IDs' invoices of a cycle on that due day
-    at 09:00 when it falls inside the run. One agenda entry per CR, TDSP and cycle."""
-    groups: dict[tuple[str, str, int], list[str]] = {}
-    for p in premises:
-        if p.rep:
-            groups.setdefault((duns[p.rep], duns[p.tdsp], p.cycle), []).append(p.esi_id)
-    pay_days = dt.timedelta(days=timing.payment_days)
-    for (cr, tdsp_duns, cycle), esis in sorted(groups.items()):
-        tdsp = tdsps[tdsp_duns]
-        read = clock.last_cycle_read(start, cycle, tdsp.cal)  # where the run's first period starts
-        sent = clock.add_business_days(read, 1, tdsp.cal)
-        due = clock.roll(sent + pay_days, tdsp.cal)
-        minute = clock.minute(due, "09:00")
-        if 0 <= minute < horizon:
-            crs[cr].at(minute, crs[cr].pay_opening, tdsp_duns, esis, ymd(read))
+    market = build_market(scenario, out, clock, timing, market_rules, shard)
+    plan(market, progress)
+    market.env.run(until=market.horizon)
+    by_state, skipped = results(market, shard)
+    transport = market.transport
+    return RunResult(out, out / "trace.sqlite", dict(sorted(transport.counts.items())), by_state,
+                     transport.files, skipped, len(market.population.premises), timing)
 
 
 def start_date(scenario: Scenario) -> dt.date:

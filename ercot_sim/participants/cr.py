@@ -41,7 +41,7 @@ class Cr(Participant):
     """
 
     def __init__(self, ctx: Context, name: str, duns: str, roles: list[str], tdsp_of: Callable[[str], str],
-                 invoice_reject: float = 0.0) -> None:
+                 invoice_reject: float = 0.0, safety_net: bool = False) -> None:
         super().__init__(ctx, name, duns)
         self.roles = roles
         self.tdsp_of = tdsp_of
@@ -51,7 +51,7 @@ class Cr(Participant):
         self.pending: dict[str, list[list[str]]] = {}  # esi -> [[order_ref, kind, iteration]]
         self.skipped: list[tuple[str, str, str]] = []
         self.last_order: dict[str, str] = {}
-        self.safety_net = False  # sends safety-net move-ins when D2 triggers (scenario data)
+        self.safety_net = safety_net  # sends safety-net move-ins when D2 triggers (scenario data)
         self.confirmed: set[str] = set()  # move-ins with an 814_05 or 814_28 permit pending
         self.nets: dict[str, str] = {}  # move-in ref -> TDSP, for safety nets sent and still open
 
