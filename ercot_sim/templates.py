@@ -116,12 +116,22 @@ _KWH_CENTS = sum(c.cents for c in DELIVERY_CHARGES if c.per_kwh)
 _CTT = f"CTT*{len(DELIVERY_CHARGES)}~"
 
 
+#: kWh -> the invoice lines for it: a month's invoices share a few thousand kWh values, so the
+#: lines are built once per value (bounded; the 100,000 ESI ID market month has 1,824)
+_LINES_BY_KWH: dict[int, str] = {}
+
+
 def _delivery_lines(kwh: int) -> str:
     """The IT1/SAC lines, TDS and CTT of a delivery invoice for ``kwh`` (the lines of
     ercot_sim.tariff.delivery_charges, as the mapping writes them)."""
-    parts = [f"{head}{cents * kwh if per_kwh else cents}{mid}{kwh if per_kwh else 1}{tail}"
-             for (head, cents, per_kwh, mid), tail in zip(_CHARGE_PARTS, _CHARGE_TAILS, strict=True)]
-    return f"{''.join(parts)}TDS*{_FLAT_CENTS + kwh * _KWH_CENTS}~{_CTT}"
+    text = _LINES_BY_KWH.get(kwh)
+    if text is None:
+        parts = [f"{head}{cents * kwh if per_kwh else cents}{mid}{kwh if per_kwh else 1}{tail}"
+                 for (head, cents, per_kwh, mid), tail in zip(_CHARGE_PARTS, _CHARGE_TAILS, strict=True)]
+        text = f"{''.join(parts)}TDS*{_FLAT_CENTS + kwh * _KWH_CENTS}~{_CTT}"
+        if len(_LINES_BY_KWH) < 20_000:
+            _LINES_BY_KWH[kwh] = text
+    return text
 
 
 def _820_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
