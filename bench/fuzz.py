@@ -138,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         targets = _targets(Path(tmp))
         names = [t for t in targets if not args.target or t in args.target]
-        per = max(1, args.inputs // len(names))
-        for name in names:
+        base, extra = divmod(max(args.inputs, len(names)), len(names))
+        for k, name in enumerate(names):  # exactly --inputs in all: the first targets take the rest
             kind, fn, allowed = targets[name]
             seeds = corpus[kind]
             c = counts[name] = {"inputs": 0, "accepted": 0, "refused": 0, "failed": 0}
-            for n in range(per):
+            for n in range(base + (1 if k < extra else 0)):
                 data = _mutate(rng, rng.choice(seeds), rng.choice(seeds))
                 c["inputs"] += 1
                 try:

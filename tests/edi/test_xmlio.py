@@ -154,10 +154,11 @@ def test_the_fuzz_bench_runs_clean_on_a_few_inputs(tmp_path: Path) -> None:
     import sys
 
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-m", "bench", "fuzz", "--inputs", "600", "--save", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-m", "bench", "fuzz", "--inputs", "604", "--save", str(tmp_path)],
                           capture_output=True, text=True, cwd=root, timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
     result = json.loads(done.stdout)
     assert set(result["targets"]) == {"read", "validate", "ack", "xml", "scenario", "rules"}
-    assert result["inputs"] == 600 and all(t["failed"] == 0 for t in result["targets"].values())
+    assert result["inputs"] == 604 and all(t["failed"] == 0 for t in result["targets"].values())
+    assert sorted(t["inputs"] for t in result["targets"].values()) == [100, 100, 101, 101, 101, 101]
     assert all(t["refused"] > 0 for t in result["targets"].values())  # the mutations do break inputs
