@@ -89,7 +89,7 @@ CODES: dict[str, FindingCode] = dict(
         _c("ge-count-mismatch", "group", "GE01 is not the number of transaction sets", ak9="5"),
         _c("ge-missing", "group", "group ends without GE", ak9="3"),
         _c("gs-invalid-version", "group", "GS08 is not 004010", ak9="2"),
-        _c("gs-invalid-control-number", "group", "GS06 is not numeric", ak9="6"),
+        _c("gs-invalid-control-number", "group", "GS06 is not a number of 1 to 9 digits", ak9="6"),
         _c("gs-functional-id-mismatch", "group", "GS01 does not fit the transaction sets in the group", ak9="1"),
         # transaction set (AK5)
         _c("st-se-control-mismatch", "transaction", "ST02 and SE02 differ", ak5="3"),

@@ -378,8 +378,12 @@ class _Walker:
                         self.find("interchange-structure", seg, "GS outside of an ISA/IEA interchange")
                     if seg.get(8) != "004010":
                         self.find("gs-invalid-version", seg, f"GS08 version {seg.get(8)!r} is not 004010", seg.get(8), "GS08")
-                    if not (seg.get(6).isascii() and seg.get(6).isdigit()):
-                        self.find("gs-invalid-control-number", seg, f"group control number {seg.get(6)!r} is not numeric", seg.get(6), "GS06")
+                    gs06 = seg.get(6)
+                    if not (gs06.isascii() and gs06.isdigit()):
+                        self.find("gs-invalid-control-number", seg, f"group control number {gs06!r} is not numeric", gs06, "GS06")
+                    elif len(gs06) > 9:  # N0 1/9 in the X12 004010 segment directory
+                        self.find("gs-invalid-control-number", seg, f"group control number of {len(gs06):,} digits: "
+                                  "GS06 has 1 to 9", gs06, "GS06")
                     self.gs = seg
                     self.st_in_gs = 0
                     self.st_controls = set()

@@ -177,3 +177,29 @@ def test_a_control_number_with_a_non_ascii_digit_still_gets_its_acknowledgement(
     segs = segments(text)
     assert segs[0][13] == "000000001"  # the acknowledgement's own ISA13: a valid one
     assert segs[1][:2] == ["TA1", "000000000"] and segs[1][4:] == ["R", "018"]
+
+
+def test_a_5009_digit_group_control_number_is_acknowledged_not_fatal() -> None:
+    """GS06 / GE02 of 5,009 digits (past int()'s 4,300-digit limit): the file still gets its
+    997 (AK1 and AK9 keep at most what the elements hold), by build_997 and the streamed one."""
+    import io
+
+    from edi.ack_stream import FindingSpool, write_997
+    from edi.validate import validate_source
+
+    huge = "9" * 5009
+    gs = GS.replace("*4711*X*", f"*{huge}*X*")
+    assert gs != GS
+    data = (ISA + gs + st(GOOD, "0001") + f"GE*1*{huge}~IEA*1*000004711~").encode("latin-1")
+    found: list = []
+    validate_source(data, name="in.x12", report=Report(sink=found.append))
+    assert [f.code for f in found if f.code == "gs-invalid-control-number"] == ["gs-invalid-control-number"]
+    text = build_997(found, data, name="in.x12")
+    ak1 = next(s for s in segments(text) if s[0] == "AK1")
+    assert ak1[2] == huge[:9]
+    with FindingSpool() as spool:
+        for f in found:
+            spool.add(f)
+        out = io.StringIO()
+        write_997(spool, data, out, name="in.x12")
+    assert out.getvalue() == text
