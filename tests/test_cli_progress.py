@@ -62,3 +62,14 @@ def test_compare_shows_each_step_on_a_terminal_and_quiet_hides_it(tmp_path: Path
     assert "running" not in err and "checking" not in err and "switch p50" in out
     piped = subprocess.run([sys.executable, "-m", "ercot_sim", *args], capture_output=True, text=True, cwd=ROOT)
     assert piped.returncode == 0 and piped.stderr == ""  # nothing but results when not on a terminal
+
+
+def test_validate_shows_its_file_on_a_terminal_and_findings_stay_on_stdout() -> None:
+    files = [str(ROOT / "tests" / "edi" / "invalid" / name) for name in ("bad-dtm-date.x12", "bad-duns.x12")]
+    err, out = _stderr_on_a_terminal(["validate", *files])
+    assert "validating" in err and "of 2 files" in err
+    # stdout is a pipe here: every finding and the totals are on it, none on the terminal
+    assert out.count("[invalid-") == 2 and "2 finding(s)" in out
+    assert "[invalid-" not in err
+    err, out = _stderr_on_a_terminal(["--quiet", "validate", *files])
+    assert "validating" not in err and "2 finding(s)" in out

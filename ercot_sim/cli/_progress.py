@@ -6,6 +6,7 @@ the global ``--quiet``; results stay on stdout, so scripts read the same output 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -31,9 +32,12 @@ def working(what: str) -> Iterator[None]:
 @contextmanager
 def working_steps(first: str) -> Iterator[Callable[[str], None]]:
     """:func:`working` for a command of several steps: the block gets a callable that
-    replaces the step shown (the elapsed time runs on)."""
+    replaces the step shown (the elapsed time runs on). What the block prints to stdout goes
+    above the spinner when stdout is the same terminal, and straight to stdout otherwise (a
+    pipe or file gets exactly the command's output)."""
     err = Console(stderr=True)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=QUIET["on"] or not err.is_terminal) as bar:
+                  transient=True, disable=QUIET["on"] or not err.is_terminal,
+                  redirect_stdout=sys.stdout.isatty(), redirect_stderr=False) as bar:
         task = bar.add_task(first, total=None)
         yield lambda text: bar.update(task, description=text)

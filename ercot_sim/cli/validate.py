@@ -33,6 +33,7 @@ from edi.ack_stream import FindingSpool, write_997
 from edi.errors import EdiError
 from edi.findings import Finding, Report
 from edi.validate import iter_x12_files, validate_source
+from ercot_sim.cli._progress import working_steps
 from ercot_sim.run_folder import read_record
 
 __all__ = ["register", "ack_file_name", "run_validate"]
@@ -94,37 +95,41 @@ def run_validate(paths: list[Path], *, as_json: bool = False, ack_dir: Path | No
             return 2
     written: list[str] = []
     used_names: set[str] = set()
-    for path, root in files:
-        name = str(path)
-        start = len(report.findings)
-        if spool is not None:
-            spool.close()
-        spool = FindingSpool(layers) if ack_dir is not None else None
-        try:
-            validate_source(path, name=name, report=report, records=keep)
-        except EdiError as exc:
-            problems.append(str(exc) if name in str(exc) else f"{name}: {exc}")
-            continue
-        finally:
-            if stream and report.records:
-                print("\n".join(r.to_text() for r in report.records))
-                report.records.clear()
-        if ack_dir is not None and spool is not None:
-            if keep:
-                for finding in report.findings[start:]:
-                    spool.add(finding)
-            fname = ack_file_name(path, root)
-            while fname in used_names:
-                fname = "_" + fname
-            target = ack_dir / fname
+    done = 0
+    with working_steps("validating") as step:
+        for path, root in files:
+            name = str(path)
+            step(f"validating {name} ({done + 1:,} of {len(files):,} files)")
+            done += 1
+            start = len(report.findings)
+            if spool is not None:
+                spool.close()
+            spool = FindingSpool(layers) if ack_dir is not None else None
             try:
-                if _write_ack(spool, path, name, target):
-                    used_names.add(fname)
-                    written.append(str(target))
+                validate_source(path, name=name, report=report, records=keep)
             except EdiError as exc:
-                problems.append(f"{name}: cannot acknowledge: {exc}")
-            except OSError as exc:
-                problems.append(f"{target}: cannot write the acknowledgement: {exc.strerror}")
+                problems.append(str(exc) if name in str(exc) else f"{name}: {exc}")
+                continue
+            finally:
+                if stream and report.records:
+                    print("\n".join(r.to_text() for r in report.records))
+                    report.records.clear()
+            if ack_dir is not None and spool is not None:
+                if keep:
+                    for finding in report.findings[start:]:
+                        spool.add(finding)
+                fname = ack_file_name(path, root)
+                while fname in used_names:
+                    fname = "_" + fname
+                target = ack_dir / fname
+                try:
+                    if _write_ack(spool, path, name, target):
+                        used_names.add(fname)
+                        written.append(str(target))
+                except EdiError as exc:
+                    problems.append(f"{name}: cannot acknowledge: {exc}")
+                except OSError as exc:
+                    problems.append(f"{target}: cannot write the acknowledgement: {exc.strerror}")
     if spool is not None:
         spool.close()
     if as_json:
