@@ -292,8 +292,7 @@ class Cr(Participant):
     def on_814_28(self, m: Message) -> None:
         """Unexecutable or permit pending: acknowledge with an 814_29."""
         self.send("814_29", self.ctx.ercot, m.esi_id, self._answer_ref(m.ref), m.ref, self._soon(m.ref),
-                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""),
-                  tdsp_ref=m.fields.get("tdsp_ref", ""), unexec=m.fields.get("unexec", ""))
+                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""), unexec=m.fields.get("unexec", ""))
         if m.fields.get("unexec") == "T019" and m.order_id[:1] == "C" and any(
                 p[0] == m.order_id and p[1] == "move_out" for p in self.pending.get(m.esi_id, ())):
             # tampering found at the premise: the customer has still left, so a second move-out

@@ -77,6 +77,8 @@ class Ercot(Participant):
         super().__init__(ctx, name, duns)
         self.reg = registry
         self._unknown: dict[str, int] = {}
+        #: ERCOT's 814_28 to a CR -> the TDSP's 814_28 it passed on (where the CR's 814_29 goes)
+        self._passed_814_28: dict[str, str] = {}
         #: ESI ID maintenance, CSAs, mass transition, acquisitions, outage windows
         self.admin = MarketAdmin(self, registry, polrs)
         self.handle(self.admin)
@@ -280,7 +282,9 @@ class Ercot(Participant):
         order = self.reg.orders.get(m.order_id)
         if order is None:
             return
-        self.send("814_29", order.tdsp, m.esi_id, m.ref, m.fields.get("tdsp_ref", ""), self.ready_at(),
+        # the TDSP's 814_28 that ERCOT's 814_28 (the one the CR answers) passed on
+        tdsp_ref = self._passed_814_28.pop(m.orig_ref, "")
+        self.send("814_29", order.tdsp, m.esi_id, m.ref, tdsp_ref, self.ready_at(),
                   order_id=order.order_id, tdsp=order.tdsp, cr=m.sender, unexec=m.fields.get("unexec", ""))
 
     # -- TDSP answers -------------------------------------------------------------------------
@@ -389,9 +393,10 @@ class Ercot(Participant):
             self.set_state(order, "permit")
         else:
             self.set_state(order, "unexecutable", reason)
-        self.send("814_28", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id, self.ready_at(),
-                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr,
-                  unexec=reason, reason=m.fields.get("reason", ""), tdsp_ref=m.ref)
+        sent = self.send("814_28", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id,
+                         self.ready_at(), order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr,
+                         unexec=reason, reason=m.fields.get("reason", ""))
+        self._passed_814_28[sent.ref] = m.ref
 
     def on_814_09(self, m: Message) -> None:
         """TDSP answer to a cancel."""
