@@ -5,11 +5,11 @@ translates the message's business fields into the fields of the ``edi.texas_set.
 model of its code (:func:`mapping_fields`) and calls ``edi.texas_set.mapping.render``, the
 fast path that gives exactly the segments of the validated model without building it.
 
-Message fields used: ``tdsp`` and ``cr`` (DUNS; names come from ``names``), ``action``
-(``request``/``accept``/``reject``), ``reject`` (code), ``reason`` (text), ``start``/``end``
-(CCYYMMDD), ``bgn07``, ``kind``, ``priority``, ``history``, ``iteration`` (CCYYMMDDHHMM),
-``unexec``, ``hold``, ``td``, ``kwh``, ``final``, ``periods``, ``amount`` (cents), ``due``,
-``purpose``, ``group`` (997).
+The message fields are :class:`ercot_sim.messages.Fields` (a closed, typed set the type
+checker holds every ``send`` to). Three of them are in no X12 element: ``usage_ref``,
+``inv_sent`` and ``corrected`` stand for what a TDSP would look up in its own invoice records
+(which usage read an invoice billed, when it was sent, that it corrects one); they go when
+participants keep such records.
 """
 
 from __future__ import annotations

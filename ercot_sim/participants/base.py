@@ -19,8 +19,9 @@ from functools import partial
 from typing import Any
 
 import simpy
+from typing_extensions import Unpack
 
-from ercot_sim.messages import Message
+from ercot_sim.messages import Fields, Message
 from ercot_sim.population import Draws
 from ercot_sim.simtime import Clock
 
@@ -179,7 +180,7 @@ class Participant:
         ready: int,
         order_id: str = "",
         detail: str = "",
-        **fields: Any,
+        **fields: Unpack[Fields],
     ) -> Message:
         """Hand a transaction to the transport; it goes at the first window after ``ready``."""
         m = Message(code, self.duns, to, esi_id, ref, orig_ref, max(ready, int(self.env.now)),

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+
+from typing_extensions import Unpack
 
 from ercot_sim.emit import invoice_total
-from ercot_sim.messages import Message
+from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.population import PlannedEvent, unit
 from ercot_sim.tariff import billed_charges
@@ -96,20 +97,24 @@ class Cr(Participant):
         requested = None
         if ev.requested_day is not None:
             requested = ymd(self.clock.start + dt.timedelta(days=ev.requested_day))
-        common = {"cr": self.duns, "tdsp": tdsp}
+        def fields(**more: Unpack[Fields]) -> Fields:  # the parties, and what the request adds
+            return {"cr": self.duns, "tdsp": tdsp, **more}
+
         if ev.kind == "switch":
             if esi in self.customers:
                 self.skipped.append((esi, ev.kind, "already REP of record"))
                 return
-            extra: dict[str, Any] = {"start": requested} if requested else {}
+            request = fields(history=ev.history)
+            if requested:
+                request["start"] = requested
             self.send("814_01", self.ctx.ercot, target, ref, "", now, order_id=ref,
-                      detail="self-selected" if requested else "standard", history=ev.history, **common, **extra)
+                      detail="self-selected" if requested else "standard", **request)
             self._pending_add(esi, ref, "switch")
         elif ev.kind == "move_in":
             start = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
             self.send("814_16", self.ctx.ercot, target, ref, "", now, order_id=ref,
-                      detail=("priority " if ev.priority else "") + start, start=start,
-                      priority=ev.priority, **common)
+                      detail=("priority " if ev.priority else "") + start,
+                      **fields(start=start, priority=ev.priority))
             self._pending_add(esi, ref, "move_in")
             if self.safety_net:
                 self._plan_safety_net(esi, ref, start, ev.priority, tdsp)
@@ -118,9 +123,11 @@ class Cr(Participant):
                 self.skipped.append((esi, ev.kind, "not a customer"))
                 return
             end = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
-            extra = {"bypass": True} if ev.bypass_csa else {}
+            request = fields(end=end)
+            if ev.bypass_csa:
+                request["bypass"] = True
             self.send("814_24", self.ctx.ercot, target, ref, "", now, order_id=ref,
-                      detail=end + (" bypass CSA" if ev.bypass_csa else ""), end=end, **common, **extra)
+                      detail=end + (" bypass CSA" if ev.bypass_csa else ""), **request)
             self._pending_add(esi, ref, "move_out")
         elif ev.kind == "cancel":
             p = self._latest(esi)
@@ -138,7 +145,7 @@ class Cr(Participant):
                 self.skipped.append((esi, ev.kind, "no order to cancel"))
                 return
             self.send("814_08", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0],
-                      detail="rescission" if ev.rescission else "cancel", **common)
+                      detail="rescission" if ev.rescission else "cancel", **fields())
         elif ev.kind == "date_change":
             p = self._latest(esi)
             if p is None or requested is None:
@@ -146,14 +153,16 @@ class Cr(Participant):
                 return
             p[2] = self.clock.local(now).strftime("%Y%m%d%H%M")
             self.send("814_12", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0], detail=f"date {requested}",
-                      start=requested, iteration=p[2], **common)
+                      **fields(start=requested, iteration=p[2]))
         elif ev.kind == "csa":
             start = requested or ymd(self.clock.start + dt.timedelta(days=ev.day))
-            extra = {"maint": "delete"} if ev.delete else {}
+            request = fields(start=start)
+            if ev.delete:
+                request["maint"] = "delete"
             self.send("814_18", self.ctx.ercot, esi, ref, "", now, order_id=ref,
-                      detail=("delete " if ev.delete else "establish ") + start, start=start, **common, **extra)
+                      detail=("delete " if ev.delete else "establish ") + start, **request)
         elif ev.kind == "historical_usage":
-            self.send("814_26", self.ctx.ercot, target, ref, "", now, order_id=ref, **common)
+            self.send("814_26", self.ctx.ercot, target, ref, "", now, order_id=ref, **fields())
             self._pending_add(esi, ref, "historical_usage")
         elif ev.kind in ("disconnect", "reconnect"):
             if esi not in self.customers:
@@ -161,14 +170,14 @@ class Cr(Participant):
                 return
             purpose = "DNP" if ev.kind == "disconnect" else "RNP"
             start = requested or ymd(self.clock.add_business_days(self.clock.date(now), 1))
-            self.send("650_01", tdsp, esi, ref, "", now, detail=f"{purpose} {start}", purpose=purpose,
-                      start=start, **common)
+            self.send("650_01", tdsp, esi, ref, "", now, detail=f"{purpose} {start}",
+                      **fields(purpose=purpose, start=start))
         elif ev.kind in ("switch_hold", "hold_release"):
             if esi not in self.customers:
                 self.skipped.append((esi, ev.kind, "not a customer"))
                 return
             purpose = "SH001" if ev.kind == "switch_hold" else "SH002"
-            self.send("650_01", tdsp, esi, ref, "", now, detail=purpose, purpose=purpose, **common)
+            self.send("650_01", tdsp, esi, ref, "", now, detail=purpose, **fields(purpose=purpose))
 
     # -- safety-net move-in (flows.md 3.3, D1/D2) -----------------------------------------------
     #: D1 deadlines of the safety net (the RMG's since RMGRR162, the PUCT's noon); the CR meets
@@ -362,7 +371,7 @@ class Cr(Participant):
         issue then goes to the TDSP, which marks it Ready to Receive."""
         at = self.answer_time(int(self.env.now), "C10-cr-rescission-agree", "ERCOT", 2, m.ref, "agree")
         self.at(at, self.ctx.manual, Message("marketrak-agree", self.duns, m.fields["tdsp"], m.esi_id,
-                                                  "G" + m.ref[1:], m.ref, at, dict(m.fields), m.order_id,
+                                                  "G" + m.ref[1:], m.ref, at, Fields(**m.fields), m.order_id,
                                                   "losing CR agrees"))
 
     def manual_marketrak_ready_to_receive(self, m: Message) -> None:

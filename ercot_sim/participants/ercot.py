@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ercot_sim.messages import Message
+from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.participants.ercot_admin import MarketAdmin
 from ercot_sim.registry import EsiRecord, Order, Registry
@@ -312,7 +312,7 @@ class Ercot(Participant):
             if order.kind != "mass_transition":
                 self.send("814_05", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id,
                           self.ready_at(), order_id=order.order_id, detail=f"reject {f.get('reject')}",
-                          action="reject", reject=f.get("reject"), reason=f.get("reason", ""),
+                          action="reject", reject=f.get("reject", ""), reason=f.get("reason", ""),
                           tdsp=order.tdsp, cr=order.cr)
             return
         smrd = _date(f["start"])
@@ -325,10 +325,11 @@ class Ercot(Participant):
                       self.ready_at(), order_id=order.order_id, detail=f"date {f['start']}",
                       tdsp=order.tdsp, cr=order.cr, start=f["start"], bgn07="TS", hold=f.get("hold", ""))
         else:
-            extra = {"bgn07": "AQ"} if order.kind == "acquisition" else {}
+            answer: Fields = {"tdsp": order.tdsp, "cr": order.cr, "start": f["start"]}
+            if order.kind == "acquisition":
+                answer["bgn07"] = "AQ"
             self.send("814_05", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id,
-                      self.ready_at(order.priority), order_id=order.order_id, detail=f"date {f['start']}",
-                      tdsp=order.tdsp, cr=order.cr, start=f["start"], **extra)
+                      self.ready_at(order.priority), order_id=order.order_id, detail=f"date {f['start']}", **answer)
         if not is_open:
             return
         self._plan_loss_notice(order, rec, smrd)
@@ -370,13 +371,14 @@ class Ercot(Participant):
         rec = self.reg.records[m.esi_id]
         if f.get("action") == "reject":
             self.set_state(order, "rejected", f"tdsp {f.get('reject')}")
-            extra = {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
+            answer: Fields = {"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")}
         else:
             order.scheduled = _date(f["end"])
             self.set_state(order, "scheduled")
-            extra = {"end": f["end"]}
+            answer = {"end": f["end"]}
+        answer.update({"tdsp": order.tdsp, "cr": order.cr})
         self.send("814_25", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id, self.ready_at(),
-                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
+                  order_id=order.order_id, detail=m.detail, **answer)
 
     def on_814_28(self, m: Message) -> None:
         """Completed unexecutable (closes the order) or permit pending (keeps it open). An order
@@ -417,10 +419,11 @@ class Ercot(Participant):
                           self.ready_at(), order_id=order.order_id, detail="loss cancelled",
                           tdsp=order.tdsp, cr=order.old_rep)
         if order.cancel_ref and order.cancel_ref != "ERCOT":
-            extra = {} if accepted else {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
+            answer: Fields = {"tdsp": order.tdsp, "cr": order.cr}
+            if not accepted:
+                answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
             self.send("814_09", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.cancel_ref,
-                      self.ready_at(), order_id=order.order_id, detail=m.detail, tdsp=order.tdsp,
-                      cr=order.cr, **extra)
+                      self.ready_at(), order_id=order.order_id, detail=m.detail, **answer)
         if not accepted and order.cancel_ref:
             order.cancel_ref = ""
 
@@ -431,16 +434,17 @@ class Ercot(Participant):
             return
         rec = self.reg.records[m.esi_id]
         f = m.fields
-        extra = {"iteration": f.get("iteration", "")}
+        answer: Fields = {"iteration": f.get("iteration", "")}
         if f.get("action") == "reject":
-            extra.update(action="reject", reject=f.get("reject"), reason=f.get("reason", ""))
+            answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
         else:
             order.scheduled = _date(f["start"])
-            extra["start"] = f["start"]
+            answer["start"] = f["start"]
             if not order.terminal:  # a new date moves the loss notice with it
                 self._plan_loss_notice(order, rec, order.scheduled)
+        answer.update({"tdsp": order.tdsp, "cr": order.cr})
         self.send("814_13", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.dc_ref, self.ready_at(),
-                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
+                  order_id=order.order_id, detail=m.detail, **answer)
 
     def on_814_27(self, m: Message) -> None:
         """Historical usage response: passed on; a reject ends the order."""
@@ -449,12 +453,12 @@ class Ercot(Participant):
             return
         rec = self.reg.records[m.esi_id]
         f = m.fields
-        extra = {}
+        answer: Fields = {"tdsp": order.tdsp, "cr": order.cr}
         if f.get("action") == "reject":
             self.set_state(order, "rejected", f"tdsp {f.get('reject')}")
-            extra = {"action": "reject", "reject": f.get("reject"), "reason": f.get("reason", "")}
+            answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
         self.send("814_27", order.cr, m.esi_id, self.ref_for(m.esi_id, rec), order.order_id, self.ready_at(),
-                  order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr, **extra)
+                  order_id=order.order_id, detail=m.detail, **answer)
 
     # -- usage: completion and pass-through -----------------------------------------------------
     def _pass_on(self, m: Message, to: str, order: Order | None) -> None:

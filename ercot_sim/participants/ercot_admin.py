@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import simpy
+from typing_extensions import Unpack
 
-from ercot_sim.messages import Message
+from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, MarketTiming, ymd
 from ercot_sim.population import Draws
 from ercot_sim.registry import Csa, EsiRecord, Order, Registry
@@ -42,7 +43,7 @@ class ErcotDesk(Protocol):
     u: Draws
 
     def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Any) -> Message: ...
+             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
 
     def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
 
@@ -98,9 +99,11 @@ class MarketAdmin:
                 rec.status = "R"
         elif action == "HOLD":
             rec.hold = f.get("hold", "")
-        extra = {"action": "reject", "reject": "A13", "reason": reject} if reject else {}
+        answer: Fields = {"tdsp": m.sender, "td": action}
+        if reject:
+            answer.update({"action": "reject", "reject": "A13", "reason": reject})
         self.desk.send("814_21", m.sender, m.esi_id, self.desk.ref_for(m.esi_id, rec), m.ref, self.desk.ready_at(),
-                  detail=f"{action} {reject}".strip(), tdsp=m.sender, td=action, **extra)
+                       detail=f"{action} {reject}".strip(), **answer)
 
     # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
     def manual_marketrak_rescission(self, m: Message) -> None:
@@ -152,10 +155,11 @@ class MarketAdmin:
             self.reg.add_order(rec, order)
             csa.pending = (m.ref, m.sender, day, "delete" if delete else "add")
             rec.csa = csa
-            extra = {"maint": "delete"} if delete else {}
+            answer: Fields = {"tdsp": rec.tdsp, "cr": m.sender}
+            if delete:
+                answer["maint"] = "delete"
             self.desk.send("814_19", m.sender, m.esi_id, self.desk.ref_for(m.esi_id, rec), m.ref, self.desk.ready_at(),
-                      order_id=m.ref, detail=f"{'delete' if delete else 'establish'} {ymd(day)}",
-                      tdsp=rec.tdsp, cr=m.sender, **extra)
+                           order_id=m.ref, detail=f"{'delete' if delete else 'establish'} {ymd(day)}", **answer)
             self.desk.at(self.desk.clock.minute(day, "00:00"), self._csa_effective, rec, order)
 
     def _csa_effective(self, rec: EsiRecord, order: Order) -> None:
@@ -220,10 +224,12 @@ class MarketAdmin:
         end = ymd(order.requested) if order.requested else ymd(self.desk.today())
         order.fwd_ref = self.desk.ref_for(order.esi_id, rec)
         self.reg.by_ref[order.fwd_ref] = order
-        extra = {"td": order.td} if order.td else {}
+        request: Fields = {"tdsp": rec.tdsp, "cr": order.cr, "end": end}
+        if order.td:
+            request["td"] = order.td
         self.desk.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self.desk.ready_at(),
-                  order_id=order.order_id, detail=f"move-out {end}" + (f" {order.td}" if order.td else ""),
-                  tdsp=rec.tdsp, cr=order.cr, end=end, **extra)
+                       order_id=order.order_id, detail=f"move-out {end}" + (f" {order.td}" if order.td else ""),
+                       **request)
 
     # -- mass transition ---------------------------------------------------------------------
     def mass_transition(self, cr: str, polr: str | None) -> None:

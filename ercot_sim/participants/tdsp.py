@@ -34,7 +34,9 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 
-from ercot_sim.messages import Message
+from typing_extensions import Unpack
+
+from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.participants.tdsp_records import parse_ymd as _date
@@ -138,9 +140,10 @@ class Tdsp(Participant):
         start = max(read, int(self.env.now))
         return self.answer_time(start, rule_id, self.cal, self.timing.usage_after_read_bd, *key, trigger=read)
 
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None:
+    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None:
+        answer: Fields = {"tdsp": self.duns, "cr": m.fields.get("cr", ""), **fields}
         self.send(code, self.ctx.ercot, m.esi_id, self.ref_for(m.esi_id), m.ref, ready,
-                  order_id=m.order_id, detail=detail, tdsp=self.duns, cr=m.fields.get("cr", ""), **fields)
+                  order_id=m.order_id, detail=detail, **answer)
 
     def _reject(self, m: Message, code: str, reject: str, reason: str) -> None:
         self.reply(m, code, self.answer_time_for(m), f"reject {reject}", action="reject",
@@ -543,7 +546,7 @@ class Tdsp(Participant):
         e.last_gain = o.date
         e.since = o.date
 
-    def _unexecutable(self, fake: Message, e: TEsi, at: int, detail: str, **fields: object) -> None:
+    def _unexecutable(self, fake: Message, e: TEsi, at: int, detail: str, **fields: Unpack[Fields]) -> None:
         e.answered = at
         self.reply(fake, "814_28", at, detail, **fields)
 

@@ -22,8 +22,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import simpy
+from typing_extensions import Unpack
 
-from ercot_sim.messages import Message
+from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, MarketTiming, ymd
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.participants.tdsp_records import parse_ymd as _date
@@ -52,7 +53,7 @@ class TdspDesk(Protocol):
     by_ref: dict[str, TOrder]
 
     def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Any) -> Message: ...
+             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
 
     def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
 
@@ -62,7 +63,7 @@ class TdspDesk(Protocol):
 
     def schedule(self, o: TOrder) -> None: ...
 
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: object) -> None: ...
+    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
 
     def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None: ...
 
@@ -114,7 +115,7 @@ class FieldService:
         814_16."""
         at = self.desk.within_business_days(int(self.desk.env.now), 1, self.desk.cal, m.ref, "ready")
         self.desk.at(at, self.desk.ctx.manual, Message("marketrak-ready-to-receive", self.desk.duns, m.sender, m.esi_id,
-                                                  "Y" + m.ref[1:], m.ref, at, dict(m.fields), m.order_id,
+                                                  "Y" + m.ref[1:], m.ref, at, Fields(**m.fields), m.order_id,
                                                   "ready to receive"))
 
     def manual_safety_net_cancel(self, m: Message) -> None:
