@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 from typing_extensions import Unpack
 
@@ -25,9 +27,30 @@ from ercot_sim.emit import invoice_total
 from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.population import PlannedEvent, unit
+from ercot_sim.scenario import Event
 from ercot_sim.tariff import billed_charges
 
 __all__ = ["Cr"]
+
+
+@dataclass(slots=True)
+class _Request:
+    """One customer event as the CR acts on it."""
+
+    ev: Event
+    esi: str
+    ref: str
+    now: int
+    cr: str
+    tdsp: str
+    #: the ESI ID the request names (a scenario fault may mistype it)
+    target: str
+    #: the requested date (CCYYMMDD), if the customer asked for one
+    requested: str | None
+
+    def fields(self, **more: Unpack[Fields]) -> Fields:
+        """The parties, and what the request adds."""
+        return {"cr": self.cr, "tdsp": self.tdsp, **more}
 
 
 class Cr(Participant):
@@ -82,12 +105,13 @@ class Cr(Participant):
 
     # -- customer events ------------------------------------------------------------------
     def event(self, pe: PlannedEvent) -> None:
-        """Act on one planned customer event."""
+        """Act on one planned customer event (a table from the event's kind to its request)."""
         ev = pe.event
+        handler = self._EVENTS.get(ev.kind)
+        if handler is None:
+            return
         esi = pe.esi_id
         ref = f"C{esi}{pe.ordinal:04d}"
-        now = int(self.env.now)
-        tdsp = self.tdsp_of(esi)
         target = esi
         if ev.kind in ("switch", "move_in", "move_out", "historical_usage") and any(
             f.matches(self.ctx.seed, Message(ev.kind, self.duns, "", esi, ref, "", 0), self.duns)
@@ -97,87 +121,108 @@ class Cr(Participant):
         requested = None
         if ev.requested_day is not None:
             requested = ymd(self.clock.start + dt.timedelta(days=ev.requested_day))
-        def fields(**more: Unpack[Fields]) -> Fields:  # the parties, and what the request adds
-            return {"cr": self.duns, "tdsp": tdsp, **more}
+        handler(self, _Request(ev, esi, ref, int(self.env.now), self.duns, self.tdsp_of(esi), target, requested))
 
-        if ev.kind == "switch":
-            if esi in self.customers:
-                self.skipped.append((esi, ev.kind, "already REP of record"))
-                return
-            request = fields(history=ev.history)
-            if requested:
-                request["start"] = requested
-            self.send("814_01", self.ctx.ercot, target, ref, "", now, order_id=ref,
-                      detail="self-selected" if requested else "standard", **request)
-            self._pending_add(esi, ref, "switch")
-        elif ev.kind == "move_in":
-            start = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
-            self.send("814_16", self.ctx.ercot, target, ref, "", now, order_id=ref,
-                      detail=("priority " if ev.priority else "") + start,
-                      **fields(start=start, priority=ev.priority))
-            self._pending_add(esi, ref, "move_in")
-            if self.safety_net:
-                self._plan_safety_net(esi, ref, start, ev.priority, tdsp)
-        elif ev.kind == "move_out":
-            if esi not in self.customers:
-                self.skipped.append((esi, ev.kind, "not a customer"))
-                return
-            end = requested or ymd(self.clock.start + dt.timedelta(days=ev.day + 2))
-            request = fields(end=end)
-            if ev.bypass_csa:
-                request["bypass"] = True
-            self.send("814_24", self.ctx.ercot, target, ref, "", now, order_id=ref,
-                      detail=end + (" bypass CSA" if ev.bypass_csa else ""), **request)
-            self._pending_add(esi, ref, "move_out")
-        elif ev.kind == "cancel":
-            p = self._latest(esi)
-            if p is None and ev.rescission and esi in self.customers and esi in self.last_order \
-                    and self.ctx.manual is not None:
-                # the customer rescinds after the switch completed: not an 814_08 (it would be
-                # rejected SOP) but a Customer Rescission issue in MarkeTrak (flows.md 5, C10)
-                first = self.last_order[esi]
-                self.ctx.manual(Message("marketrak-rescission", self.duns, self.ctx.ercot, esi, "K" + ref[1:],
-                                        first, now, {"cr": self.duns, "tdsp": tdsp}, first, "customer rescission"))
-                return
-            if p is None and esi in self.last_order:  # too late: the order is already worked
-                p = [self.last_order[esi], "", ""]
-            if p is None:
-                self.skipped.append((esi, ev.kind, "no order to cancel"))
-                return
-            self.send("814_08", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0],
-                      detail="rescission" if ev.rescission else "cancel", **fields())
-        elif ev.kind == "date_change":
-            p = self._latest(esi)
-            if p is None or requested is None:
-                self.skipped.append((esi, ev.kind, "no pending order"))
-                return
-            p[2] = self.clock.local(now).strftime("%Y%m%d%H%M")
-            self.send("814_12", self.ctx.ercot, esi, ref, p[0], now, order_id=p[0], detail=f"date {requested}",
-                      **fields(start=requested, iteration=p[2]))
-        elif ev.kind == "csa":
-            start = requested or ymd(self.clock.start + dt.timedelta(days=ev.day))
-            request = fields(start=start)
-            if ev.delete:
-                request["maint"] = "delete"
-            self.send("814_18", self.ctx.ercot, esi, ref, "", now, order_id=ref,
-                      detail=("delete " if ev.delete else "establish ") + start, **request)
-        elif ev.kind == "historical_usage":
-            self.send("814_26", self.ctx.ercot, target, ref, "", now, order_id=ref, **fields())
-            self._pending_add(esi, ref, "historical_usage")
-        elif ev.kind in ("disconnect", "reconnect"):
-            if esi not in self.customers:
-                self.skipped.append((esi, ev.kind, "not a customer"))
-                return
-            purpose = "DNP" if ev.kind == "disconnect" else "RNP"
-            start = requested or ymd(self.clock.add_business_days(self.clock.date(now), 1))
-            self.send("650_01", tdsp, esi, ref, "", now, detail=f"{purpose} {start}",
-                      **fields(purpose=purpose, start=start))
-        elif ev.kind in ("switch_hold", "hold_release"):
-            if esi not in self.customers:
-                self.skipped.append((esi, ev.kind, "not a customer"))
-                return
-            purpose = "SH001" if ev.kind == "switch_hold" else "SH002"
-            self.send("650_01", tdsp, esi, ref, "", now, detail=purpose, **fields(purpose=purpose))
+    def _customer(self, r: _Request) -> bool:
+        """Is the ESI ID this CR's customer? (If not, the event is skipped, saying so.)"""
+        if r.esi in self.customers:
+            return True
+        self.skipped.append((r.esi, r.ev.kind, "not a customer"))
+        return False
+
+    def _later(self, r: _Request, days: int) -> str:
+        """The requested date, or ``days`` after the event's day."""
+        return r.requested or ymd(self.clock.start + dt.timedelta(days=r.ev.day + days))
+
+    def _switch(self, r: _Request) -> None:
+        if r.esi in self.customers:
+            self.skipped.append((r.esi, r.ev.kind, "already REP of record"))
+            return
+        request = r.fields(history=r.ev.history)
+        if r.requested:
+            request["start"] = r.requested
+        self.send("814_01", self.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref,
+                  detail="self-selected" if r.requested else "standard", **request)
+        self._pending_add(r.esi, r.ref, "switch")
+
+    def _move_in(self, r: _Request) -> None:
+        ev, start = r.ev, self._later(r, 2)
+        self.send("814_16", self.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref,
+                  detail=("priority " if ev.priority else "") + start, **r.fields(start=start, priority=ev.priority))
+        self._pending_add(r.esi, r.ref, "move_in")
+        if self.safety_net:
+            self._plan_safety_net(r.esi, r.ref, start, ev.priority, r.tdsp)
+
+    def _move_out(self, r: _Request) -> None:
+        if not self._customer(r):
+            return
+        end = self._later(r, 2)
+        request = r.fields(end=end)
+        if r.ev.bypass_csa:
+            request["bypass"] = True
+        self.send("814_24", self.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref,
+                  detail=end + (" bypass CSA" if r.ev.bypass_csa else ""), **request)
+        self._pending_add(r.esi, r.ref, "move_out")
+
+    def _cancel(self, r: _Request) -> None:
+        esi, ev = r.esi, r.ev
+        p = self._latest(esi)
+        if p is None and ev.rescission and esi in self.customers and esi in self.last_order:
+            # the customer rescinds after the switch completed: not an 814_08 (it would be
+            # rejected SOP) but a Customer Rescission issue in MarkeTrak (flows.md 5, C10)
+            first = self.last_order[esi]
+            self.ctx.manual(Message("marketrak-rescission", self.duns, self.ctx.ercot, esi, "K" + r.ref[1:],
+                                    first, r.now, r.fields(), first, "customer rescission"))
+            return
+        if p is None and esi in self.last_order:  # too late: the order is already worked
+            p = [self.last_order[esi], "", ""]
+        if p is None:
+            self.skipped.append((esi, ev.kind, "no order to cancel"))
+            return
+        self.send("814_08", self.ctx.ercot, esi, r.ref, p[0], r.now, order_id=p[0],
+                  detail="rescission" if ev.rescission else "cancel", **r.fields())
+
+    def _date_change(self, r: _Request) -> None:
+        p = self._latest(r.esi)
+        if p is None or r.requested is None:
+            self.skipped.append((r.esi, r.ev.kind, "no pending order"))
+            return
+        p[2] = self.clock.local(r.now).strftime("%Y%m%d%H%M")
+        self.send("814_12", self.ctx.ercot, r.esi, r.ref, p[0], r.now, order_id=p[0], detail=f"date {r.requested}",
+                  **r.fields(start=r.requested, iteration=p[2]))
+
+    def _csa(self, r: _Request) -> None:
+        start = self._later(r, 0)
+        request = r.fields(start=start)
+        if r.ev.delete:
+            request["maint"] = "delete"
+        self.send("814_18", self.ctx.ercot, r.esi, r.ref, "", r.now, order_id=r.ref,
+                  detail=("delete " if r.ev.delete else "establish ") + start, **request)
+
+    def _historical_usage(self, r: _Request) -> None:
+        self.send("814_26", self.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref, **r.fields())
+        self._pending_add(r.esi, r.ref, "historical_usage")
+
+    def _field_service(self, r: _Request) -> None:
+        if not self._customer(r):
+            return
+        purpose = "DNP" if r.ev.kind == "disconnect" else "RNP"
+        start = r.requested or ymd(self.clock.add_business_days(self.clock.date(r.now), 1))
+        self.send("650_01", r.tdsp, r.esi, r.ref, "", r.now, detail=f"{purpose} {start}",
+                  **r.fields(purpose=purpose, start=start))
+
+    def _hold(self, r: _Request) -> None:
+        if not self._customer(r):
+            return
+        purpose = "SH001" if r.ev.kind == "switch_hold" else "SH002"
+        self.send("650_01", r.tdsp, r.esi, r.ref, "", r.now, detail=purpose, **r.fields(purpose=purpose))
+
+    #: event kind -> what the CR sends
+    _EVENTS: ClassVar[dict[str, Callable[[Cr, _Request], None]]] = {
+        "switch": _switch, "move_in": _move_in, "move_out": _move_out, "cancel": _cancel,
+        "date_change": _date_change, "csa": _csa, "historical_usage": _historical_usage,
+        "disconnect": _field_service, "reconnect": _field_service, "switch_hold": _hold, "hold_release": _hold,
+    }
 
     # -- safety-net move-in (flows.md 3.3, D1/D2) -----------------------------------------------
     #: D1 deadlines of the safety net (the RMG's since RMGRR162, the PUCT's noon); the CR meets
