@@ -126,7 +126,7 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
     market = Market(scenario, clock, env, trace, transport, population, registry, ercot, tdsps, crs, duns,
                     tdsp_of, horizon)
     if scenario.population.opening_invoices:
-        _opening_invoices(market, timing)
+        _opening_invoices(market)
     return market
 
 
@@ -209,7 +209,7 @@ def _make_crs(scenario: Scenario, ctx: Context, population: Population, duns: di
     return crs
 
 
-def _opening_invoices(market: Market, timing: MarketTiming) -> None:
+def _opening_invoices(market: Market) -> None:
     """Last month's invoices outstanding at the start (``[population] opening_invoices``):
     for each TDSP and cycle, the cycle's last read before the start, invoiced the next
     business day and due ``payment_days`` later (rolled to a business day, as the TDSP dates
@@ -220,11 +220,10 @@ def _opening_invoices(market: Market, timing: MarketTiming) -> None:
     for p in market.population.premises:
         if p.rep:
             groups.setdefault((duns[p.rep], duns[p.tdsp], p.cycle), []).append(p.esi_id)
-    pay_days = dt.timedelta(days=timing.payment_days)
     for (cr_duns, tdsp_duns, cycle), esis in sorted(groups.items()):
-        cal = market.tdsps[tdsp_duns].cal
-        read = clock.last_cycle_read(start, cycle, cal)  # where the run's first period starts
-        due = clock.roll(clock.add_business_days(read, 1, cal) + pay_days, cal)
+        tdsp = market.tdsps[tdsp_duns]
+        read = clock.last_cycle_read(start, cycle, tdsp.cal)  # where the run's first period starts
+        due = tdsp.reads.invoice_due_date(clock.add_business_days(read, 1, tdsp.cal))
         minute = clock.minute(due, "09:00")
         if 0 <= minute < market.horizon:
             cr = market.crs[cr_duns]

@@ -32,12 +32,12 @@ What it does, all through the transport:
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 
 from typing_extensions import Unpack
 
 from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, Participant, ymd
+from ercot_sim.participants.tdsp_reads import MeterReading
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.participants.tdsp_records import parse_ymd as _date
 from ercot_sim.participants.tdsp_service import FieldService
@@ -92,8 +92,9 @@ class Tdsp(Participant):
         self.conditions = conditions
         self.ran: dt.date | None = None  # day of the last field run
         self._unknown: dict[str, int] = {}
-        self._due_text: dict[dt.date, str] = {}  # invoice send date -> due date (CCYYMMDD)
         self._cycle_before: dict[tuple[int, dt.date], dt.date] = {}  # (cycle, day) -> last read before it
+        #: cycle reads, order reads, invoice due dates
+        self.reads = MeterReading(self)
         #: safety nets, service orders, outage notices, remittances
         self.service = FieldService(self)
         self.handle(self.service)
@@ -134,11 +135,9 @@ class Tdsp(Participant):
             e.answered = t
         return t
 
-    def _usage_time(self, read_day: dt.date, rule_id: str, *key: object) -> int:
-        """Send time of usage / invoice for a read: inside rule E5 (monthly) or E6 (switch read)."""
-        read = self.clock.minute(read_day, "06:00")
-        start = max(read, int(self.env.now))
-        return self.answer_time(start, rule_id, self.cal, self.timing.usage_after_read_bd, *key, trigger=read)
+    def invoice_due(self, sent: dt.date) -> str:
+        """The due date (CCYYMMDD) of an invoice this TDSP sends on ``sent``."""
+        return self.reads.invoice_due(sent)
 
     def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None:
         answer: Fields = {"tdsp": self.duns, "cr": m.fields.get("cr", ""), **fields}
@@ -337,10 +336,10 @@ class Tdsp(Participant):
             return
         f = m.fields
         ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
-        due = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
+        due = self.reads.invoice_due(self.clock.date(ready))
         self.send("810_02", m.sender, m.esi_id, self.ref_for(m.esi_id), f.get("usage_ref", ""), ready,
                   detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
-                  kwh=f.get("kwh", 0), due=ymd(due), usage_ref=f.get("usage_ref", ""), corrected=True,
+                  kwh=f.get("kwh", 0), due=due, usage_ref=f.get("usage_ref", ""), corrected=True,
                   **billed_charges(f))
 
     # -- agenda: events and the daily run ----------------------------------------------------------
@@ -384,120 +383,7 @@ class Tdsp(Participant):
             cycles += list(range(k + 1, self.ncycles + 1))
         for c in cycles:
             if c <= self.ncycles:
-                self._read_cycle(today, self.cycle_members[c])
-
-    #: read a cycle in one batch (:meth:`_read_cycle`); False reads it ESI ID by ESI ID
-    #: through :meth:`_usage`, the reference the batch is tested against (same bytes)
-    batch_reads = True
-
-    def _read_cycle(self, today: dt.date, members: list[str]) -> None:
-        """The monthly read of one cycle: for every ESI ID served and last read 20 days ago
-        or more, an 867_03 to ERCOT and an 810_02 to the REP of record.
-
-        What :meth:`_usage` does for each ESI ID (the same references, numbers, send times
-        and order of sending), with everything that is the same for the whole cycle worked
-        out once: the rule's deadline, the hashes' prefixes, dates as text, the invoice due
-        date per send day. The messages go to the transport in one call.
-        """
-        esis = self.esi
-        now = int(self.env.now)
-        read = self.clock.minute(today, "06:00")
-        rules = self.ctx.rules
-        due = rules.due("E5-tdsp-867_03", read, self.cal) if rules is not None else None
-        if not self.batch_reads or due is None or self.ctx.send_all is None:
-            # one by one (also when the rule is switched off: answer_time's fallback)
-            for esi in members:
-                e = esis[esi]
-                if e.rep and e.active and (today - e.last_read).days >= 20:
-                    self._usage(esi, e, e.rep, e.last_read, today, final=False, orig="")
-                    e.last_read = today
-            return
-        received = max(read, now)
-        lo = received + 15
-        width = due - lo
-        crc32 = zlib.crc32
-        k1, k2 = self.u.sub("kwh").state
-        a1, a2 = self.u.sub("ans").state
-        o1, o2 = self.u.sub("open").state
-        scale = 2**64
-        reopens = self._reopen
-        cal = self.cal
-        end_text = f"|{today}".encode()  # str(date) as Draws joins it
-        last = ymd(today)
-        duns, ercot = self.duns, self.ctx.ercot
-        clock_date = self.clock.date
-        due_text = self._due_text
-        pay_days = dt.timedelta(days=self.timing.payment_days)
-        out: list[Message] = []
-        add = out.append
-        for esi in members:
-            e = esis[esi]
-            if not (e.rep and e.active) or (today - e.last_read).days < 20:
-                continue
-            cr = e.rep
-            start = e.last_read if e.last_read < today else today
-            b = esi.encode()
-            u = ((crc32(b + end_text, k1) << 32) | crc32(b + end_text, k2)) / scale
-            kwh = int((300 + u * 1500) * max((today - start).days, 1) / 30)
-            e.n += 1
-            ref = f"T{esi}{e.n:04d}"
-            if due <= lo:
-                ready = received if received > due else due
-            else:
-                key = f"{esi}|{ref}".encode()
-                ready = lo + int(((crc32(key, a1) << 32) | crc32(key, a2)) / scale * width * 0.6)
-                reopen = reopens.get((ready // 60, cal), -1)
-                if reopen == -1:
-                    reopen = self.reopening(ready, cal)
-                if reopen is not None:
-                    opening = reopen + int(((crc32(key, o1) << 32) | crc32(key, o2)) / scale * 120)
-                    if opening <= due:
-                        ready = opening
-            if ready < now:
-                ready = now
-            first = ymd(start)
-            add(Message("867_03", duns, ercot, esi, ref, "", ready,
-                        {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "final": False},
-                        "", "monthly"))
-            sent = clock_date(ready)
-            inv_due = due_text.get(sent)
-            if inv_due is None:
-                inv_due = due_text[sent] = ymd(self.clock.roll(sent + pay_days, cal))
-            e.n += 1
-            add(Message("810_02", duns, cr, esi, f"T{esi}{e.n:04d}", ref, ready,
-                        {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": inv_due,
-                         "usage_ref": ref}, "", "monthly"))
-            e.last_read = today
-        if out:
-            self.ctx.send_all(out)
-
-    def _kwh(self, esi: str, start: dt.date, end: dt.date) -> int:
-        return int((300 + self.u("kwh", esi, end) * 1500) * max((end - start).days, 1) / 30)
-
-    def _usage(self, esi: str, e: TEsi, cr: str, start: dt.date, end: dt.date, final: bool, orig: str,
-               order_id: str = "") -> None:
-        start = min(start, end)  # a backdated read ends before the last cycle read
-        kwh = self._kwh(esi, start, end)
-        ref = self.ref_for(esi)
-        ready = self._usage_time(end, "E6-tdsp-867_04" if final else "E5-tdsp-867_03", esi, ref)
-        now = int(self.env.now)
-        if ready < now:
-            ready = now
-        first, last = ymd(start), ymd(end)
-        detail = "final" if final else "monthly"
-        duns = self.duns
-        send = self.ctx.send  # what Participant.send does, without its keyword dict (hot path)
-        send(Message("867_03", duns, self.ctx.ercot, esi, ref, orig, ready,
-                     {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "final": final},
-                     order_id, detail))
-        sent = self.clock.date(ready)
-        due = self._due_text.get(sent)
-        if due is None:  # the same for every invoice sent that day
-            due = self._due_text[sent] = ymd(self.clock.roll(sent + dt.timedelta(days=self.timing.payment_days),
-                                                             self.cal))
-        send(Message("810_02", duns, cr, esi, self.ref_for(esi), ref, ready,
-                     {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "due": due,
-                      "usage_ref": ref}, order_id, detail))
+                self.reads.read_cycle(today, self.cycle_members[c])
 
     def _work(self, o: TOrder) -> None:
         e = self.esi[o.esi_id]
@@ -529,7 +415,7 @@ class Tdsp(Participant):
                 self._unexecutable(fake, e, unexec_at, "unexecutable T019", unexec="T019",
                             reason="TAMPERING FOUND")
             else:
-                self._usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
+                self.reads.usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
                 o.worked = True
                 e.rep = ""
                 e.last_read = max(e.last_read, o.date)
@@ -566,10 +452,10 @@ class Tdsp(Participant):
             return
         now = int(self.env.now)
         ready = max(now, self.answer_time(now, "E4-tdsp-810_02", self.cal, 1, o.ref, "fee"))
-        pay_by = self.clock.roll(self.clock.date(ready) + dt.timedelta(days=self.timing.payment_days), self.cal)
         day = ymd(o.date)
         self.send("810_02", o.cr, o.esi_id, self.ref_for(o.esi_id), "", ready, order_id=o.order_id,
-                  detail=f"fee {fee}", tdsp=self.duns, cr=o.cr, start=day, end=day, kwh=0, due=ymd(pay_by),
+                  detail=f"fee {fee}", tdsp=self.duns, cr=o.cr, start=day, end=day, kwh=0,
+                  due=self.reads.invoice_due(self.clock.date(ready)),
                   charge=fee)
 
     def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
@@ -577,9 +463,9 @@ class Tdsp(Participant):
         e = self.esi[o.esi_id]
         kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
         ref = self.ref_for(o.esi_id)
-        ready = max(self._usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
+        ready = max(self.reads.usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
         self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, ready,
                   order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,
                   start=ymd(o.date), kwh=kwh)
         if old and old != o.cr:
-            self._usage(o.esi_id, e, old, last_read, o.date, True, o.ref, o.order_id)
+            self.reads.usage(o.esi_id, e, old, last_read, o.date, True, o.ref, o.order_id)

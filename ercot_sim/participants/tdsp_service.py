@@ -61,6 +61,8 @@ class TdspDesk(Protocol):
 
     def ref_for(self, esi: str) -> str: ...
 
+    def invoice_due(self, sent: dt.date) -> str: ...
+
     def schedule(self, o: TOrder) -> None: ...
 
     def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
@@ -234,8 +236,7 @@ class FieldService:
         fee = max(1, int(m.fields.get("amount", 0)) * LATE_PAYMENT_BASIS_POINTS // 10_000)
         now = int(self.desk.env.now)
         ready = self.desk.answer_time(now, "E4-tdsp-810_02", self.desk.cal, 1, m.ref, trigger=m.sent_at)
-        pay_by = self.desk.clock.roll(self.desk.clock.date(ready) + dt.timedelta(days=self.desk.timing.payment_days), self.desk.cal)
         today = ymd(self.desk.today())
         self.desk.send("810_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), "", ready,
-                  detail=f"late payment {m.orig_ref}", tdsp=self.desk.duns, cr=m.sender, start=today, end=today,
-                  kwh=0, due=ymd(pay_by), late_fee=fee)
+                       detail=f"late payment {m.orig_ref}", tdsp=self.desk.duns, cr=m.sender, start=today, end=today,
+                       kwh=0, due=self.desk.invoice_due(self.desk.clock.date(ready)), late_fee=fee)

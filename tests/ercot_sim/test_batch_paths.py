@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ercot_sim.engine import run_scenario
-from ercot_sim.participants.tdsp import Tdsp
+from ercot_sim.participants.tdsp_reads import MeterReading
 from ercot_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def test_read_cycle_batch_equals_reads_one_by_one(tmp_path: Path, monkeypatch: p
     sc = load_scenario(ROOT / "scenarios" / "market-month.toml")
     sc = sc.model_copy(update={"population": sc.population.model_copy(update={"esi_ids": 3000})})
     batch = run_scenario(sc, tmp_path / "batch")
-    monkeypatch.setattr(Tdsp, "batch_reads", False)
+    monkeypatch.setattr(MeterReading, "batch_reads", False)
     plain = run_scenario(sc, tmp_path / "plain")
     assert batch.counts == plain.counts and batch.counts["867_03"] > 2 * 3000 * 0.8
     assert _fingerprint(tmp_path / "batch") == _fingerprint(tmp_path / "plain")
