@@ -177,7 +177,8 @@ def test_generated_markets(tmp_path_factory, events, share, mass_transition) -> 
     # every order reaches a terminal state
     states = [s for (s,) in db.execute("SELECT state FROM orders")]
     assert set(states) <= TERMINAL, states
-    assert states or result.skipped  # an event makes an order or is skipped, saying why
+    if any(e[0] in ("switch", "move_in", "move_out", "historical_usage") for e in events):
+        assert states or result.skipped  # a request makes an order or is skipped, saying why
     # the registry: one REP of record per energized ESI ID, replayed from its history
     parts = scenario.participants
     duns = {c.name: c.duns for c in parts.crs}
