@@ -227,7 +227,7 @@ def _opening_invoices(market: Market) -> None:
         minute = clock.minute(due, "09:00")
         if 0 <= minute < market.horizon:
             cr = market.crs[cr_duns]
-            cr.at(minute, cr.pay_opening, tdsp_duns, esis, ymd(read))
+            cr.at(minute, cr.billing.pay_opening, tdsp_duns, esis, ymd(read))
 
 
 def plan(market: Market, progress: Callable[[int, int], None] | None) -> None:
@@ -270,7 +270,7 @@ def _plan_events(market: Market) -> None:
             if who is None:
                 continue
             cr = market.crs[duns[who]]
-            cr.at(minute, cr.event, pe)
+            cr.at(minute, cr.requests.event, pe)
 
 
 def _plan_market_work(market: Market) -> None:
