@@ -41,14 +41,11 @@ from ercot_sim.participants.tdsp_reads import MeterReading
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.participants.tdsp_records import parse_ymd as _date
 from ercot_sim.participants.tdsp_service import FieldService
-from ercot_sim.tariff import billed_charges
 
 __all__ = ["Tdsp"]
 
 _GAINS = ("SW", "SSW", "MVI", "PMI", "TS", "AQ")
 _ONE = dt.timedelta(days=1)
-#: order kind -> the fee (SAC04, see ercot_sim.tariff) the gaining CR is billed
-_FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
 
 
 def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[str, str] | None:
@@ -97,6 +94,7 @@ class Tdsp(Participant):
         self.reads = MeterReading(self)
         #: safety nets, service orders, outage notices, remittances
         self.service = FieldService(self)
+        self.handle(self.reads)
         self.handle(self.service)
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
@@ -236,7 +234,7 @@ class Tdsp(Participant):
         self.reply(m, "814_04", self.answer_time_for(m, soon=o.date <= today), f"scheduled {ymd(o.date)}",
                     start=ymd(o.date), hold=hold)
         if f.get("history"):
-            self._history(m, self.answer_time_for(m))
+            self.reads.history(m, self.answer_time_for(m))
 
     def _permit_arrived(self, m: Message, o: TOrder) -> None:
         if o.cancelled:
@@ -302,21 +300,7 @@ class Tdsp(Participant):
             return
         ready = self.answer_time_for(m)
         self.reply(m, "814_27", ready, "accept")
-        self._history(m, ready + 60)
-
-    def _history(self, m: Message, ready: int) -> None:
-        """The 867_02: the ESI ID's last 12 read periods, newest first, from cycle read to cycle
-        read of its read cycle, the newest ending at the last read day of the cycle before
-        today (where its next monthly period starts when the run has not read it yet)."""
-        cycle, cal, last_read = self.esi[m.esi_id].cycle, self.cal, self.clock.last_cycle_read
-        end = last_read(self.today(), cycle, cal)
-        periods = []
-        for _ in range(12):
-            start = last_read(end, cycle, cal)
-            kwh = int((300 + self.u("hist", m.esi_id, start) * 1500) * (end - start).days / 30)
-            periods.append((ymd(start), ymd(end), kwh))
-            end = start
-        self.reply(m, "867_02", ready, "12 months", periods=periods)
+        self.reads.history(m, ready + 60)
 
     def on_814_29(self, m: Message) -> None:
         """CR's response to an 814_28: nothing to change."""
@@ -327,20 +311,6 @@ class Tdsp(Participant):
             e = self.esi.get(m.esi_id)
             if e is not None:
                 e.active = False
-
-    # -- service orders, invoices, payments ------------------------------------------------------
-    def on_824(self, m: Message) -> None:
-        """A CR rejected an invoice: send a corrected 810_02 (new invoice number)."""
-        e = self.esi.get(m.esi_id)
-        if e is None:
-            return
-        f = m.fields
-        ready = self.answer_time(int(self.env.now), "E4-tdsp-810_02", self.cal, 1, m.ref, trigger=m.sent_at)
-        due = self.reads.invoice_due(self.clock.date(ready))
-        self.send("810_02", m.sender, m.esi_id, self.ref_for(m.esi_id), f.get("usage_ref", ""), ready,
-                  detail="corrected", tdsp=self.duns, cr=m.sender, start=f["start"], end=f["end"],
-                  kwh=f.get("kwh", 0), due=due, usage_ref=f.get("usage_ref", ""), corrected=True,
-                  **billed_charges(f))
 
     # -- agenda: events and the daily run ----------------------------------------------------------
     def switch_hold(self, esi: str) -> None:
@@ -424,8 +394,8 @@ class Tdsp(Participant):
         if o.safety:  # energized from the safety net: the reads wait for the matching 814_03
             o.held = (e.rep, e.last_read)
         else:
-            self.gain_reads(o, e.rep, e.last_read, e.answered + 1)  # the reads after the 814_04
-        self._fees(o, e)
+            self.reads.gain_reads(o, e.rep, e.last_read, e.answered + 1)  # the reads after the 814_04
+        self.reads.fee_invoice(o, e)
         o.worked = True
         e.rep = o.cr
         e.last_read = max(e.last_read, o.date)
@@ -435,37 +405,3 @@ class Tdsp(Participant):
     def _unexecutable(self, fake: Message, e: TEsi, at: int, detail: str, **fields: Unpack[Fields]) -> None:
         e.answered = at
         self.reply(fake, "814_28", at, detail, **fields)
-
-    def _fees(self, o: TOrder, e: TEsi) -> None:
-        """The fee of a gain worked (before the REP of record changes to ``o.cr``), billed to
-        the gaining CR on an 810_02 of its own: the out-of-cycle read of a self-selected switch,
-        a priority move-in. A mass transition flags the ESI ID for the POLR's first days [C6]:
-        a self-selected switch away from the POLR on a date inside them pays no read fee."""
-        if o.kind == "TS":
-            e.polr_rep = o.cr
-            e.polr_until = o.date + dt.timedelta(days=self.timing.polr_flag_days)
-            return
-        fee = _FEE_OF.get(o.kind)
-        if fee is None:
-            return
-        if o.kind == "SSW" and e.polr_until is not None and e.rep == e.polr_rep and o.date <= e.polr_until:
-            return
-        now = int(self.env.now)
-        ready = max(now, self.answer_time(now, "E4-tdsp-810_02", self.cal, 1, o.ref, "fee"))
-        day = ymd(o.date)
-        self.send("810_02", o.cr, o.esi_id, self.ref_for(o.esi_id), "", ready, order_id=o.order_id,
-                  detail=f"fee {fee}", tdsp=self.duns, cr=o.cr, start=day, end=day, kwh=0,
-                  due=self.reads.invoice_due(self.clock.date(ready)),
-                  charge=fee)
-
-    def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
-        """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""
-        e = self.esi[o.esi_id]
-        kwh = int(self.u("meter", o.esi_id, o.date) * 90000)
-        ref = self.ref_for(o.esi_id)
-        ready = max(self.reads.usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
-        self.send("867_04", self.ctx.ercot, o.esi_id, ref, o.ref, ready,
-                  order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.duns, cr=o.cr,
-                  start=ymd(o.date), kwh=kwh)
-        if old and old != o.cr:
-            self.reads.usage(o.esi_id, e, old, last_read, o.date, True, o.ref, o.order_id)

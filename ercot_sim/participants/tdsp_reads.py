@@ -1,5 +1,6 @@
-"""A TDSP's meter reading: the monthly cycle reads (867_03 to ERCOT, 810_02 to the REP of
-record), the final and switch reads of an order, and the invoice's due date.
+"""A TDSP's meter reading and invoicing: the monthly cycle reads (867_03 to ERCOT, 810_02 to
+the REP of record), the reads of a gain (867_04, the old REP's final 867_03 and 810_02), the
+fee invoices of an order worked, the corrected invoice after an 824, and the invoice's due date.
 
 A collaborator of :class:`~ercot_sim.participants.tdsp.Tdsp` that reaches the TDSP only
 through :class:`ReadingDesk`. A cycle is read in one batch (:meth:`MeterReading.read_cycle`:
@@ -15,14 +16,19 @@ from collections.abc import Callable
 from typing import Protocol
 
 import simpy
+from typing_extensions import Unpack
 
-from ercot_sim.messages import Message
+from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, MarketTiming, ymd
-from ercot_sim.participants.tdsp_records import TEsi
+from ercot_sim.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.population import Draws
 from ercot_sim.simtime import Clock
+from ercot_sim.tariff import billed_charges
 
-__all__ = ["MeterReading", "ReadingDesk"]
+__all__ = ["FEE_OF", "MeterReading", "ReadingDesk"]
+
+#: order kind -> the fee (SAC04, see ercot_sim.tariff) the gaining CR is billed
+FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
 
 
 class ReadingDesk(Protocol):
@@ -39,6 +45,13 @@ class ReadingDesk(Protocol):
     esi: dict[str, TEsi]
 
     def ref_for(self, esi: str) -> str: ...
+
+    def today(self) -> dt.date: ...
+
+    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
+
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
+             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
 
     def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
                     trigger: int | None = None) -> int: ...
@@ -101,6 +114,67 @@ class MeterReading:
         send(Message("810_02", duns, cr, esi, desk.ref_for(esi), ref, ready,
                      {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh,
                       "due": self.invoice_due(desk.clock.date(ready)), "usage_ref": ref}, order_id, detail))
+
+    def fee_invoice(self, o: TOrder, e: TEsi) -> None:
+        """The fee of a gain worked (before the REP of record changes to ``o.cr``), billed to
+        the gaining CR on an 810_02 of its own: the out-of-cycle read of a self-selected switch,
+        a priority move-in. A mass transition flags the ESI ID for the POLR's first days [C6]:
+        a self-selected switch away from the POLR on a date inside them pays no read fee."""
+        if o.kind == "TS":
+            e.polr_rep = o.cr
+            e.polr_until = o.date + dt.timedelta(days=self.desk.timing.polr_flag_days)
+            return
+        fee = FEE_OF.get(o.kind)
+        if fee is None:
+            return
+        if o.kind == "SSW" and e.polr_until is not None and e.rep == e.polr_rep and o.date <= e.polr_until:
+            return
+        now = int(self.desk.env.now)
+        ready = max(now, self.desk.answer_time(now, "E4-tdsp-810_02", self.desk.cal, 1, o.ref, "fee"))
+        day = ymd(o.date)
+        self.desk.send("810_02", o.cr, o.esi_id, self.desk.ref_for(o.esi_id), "", ready, order_id=o.order_id,
+                  detail=f"fee {fee}", tdsp=self.desk.duns, cr=o.cr, start=day, end=day, kwh=0,
+                  due=self.invoice_due(self.desk.clock.date(ready)),
+                  charge=fee)
+
+    def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
+        """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""
+        e = self.desk.esi[o.esi_id]
+        kwh = int(self.desk.u("meter", o.esi_id, o.date) * 90000)
+        ref = self.desk.ref_for(o.esi_id)
+        ready = max(self.usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
+        self.desk.send("867_04", self.desk.ctx.ercot, o.esi_id, ref, o.ref, ready,
+                  order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.desk.duns, cr=o.cr,
+                  start=ymd(o.date), kwh=kwh)
+        if old and old != o.cr:
+            self.usage(o.esi_id, e, old, last_read, o.date, True, o.ref, o.order_id)
+    def on_824(self, m: Message) -> None:
+        """A CR rejected an invoice: send a corrected 810_02 (new invoice number)."""
+        e = self.desk.esi.get(m.esi_id)
+        if e is None:
+            return
+        f = m.fields
+        ready = self.desk.answer_time(int(self.desk.env.now), "E4-tdsp-810_02", self.desk.cal, 1, m.ref, trigger=m.sent_at)
+        due = self.invoice_due(self.desk.clock.date(ready))
+        self.desk.send("810_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), f.get("usage_ref", ""), ready,
+                  detail="corrected", tdsp=self.desk.duns, cr=m.sender, start=f["start"], end=f["end"],
+                  kwh=f.get("kwh", 0), due=due, usage_ref=f.get("usage_ref", ""), corrected=True,
+                  **billed_charges(f))
+
+
+    def history(self, m: Message, ready: int) -> None:
+        """The 867_02: the ESI ID's last 12 read periods, newest first, from cycle read to cycle
+        read of its read cycle, the newest ending at the last read day of the cycle before
+        today (where its next monthly period starts when the run has not read it yet)."""
+        cycle, cal, last_read = self.desk.esi[m.esi_id].cycle, self.desk.cal, self.desk.clock.last_cycle_read
+        end = last_read(self.desk.today(), cycle, cal)
+        periods = []
+        for _ in range(12):
+            start = last_read(end, cycle, cal)
+            kwh = int((300 + self.desk.u("hist", m.esi_id, start) * 1500) * (end - start).days / 30)
+            periods.append((ymd(start), ymd(end), kwh))
+            end = start
+        self.desk.reply(m, "867_02", ready, "12 months", periods=periods)
 
     def read_cycle(self, today: dt.date, members: list[str]) -> None:
         """The monthly read of one cycle: for every ESI ID served and last read 20 days ago

@@ -26,6 +26,7 @@ from typing_extensions import Unpack
 
 from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, MarketTiming, ymd
+from ercot_sim.participants.tdsp_reads import MeterReading
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.participants.tdsp_records import parse_ymd as _date
 from ercot_sim.population import Draws
@@ -51,6 +52,7 @@ class TdspDesk(Protocol):
     u: Draws
     esi: dict[str, TEsi]
     by_ref: dict[str, TOrder]
+    reads: MeterReading
 
     def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
              detail: str = "", **fields: Unpack[Fields]) -> Message: ...
@@ -67,7 +69,6 @@ class TdspDesk(Protocol):
 
     def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
 
-    def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None: ...
 
     def answer_time_for(self, m: Message, soon: bool = False) -> int: ...
 
@@ -145,7 +146,7 @@ class FieldService:
         if o.held is not None:  # the reads follow the 814_04
             old, last_read = o.held
             o.held = None
-            self.desk.gain_reads(o, old, last_read, ready + 1)
+            self.desk.reads.gain_reads(o, old, last_read, ready + 1)
         return True
 
     def on_650_01(self, m: Message) -> None:
