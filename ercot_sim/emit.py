@@ -20,6 +20,7 @@ from typing import Any
 
 from edi.texas_set.market import ERCOT_DUNS
 from ercot_sim import templates as _templates
+from ercot_sim.customers import customer_of
 from ercot_sim.messages import Message
 from ercot_sim.tariff import FEES, delivery_charges
 from ercot_sim.templates import _TEMPLATES, checked
@@ -110,8 +111,7 @@ def _fields_814(m: Message, names: Mapping[str, str], date: dt.date) -> dict[str
     elif f.get("history"):
         out["indicator"] = "HU"
     if m.code in _CUSTOMER:
-        out["customer"] = {"name": "RESIDENT", "address1": f"{int(m.esi_id[-5:]) or 1} ELM ST",
-                           "city": "DALLAS", "state": "TX", "zip": "75201"}
+        out["customer"] = customer_of(m.esi_id)
     return out
 
 
