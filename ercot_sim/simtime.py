@@ -82,6 +82,45 @@ class Clock:
         return self.local(minute).isoformat()
 
     # -- business days ------------------------------------------------------------------
+    # -- calendar days -----------------------------------------------------------------------
+    def run_day(self, n: int) -> dt.date:
+        """The date of day ``n`` of the run (0: its first day)."""
+        return self.start + dt.timedelta(days=n)
+
+    @staticmethod
+    def plus_days(day: dt.date, n: int) -> dt.date:
+        """``n`` calendar days after ``day`` (before it when negative)."""
+        return day + dt.timedelta(days=n)
+
+    @staticmethod
+    def days_between(first: dt.date, last: dt.date) -> int:
+        """Calendar days from ``first`` to ``last`` (negative when ``last`` is earlier)."""
+        return (last - first).days
+
+    @staticmethod
+    def parse(text: str) -> dt.date:
+        """A CCYYMMDD date of a transaction's fields."""
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+
+    def stamp(self, minute: int) -> str:
+        """Local CCYYMMDDHHMM of sim ``minute`` (an 814_12's iteration counter)."""
+        return self.local(minute).strftime("%Y%m%d%H%M")
+
+    # -- business days and hours -----------------------------------------------------------
+    def next_opening(self, minute: int, calendar: str = "ERCOT") -> int | None:
+        """None when sim ``minute`` is inside business hours on ``calendar`` (the market
+        calendar's window, 08:00-17:00), else the minute they open next: the window's start
+        on the next business day (today's, when it is a business day not yet open)."""
+        local = self.local(minute)
+        opens, closes = self.market.hours_window()
+        now = local.time()
+        day = local.date()
+        if opens <= now < closes and self.is_business_day(day, calendar):
+            return None
+        if now >= opens:
+            day += _ONE
+        return self.minute(self.roll(day, calendar), opens)
+
     def is_business_day(self, day: dt.date, calendar: str = "ERCOT") -> bool:
         """Monday-Friday and not a holiday of ``calendar`` (ERCOT, a TDSP, or FEDERAL)."""
         return self.market.is_business_day(day, self.calendar_name(calendar))

@@ -94,3 +94,18 @@ def test_edi_never_imports_ercot_sim() -> None:
     assert not [(m, d) for m, deps in graph.items() if m.startswith("edi") for d in deps
                 if d.startswith("ercot_sim")]
     assert any(d.startswith("edi") for m, deps in graph.items() if m.startswith("ercot_sim") for d in deps)
+
+
+def test_participants_do_no_date_arithmetic() -> None:
+    """Dates only through the clock and the calendar (ercot_sim.simtime.Clock): no timedelta,
+    no day counts, no formatting or date building in the participants' modules."""
+    found = []
+    for path in sorted((ROOT / "ercot_sim" / "participants").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("timedelta", "days", "strftime", "fromordinal"):
+                found.append(f"{path.name}:{node.lineno} .{node.attr}")
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "date"
+                  and isinstance(node.func.value, ast.Name) and node.func.value.id == "dt"):
+                found.append(f"{path.name}:{node.lineno} dt.date(...)")
+    assert found == []
+    assert len(list((ROOT / "ercot_sim" / "participants").glob("*.py"))) >= 8

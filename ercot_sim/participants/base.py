@@ -226,20 +226,14 @@ class Participant:
 
     def reopening(self, t: int, calendar: str) -> int | None:
         """None when sim minute ``t`` is inside business hours on ``calendar``, else the
-        minute business hours open next (08:00 of the next business day)."""
+        minute business hours open next (:meth:`~ercot_sim.simtime.Clock.next_opening`)."""
         # Local hours start every 60 sim minutes (sim minute 0 is local midnight, DST moves
         # clocks by whole hours), so the answer is the same for the whole sim hour: looked up
         # once per hour and calendar (self._reopen, read directly by hot loops).
         hour = (t // 60, calendar)
         reopen = self._reopen.get(hour, -1)
         if reopen == -1:
-            local = self.clock.local(t)
-            if 8 <= local.hour < 17 and self.clock.is_business_day(local.date(), calendar):
-                reopen = None
-            else:
-                day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
-                reopen = self.clock.minute(self.clock.roll(day, calendar), "08:00")
-            self._reopen[hour] = reopen
+            reopen = self._reopen[hour] = self.clock.next_opening(t, calendar)
         return reopen
 
     def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int:

@@ -16,7 +16,6 @@ with), minus those for which it got a final 867_03.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from ercot_sim.messages import Fields, Message
@@ -94,7 +93,7 @@ class Cr(Participant):
         rules = self.ctx.rules
         if rules is None or start < ymd(self.today()):  # a backdated move-in needs no safety net
             return
-        anchor = self.clock.minute(dt.date(int(start[:4]), int(start[4:6]), int(start[6:8])), "00:00")
+        anchor = self.clock.minute(self.clock.parse(start), "00:00")
         cal = self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
         dues = [d for d in (rules.due(r, anchor, cal) for r in self.SAFETY_NET_DEADLINES)
                 if d is not None]

@@ -8,7 +8,6 @@ A collaborator of :class:`~ercot_sim.participants.cr.Cr` that reaches it through
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -76,7 +75,7 @@ class Billing:
         key = (f["due"], now)
         due = self._pay_at.get(key)
         if due is None:  # the same for every invoice with this due date received now
-            due = self.desk.clock.minute(dt.date(int(f["due"][:4]), int(f["due"][4:6]), int(f["due"][6:])), "09:00")
+            due = self.desk.clock.minute(self.desk.clock.parse(f["due"]), "09:00")
             rules = self.desk.ctx.rules
             deadline = rules.due("E8-cr-820_02", now, "FEDERAL") if rules is not None else None
             if deadline is not None:  # pay on the rule's due day, never after it

@@ -8,7 +8,6 @@ through :class:`CrDesk` (its customers, pending orders, sending, the safety-net 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
@@ -90,7 +89,7 @@ class CustomerRequests:
             target = esi[:-9] + "999999999"  # a mistyped ESI ID that does not exist
         requested = None
         if ev.requested_day is not None:
-            requested = ymd(self.desk.clock.start + dt.timedelta(days=ev.requested_day))
+            requested = ymd(self.desk.clock.run_day(ev.requested_day))
         handler(self, _Request(ev, esi, ref, int(self.desk.env.now), self.desk.duns, self.desk.tdsp_of(esi), target, requested))
 
     def _customer(self, r: _Request) -> bool:
@@ -102,7 +101,7 @@ class CustomerRequests:
 
     def _later(self, r: _Request, days: int) -> str:
         """The requested date, or ``days`` after the event's day."""
-        return r.requested or ymd(self.desk.clock.start + dt.timedelta(days=r.ev.day + days))
+        return r.requested or ymd(self.desk.clock.run_day(r.ev.day + days))
 
     def _switch(self, r: _Request) -> None:
         if r.esi in self.desk.customers:
@@ -157,7 +156,7 @@ class CustomerRequests:
         if p is None or r.requested is None:
             self.desk.skipped.append((r.esi, r.ev.kind, "no pending order"))
             return
-        p[2] = self.desk.clock.local(r.now).strftime("%Y%m%d%H%M")
+        p[2] = self.desk.clock.stamp(r.now)
         self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, order_id=p[0], detail=f"date {r.requested}",
                   **r.fields(start=r.requested, iteration=p[2]))
 

@@ -22,8 +22,6 @@ transition, acquisitions, retail outage windows).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ercot_sim.messages import Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.participants.ercot_admin import MarketAdmin
@@ -43,10 +41,6 @@ REJECT_CODES: dict[str, tuple[str, str]] = {
 
 _INITIATING_REJECT = {"814_01": "814_02", "814_16": "814_17", "814_24": "814_25", "814_26": "814_27"}
 _KIND = {"814_01": "switch", "814_16": "move_in", "814_24": "move_out", "814_26": "historical_usage"}
-
-
-def _date(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
 class Ercot(Participant):
@@ -134,7 +128,7 @@ class Ercot(Participant):
             return None
         start = m.fields.get("start") or m.fields.get("end")
         if start:
-            delta = (_date(start) - self.today()).days
+            delta = self.clock.days_between(self.today(), self.clock.parse(start))
             if delta > self.timing.future_days or -delta > self.timing.past_days:
                 self.reject_request(m, code, "A13", "REQUESTED DATE NOT REASONABLE", rec)
                 return None
@@ -143,7 +137,7 @@ class Ercot(Participant):
     def _new_order(self, m: Message, rec: EsiRecord, kind: str) -> Order:
         start = m.fields.get("start")
         order = Order(m.ref, m.esi_id, kind, m.sender, rec.tdsp, int(self.env.now),
-                      _date(start) if start else None)
+                      self.clock.parse(start) if start else None)
         order.priority = bool(m.fields.get("priority"))
         order.old_rep = rec.rep
         self.reg.add_order(rec, order)
@@ -179,7 +173,7 @@ class Ercot(Participant):
     def _forward_03(self, m: Message, rec: EsiRecord, order: Order, start: str, kind: str,
                     priority: bool = False, history: bool = False, object_by: str = "") -> None:
         order.fwd_ref = self.ref_for(m.esi_id, rec)
-        order.requested = _date(start)
+        order.requested = self.clock.parse(start)
         self.reg.by_ref[order.fwd_ref] = order
         self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self.ready_at(priority),
                   order_id=order.order_id, detail=f"{kind} {start}", tdsp=rec.tdsp, cr=order.cr,
@@ -199,7 +193,7 @@ class Ercot(Participant):
             self.reject_request(m, "814_25", "A13", "CSA BYPASS BY A CR THAT IS NOT THE CSA CR", rec)
             return
         order = self._new_order(m, rec, "move_out")
-        order.requested = _date(m.fields["end"])
+        order.requested = self.clock.parse(m.fields["end"])
         order.td = m.fields.get("td", "")  # 2MR: a second move-out request (RMG 7.16.1)
         if csa_cr and not bypass:
             self.admin.csa_move_out(m, rec, order, csa_cr)
@@ -246,7 +240,7 @@ class Ercot(Participant):
             self.reject_request(m, "814_13", "A13", "NO PENDING ORDER", rec)
         elif it <= order.iteration:
             self.reject_request(m, "814_13", "A13", "STALE ITERATION", rec)
-        elif (_date(m.fields["start"]) - self.today()).days > self.timing.future_days:
+        elif self.clock.days_between(self.today(), self.clock.parse(m.fields["start"])) > self.timing.future_days:
             self.reject_request(m, "814_13", "A13", "REQUESTED DATE NOT REASONABLE", rec)
         else:
             order.iteration = it

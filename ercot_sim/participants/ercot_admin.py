@@ -27,10 +27,6 @@ from ercot_sim.simtime import Clock
 __all__ = ["ErcotDesk", "MarketAdmin"]
 
 
-def _date(text: str) -> dt.date:
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-
-
 class ErcotDesk(Protocol):
     """What the market administration uses of ERCOT: its identity, clock and agenda, sending,
     and the registration helpers (references, ready times, order states, rejects, cancels)."""
@@ -149,7 +145,7 @@ class MarketAdmin:
             self.desk.reject_request(m, "814_19", "A13", "NO CSA OF THIS CR", rec)
         else:
             start = m.fields.get("start")
-            day = max(_date(start), self.desk.today()) if start else self.desk.today()
+            day = max(self.desk.clock.parse(start), self.desk.today()) if start else self.desk.today()
             order = Order(m.ref, m.esi_id, "csa_delete" if delete else "csa", m.sender, rec.tdsp,
                           int(self.desk.env.now), day)
             self.reg.add_order(rec, order)
@@ -194,7 +190,7 @@ class MarketAdmin:
             return
         start = ymd(order.requested) if order.requested else m.fields.get("start", ymd(self.desk.today()))
         ref = self.desk.ref_for(m.esi_id, rec)
-        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.desk.env.now), _date(start))
+        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.desk.env.now), self.desk.clock.parse(start))
         mi.old_rep = rec.rep
         mi.link, order.link = order, mi
         self.reg.add_order(rec, mi)
@@ -214,7 +210,7 @@ class MarketAdmin:
             mo.detail = "CSA move-in rejected"
             self.forward_24(mo, rec)
             return
-        mo.scheduled = _date(date)
+        mo.scheduled = self.desk.clock.parse(date)
         self.desk.set_state(mo, "scheduled")
         self.desk.send("814_25", mo.cr, mo.esi_id, self.desk.ref_for(mo.esi_id, rec), mo.order_id, self.desk.ready_at(),
                   order_id=mo.order_id, detail=f"CSA CR move-in {date}", tdsp=mo.tdsp, cr=mo.cr, end=date)
@@ -252,7 +248,7 @@ class MarketAdmin:
 
     def _forward_03_mt(self, esi: str, rec: EsiRecord, order: Order, start: str, bgn07: str = "TS") -> None:
         order.fwd_ref = order.order_id  # ERCOT's own order: the 814_03 is its first transaction
-        order.requested = _date(start)
+        order.requested = self.desk.clock.parse(start)
         self.reg.by_ref[order.fwd_ref] = order
         self.desk.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self.desk.ready_at(), order_id=order.order_id,
                   detail=f"{bgn07} {start}", tdsp=rec.tdsp, cr=order.cr, start=start, kind=bgn07, bgn07=bgn07)

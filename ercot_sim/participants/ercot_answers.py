@@ -21,7 +21,6 @@ from typing import Protocol
 from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import ymd
 from ercot_sim.participants.ercot_admin import ErcotDesk, MarketAdmin
-from ercot_sim.participants.tdsp_records import parse_ymd as _date
 from ercot_sim.registry import EsiRecord, Order, Registry
 
 __all__ = ["AnswerDesk", "TdspAnswers", "cancel_unconfirmed", "order_state_after_failed_cancel"]
@@ -100,7 +99,7 @@ class TdspAnswers:
                           action="reject", reject=f.get("reject", ""), reason=f.get("reason", ""),
                           tdsp=order.tdsp, cr=order.cr)
             return
-        smrd = _date(f["start"])
+        smrd = self.desk.clock.parse(f["start"])
         if is_open:
             order.scheduled = smrd
             if order.state in ("pending", "permit"):
@@ -158,7 +157,7 @@ class TdspAnswers:
             self.desk.set_state(order, "rejected", f"tdsp {f.get('reject')}")
             answer: Fields = {"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")}
         else:
-            order.scheduled = _date(f["end"])
+            order.scheduled = self.desk.clock.parse(f["end"])
             self.desk.set_state(order, "scheduled")
             answer = {"end": f["end"]}
         answer.update({"tdsp": order.tdsp, "cr": order.cr})
@@ -223,7 +222,7 @@ class TdspAnswers:
         if f.get("action") == "reject":
             answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
         else:
-            order.scheduled = _date(f["start"])
+            order.scheduled = self.desk.clock.parse(f["start"])
             answer["start"] = f["start"]
             if not order.terminal:  # a new date moves the loss notice with it
                 self._plan_loss_notice(order, rec, order.scheduled)
@@ -267,7 +266,7 @@ class TdspAnswers:
         if order.link is not None and not order.link.terminal:  # the move-out that led to it
             self.desk.set_state(order.link, "completed", "CSA CR move-in " + order.order_id)
         old = rec.rep
-        read = _date(m.fields["start"])
+        read = self.desk.clock.parse(m.fields["start"])
         self._pass_on(m, order.cr, order)
         if rec.since is not None and read < rec.since:
             order.detail = "superseded by a later read"  # completions apply in read-date order
@@ -293,7 +292,7 @@ class TdspAnswers:
         open_order = order is not None and (not order.terminal or (order.state == "cancelled" and not order.cancel_ok))
         if order is not None and order.kind == "move_out" and open_order:
             self.desk.set_state(order, "completed")
-            end = _date(m.fields["end"])
+            end = self.desk.clock.parse(m.fields["end"])
             if rec.since is not None and end < rec.since:
                 order.detail = "superseded by a later read"
                 return

@@ -39,13 +39,11 @@ from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, Participant, ymd
 from ercot_sim.participants.tdsp_reads import MeterReading
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.participants.tdsp_records import parse_ymd as _date
 from ercot_sim.participants.tdsp_service import FieldService
 
 __all__ = ["Tdsp"]
 
 _GAINS = ("SW", "SSW", "MVI", "PMI", "TS", "AQ")
-_ONE = dt.timedelta(days=1)
 
 
 def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[str, str] | None:
@@ -172,10 +170,11 @@ class Tdsp(Participant):
     def _cycle_date_near(self, esi: str, fasd: dt.date) -> dt.date | None:
         e = self.esi[esi]
         window = self.timing.read_window_days
-        for month_start in ((fasd - dt.timedelta(days=window)).replace(day=1), fasd.replace(day=1),
-                            (fasd + dt.timedelta(days=window)).replace(day=1)):
+        plus = self.clock.plus_days
+        for month_start in (plus(fasd, -window).replace(day=1), fasd.replace(day=1),
+                            plus(fasd, window).replace(day=1)):
             d = self.clock.nth_business_day(month_start.year, month_start.month, e.cycle, self.cal)
-            if d is not None and abs((d - fasd).days) <= window and d > self.today():
+            if d is not None and abs(self.clock.days_between(fasd, d)) <= window and d > self.today():
                 return d
         return None
 
@@ -202,7 +201,7 @@ class Tdsp(Participant):
         if self.rejects(m):
             self._reject(m, "814_04", "A13", "REJECTED BY TDSP")
             return
-        start = _date(f["start"])
+        start = self.clock.parse(f["start"])
         today = self.today()
         if kind in ("MVI", "PMI") and start < today and e.orders:
             conflict = _backdated_conflict(e.orders, start, f["cr"])
@@ -210,11 +209,11 @@ class Tdsp(Participant):
                 self._reject(m, "814_04", *conflict)
                 return
         if kind == "SW":
-            date = self._cycle_date_near(m.esi_id, start) or self.clock.roll(max(start, today + _ONE), self.cal)
+            date = self._cycle_date_near(m.esi_id, start) or self.clock.roll(max(start, self.clock.plus_days(today, 1)), self.cal)
         elif kind == "SSW":
-            date = start if start > today else self.clock.roll(today + _ONE, self.cal)
+            date = start if start > today else self.clock.roll(self.clock.plus_days(today, 1), self.cal)
         elif kind in ("TS", "AQ"):  # transition / acquisition: the date ERCOT set
-            date = max(start, today + _ONE)
+            date = max(start, self.clock.plus_days(today, 1))
         else:
             date = start
         o = TOrder(m.ref, m.esi_id, kind, date, f["cr"], m.order_id)
@@ -223,7 +222,7 @@ class Tdsp(Participant):
             self.reply(m, "814_28", self.answer_time_for(m), "permit pending", unexec="PERMIT",
                         reason="PERMIT REQUIRED")
             later = int(self.env.now) + cond[1] * 1440
-            o.date = max(date, self.clock.date(later) + _ONE)
+            o.date = max(date, self.clock.plus_days(self.clock.date(later), 1))
             self.at(later, self._permit_arrived, m, o)
             self.by_ref[o.ref] = o
             return
@@ -253,7 +252,7 @@ class Tdsp(Participant):
         if self.rejects(m):
             self._reject(m, "814_25", "A13", "REJECTED BY TDSP")
             return
-        date = max(_date(m.fields["end"]), self.today())
+        date = max(self.clock.parse(m.fields["end"]), self.today())
         o = TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id)
         o.second = m.fields.get("td") == "2MR"
         self.schedule(o)
@@ -274,7 +273,7 @@ class Tdsp(Participant):
         """Date change from ERCOT."""
         o = self.by_ref.get(m.orig_ref)
         it = m.fields.get("iteration", "")
-        new = _date(m.fields["start"])
+        new = self.clock.parse(m.fields["start"])
         earliest = self.clock.add_business_days(self.today(), self.timing.date_change_notice_bd, self.cal)
         if o is None or o.done or o.cancelled:
             self._reject_13(m, "A13", "ORDER NOT PENDING", it)

@@ -74,7 +74,7 @@ class MeterReading:
         """The due date of an invoice sent on ``sent``: the market's payment days later (E8),
         rolled to the TDSP's next business day. The one place this is worked out."""
         desk = self.desk
-        return desk.clock.roll(sent + dt.timedelta(days=desk.timing.payment_days), desk.cal)
+        return desk.clock.roll(desk.clock.plus_days(sent, desk.timing.payment_days), desk.cal)
 
     def invoice_due(self, sent: dt.date) -> str:
         """:meth:`invoice_due_date` as CCYYMMDD (looked up once per send day)."""
@@ -91,7 +91,7 @@ class MeterReading:
         return desk.answer_time(start, rule_id, desk.cal, desk.timing.usage_after_read_bd, *key, trigger=read)
 
     def kwh(self, esi: str, start: dt.date, end: dt.date) -> int:
-        return int((300 + self.desk.u("kwh", esi, end) * 1500) * max((end - start).days, 1) / 30)
+        return int((300 + self.desk.u("kwh", esi, end) * 1500) * max(self.desk.clock.days_between(start, end), 1) / 30)
 
     def usage(self, esi: str, e: TEsi, cr: str, start: dt.date, end: dt.date, final: bool, orig: str,
               order_id: str = "") -> None:
@@ -122,7 +122,7 @@ class MeterReading:
         a self-selected switch away from the POLR on a date inside them pays no read fee."""
         if o.kind == "TS":
             e.polr_rep = o.cr
-            e.polr_until = o.date + dt.timedelta(days=self.desk.timing.polr_flag_days)
+            e.polr_until = self.desk.clock.plus_days(o.date, self.desk.timing.polr_flag_days)
             return
         fee = FEE_OF.get(o.kind)
         if fee is None:
@@ -171,7 +171,7 @@ class MeterReading:
         periods = []
         for _ in range(12):
             start = last_read(end, cycle, cal)
-            kwh = int((300 + self.desk.u("hist", m.esi_id, start) * 1500) * (end - start).days / 30)
+            kwh = int((300 + self.desk.u("hist", m.esi_id, start) * 1500) * self.desk.clock.days_between(start, end) / 30)
             periods.append((ymd(start), ymd(end), kwh))
             end = start
         self.desk.reply(m, "867_02", ready, "12 months", periods=periods)
@@ -188,7 +188,7 @@ class MeterReading:
             # one by one (also when the rule is switched off: answer_time's fallback)
             for esi in members:
                 e = desk.esi[esi]
-                if e.rep and e.active and (today - e.last_read).days >= 20:
+                if e.rep and e.active and self.desk.clock.days_between(e.last_read, today) >= 20:
                     self.usage(esi, e, e.rep, e.last_read, today, final=False, orig="")
                     e.last_read = today
             return
@@ -197,15 +197,16 @@ class MeterReading:
         end_text = f"|{today}".encode()  # str(date) as Draws joins it
         last = ymd(today)
         duns, ercot, esis = desk.duns, desk.ctx.ercot, desk.esi
+        between = desk.clock.days_between
         out: list[Message] = []
         add = out.append
         for esi in members:
             e = esis[esi]
-            if not (e.rep and e.active) or (today - e.last_read).days < 20:
+            if not (e.rep and e.active) or between(e.last_read, today) < 20:
                 continue
             cr = e.rep
             start = e.last_read if e.last_read < today else today
-            kwh = int((300 + kwh_of(esi.encode() + end_text) * 1500) * max((today - start).days, 1) / 30)
+            kwh = int((300 + kwh_of(esi.encode() + end_text) * 1500) * max(between(start, today), 1) / 30)
             e.n += 1
             ref = f"T{esi}{e.n:04d}"
             ready = ready_at(f"{esi}|{ref}".encode())

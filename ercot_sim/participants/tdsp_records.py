@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["TEsi", "TOrder", "parse_ymd"]
-
-
-def parse_ymd(text: str) -> dt.date:
-    """A CCYYMMDD date of a transaction's fields."""
-    return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+__all__ = ["TEsi", "TOrder"]
 
 
 class TOrder:

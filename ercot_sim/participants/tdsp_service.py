@@ -28,7 +28,6 @@ from ercot_sim.messages import Fields, Message
 from ercot_sim.participants.base import Context, MarketTiming, ymd
 from ercot_sim.participants.tdsp_reads import MeterReading
 from ercot_sim.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.participants.tdsp_records import parse_ymd as _date
 from ercot_sim.population import Draws
 from ercot_sim.simtime import Clock
 
@@ -107,7 +106,7 @@ class FieldService:
             if o.esi_id == m.esi_id and o.cr == cr and o.kind in ("MVI", "PMI") and not o.cancelled:
                 return
         o = TOrder(m.ref, m.esi_id, "PMI" if m.fields.get("priority") else "MVI",
-                   max(_date(m.fields["start"]), self.desk.today()), cr, m.order_id)
+                   max(self.desk.clock.parse(m.fields["start"]), self.desk.today()), cr, m.order_id)
         o.safety = True
         self.safety[m.esi_id] = o
         self.desk.schedule(o)
@@ -172,7 +171,7 @@ class FieldService:
         at once when it cannot be done (``WTM`` weather moratorium on the date, not the REP of
         record, nothing to reconnect), else worked on the requested date (650_02 completed)."""
         start = m.fields.get("start")
-        day = max(_date(start), self.desk.today()) if start else self.desk.clock.add_business_days(self.desk.today(), 1, self.desk.cal)
+        day = max(self.desk.clock.parse(start), self.desk.today()) if start else self.desk.clock.add_business_days(self.desk.today(), 1, self.desk.cal)
         reject: tuple[str, str] | None = None
         if e is None or e.rep != m.sender:
             reject = ("A13", "NOT THE REP OF RECORD")
@@ -206,7 +205,7 @@ class FieldService:
         if e is None or not e.rep:
             return
         start = self.desk.today()
-        end = start + dt.timedelta(days=days)
+        end = self.desk.clock.plus_days(start, days)
         self.desk.send("650_04", e.rep, esi, self.desk.ref_for(esi), "", int(self.desk.env.now) + 30,
                   detail=f"OTG {ymd(start)}-{ymd(end)}", tdsp=self.desk.duns, cr=e.rep, purpose="OTG",
                   start=ymd(start), end=ymd(end))
