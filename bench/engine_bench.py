@@ -1,7 +1,7 @@
 """Engine throughput: a market run end to end against SimPy's own message rate, same process.
 
 ``python -m bench engine --esiids N --days D --json`` runs ``scenarios/market-month.toml``
-(or ``--scenario``) with N ESI IDs for D days through :func:`ercot_sim.engine.run_scenario`
+(or ``--scenario``) with N ESI IDs for D days through :func:`ercot_sim.market.engine.run_scenario`
 in a temporary directory -- the SimPy market, the X12 files and the SQLite trace -- and
 reports:
 
@@ -132,7 +132,7 @@ def fs_type(path: Path) -> str:
 def run_engine(scenario: Path, esi_ids: int, days: int, *, progress: bool = True,
                out_dir: Path | None = None) -> dict[str, Any]:
     """Run the engine once in a temporary directory under ``out_dir``; figures of the run."""
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
 
     sc = load(scenario, esi_ids, days)
     gc.collect()
@@ -180,7 +180,7 @@ def run_engine(scenario: Path, esi_ids: int, days: int, *, progress: bool = True
 
 def _shard_job(job: tuple[str, int, int, str, int, int]) -> dict[str, Any]:
     """One shard of a sharded run, in a worker process."""
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
 
     scenario, esi_ids, days, out, i, n = job
     result = run_scenario(load(Path(scenario), esi_ids, days), out, shard=(i, n))
@@ -194,7 +194,7 @@ def run_sharded(scenario: Path, esi_ids: int, days: int, shards: int, out_dir: P
     import resource
     from concurrent.futures import ProcessPoolExecutor
 
-    from ercot_sim.shard import merge_traces
+    from ercot_sim.output.shard import merge_traces
 
     base = out_dir or default_out_dir()
     workers = min(shards, os.cpu_count() or 1)
@@ -223,7 +223,7 @@ def run_sharded(scenario: Path, esi_ids: int, days: int, shards: int, out_dir: P
 
 
 def _templates_used() -> dict[str, dict[str, int]]:
-    from ercot_sim.templates import template_stats
+    from ercot_sim.output.templates import template_stats
 
     out: dict[str, dict[str, int]] = {}
     for (code, _shape), ok in sorted(template_stats().items()):

@@ -60,7 +60,7 @@ def runs(full: bool) -> list[tuple[str, Path, int | None]]:
 
 
 def fingerprints(full: bool) -> dict[str, dict[str, str]]:
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario
 
     result: dict[str, dict[str, str]] = {}

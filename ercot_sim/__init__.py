@@ -23,8 +23,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "Scenario": "ercot_sim.scenario",
     "load_scenario": "ercot_sim.scenario",
-    "run_scenario": "ercot_sim.engine",
-    "RunResult": "ercot_sim.engine",
+    "run_scenario": "ercot_sim.market.engine",
+    "RunResult": "ercot_sim.market.engine",
     "load_rules": "ercot_sim.timing",
     "RuleSet": "ercot_sim.timing",
     "MarketCalendar": "ercot_sim.calendar",

@@ -1,7 +1,7 @@
 """Rule-change comparison: the same scenario and seed under two rule sets, and what changed.
 
 :func:`compare_rules` runs the scenario twice with the engine's public entry point
-(:func:`ercot_sim.engine.run_scenario`), once per rules file, then measures each run from its
+(:func:`ercot_sim.market.engine.run_scenario`), once per rules file, then measures each run from its
 trace and judges it with the independent checker under the rules that run used:
 
 - switch and move-in completion time in ERCOT business days (p50, p90, max), from the
@@ -244,7 +244,7 @@ def compare_rules(
     Raises:
         ScenarioError, RulesError: the scenario or a rules file is unusable.
     """
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario
     from ercot_sim.timing.check import load_check_rules
 

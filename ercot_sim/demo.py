@@ -266,7 +266,7 @@ def run_demo(name: str, workdir: str | Path | None = None, scenarios_dir: str | 
     Raises:
         ScenarioError: unknown flow, or its scenario is missing or wrong.
     """
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario
 
     if name not in FLOWS:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
 from ercot_sim.report import write_report
 from ercot_sim.scenario import load_scenario
 

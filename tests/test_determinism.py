@@ -16,7 +16,7 @@ _RUN = """
 import json, sys
 from pathlib import Path
 from bench.same_bytes import fingerprint
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
 from ercot_sim.scenario import load_scenario
 sc = load_scenario(Path(sys.argv[1]))
 sc = sc.model_copy(update={"population": sc.population.model_copy(update={"esi_ids": 400})})

@@ -13,7 +13,7 @@ from edi.texas_set.xmlio import xml_to_x12
 from edi.validate import validate
 from edi.x12 import iter_transactions
 from ercot_sim.cli import app
-from ercot_sim.feed import FAULT_KINDS, FaultSpec, generate_feed
+from ercot_sim.output.feed import FAULT_KINDS, FaultSpec, generate_feed
 
 ERCOT, LONE_STAR, CENTERPOINT = "183529049", "123456789", "957877905"
 TDSPS = {"1039940674000", "957877905", "007924772"}

@@ -97,10 +97,10 @@ def test_edi_never_imports_ercot_sim() -> None:
 
 
 def test_participants_do_no_date_arithmetic() -> None:
-    """Dates only through the clock and the calendar (ercot_sim.simtime.Clock): no timedelta,
+    """Dates only through the clock and the calendar (ercot_sim.market.simtime.Clock): no timedelta,
     no day counts, no formatting or date building in the participants' modules."""
     found = []
-    for path in sorted((ROOT / "ercot_sim" / "participants").glob("*.py")):
+    for path in sorted((ROOT / "ercot_sim" / "market" / "participants").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr in ("timedelta", "days", "strftime", "fromordinal"):
                 found.append(f"{path.name}:{node.lineno} .{node.attr}")
@@ -108,4 +108,4 @@ def test_participants_do_no_date_arithmetic() -> None:
                   and isinstance(node.func.value, ast.Name) and node.func.value.id == "dt"):
                 found.append(f"{path.name}:{node.lineno} dt.date(...)")
     assert found == []
-    assert len(list((ROOT / "ercot_sim" / "participants").glob("*.py"))) >= 8
+    assert len(list((ROOT / "ercot_sim" / "market" / "participants").glob("*.py"))) >= 8

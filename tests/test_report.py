@@ -10,7 +10,7 @@ from lxml import html as lhtml
 from typer.testing import CliRunner
 
 from ercot_sim.cli import app
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
 from ercot_sim.report import build_report, load_report_data, write_report
 from ercot_sim.scenario import Scenario, load_scenario, load_scenario_text
 from ercot_sim.timing.check import check_path
@@ -188,7 +188,7 @@ def test_cli_report_exit_codes(switch_run: Path, faults_run: Path, tmp_path: Pat
 
 
 def test_sharded_run_is_reported_whole(tmp_path: Path, faults_run: Path) -> None:
-    from ercot_sim.shard import in_shard
+    from ercot_sim.output.shard import in_shard
 
     scenario = _faults_scenario()
     for i in range(2):

@@ -26,7 +26,7 @@ def _invoke(*args: str):  # type: ignore[no-untyped-def]
 
 def test_a_run_killed_midway_is_an_incomplete_run_for_check_and_report(tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    code = ("import sys; from pathlib import Path; from ercot_sim.engine import run_scenario; "
+    code = ("import sys; from pathlib import Path; from ercot_sim.market.engine import run_scenario; "
             "from ercot_sim.scenario import load_scenario; sc = load_scenario(Path(sys.argv[1])); "
             "sc = sc.model_copy(update={'population': sc.population.model_copy(update={'esi_ids': 60000})}); "
             "run_scenario(sc, Path(sys.argv[2]))")
@@ -63,7 +63,7 @@ def test_a_run_killed_midway_is_an_incomplete_run_for_check_and_report(tmp_path:
 
 def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "busy"
-    code = ("import sys; from pathlib import Path; from ercot_sim.engine import run_scenario; "
+    code = ("import sys; from pathlib import Path; from ercot_sim.market.engine import run_scenario; "
             "from ercot_sim.scenario import load_scenario; sc = load_scenario(Path(sys.argv[1])); "
             "sc = sc.model_copy(update={'population': sc.population.model_copy(update={'esi_ids': 60000})}); "
             "run_scenario(sc, Path(sys.argv[2]))")

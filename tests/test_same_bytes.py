@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from bench.same_bytes import compare, fingerprint
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
 from ercot_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from edi.validate import validate
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.output.trace import render_trace
 from ercot_sim.scenario import load_scenario
-from ercot_sim.trace import render_trace
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

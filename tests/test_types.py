@@ -18,18 +18,18 @@ def test_mypy_finds_no_error(tmp_path: Path) -> None:
 
 def test_mypy_would_find_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from ercot_sim.messages import Message\n\nm: Message = Message('814_01')\n")
+    bad.write_text("from ercot_sim.market.messages import Message\n\nm: Message = Message('814_01')\n")
     done = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), str(bad)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 1 and "Missing positional arguments" in done.stdout
 
 
 def test_a_misspelled_or_mistyped_message_field_is_a_type_error(tmp_path: Path) -> None:
-    """Message fields are a closed, typed set (ercot_sim.messages.Fields): ``send`` takes no
+    """Message fields are a closed, typed set (ercot_sim.market.messages.Fields): ``send`` takes no
     other key and no other type, so a field no renderer reads cannot slip in unnoticed."""
     bad = tmp_path / "fields.py"
     bad.write_text(
-        "from ercot_sim.participants.base import Participant\n\n"
+        "from ercot_sim.market.participants.base import Participant\n\n"
         "def f(p: Participant) -> None:\n"
         "    p.send('814_01', 'x', 'e', 'r', '', 0, strat='20250301')\n"
         "    p.send('814_01', 'x', 'e', 'r', '', 0, kwh='12')\n"

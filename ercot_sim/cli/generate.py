@@ -1,6 +1,6 @@
 """``ercot-sim generate``: a synthetic feed of the files one participant receives.
 
-A thin layer over :func:`ercot_sim.feed.generate_feed`. Exit codes: 0 written, 2 bad
+A thin layer over :func:`ercot_sim.output.feed.generate_feed`. Exit codes: 0 written, 2 bad
 arguments, faults file or scenario (one line on stderr naming file and field).
 """
 
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         chosen participant are written to --out with manifest.json (files, senders, codes,
         checksums, and each planted fault with file, segment, element and expected finding).
         """
-        from ercot_sim.feed import generate_feed, load_faults
+        from ercot_sim.output.feed import generate_feed, load_faults
         from ercot_sim.scenario import load_scenario
 
         try:

@@ -33,7 +33,7 @@ class ShardSummary(TypedDict):
 
 def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -> ShardSummary:
     """Run one shard in a worker process (scenarios are re-read there)."""
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario
 
     path, out, seed, rules, i, n = args
@@ -60,7 +60,7 @@ def run_command(
     force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds files no run wrote; they are left as they are (an earlier run's files are replaced either way).")] = False,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario
 
     err = Console(stderr=True)
@@ -155,10 +155,10 @@ def run_command(
 def _run_sharded(scenario: str | None, name: str, out: Path, seed: int | None, rules: Path | None,
                  shards: int, force: bool) -> list[ShardSummary]:
     """The shards in worker processes (OUT/shard-NNN/), their traces merged into OUT/trace.sqlite;
-    the folder held and recorded like a run's own (:mod:`ercot_sim.run_folder`)."""
-    from ercot_sim.engine import OutLock
-    from ercot_sim.run_folder import RunFolder
-    from ercot_sim.shard import merge_traces
+    the folder held and recorded like a run's own (:mod:`ercot_sim.output.run_folder`)."""
+    from ercot_sim.market.engine import OutLock
+    from ercot_sim.output.run_folder import RunFolder
+    from ercot_sim.output.shard import merge_traces
 
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ from edi.errors import EdiError
 from edi.findings import Finding, Report
 from edi.validate import iter_x12_files, validate_source
 from ercot_sim.cli._progress import working_steps
-from ercot_sim.run_folder import read_record
+from ercot_sim.output.run_folder import read_record
 
 __all__ = ["register", "ack_file_name", "run_validate"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ercot_sim.engine import run_scenario
-from ercot_sim.participants.tdsp_reads import MeterReading
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.market.participants.tdsp_reads import MeterReading
 from ercot_sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -233,7 +233,7 @@ windows = ["00:30", "06:00", "09:00", "11:00", "13:00", "15:00", "16:30", "20:00
 
 def _run(tmp_path: Path, name: str, start: str, days: int, seed: int, esi_ids: int, events: str,
          windows: str | None = None) -> Path:
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario_text
 
     text = SCENARIO.format(name=name, start=start, days=days, seed=seed, esi_ids=esi_ids, events=events)
@@ -537,9 +537,9 @@ def test_sharded_run_is_checked_whole(tmp_path: Path) -> None:
     energized with LONE STAR POWER, PECOS RETAIL switches six of them (indices 0..5; even
     indices are ONCOR's, odd CENTERPOINT's) and ONCOR never answers with an 814_04.
     """
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
+    from ercot_sim.output.shard import in_shard
     from ercot_sim.scenario import load_scenario_text
-    from ercot_sim.shard import in_shard
 
     events = "".join(_event("switch", i, 1 + i % 3, "PECOS RETAIL") for i in range(6))
     events += ('[[faults]]\nkind = "missing"\nparticipant = "ONCOR"\ncode = "814_04"\n')
@@ -593,7 +593,7 @@ def test_late_payment_invoice_is_not_a_meter_read() -> None:
 def test_late_payment_scenario_has_only_its_injected_violation(tmp_path: Path) -> None:
     """scenarios/late-payment.toml: no violation but the late 820_02 it injects (rule E8), from the
     trace and from the X12 folder alike; the late-payment 810_02 owes no 867_03."""
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
     from ercot_sim.scenario import load_scenario
 
     out = tmp_path / "late-payment"

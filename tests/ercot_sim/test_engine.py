@@ -16,12 +16,12 @@ from edi.texas_set.mapping import from_segments
 from edi.validate import validate
 from edi.x12 import iter_transactions
 from ercot_sim.cli import app
-from ercot_sim.engine import run_scenario
 from ercot_sim.errors import ScenarioError
-from ercot_sim.population import build_population
-from ercot_sim.registry import TERMINAL
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.market.registry import TERMINAL
+from ercot_sim.output.shard import canonical_transactions
 from ercot_sim.scenario import load_scenario, load_scenario_text
-from ercot_sim.shard import canonical_transactions
+from ercot_sim.scenario.population import build_population
 from tests.conftest import examples
 
 ROOT = Path(__file__).resolve().parents[2]

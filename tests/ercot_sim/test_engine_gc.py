@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
 from ercot_sim.scenario import load_scenario
 
 

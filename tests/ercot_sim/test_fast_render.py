@@ -19,9 +19,9 @@ from edi.texas_set import mapping
 from edi.texas_set.mapping.render import compile_text_layout
 from edi.x12 import ControlNumbers, X12Writer, format_segments
 from edi.x12.delimiters import Delimiters
-from ercot_sim import templates
-from ercot_sim.emit import _mapping_text, render_body, render_text
-from ercot_sim.messages import Message
+from ercot_sim.market.messages import Message
+from ercot_sim.output import templates
+from ercot_sim.output.emit import _mapping_text, render_body, render_text
 
 CODES = [c for c in mapping.codes() if c not in mapping.RETIRED]
 NAMES = {"1039940674000": "ONCOR", "123456789": "LONE STAR POWER", "183529049": "ERCOT"}

@@ -10,9 +10,9 @@ import pytest
 
 from edi.validate import validate
 from edi.x12 import iter_transactions
-from ercot_sim.engine import run_scenario
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.market.tariff import FEES
 from ercot_sim.scenario import Event, load_scenario
-from ercot_sim.tariff import FEES
 from ercot_sim.timing.check import check_path
 from tests.ercot_sim.flowkit import ROOT, Run, scenario_runner
 

@@ -13,11 +13,11 @@ from edi.texas_set.catalog import identify
 from edi.validate import validate
 from edi.x12 import iter_transactions
 from ercot_sim.calendar import default_calendar
-from ercot_sim.emit import LATE_PAYMENT_CHARGE
-from ercot_sim.engine import run_scenario
 from ercot_sim.errors import ScenarioError
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.output.emit import LATE_PAYMENT_CHARGE
+from ercot_sim.output.shard import canonical_transactions
 from ercot_sim.scenario import load_scenario, load_scenario_text
-from ercot_sim.shard import canonical_transactions
 from ercot_sim.timing import load_rules
 from ercot_sim.timing.check import check_path
 from tests.ercot_sim.flowkit import ROOT, Run, scenario_runner

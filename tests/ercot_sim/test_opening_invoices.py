@@ -8,10 +8,10 @@ from pathlib import Path
 
 from edi.validate import validate
 from ercot_sim.calendar import default_calendar
-from ercot_sim.engine import run_scenario
-from ercot_sim.population import build_population
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.output.shard import canonical_transactions
 from ercot_sim.scenario import load_scenario_text
-from ercot_sim.shard import canonical_transactions
+from ercot_sim.scenario.population import build_population
 
 SCENARIO = """
 [scenario]

@@ -14,10 +14,10 @@ import pytest
 from edi.texas_set.catalog import identify
 from edi.texas_set.mapping import from_segments
 from edi.x12 import iter_transactions
-from ercot_sim.engine import run_scenario
-from ercot_sim.population import build_population
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.market.simtime import Clock
 from ercot_sim.scenario import Scenario, load_scenario
-from ercot_sim.simtime import Clock
+from ercot_sim.scenario.population import build_population
 
 ROOT = Path(__file__).resolve().parents[2]
 #: cycle read to cycle read, cycles 1-23 on every calendar 2024-2026: 26 to 35 days

@@ -8,8 +8,15 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ercot_sim.population import _pick, _Picker, _premises, build_population, triggers, unit
 from ercot_sim.scenario import load_scenario
+from ercot_sim.scenario.population import (
+    _pick,
+    _Picker,
+    _premises,
+    build_population,
+    triggers,
+    unit,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

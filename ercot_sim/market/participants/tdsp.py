@@ -26,7 +26,7 @@ What it does, all through the transport:
   record with 650_01 SH001 (650_02 answer), removed with SH002/SH003;
 * 814_20 create / retire for new and removed premises; a corrected 810_02 after an 824;
 * safety-net move-ins, 650 service orders, outage notices and late payments: its collaborator
-  :class:`~ercot_sim.participants.tdsp_service.FieldService`.
+  :class:`~ercot_sim.market.participants.tdsp_service.FieldService`.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ import datetime as dt
 
 from typing_extensions import Unpack
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context, Participant, ymd
-from ercot_sim.participants.tdsp_reads import MeterReading
-from ercot_sim.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.participants.tdsp_service import FieldService
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context, Participant, ymd
+from ercot_sim.market.participants.tdsp_reads import MeterReading
+from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
+from ercot_sim.market.participants.tdsp_service import FieldService
 
 __all__ = ["Tdsp"]
 

@@ -1,6 +1,6 @@
 """What a CR's customers ask for, turned into requests: the scenario's customer events.
 
-A collaborator of :class:`~ercot_sim.participants.cr.Cr`: each event kind has a small method
+A collaborator of :class:`~ercot_sim.market.participants.cr.Cr`: each event kind has a small method
 (a table from kind to method), which sends the request (814_01, 814_16, 814_24, 814_08,
 814_12, 814_18, 814_26, 650_01) or records why the event was skipped. It reaches the CR
 through :class:`CrDesk` (its customers, pending orders, sending, the safety-net habit).
@@ -15,11 +15,11 @@ from typing import ClassVar, Protocol
 import simpy
 from typing_extensions import Unpack
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context, ymd
-from ercot_sim.population import PlannedEvent
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context, ymd
+from ercot_sim.market.simtime import Clock
 from ercot_sim.scenario import Event
-from ercot_sim.simtime import Clock
+from ercot_sim.scenario.population import PlannedEvent
 
 __all__ = ["CrDesk", "CustomerRequests"]
 

@@ -1,5 +1,5 @@
 """A TDSP's service work beside enrollment and reads: a collaborator of
-:class:`~ercot_sim.participants.tdsp.Tdsp` that owns its state and reaches the TDSP only
+:class:`~ercot_sim.market.participants.tdsp.Tdsp` that owns its state and reaches the TDSP only
 through :class:`TdspDesk`.
 
 * safety-net move-ins: the out-of-band order a CR sends when its move-in is not confirmed by
@@ -24,12 +24,12 @@ from typing import Any, Protocol
 import simpy
 from typing_extensions import Unpack
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context, MarketTiming, ymd
-from ercot_sim.participants.tdsp_reads import MeterReading
-from ercot_sim.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.population import Draws
-from ercot_sim.simtime import Clock
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context, MarketTiming, ymd
+from ercot_sim.market.participants.tdsp_reads import MeterReading
+from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
+from ercot_sim.market.simtime import Clock
+from ercot_sim.scenario.population import Draws
 
 __all__ = ["LATE_PAYMENT_BASIS_POINTS", "FieldService", "TdspDesk"]
 

@@ -2,7 +2,7 @@
 scenario's rate of rejects) or paid with an 820_02 on its due day (never after rule E8's);
 last month's invoices open at the start are paid on their due days too.
 
-A collaborator of :class:`~ercot_sim.participants.cr.Cr` that reaches it through
+A collaborator of :class:`~ercot_sim.market.participants.cr.Cr` that reaches it through
 :class:`BillingDesk`.
 """
 
@@ -14,12 +14,12 @@ from typing import Any, Protocol
 import simpy
 from typing_extensions import Unpack
 
-from ercot_sim.emit import invoice_total
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context
-from ercot_sim.population import Draws, unit
-from ercot_sim.simtime import Clock
-from ercot_sim.tariff import billed_charges
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context
+from ercot_sim.market.simtime import Clock
+from ercot_sim.market.tariff import billed_charges
+from ercot_sim.output.emit import invoice_total
+from ercot_sim.scenario.population import Draws, unit
 
 __all__ = ["Billing", "BillingDesk"]
 

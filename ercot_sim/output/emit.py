@@ -1,11 +1,11 @@
-"""Render a :class:`~ercot_sim.messages.Message` as the X12 body of its Texas SET transaction.
+"""Render a :class:`~ercot_sim.market.messages.Message` as the X12 body of its Texas SET transaction.
 
 :func:`render_body` is the one place where the engine turns a message into segments: it
 translates the message's business fields into the fields of the ``edi.texas_set.models``
 model of its code (:func:`mapping_fields`) and calls ``edi.texas_set.mapping.render``, the
 fast path that gives exactly the segments of the validated model without building it.
 
-The message fields are :class:`ercot_sim.messages.Fields` (a closed, typed set the type
+The message fields are :class:`ercot_sim.market.messages.Fields` (a closed, typed set the type
 checker holds every ``send`` to). Three of them are in no X12 element: ``usage_ref``,
 ``inv_sent`` and ``corrected`` stand for what a TDSP would look up in its own invoice records
 (which usage read an invoice billed, when it was sent, that it corrects one); they go when
@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from edi.texas_set.market import ERCOT_DUNS
-from ercot_sim import templates as _templates
-from ercot_sim.customers import customer_of
-from ercot_sim.messages import Message
-from ercot_sim.tariff import FEES, delivery_charges
-from ercot_sim.templates import _TEMPLATES, checked
+from ercot_sim.market.customers import customer_of
+from ercot_sim.market.messages import Message
+from ercot_sim.market.tariff import FEES, delivery_charges
+from ercot_sim.output import templates as _templates
+from ercot_sim.output.templates import _TEMPLATES, checked
 
 __all__ = ["FEES", "MAPPING", "invoice_total", "mapping_fields", "render_body", "render_text"]
 
@@ -149,7 +149,7 @@ def _charges(f: Mapping[str, Any]) -> list[tuple[str, int, str, int, str]]:
     if f.get("late_fee"):  # a late-payment invoice bills only the charge
         return [(LATE_PAYMENT_CHARGE, int(f["late_fee"]), "EA", 1, "LATE PAYMENT CHARGE")]
     fee = FEES.get(f.get("charge") or "")
-    if fee is not None:  # an order's fee (ercot_sim.tariff): an invoice of its own
+    if fee is not None:  # an order's fee (ercot_sim.market.tariff): an invoice of its own
         return [(f["charge"], fee[0], "EA", 1, fee[1])]
     return delivery_charges(int(f.get("kwh", 0)))
 
@@ -263,7 +263,7 @@ def render_text(m: Message, names: Mapping[str, str], date: str, separator: str 
 
     Exactly the text of :func:`render_body`'s segments joined with the given delimiters,
     rendered straight to text: the hot codes by their checked templates
-    (:mod:`ercot_sim.templates`), the others by a function compiled once per code and
+    (:mod:`ercot_sim.output.templates`), the others by a function compiled once per code and
     delimiters from the mapping's layout.
 
     Args:

@@ -21,8 +21,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ercot_sim.participants.base import MarketTiming
-from ercot_sim.simtime import Clock
+from ercot_sim.market.participants.base import MarketTiming
+from ercot_sim.market.simtime import Clock
 
 __all__ = ["KNOBS", "MarketRules", "load_market_rules"]
 

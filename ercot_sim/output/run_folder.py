@@ -27,7 +27,7 @@ __all__ = ["RECORD", "LOCK", "RunFolder", "read_record"]
 
 #: the record of the run that wrote (or is writing) a folder
 RECORD = ".ercot-sim-run.json"
-#: the lock a run holds while it writes (see :mod:`ercot_sim.engine`)
+#: the lock a run holds while it writes (see :mod:`ercot_sim.market.engine`)
 LOCK = ".ercot-sim-run.lock"
 _GENERATOR = "ercot-sim run"
 

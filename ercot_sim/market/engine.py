@@ -7,8 +7,8 @@
     result.counts["814_03"], result.orders["completed"], result.trace
 
 Sim time is minutes since midnight America/Chicago of the start date (see
-:mod:`ercot_sim.simtime`). ERCOT, the TDSPs and the CRs are participants that only exchange
-:class:`~ercot_sim.messages.Message` through the :class:`~ercot_sim.transport.Transport`;
+:mod:`ercot_sim.market.simtime`). ERCOT, the TDSPs and the CRs are participants that only exchange
+:class:`~ercot_sim.market.messages.Message` through the :class:`~ercot_sim.market.transport.Transport`;
 customer events and field facts from the scenario are handed to the participant that would
 know them in the real market (a CR knows its customers' plans, a TDSP knows a premise needs
 a permit). ``shard=(i, n)`` runs only the ESI IDs of shard ``i``.
@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ercot_sim.errors import ScenarioError, SimError
-from ercot_sim.market import build_market, plan, results
-from ercot_sim.participants.base import MarketTiming
-from ercot_sim.run_folder import LOCK, RunFolder
+from ercot_sim.market.builder import build_market, plan, results
+from ercot_sim.market.participants.base import MarketTiming
+from ercot_sim.market.simtime import Clock
+from ercot_sim.market.timing_bridge import MarketRules, load_market_rules
+from ercot_sim.output.run_folder import LOCK, RunFolder
 from ercot_sim.scenario import Scenario, ScenarioInfo, reference_problems
-from ercot_sim.simtime import Clock
-from ercot_sim.timing_bridge import MarketRules, load_market_rules
 from ercot_sim.tomlload import format_loc
 
 __all__ = ["RunResult", "run_scenario"]
@@ -81,7 +81,7 @@ def run_scenario(
     Args:
         scenario: the validated scenario.
         out: output directory: new, empty, or an earlier run's (whose files are replaced);
-            see :mod:`ercot_sim.run_folder`.
+            see :mod:`ercot_sim.output.run_folder`.
         seed: overrides the scenario's seed.
         rules: timing rules file overriding the shipped rules (and the scenario's ``rules``).
         shard: ``(i, n)``: run only the ESI IDs of shard ``i`` of ``n``.

@@ -3,16 +3,16 @@
 The monthly 867_03 and 810_02 for every ESI ID (and ERCOT's pass-through 867_03, and the
 997s answering them) are most of what a market writes. For these codes the body text is
 formatted in one f-string from the message, without the field dict of
-:func:`ercot_sim.emit.mapping_fields` and without the element lists of the mapping.
+:func:`ercot_sim.output.emit.mapping_fields` and without the element lists of the mapping.
 
-The invoice's charge lines are built from :data:`ercot_sim.tariff.DELIVERY_CHARGES`, the same
+The invoice's charge lines are built from :data:`ercot_sim.market.tariff.DELIVERY_CHARGES`, the same
 data the mapping's fields come from; an invoice of other lines (a fee, a late payment) is left
 to the mapping (the template declines it).
 
 The templates are checked, not trusted: the first message of every *shape* (code, and each
 field that changes the text's layout: final read, reference answered, which N1 parties; the
 number of transactions a 997 acknowledges is not a shape) is also rendered through the mapping
-(:func:`ercot_sim.emit.render_text`, which gives exactly the validated model's segments).
+(:func:`ercot_sim.output.emit.render_text`, which gives exactly the validated model's segments).
 When the two differ the mapping renders every message of that shape, so a change of the
 mapping tables cannot make the files drift, and a :class:`TemplateDrift` warning says so
 (the test suite turns it into an error: the tests of every scenario would fail).
@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 
 from edi.texas_set.market import ERCOT_DUNS
 from edi.texas_set.types import format_r
-from ercot_sim.messages import Message
-from ercot_sim.tariff import DELIVERY_CHARGES
+from ercot_sim.market.messages import Message
+from ercot_sim.market.tariff import DELIVERY_CHARGES
 
 __all__ = ["TemplateDrift", "template_stats", "template_text"]
 
@@ -103,7 +103,7 @@ def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped | None:
 
 
 def _charge_parts() -> tuple[tuple[str, int, bool, str], ...]:
-    """Per delivery charge (ercot_sim.tariff): the text before its amount, the amount in cents
+    """Per delivery charge (ercot_sim.market.tariff): the text before its amount, the amount in cents
     (per kWh or flat), whether it is per kWh, and the text after its amount up to the quantity."""
     return tuple((f"IT1*{i}*****SV*RATE~SAC*C**EU*{c.code}*", c.cents, c.per_kwh, f"****{c.uom}*")
                  for i, c in enumerate(DELIVERY_CHARGES, start=1))
@@ -123,7 +123,7 @@ _LINES_BY_KWH: dict[int, str] = {}
 
 def _delivery_lines(kwh: int) -> str:
     """The IT1/SAC lines, TDS and CTT of a delivery invoice for ``kwh`` (the lines of
-    ercot_sim.tariff.delivery_charges, as the mapping writes them)."""
+    ercot_sim.market.tariff.delivery_charges, as the mapping writes them)."""
     text = _LINES_BY_KWH.get(kwh)
     if text is None:
         parts = [f"{head}{cents * kwh if per_kwh else cents}{mid}{kwh if per_kwh else 1}{tail}"

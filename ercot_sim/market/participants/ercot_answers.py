@@ -1,6 +1,6 @@
 """What the TDSPs answer ERCOT, passed on to the CRs, and the reads that complete orders.
 
-A collaborator of :class:`~ercot_sim.participants.ercot.Ercot` (which registers the requests):
+A collaborator of :class:`~ercot_sim.market.participants.ercot.Ercot` (which registers the requests):
 
 * the TDSP's answers to a forwarded request (814_04, 814_25, 814_28, 814_09, 814_13, 814_27)
   go on to the CR (814_05 or, in a mass transition, 814_14 to the POLR; ...), and an accepted
@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import ymd
-from ercot_sim.participants.ercot_admin import ErcotDesk, MarketAdmin
-from ercot_sim.registry import EsiRecord, Order, Registry
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import ymd
+from ercot_sim.market.participants.ercot_admin import ErcotDesk, MarketAdmin
+from ercot_sim.market.registry import EsiRecord, Order, Registry
 
 __all__ = ["AnswerDesk", "TdspAnswers", "cancel_unconfirmed", "order_state_after_failed_cancel"]
 

@@ -291,7 +291,7 @@ def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Pop
         shard: ``(i, n)``; an ESI ID belongs to shard ``i`` when a hash of it modulo ``n``
             is ``i``, so each ESI ID is in exactly one shard for any ``n``.
     """
-    from ercot_sim.shard import in_shard
+    from ercot_sim.output.shard import in_shard
 
     premises = _premises(scenario)
     by_index = premises

@@ -19,18 +19,18 @@ from pathlib import Path
 import simpy
 
 from ercot_sim.errors import ScenarioError
-from ercot_sim.messages import Message
-from ercot_sim.participants.base import Context, MarketTiming, Participant, ymd
-from ercot_sim.participants.cr import Cr
-from ercot_sim.participants.ercot import Ercot
-from ercot_sim.participants.tdsp import Tdsp
-from ercot_sim.population import Population, build_population, unit
-from ercot_sim.registry import TERMINAL, EsiRecord, Registry
+from ercot_sim.market.messages import Message
+from ercot_sim.market.participants.base import Context, MarketTiming, Participant, ymd
+from ercot_sim.market.participants.cr import Cr
+from ercot_sim.market.participants.ercot import Ercot
+from ercot_sim.market.participants.tdsp import Tdsp
+from ercot_sim.market.registry import TERMINAL, EsiRecord, Registry
+from ercot_sim.market.simtime import Clock
+from ercot_sim.market.timing_bridge import MarketRules
+from ercot_sim.market.transport import CompiledFault, Transport
+from ercot_sim.output.trace import Trace
 from ercot_sim.scenario import Participants, Scenario
-from ercot_sim.simtime import Clock
-from ercot_sim.timing_bridge import MarketRules
-from ercot_sim.trace import Trace
-from ercot_sim.transport import CompiledFault, Transport
+from ercot_sim.scenario.population import Population, build_population, unit
 
 __all__ = ["Market", "OutOfBand", "build_market", "plan", "results"]
 

@@ -355,7 +355,7 @@ def generate_feed(
     Raises:
         ScenarioError: bad arguments, or more faults asked for than the feed can carry.
     """
-    from ercot_sim.engine import run_scenario
+    from ercot_sim.market.engine import run_scenario
 
     if fmt not in ("x12", "xml", "json"):
         raise ScenarioError(f"--format {fmt!r}: one of x12, xml, json")

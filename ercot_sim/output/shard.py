@@ -58,7 +58,7 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
     Returns:
         The number of transactions in the merged trace.
     """
-    from ercot_sim.trace import SCHEMA
+    from ercot_sim.output.trace import SCHEMA
 
     dest = Path(dest)
     if dest.exists():

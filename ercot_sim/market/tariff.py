@@ -1,7 +1,7 @@
 """What the simulated TDSPs bill on the 810_02: the monthly delivery charges and the fees.
 
-The one place these amounts live: the renderer (:mod:`ercot_sim.emit`) and the hot-path
-templates (:mod:`ercot_sim.templates`) both build their charge lines from here.
+The one place these amounts live: the renderer (:mod:`ercot_sim.output.emit`) and the hot-path
+templates (:mod:`ercot_sim.output.templates`) both build their charge lines from here.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ from typing import Any
 import simpy
 from typing_extensions import Unpack
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.population import Draws
-from ercot_sim.simtime import Clock
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.simtime import Clock
+from ercot_sim.scenario.population import Draws
 
 __all__ = ["Context", "MarketTiming", "Participant", "ymd"]
 
@@ -226,7 +226,7 @@ class Participant:
 
     def reopening(self, t: int, calendar: str) -> int | None:
         """None when sim minute ``t`` is inside business hours on ``calendar``, else the
-        minute business hours open next (:meth:`~ercot_sim.simtime.Clock.next_opening`)."""
+        minute business hours open next (:meth:`~ercot_sim.market.simtime.Clock.next_opening`)."""
         # Local hours start every 60 sim minutes (sim minute 0 is local midnight, DST moves
         # clocks by whole hours), so the answer is the same for the whole sim hour: looked up
         # once per hour and calendar (self._reopen, read directly by hot loops).

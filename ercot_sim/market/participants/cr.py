@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context, Participant, ymd
-from ercot_sim.participants.cr_billing import Billing
-from ercot_sim.participants.cr_requests import CustomerRequests
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context, Participant, ymd
+from ercot_sim.market.participants.cr_billing import Billing
+from ercot_sim.market.participants.cr_requests import CustomerRequests
 
 __all__ = ["Cr"]
 

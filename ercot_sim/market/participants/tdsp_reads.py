@@ -2,7 +2,7 @@
 the REP of record), the reads of a gain (867_04, the old REP's final 867_03 and 810_02), the
 fee invoices of an order worked, the corrected invoice after an 824, and the invoice's due date.
 
-A collaborator of :class:`~ercot_sim.participants.tdsp.Tdsp` that reaches the TDSP only
+A collaborator of :class:`~ercot_sim.market.participants.tdsp.Tdsp` that reaches the TDSP only
 through :class:`ReadingDesk`. A cycle is read in one batch (:meth:`MeterReading.read_cycle`:
 the rule's deadline and the draws' keys worked out once per cycle, the messages handed to the
 transport in one call); :meth:`MeterReading.usage` is the same for one ESI ID, the reference
@@ -18,16 +18,16 @@ from typing import Protocol
 import simpy
 from typing_extensions import Unpack
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context, MarketTiming, ymd
-from ercot_sim.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.population import Draws
-from ercot_sim.simtime import Clock
-from ercot_sim.tariff import billed_charges
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context, MarketTiming, ymd
+from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
+from ercot_sim.market.simtime import Clock
+from ercot_sim.market.tariff import billed_charges
+from ercot_sim.scenario.population import Draws
 
 __all__ = ["FEE_OF", "MeterReading", "ReadingDesk"]
 
-#: order kind -> the fee (SAC04, see ercot_sim.tariff) the gaining CR is billed
+#: order kind -> the fee (SAC04, see ercot_sim.market.tariff) the gaining CR is billed
 FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
 
 
@@ -224,7 +224,7 @@ class MeterReading:
 
     def _ready_times(self, read: int, due: int) -> Callable[[bytes], int]:
         """When a cycle's reads go out, by draw key (``b"ESI|ref"``): what
-        :meth:`~ercot_sim.participants.base.Participant.answer_time` gives for rule E5 from the
+        :meth:`~ercot_sim.market.participants.base.Participant.answer_time` gives for rule E5 from the
         06:00 read, with the cycle's bounds worked out once."""
         desk = self.desk
         now = int(desk.env.now)

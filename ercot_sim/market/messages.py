@@ -3,7 +3,7 @@
 A message carries the routing (sender, receiver DUNS), the references that tie a flow
 together (``ref`` = BGN02 or equivalent, ``orig_ref`` = the transaction it answers), the
 order it belongs to, the earliest minute the sender lets it go (``ready``), and the business
-fields from which its X12 body is rendered (see :mod:`ercot_sim.emit`). The body is only
+fields from which its X12 body is rendered (see :mod:`ercot_sim.output.emit`). The body is only
 rendered when the transport writes the file, so nothing on the hot path builds models.
 """
 
@@ -18,7 +18,7 @@ __all__ = ["Fields", "Message", "ST01"]
 class Fields(TypedDict, total=False):
     """The business fields a message may carry: every key a participant sets or reads, with its
     type (the type checker holds every ``send(**fields)`` and every read to this list). Dates are
-    CCYYMMDD text, amounts integer cents. :mod:`ercot_sim.emit` renders them into the X12 body;
+    CCYYMMDD text, amounts integer cents. :mod:`ercot_sim.output.emit` renders them into the X12 body;
     the last group is not in any X12 element (see the note there).
     """
 

@@ -14,19 +14,19 @@ ERCOT handles what CRs and TDSPs send it and answers only through the transport:
   first; a duplicate request is rejected ``ABN``; an ERCOT-initiated cancel sends 814_08 to
   the TDSP and an 814_08 notice to the CR (:meth:`Ercot.cancel_order`).
 
-Its collaborators: :class:`~ercot_sim.participants.ercot_answers.TdspAnswers` (the TDSPs'
+Its collaborators: :class:`~ercot_sim.market.participants.ercot_answers.TdspAnswers` (the TDSPs'
 answers passed on, loss notices, the reads that complete orders and change the REP of record)
-and :class:`~ercot_sim.participants.ercot_admin.MarketAdmin` (ESI ID maintenance, CSAs, mass
+and :class:`~ercot_sim.market.participants.ercot_admin.MarketAdmin` (ESI ID maintenance, CSAs, mass
 transition, acquisitions, retail outage windows).
 """
 
 from __future__ import annotations
 
-from ercot_sim.messages import Message
-from ercot_sim.participants.base import Context, Participant, ymd
-from ercot_sim.participants.ercot_admin import MarketAdmin
-from ercot_sim.participants.ercot_answers import TdspAnswers
-from ercot_sim.registry import EsiRecord, Order, Registry
+from ercot_sim.market.messages import Message
+from ercot_sim.market.participants.base import Context, Participant, ymd
+from ercot_sim.market.participants.ercot_admin import MarketAdmin
+from ercot_sim.market.participants.ercot_answers import TdspAnswers
+from ercot_sim.market.registry import EsiRecord, Order, Registry
 
 __all__ = ["REJECT_CODES", "Ercot"]
 

@@ -34,11 +34,11 @@ from pathlib import Path
 import simpy
 
 from edi.x12 import ControlNumbers, X12Writer
-from ercot_sim.emit import render_text
-from ercot_sim.messages import Message
-from ercot_sim.population import unit
-from ercot_sim.simtime import Clock
-from ercot_sim.trace import Trace, TxRow
+from ercot_sim.market.messages import Message
+from ercot_sim.market.simtime import Clock
+from ercot_sim.output.emit import render_text
+from ercot_sim.output.trace import Trace, TxRow
+from ercot_sim.scenario.population import unit
 
 __all__ = ["CompiledFault", "Transport"]
 

@@ -3,7 +3,7 @@ agreements (814_18/814_19, the CSA move-in 814_22/814_23 on a move-out), mass tr
 acquisition transfers (814_03 ``BGN07=TS`` / ``AQ``), retail outage windows (A7), and the
 routing of a Customer Rescission MarkeTrak issue to the losing CR (C10).
 
-A collaborator of :class:`~ercot_sim.participants.ercot.Ercot` (registration and stacking):
+A collaborator of :class:`~ercot_sim.market.participants.ercot.Ercot` (registration and stacking):
 it owns the mass-transition state (defaulting CRs, POLRs) and the outage windows, shares the
 registry, and reaches ERCOT's sending and registration helpers only through
 :class:`ErcotDesk`, so neither module imports the other's class.
@@ -18,11 +18,11 @@ from typing import Any, Protocol
 import simpy
 from typing_extensions import Unpack
 
-from ercot_sim.messages import Fields, Message
-from ercot_sim.participants.base import Context, MarketTiming, ymd
-from ercot_sim.population import Draws
-from ercot_sim.registry import Csa, EsiRecord, Order, Registry
-from ercot_sim.simtime import Clock
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import Context, MarketTiming, ymd
+from ercot_sim.market.registry import Csa, EsiRecord, Order, Registry
+from ercot_sim.market.simtime import Clock
+from ercot_sim.scenario.population import Draws
 
 __all__ = ["ErcotDesk", "MarketAdmin"]
 
