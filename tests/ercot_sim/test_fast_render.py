@@ -120,3 +120,21 @@ def test_820_02_template_equals_the_mapping(amount: int, orig: str, esi: str, pa
     *direct, bits = templates._TEMPLATES["820_02"](m, NAMES, "20250304")
     assert ("820_02", bits) == templates._shape(m)
     assert tuple(direct) == _mapping_text(m, NAMES, "20250304")
+
+
+def test_send_refuses_a_field_no_message_has() -> None:
+    import simpy
+
+    from ercot_sim.market.participants.base import Context, MarketTiming, Participant
+    from ercot_sim.market.simtime import Clock
+
+    env = simpy.Environment()
+    sent: list[Message] = []
+    ctx = Context(env=env, clock=Clock(dt.date(2025, 3, 3)), timing=MarketTiming(), send=sent.append, seed=1,
+                  names={}, duns={}, tdsp_calendar={}, ercot=ERCOT, horizon=10)
+    p = Participant(ctx, "ACME", CR)
+    p.send("814_01", ERCOT, "10443720000000014", "C1", "", 0, start="20250310", cr=CR)
+    assert sent and sent[0].fields == {"start": "20250310", "cr": CR}
+    with pytest.raises(TypeError, match="814_01 with a field no message has: strat"):
+        p.send("814_01", ERCOT, "10443720000000014", "C2", "", 0, strat="20250310")  # type: ignore[call-arg]
+    assert len(sent) == 1

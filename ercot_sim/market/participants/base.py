@@ -93,6 +93,10 @@ class Context:
     send_all: Callable[[list[Message]], None] | None = None
 
 
+#: every key a message's fields may have
+_FIELD_KEYS = frozenset(Fields.__annotations__)
+
+
 def _no_channel(m: Message) -> None:
     raise RuntimeError(f"no out-of-band channel is wired for {m.code}")
 
@@ -182,7 +186,15 @@ class Participant:
         detail: str = "",
         **fields: Unpack[Fields],
     ) -> Message:
-        """Hand a transaction to the transport; it goes at the first window after ``ready``."""
+        """Hand a transaction to the transport; it goes at the first window after ``ready``.
+
+        Raises:
+            TypeError: a field :class:`~ercot_sim.market.messages.Fields` does not have (the
+                type checker says so first).
+        """
+        if not _FIELD_KEYS.issuperset(fields):
+            unknown = ", ".join(sorted(set(fields) - _FIELD_KEYS))
+            raise TypeError(f"{self.name}: {code} with a field no message has: {unknown}")
         m = Message(code, self.duns, to, esi_id, ref, orig_ref, max(ready, int(self.env.now)),
                     fields, order_id, detail)
         self.ctx.send(m)
