@@ -58,8 +58,8 @@ class OutOfBand:
         latency = self.latency
         m.sent_at, m.received_at = now, now + latency
         iso = self.clock.iso
-        self.trace.write_window([(self.trace.next_seq(), iso(now), m.sender, m.receiver, m.code, m.esi_id, m.ref,
-                                  m.orig_ref, "", "", m.order_id, iso(now + latency), m.detail, "")])
+        self.trace.add_out_of_band(m, iso(now), iso(now + latency))
+        self.trace.write_window()
         self.transport.count(m.code)
         target = self.parts[m.receiver]
         target.at(now + latency, target.manual_handlers[m.code], m)

@@ -37,7 +37,7 @@ from edi.x12 import ControlNumbers, X12Writer
 from ercot_sim.market.messages import Message
 from ercot_sim.market.simtime import Clock
 from ercot_sim.output.emit import render_text
-from ercot_sim.output.trace import Trace, TxRow
+from ercot_sim.output.trace import Trace
 from ercot_sim.scenario.population import unit
 
 __all__ = ["CompiledFault", "Transport"]
@@ -280,14 +280,13 @@ class Transport:
         if self.on_window is not None:
             self.on_window(now)
         if not groups:
-            self.trace.write_window([])
+            self.trace.write_window()
             return
         local = self.clock.local(now)
         sent_at = local.isoformat()
         received_at = self.clock.iso(now + self.latency)
         date = local.strftime("%Y%m%d")
         stamp = local.strftime("%Y%m%d%H%M")
-        rows: list[TxRow] = []
         names = self.names
         arrival = now + self.latency
         counter_update = self._counts.update
@@ -311,11 +310,7 @@ class Transport:
                 body, nseg = render_text(m, names, date)
                 add_body((m.code[:3], body, nseg))
             ctls = writer.add_texts(bodies)
-            seq = self.trace.seq
-            rows.extend([(seq + k, sent_at, sender, receiver, m.code, m.esi_id, m.ref, m.orig_ref, rel, ctl,
-                          m.order_id, received_at, m.detail, item[3])
-                         for k, m, item, ctl in zip(range(1, len(msgs) + 1), msgs, items, ctls, strict=True)])
-            self.trace.seq = seq + len(msgs)
+            self.trace.add_file(msgs, ctls, [item[3] for item in items], rel, sent_at, received_at)
             counter_update(map(_code_of, msgs))
             text = writer.getvalue()
             if receiver not in self._dirs:
@@ -333,7 +328,7 @@ class Transport:
                           if fid != "FA"]
             if groups_997:
                 acks.append((receiver, sender, writer.isa_control, groups_997))
-        self.trace.write_window(rows)
+        self.trace.write_window()
         ev = self.env.timeout(self.latency)
         ev.callbacks.append(partial(self._deliver, deliveries, acks, now))
 

@@ -34,6 +34,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
+
+from ercot_sim.market.messages import Message
 
 __all__ = ["SCHEMA", "Trace", "render_trace"]
 
@@ -61,7 +64,23 @@ CREATE TABLE outages (party TEXT NOT NULL, role TEXT NOT NULL, start TEXT NOT NU
 CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-TxRow = tuple[int, str, str, str, str, str, str, str, str, str, str, str, str, str]
+class TxRow(NamedTuple):
+    """One row of ``transactions``, in its columns' order."""
+
+    seq: int
+    sent_at: str
+    sender: str
+    receiver: str
+    code: str
+    esi_id: str
+    ref: str
+    orig_ref: str
+    file: str
+    st_control: str
+    order_id: str
+    received_at: str
+    detail: str
+    fault: str
 
 #: rows per multi-row INSERT: one statement step for many rows instead of one per row (about
 #: 20 % less time per row than ``executemany`` for the 14 columns of ``transactions``)
@@ -104,16 +123,38 @@ class Trace:
         self.db.execute("PRAGMA locking_mode=EXCLUSIVE")  # one writer: no lock per window
         self.db.executescript(SCHEMA)
         self.seq = 0
+        self._pending: list[TxRow] = []  # this window's transactions, written by write_window
         self.rep_changes: list[tuple[str, str, str, str]] = []
         self.fault_rows: list[tuple[str, str, str, str, str, str, str]] = []
         self.outages: list[tuple[str, str, str, str, str]] = []  # see the table ``outages``
 
-    def write_window(self, rows: Sequence[TxRow]) -> None:
-        """Insert one delivery window's transactions in one SQL transaction."""
+    def add_file(self, messages: Sequence[Message], controls: Sequence[str], faults: Sequence[str], file: str,
+                 sent_at: str, received_at: str) -> None:
+        """The transactions of one X12 file (each with its ST02 and planted fault, '' for none),
+        numbered on from the last; written with the window (:meth:`write_window`)."""
+        seq = self.seq
+        make = TxRow
+        self._pending.extend([make(seq + k, sent_at, m.sender, m.receiver, m.code, m.esi_id, m.ref, m.orig_ref,
+                                   file, ctl, m.order_id, received_at, m.detail, fault)
+                              for k, m, ctl, fault in zip(range(1, len(messages) + 1), messages, controls, faults,
+                                                          strict=True)])
+        self.seq = seq + len(messages)
+
+    def add_out_of_band(self, m: Message, sent_at: str, received_at: str) -> None:
+        """A transaction no file carries (a safety-net e-mail, a MarkeTrak issue)."""
+        self.seq += 1
+        self._pending.append(TxRow(self.seq, sent_at, m.sender, m.receiver, m.code, m.esi_id, m.ref, m.orig_ref,
+                                   "", "", m.order_id, received_at, m.detail, ""))
+
+    def write_window(self) -> None:
+        """Insert what one delivery window added (transactions, REP changes, faults) in one
+        SQL transaction."""
+        rows = self._pending
         if not rows and not self.rep_changes and not self.fault_rows:
             return
         self.db.execute("BEGIN")
         insert_rows(self.db, "transactions", rows)
+        rows.clear()
         if self.rep_changes:
             self.db.executemany("INSERT INTO rep_history VALUES (?,?,?,?)", self.rep_changes)
             self.rep_changes.clear()
@@ -122,11 +163,6 @@ class Trace:
             self.fault_rows.clear()
         self.db.execute("COMMIT")
 
-    def next_seq(self) -> int:
-        """The next transaction sequence number (1-based)."""
-        self.seq += 1
-        return self.seq
-
     def finish(
         self,
         orders: Iterable[tuple[str, ...]],
@@ -134,7 +170,7 @@ class Trace:
         run: dict[str, str],
     ) -> None:
         """Write the final order states, the registry and the run facts, then close."""
-        self.write_window([])
+        self.write_window()
         self.db.execute("BEGIN")
         insert_rows(self.db, "orders", list(orders))
         insert_rows(self.db, "registry", list(registry))
