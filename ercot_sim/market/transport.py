@@ -23,6 +23,7 @@ the transactions queue at their senders and go in the order they were made.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import operator
 import os
 from collections import Counter
@@ -71,6 +72,18 @@ class CompiledFault:
         if self.code is not None and self.code != m.code and self.code != m.code[:3]:
             return False
         return self.probability >= 1.0 or unit(seed, "fault", self.index, m.ref, m.code) < self.probability
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One delivery window's moment, in the forms its files and trace rows need."""
+
+    now: int
+    local: dt.datetime
+    sent_at: str
+    received_at: str
+    date: str  # CCYYMMDD, BGN03 and the like
+    stamp: str  # CCYYMMDDHHMM, in file names
 
 
 class Transport:
@@ -254,6 +267,29 @@ class Transport:
         """Send every ready message: one file per sender->receiver, trace rows, delivery."""
         now = int(self.env.now)
         self._last_flush = now
+        groups = self._ready_groups(now)
+        if self.on_window is not None:
+            self.on_window(now)
+        if not groups:
+            self.trace.write_window()
+            return
+        local = self.clock.local(now)
+        window = _Window(now, local, local.isoformat(), self.clock.iso(now + self.latency),
+                         local.strftime("%Y%m%d"), local.strftime("%Y%m%d%H%M"))
+        deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
+        acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
+        for (sender, receiver) in sorted(groups):
+            rel, msgs, groups_997, isa = self._write_file(sender, receiver, groups[(sender, receiver)], window)
+            deliveries.setdefault(receiver, []).append((rel, msgs))
+            if groups_997:
+                acks.append((receiver, sender, isa, groups_997))
+        self.trace.write_window()
+        ev = self.env.timeout(self.latency)
+        ev.callbacks.append(partial(self._deliver, deliveries, acks, now))
+
+    def _ready_groups(self, now: int) -> dict[tuple[str, str], list[_Item]]:
+        """The messages that go in the window at ``now``, per (sender, receiver), in order; a
+        message held back by an out-of-order fault goes to the next window."""
         pairs = self._buckets.pop(now, None) or {}
         groups: dict[tuple[str, str], list[_Item]] = {}
         held: list[_Item] = []
@@ -277,60 +313,46 @@ class Transport:
                 if self.outages and (m.sender in self.outages or m.receiver in self.outages):
                     window = self._after_outages(nxt, m.sender, m.receiver)
                 self._buckets.setdefault(window, {}).setdefault((m.sender, m.receiver), []).append(item)
-        if self.on_window is not None:
-            self.on_window(now)
-        if not groups:
-            self.trace.write_window()
-            return
-        local = self.clock.local(now)
-        sent_at = local.isoformat()
-        received_at = self.clock.iso(now + self.latency)
-        date = local.strftime("%Y%m%d")
-        stamp = local.strftime("%Y%m%d%H%M")
-        names = self.names
-        arrival = now + self.latency
-        counter_update = self._counts.update
-        deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
-        acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
-        for (sender, receiver) in sorted(groups):
-            items = groups[(sender, receiver)]
-            control = self.controls.get(sender)
-            if control is None:
-                control = self.controls[sender] = ControlNumbers()
-            writer = X12Writer(sender, receiver, local, control)
-            rel = f"outbox/{receiver}/{sender}_{stamp}_{writer.isa_control}.x12"
-            bodies: list[tuple[str, str, int]] = []
-            add_body = bodies.append
-            msgs: list[Message] = []
-            add_msg = msgs.append
-            for _ready, _n, m, _fault, _hold in items:
-                m.received_at = arrival
-                m.sent_at = now
-                add_msg(m)
-                body, nseg = render_text(m, names, date)
-                add_body((m.code[:3], body, nseg))
-            ctls = writer.add_texts(bodies)
-            self.trace.add_file(msgs, ctls, [item[3] for item in items], rel, sent_at, received_at)
-            counter_update(map(_code_of, msgs))
-            text = writer.getvalue()
-            if receiver not in self._dirs:
-                (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
-                self._dirs.add(receiver)
-            fd = os.open(self._root + rel, _CREATE, 0o666)
-            try:
-                os.write(fd, text.encode("ascii"))
-            finally:
-                os.close(fd)
-            self.files.append(rel)
-            deliveries.setdefault(receiver, []).append((rel, msgs))
-            # what the receiver's 997s acknowledge: per functional group, its transactions
-            groups_997 = [(fid, gctl, writer.members.get(fid, [])) for fid, gctl in writer.group_controls
-                          if fid != "FA"]
-            if groups_997:
-                acks.append((receiver, sender, writer.isa_control, groups_997))
-        self.trace.write_window()
-        ev = self.env.timeout(self.latency)
-        ev.callbacks.append(partial(self._deliver, deliveries, acks, now))
+        return groups
+
+    def _write_file(self, sender: str, receiver: str, items: list[_Item], window: _Window
+                    ) -> tuple[str, list[Message], list[tuple[str, str, list[tuple[str, str]]]], str]:
+        """One X12 file from ``sender`` to ``receiver``: rendered, written, its transactions
+        traced. Returns its path (relative), its messages, what the receiver's 997s will
+        acknowledge (per functional group: ID, control number, (ST01, ST02) of each set) and
+        its ISA13."""
+        control = self.controls.get(sender)
+        if control is None:
+            control = self.controls[sender] = ControlNumbers()
+        writer = X12Writer(sender, receiver, window.local, control)
+        rel = f"outbox/{receiver}/{sender}_{window.stamp}_{writer.isa_control}.x12"
+        bodies: list[tuple[str, str, int]] = []
+        add_body = bodies.append
+        msgs: list[Message] = []
+        add_msg = msgs.append
+        names, date, now, arrival = self.names, window.date, window.now, window.now + self.latency
+        for _ready, _n, m, _fault, _hold in items:
+            m.received_at = arrival
+            m.sent_at = now
+            add_msg(m)
+            body, nseg = render_text(m, names, date)
+            add_body((m.code[:3], body, nseg))
+        ctls = writer.add_texts(bodies)
+        self.trace.add_file(msgs, ctls, [item[3] for item in items], rel, window.sent_at, window.received_at)
+        self._counts.update(map(_code_of, msgs))
+        text = writer.getvalue()
+        if receiver not in self._dirs:
+            (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
+            self._dirs.add(receiver)
+        fd = os.open(self._root + rel, _CREATE, 0o666)
+        try:
+            os.write(fd, text.encode("ascii"))
+        finally:
+            os.close(fd)
+        self.files.append(rel)
+        groups_997 = [(fid, gctl, writer.members.get(fid, [])) for fid, gctl in writer.group_controls
+                      if fid != "FA"]
+        return rel, msgs, groups_997, writer.isa_control
 
     def _deliver(
         self,
