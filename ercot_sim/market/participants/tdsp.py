@@ -36,7 +36,8 @@ import datetime as dt
 from typing_extensions import Unpack
 
 from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context, Participant, ymd
+from ercot_sim.market.participants.base import Context, Participant
+from ercot_sim.market.participants.tdsp_enrollment import Enrollment
 from ercot_sim.market.participants.tdsp_reads import MeterReading
 from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
 from ercot_sim.market.participants.tdsp_service import FieldService
@@ -44,23 +45,6 @@ from ercot_sim.market.participants.tdsp_service import FieldService
 __all__ = ["Tdsp"]
 
 _GAINS = ("SW", "SSW", "MVI", "PMI", "TS", "AQ")
-
-
-def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[str, str] | None:
-    """Why a backdated move-in from ``start`` by ``cr`` (an inadvertent gain or a rescission
-    put right, flows.md 5) cannot be done, from the orders of its ESI ID [C: TXSETCC832]:
-    ``MVO`` when a move-out from ``start`` on is scheduled or completed, ``LFG`` (leapfrog)
-    when another CR has gained the ESI ID after ``start`` or is gaining it. The gain the
-    move-in puts right (on ``start`` itself) is no conflict."""
-    for o in orders:
-        if o.kind == "MO" and not o.cancelled and (o.worked or not o.done) and o.date >= start:
-            return "MVO", "MOVE OUT SCHEDULED OR COMPLETED"
-    for o in orders:
-        if o.kind == "MO" or o.cancelled or o.cr == cr:
-            continue
-        if (o.worked and o.date > start) or not o.done:
-            return "LFG", "A THIRD PARTY HAS GAINED OR IS GAINING THE ESI ID"
-    return None
 
 
 class Tdsp(Participant):
@@ -92,8 +76,11 @@ class Tdsp(Participant):
         self.reads = MeterReading(self)
         #: safety nets, service orders, outage notices, remittances
         self.service = FieldService(self)
+        #: the answers to ERCOT's enrollment requests (814_03, 814_24, 814_08, 814_12, 814_26)
+        self.enrollment = Enrollment(self)
         self.handle(self.reads)
         self.handle(self.service)
+        self.handle(self.enrollment)
 
     def add_premise(self, esi: str, cycle: int, rep: str, first_day: dt.date) -> None:
         """Master data of one ESI ID (population set-up or 814_20 create). Its meter was last
@@ -140,7 +127,7 @@ class Tdsp(Participant):
         self.send(code, self.ctx.ercot, m.esi_id, self.ref_for(m.esi_id), m.ref, ready,
                   order_id=m.order_id, detail=detail, **answer)
 
-    def _reject(self, m: Message, code: str, reject: str, reason: str) -> None:
+    def reject_request(self, m: Message, code: str, reject: str, reason: str) -> None:
         self.reply(m, code, self.answer_time_for(m), f"reject {reject}", action="reject",
                     reject=reject, reason=reason)
 
@@ -161,148 +148,11 @@ class Tdsp(Participant):
         if not o.cancelled and not o.done:
             self._work(o)
 
-    def _condition(self, esi: str) -> tuple[str, int] | None:
+    def condition(self, esi: str) -> tuple[str, int] | None:
         conds = self.conditions.get(esi)
         if conds:
             return conds.pop(0)
         return None
-
-    def _cycle_date_near(self, esi: str, fasd: dt.date) -> dt.date | None:
-        e = self.esi[esi]
-        window = self.timing.read_window_days
-        plus = self.clock.plus_days
-        for month_start in (plus(fasd, -window).replace(day=1), fasd.replace(day=1),
-                            plus(fasd, window).replace(day=1)):
-            d = self.clock.nth_business_day(month_start.year, month_start.month, e.cycle, self.cal)
-            if d is not None and abs(self.clock.days_between(fasd, d)) <= window and d > self.today():
-                return d
-        return None
-
-    # -- enrollment ---------------------------------------------------------------------------
-    def on_814_03(self, m: Message) -> None:
-        """Switch, move-in or mass-transition notification from ERCOT."""
-        f = m.fields
-        e = self.esi.get(m.esi_id)
-        kind = f.get("kind", "SW")
-        if m.ref in self.by_ref:
-            return  # a duplicate of an order already scheduled
-        if e is None or not e.active:
-            self._reject(m, "814_04", "A76", "ESI ID NOT FOUND")
-            return
-        if self.service.safety and kind in ("MVI", "PMI") and self.service.match_safety_net(m):
-            return
-        hold = ""
-        if kind == "TS":
-            if e.hold:
-                hold, e.hold = "Y", ""
-        elif e.hold:
-            self._reject(m, "814_04", "SHF", "SWITCH HOLD ON ESI ID")
-            return
-        if self.rejects(m):
-            self._reject(m, "814_04", "A13", "REJECTED BY TDSP")
-            return
-        start = self.clock.parse(f["start"])
-        today = self.today()
-        if kind in ("MVI", "PMI") and start < today and e.orders:
-            conflict = _backdated_conflict(e.orders, start, f["cr"])
-            if conflict is not None:
-                self._reject(m, "814_04", *conflict)
-                return
-        if kind == "SW":
-            date = self._cycle_date_near(m.esi_id, start) or self.clock.roll(max(start, self.clock.plus_days(today, 1)), self.cal)
-        elif kind == "SSW":
-            date = start if start > today else self.clock.roll(self.clock.plus_days(today, 1), self.cal)
-        elif kind in ("TS", "AQ"):  # transition / acquisition: the date ERCOT set
-            date = max(start, self.clock.plus_days(today, 1))
-        else:
-            date = start
-        o = TOrder(m.ref, m.esi_id, kind, date, f["cr"], m.order_id)
-        cond = self._condition(m.esi_id) if kind in ("MVI", "PMI") else None
-        if cond is not None and cond[0] == "permit":
-            self.reply(m, "814_28", self.answer_time_for(m), "permit pending", unexec="PERMIT",
-                        reason="PERMIT REQUIRED")
-            later = int(self.env.now) + cond[1] * 1440
-            o.date = max(date, self.clock.plus_days(self.clock.date(later), 1))
-            self.at(later, self._permit_arrived, m, o)
-            self.by_ref[o.ref] = o
-            return
-        if cond is not None:
-            self.conditions.setdefault(m.esi_id, []).insert(0, cond)  # for the field visit
-        self.schedule(o)
-        # an order due today or backdated is worked at once: it is confirmed at once too
-        self.reply(m, "814_04", self.answer_time_for(m, soon=o.date <= today), f"scheduled {ymd(o.date)}",
-                    start=ymd(o.date), hold=hold)
-        if f.get("history"):
-            self.reads.history(m, self.answer_time_for(m))
-
-    def _permit_arrived(self, m: Message, o: TOrder) -> None:
-        if o.cancelled:
-            return
-        self.schedule(o)
-        self.reply(m, "814_04", int(self.env.now) + 60, f"scheduled {ymd(o.date)}", start=ymd(o.date))
-
-    def on_814_24(self, m: Message) -> None:
-        """Move-out request from ERCOT."""
-        e = self.esi.get(m.esi_id)
-        if m.ref in self.by_ref:
-            return
-        if e is None:
-            self._reject(m, "814_25", "A76", "ESI ID NOT FOUND")
-            return
-        if self.rejects(m):
-            self._reject(m, "814_25", "A13", "REJECTED BY TDSP")
-            return
-        date = max(self.clock.parse(m.fields["end"]), self.today())
-        o = TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id)
-        o.second = m.fields.get("td") == "2MR"
-        self.schedule(o)
-        self.reply(m, "814_25", self.answer_time_for(m), f"scheduled {ymd(date)}", end=ymd(date))
-
-    def on_814_08(self, m: Message) -> None:
-        """Cancel from ERCOT (CR cancel or ERCOT stacking / mass transition cancel)."""
-        o = self.by_ref.get(m.orig_ref)
-        if o is None:
-            self._reject(m, "814_09", "A13", "ORDER NOT FOUND")
-        elif o.done:
-            self._reject(m, "814_09", "A13", "ORDER ALREADY WORKED")
-        else:
-            o.cancelled = True
-            self.reply(m, "814_09", self.answer_time_for(m), "cancelled")
-
-    def on_814_12(self, m: Message) -> None:
-        """Date change from ERCOT."""
-        o = self.by_ref.get(m.orig_ref)
-        it = m.fields.get("iteration", "")
-        new = self.clock.parse(m.fields["start"])
-        earliest = self.clock.add_business_days(self.today(), self.timing.date_change_notice_bd, self.cal)
-        if o is None or o.done or o.cancelled:
-            self._reject_13(m, "A13", "ORDER NOT PENDING", it)
-        elif self.rejects(m):
-            self._reject_13(m, "A13", "REJECTED BY TDSP", it)
-        elif new < earliest:
-            self._reject_13(m, "TDR", "TWO BUSINESS DAYS NOTIFICATION REQUIRED", it)
-        else:
-            if o in self.by_date.get(o.date, ()):
-                self.by_date[o.date].remove(o)
-            o.date = new
-            self.schedule(o)
-            self.reply(m, "814_13", self.answer_time_for(m), f"date {ymd(new)}", start=ymd(new), iteration=it)
-
-    def _reject_13(self, m: Message, code: str, reason: str, it: str) -> None:
-        self.reply(m, "814_13", self.answer_time_for(m), f"reject {code}", action="reject", reject=code,
-                    reason=reason, iteration=it)
-
-    def on_814_26(self, m: Message) -> None:
-        """Ad-hoc historical usage request: 814_27 and the 867_02."""
-        if m.esi_id not in self.esi or self.rejects(m):
-            self._reject(m, "814_27", "A13", "HISTORICAL USAGE UNAVAILABLE")
-            return
-        ready = self.answer_time_for(m)
-        self.reply(m, "814_27", ready, "accept")
-        self.reads.history(m, ready + 60)
-
-    def on_814_29(self, m: Message) -> None:
-        """CR's response to an 814_28: nothing to change."""
 
     def on_814_21(self, m: Message) -> None:
         """ERCOT's answer to an 814_20: a retirement takes effect when accepted."""
@@ -360,7 +210,7 @@ class Tdsp(Participant):
         if o.kind in ("DNP", "RNP"):
             self.service.service_done(o)
             return
-        cond = self._condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
+        cond = self.condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
         fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
         # an 814_28 goes two hours after the field work, and after any answer about the ESI ID
         # still waiting to go (a TDSP answers in order: the 814_25 before the 814_28)
