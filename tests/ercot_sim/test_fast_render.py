@@ -138,3 +138,42 @@ def test_send_refuses_a_field_no_message_has() -> None:
     with pytest.raises(TypeError, match="814_01 with a field no message has: strat"):
         p.send("814_01", ERCOT, "10443720000000014", "C2", "", 0, strat="20250310")  # type: ignore[call-arg]
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize("code", ["867_03", "810_02"])
+def test_every_template_shape_equals_the_mapping(code: str) -> None:
+    """Exhaustive over the shapes a template tells apart (final read, reference answered, which
+    N1 parties, ERCOT as sender): each renders exactly the mapping's text."""
+    import itertools
+
+    shapes = set()
+    for final, orig, tdsp, cr, from_ercot in itertools.product((False, True), ("", "T104437200000000140001"),
+                                                                (True, False), (True, False), (False, True)):
+        if from_ercot and code == "810_02":
+            continue  # ERCOT sends no invoice
+        m = _usage(code, ERCOT if from_ercot else TDSP, CR, final, orig, 1234, "10443720000000014")
+        if not tdsp:
+            del m.fields["tdsp"]
+        if not cr:
+            del m.fields["cr"]
+        shaped = templates._TEMPLATES[code](m, NAMES, "20250304")
+        assert shaped is not None
+        body, n, bits = shaped
+        shapes.add(bits)
+        assert (body, n) == _mapping_text(m, NAMES, "20250304"), (code, bits)
+    assert len(shapes) == (32 if code == "867_03" else 16)
+
+
+def test_every_820_02_shape_equals_the_mapping() -> None:
+    import itertools
+
+    shapes = set()
+    for orig, cr, tdsp, esi in itertools.product(("", "T104437200000000140001"), (CR, ""), (TDSP, ""),
+                                                 ("10443720000000014", "")):
+        m = Message("820_02", CR, TDSP, esi, "P1", orig, 0,
+                    {k: v for k, v in (("cr", cr), ("tdsp", tdsp)) if v} | {"amount": 12345, "inv_sent": -1})
+        shaped = templates._TEMPLATES["820_02"](m, NAMES, "20250304")
+        assert shaped is not None
+        shapes.add(shaped[2])
+        assert shaped[:2] == _mapping_text(m, NAMES, "20250304"), shaped[2]
+    assert len(shapes) == 16
