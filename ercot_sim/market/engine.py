@@ -191,7 +191,7 @@ def _run_locked(scenario: Scenario, info: ScenarioInfo, out: Path, clock: Clock,
     by_state, skipped = results(market, shard)
     transport = market.transport
     return RunResult(out, out / "trace.sqlite", dict(sorted(transport.counts.items())), by_state,
-                     transport.files, skipped, len(market.population.premises), timing)
+                     transport.outbox.files, skipped, len(market.population.premises), timing)
 
 
 def start_date(scenario: Scenario) -> dt.date:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import operator
-import os
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from edi.x12 import ControlNumbers, X12Writer
 from ercot_sim.market.messages import Message
 from ercot_sim.market.simtime import Clock
 from ercot_sim.output.emit import render_text
+from ercot_sim.output.outbox import Outbox
 from ercot_sim.output.trace import Trace
 from ercot_sim.scenario.population import unit
 
@@ -48,7 +48,6 @@ _code_of = operator.attrgetter("code")
 #: a message waiting for its window: (ready minute, order of sending, message, fault, windows held)
 _Item = tuple[int, int, Message, str, int]
 
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,8 @@ class Transport:
         self.env = env
         self.clock = clock
         self.out = out
-        self._root = os.path.join(out, "")  # out dir with its separator: file paths by concatenation
+        #: the files on disk
+        self.outbox = Outbox(out)
         self.trace = trace
         self.names = names
         self.windows = windows
@@ -138,8 +138,6 @@ class Transport:
         #: DUNS -> outage windows [start, end) in sim minutes: nothing is sent to or by it then
         self.outages: dict[str, list[tuple[int, int]]] = {}
         self._n = 0
-        self._dirs: set[str] = set()
-        self.files: list[str] = []
         self._counts: Counter[str] = Counter()
         self.on_window: Callable[[int], None] | None = None
 
@@ -325,7 +323,7 @@ class Transport:
         if control is None:
             control = self.controls[sender] = ControlNumbers()
         writer = X12Writer(sender, receiver, window.local, control)
-        rel = f"outbox/{receiver}/{sender}_{window.stamp}_{writer.isa_control}.x12"
+        rel = Outbox.name(sender, receiver, window.stamp, writer.isa_control)
         bodies: list[tuple[str, str, int]] = []
         add_body = bodies.append
         msgs: list[Message] = []
@@ -340,16 +338,7 @@ class Transport:
         ctls = writer.add_texts(bodies)
         self.trace.add_file(msgs, ctls, [item[3] for item in items], rel, window.sent_at, window.received_at)
         self._counts.update(map(_code_of, msgs))
-        text = writer.getvalue()
-        if receiver not in self._dirs:
-            (self.out / "outbox" / receiver).mkdir(parents=True, exist_ok=True)
-            self._dirs.add(receiver)
-        fd = os.open(self._root + rel, _CREATE, 0o666)
-        try:
-            os.write(fd, text.encode("ascii"))
-        finally:
-            os.close(fd)
-        self.files.append(rel)
+        self.outbox.write(receiver, rel, writer.getvalue())
         groups_997 = [(fid, gctl, writer.members.get(fid, [])) for fid, gctl in writer.group_controls
                       if fid != "FA"]
         return rel, msgs, groups_997, writer.isa_control
