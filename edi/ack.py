@@ -273,20 +273,24 @@ def _group_ack(g: GroupInfo, delims: Delimiters) -> list[list[str]]:
         segs, status = _txn_ack(t, delims)
         body.extend(segs)
         statuses.append(status)
-    received = len(statuses)
-    accepted = sum(s != "R" for s in statuses)
+    body.append(_ak9(g, len(statuses), sum(s != "R" for s in statuses), "E" in statuses))
+    return body
+
+
+def _ak9(g: GroupInfo, received: int, accepted: int, any_noted: bool) -> list[str]:
+    """The AK9 of a group: its status (A, E, P or R) from the sets received and accepted, any
+    set accepted with errors noted and the group's own findings; GE01; the group's codes."""
     if received == 0 or accepted == 0:
         status = "R"
     elif accepted < received:
         status = "P"
-    elif "E" in statuses or g.findings:
+    elif any_noted or g.findings:
         status = "E"
     else:
         status = "A"
     ge01 = g.ge[1] if g.ge and len(g.ge) > 1 and _digits(g.ge[1]) and len(g.ge[1]) <= 6 else str(received)
-    codes = list(dict.fromkeys(CODES[f.code].ak9 for f in g.findings if CODES[f.code].ak9))[:5]
-    body.append(["AK9", status, ge01, str(received), str(accepted), *codes])  # type: ignore[list-item]
-    return body
+    codes = [code for code in dict.fromkeys(CODES[f.code].ak9 for f in g.findings) if code][:5]
+    return ["AK9", status, ge01, str(received), str(accepted), *codes]
 
 
 def build_997_bodies(findings: Report | Iterable[Finding], envelopes: Envelopes, *, layers: Collection[str] = ACK_LAYERS) -> list[tuple[InterchangeInfo, list[list[list[str]]]]]:
@@ -349,6 +353,20 @@ def _when(ic: InterchangeInfo) -> datetime:
     return datetime(2000, 1, 1)
 
 
+def _ack_writer(ic: InterchangeInfo, when: datetime | None, control: ControlNumbers | None,
+                delims: Delimiters) -> X12Writer:
+    """The writer of the acknowledgement of ``ic``: from its receiver back to its sender, with
+    its delimiters and usage, dated ``when`` (default: the received interchange's), numbered by
+    ``control`` (default: counters starting at the received ISA13)."""
+    ctl = ic.get(13)
+    counters = control or ControlNumbers(start=int(ctl) if _digits(ctl) and len(ctl) <= 9 and int(ctl) > 0 else 1)
+    sender = _clean(ic.get(8).strip(), 15) or "UNKNOWN"
+    receiver = _clean(ic.get(6).strip(), 15) or "UNKNOWN"
+    qualifier = ic.get(7) if ic.get(5) == ic.get(7) and len(ic.get(7)) == 2 else None
+    usage = ic.get(15) if ic.get(15) in ("P", "T") else "P"
+    return X12Writer(sender, receiver, when or _when(ic), counters, delimiters=delims, usage=usage, qualifier=qualifier)
+
+
 def build_997(
     findings: Report | Iterable[Finding],
     source: Source | Envelopes,
@@ -389,13 +407,7 @@ def build_997(
         ta1_seg = _ta1_for(ic, False) if ta1 else None
         if not bodies and ta1_seg is None:
             continue
-        ctl = ic.get(13)
-        counters = control or ControlNumbers(start=int(ctl) if _digits(ctl) and len(ctl) <= 9 and int(ctl) > 0 else 1)
-        sender = _clean(ic.get(8).strip(), 15) or "UNKNOWN"
-        receiver = _clean(ic.get(6).strip(), 15) or "UNKNOWN"
-        qualifier = ic.get(7) if ic.get(5) == ic.get(7) and len(ic.get(7)) == 2 else None
-        usage = ic.get(15) if ic.get(15) in ("P", "T") else "P"
-        writer = X12Writer(sender, receiver, when or _when(ic), counters, delimiters=delims, usage=usage, qualifier=qualifier)
+        writer = _ack_writer(ic, when, control, delims)
         for body in bodies:
             writer.add("997", body, functional_id="FA")
         text = writer.getvalue()

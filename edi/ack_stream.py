@@ -32,17 +32,17 @@ from edi.ack import (
     GroupInfo,
     InterchangeInfo,
     TransactionInfo,
+    _ack_writer,
+    _ak9,
     _clean,
-    _digits,
     _ta1_for,
     _trim,
     _txn_ack,
-    _when,
 )
 from edi.findings import CODES, Finding
 from edi.x12.delimiters import DEFAULT_DELIMITERS, Delimiters
 from edi.x12.reader import CHUNK_SIZE, Source, X12Reader
-from edi.x12.writer import ControlNumbers, X12Writer
+from edi.x12.writer import ControlNumbers
 
 __all__ = ["FindingSpool", "write_997"]
 
@@ -260,19 +260,7 @@ class _Writer:
         if g is None or not g.acked:
             return
         g.info.findings = _in_arrival_order(g.found)
-        received, accepted = g.received, g.accepted
-        if received == 0 or accepted == 0:
-            status = "R"
-        elif accepted < received:
-            status = "P"
-        elif g.any_e or g.info.findings:
-            status = "E"
-        else:
-            status = "A"
-        ge = g.info.ge
-        ge01 = ge[1] if ge and len(ge) > 1 and _digits(ge[1]) and len(ge[1]) <= 6 else str(received)
-        codes = [code for code in dict.fromkeys(CODES[f.code].ak9 for f in g.info.findings) if code][:5]
-        self._seg(g, _trim(["AK9", status, ge01, str(received), str(accepted), *codes]))
+        self._seg(g, _trim(_ak9(g.info, g.received, g.accepted, g.any_e)))
         sep, term = self.delims.element, self.delims.terminator
         g.text.append(f"SE{sep}{g.segments + 2}{sep}{g.control}{term}")
         self._spool(g)
@@ -294,15 +282,7 @@ class _Writer:
         ta1_seg = _ta1_for(info, False) if self.ta1 else None
         if not ic.sets and ta1_seg is None:
             return
-        ctl = info.get(13)
-        counters = self.control or ControlNumbers(
-            start=int(ctl) if _digits(ctl) and len(ctl) <= 9 and int(ctl) > 0 else 1)
-        sender = _clean(info.get(8).strip(), 15) or "UNKNOWN"
-        receiver = _clean(info.get(6).strip(), 15) or "UNKNOWN"
-        qualifier = info.get(7) if info.get(5) == info.get(7) and len(info.get(7)) == 2 else None
-        usage = info.get(15) if info.get(15) in ("P", "T") else "P"
-        writer = X12Writer(sender, receiver, self.when or _when(info), counters, delimiters=self.delims,
-                           usage=usage, qualifier=qualifier)
+        writer = _ack_writer(info, self.when, self.control, self.delims)
         sep, term = self.delims.element, self.delims.terminator
         out = self.out
         head = writer.isa_text()
@@ -310,7 +290,7 @@ class _Writer:
             head += sep.join(ta1_seg) + term
         out.write(head)
         if ic.sets:
-            gctl = str(counters.next_group())
+            gctl = str(writer.control.next_group())
             out.write(writer.gs_text("FA", gctl))
             ic.bodies.seek(0)
             while chunk := ic.bodies.read(1 << 20):

@@ -18,6 +18,7 @@ from edi.errors import EdiError
 from edi.findings import Finding
 from edi.validate import validate
 from tests.conftest import examples
+from tests.edi.test_fuzz import apply_edits
 
 HERE = Path(__file__).parent
 FILES = sorted([*(HERE / "invalid").glob("*.x12"), *(HERE / "golden").rglob("*.x12"),
@@ -75,16 +76,7 @@ SAMPLES = sorted((HERE / "invalid").glob("*.x12"))
 )
 def test_streamed_997_is_build_997_on_mutated_samples(sample: Path, edits: list[tuple[int, int, str]],
                                                       layers: tuple[str, ...]) -> None:
-    data = bytearray(sample.read_bytes())
-    for pos, byte, op in edits:
-        i = pos % (len(data) + 1)
-        if op == "insert":
-            data[i:i] = bytes([byte])
-        elif data and i < len(data):
-            if op == "flip":
-                data[i] = byte
-            else:
-                del data[i]
+    data = apply_edits(sample.read_bytes(), edits)
     got = both(bytes(data), layers)
     if got is not None:
         assert got[1] == got[0]

@@ -46,6 +46,21 @@ def check(data: bytes) -> Report | None:
     return report
 
 
+def apply_edits(sample: bytes, edits: list[tuple[int, int, str]]) -> bytearray:
+    """``sample`` with each (position, byte, "flip" / "insert" / "delete") applied in turn."""
+    data = bytearray(sample)
+    for pos, byte, op in edits:
+        i = pos % (len(data) + 1)
+        if op == "insert":
+            data[i:i] = bytes([byte])
+        elif data and i < len(data):
+            if op == "flip":
+                data[i] = byte
+            else:
+                del data[i]
+    return data
+
+
 @given(st.binary(max_size=600))
 def test_arbitrary_bytes(data: bytes) -> None:
     check(data)
@@ -63,16 +78,7 @@ def test_x12_alphabet_after_a_valid_isa(tail: bytes) -> None:
     st.one_of(st.none(), st.integers(0, 10_000)),
 )
 def test_mutated_samples(sample: Path, edits: list[tuple[int, int, str]], cut: int | None) -> None:
-    data = bytearray(sample.read_bytes())
-    for pos, byte, op in edits:
-        i = pos % (len(data) + 1)
-        if op == "insert":
-            data[i:i] = bytes([byte])
-        elif data and i < len(data):
-            if op == "flip":
-                data[i] = byte
-            else:
-                del data[i]
+    data = apply_edits(sample.read_bytes(), edits)
     if cut is not None:
         data = data[: cut % (len(data) + 1)]
     check(bytes(data))

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 from typing_extensions import Unpack
@@ -25,7 +25,7 @@ from ercot_sim.market.messages import Fields, Message
 from ercot_sim.market.simtime import Clock
 from ercot_sim.scenario.population import Draws
 
-__all__ = ["Context", "MarketTiming", "Participant", "ymd"]
+__all__ = ["Context", "MarketTiming", "Participant", "ParticipantDesk", "ymd"]
 
 
 _YMD: dict[dt.date, str] = {}
@@ -99,6 +99,35 @@ _FIELD_KEYS = frozenset(Fields.__annotations__)
 
 def _no_channel(m: Message) -> None:
     raise RuntimeError(f"no out-of-band channel is wired for {m.code}")
+
+
+class ParticipantDesk(Protocol):
+    """What every collaborator may use of its participant (:class:`Participant` has it all):
+    identity, clock and agenda, draws, sending, and the answer-time helpers. Each
+    collaborator's own desk protocol adds what it needs of its kind of participant."""
+
+    duns: str
+    env: simpy.Environment
+    clock: Clock
+    timing: MarketTiming
+    ctx: Context
+    u: Draws
+
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
+             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
+
+    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
+
+    def today(self) -> dt.date: ...
+
+    def rejects(self, m: Message) -> bool: ...
+
+    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
+                    trigger: int | None = None) -> int: ...
+
+    def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int: ...
+
+    def reopening(self, t: int, calendar: str) -> int | None: ...
 
 
 class Participant:

@@ -8,40 +8,19 @@ A collaborator of :class:`~ercot_sim.market.participants.cr.Cr` that reaches it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-import simpy
-from typing_extensions import Unpack
-
-from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context
-from ercot_sim.market.simtime import Clock
+from ercot_sim.market.messages import Message
+from ercot_sim.market.participants.base import ParticipantDesk
 from ercot_sim.market.tariff import billed_charges
 from ercot_sim.output.emit import invoice_total
-from ercot_sim.scenario.population import Draws, unit
+from ercot_sim.scenario.population import unit
 
 __all__ = ["Billing", "BillingDesk"]
 
 
-class BillingDesk(Protocol):
+class BillingDesk(ParticipantDesk, Protocol):
     """What billing uses of its CR."""
-
-    duns: str
-    env: simpy.Environment
-    clock: Clock
-    ctx: Context
-    u: Draws
-
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
-
-    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
-
-    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
-                    trigger: int | None = None) -> int: ...
-
-    def rejects(self, m: Message) -> bool: ...
 
     def answer_ref(self, orig: str, letter: str = "") -> str: ...
 

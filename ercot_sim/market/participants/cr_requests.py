@@ -12,33 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-import simpy
 from typing_extensions import Unpack
 
 from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context, ymd
-from ercot_sim.market.simtime import Clock
+from ercot_sim.market.participants.base import ParticipantDesk, ymd
 from ercot_sim.scenario import Event
 from ercot_sim.scenario.population import PlannedEvent
 
 __all__ = ["CrDesk", "CustomerRequests"]
 
 
-class CrDesk(Protocol):
+class CrDesk(ParticipantDesk, Protocol):
     """What the customer requests use of their CR."""
 
-    duns: str
-    env: simpy.Environment
-    clock: Clock
-    ctx: Context
     customers: set[str]
     skipped: list[tuple[str, str, str]]
     last_order: dict[str, str]
     safety_net: bool
     tdsp_of: Callable[[str], str]
-
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
 
     def pending_add(self, esi: str, ref: str, kind: str) -> None: ...
 

@@ -11,39 +11,18 @@ registry, and reaches ERCOT's sending and registration helpers only through
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from typing import Any, Protocol
-
-import simpy
-from typing_extensions import Unpack
+from typing import Protocol
 
 from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context, MarketTiming, ymd
+from ercot_sim.market.participants.base import ParticipantDesk, ymd
 from ercot_sim.market.registry import Csa, EsiRecord, Order, Registry
-from ercot_sim.market.simtime import Clock
-from ercot_sim.scenario.population import Draws
 
 __all__ = ["ErcotDesk", "MarketAdmin"]
 
 
-class ErcotDesk(Protocol):
+class ErcotDesk(ParticipantDesk, Protocol):
     """What the market administration uses of ERCOT: its identity, clock and agenda, sending,
     and the registration helpers (references, ready times, order states, rejects, cancels)."""
-
-    duns: str
-    env: simpy.Environment
-    clock: Clock
-    timing: MarketTiming
-    ctx: Context
-    u: Draws
-
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
-
-    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
-
-    def today(self) -> dt.date: ...
 
     def ref_for(self, esi: str, rec: EsiRecord | None) -> str: ...
 

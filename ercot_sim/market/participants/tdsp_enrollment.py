@@ -15,18 +15,13 @@ A collaborator of :class:`~ercot_sim.market.participants.tdsp.Tdsp` that reaches
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-import simpy
-from typing_extensions import Unpack
-
-from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context, MarketTiming, ymd
+from ercot_sim.market.messages import Message
+from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.tdsp_reads import MeterReading
-from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
+from ercot_sim.market.participants.tdsp_records import TdspCore, TOrder
 from ercot_sim.market.participants.tdsp_service import FieldService
-from ercot_sim.market.simtime import Clock
 
 __all__ = ["Enrollment", "EnrollmentDesk"]
 
@@ -49,34 +44,16 @@ def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[
     return None
 
 
-class EnrollmentDesk(Protocol):
-    """What the enrollment answers use of their TDSP."""
+class EnrollmentDesk(TdspCore, Protocol):
+    """What the enrollment answers use of their TDSP: :class:`~.tdsp_records.TdspCore`, the
+    field work planned by date, field conditions, its meter reading and service work, rejects."""
 
-    cal: str
-    env: simpy.Environment
-    clock: Clock
-    timing: MarketTiming
-    ctx: Context
-    esi: dict[str, TEsi]
-    by_ref: dict[str, TOrder]
     by_date: dict[dt.date, list[TOrder]]
     conditions: dict[str, list[tuple[str, int]]]
     reads: MeterReading
     service: FieldService
 
-    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
-
-    def today(self) -> dt.date: ...
-
-    def rejects(self, m: Message) -> bool: ...
-
-    def answer_time_for(self, m: Message, soon: bool = False) -> int: ...
-
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
-
     def reject_request(self, m: Message, code: str, reject: str, reason: str) -> None: ...
-
-    def schedule(self, o: TOrder) -> None: ...
 
     def condition(self, esi: str) -> tuple[str, int] | None: ...
 

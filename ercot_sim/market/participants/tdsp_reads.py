@@ -15,15 +15,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Protocol
 
-import simpy
-from typing_extensions import Unpack
-
-from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context, MarketTiming, ymd
-from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.market.simtime import Clock
+from ercot_sim.market.messages import Message
+from ercot_sim.market.participants.base import ymd
+from ercot_sim.market.participants.tdsp_records import TdspCore, TEsi, TOrder
 from ercot_sim.market.tariff import billed_charges
-from ercot_sim.scenario.population import Draws
 
 __all__ = ["FEE_OF", "MeterReading", "ReadingDesk"]
 
@@ -31,32 +26,9 @@ __all__ = ["FEE_OF", "MeterReading", "ReadingDesk"]
 FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
 
 
-class ReadingDesk(Protocol):
-    """What meter reading uses of its TDSP: identity, calendar, clock, draws, master data,
-    references and the answer-time helpers."""
-
-    duns: str
-    cal: str
-    env: simpy.Environment
-    clock: Clock
-    timing: MarketTiming
-    ctx: Context
-    u: Draws
-    esi: dict[str, TEsi]
-
-    def ref_for(self, esi: str) -> str: ...
-
-    def today(self) -> dt.date: ...
-
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
-
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
-
-    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
-                    trigger: int | None = None) -> int: ...
-
-    def reopening(self, t: int, calendar: str) -> int | None: ...
+class ReadingDesk(TdspCore, Protocol):
+    """What meter reading uses of its TDSP: :class:`~.tdsp_records.TdspCore` (identity,
+    calendar, clock, draws, master data, references, answers to ERCOT, answer times)."""
 
 
 class MeterReading:

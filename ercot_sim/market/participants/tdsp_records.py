@@ -1,12 +1,18 @@
 """What a TDSP keeps: its view of each ESI ID (:class:`TEsi`) and the orders it has
-scheduled (:class:`TOrder`), shared by its enrollment and read work (:mod:`.tdsp`) and its
-service work (:mod:`.tdsp_service`)."""
+scheduled (:class:`TOrder`), shared by the TDSP (:mod:`.tdsp`) and its collaborators; and
+:class:`TdspCore`, what every collaborator may use of its TDSP."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
-__all__ = ["TEsi", "TOrder"]
+from typing_extensions import Unpack
+
+from ercot_sim.market.messages import Fields, Message
+from ercot_sim.market.participants.base import ParticipantDesk
+
+__all__ = ["TEsi", "TOrder", "TdspCore"]
 
 
 class TOrder:
@@ -50,3 +56,20 @@ class TEsi:
         self.polr_rep = ""  # the POLR it went to in a mass transition, and the flag's last day [C6]
         self.polr_until: dt.date | None = None
         self.orders: list[TOrder] | None = None  # gains and move-outs scheduled, in order (worked or not)
+
+
+class TdspCore(ParticipantDesk, Protocol):
+    """What every collaborator may use of its TDSP: :class:`~.base.ParticipantDesk`, the TDSP's
+    calendar, master data and scheduled orders, references, answers to ERCOT, scheduling."""
+
+    cal: str
+    esi: dict[str, TEsi]
+    by_ref: dict[str, TOrder]
+
+    def ref_for(self, esi: str) -> str: ...
+
+    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
+
+    def answer_time_for(self, m: Message, soon: bool = False) -> int: ...
+
+    def schedule(self, o: TOrder) -> None: ...

@@ -18,18 +18,12 @@ through :class:`TdspDesk`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, Protocol
-
-import simpy
-from typing_extensions import Unpack
+from typing import Protocol
 
 from ercot_sim.market.messages import Fields, Message
-from ercot_sim.market.participants.base import Context, MarketTiming, ymd
+from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.tdsp_reads import MeterReading
-from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
-from ercot_sim.market.simtime import Clock
-from ercot_sim.scenario.population import Draws
+from ercot_sim.market.participants.tdsp_records import TdspCore, TEsi, TOrder
 
 __all__ = ["LATE_PAYMENT_BASIS_POINTS", "FieldService", "TdspDesk"]
 
@@ -38,43 +32,13 @@ __all__ = ["LATE_PAYMENT_BASIS_POINTS", "FieldService", "TdspDesk"]
 LATE_PAYMENT_BASIS_POINTS = 500
 
 
-class TdspDesk(Protocol):
-    """What the service work uses of its TDSP: identity, calendar, clock and agenda, master
-    data and scheduled orders, sending, and the enrollment helpers."""
+class TdspDesk(TdspCore, Protocol):
+    """What the service work uses of its TDSP: :class:`~.tdsp_records.TdspCore`, its meter
+    reading and its invoices' due dates."""
 
-    duns: str
-    cal: str
-    env: simpy.Environment
-    clock: Clock
-    timing: MarketTiming
-    ctx: Context
-    u: Draws
-    esi: dict[str, TEsi]
-    by_ref: dict[str, TOrder]
     reads: MeterReading
 
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
-
-    def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
-
-    def today(self) -> dt.date: ...
-
-    def ref_for(self, esi: str) -> str: ...
-
     def invoice_due(self, sent: dt.date) -> str: ...
-
-    def schedule(self, o: TOrder) -> None: ...
-
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
-
-
-    def answer_time_for(self, m: Message, soon: bool = False) -> int: ...
-
-    def answer_time(self, received: int, rule_id: str, calendar: str, fallback_bd: int, *key: object,
-                    trigger: int | None = None) -> int: ...
-
-    def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int: ...
 
 
 class FieldService:
