@@ -32,10 +32,10 @@ from ercot_sim.output.trace import Trace
 from ercot_sim.scenario import Participants, Scenario
 from ercot_sim.scenario.population import Population, build_population, unit
 
-__all__ = ["Market", "OutOfBand", "build_market", "plan", "results"]
+__all__ = ["Market", "OutOfBandChannel", "build_market", "plan", "results"]
 
 
-class OutOfBand:
+class OutOfBandChannel:
     """Out-of-band work between participants (a CR's safety-net e-mail to a TDSP, a MarkeTrak
     issue): a trace row without a file or control number, and the receiver's handler of that
     kind (its ``manual_<kind>``) after the latency. Participants are registered as they are
@@ -103,10 +103,10 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
     population = build_population(scenario, shard)
     faults = _compile_faults(scenario, duns, {p.index: p.esi_id for p in population.premises})
     horizon = clock.minute_of_day(info.days)
-    transport = Transport(env, clock, out, trace, names, list(scenario.transport.windows),
+    transport = Transport(env, clock, out, trace, list(scenario.transport.windows),
                           scenario.transport.latency_minutes,
                           min(scenario.transport.ack_minutes, timing.ack_hours * 60), faults, info.seed)
-    out_of_band = OutOfBand(env, clock, trace, transport, scenario.transport.latency_minutes)
+    out_of_band = OutOfBandChannel(env, clock, trace, transport, scenario.transport.latency_minutes)
     ctx = Context(env=env, clock=clock, timing=timing, send=transport.send, seed=info.seed, names=names,
                   duns=duns, tdsp_calendar={t.duns: clock.calendar_name(t.calendar or t.name) for t in parts.tdsps},
                   ercot=parts.ercot.duns, horizon=horizon, rules=market_rules,

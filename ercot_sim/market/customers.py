@@ -9,6 +9,8 @@ the last five digits of their ESI IDs) different house numbers.
 
 from __future__ import annotations
 
+from edi.texas_set.payloads import Customer
+
 __all__ = ["CUSTOMER_NAME", "SERVICE_CITY", "SERVICE_STATE", "SERVICE_STREET", "SERVICE_ZIP", "customer_of"]
 
 #: the name on every synthetic enrollment (N1*8R)
@@ -20,7 +22,7 @@ SERVICE_STATE = "TX"
 SERVICE_ZIP = "75201"
 
 
-def customer_of(esi_id: str) -> dict[str, str]:
-    """The customer of premise ``esi_id`` as the enrollment models take it."""
-    return {"name": CUSTOMER_NAME, "address1": f"{int(esi_id[-5:]) or 1} {SERVICE_STREET}",
-            "city": SERVICE_CITY, "state": SERVICE_STATE, "zip": SERVICE_ZIP}
+def customer_of(esi_id: str) -> Customer:
+    """The customer of premise ``esi_id`` as an enrollment's payload carries it."""
+    return Customer(name=CUSTOMER_NAME, address1=f"{int(esi_id[-5:]) or 1} {SERVICE_STREET}",
+                    city=SERVICE_CITY, state=SERVICE_STATE, zip=SERVICE_ZIP)

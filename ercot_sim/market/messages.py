@@ -2,66 +2,58 @@
 
 A message carries the routing (sender, receiver DUNS), the references that tie a flow
 together (``ref`` = BGN02 or equivalent, ``orig_ref`` = the transaction it answers), the
-order it belongs to, the earliest minute the sender lets it go (``ready``), and the business
-fields from which its X12 body is rendered (see :mod:`ercot_sim.output.emit`). The body is only
-rendered when the transport writes the file, so nothing on the hot path builds models.
+order it belongs to, the earliest minute the sender lets it go (``ready``), and the typed
+payload of its transaction (the mapping layout's own fields, see
+:mod:`edi.texas_set.payloads`), from which its X12 body is rendered (see
+:mod:`ercot_sim.output.emit`). The body is only rendered when the transport writes the file, so
+nothing on the hot path builds models. A participant knows only what the payloads of the
+messages it received say, and what out-of-band messages (:class:`OutOfBand`) tell it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TypedDict
+import datetime as dt
+from dataclasses import dataclass
+from typing import NoReturn
 
-__all__ = ["Fields", "Message", "ST01"]
+from edi.texas_set.payloads import (
+    UNRENDERED,
+    Party,
+    Payload,
+    Payload650,
+    Payload810,
+    Payload814,
+    Payload820,
+    Payload824,
+    Payload867,
+)
+
+__all__ = ["Body", "Message", "OutOfBand", "ST01", "as650", "as810", "as814", "as820", "as824", "as867",
+           "check_payload", "duns_of", "out_of_band"]
 
 
-class Fields(TypedDict, total=False):
-    """The business fields a message may carry: every key a participant sets or reads, with its
-    type (the type checker holds every ``send(**fields)`` and every read to this list). Dates are
-    CCYYMMDD text, amounts integer cents. :mod:`ercot_sim.output.emit` renders them into the X12 body;
-    the last group is not in any X12 element (see the note there).
+@dataclass(slots=True, kw_only=True)
+class OutOfBand:
+    """What an out-of-band message says (a safety-net e-mail, a MarkeTrak issue): no X12 is
+    written for it, the trace records it (:class:`ercot_sim.market.builder.OutOfBandChannel`).
+
+    Attributes:
+        cr: the CR it concerns (the requesting CR; for a rescission the losing CR).
+        tdsp: the TDSP of the ESI ID.
+        start: the date it is about (the move-in's; the switch date a rescission undoes).
+        priority: a priority move-in (safety net).
+        gaining: the gaining CR of a rescission.
     """
 
-    # parties (N1 segments)
-    tdsp: str
     cr: str
-    # the answer (BGN, REF*7G, the 814's status) and its reason
-    action: str  # "request", "accept" or "reject"
-    reject: str
-    reason: str
-    unexec: str
-    # dates: requested / scheduled start, end, the customer's last day to object, due date
-    start: str
-    end: str
-    object_by: str
-    due: str
-    iteration: str  # CCYYMMDDHHMM of a date change
-    # what kind of request (BGN07, REF*TD, the 650 purpose, indicators)
-    bgn07: str
-    kind: str
-    td: str
-    purpose: str
-    priority: bool
-    history: bool
-    hold: str
-    maint: str
-    bypass: bool
-    # usage and money
-    kwh: int
-    final: bool
-    periods: list[tuple[str, str, int]]
-    amount: int
-    charge: str
-    late_fee: int
-    # a 997: (functional ID, group control number, (ST01, ST02) of each set acknowledged)
-    group: tuple[str, str, list[tuple[str, str]]]
-    # carried between participants but in no X12 element: what the TDSP would find in its own
-    # invoice records (the usage read an invoice bills, when it was sent, that it corrects one)
-    usage_ref: str
-    inv_sent: int
-    corrected: bool
-    # out-of-band (MarkeTrak): the gaining CR of a rescission
-    gaining: str
+    tdsp: str
+    start: dt.date | None = None
+    priority: bool = False
+    gaining: str = ""
+
+
+#: what a message carries: a transaction's payload, or an out-of-band message's content
+Body = Payload | OutOfBand
 
 
 def ST01(code: str) -> str:
@@ -81,8 +73,9 @@ class Message:
         ref: BGN02 (or BPT02, BIG02, TRN02 ...), unique per sender.
         orig_ref: the reference of the transaction this one answers ('' if none).
         ready: earliest sim minute the transport may send it.
-        fields: business content for rendering (:class:`Fields`); never changed once the
-            message is sent (a participant passing a transaction on may share it).
+        payload: what the transaction says (:mod:`edi.texas_set.payloads`, the payload class
+            of its family), or an out-of-band message's :class:`OutOfBand`; never changed once
+            the message is sent (a participant passing a transaction on may share it).
         order_id: the order (the initiating CR request's ref) it belongs to, if any.
         detail: short trace text (reject code, scheduled date ...).
         received_at, sent_at: set by the transport (sim minutes) when the file goes out.
@@ -95,8 +88,93 @@ class Message:
     ref: str
     orig_ref: str
     ready: int
-    fields: Fields = field(default_factory=lambda: Fields())
+    payload: Body
     order_id: str = ""
     detail: str = ""
     received_at: int = -1
     sent_at: int = -1
+
+
+def check_payload(code: str, payload: Body) -> None:
+    """Refuse a payload that ``code`` cannot carry as it is: another family's, one without a
+    field its implementation guide makes mandatory, or one with a value in a field the code's
+    layout does not carry (it would not be in the file).
+
+    Raises:
+        TypeError: naming the code and the fields.
+    """
+    if isinstance(payload, OutOfBand):
+        raise TypeError(f"{code}: an out-of-band message's content is not a transaction's payload")
+    if code[:3] != payload.FAMILY:
+        raise TypeError(f"{code} cannot carry an {payload.FAMILY} payload")
+    missing = payload.missing(code)
+    if missing:
+        raise TypeError(f"{code} without {', '.join(missing)} (mandatory in its implementation guide)")
+    extra = [name for name in payload.uncarried(code) if name not in UNRENDERED.get(code, {})]
+    if extra:
+        raise TypeError(f"{code} does not carry {', '.join(extra)}: it would not be in the file")
+
+
+def duns_of(party: Party | None) -> str:
+    """The DUNS of a payload's party ('' when it has none)."""
+    return party.duns if party is not None else ""
+
+
+def _wrong(m: Message, family: str) -> NoReturn:
+    raise TypeError(f"{m.code} {m.ref}: expected an {family} payload, got {type(m.payload).__name__}")
+
+
+def as814(m: Message) -> Payload814:
+    """The 814 payload of ``m``."""
+    p = m.payload
+    if type(p) is not Payload814:
+        _wrong(m, "814")
+    return p
+
+
+def as867(m: Message) -> Payload867:
+    """The 867 payload of ``m``."""
+    p = m.payload
+    if type(p) is not Payload867:
+        _wrong(m, "867")
+    return p
+
+
+def as810(m: Message) -> Payload810:
+    """The 810 payload of ``m``."""
+    p = m.payload
+    if type(p) is not Payload810:
+        _wrong(m, "810")
+    return p
+
+
+def as820(m: Message) -> Payload820:
+    """The 820 payload of ``m``."""
+    p = m.payload
+    if type(p) is not Payload820:
+        _wrong(m, "820")
+    return p
+
+
+def as824(m: Message) -> Payload824:
+    """The 824 payload of ``m``."""
+    p = m.payload
+    if type(p) is not Payload824:
+        _wrong(m, "824")
+    return p
+
+
+def as650(m: Message) -> Payload650:
+    """The 650 payload of ``m``."""
+    p = m.payload
+    if type(p) is not Payload650:
+        _wrong(m, "650")
+    return p
+
+
+def out_of_band(m: Message) -> OutOfBand:
+    """The content of an out-of-band message."""
+    p = m.payload
+    if type(p) is not OutOfBand:
+        _wrong(m, "out-of-band")
+    return p

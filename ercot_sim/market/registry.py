@@ -43,7 +43,7 @@ class Order:
         self.detail = ""
         self.fwd_ref = ""
         self.old_rep = ""
-        self.iteration = ""
+        self.iteration: dt.datetime | None = None  # DTM*097 of the latest date change
         self.priority = False
         self.cancel_ref = ""
         self.dc_ref = ""

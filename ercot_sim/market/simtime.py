@@ -102,6 +102,11 @@ class Clock:
         """A CCYYMMDD date of a transaction's fields."""
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
+    def iteration(self, minute: int) -> dt.datetime:
+        """Local date and time of sim ``minute`` to the minute, without a zone: an 814_12's
+        iteration counter (DTM*097), which orders a CR's date changes."""
+        return self.local(minute).replace(tzinfo=None, second=0, microsecond=0)
+
     def stamp(self, minute: int) -> str:
         """Local CCYYMMDDHHMM of sim ``minute`` (an 814_12's iteration counter)."""
         return self.local(minute).strftime("%Y%m%d%H%M")

@@ -1,16 +1,17 @@
 """What the simulated TDSPs bill on the 810_02: the monthly delivery charges and the fees.
 
-The one place these amounts live: the renderer (:mod:`ercot_sim.output.emit`) and the hot-path
-templates (:mod:`ercot_sim.output.templates`) both build their charge lines from here.
+The one place these amounts live: a TDSP builds the charge lines of its invoices' payloads
+here (:func:`delivery_charges`, :func:`fee_charges`, :func:`late_payment_charges`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["DELIVERY_CHARGES", "FEES", "ChargeLine", "billed_charges", "delivery_charges"]
+from edi.texas_set.payloads import Charge
+
+__all__ = ["DELIVERY_CHARGES", "FEES", "LATE_PAYMENT_CHARGE", "ChargeLine", "delivery_charges", "fee_charges",
+           "late_payment_charges"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,21 @@ DELIVERY_CHARGES: tuple[ChargeLine, ...] = (
 )
 
 
-def delivery_charges(kwh: int) -> list[tuple[str, int, str, int, str]]:
-    """The delivery invoice lines for ``kwh``: (code, amount in cents, unit, quantity, text)."""
-    return [(c.code, c.cents * kwh, c.uom, kwh, c.description) if c.per_kwh else
-            (c.code, c.cents, c.uom, 1, c.description) for c in DELIVERY_CHARGES]
+#: kWh -> the delivery invoice's lines: one shared tuple per value, which the hot-path template
+#: renders once (ercot_sim.output.templates); a month has a few thousand values (bounded)
+_DELIVERY: dict[int, tuple[Charge, ...]] = {}
+
+
+def delivery_charges(kwh: int) -> tuple[Charge, ...]:
+    """The delivery invoice lines for ``kwh`` (amounts in cents)."""
+    got = _DELIVERY.get(kwh)
+    if got is None:
+        got = tuple(Charge(c.code, c.cents * kwh, kwh, c.uom, c.description) if c.per_kwh else
+                    Charge(c.code, c.cents, 1, c.uom, c.description) for c in DELIVERY_CHARGES)
+        if len(_DELIVERY) >= 20_000:
+            _DELIVERY.clear()
+        _DELIVERY[kwh] = got
+    return got
 
 #: TDSP fees billed to the gaining CR on an 810_02 of their own once the order is worked:
 #: SAC04 -> (amount in cents, SAC15 description). That the fees are billed is confirmed for the
@@ -62,7 +74,17 @@ FEES: dict[str, tuple[int, str]] = {
 }
 
 
-def billed_charges(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The charge fields of an 810_02 that bills a charge rather than usage (an order's fee,
-    ``charge``; a late payment, ``late_fee``), to carry over to its 824 and corrected invoice."""
-    return {k: fields[k] for k in ("charge", "late_fee") if fields.get(k)}
+def fee_charges(code: str) -> tuple[Charge, ...]:
+    """The line of an invoice of its own for fee ``code`` (a key of :data:`FEES`)."""
+    amount, description = FEES[code]
+    return (Charge(code, amount, 1, "EA", description),)
+
+
+#: SAC04 of a late-payment charge (flows.md 10, E10). Listed in the shipped charge code list
+#: (edi/texas_set/codes/sac-charges.xml) as assumed: no public source for the value was seen.
+LATE_PAYMENT_CHARGE = "LPC001"
+
+
+def late_payment_charges(cents: int) -> tuple[Charge, ...]:
+    """The line of a late-payment invoice: it bills only the charge."""
+    return (Charge(LATE_PAYMENT_CHARGE, cents, 1, "EA", "LATE PAYMENT CHARGE"),)

@@ -26,13 +26,14 @@ import bisect
 import datetime as dt
 import operator
 from collections import Counter
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import simpy
 
+from edi.texas_set.payloads import Payload997, TransactionAck
 from edi.x12 import ControlNumbers, X12Writer
 from ercot_sim.market.messages import Message
 from ercot_sim.market.simtime import Clock
@@ -93,7 +94,6 @@ class Transport:
         clock: the run's clock.
         out: the run's output directory.
         trace: the trace writer.
-        names: DUNS -> participant name.
         windows: local delivery times (``HH:MM``).
         latency: minutes from sending to arrival.
         ack_minutes: minutes from arrival to the 997 being ready.
@@ -107,7 +107,6 @@ class Transport:
         clock: Clock,
         out: Path,
         trace: Trace,
-        names: Mapping[str, str],
         windows: list[str],
         latency: int,
         ack_minutes: int,
@@ -120,7 +119,6 @@ class Transport:
         #: the files on disk
         self.outbox = Outbox(out)
         self.trace = trace
-        self.names = names
         self.windows = windows
         self.latency = latency
         self.ack_minutes = ack_minutes
@@ -328,12 +326,12 @@ class Transport:
         add_body = bodies.append
         msgs: list[Message] = []
         add_msg = msgs.append
-        names, date, now, arrival = self.names, window.date, window.now, window.now + self.latency
+        date, now, arrival = window.date, window.now, window.now + self.latency
         for _ready, _n, m, _fault, _hold in items:
             m.received_at = arrival
             m.sent_at = now
             add_msg(m)
-            body, nseg = render_text(m, names, date)
+            body, nseg = render_text(m, date)
             add_body((m.code[:3], body, nseg))
         ctls = writer.add_texts(bodies)
         self.trace.add_file(msgs, ctls, [item[3] for item in items], rel, window.sent_at, window.received_at)
@@ -359,5 +357,14 @@ class Transport:
         for receiver, sender, isa, groups in acks:
             for group in groups:  # one 997 per functional group received
                 self.send(Message("997", receiver, sender, "", f"A{isa}G{group[1]}", isa,
-                                  arrival + self.ack_minutes, {"group": group}))
+                                  arrival + self.ack_minutes, _acceptance(group)))
 
+
+def _acceptance(group: tuple[str, str, list[tuple[str, str]]]) -> Payload997:
+    """The 997 accepting a functional group: (functional ID, GS06, (ST01, ST02) of each set)."""
+    fid, gctl, sets = group
+    n = len(sets)
+    make = tuple.__new__  # every transaction of the market is acknowledged: no per-part checks
+    acks = tuple([make(TransactionAck, (st01, st02, (), "A", None, None)) for st01, st02 in sets])
+    return Payload997(functional_id=fid, group_control=int(gctl), included=n, received=n, accepted=n,
+                      transactions=acks)

@@ -1,13 +1,12 @@
 """Direct text templates for the hot path: 867_03, 810_02, 820_02 and 997 straight to X12 text.
 
-The monthly 867_03 and 810_02 for every ESI ID (and ERCOT's pass-through 867_03, and the
-997s answering them) are most of what a market writes. For these codes the body text is
-formatted in one f-string from the message, without the field dict of
+The monthly 867_03 and 810_02 for every ESI ID (and ERCOT's pass-through 867_03, the payments
+and the 997s answering them) are most of what a market writes. For these codes the body text
+is formatted in one f-string from the message's payload, without the field dict of
 :func:`ercot_sim.output.emit.mapping_fields` and without the element lists of the mapping.
-
-The invoice's charge lines are built from :data:`ercot_sim.market.tariff.DELIVERY_CHARGES`, the same
-data the mapping's fields come from; an invoice of other lines (a fee, a late payment) is left
-to the mapping (the template declines it).
+A template writes every value from the payload; it declines (returns None, and the mapping
+renders) a payload whose layout it does not write: an estimated or non-integer reading, a
+reading without its optional elements, a party with N106, an allowance, a cancel.
 
 The templates are checked, not trusted: the first message of every *shape* (code, and each
 field that changes the text's layout: final read, reference answered, which N1 parties; the
@@ -21,29 +20,37 @@ mapping tables cannot make the files drift, and a :class:`TemplateDrift` warning
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from typing import cast
 
-from edi.texas_set.market import ERCOT_DUNS
-from edi.texas_set.types import format_r
+from edi.texas_set.payloads import Charge, Party, Payload810, Payload820, Payload867, Payload997
+from edi.texas_set.types import format_date, format_r
 from ercot_sim.market.messages import Message
-from ercot_sim.market.tariff import DELIVERY_CHARGES
 
 __all__ = ["TemplateDrift", "template_stats", "template_text"]
 
 
 Body = tuple[str, int]
-#: a template's body, segment count and shape bits (see :func:`_shape`)
+#: a template's body, segment count and shape bits (which optional segments it wrote)
 Shaped = tuple[str, int, int]
 
 
-def _867_03(m: Message, names: Mapping[str, str], date: str) -> Shaped:
-    f = m.fields
+def _n1(qualifier: str, p: Party) -> str:
+    return f"N1*{qualifier}*{p.name}*{p.id_qualifier}*{p.duns}~"
+
+
+def _867_03(m: Message, date: str) -> Shaped | None:
+    p = cast(Payload867, m.payload)
+    periods, meters = p.periods, p.meters
+    if p.purpose != "original" or p.esi_id_in_ref03 or len(periods) != 1 or len(meters) != 1:
+        return None
+    u, r = periods[0], meters[0]
+    kwh, mkwh, begin, end_reading = u.kwh, r.kwh, r.begin_reading, r.end_reading
+    if (u.estimated or r.estimated or type(kwh) is not int or type(mkwh) is not int or type(begin) is not int
+            or type(end_reading) is not int or r.end is None or r.meter_number is None or r.meter_type is None):
+        return None
     esi = m.esi_id
-    start = f["start"]
-    end = f["end"]
-    kwh = int(f.get("kwh", 0))
-    begin = int(esi[-4:]) * 7
-    if f.get("final"):
+    if p.final:
         head = f"BPT*00*{m.ref}*{date}*DD***F~REF*Q5**{esi}~"
         bits = 1
     else:
@@ -54,133 +61,108 @@ def _867_03(m: Message, names: Mapping[str, str], date: str) -> Shaped:
         head += f"REF*TN*{m.orig_ref}~"
         n += 1
         bits |= 2
-    tdsp = f.get("tdsp")
-    if tdsp:
-        head += f"N1*8S*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
-        n += 1
-        bits |= 4
-    cr = f.get("cr")
-    if cr:
-        head += f"N1*SJ*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
-        n += 1
-        bits |= 8
-    if m.sender == ERCOT_DUNS:
-        head += f"N1*AY*{names.get(m.sender, 'ERCOT')}*1*{m.sender}~"
-        n += 1
-        bits |= 16
-    return (f"{head}PTD*SU~DTM*150*{start}~DTM*151*{end}~QTY*QD*{kwh}*KH~"
-            f"PTD*PL***MG*M{esi[-9:]}~DTM*150*{start}~DTM*151*{end}~"
-            f"REF*MT*KHMON~QTY*QD*{kwh}*KH~MEA*AA*PRQ*{kwh}*KH*{begin}*{begin + kwh}*51~"), n, bits
+    for party, qualifier, bit in ((p.tdsp, "8S", 4), (p.cr, "SJ", 8), (p.ercot, "AY", 16)):
+        if party is not None:
+            if party.relationship is not None:
+                return None
+            head += _n1(qualifier, party)
+            n += 1
+            bits |= bit
+    return (f"{head}PTD*SU~DTM*150*{format_date(u.start)}~DTM*151*{format_date(u.end)}~QTY*QD*{kwh}*KH~"
+            f"PTD*PL***MG*{r.meter_number}~DTM*150*{format_date(r.start)}~DTM*151*{format_date(r.end)}~"
+            f"REF*MT*{r.meter_type}~QTY*QD*{mkwh}*KH~MEA*AA*PRQ*{mkwh}*KH*{begin}*{end_reading}*51~"), n, bits
 
 
-def _810_02(m: Message, names: Mapping[str, str], date: str) -> Shaped | None:
-    f = m.fields
-    if f.get("late_fee") or f.get("charge"):  # other charge lines: the mapping renders them
+def _810_02(m: Message, date: str) -> Shaped | None:
+    p = cast(Payload810, m.payload)
+    lines = _charge_lines(p.charges)
+    if lines is None or p.invoice_type != "ME" or p.purpose != "00":
         return None
-    kwh = int(f.get("kwh", 0))
-    n = 7 + 2 * len(DELIVERY_CHARGES)  # BIG, REF*Q5, ITD, two DTM, an IT1+SAC per charge, TDS, CTT
+    text, total, k = lines
+    if p.total is not None:
+        total = p.total
+    n = 7 + 2 * k  # BIG, REF*Q5, ITD, two DTM, an IT1+SAC per charge, TDS, CTT
     bits = 0
-    text = f"BIG*{date}*{m.ref}*****ME*00~REF*Q5*{m.esi_id}~"
+    text_head = f"BIG*{date}*{m.ref}*****ME*00~REF*Q5*{m.esi_id}~"
     if m.orig_ref:
-        text += f"REF*OI*{m.orig_ref}~"
+        text_head += f"REF*OI*{m.orig_ref}~"
         n += 1
         bits |= 2
-    tdsp = f.get("tdsp")
-    if tdsp:
-        text += f"N1*8S*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
-        n += 1
-        bits |= 4
-    cr = f.get("cr")
-    if cr:
-        text += f"N1*SJ*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
-        n += 1
-        bits |= 8
-    if f.get("final"):
-        bits |= 1
-    if m.sender == ERCOT_DUNS:
-        bits |= 16
-    return f"{text}ITD******{f['due']}~DTM*150*{f['start']}~DTM*151*{f['end']}~{_delivery_lines(kwh)}", n, bits
+    for party, qualifier, bit in ((p.tdsp, "8S", 4), (p.cr, "SJ", 8)):
+        if party is not None:
+            text_head += _n1(qualifier, party)
+            n += 1
+            bits |= bit
+    return (f"{text_head}ITD******{format_date(p.due_date)}~DTM*150*{format_date(p.period_start)}~"
+            f"DTM*151*{format_date(p.period_end)}~{text}TDS*{total}~CTT*{k}~"), n, bits
 
 
-def _charge_parts() -> tuple[tuple[str, int, bool, str], ...]:
-    """Per delivery charge (ercot_sim.market.tariff): the text before its amount, the amount in cents
-    (per kWh or flat), whether it is per kWh, and the text after its amount up to the quantity."""
-    return tuple((f"IT1*{i}*****SV*RATE~SAC*C**EU*{c.code}*", c.cents, c.per_kwh, f"****{c.uom}*")
-                 for i, c in enumerate(DELIVERY_CHARGES, start=1))
+#: id of a charges tuple -> (the tuple, its IT1/SAC text, total, count): a TDSP shares one tuple
+#: per kWh value (ercot_sim.market.tariff), so a month's invoices have a few thousand (the
+#: 100,000 ESI ID market month 1,824); bounded, and the tuple kept so that its id stays its own
+_LINES: dict[int, tuple[tuple[Charge, ...], str, int, int]] = {}
 
 
-_CHARGE_PARTS = _charge_parts()
-_CHARGE_TAILS = tuple(f"*****{c.description}~" for c in DELIVERY_CHARGES)
-_FLAT_CENTS = sum(c.cents for c in DELIVERY_CHARGES if not c.per_kwh)
-_KWH_CENTS = sum(c.cents for c in DELIVERY_CHARGES if c.per_kwh)
-_CTT = f"CTT*{len(DELIVERY_CHARGES)}~"
+def _charge_lines(charges: tuple[Charge, ...]) -> tuple[str, int, int] | None:
+    """The IT1/SAC lines of ``charges`` as the mapping writes them, their total and count (None
+    when a line is not one the template writes: an allowance, a fractional quantity, no text)."""
+    got = _LINES.get(id(charges))
+    if got is not None and got[0] is charges:
+        return got[1], got[2], got[3]
+    parts = []
+    for i, c in enumerate(charges, start=1):
+        if c.allowance or type(c.quantity) is not int or c.description is None:
+            return None
+        parts.append(f"IT1*{i}*****SV*RATE~SAC*C**EU*{c.code}*{c.amount}****{c.uom}*{c.quantity}"
+                     f"*****{c.description}~")
+    if not parts:
+        return None
+    text, total = "".join(parts), sum(c.amount for c in charges)
+    if len(_LINES) >= 20_000:
+        _LINES.clear()
+    _LINES[id(charges)] = (charges, text, total, len(parts))
+    return text, total, len(parts)
 
 
-#: kWh -> the invoice lines for it: a month's invoices share a few thousand kWh values, so the
-#: lines are built once per value (bounded; the 100,000 ESI ID market month has 1,824)
-_LINES_BY_KWH: dict[int, str] = {}
-
-
-def _delivery_lines(kwh: int) -> str:
-    """The IT1/SAC lines, TDS and CTT of a delivery invoice for ``kwh`` (the lines of
-    ercot_sim.market.tariff.delivery_charges, as the mapping writes them)."""
-    text = _LINES_BY_KWH.get(kwh)
-    if text is None:
-        parts = [f"{head}{cents * kwh if per_kwh else cents}{mid}{kwh if per_kwh else 1}{tail}"
-                 for (head, cents, per_kwh, mid), tail in zip(_CHARGE_PARTS, _CHARGE_TAILS, strict=True)]
-        text = f"{''.join(parts)}TDS*{_FLAT_CENTS + kwh * _KWH_CENTS}~{_CTT}"
-        if len(_LINES_BY_KWH) < 20_000:
-            _LINES_BY_KWH[kwh] = text
-    return text
-
-
-def _820_02(m: Message, names: Mapping[str, str], date: str) -> Shaped:
-    f = m.fields
-    amount = format_r(int(f.get("amount", 0)))  # the mapping's R formatting, shortest form
+def _820_02(m: Message, date: str) -> Shaped | None:
+    p = cast(Payload820, m.payload)
+    if (len(p.items) != 1 or p.handling != "I" or p.method != "ACH" or p.payment_format != "CCP"
+            or p.payer_routing is not None or p.payer_account is not None):
+        return None
+    item = p.items[0]
+    if item.invoice_amount is None:
+        return None
+    amount = format_r(p.amount)  # the mapping's R formatting, shortest form
     text = f"BPR*I*{amount}*C*ACH*CCP***********{date}~TRN*1*{m.ref}~"
     n = 5  # BPR, TRN, ENT, RMR, REF*Q5
     bits = 0
-    cr = f.get("cr")
-    if cr:
-        text += f"N1*PR*{names.get(cr, 'UNKNOWN')}*1*{cr}~"
-        n += 1
-        bits |= 8
-    tdsp = f.get("tdsp")
-    if tdsp:
-        text += f"N1*PE*{names.get(tdsp, 'UNKNOWN')}*1*{tdsp}~"
-        n += 1
-        bits |= 4
-    if m.orig_ref:
-        bits |= 2
-    if not m.esi_id:
-        bits |= 1
-    return f"{text}ENT*1~RMR*IK*{m.orig_ref}**{amount}*{amount}~REF*Q5*{m.esi_id}~", n, bits
+    text += _n1("PR", p.payer) + _n1("PE", p.payee)
+    n += 2
+    if item.esi_id is None:
+        return None
+    return (f"{text}ENT*1~RMR*IK*{item.invoice_number}**{format_r(item.amount_paid)}*"
+            f"{format_r(item.invoice_amount)}~REF*Q5*{item.esi_id}~"), n, bits
 
 
-def _997(m: Message, names: Mapping[str, str], date: str) -> Shaped:
-    fid, gctl, sts = m.fields["group"]
+def _997(m: Message, date: str) -> Shaped | None:
+    p = cast(Payload997, m.payload)
+    sts = p.transactions
     k = len(sts)
-    # an AK2 + AK5 pair per transaction set: "AK2*<ST01>*<ST02>~AK5*A~", joined in C
-    acks = f"AK2*{'~AK5*A~AK2*'.join(map('*'.join, sts))}~AK5*A~" if sts else ""
-    return f"AK1*{fid}*{int(gctl)}~{acks}AK9*A*{k}*{k}*{k}~", 2 * k + 2, 0
+    if p.status != "A" or p.group_code is not None or not (p.included == p.received == p.accepted == k):
+        return None
+    acks = []
+    for t in sts:
+        if t.status != "A" or t.segments or t.code1 is not None:
+            return None
+        acks.append(f"AK2*{t.st01}*{t.control}~AK5*A~")
+    return f"AK1*{p.functional_id}*{p.group_control}~{''.join(acks)}AK9*A*{k}*{k}*{k}~", 2 * k + 2, 0
 
 
-def _shape(m: Message) -> tuple[str, int]:
-    """The template's choices for ``m`` (see the module docstring), as bits: what each
-    template returns as its third value."""
-    f = m.fields
-    if m.code == "997":
-        return ("997", 0)
-    if m.code == "820_02":
-        return ("820_02", (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0) | (8 if f.get("cr") else 0)
-                | (0 if m.esi_id else 1))
-    return (m.code, (1 if f.get("final") else 0) | (2 if m.orig_ref else 0) | (4 if f.get("tdsp") else 0)
-            | (8 if f.get("cr") else 0) | (16 if m.sender == ERCOT_DUNS else 0))
-
-
-_TEMPLATES: dict[str, Callable[[Message, Mapping[str, str], str], Shaped | None]] = {
+_TEMPLATES: dict[str, Callable[[Message, str], Shaped | None]] = {
     "867_03": _867_03, "810_02": _810_02, "820_02": _820_02, "997": _997,
 }
+
+
 class TemplateDrift(UserWarning):
     """A template's text differs from the mapping's for a shape (a bug; the tests make it an error)."""
 
@@ -189,8 +171,7 @@ class TemplateDrift(UserWarning):
 _CHECKED: dict[str, dict[int, bool]] = {}
 
 
-def template_text(m: Message, names: Mapping[str, str], date: str,
-                  reference: Callable[[Message, Mapping[str, str], str], Body]) -> Body | None:
+def template_text(m: Message, date: str, reference: Callable[[Message, str], Body]) -> Body | None:
     """The body of ``m`` from its template, or None when its code has none (or it failed
     its check, see the module docstring); ``reference`` renders through the mapping.
 
@@ -199,7 +180,7 @@ def template_text(m: Message, names: Mapping[str, str], date: str,
     fn = _TEMPLATES.get(m.code)
     if fn is None:
         return None
-    shaped = fn(m, names, date)
+    shaped = fn(m, date)
     if shaped is None:
         return None
     body, n, bits = shaped
@@ -208,18 +189,18 @@ def template_text(m: Message, names: Mapping[str, str], date: str,
         return body, n
     if ok is False:
         return None
-    return checked(m, names, date, body, n, bits, reference)
+    return checked(m, date, body, n, bits, reference)
 
 
-def checked(m: Message, names: Mapping[str, str], date: str, body: str, n: int, bits: int,
-            reference: Callable[[Message, Mapping[str, str], str], Body]) -> Body | None:
+def checked(m: Message, date: str, body: str, n: int, bits: int,
+            reference: Callable[[Message, str], Body]) -> Body | None:
     """The first message of a shape: the template's ``(body, n)`` is compared with the
     mapping's and the verdict kept for the shape; returns the mapping's text (None when the
     shape is already known to differ)."""
     verdicts = _CHECKED.setdefault(m.code, {})
     if verdicts.get(bits) is False:
         return None
-    expected = reference(m, names, date)
+    expected = reference(m, date)
     verdicts[bits] = same = (body, n) == expected
     if not same:  # a bug in a template: the files stay right (the mapping's), and it is said
         warnings.warn(f"the {m.code} template (shape {bits}) differs from the mapping's text; the mapping "

@@ -2,13 +2,15 @@
 
 * the mapping's text renderer (``compile_text_layout``) equals its segments formatted;
 * ``X12Writer.add_text`` equals ``X12Writer.add``;
-* the hot-path templates (867_03, 810_02, 997) equal the mapping for every shape, and a
+* the hot-path templates (867_03, 810_02, 820_02, 997) equal the mapping for every shape, and a
   template that disagrees is dropped for its shape (the mapping's text is written).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -17,9 +19,23 @@ from hypothesis import strategies as st
 from edi import testing as S
 from edi.texas_set import mapping
 from edi.texas_set.mapping.render import compile_text_layout
+from edi.texas_set.payloads import (
+    Charge,
+    Party,
+    Payload650,
+    Payload810,
+    Payload814,
+    Payload820,
+    Payload997,
+    RemittanceItem,
+    TransactionAck,
+)
 from edi.x12 import ControlNumbers, X12Writer, format_segments
 from edi.x12.delimiters import Delimiters
+from ercot_sim.market.customers import customer_of
 from ercot_sim.market.messages import Message
+from ercot_sim.market.participants.tdsp_reads import usage_payloads
+from ercot_sim.market.tariff import delivery_charges, fee_charges, late_payment_charges
 from ercot_sim.output import templates
 from ercot_sim.output.emit import _mapping_text, render_body, render_text
 
@@ -53,12 +69,24 @@ def test_add_text_equals_add() -> None:
     assert a.getvalue() == b.getvalue()
 
 
-def _usage(code: str, sender: str, receiver: str, final: bool, orig: str, kwh: int, esi: str) -> Message:
-    fields: dict[str, object] = {"tdsp": TDSP, "cr": CR, "start": "20250201", "end": "20250303", "kwh": kwh,
-                                 "final": final}
-    if code == "810_02":
-        fields.update(due="20250407", usage_ref=orig)
-    return Message(code, sender, receiver, esi, f"T{esi}0001", orig, 0, fields)
+PARTIES = {duns: Party(name, duns) for duns, name in NAMES.items()}
+DUE, START, END = dt.date(2025, 4, 7), dt.date(2025, 2, 1), dt.date(2025, 3, 3)
+
+
+def _usage(code: str, sender: str, receiver: str, final: bool, orig: str, kwh: int, esi: str,
+           tdsp: bool = True, cr: bool = True) -> Message:
+    """A monthly 867_03 or 810_02 as a TDSP builds it (ERCOT passes an 867_03 on as N1*AY)."""
+    usage, invoice = usage_payloads(esi, PARTIES[TDSP] if tdsp else None, PARTIES[CR] if cr else None, START, END,
+                                    kwh, final, DUE)
+    if sender == ERCOT:
+        usage = dataclasses.replace(usage, ercot=PARTIES[ERCOT])
+    return Message(code, sender, receiver, esi, f"T{esi}0001", orig, 0, usage if code == "867_03" else invoice)
+
+
+def _template(m: Message) -> tuple[str, int, int]:
+    shaped = templates._TEMPLATES[m.code](m, "20250304")
+    assert shaped is not None
+    return shaped
 
 
 @settings(max_examples=60, deadline=None)
@@ -69,60 +97,81 @@ def test_templates_equal_the_mapping(code: str, from_ercot: bool, final: bool, o
     sender = ERCOT if from_ercot and code == "867_03" else TDSP
     receiver = CR if sender == ERCOT or code == "810_02" else ERCOT
     m = _usage(code, sender, receiver, final, orig, kwh, esi)
-    *direct, bits = templates._TEMPLATES[code](m, NAMES, "20250304")
-    direct = tuple(direct)
-    assert (code, bits) == templates._shape(m)
-    assert direct == _mapping_text(m, NAMES, "20250304")
-    assert render_text(m, NAMES, "20250304") == direct
-    assert direct[0] == format_segments(render_body(m, NAMES, "20250304"))
+    direct = _template(m)[:2]
+    assert direct == _mapping_text(m, "20250304")
+    assert render_text(m, "20250304") == direct
+    assert direct[0] == format_segments(render_body(m, "20250304"))
+
+
+def _ack(sts: list[tuple[str, str]], gctl: int) -> Message:
+    n = len(sts)
+    return Message("997", CR, TDSP, "", "A1", "1", 0,
+                   Payload997(functional_id="IN", group_control=gctl, included=n, received=n, accepted=n,
+                              transactions=tuple(TransactionAck(a, b) for a, b in sts)))
 
 
 @settings(max_examples=20, deadline=None)
 @given(sts=st.lists(st.tuples(st.sampled_from(["810", "867", "814"]), st.from_regex(r"\d{4}", fullmatch=True)),
                     min_size=1, max_size=30), gctl=st.integers(1, 10**6))
 def test_997_template_equals_the_mapping(sts: list[tuple[str, str]], gctl: int) -> None:
-    m = Message("997", CR, TDSP, "", "A1", "1", 0, {"group": ("IN", str(gctl), sts)})
-    assert templates._TEMPLATES["997"](m, NAMES, "20250304")[:2] == _mapping_text(m, NAMES, "20250304")
+    m = _ack(sts, gctl)
+    assert _template(m)[:2] == _mapping_text(m, "20250304")
+
+
+def test_a_997_the_template_does_not_write_is_left_to_the_mapping() -> None:
+    m = _ack([("810", "0001")], 7)
+    assert isinstance(m.payload, Payload997)
+    rejected = dataclasses.replace(m.payload, status="R", accepted=0,
+                                   transactions=(TransactionAck("810", "0001", status="R", code1="5"),))
+    bad = Message("997", CR, TDSP, "", "A1", "1", 0, rejected)
+    assert templates._TEMPLATES["997"](bad, "20250304") is None
+    assert "AK5*R*5" in render_text(bad, "20250304")[0]
 
 
 def test_a_template_that_disagrees_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     m = _usage("867_03", TDSP, ERCOT, False, "", 100, "10443720000000014")
     monkeypatch.setattr(templates, "_CHECKED", {})
     monkeypatch.setitem(templates._TEMPLATES, "867_03", lambda *_a: ("BPT*WRONG~", 1, 0))
-    expected = _mapping_text(m, NAMES, "20250304")
+    expected = _mapping_text(m, "20250304")
     with pytest.warns(templates.TemplateDrift, match="867_03 template"):
-        assert render_text(m, NAMES, "20250304") == expected  # checked: the mapping's text
-    assert render_text(m, NAMES, "20250304") == expected  # and from then on the mapping
+        assert render_text(m, "20250304") == expected  # checked: the mapping's text
+    assert render_text(m, "20250304") == expected  # and from then on the mapping
     assert templates.template_stats() == {("867_03", 0): False}
 
 
-def test_late_payment_invoice_is_its_own_shape(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(templates, "_CHECKED", {})
-    usage = _usage("810_02", TDSP, CR, False, "T104437200000000140001", 500, "10443720000000014")
-    late = _usage("810_02", TDSP, CR, False, "T104437200000000140001", 500, "10443720000000014")
-    late.fields["late_fee"] = 1234
-    ref = _mapping_text(late, NAMES, "20250304")
-    assert "LATE PAYMENT CHARGE" in ref[0]
-    assert templates._TEMPLATES["810_02"](late, NAMES, "20250304") is None  # the template declines it
-    assert templates.template_text(late, NAMES, "20250304", _mapping_text) is None
-    assert render_text(late, NAMES, "20250304") == ref  # the mapping renders it
-    assert templates._TEMPLATES["810_02"](usage, NAMES, "20250304") is not None
-    assert templates.template_stats() == {}  # nothing was checked, nothing drifted
+@pytest.mark.parametrize("charges", [fee_charges("MSC001"), fee_charges("MSC002"), late_payment_charges(1234),
+                                     delivery_charges(0), delivery_charges(987_654)])
+def test_every_invoice_of_the_market_renders_as_the_mapping(charges: tuple[Charge, ...]) -> None:
+    """Fee, late-payment and delivery invoices: the template writes each line from the payload."""
+    m = _usage("810_02", TDSP, CR, False, "", 500, "10443720000000014")
+    assert isinstance(m.payload, Payload810)
+    m.payload = dataclasses.replace(m.payload, charges=charges)
+    assert _template(m)[:2] == _mapping_text(m, "20250304")
+
+
+def test_an_invoice_line_the_template_does_not_write_is_left_to_the_mapping() -> None:
+    m = _usage("810_02", TDSP, CR, False, "", 500, "10443720000000014")
+    assert isinstance(m.payload, Payload810)
+    m.payload = dataclasses.replace(m.payload, charges=(Charge("BAS001", 390, Decimal("1.5"), "KH", "HALF"),))
+    assert templates._TEMPLATES["810_02"](m, "20250304") is None
+    assert "SAC*C**EU*BAS001*390****KH*1.5" in render_text(m, "20250304")[0]
+
+
+def _remittance(esi: str, amount: int, invoice: str) -> Message:
+    return Message("820_02", CR, TDSP, esi, f"P{esi[1:]}", invoice, 0,
+                   Payload820(amount=amount, payment_format="CCP", payer=PARTIES[CR], payee=PARTIES[TDSP],
+                              items=(RemittanceItem(invoice, amount, amount, esi),)))
 
 
 @settings(max_examples=60, deadline=None)
-@given(amount=st.integers(0, 10**9), orig=st.sampled_from(["", "T104437200000000140001", "T104437200000000140000"]),
-       esi=st.from_regex(r"1044372\d{10}", fullmatch=True), parties=st.sampled_from([(CR, TDSP), (CR, ""), ("", TDSP)]))
-def test_820_02_template_equals_the_mapping(amount: int, orig: str, esi: str, parties: tuple[str, str]) -> None:
-    cr, tdsp = parties
-    m = Message("820_02", CR, TDSP, esi, f"P{esi[1:]}", orig, 0,
-                {k: v for k, v in (("cr", cr), ("tdsp", tdsp)) if v} | {"amount": amount, "inv_sent": -1})
-    *direct, bits = templates._TEMPLATES["820_02"](m, NAMES, "20250304")
-    assert ("820_02", bits) == templates._shape(m)
-    assert tuple(direct) == _mapping_text(m, NAMES, "20250304")
+@given(amount=st.integers(0, 10**9), orig=st.sampled_from(["T104437200000000140001", "T104437200000000140000"]),
+       esi=st.from_regex(r"1044372\d{10}", fullmatch=True))
+def test_820_02_template_equals_the_mapping(amount: int, orig: str, esi: str) -> None:
+    m = _remittance(esi, amount, orig)
+    assert _template(m)[:2] == _mapping_text(m, "20250304")
 
 
-def test_send_refuses_a_field_no_message_has() -> None:
+def test_send_refuses_a_payload_its_code_cannot_carry() -> None:
     import simpy
 
     from ercot_sim.market.participants.base import Context, MarketTiming, Participant
@@ -131,19 +180,29 @@ def test_send_refuses_a_field_no_message_has() -> None:
     env = simpy.Environment()
     sent: list[Message] = []
     ctx = Context(env=env, clock=Clock(dt.date(2025, 3, 3)), timing=MarketTiming(), send=sent.append, seed=1,
-                  names={}, duns={}, tdsp_calendar={}, ercot=ERCOT, horizon=10)
+                  names={CR: "ACME"}, duns={}, tdsp_calendar={}, ercot=ERCOT, horizon=10)
     p = Participant(ctx, "ACME", CR)
-    p.send("814_01", ERCOT, "10443720000000014", "C1", "", 0, start="20250310", cr=CR)
-    assert sent and sent[0].fields == {"start": "20250310", "cr": CR}
-    with pytest.raises(TypeError, match="814_01 with a field no message has: strat"):
-        p.send("814_01", ERCOT, "10443720000000014", "C2", "", 0, strat="20250310")  # type: ignore[call-arg]
+    ok = Payload814(cr=p.party(CR), requested_date=dt.date(2025, 3, 10), customer=customer_of("10443720000000014"))
+    p.send("814_01", ERCOT, "10443720000000014", "C1", "", 0, ok)
+    assert sent and sent[0].payload is ok and isinstance(ok.cr, Party) and ok.cr.name == "ACME"
+    with pytest.raises(TypeError, match="814_01 without customer"):
+        p.send("814_01", ERCOT, "10443720000000014", "C2", "", 0, Payload814(cr=p.party(CR)))
+    with pytest.raises(TypeError, match="814_01 does not carry scheduled_date"):
+        p.send("814_01", ERCOT, "10443720000000014", "C3", "", 0,
+               dataclasses.replace(ok, scheduled_date=dt.date(2025, 3, 11)))
+    with pytest.raises(TypeError, match="867_03 cannot carry an 814 payload"):
+        p.send("867_03", ERCOT, "10443720000000014", "C4", "", 0, ok)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'strat'"):
+        Payload814(strat=dt.date(2025, 3, 10))  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'order_type'"):
+        Payload650()  # type: ignore[call-arg]
     assert len(sent) == 1
 
 
 @pytest.mark.parametrize("code", ["867_03", "810_02"])
 def test_every_template_shape_equals_the_mapping(code: str) -> None:
     """Exhaustive over the shapes a template tells apart (final read, reference answered, which
-    N1 parties, ERCOT as sender): each renders exactly the mapping's text."""
+    N1 parties, ERCOT passing it on): each renders exactly the mapping's text."""
     import itertools
 
     shapes = set()
@@ -151,29 +210,8 @@ def test_every_template_shape_equals_the_mapping(code: str) -> None:
                                                                 (True, False), (True, False), (False, True)):
         if from_ercot and code == "810_02":
             continue  # ERCOT sends no invoice
-        m = _usage(code, ERCOT if from_ercot else TDSP, CR, final, orig, 1234, "10443720000000014")
-        if not tdsp:
-            del m.fields["tdsp"]
-        if not cr:
-            del m.fields["cr"]
-        shaped = templates._TEMPLATES[code](m, NAMES, "20250304")
-        assert shaped is not None
-        body, n, bits = shaped
+        m = _usage(code, ERCOT if from_ercot else TDSP, CR, final, orig, 1234, "10443720000000014", tdsp, cr)
+        body, n, bits = _template(m)
         shapes.add(bits)
-        assert (body, n) == _mapping_text(m, NAMES, "20250304"), (code, bits)
-    assert len(shapes) == (32 if code == "867_03" else 16)
-
-
-def test_every_820_02_shape_equals_the_mapping() -> None:
-    import itertools
-
-    shapes = set()
-    for orig, cr, tdsp, esi in itertools.product(("", "T104437200000000140001"), (CR, ""), (TDSP, ""),
-                                                 ("10443720000000014", "")):
-        m = Message("820_02", CR, TDSP, esi, "P1", orig, 0,
-                    {k: v for k, v in (("cr", cr), ("tdsp", tdsp)) if v} | {"amount": 12345, "inv_sent": -1})
-        shaped = templates._TEMPLATES["820_02"](m, NAMES, "20250304")
-        assert shaped is not None
-        shapes.add(shaped[2])
-        assert shaped[:2] == _mapping_text(m, NAMES, "20250304"), shaped[2]
-    assert len(shapes) == 16
+        assert (body, n) == _mapping_text(m, "20250304"), (code, bits)
+    assert len(shapes) == (32 if code == "867_03" else 8)

@@ -15,7 +15,7 @@ from edi.x12 import iter_transactions
 from ercot_sim.calendar import default_calendar
 from ercot_sim.errors import ScenarioError
 from ercot_sim.market.engine import run_scenario
-from ercot_sim.output.emit import LATE_PAYMENT_CHARGE
+from ercot_sim.market.tariff import LATE_PAYMENT_CHARGE
 from ercot_sim.output.shard import canonical_transactions
 from ercot_sim.scenario import load_scenario, load_scenario_text
 from ercot_sim.timing import load_rules

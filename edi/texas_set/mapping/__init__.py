@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from edi.errors import MappingError
 from edi.texas_set.mapping.parse import parse_body
-from edi.texas_set.mapping.render import as_fields, compile_layout
+from edi.texas_set.mapping.render import as_fields, compile_layout, plain
 from edi.texas_set.mapping.spec import Layout, Loop, Seg
 from edi.texas_set.mapping.tables_814 import layouts_814
 from edi.texas_set.mapping.tables_other import layouts_other
@@ -126,7 +126,7 @@ def uncarried(code: str, fields: Mapping[str, Any] | Any) -> list[str]:
 def _explain(code: str, fields: Any, exc: Exception) -> MappingError:
     """Turn a fast-path failure into the validation message of the model."""
     lay = layout(code)
-    data = dict(as_fields(fields))
+    data = dict(plain(as_fields(fields)))
     data.setdefault("code", code)
     try:
         lay.model.model_validate(data)

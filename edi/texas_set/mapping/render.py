@@ -19,18 +19,24 @@ from pydantic import BaseModel
 from edi.texas_set.mapping.spec import El, Layout, Loop, Seg
 from edi.texas_set.types import format_date, format_quantity, format_r, format_time
 
-__all__ = ["compile_layout", "compile_text_layout", "as_fields"]
+__all__ = ["compile_layout", "compile_text_layout", "as_fields", "plain"]
 
 Renderer = Callable[[Any], list[list[str]]]
 TextRenderer = Callable[[Any], tuple[str, int]]
 
 
 def as_fields(obj: Any) -> dict[str, Any]:
-    """A model or mapping as a dict of fields (models: their ``__dict__``, no copy)."""
+    """A model, payload part or mapping as a dict of fields (models: their ``__dict__``, no
+    copy; the named tuples and dataclasses of :mod:`edi.texas_set.payloads`: their fields)."""
     if type(obj) is dict:
         return obj
     if isinstance(obj, BaseModel):
         return obj.__dict__
+    if isinstance(obj, tuple) and hasattr(obj, "_asdict"):
+        return obj._asdict()
+    as_fields_of = getattr(obj, "as_fields", None)
+    if as_fields_of is not None:
+        return as_fields_of()
     return dict(obj)
 
 
@@ -41,6 +47,18 @@ def _date(d: Any, _c: dict[Any, str] = {}) -> str:  # noqa: B006 - deliberate ca
         if len(_c) < 100_000:
             _c[d] = s
     return s
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every named tuple part (edi.texas_set.payloads) turned into a dict: what
+    the models validate."""
+    if isinstance(value, tuple):
+        if hasattr(value, "_asdict"):
+            return {k: plain(v) for k, v in value._asdict().items()}
+        return tuple(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 _RUNTIME: dict[str, Any] = {

@@ -19,9 +19,9 @@ from functools import partial
 from typing import Any, Protocol
 
 import simpy
-from typing_extensions import Unpack
 
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Party, Payload
+from ercot_sim.market.messages import Message, check_payload
 from ercot_sim.market.simtime import Clock
 from ercot_sim.scenario.population import Draws
 
@@ -91,10 +91,18 @@ class Context:
     manual: Callable[[Message], None] = field(default=lambda m: _no_channel(m))
     #: ``send`` for a list of messages, in order (the batch form for read cycles)
     send_all: Callable[[list[Message]], None] | None = None
+    #: DUNS -> the N1 party payloads name (one shared tuple per participant)
+    parties: dict[str, Party] = field(default_factory=dict)
 
-
-#: every key a message's fields may have
-_FIELD_KEYS = frozenset(Fields.__annotations__)
+    def party(self, duns: str) -> Party | None:
+        """The party of ``duns`` as payloads carry it (None for ''; a DUNS the market does
+        not know is named ``UNKNOWN``)."""
+        if not duns:
+            return None
+        got = self.parties.get(duns)
+        if got is None:
+            got = self.parties[duns] = Party(self.names.get(duns, "UNKNOWN"), duns)
+        return got
 
 
 def _no_channel(m: Message) -> None:
@@ -113,8 +121,10 @@ class ParticipantDesk(Protocol):
     ctx: Context
     u: Draws
 
-    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, order_id: str = "",
-             detail: str = "", **fields: Unpack[Fields]) -> Message: ...
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, payload: Payload,
+             order_id: str = "", detail: str = "") -> Message: ...
+
+    def party(self, duns: str) -> Party | None: ...
 
     def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None: ...
 
@@ -203,31 +213,23 @@ class Participant:
         del self._agenda[minute]
 
     # -- sending --------------------------------------------------------------------------
-    def send(
-        self,
-        code: str,
-        to: str,
-        esi_id: str,
-        ref: str,
-        orig_ref: str,
-        ready: int,
-        order_id: str = "",
-        detail: str = "",
-        **fields: Unpack[Fields],
-    ) -> Message:
+    def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, payload: Payload,
+             order_id: str = "", detail: str = "") -> Message:
         """Hand a transaction to the transport; it goes at the first window after ``ready``.
 
         Raises:
-            TypeError: a field :class:`~ercot_sim.market.messages.Fields` does not have (the
-                type checker says so first).
+            TypeError: ``code`` cannot carry ``payload`` as it is
+                (:func:`~ercot_sim.market.messages.check_payload`).
         """
-        if not _FIELD_KEYS.issuperset(fields):
-            unknown = ", ".join(sorted(set(fields) - _FIELD_KEYS))
-            raise TypeError(f"{self.name}: {code} with a field no message has: {unknown}")
-        m = Message(code, self.duns, to, esi_id, ref, orig_ref, max(ready, int(self.env.now)),
-                    fields, order_id, detail)
+        check_payload(code, payload)
+        m = Message(code, self.duns, to, esi_id, ref, orig_ref, max(ready, int(self.env.now)), payload,
+                    order_id, detail)
         self.ctx.send(m)
         return m
+
+    def party(self, duns: str) -> Party | None:
+        """The N1 party of ``duns`` for a payload (None for '')."""
+        return self.ctx.party(duns)
 
     def rejects(self, m: Message) -> bool:
         """Does a scenario fault make this participant reject ``m``?"""

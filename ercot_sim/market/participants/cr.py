@@ -16,9 +16,13 @@ with), minus those for which it got a final 867_03.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Payload650, Payload814
+from ercot_sim.market.codes import PERMIT_PENDING, SECOND_MOVE_OUT
+from ercot_sim.market.customers import customer_of
+from ercot_sim.market.messages import Message, OutOfBand, as650, as814, as867, out_of_band
 from ercot_sim.market.participants.base import Context, Participant, ymd
 from ercot_sim.market.participants.cr_billing import Billing
 from ercot_sim.market.participants.cr_requests import CustomerRequests
@@ -86,14 +90,14 @@ class Cr(Participant):
     #: D1: the TDSP rejects a safety net received before this rule's moment
     SAFETY_NET_OPENS = "D1-tdsp-safety-net-early"
 
-    def plan_safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None:
+    def plan_safety_net(self, esi: str, ref: str, start: dt.date, priority: bool, tdsp: str) -> None:
         """Look again shortly before the D1 deadline (the rule's business days before the
         move-in date, on the TDSP's calendar) whether D2 triggers; never before the TDSP takes
         safety nets (D1's early reject)."""
         rules = self.ctx.rules
-        if rules is None or start < ymd(self.today()):  # a backdated move-in needs no safety net
+        if rules is None or start < self.today():  # a backdated move-in needs no safety net
             return
-        anchor = self.clock.minute(self.clock.parse(start), "00:00")
+        anchor = self.clock.minute(start, "00:00")
         cal = self.ctx.tdsp_calendar.get(tdsp, "ERCOT")
         dues = [d for d in (rules.due(r, anchor, cal) for r in self.SAFETY_NET_DEADLINES)
                 if d is not None]
@@ -105,7 +109,7 @@ class Cr(Participant):
             at = max(at, opens)
         self.at(at, self._safety_net, esi, ref, start, priority, tdsp)
 
-    def _safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None:
+    def _safety_net(self, esi: str, ref: str, start: dt.date, priority: bool, tdsp: str) -> None:
         """D2: neither an 814_05 nor an 814_28 permit pending yet: the safety net goes straight
         to the TDSP, out of band (recorded in the trace, no X12)."""
         if ref in self.confirmed or not any(p[0] == ref for p in self.pending.get(esi, ())):
@@ -115,8 +119,8 @@ class Cr(Participant):
         if manual is None:
             return
         manual(Message("safety-net", self.duns, tdsp, esi, "S" + ref[1:], ref, int(self.env.now),
-                       {"cr": self.duns, "tdsp": tdsp, "start": start, "priority": priority}, ref,
-                       f"safety net {start}"))
+                       OutOfBand(cr=self.duns, tdsp=tdsp, start=start, priority=priority), ref,
+                       f"safety net {ymd(start)}"))
         self.nets[ref] = tdsp
 
     # -- answers from ERCOT ---------------------------------------------------------------------
@@ -125,49 +129,53 @@ class Cr(Participant):
 
     def on_814_02(self, m: Message) -> None:
         """Request rejected by ERCOT (a duplicate's reject leaves the original pending)."""
-        if m.fields.get("reject") != "ABN":
+        if as814(m).reject_code != "ABN":
             self._closed(m)
 
     def on_814_17(self, m: Message) -> None:
         """Move-in rejected by ERCOT; a safety net already sent for it is withdrawn at the TDSP
         (out of band, like the safety net itself)."""
         self.on_814_02(m)
-        tdsp = self.nets.pop(m.order_id, None) if m.fields.get("reject") != "ABN" else None
+        reject = as814(m).reject_code
+        tdsp = self.nets.pop(m.order_id, None) if reject != "ABN" else None
         if tdsp is not None and self.ctx.manual is not None:
             ref = m.order_id
             self.ctx.manual(Message("safety-net-cancel", self.duns, tdsp, m.esi_id, "X" + ref[1:], "S" + ref[1:],
-                                    int(self.env.now), {"cr": self.duns, "tdsp": tdsp}, ref,
-                                    f"safety net withdrawn ({m.fields.get('reject', '')})"))
+                                    int(self.env.now), OutOfBand(cr=self.duns, tdsp=tdsp), ref,
+                                    f"safety net withdrawn ({reject or ''})"))
 
     def on_814_19(self, m: Message) -> None:
         """Answer to our CSA request (nothing to track: ERCOT holds the CSA)."""
 
     def on_814_22(self, m: Message) -> None:
         """The occupant of a premise where we hold the CSA moves out: we take it (814_23)."""
+        p = as814(m)
         if self.rejects(m):
-            self.send("814_23", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref),
-                      order_id=m.order_id, detail="reject", cr=self.duns, tdsp=m.fields.get("tdsp", ""),
-                      action="reject", reject="A13", reason="CSA CR DECLINES")
+            answer = Payload814(cr=self.party(self.duns), tdsp=p.tdsp, action="reject", reject_code="A13",
+                                reject_text="CSA CR DECLINES")
+            self.send("814_23", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref), answer,
+                      m.order_id, "reject")
             return
+        start = p.requested_date
         self.send("814_23", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref),
-                  order_id=m.order_id, detail=f"accept {m.fields.get('start', '')}", cr=self.duns,
-                  tdsp=m.fields.get("tdsp", ""), start=m.fields.get("start", ""))
+                  Payload814(cr=self.party(self.duns), tdsp=p.tdsp), m.order_id,
+                  f"accept {ymd(start) if start else ''}")
 
     def on_814_05(self, m: Message) -> None:
         """Switch / move-in accepted (with date) or rejected by the TDSP."""
-        if m.fields.get("action") == "reject":
+        if as814(m).action == "reject":
             self._closed(m)
         elif self.safety_net:
             self.confirmed.add(m.order_id)
 
     def on_814_25(self, m: Message) -> None:
         """Move-out scheduled or rejected."""
-        if m.fields.get("action") == "reject":
+        if as814(m).action == "reject":
             self._closed(m)
 
     def on_814_27(self, m: Message) -> None:
         """Historical usage request accepted or rejected."""
-        if m.fields.get("action") == "reject":
+        if as814(m).action == "reject":
             self._closed(m)
 
     def on_867_02(self, m: Message) -> None:
@@ -179,12 +187,12 @@ class Cr(Participant):
     def on_814_06(self, m: Message) -> None:
         """Loss notice: acknowledge with an 814_07 (it cannot stop the switch)."""
         self.send("814_07", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref),
-                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""))
+                  Payload814(cr=self.party(self.duns), tdsp=as814(m).tdsp), m.order_id)
 
     def on_814_14(self, m: Message) -> None:
         """POLR drop notice in a mass transition: answer with an 814_15."""
         self.send("814_15", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref),
-                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""), bgn07="TS")
+                  Payload814(cr=self.party(self.duns), tdsp=as814(m).tdsp, transition_type="TS"), m.order_id)
 
     def on_814_08(self, m: Message) -> None:
         """ERCOT cancelled one of our orders (stacking or mass transition)."""
@@ -192,7 +200,7 @@ class Cr(Participant):
 
     def on_814_09(self, m: Message) -> None:
         """Answer to our cancel."""
-        if m.fields.get("action") != "reject":
+        if as814(m).action != "reject":
             self._closed(m)
 
     def on_814_13(self, m: Message) -> None:
@@ -200,14 +208,16 @@ class Cr(Participant):
 
     def on_814_28(self, m: Message) -> None:
         """Unexecutable or permit pending: acknowledge with an 814_29."""
+        p = as814(m)
+        unexec = p.unexecutable_code
         self.send("814_29", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref),
-                  order_id=m.order_id, cr=self.duns, tdsp=m.fields.get("tdsp", ""), unexec=m.fields.get("unexec", ""))
-        if m.fields.get("unexec") == "T019" and m.order_id[:1] == "C" and any(
+                  Payload814(cr=self.party(self.duns), tdsp=p.tdsp, unexecutable_code=unexec), m.order_id)
+        if unexec == "T019" and m.order_id[:1] == "C" and any(
                 p[0] == m.order_id and p[1] == "move_out" for p in self.pending.get(m.esi_id, ())):
             # tampering found at the premise: the customer has still left, so a second move-out
             # request (REF*TD 2MR), which the TDSP always completes [RMG 7.16.1]
             self.at(self._soon(m.ref, "2MR"), self._second_move_out, m.esi_id, m.order_id)
-        if m.fields.get("unexec") != "PERMIT":
+        if unexec != PERMIT_PENDING:
             self._closed(m)
         elif self.safety_net:
             self.confirmed.add(m.order_id)
@@ -219,10 +229,11 @@ class Cr(Participant):
             return
         ref = "M" + first[1:]  # unique: derived from the first request's C... reference
         tdsp = self.tdsp_of(esi)
-        end = ymd(self.clock.add_business_days(self.today(), self.timing.date_change_notice_bd,
-                                               self.ctx.tdsp_calendar.get(tdsp, "ERCOT")))
-        self.send("814_24", self.ctx.ercot, esi, ref, "", int(self.env.now), order_id=ref,
-                  detail=f"{end} 2MR", end=end, cr=self.duns, tdsp=tdsp, td="2MR")
+        end = self.clock.add_business_days(self.today(), self.timing.date_change_notice_bd,
+                                           self.ctx.tdsp_calendar.get(tdsp, "ERCOT"))
+        self.send("814_24", self.ctx.ercot, esi, ref, "", int(self.env.now),
+                  Payload814(end_date=end, cr=self.party(self.duns), tdsp=self.party(tdsp),
+                             maintenance_reason=SECOND_MOVE_OUT), ref, f"{ymd(end)} 2MR")
         self.pending_add(esi, ref, "move_out")
 
     def on_867_04(self, m: Message) -> None:
@@ -234,7 +245,7 @@ class Cr(Participant):
 
     def on_867_03(self, m: Message) -> None:
         """Monthly usage, or the final read when the customer leaves."""
-        if m.fields.get("final"):
+        if as867(m).final:
             self.customers.discard(m.esi_id)
             if m.order_id:
                 self._closed(m)
@@ -244,9 +255,8 @@ class Cr(Participant):
         """As the losing CR: agree to the rescission within the rule's 2 business days; the
         issue then goes to the TDSP, which marks it Ready to Receive."""
         at = self.answer_time(int(self.env.now), "C10-cr-rescission-agree", "ERCOT", 2, m.ref, "agree")
-        self.at(at, self.ctx.manual, Message("marketrak-agree", self.duns, m.fields["tdsp"], m.esi_id,
-                                                  "G" + m.ref[1:], m.ref, at, Fields(**m.fields), m.order_id,
-                                                  "losing CR agrees"))
+        self.at(at, self.ctx.manual, Message("marketrak-agree", self.duns, out_of_band(m).tdsp, m.esi_id,
+                                             "G" + m.ref[1:], m.ref, at, m.payload, m.order_id, "losing CR agrees"))
 
     def manual_marketrak_ready_to_receive(self, m: Message) -> None:
         """Ready to Receive: take the customer back with an 814_16 backdated to the switch date
@@ -256,9 +266,11 @@ class Cr(Participant):
 
     def _take_back(self, m: Message) -> None:
         ref = "B" + m.ref[1:]
-        start = m.fields["start"]
-        self.send("814_16", self.ctx.ercot, m.esi_id, ref, "", int(self.env.now), order_id=ref,
-                  detail=f"{start} rescission", start=start, cr=self.duns, tdsp=m.fields["tdsp"])
+        issue = out_of_band(m)
+        start = issue.start
+        self.send("814_16", self.ctx.ercot, m.esi_id, ref, "", int(self.env.now),
+                  Payload814(requested_date=start, cr=self.party(self.duns), tdsp=self.party(issue.tdsp),
+                             customer=customer_of(m.esi_id)), ref, f"{ymd(start) if start else ''} rescission")
         self.pending_add(m.esi_id, ref, "move_in")
 
     def on_650_02(self, m: Message) -> None:
@@ -272,7 +284,8 @@ class Cr(Participant):
             return
         code, reason = ("A13", "REJECTED BY CR") if m.esi_id in self.customers else ("A76", "ESI ID NOT SERVED BY CR")
         ready = self.within_business_days(int(self.env.now), 1, "ERCOT", m.ref, "650_05")
-        f = m.fields
-        self.send("650_05", m.sender, m.esi_id, self.answer_ref(m.ref), m.ref, ready, detail=f"reject {code}",
-                  cr=self.duns, tdsp=m.sender, purpose=f.get("purpose", ""), start=f.get("start", ""),
-                  action="reject", reject=code, reason=reason)
+        p = as650(m)
+        self.send("650_05", m.sender, m.esi_id, self.answer_ref(m.ref), m.ref, ready,
+                  Payload650(cr=self.party(self.duns), tdsp=self.party(m.sender), order_type=p.order_type,
+                             service_date=p.service_date, purpose="response", reject_code=code, reject_text=reason),
+                  detail=f"reject {code}")

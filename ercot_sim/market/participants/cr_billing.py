@@ -2,18 +2,30 @@
 scenario's rate of rejects) or paid with an 820_02 on its due day (never after rule E8's);
 last month's invoices open at the start are paid on their due days too.
 
+An invoice that bills the same ESI ID, period and charges as one this CR rejected is the
+TDSP's corrected invoice: the CR knows it from its own record of what it rejected, and pays it.
+
 A collaborator of :class:`~ercot_sim.market.participants.cr.Cr` that reaches it through
 :class:`BillingDesk`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
-from ercot_sim.market.messages import Message
+from edi.texas_set.payloads import (
+    Advice,
+    Charge,
+    Party,
+    Payload820,
+    Payload824,
+    Reason,
+    RemittanceItem,
+)
+from ercot_sim.market.messages import Message, as810
 from ercot_sim.market.participants.base import ParticipantDesk
-from ercot_sim.market.tariff import billed_charges
-from ercot_sim.output.emit import invoice_total
+from ercot_sim.market.tariff import delivery_charges
 from ercot_sim.scenario.population import unit
 
 __all__ = ["Billing", "BillingDesk"]
@@ -37,24 +49,30 @@ class Billing:
         self.desk = desk
         self.invoice_reject = invoice_reject
         #: (invoice due date, received) -> payment minute
-        self._pay_at: dict[tuple[str, int], int] = {}
+        self._pay_at: dict[tuple[dt.date, int], int] = {}
+        #: what the invoices it rejected billed: (ESI ID, period start, period end, charges)
+        self.rejected: set[tuple[str, dt.date, dt.date, tuple[Charge, ...]]] = set()
 
     def on_810_02(self, m: Message) -> None:
         """Validate the invoice: reject with an 824, or pay it on its due date with an 820_02."""
-        f = m.fields
+        p = as810(m)
         now = int(self.desk.env.now)
-        corrected = bool(f.get("corrected"))  # a corrected invoice fixes what was rejected
-        if not corrected and (self.desk.rejects(m) or (self.invoice_reject and self.desk.u("inv", m.ref) < self.invoice_reject)):
+        billed = (m.esi_id, p.period_start, p.period_end, p.charges)
+        corrected = bool(self.rejected) and billed in self.rejected  # fixes what it rejected
+        if corrected:
+            self.rejected.discard(billed)
+        elif self.desk.rejects(m) or (self.invoice_reject and self.desk.u("inv", m.ref) < self.invoice_reject):
+            self.rejected.add(billed)
             ready = self.desk.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824", trigger=m.sent_at)
-            self.desk.send("824", m.sender, m.esi_id, self.desk.answer_ref(m.ref), m.ref, ready, detail="invoice rejected",
-                      cr=self.desk.duns, tdsp=m.sender, reason="INVOICE DATA INVALID", start=f["start"],
-                      end=f["end"], kwh=f.get("kwh", 0), usage_ref=f.get("usage_ref", ""),
-                      **billed_charges(f))
+            advice = Advice(orig_ref=m.ref, esi_id=m.esi_id, reasons=(Reason("848", "INVOICE DATA INVALID"),))
+            self.desk.send("824", m.sender, m.esi_id, self.desk.answer_ref(m.ref), m.ref, ready,
+                           Payload824(cr=self.desk.party(self.desk.duns), tdsp=self.desk.party(m.sender),
+                                      advices=(advice,)), detail="invoice rejected")
             return
-        key = (f["due"], now)
+        key = (p.due_date, now)
         due = self._pay_at.get(key)
         if due is None:  # the same for every invoice with this due date received now
-            due = self.desk.clock.minute(self.desk.clock.parse(f["due"]), "09:00")
+            due = self.desk.clock.minute(p.due_date, "09:00")
             rules = self.desk.ctx.rules
             deadline = rules.due("E8-cr-820_02", now, "FEDERAL") if rules is not None else None
             if deadline is not None:  # pay on the rule's due day, never after it
@@ -73,17 +91,27 @@ class Billing:
         now = int(self.desk.env.now)
         send = self.desk.ctx.send
         duns, seed = self.desk.duns, self.desk.ctx.seed
+        payer, payee = self.desk.party(duns), self.desk.party(tdsp)
+        assert payer is not None and payee is not None
         for esi in esis:
             kwh = int(300 + unit(seed, "opening", esi, read) * 1500)
             inv = f"T{esi}0000"
+            amount = sum(c.amount for c in delivery_charges(kwh))
             send(Message("820_02", duns, tdsp, esi, f"P{esi}0000", inv, now,
-                         {"cr": duns, "tdsp": tdsp, "amount": invoice_total({"kwh": kwh}), "inv_sent": -1},
-                         "", "payment opening"))
+                         _remittance(payer, payee, inv, amount, esi), "", "payment opening"))
 
     def _pay(self, m: Message) -> None:
-        f = m.fields
-        amount = invoice_total(f)  # the invoice's TDS01: its charge lines, fees included
-        # inv_sent: when the invoice paid was transmitted (its envelope), for the TDSP's E8 check
+        p = as810(m)
+        # the invoice's TDS01: its charge lines, fees included
+        amount = p.total if p.total is not None else sum(c.amount for c in p.charges)
+        payer, payee = self.desk.party(self.desk.duns), self.desk.party(m.sender)
+        assert payer is not None and payee is not None
         self.desk.send("820_02", m.sender, m.esi_id, self.desk.answer_ref(m.ref, "P"), m.ref, int(self.desk.env.now),
-                  detail="payment", cr=self.desk.duns, tdsp=m.sender, amount=amount, inv_sent=m.sent_at)
+                       _remittance(payer, payee, m.ref, amount, m.esi_id), detail="payment")
+
+
+def _remittance(payer: Party, payee: Party, invoice: str, amount: int, esi: str) -> Payload820:
+    """An 820_02 paying ``invoice`` in full (``amount`` cents)."""
+    return Payload820(amount=amount, payment_format="CCP", payer=payer, payee=payee,
+                      items=(RemittanceItem(invoice, amount, amount, esi),))
 

@@ -8,13 +8,14 @@ through :class:`CrDesk` (its customers, pending orders, sending, the safety-net 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from typing_extensions import Unpack
-
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Party, Payload650, Payload814
+from ercot_sim.market.customers import customer_of
+from ercot_sim.market.messages import Message, OutOfBand
 from ercot_sim.market.participants.base import ParticipantDesk, ymd
 from ercot_sim.scenario import Event
 from ercot_sim.scenario.population import PlannedEvent
@@ -35,7 +36,7 @@ class CrDesk(ParticipantDesk, Protocol):
 
     def latest(self, esi: str) -> list[str] | None: ...
 
-    def plan_safety_net(self, esi: str, ref: str, start: str, priority: bool, tdsp: str) -> None: ...
+    def plan_safety_net(self, esi: str, ref: str, start: dt.date, priority: bool, tdsp: str) -> None: ...
 
 
 @dataclass(slots=True)
@@ -50,12 +51,11 @@ class _Request:
     tdsp: str
     #: the ESI ID the request names (a scenario fault may mistype it)
     target: str
-    #: the requested date (CCYYMMDD), if the customer asked for one
-    requested: str | None
-
-    def fields(self, **more: Unpack[Fields]) -> Fields:
-        """The parties, and what the request adds."""
-        return {"cr": self.cr, "tdsp": self.tdsp, **more}
+    #: the requested date, if the customer asked for one
+    requested: dt.date | None
+    #: the parties, as payloads name them
+    cr_party: Party | None
+    tdsp_party: Party | None
 
 
 class CustomerRequests:
@@ -74,14 +74,17 @@ class CustomerRequests:
         ref = f"C{esi}{pe.ordinal:04d}"
         target = esi
         if ev.kind in ("switch", "move_in", "move_out", "historical_usage") and any(
-            f.matches(self.desk.ctx.seed, Message(ev.kind, self.desk.duns, "", esi, ref, "", 0), self.desk.duns)
+            f.matches(self.desk.ctx.seed, Message(ev.kind, self.desk.duns, "", esi, ref, "", 0,
+                                                      OutOfBand(cr=self.desk.duns, tdsp="")), self.desk.duns)
             for f in self.desk.ctx.esi_faults
         ):
             target = esi[:-9] + "999999999"  # a mistyped ESI ID that does not exist
         requested = None
         if ev.requested_day is not None:
-            requested = ymd(self.desk.clock.run_day(ev.requested_day))
-        handler(self, _Request(ev, esi, ref, int(self.desk.env.now), self.desk.duns, self.desk.tdsp_of(esi), target, requested))
+            requested = self.desk.clock.run_day(ev.requested_day)
+        tdsp = self.desk.tdsp_of(esi)
+        handler(self, _Request(ev, esi, ref, int(self.desk.env.now), self.desk.duns, tdsp, target, requested,
+                               self.desk.party(self.desk.duns), self.desk.party(tdsp)))
 
     def _customer(self, r: _Request) -> bool:
         """Is the ESI ID this CR's customer? (If not, the event is skipped, saying so.)"""
@@ -90,25 +93,26 @@ class CustomerRequests:
         self.desk.skipped.append((r.esi, r.ev.kind, "not a customer"))
         return False
 
-    def _later(self, r: _Request, days: int) -> str:
+    def _later(self, r: _Request, days: int) -> dt.date:
         """The requested date, or ``days`` after the event's day."""
-        return r.requested or ymd(self.desk.clock.run_day(r.ev.day + days))
+        return r.requested or self.desk.clock.run_day(r.ev.day + days)
 
     def _switch(self, r: _Request) -> None:
         if r.esi in self.desk.customers:
             self.desk.skipped.append((r.esi, r.ev.kind, "already REP of record"))
             return
-        request = r.fields(history=r.ev.history)
-        if r.requested:
-            request["start"] = r.requested
-        self.desk.send("814_01", self.desk.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref,
-                  detail="self-selected" if r.requested else "standard", **request)
+        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=r.requested,
+                             indicator="HU" if r.ev.history else None, customer=customer_of(r.target))
+        self.desk.send("814_01", self.desk.ctx.ercot, r.target, r.ref, "", r.now, request, r.ref,
+                       "self-selected" if r.requested else "standard")
         self.desk.pending_add(r.esi, r.ref, "switch")
 
     def _move_in(self, r: _Request) -> None:
         ev, start = r.ev, self._later(r, 2)
-        self.desk.send("814_16", self.desk.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref,
-                  detail=("priority " if ev.priority else "") + start, **r.fields(start=start, priority=ev.priority))
+        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=start, priority=ev.priority,
+                             customer=customer_of(r.target))
+        self.desk.send("814_16", self.desk.ctx.ercot, r.target, r.ref, "", r.now, request, r.ref,
+                       ("priority " if ev.priority else "") + ymd(start))
         self.desk.pending_add(r.esi, r.ref, "move_in")
         if self.desk.safety_net:
             self.desk.plan_safety_net(r.esi, r.ref, start, ev.priority, r.tdsp)
@@ -117,11 +121,9 @@ class CustomerRequests:
         if not self._customer(r):
             return
         end = self._later(r, 2)
-        request = r.fields(end=end)
-        if r.ev.bypass_csa:
-            request["bypass"] = True
-        self.desk.send("814_24", self.desk.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref,
-                  detail=end + (" bypass CSA" if r.ev.bypass_csa else ""), **request)
+        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, end_date=end, bypass_csa=r.ev.bypass_csa)
+        self.desk.send("814_24", self.desk.ctx.ercot, r.target, r.ref, "", r.now, request, r.ref,
+                       ymd(end) + (" bypass CSA" if r.ev.bypass_csa else ""))
         self.desk.pending_add(r.esi, r.ref, "move_out")
 
     def _cancel(self, r: _Request) -> None:
@@ -132,15 +134,15 @@ class CustomerRequests:
             # rejected SOP) but a Customer Rescission issue in MarkeTrak (flows.md 5, C10)
             first = self.desk.last_order[esi]
             self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, self.desk.ctx.ercot, esi, "K" + r.ref[1:],
-                                    first, r.now, r.fields(), first, "customer rescission"))
+                                         first, r.now, OutOfBand(cr=r.cr, tdsp=r.tdsp), first, "customer rescission"))
             return
         if p is None and esi in self.desk.last_order:  # too late: the order is already worked
             p = [self.desk.last_order[esi], "", ""]
         if p is None:
             self.desk.skipped.append((esi, ev.kind, "no order to cancel"))
             return
-        self.desk.send("814_08", self.desk.ctx.ercot, esi, r.ref, p[0], r.now, order_id=p[0],
-                  detail="rescission" if ev.rescission else "cancel", **r.fields())
+        self.desk.send("814_08", self.desk.ctx.ercot, esi, r.ref, p[0], r.now,
+                       Payload814(cr=r.cr_party, tdsp=r.tdsp_party), p[0], "rescission" if ev.rescission else "cancel")
 
     def _date_change(self, r: _Request) -> None:
         p = self.desk.latest(r.esi)
@@ -148,34 +150,38 @@ class CustomerRequests:
             self.desk.skipped.append((r.esi, r.ev.kind, "no pending order"))
             return
         p[2] = self.desk.clock.stamp(r.now)
-        self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, order_id=p[0], detail=f"date {r.requested}",
-                  **r.fields(start=r.requested, iteration=p[2]))
+        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=r.requested,
+                             iteration=self.desk.clock.iteration(r.now))
+        self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, request, p[0],
+                       f"date {ymd(r.requested)}")
 
     def _csa(self, r: _Request) -> None:
         start = self._later(r, 0)
-        request = r.fields(start=start)
-        if r.ev.delete:
-            request["maint"] = "delete"
-        self.desk.send("814_18", self.desk.ctx.ercot, r.esi, r.ref, "", r.now, order_id=r.ref,
-                  detail=("delete " if r.ev.delete else "establish ") + start, **request)
+        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=start,
+                             maintenance="delete" if r.ev.delete else None, customer=customer_of(r.esi))
+        self.desk.send("814_18", self.desk.ctx.ercot, r.esi, r.ref, "", r.now, request, r.ref,
+                       ("delete " if r.ev.delete else "establish ") + ymd(start))
 
     def _historical_usage(self, r: _Request) -> None:
-        self.desk.send("814_26", self.desk.ctx.ercot, r.target, r.ref, "", r.now, order_id=r.ref, **r.fields())
+        self.desk.send("814_26", self.desk.ctx.ercot, r.target, r.ref, "", r.now,
+                       Payload814(cr=r.cr_party, tdsp=r.tdsp_party), r.ref)
         self.desk.pending_add(r.esi, r.ref, "historical_usage")
 
     def _field_service(self, r: _Request) -> None:
         if not self._customer(r):
             return
         purpose = "DNP" if r.ev.kind == "disconnect" else "RNP"
-        start = r.requested or ymd(self.desk.clock.add_business_days(self.desk.clock.date(r.now), 1))
-        self.desk.send("650_01", r.tdsp, r.esi, r.ref, "", r.now, detail=f"{purpose} {start}",
-                  **r.fields(purpose=purpose, start=start))
+        start = r.requested or self.desk.clock.add_business_days(self.desk.clock.date(r.now), 1)
+        self.desk.send("650_01", r.tdsp, r.esi, r.ref, "", r.now,
+                       Payload650(cr=r.cr_party, tdsp=r.tdsp_party, order_type=purpose, service_date=start),
+                       detail=f"{purpose} {ymd(start)}")
 
     def _hold(self, r: _Request) -> None:
         if not self._customer(r):
             return
         purpose = "SH001" if r.ev.kind == "switch_hold" else "SH002"
-        self.desk.send("650_01", r.tdsp, r.esi, r.ref, "", r.now, detail=purpose, **r.fields(purpose=purpose))
+        self.desk.send("650_01", r.tdsp, r.esi, r.ref, "", r.now,
+                       Payload650(cr=r.cr_party, tdsp=r.tdsp_party, order_type=purpose), detail=purpose)
 
     #: event kind -> what the CR sends
     _EVENTS: ClassVar[dict[str, Callable[[CustomerRequests, _Request], None]]] = {

@@ -22,7 +22,11 @@ transition, acquisitions, retail outage windows).
 
 from __future__ import annotations
 
-from ercot_sim.market.messages import Message
+import datetime as dt
+
+from edi.texas_set.payloads import Payload814
+from ercot_sim.market.customers import customer_of
+from ercot_sim.market.messages import Message, as814
 from ercot_sim.market.participants.base import Context, Participant, ymd
 from ercot_sim.market.participants.ercot_admin import MarketAdmin
 from ercot_sim.market.participants.ercot_answers import TdspAnswers
@@ -95,9 +99,10 @@ class Ercot(Participant):
     def reject_request(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None:
         if reject == "A13" and code in ("814_02", "814_17"):
             reject = "API"  # the code lists allow only A76, API and ABN on these two
-        self.send(code, m.sender, m.esi_id, self.ref_for(m.esi_id, rec), m.ref, self.ready_at(),
-                  order_id=m.order_id or m.ref, detail=f"reject {reject}", action="reject",
-                  reject=reject, reason=reason, cr=m.sender, tdsp=rec.tdsp if rec else "")
+        answer = Payload814(action="reject", reject_code=reject, reject_text=reason[:80], cr=self.party(m.sender),
+                            tdsp=self.party(rec.tdsp if rec else ""))
+        self.send(code, m.sender, m.esi_id, self.ref_for(m.esi_id, rec), m.ref, self.ready_at(), answer,
+                  m.order_id or m.ref, f"reject {reject}")
 
     def receive(self, batch: list[Message]) -> None:
         """Priority move-ins of a batch are processed first (processing level 1); during a
@@ -107,8 +112,8 @@ class Ercot(Participant):
             self.at(end, self.receive, batch)
             return
         for m in batch:
-            if m.fields.get("priority"):  # stable: without one the order stays as it is
-                batch.sort(key=lambda m: 0 if m.fields.get("priority") else 1)
+            if m.code == "814_16" and as814(m).priority:  # stable: without one the order stays as it is
+                batch.sort(key=lambda m: 0 if m.code == "814_16" and as814(m).priority else 1)
                 break
         super().receive(batch)
 
@@ -126,19 +131,19 @@ class Ercot(Participant):
         if m.ref in self.reg.orders:
             self.reject_request(m, code, "ABN", "DUPLICATE REQUEST", rec)
             return None
-        start = m.fields.get("start") or m.fields.get("end")
+        p = as814(m)
+        start = p.requested_date or p.end_date
         if start:
-            delta = self.clock.days_between(self.today(), self.clock.parse(start))
+            delta = self.clock.days_between(self.today(), start)
             if delta > self.timing.future_days or -delta > self.timing.past_days:
                 self.reject_request(m, code, "A13", "REQUESTED DATE NOT REASONABLE", rec)
                 return None
         return rec
 
     def _new_order(self, m: Message, rec: EsiRecord, kind: str) -> Order:
-        start = m.fields.get("start")
-        order = Order(m.ref, m.esi_id, kind, m.sender, rec.tdsp, int(self.env.now),
-                      self.clock.parse(start) if start else None)
-        order.priority = bool(m.fields.get("priority"))
+        p = as814(m)
+        order = Order(m.ref, m.esi_id, kind, m.sender, rec.tdsp, int(self.env.now), p.requested_date)
+        order.priority = p.priority
         order.old_rep = rec.rep
         self.reg.add_order(rec, order)
         return order
@@ -154,30 +159,36 @@ class Ercot(Participant):
         if rec.rep == m.sender:
             self.reject_request(m, "814_02", "A13", "CR IS REP OF RECORD", rec)
             return
-        ss = bool(m.fields.get("start"))
-        order = self._new_order(m, rec, "switch_ss" if ss else "switch")
+        p = as814(m)
+        requested = p.requested_date
+        order = self._new_order(m, rec, "switch_ss" if requested else "switch")
         fasd = self.clock.add_business_days(self.today(), self.timing.fasd_business_days)
         object_by = self.clock.add_business_days(self.today(), self.timing.rescission_days, "FEDERAL")
-        self._forward_03(m, rec, order, m.fields["start"] if ss else ymd(fasd),
-                         "SSW" if ss else "SW", history=bool(m.fields.get("history")), object_by=ymd(object_by))
+        self._forward_03(m, rec, order, requested or fasd, "SSW" if requested else "SW",
+                         history=p.indicator == "HU", object_by=object_by)
 
     def on_814_16(self, m: Message) -> None:
         """Move-in request (priority ones first, see :meth:`receive`)."""
         rec = self._check(m)
         if rec is None:
             return
-        prio = bool(m.fields.get("priority"))
+        p = as814(m)
+        prio = p.priority
         order = self._new_order(m, rec, "move_in_priority" if prio else "move_in")
-        self._forward_03(m, rec, order, m.fields["start"], "PMI" if prio else "MVI", priority=prio)
+        assert p.requested_date is not None  # mandatory on an 814_16 (check_payload)
+        self._forward_03(m, rec, order, p.requested_date, "PMI" if prio else "MVI", priority=prio)
 
-    def _forward_03(self, m: Message, rec: EsiRecord, order: Order, start: str, kind: str,
-                    priority: bool = False, history: bool = False, object_by: str = "") -> None:
+    def _forward_03(self, m: Message, rec: EsiRecord, order: Order, start: dt.date, kind: str,
+                    priority: bool = False, history: bool = False, object_by: dt.date | None = None) -> None:
         order.fwd_ref = self.ref_for(m.esi_id, rec)
-        order.requested = self.clock.parse(start)
+        order.requested = start
         self.reg.by_ref[order.fwd_ref] = order
-        self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self.ready_at(priority),
-                  order_id=order.order_id, detail=f"{kind} {start}", tdsp=rec.tdsp, cr=order.cr,
-                  start=start, kind=kind, priority=priority, history=history, object_by=object_by)
+        request = Payload814(tdsp=self.party(rec.tdsp), cr=self.party(order.cr), requested_date=start,
+                             indicator="MVI" if kind in ("MVI", "PMI") else "HU" if history else None,
+                             priority=priority, last_date_to_object=object_by, self_selected=kind == "SSW",
+                             customer=customer_of(m.esi_id))
+        self.send("814_03", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self.ready_at(priority), request,
+                  order.order_id, f"{kind} {ymd(start)}")
 
     def on_814_24(self, m: Message) -> None:
         """Move-out request from the REP of record."""
@@ -188,13 +199,14 @@ class Ercot(Participant):
             self.reject_request(m, "814_25", "A13", "CR NOT REP OF RECORD", rec)
             return
         csa_cr = rec.csa.cr if rec.csa is not None else ""
-        bypass = bool(m.fields.get("bypass"))
+        p = as814(m)
+        bypass = p.bypass_csa
         if bypass and m.sender != csa_cr:  # REF*2W is for the CSA CR only [C: TXSETCC798]
             self.reject_request(m, "814_25", "A13", "CSA BYPASS BY A CR THAT IS NOT THE CSA CR", rec)
             return
         order = self._new_order(m, rec, "move_out")
-        order.requested = self.clock.parse(m.fields["end"])
-        order.td = m.fields.get("td", "")  # 2MR: a second move-out request (RMG 7.16.1)
+        order.requested = p.end_date
+        order.td = p.maintenance_reason or ""  # 2MR: a second move-out request (RMG 7.16.1)
         if csa_cr and not bypass:
             self.admin.csa_move_out(m, rec, order, csa_cr)
         else:
@@ -209,7 +221,7 @@ class Ercot(Participant):
         order.fwd_ref = self.ref_for(m.esi_id, rec)
         self.reg.by_ref[order.fwd_ref] = order
         self.send("814_26", rec.tdsp, m.esi_id, order.fwd_ref, order.order_id, self.ready_at(),
-                  order_id=order.order_id, tdsp=rec.tdsp, cr=m.sender)
+                  Payload814(tdsp=self.party(rec.tdsp), cr=self.party(m.sender)), order.order_id)
 
     # -- modifying requests -----------------------------------------------------------------
     def on_814_08(self, m: Message) -> None:
@@ -227,20 +239,21 @@ class Ercot(Participant):
             ref = self.ref_for(m.esi_id, rec)
             self.reg.by_ref[ref] = order
             self.send("814_08", order.tdsp, m.esi_id, ref, order.fwd_ref, self.ready_at(),
-                      order_id=order.order_id, tdsp=order.tdsp, cr=order.cr)
+                      Payload814(tdsp=self.party(order.tdsp), cr=self.party(order.cr)), order.order_id)
 
     def on_814_12(self, m: Message) -> None:
         """Date change with its iteration counter; the latest iteration wins."""
         order = self.reg.orders.get(m.orig_ref)
         rec = self.reg.records.get(m.esi_id)
-        it = m.fields.get("iteration", "")
+        p = as814(m)
+        it, new = p.iteration, p.requested_date
         if m.sender in self.admin.defaulting:
             self.reject_request(m, "814_13", "A13", "CR IN MASS TRANSITION", rec)
         elif order is None or order.cr != m.sender or order.terminal or order.cancel_ref:
             self.reject_request(m, "814_13", "A13", "NO PENDING ORDER", rec)
-        elif it <= order.iteration:
+        elif it is None or new is None or (order.iteration is not None and it <= order.iteration):
             self.reject_request(m, "814_13", "A13", "STALE ITERATION", rec)
-        elif self.clock.days_between(self.today(), self.clock.parse(m.fields["start"])) > self.timing.future_days:
+        elif self.clock.days_between(self.today(), new) > self.timing.future_days:
             self.reject_request(m, "814_13", "A13", "REQUESTED DATE NOT REASONABLE", rec)
         else:
             order.iteration = it
@@ -248,8 +261,8 @@ class Ercot(Participant):
             ref = self.ref_for(m.esi_id, rec)
             self.reg.by_ref[ref] = order
             self.send("814_12", order.tdsp, m.esi_id, ref, order.fwd_ref, self.ready_at(),
-                      order_id=order.order_id, detail=f"date {m.fields['start']}", tdsp=order.tdsp,
-                      cr=order.cr, start=m.fields["start"], iteration=it)
+                      Payload814(tdsp=self.party(order.tdsp), cr=self.party(order.cr), requested_date=new,
+                                 iteration=it), order.order_id, f"date {ymd(new)}")
 
     # -- CR acknowledgements ---------------------------------------------------------------
     def on_814_07(self, m: Message) -> None:
@@ -266,11 +279,12 @@ class Ercot(Participant):
             ref = self.ref_for(order.esi_id, rec)
             self.reg.by_ref[ref] = order
             self.send("814_08", order.tdsp, order.esi_id, ref, order.fwd_ref, self.ready_at(),
-                      order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
+                      Payload814(tdsp=self.party(order.tdsp), cr=self.party(order.cr)), order.order_id, why[:40])
         if order.kind != "mass_transition":
             self.send("814_08", order.cr, order.esi_id, self.ref_for(order.esi_id, rec), order.order_id,
-                      self.ready_at(), order_id=order.order_id, detail=why[:40], tdsp=order.tdsp, cr=order.cr)
+                      self.ready_at(), Payload814(tdsp=self.party(order.tdsp), cr=self.party(order.cr)),
+                      order.order_id, why[:40])
         if order.loss_sent and order.old_rep and order.old_rep != order.cr:
             self.send("814_08", order.old_rep, order.esi_id, self.ref_for(order.esi_id, rec), order.fwd_ref,
-                      self.ready_at(), order_id=order.order_id, detail="loss cancelled", tdsp=order.tdsp,
-                      cr=order.old_rep)
+                      self.ready_at(), Payload814(tdsp=self.party(order.tdsp), cr=self.party(order.old_rep)),
+                      order.order_id, "loss cancelled")

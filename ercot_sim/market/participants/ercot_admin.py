@@ -11,13 +11,21 @@ registry, and reaches ERCOT's sending and registration helpers only through
 
 from __future__ import annotations
 
-from typing import Protocol
+import datetime as dt
+from typing import Literal, Protocol
 
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Payload814
+from ercot_sim.market.codes import ESI_CREATE, ESI_RETIRE, SWITCH_HOLD_CHANGE
+from ercot_sim.market.customers import customer_of
+from ercot_sim.market.messages import Message, OutOfBand, as814
 from ercot_sim.market.participants.base import ParticipantDesk, ymd
 from ercot_sim.market.registry import Csa, EsiRecord, Order, Registry
 
 __all__ = ["ErcotDesk", "MarketAdmin"]
+
+
+#: REF*TD of an 814_20 -> what the TDSP changes (the trace's words)
+_CHANGES = {ESI_CREATE: "CREATE", ESI_RETIRE: "RETIRE", SWITCH_HOLD_CHANGE: "HOLD"}
 
 
 class ErcotDesk(ParticipantDesk, Protocol):
@@ -56,9 +64,10 @@ class MarketAdmin:
     # -- ESI ID maintenance ---------------------------------------------------------------------
     def on_814_20(self, m: Message) -> None:
         """ESI ID create / maintain (switch hold) / retire from the TDSP; answered with 814_21."""
-        f = m.fields
+        p = as814(m)
         rec = self.reg.records.get(m.esi_id)
-        action = f.get("td", "")
+        reason = p.maintenance_reason
+        action = _CHANGES.get(reason or "", "")
         reject = ""
         if action == "CREATE":
             if rec is not None:
@@ -73,12 +82,12 @@ class MarketAdmin:
             else:
                 rec.status = "R"
         elif action == "HOLD":
-            rec.hold = f.get("hold", "")
-        answer: Fields = {"tdsp": m.sender, "td": action}
+            rec.hold = "" if p.switch_hold is None else "Y" if p.switch_hold else "N"
+        answer = Payload814(tdsp=self.desk.party(m.sender))
         if reject:
-            answer.update({"action": "reject", "reject": "A13", "reason": reject})
+            answer = Payload814(tdsp=self.desk.party(m.sender), action="reject", reject_code="A13", reject_text=reject)
         self.desk.send("814_21", m.sender, m.esi_id, self.desk.ref_for(m.esi_id, rec), m.ref, self.desk.ready_at(),
-                       detail=f"{action} {reject}".strip(), **answer)
+                       answer, detail=f"{action} {reject}".strip())
 
     # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
     def manual_marketrak_rescission(self, m: Message) -> None:
@@ -91,9 +100,9 @@ class MarketAdmin:
                 or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
             return
         self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, order.old_rep, m.esi_id, m.ref, order.order_id,
-                                int(self.desk.env.now), {"cr": order.old_rep, "tdsp": rec.tdsp, "gaining": m.sender,
-                                                    "start": ymd(order.scheduled)}, order.order_id,
-                                "to the losing CR"))
+                                     int(self.desk.env.now), OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
+                                                                       start=order.scheduled), order.order_id,
+                                     "to the losing CR"))
 
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
@@ -110,7 +119,8 @@ class MarketAdmin:
         """Establish or delete a CSA from the requested date; a second 814_18 while one is
         pending is rejected ``NFI`` (stacking, [C]); answered with an 814_19."""
         rec = self.reg.records.get(m.esi_id)
-        delete = m.fields.get("maint") == "delete"
+        p = as814(m)
+        delete = p.maintenance == "delete"
         csa = rec.csa if rec is not None and rec.csa is not None else Csa()
         if rec is None or rec.status == "R":
             self.desk.reject_request(m, "814_19", "A76", "ESI ID NOT FOUND", rec)
@@ -123,18 +133,17 @@ class MarketAdmin:
         elif delete and csa.cr != m.sender:
             self.desk.reject_request(m, "814_19", "A13", "NO CSA OF THIS CR", rec)
         else:
-            start = m.fields.get("start")
-            day = max(self.desk.clock.parse(start), self.desk.today()) if start else self.desk.today()
+            start = p.requested_date
+            day = max(start, self.desk.today()) if start else self.desk.today()
             order = Order(m.ref, m.esi_id, "csa_delete" if delete else "csa", m.sender, rec.tdsp,
                           int(self.desk.env.now), day)
             self.reg.add_order(rec, order)
             csa.pending = (m.ref, m.sender, day, "delete" if delete else "add")
             rec.csa = csa
-            answer: Fields = {"tdsp": rec.tdsp, "cr": m.sender}
-            if delete:
-                answer["maint"] = "delete"
+            answer = Payload814(tdsp=self.desk.party(rec.tdsp), cr=self.desk.party(m.sender),
+                                maintenance="delete" if delete else None)
             self.desk.send("814_19", m.sender, m.esi_id, self.desk.ref_for(m.esi_id, rec), m.ref, self.desk.ready_at(),
-                           order_id=m.ref, detail=f"{'delete' if delete else 'establish'} {ymd(day)}", **answer)
+                           answer, m.ref, f"{'delete' if delete else 'establish'} {ymd(day)}")
             self.desk.at(self.desk.clock.minute(day, "00:00"), self._csa_effective, rec, order)
 
     def _csa_effective(self, rec: EsiRecord, order: Order) -> None:
@@ -153,8 +162,10 @@ class MarketAdmin:
         order.fwd_ref = ref
         order.detail = "CSA"
         self.reg.by_ref[ref] = order
-        self.desk.send("814_22", csa_cr, m.esi_id, ref, order.order_id, self.desk.ready_at(), order_id=order.order_id,
-                  detail=f"CSA move-in {m.fields['end']}", tdsp=rec.tdsp, cr=csa_cr, start=m.fields["end"])
+        end = as814(m).end_date
+        self.desk.send("814_22", csa_cr, m.esi_id, ref, order.order_id, self.desk.ready_at(),
+                       Payload814(tdsp=self.desk.party(rec.tdsp), cr=self.desk.party(csa_cr), requested_date=end),
+                       order.order_id, f"CSA move-in {ymd(end) if end else ''}")
 
     def on_814_23(self, m: Message) -> None:
         """CSA CR's answer: accepted -> 814_03 move-in for the CSA CR; rejected -> the
@@ -163,22 +174,24 @@ class MarketAdmin:
         if order is None or order.terminal or order.link is not None:
             return
         rec = self.reg.records[m.esi_id]
-        if m.fields.get("action") == "reject":
+        p = as814(m)
+        if p.action == "reject":
             order.detail = "CSA CR rejected"
             self.forward_24(order, rec)
             return
-        start = ymd(order.requested) if order.requested else m.fields.get("start", ymd(self.desk.today()))
+        start = order.requested or p.scheduled_date or self.desk.today()
         ref = self.desk.ref_for(m.esi_id, rec)
-        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.desk.env.now), self.desk.clock.parse(start))
+        mi = Order(ref, m.esi_id, "csa_move_in", m.sender, rec.tdsp, int(self.desk.env.now), start)
         mi.old_rep = rec.rep
         mi.link, order.link = order, mi
         self.reg.add_order(rec, mi)
         mi.fwd_ref = ref
         self.reg.by_ref[ref] = mi
-        self.desk.send("814_03", rec.tdsp, m.esi_id, ref, "", self.desk.ready_at(), order_id=ref,
-                  detail=f"CSA MVI {start}", tdsp=rec.tdsp, cr=m.sender, start=start, kind="MVI")
+        self.desk.send("814_03", rec.tdsp, m.esi_id, ref, "", self.desk.ready_at(),
+                       Payload814(tdsp=self.desk.party(rec.tdsp), cr=self.desk.party(m.sender), requested_date=start,
+                                  indicator="MVI", customer=customer_of(m.esi_id)), ref, f"CSA MVI {ymd(start)}")
 
-    def csa_answered(self, mi: Order, rec: EsiRecord, accepted: bool, date: str) -> None:
+    def csa_answered(self, mi: Order, rec: EsiRecord, accepted: bool, date: dt.date | None) -> None:
         """The TDSP answered the CSA CR's move-in: the moving-out CR gets its 814_25 (or, when
         the move-in is rejected, the move-out goes to the TDSP after all)."""
         mo = mi.link
@@ -189,28 +202,27 @@ class MarketAdmin:
             mo.detail = "CSA move-in rejected"
             self.forward_24(mo, rec)
             return
-        mo.scheduled = self.desk.clock.parse(date)
+        mo.scheduled = date
         self.desk.set_state(mo, "scheduled")
         self.desk.send("814_25", mo.cr, mo.esi_id, self.desk.ref_for(mo.esi_id, rec), mo.order_id, self.desk.ready_at(),
-                  order_id=mo.order_id, detail=f"CSA CR move-in {date}", tdsp=mo.tdsp, cr=mo.cr, end=date)
+                       Payload814(tdsp=self.desk.party(mo.tdsp), cr=self.desk.party(mo.cr), end_date=date),
+                       mo.order_id, f"CSA CR move-in {ymd(date) if date else ''}")
 
     def forward_24(self, order: Order, rec: EsiRecord) -> None:
         """The move-out 814_24 to the TDSP."""
-        end = ymd(order.requested) if order.requested else ymd(self.desk.today())
+        end = order.requested or self.desk.today()
         order.fwd_ref = self.desk.ref_for(order.esi_id, rec)
         self.reg.by_ref[order.fwd_ref] = order
-        request: Fields = {"tdsp": rec.tdsp, "cr": order.cr, "end": end}
-        if order.td:
-            request["td"] = order.td
-        self.desk.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self.desk.ready_at(),
-                       order_id=order.order_id, detail=f"move-out {end}" + (f" {order.td}" if order.td else ""),
-                       **request)
+        request = Payload814(tdsp=self.desk.party(rec.tdsp), cr=self.desk.party(order.cr), end_date=end,
+                             maintenance_reason=order.td or None)
+        self.desk.send("814_24", rec.tdsp, order.esi_id, order.fwd_ref, order.order_id, self.desk.ready_at(), request,
+                       order.order_id, f"move-out {ymd(end)}" + (f" {order.td}" if order.td else ""))
 
     # -- mass transition ---------------------------------------------------------------------
     def mass_transition(self, cr: str, polr: str | None) -> None:
         """Start the mass transition of ``cr``: reject, cancel, and move its ESI IDs to POLRs."""
         self.defaulting.add(cr)
-        fasd = ymd(self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.fasd_business_days))
+        fasd = self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.fasd_business_days)
         for esi in sorted(self.reg.records):
             rec = self.reg.records[esi]
             for order in self.reg.open_orders(rec):
@@ -225,12 +237,15 @@ class MarketAdmin:
             self.reg.add_order(rec, order)
             self._forward_03_mt(esi, rec, order, fasd)
 
-    def _forward_03_mt(self, esi: str, rec: EsiRecord, order: Order, start: str, bgn07: str = "TS") -> None:
+    def _forward_03_mt(self, esi: str, rec: EsiRecord, order: Order, start: dt.date,
+                       bgn07: Literal["TS", "AQ"] = "TS") -> None:
         order.fwd_ref = order.order_id  # ERCOT's own order: the 814_03 is its first transaction
-        order.requested = self.desk.clock.parse(start)
+        order.requested = start
         self.reg.by_ref[order.fwd_ref] = order
-        self.desk.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self.desk.ready_at(), order_id=order.order_id,
-                  detail=f"{bgn07} {start}", tdsp=rec.tdsp, cr=order.cr, start=start, kind=bgn07, bgn07=bgn07)
+        self.desk.send("814_03", rec.tdsp, esi, order.fwd_ref, "", self.desk.ready_at(),
+                       Payload814(tdsp=self.desk.party(rec.tdsp), cr=self.desk.party(order.cr), requested_date=start,
+                                  transition_type=bgn07, customer=customer_of(esi)),
+                       order.order_id, f"{bgn07} {ymd(start)}")
 
     # -- acquisition transfer ------------------------------------------------------------------
     def acquisition(self, cr: str, to: str, date_specific: bool) -> None:
@@ -244,7 +259,6 @@ class MarketAdmin:
             day = self.desk.clock.date(due)
         else:
             day = self.desk.clock.add_business_days(today, self.desk.timing.fasd_business_days)
-        start = ymd(day)
         for esi in sorted(self.reg.records):
             rec = self.reg.records[esi]
             if rec.rep != cr or rec.status != "A" or self.reg.open_orders(rec):
@@ -253,7 +267,7 @@ class MarketAdmin:
             order = Order(ref, esi, "acquisition", to, rec.tdsp, int(self.desk.env.now), None)
             order.old_rep = cr
             self.reg.add_order(rec, order)
-            self._forward_03_mt(esi, rec, order, start, "AQ")
+            self._forward_03_mt(esi, rec, order, day, "AQ")
 
     def _polr(self, esi: str, defaulting: str) -> str:
         polrs = [(d, w) for d, w in self.polrs if d != defaulting]

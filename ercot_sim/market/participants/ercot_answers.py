@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Party, Payload814, Payload867
+from ercot_sim.market.codes import PERMIT_PENDING
+from ercot_sim.market.messages import Message, as814, as867, duns_of
 from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.ercot_admin import ErcotDesk, MarketAdmin
 from ercot_sim.market.registry import EsiRecord, Order, Registry
@@ -61,6 +63,22 @@ class TdspAnswers:
         self.reg = registry
         #: ERCOT's 814_28 to a CR -> the TDSP's 814_28 it passed on (where the CR's 814_29 goes)
         self._passed_814_28: dict[str, str] = {}
+        #: ERCOT as the N1*AY party of the usage it passes on
+        self.ercot_party = Party(desk.ctx.names.get(desk.duns, "ERCOT"), desk.duns)
+
+    def _parties(self, order: Order, cr: str = "") -> Payload814:
+        """An answer to the CR of ``order`` naming the TDSP and the CR (``cr``: another CR)."""
+        return Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(cr or order.cr))
+
+    def _passed(self, order: Order, p: Payload814, scheduled_date: dt.date | None = None,
+                end_date: dt.date | None = None) -> Payload814:
+        """The TDSP's answer ``p`` as ERCOT passes it on to the CR of ``order``: its result and
+        reason, the dates given (``scheduled_date`` / ``end_date``) and its iteration."""
+        if p.action == "reject":
+            return Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr), action="reject",
+                              reject_code=p.reject_code, reject_text=p.reject_text, iteration=p.iteration)
+        return Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr), iteration=p.iteration,
+                          scheduled_date=scheduled_date, end_date=end_date)
 
     def on_814_29(self, m: Message) -> None:
         """CR response to an 814_28: passed on to the TDSP."""
@@ -69,8 +87,9 @@ class TdspAnswers:
             return
         # the TDSP's 814_28 that ERCOT's 814_28 (the one the CR answers) passed on
         tdsp_ref = self._passed_814_28.pop(m.orig_ref, "")
-        self.desk.send("814_29", order.tdsp, m.esi_id, m.ref, tdsp_ref, self.desk.ready_at(),
-                  order_id=order.order_id, tdsp=order.tdsp, cr=m.sender, unexec=m.fields.get("unexec", ""))
+        answer = Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(m.sender),
+                            unexecutable_code=as814(m).unexecutable_code)
+        self.desk.send("814_29", order.tdsp, m.esi_id, m.ref, tdsp_ref, self.desk.ready_at(), answer, order.order_id)
 
     def _order_for(self, m: Message) -> Order | None:
         return self.reg.by_ref.get(m.orig_ref)
@@ -87,33 +106,34 @@ class TdspAnswers:
             return
         is_open = not order.terminal
         rec = self.reg.records[m.esi_id]
-        f = m.fields
+        p = as814(m)
         if order.kind == "csa_move_in" and is_open:
-            self.desk.admin.csa_answered(order, rec, f.get("action") != "reject", f.get("start", ""))
-        if f.get("action") == "reject":
+            self.desk.admin.csa_answered(order, rec, p.action != "reject", p.scheduled_date)
+        if p.action == "reject":
             if is_open or cancel_unconfirmed(order):  # the TDSP never had the order: rejected
-                self.desk.set_state(order, "rejected", f"tdsp {f.get('reject')}")
+                self.desk.set_state(order, "rejected", f"tdsp {p.reject_code}")
             if order.kind != "mass_transition":
                 self.desk.send("814_05", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                          self.desk.ready_at(), order_id=order.order_id, detail=f"reject {f.get('reject')}",
-                          action="reject", reject=f.get("reject", ""), reason=f.get("reason", ""),
-                          tdsp=order.tdsp, cr=order.cr)
+                               self.desk.ready_at(), self._passed(order, p), order.order_id,
+                               f"reject {p.reject_code}")
             return
-        smrd = self.desk.clock.parse(f["start"])
+        smrd = p.scheduled_date
+        assert smrd is not None  # an 814_04 accepting an order schedules it (check_payload)
         if is_open:
             order.scheduled = smrd
             if order.state in ("pending", "permit"):
                 self.desk.set_state(order, "scheduled")
         if order.kind == "mass_transition":
             self.desk.send("814_14", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                      self.desk.ready_at(), order_id=order.order_id, detail=f"date {f['start']}",
-                      tdsp=order.tdsp, cr=order.cr, start=f["start"], bgn07="TS", hold=f.get("hold", ""))
+                           self.desk.ready_at(),
+                           Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr), scheduled_date=smrd,
+                                      transition_type="TS", switch_hold=p.switch_hold),
+                           order.order_id, f"date {ymd(smrd)}")
         else:
-            answer: Fields = {"tdsp": order.tdsp, "cr": order.cr, "start": f["start"]}
-            if order.kind == "acquisition":
-                answer["bgn07"] = "AQ"
+            answer = Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr), scheduled_date=smrd,
+                                transition_type="AQ" if order.kind == "acquisition" else None)
             self.desk.send("814_05", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                      self.desk.ready_at(order.priority), order_id=order.order_id, detail=f"date {f['start']}", **answer)
+                           self.desk.ready_at(order.priority), answer, order.order_id, f"date {ymd(smrd)}")
         if not is_open:
             return
         self._plan_loss_notice(order, rec, smrd)
@@ -142,27 +162,25 @@ class TdspAnswers:
             return
         order.loss_sent = True
         order.old_rep = losing
-        start = ymd(order.scheduled)
+        start = order.scheduled
         self.desk.send("814_06", losing, order.esi_id, self.desk.ref_for(order.esi_id, rec), order.fwd_ref, self.desk.ready_at(),
-                  order_id=order.order_id, detail=f"loss {start}", tdsp=order.tdsp, cr=losing, start=start)
+                       Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(losing), end_date=start),
+                       order.order_id, f"loss {ymd(start)}")
 
     def on_814_25(self, m: Message) -> None:
         """TDSP answer to a move-out: passed on to the CR."""
         order = self._order_for(m)
         if order is None or order.terminal:
             return
-        f = m.fields
+        p = as814(m)
         rec = self.reg.records[m.esi_id]
-        if f.get("action") == "reject":
-            self.desk.set_state(order, "rejected", f"tdsp {f.get('reject')}")
-            answer: Fields = {"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")}
+        if p.action == "reject":
+            self.desk.set_state(order, "rejected", f"tdsp {p.reject_code}")
         else:
-            order.scheduled = self.desk.clock.parse(f["end"])
+            order.scheduled = p.end_date
             self.desk.set_state(order, "scheduled")
-            answer = {"end": f["end"]}
-        answer.update({"tdsp": order.tdsp, "cr": order.cr})
         self.desk.send("814_25", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id, self.desk.ready_at(),
-                  order_id=order.order_id, detail=m.detail, **answer)
+                       self._passed(order, p, end_date=p.end_date), order.order_id, m.detail)
 
     def on_814_28(self, m: Message) -> None:
         """Completed unexecutable (closes the order) or permit pending (keeps it open). An order
@@ -174,14 +192,16 @@ class TdspAnswers:
         if order.terminal and not cancel_unconfirmed(order):
             return
         rec = self.reg.records[m.esi_id]
-        reason = m.fields.get("unexec", "")
-        if reason == "PERMIT":
+        p = as814(m)
+        reason = p.unexecutable_code or ""
+        if reason == PERMIT_PENDING:
             self.desk.set_state(order, "permit")
         else:
             self.desk.set_state(order, "unexecutable", reason)
+        answer = Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr),
+                            unexecutable_code=p.unexecutable_code, unexecutable_text=p.unexecutable_text)
         sent = self.desk.send("814_28", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                         self.desk.ready_at(), order_id=order.order_id, detail=m.detail, tdsp=order.tdsp, cr=order.cr,
-                         unexec=reason, reason=m.fields.get("reason", ""))
+                              self.desk.ready_at(), answer, order.order_id, m.detail)
         self._passed_814_28[sent.ref] = m.ref
 
     def on_814_09(self, m: Message) -> None:
@@ -190,8 +210,8 @@ class TdspAnswers:
         if order is None:
             return
         rec = self.reg.records[m.esi_id]
-        f = m.fields
-        accepted = f.get("action") != "reject"
+        p = as814(m)
+        accepted = p.action != "reject"
         if accepted:
             order.cancel_ok = True
         if not accepted and order.state == "cancelled" and order.cancel_ref == "ERCOT":
@@ -200,14 +220,11 @@ class TdspAnswers:
             self.desk.set_state(order, "cancelled", order.detail or "cancel")
             if order.loss_sent and order.old_rep:  # the losing CR keeps its customer
                 self.desk.send("814_08", order.old_rep, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.fwd_ref,
-                          self.desk.ready_at(), order_id=order.order_id, detail="loss cancelled",
-                          tdsp=order.tdsp, cr=order.old_rep)
+                               self.desk.ready_at(), self._parties(order, order.old_rep), order.order_id,
+                               "loss cancelled")
         if order.cancel_ref and order.cancel_ref != "ERCOT":
-            answer: Fields = {"tdsp": order.tdsp, "cr": order.cr}
-            if not accepted:
-                answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
             self.desk.send("814_09", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.cancel_ref,
-                      self.desk.ready_at(), order_id=order.order_id, detail=m.detail, **answer)
+                           self.desk.ready_at(), self._passed(order, p), order.order_id, m.detail)
         if not accepted and order.cancel_ref:
             order.cancel_ref = ""
 
@@ -217,18 +234,13 @@ class TdspAnswers:
         if order is None:
             return
         rec = self.reg.records[m.esi_id]
-        f = m.fields
-        answer: Fields = {"iteration": f.get("iteration", "")}
-        if f.get("action") == "reject":
-            answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
-        else:
-            order.scheduled = self.desk.clock.parse(f["start"])
-            answer["start"] = f["start"]
+        p = as814(m)
+        if p.action != "reject" and p.scheduled_date is not None:
+            order.scheduled = p.scheduled_date
             if not order.terminal:  # a new date moves the loss notice with it
                 self._plan_loss_notice(order, rec, order.scheduled)
-        answer.update({"tdsp": order.tdsp, "cr": order.cr})
         self.desk.send("814_13", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.dc_ref, self.desk.ready_at(),
-                  order_id=order.order_id, detail=m.detail, **answer)
+                       self._passed(order, p, scheduled_date=p.scheduled_date), order.order_id, m.detail)
 
     def on_814_27(self, m: Message) -> None:
         """Historical usage response: passed on; a reject ends the order."""
@@ -236,22 +248,22 @@ class TdspAnswers:
         if order is None:
             return
         rec = self.reg.records[m.esi_id]
-        f = m.fields
-        answer: Fields = {"tdsp": order.tdsp, "cr": order.cr}
-        if f.get("action") == "reject":
-            self.desk.set_state(order, "rejected", f"tdsp {f.get('reject')}")
-            answer.update({"action": "reject", "reject": f.get("reject", ""), "reason": f.get("reason", "")})
+        p = as814(m)
+        if p.action == "reject":
+            self.desk.set_state(order, "rejected", f"tdsp {p.reject_code}")
         self.desk.send("814_27", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id, self.desk.ready_at(),
-                  order_id=order.order_id, detail=m.detail, **answer)
+                       self._passed(order, p), order.order_id, m.detail)
 
     # -- usage: completion and pass-through -----------------------------------------------------
     def _pass_on(self, m: Message, to: str, order: Order | None) -> None:
-        # what self.desk.send does, without its keyword dict: every monthly read passes here. The
-        # fields are shared, not copied: a message's fields are never changed once it is sent
-        # (see Message).
+        # what self.desk.send does, without its checks: every monthly read passes here. The
+        # parts are shared, not copied: a payload is never changed once it is sent (see Message).
+        p = as867(m)
+        passed = Payload867(purpose=p.purpose, final=p.final, esi_id_in_ref03=p.esi_id_in_ref03, tdsp=p.tdsp,
+                            cr=p.cr, ercot=self.ercot_party, periods=p.periods, meters=p.meters)
         self.desk.ctx.send(Message(m.code, self.desk.duns, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref,
-                              int(self.desk.env.now) + self.desk.timing.ercot_forward_minutes, m.fields,
-                              order.order_id if order else "", m.detail))
+                                   int(self.desk.env.now) + self.desk.timing.ercot_forward_minutes, passed,
+                                   order.order_id if order else "", m.detail))
 
     def on_867_04(self, m: Message) -> None:
         """Initial read for a gain: the order completes and the REP of record changes."""
@@ -266,7 +278,7 @@ class TdspAnswers:
         if order.link is not None and not order.link.terminal:  # the move-out that led to it
             self.desk.set_state(order.link, "completed", "CSA CR move-in " + order.order_id)
         old = rec.rep
-        read = self.desk.clock.parse(m.fields["start"])
+        read = as867(m).meters[0].start
         self._pass_on(m, order.cr, order)
         if rec.since is not None and read < rec.since:
             order.detail = "superseded by a later read"  # completions apply in read-date order
@@ -285,14 +297,15 @@ class TdspAnswers:
         rec = self.reg.records.get(m.esi_id)
         if rec is None:
             return
+        p = as867(m)
         if order is not None and order.kind == "csa_move_in" and order.link is not None:
-            self._pass_on(m, m.fields["cr"], order.link)  # the final read of the move-out
+            self._pass_on(m, duns_of(p.cr), order.link)  # the final read of the move-out
         else:
-            self._pass_on(m, m.fields["cr"], order)
+            self._pass_on(m, duns_of(p.cr), order)
         open_order = order is not None and (not order.terminal or (order.state == "cancelled" and not order.cancel_ok))
         if order is not None and order.kind == "move_out" and open_order:
             self.desk.set_state(order, "completed")
-            end = self.desk.clock.parse(m.fields["end"])
+            end = p.periods[0].end
             if rec.since is not None and end < rec.since:
                 order.detail = "superseded by a later read"
                 return

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from typing_extensions import Unpack
-
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Payload, Payload814
+from ercot_sim.market.codes import ESI_CREATE, ESI_RETIRE, SWITCH_HOLD_CHANGE
+from ercot_sim.market.messages import Message, OutOfBand, as814
 from ercot_sim.market.participants.base import Context, Participant
 from ercot_sim.market.participants.tdsp_enrollment import Enrollment
 from ercot_sim.market.participants.tdsp_reads import MeterReading
@@ -72,6 +72,8 @@ class Tdsp(Participant):
         self.ran: dt.date | None = None  # day of the last field run
         self._unknown: dict[str, int] = {}
         self._cycle_before: dict[tuple[int, dt.date], dt.date] = {}  # (cycle, day) -> last read before it
+        #: its 814_20 retirements waiting for ERCOT's 814_21: reference -> ESI ID
+        self.retiring: dict[str, str] = {}
         #: cycle reads, order reads, invoice due dates
         self.reads = MeterReading(self)
         #: safety nets, service orders, outage notices, remittances
@@ -107,7 +109,7 @@ class Tdsp(Participant):
         """Answer time for what ERCOT sent: inside rule B6 (priority move-ins, and with ``soon``
         an order due today or backdated, within the hour), and never before an earlier answer
         for the same ESI ID (a TDSP works in order)."""
-        if soon or m.fields.get("priority"):
+        if soon or (m.code == "814_03" and as814(m).priority):
             t = int(self.env.now) + 30 + int(self.u("prio", m.ref) * 60)
         else:
             t = self.answer_time(int(self.env.now), "B6-tdsp-814_04", self.cal, self.timing.tdsp_response_bd,
@@ -118,18 +120,18 @@ class Tdsp(Participant):
             e.answered = t
         return t
 
-    def invoice_due(self, sent: dt.date) -> str:
-        """The due date (CCYYMMDD) of an invoice this TDSP sends on ``sent``."""
+    def invoice_due(self, sent: dt.date) -> dt.date:
+        """The due date of an invoice this TDSP sends on ``sent``."""
         return self.reads.invoice_due(sent)
 
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None:
-        answer: Fields = {"tdsp": self.duns, "cr": m.fields.get("cr", ""), **fields}
-        self.send(code, self.ctx.ercot, m.esi_id, self.ref_for(m.esi_id), m.ref, ready,
-                  order_id=m.order_id, detail=detail, **answer)
+    def reply(self, m: Message, code: str, ready: int, payload: Payload, detail: str = "") -> None:
+        """Answer ERCOT's ``m`` with ``payload``."""
+        self.send(code, self.ctx.ercot, m.esi_id, self.ref_for(m.esi_id), m.ref, ready, payload, m.order_id, detail)
 
     def reject_request(self, m: Message, code: str, reject: str, reason: str) -> None:
-        self.reply(m, code, self.answer_time_for(m), f"reject {reject}", action="reject",
-                    reject=reject, reason=reason)
+        answer = Payload814(tdsp=self.party(self.duns), cr=as814(m).cr, action="reject", reject_code=reject,
+                            reject_text=reason)
+        self.reply(m, code, self.answer_time_for(m), answer, f"reject {reject}")
 
     def schedule(self, o: TOrder) -> None:
         self.by_ref[o.ref] = o
@@ -156,8 +158,9 @@ class Tdsp(Participant):
 
     def on_814_21(self, m: Message) -> None:
         """ERCOT's answer to an 814_20: a retirement takes effect when accepted."""
-        if m.fields.get("td") == "RETIRE" and m.fields.get("action") != "reject":
-            e = self.esi.get(m.esi_id)
+        retiring = self.retiring.pop(m.orig_ref, None)  # the 814_21 answers its 814_20
+        if retiring is not None and as814(m).action != "reject":
+            e = self.esi.get(retiring)
             if e is not None:
                 e.active = False
 
@@ -168,20 +171,31 @@ class Tdsp(Participant):
         if e is None:
             return
         e.hold = "T"
-        self.send("814_20", self.ctx.ercot, esi, self.ref_for(esi), "", int(self.env.now) + 60,
-                  detail="hold tampering", tdsp=self.duns, td="HOLD", hold="Y")
+        self._maintain(esi, SWITCH_HOLD_CHANGE, "hold tampering", hold=True)
 
     def create(self, esi: str, cycle: int) -> None:
         """New construction: master data and an 814_20 create."""
         self.add_premise(esi, cycle, "", self.today())
-        self.send("814_20", self.ctx.ercot, esi, self.ref_for(esi), "", int(self.env.now) + 60,
-                  detail="create", tdsp=self.duns, td="CREATE")
+        self._maintain(esi, ESI_CREATE, "create")
 
     def retire(self, esi: str) -> None:
         """Premise removed: an 814_20 retire."""
         if esi in self.esi:
-            self.send("814_20", self.ctx.ercot, esi, self.ref_for(esi), "", int(self.env.now) + 60,
-                      detail="retire", tdsp=self.duns, td="RETIRE")
+            self._maintain(esi, ESI_RETIRE, "retire")
+
+    def _maintain(self, esi: str, reason: str, detail: str, hold: bool | None = None) -> None:
+        """An 814_20 to ERCOT, an hour from now: ESI ID ``reason`` (REF*TD), effective today."""
+        ready = int(self.env.now) + 60
+        self.maintain(esi, reason, ready, detail, hold)
+
+    def maintain(self, esi: str, reason: str, ready: int, detail: str, hold: bool | None = None) -> None:
+        """An 814_20 to ERCOT at ``ready``: ESI ID ``reason`` (REF*TD), effective the day it goes
+        (``edi.texas_set.payloads.SENT_DATE_DEFAULTS``)."""
+        ref = self.ref_for(esi)
+        if reason == ESI_RETIRE:
+            self.retiring[ref] = esi
+        self.send("814_20", self.ctx.ercot, esi, ref, "", ready,
+                  Payload814(tdsp=self.party(self.duns), maintenance_reason=reason, switch_hold=hold), detail=detail)
 
     def daily(self) -> None:
         """The day's field work: orders due (gains before move-outs), then the read cycle."""
@@ -211,28 +225,24 @@ class Tdsp(Participant):
             self.service.service_done(o)
             return
         cond = self.condition(o.esi_id) if o.kind in ("MVI", "PMI", "MO") and not o.safety else None
-        fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, {"cr": o.cr}, o.order_id)
+        fake = Message("", self.ctx.ercot, self.duns, o.esi_id, o.ref, "", 0, OutOfBand(cr=o.cr, tdsp=self.duns),
+                       o.order_id)
         # an 814_28 goes two hours after the field work, and after any answer about the ESI ID
         # still waiting to go (a TDSP answers in order: the 814_25 before the 814_28)
         unexec_at = max(int(self.env.now) + 120, e.answered)
         if cond is not None and cond[0] == "unexecutable":
-            self._unexecutable(fake, e, unexec_at, "unexecutable T018", unexec="T018",
-                        reason="FIELD WORK NOT POSSIBLE")
+            self._unexecutable(fake, o, e, unexec_at, "T018", "FIELD WORK NOT POSSIBLE")
             return
         if e.since is not None and o.date < e.since:  # a later order was already worked
-            self._unexecutable(fake, e, unexec_at, "unexecutable T024", unexec="T024",
-                        reason="COMPETING ORDER COMPLETED")
+            self._unexecutable(fake, o, e, unexec_at, "T024", "COMPETING ORDER COMPLETED")
             return
         if o.kind == "MO":
             if e.last_gain == o.date:
-                self._unexecutable(fake, e, unexec_at, "unexecutable T023", unexec="T023",
-                            reason="MOVE IN SCHEDULED SAME DATE")
+                self._unexecutable(fake, o, e, unexec_at, "T023", "MOVE IN SCHEDULED SAME DATE")
             elif e.rep != o.cr:
-                self._unexecutable(fake, e, unexec_at, "unexecutable T024", unexec="T024",
-                            reason="COMPETING ORDER COMPLETED")
+                self._unexecutable(fake, o, e, unexec_at, "T024", "COMPETING ORDER COMPLETED")
             elif e.hold == "T" and not o.second:  # tampering found at the premise [RMG 7.16.1]
-                self._unexecutable(fake, e, unexec_at, "unexecutable T019", unexec="T019",
-                            reason="TAMPERING FOUND")
+                self._unexecutable(fake, o, e, unexec_at, "T019", "TAMPERING FOUND")
             else:
                 self.reads.usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
                 o.worked = True
@@ -251,6 +261,9 @@ class Tdsp(Participant):
         e.last_gain = o.date
         e.since = o.date
 
-    def _unexecutable(self, fake: Message, e: TEsi, at: int, detail: str, **fields: Unpack[Fields]) -> None:
+    def _unexecutable(self, fake: Message, o: TOrder, e: TEsi, at: int, code: str, text: str) -> None:
+        """An 814_28: the order ``o`` cannot be worked (``code``, REF*G7)."""
         e.answered = at
-        self.reply(fake, "814_28", at, detail, **fields)
+        answer = Payload814(tdsp=self.party(self.duns), cr=self.party(o.cr), unexecutable_code=code,
+                            unexecutable_text=text)
+        self.reply(fake, "814_28", at, answer, f"unexecutable {code}")

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from ercot_sim.market.messages import Message
+from edi.texas_set.payloads import Payload814
+from ercot_sim.market.codes import PERMIT_PENDING, SECOND_MOVE_OUT
+from ercot_sim.market.messages import Message, as814, duns_of
 from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.tdsp_reads import MeterReading
 from ercot_sim.market.participants.tdsp_records import TdspCore, TOrder
@@ -42,6 +44,16 @@ def _backdated_conflict(orders: list[TOrder], start: dt.date, cr: str) -> tuple[
         if (o.worked and o.date > start) or not o.done:
             return "LFG", "A THIRD PARTY HAS GAINED OR IS GAINING THE ESI ID"
     return None
+
+
+def _kind(p: Payload814) -> str:
+    """What an 814_03 asks for, from what it says: a mass transition (``TS``) or acquisition
+    (``AQ``), a (priority) move-in, a self-selected or standard switch."""
+    if p.transition_type is not None:
+        return p.transition_type
+    if p.indicator == "MVI":
+        return "PMI" if p.priority else "MVI"
+    return "SSW" if p.self_selected else "SW"
 
 
 class EnrollmentDesk(TdspCore, Protocol):
@@ -78,9 +90,9 @@ class Enrollment:
     # -- enrollment ---------------------------------------------------------------------------
     def on_814_03(self, m: Message) -> None:
         """Switch, move-in or mass-transition notification from ERCOT."""
-        f = m.fields
+        p = as814(m)
         e = self.desk.esi.get(m.esi_id)
-        kind = f.get("kind", "SW")
+        kind = _kind(p)
         if m.ref in self.desk.by_ref:
             return  # a duplicate of an order already scheduled
         if e is None or not e.active:
@@ -88,20 +100,22 @@ class Enrollment:
             return
         if self.desk.service.safety and kind in ("MVI", "PMI") and self.desk.service.match_safety_net(m):
             return
-        hold = ""
+        hold = None
         if kind == "TS":
             if e.hold:
-                hold, e.hold = "Y", ""
+                hold, e.hold = True, ""
         elif e.hold:
             self.desk.reject_request(m, "814_04", "SHF", "SWITCH HOLD ON ESI ID")
             return
         if self.desk.rejects(m):
             self.desk.reject_request(m, "814_04", "A13", "REJECTED BY TDSP")
             return
-        start = self.desk.clock.parse(f["start"])
+        start = p.requested_date
+        assert start is not None  # mandatory on an 814_03 (check_payload)
+        cr = duns_of(p.cr)
         today = self.desk.today()
         if kind in ("MVI", "PMI") and start < today and e.orders:
-            conflict = _backdated_conflict(e.orders, start, f["cr"])
+            conflict = _backdated_conflict(e.orders, start, cr)
             if conflict is not None:
                 self.desk.reject_request(m, "814_04", *conflict)
                 return
@@ -113,11 +127,12 @@ class Enrollment:
             date = max(start, self.desk.clock.plus_days(today, 1))
         else:
             date = start
-        o = TOrder(m.ref, m.esi_id, kind, date, f["cr"], m.order_id)
+        o = TOrder(m.ref, m.esi_id, kind, date, cr, m.order_id)
         cond = self.desk.condition(m.esi_id) if kind in ("MVI", "PMI") else None
         if cond is not None and cond[0] == "permit":
-            self.desk.reply(m, "814_28", self.desk.answer_time_for(m), "permit pending", unexec="PERMIT",
-                        reason="PERMIT REQUIRED")
+            permit = Payload814(tdsp=self.desk.party(self.desk.duns), cr=p.cr, unexecutable_code=PERMIT_PENDING,
+                                unexecutable_text="PERMIT REQUIRED")
+            self.desk.reply(m, "814_28", self.desk.answer_time_for(m), permit, "permit pending")
             later = int(self.desk.env.now) + cond[1] * 1440
             o.date = max(date, self.desk.clock.plus_days(self.desk.clock.date(later), 1))
             self.desk.at(later, self._permit_arrived, m, o)
@@ -127,16 +142,21 @@ class Enrollment:
             self.desk.conditions.setdefault(m.esi_id, []).insert(0, cond)  # for the field visit
         self.desk.schedule(o)
         # an order due today or backdated is worked at once: it is confirmed at once too
-        self.desk.reply(m, "814_04", self.desk.answer_time_for(m, soon=o.date <= today), f"scheduled {ymd(o.date)}",
-                    start=ymd(o.date), hold=hold)
-        if f.get("history"):
+        self.desk.reply(m, "814_04", self.desk.answer_time_for(m, soon=o.date <= today),
+                        self._scheduled(p, o.date, switch_hold=hold), f"scheduled {ymd(o.date)}")
+        if p.indicator == "HU":
             self.desk.reads.history(m, self.desk.answer_time_for(m))
 
     def _permit_arrived(self, m: Message, o: TOrder) -> None:
         if o.cancelled:
             return
         self.desk.schedule(o)
-        self.desk.reply(m, "814_04", int(self.desk.env.now) + 60, f"scheduled {ymd(o.date)}", start=ymd(o.date))
+        self.desk.reply(m, "814_04", int(self.desk.env.now) + 60, self._scheduled(as814(m), o.date),
+                        f"scheduled {ymd(o.date)}")
+
+    def _scheduled(self, p: Payload814, date: dt.date, switch_hold: bool | None = None) -> Payload814:
+        """The answer scheduling ERCOT's request ``p`` for ``date``."""
+        return Payload814(tdsp=self.desk.party(self.desk.duns), cr=p.cr, scheduled_date=date, switch_hold=switch_hold)
 
     def on_814_24(self, m: Message) -> None:
         """Move-out request from ERCOT."""
@@ -149,11 +169,14 @@ class Enrollment:
         if self.desk.rejects(m):
             self.desk.reject_request(m, "814_25", "A13", "REJECTED BY TDSP")
             return
-        date = max(self.desk.clock.parse(m.fields["end"]), self.desk.today())
-        o = TOrder(m.ref, m.esi_id, "MO", date, m.fields["cr"], m.order_id)
-        o.second = m.fields.get("td") == "2MR"
+        p = as814(m)
+        assert p.end_date is not None  # mandatory on an 814_24 (check_payload)
+        date = max(p.end_date, self.desk.today())
+        o = TOrder(m.ref, m.esi_id, "MO", date, duns_of(p.cr), m.order_id)
+        o.second = p.maintenance_reason == SECOND_MOVE_OUT
         self.desk.schedule(o)
-        self.desk.reply(m, "814_25", self.desk.answer_time_for(m), f"scheduled {ymd(date)}", end=ymd(date))
+        self.desk.reply(m, "814_25", self.desk.answer_time_for(m),
+                        Payload814(tdsp=self.desk.party(self.desk.duns), cr=p.cr, end_date=date), f"scheduled {ymd(date)}")
 
     def on_814_08(self, m: Message) -> None:
         """Cancel from ERCOT (CR cancel or ERCOT stacking / mass transition cancel)."""
@@ -164,13 +187,15 @@ class Enrollment:
             self.desk.reject_request(m, "814_09", "A13", "ORDER ALREADY WORKED")
         else:
             o.cancelled = True
-            self.desk.reply(m, "814_09", self.desk.answer_time_for(m), "cancelled")
+            self.desk.reply(m, "814_09", self.desk.answer_time_for(m),
+                            Payload814(tdsp=self.desk.party(self.desk.duns), cr=as814(m).cr), "cancelled")
 
     def on_814_12(self, m: Message) -> None:
         """Date change from ERCOT."""
         o = self.desk.by_ref.get(m.orig_ref)
-        it = m.fields.get("iteration", "")
-        new = self.desk.clock.parse(m.fields["start"])
+        p = as814(m)
+        it, new = p.iteration, p.requested_date
+        assert new is not None  # mandatory on an 814_12 (check_payload)
         earliest = self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.date_change_notice_bd, self.desk.cal)
         if o is None or o.done or o.cancelled:
             self._reject_13(m, "A13", "ORDER NOT PENDING", it)
@@ -183,11 +208,13 @@ class Enrollment:
                 self.desk.by_date[o.date].remove(o)
             o.date = new
             self.desk.schedule(o)
-            self.desk.reply(m, "814_13", self.desk.answer_time_for(m), f"date {ymd(new)}", start=ymd(new), iteration=it)
+            answer = Payload814(tdsp=self.desk.party(self.desk.duns), cr=p.cr, scheduled_date=new, iteration=it)
+            self.desk.reply(m, "814_13", self.desk.answer_time_for(m), answer, f"date {ymd(new)}")
 
-    def _reject_13(self, m: Message, code: str, reason: str, it: str) -> None:
-        self.desk.reply(m, "814_13", self.desk.answer_time_for(m), f"reject {code}", action="reject", reject=code,
-                    reason=reason, iteration=it)
+    def _reject_13(self, m: Message, code: str, reason: str, it: dt.datetime | None) -> None:
+        answer = Payload814(tdsp=self.desk.party(self.desk.duns), cr=as814(m).cr, action="reject", reject_code=code,
+                            reject_text=reason, iteration=it)
+        self.desk.reply(m, "814_13", self.desk.answer_time_for(m), answer, f"reject {code}")
 
     def on_814_26(self, m: Message) -> None:
         """Ad-hoc historical usage request: 814_27 and the 867_02."""
@@ -195,7 +222,7 @@ class Enrollment:
             self.desk.reject_request(m, "814_27", "A13", "HISTORICAL USAGE UNAVAILABLE")
             return
         ready = self.desk.answer_time_for(m)
-        self.desk.reply(m, "814_27", ready, "accept")
+        self.desk.reply(m, "814_27", ready, Payload814(tdsp=self.desk.party(self.desk.duns), cr=as814(m).cr), "accept")
         self.desk.reads.history(m, ready + 60)
 
     def on_814_29(self, m: Message) -> None:

@@ -1,6 +1,8 @@
 """A TDSP's meter reading and invoicing: the monthly cycle reads (867_03 to ERCOT, 810_02 to
 the REP of record), the reads of a gain (867_04, the old REP's final 867_03 and 810_02), the
 fee invoices of an order worked, the corrected invoice after an 824, and the invoice's due date.
+It keeps its invoice records (:attr:`MeterReading.invoices`): an 824 names the invoice it
+rejects, an 820 the invoice it pays, and the TDSP looks up what it billed and when it sent it.
 
 A collaborator of :class:`~ercot_sim.market.participants.tdsp.Tdsp` that reaches the TDSP only
 through :class:`ReadingDesk`. A cycle is read in one batch (:meth:`MeterReading.read_cycle`:
@@ -15,15 +17,29 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Protocol
 
-from ercot_sim.market.messages import Message
+from edi.texas_set.payloads import MeterRead, Party, Payload810, Payload867, UsagePeriod
+from ercot_sim.market.messages import Message, as810, as814
 from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.tdsp_records import TdspCore, TEsi, TOrder
-from ercot_sim.market.tariff import billed_charges
+from ercot_sim.market.tariff import delivery_charges, fee_charges
 
-__all__ = ["FEE_OF", "MeterReading", "ReadingDesk"]
+__all__ = ["FEE_OF", "MeterReading", "ReadingDesk", "usage_payloads"]
 
 #: order kind -> the fee (SAC04, see ercot_sim.market.tariff) the gaining CR is billed
 FEE_OF = {"SSW": "MSC001", "PMI": "MSC002"}
+
+
+def usage_payloads(esi: str, tdsp: Party | None, cr: Party | None, start: dt.date, end: dt.date, kwh: int,
+                   final: bool, due: dt.date) -> tuple[Payload867, Payload810]:
+    """The 867_03 and 810_02 of one read period of ``esi``: its meter (``M`` and the ESI ID's
+    last nine digits) reads on from a register that starts at seven times its last four digits;
+    the invoice bills the delivery charges of ``kwh`` (ercot_sim.market.tariff), due ``due``."""
+    begin = int(esi[-4:]) * 7
+    period = (UsagePeriod(start, end, kwh),)
+    meter = (MeterRead(start, begin + kwh, f"M{esi[-9:]}", end, begin, kwh, False, "KHMON"),)
+    return (Payload867(final=final, tdsp=tdsp, cr=cr, periods=period, meters=meter),
+            Payload810(due_date=due, period_start=start, period_end=end, charges=delivery_charges(kwh),
+                       tdsp=tdsp, cr=cr))
 
 
 class ReadingDesk(TdspCore, Protocol):
@@ -39,8 +55,11 @@ class MeterReading:
 
     def __init__(self, desk: ReadingDesk) -> None:
         self.desk = desk
-        #: invoice send date -> its due date (CCYYMMDD): the same for every invoice of a day
-        self._due_text: dict[dt.date, str] = {}
+        #: invoice send date -> its due date: the same for every invoice of a day
+        self._due: dict[dt.date, dt.date] = {}
+        #: its invoice records: invoice number -> the 810_02 sent (what it billed; when it went:
+        #: ``sent_at``), until it is paid or rejected
+        self.invoices: dict[str, Message] = {}
 
     def invoice_due_date(self, sent: dt.date) -> dt.date:
         """The due date of an invoice sent on ``sent``: the market's payment days later (E8),
@@ -48,12 +67,20 @@ class MeterReading:
         desk = self.desk
         return desk.clock.roll(desk.clock.plus_days(sent, desk.timing.payment_days), desk.cal)
 
-    def invoice_due(self, sent: dt.date) -> str:
-        """:meth:`invoice_due_date` as CCYYMMDD (looked up once per send day)."""
-        due = self._due_text.get(sent)
+    def invoice_due(self, sent: dt.date) -> dt.date:
+        """:meth:`invoice_due_date`, worked out once per send day."""
+        due = self._due.get(sent)
         if due is None:
-            due = self._due_text[sent] = ymd(self.invoice_due_date(sent))
+            due = self._due[sent] = self.invoice_due_date(sent)
         return due
+
+    def invoice(self, to: str, esi: str, ref: str, usage_ref: str, ready: int, payload: Payload810,
+                order_id: str = "", detail: str = "") -> Message:
+        """Send an 810_02 and keep it in the invoice records."""
+        m = self.desk.send("810_02", to, esi, ref, usage_ref, ready, payload, order_id, detail)
+        self.invoices[ref] = m
+        return m
+
 
     def usage_time(self, read_day: dt.date, rule_id: str, *key: object) -> int:
         """Send time of usage / invoice for a read: inside rule E5 (monthly) or E6 (switch read)."""
@@ -76,16 +103,11 @@ class MeterReading:
         now = int(desk.env.now)
         if ready < now:
             ready = now
-        first, last = ymd(start), ymd(end)
         detail = "final" if final else "monthly"
-        duns = desk.duns
-        send = desk.ctx.send  # what Participant.send does, without its keyword dict (hot path)
-        send(Message("867_03", duns, desk.ctx.ercot, esi, ref, orig, ready,
-                     {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "final": final},
-                     order_id, detail))
-        send(Message("810_02", duns, cr, esi, desk.ref_for(esi), ref, ready,
-                     {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh,
-                      "due": self.invoice_due(desk.clock.date(ready)), "usage_ref": ref}, order_id, detail))
+        usage, invoice = usage_payloads(esi, desk.party(desk.duns), desk.party(cr), start, end, kwh, final,
+                                             self.invoice_due(desk.clock.date(ready)))
+        desk.send("867_03", desk.ctx.ercot, esi, ref, orig, ready, usage, order_id, detail)
+        self.invoice(cr, esi, desk.ref_for(esi), ref, ready, invoice, order_id, detail)
 
     def fee_invoice(self, o: TOrder, e: TEsi) -> None:
         """The fee of a gain worked (before the REP of record changes to ``o.cr``), billed to
@@ -103,11 +125,10 @@ class MeterReading:
             return
         now = int(self.desk.env.now)
         ready = max(now, self.desk.answer_time(now, "E4-tdsp-810_02", self.desk.cal, 1, o.ref, "fee"))
-        day = ymd(o.date)
-        self.desk.send("810_02", o.cr, o.esi_id, self.desk.ref_for(o.esi_id), "", ready, order_id=o.order_id,
-                  detail=f"fee {fee}", tdsp=self.desk.duns, cr=o.cr, start=day, end=day, kwh=0,
-                  due=self.invoice_due(self.desk.clock.date(ready)),
-                  charge=fee)
+        invoice = Payload810(due_date=self.invoice_due(self.desk.clock.date(ready)), period_start=o.date,
+                             period_end=o.date, charges=fee_charges(fee), tdsp=self.desk.party(self.desk.duns),
+                             cr=self.desk.party(o.cr))
+        self.invoice(o.cr, o.esi_id, self.desk.ref_for(o.esi_id), "", ready, invoice, o.order_id, f"fee {fee}")
 
     def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
         """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""
@@ -115,9 +136,10 @@ class MeterReading:
         kwh = int(self.desk.u("meter", o.esi_id, o.date) * 90000)
         ref = self.desk.ref_for(o.esi_id)
         ready = max(self.usage_time(o.date, "E6-tdsp-867_04", o.esi_id, ref), not_before)
-        self.desk.send("867_04", self.desk.ctx.ercot, o.esi_id, ref, o.ref, ready,
-                  order_id=o.order_id, detail=f"read {ymd(o.date)}", tdsp=self.desk.duns, cr=o.cr,
-                  start=ymd(o.date), kwh=kwh)
+        read = Payload867(esi_id_in_ref03=True, tdsp=self.desk.party(self.desk.duns), cr=self.desk.party(o.cr),
+                          meters=(MeterRead(o.date, kwh, f"M{o.esi_id[-9:]}"),))
+        self.desk.send("867_04", self.desk.ctx.ercot, o.esi_id, ref, o.ref, ready, read, o.order_id,
+                       f"read {ymd(o.date)}")
         if old and old != o.cr:
             self.usage(o.esi_id, e, old, last_read, o.date, True, o.ref, o.order_id)
     def on_824(self, m: Message) -> None:
@@ -125,13 +147,15 @@ class MeterReading:
         e = self.desk.esi.get(m.esi_id)
         if e is None:
             return
-        f = m.fields
+        rejected = self.invoices.pop(m.orig_ref, None)  # the 824 names the invoice it rejects
+        if rejected is None:
+            return
+        was = as810(rejected)
         ready = self.desk.answer_time(int(self.desk.env.now), "E4-tdsp-810_02", self.desk.cal, 1, m.ref, trigger=m.sent_at)
-        due = self.invoice_due(self.desk.clock.date(ready))
-        self.desk.send("810_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), f.get("usage_ref", ""), ready,
-                  detail="corrected", tdsp=self.desk.duns, cr=m.sender, start=f["start"], end=f["end"],
-                  kwh=f.get("kwh", 0), due=due, usage_ref=f.get("usage_ref", ""), corrected=True,
-                  **billed_charges(f))
+        invoice = Payload810(due_date=self.invoice_due(self.desk.clock.date(ready)), period_start=was.period_start,
+                             period_end=was.period_end, charges=was.charges, tdsp=was.tdsp, cr=was.cr)
+        self.invoice(m.sender, m.esi_id, self.desk.ref_for(m.esi_id), rejected.orig_ref, ready, invoice,
+                     detail="corrected")
 
 
     def history(self, m: Message, ready: int) -> None:
@@ -144,9 +168,10 @@ class MeterReading:
         for _ in range(12):
             start = last_read(end, cycle, cal)
             kwh = int((300 + self.desk.u("hist", m.esi_id, start) * 1500) * self.desk.clock.days_between(start, end) / 30)
-            periods.append((ymd(start), ymd(end), kwh))
+            periods.append(UsagePeriod(start, end, kwh))
             end = start
-        self.desk.reply(m, "867_02", ready, "12 months", periods=periods)
+        usage = Payload867(tdsp=self.desk.party(self.desk.duns), cr=as814(m).cr, periods=tuple(periods))
+        self.desk.reply(m, "867_02", ready, usage, "12 months")
 
     def read_cycle(self, today: dt.date, members: list[str]) -> None:
         """The monthly read of one cycle: for every ESI ID served and last read 20 days ago
@@ -167,9 +192,10 @@ class MeterReading:
         ready_at = self._ready_times(read, due)
         kwh_of = desk.u.sub("kwh").of_text
         end_text = f"|{today}".encode()  # str(date) as Draws joins it
-        last = ymd(today)
         duns, ercot, esis = desk.duns, desk.ctx.ercot, desk.esi
-        between = desk.clock.days_between
+        between, day_of, payloads, party = desk.clock.days_between, desk.clock.date, usage_payloads, desk.party
+        tdsp = party(duns)
+        invoices = self.invoices
         out: list[Message] = []
         add = out.append
         for esi in members:
@@ -182,14 +208,12 @@ class MeterReading:
             e.n += 1
             ref = f"T{esi}{e.n:04d}"
             ready = ready_at(f"{esi}|{ref}".encode())
-            first = ymd(start)
-            add(Message("867_03", duns, ercot, esi, ref, "", ready,
-                        {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh, "final": False},
-                        "", "monthly"))
+            usage, invoice = payloads(esi, tdsp, party(cr), start, today, kwh, False, self.invoice_due(day_of(ready)))
+            add(Message("867_03", duns, ercot, esi, ref, "", ready, usage, "", "monthly"))
             e.n += 1
-            add(Message("810_02", duns, cr, esi, f"T{esi}{e.n:04d}", ref, ready,
-                        {"tdsp": duns, "cr": cr, "start": first, "end": last, "kwh": kwh,
-                         "due": self.invoice_due(desk.clock.date(ready)), "usage_ref": ref}, "", "monthly"))
+            invoice_ref = f"T{esi}{e.n:04d}"
+            add(m := Message("810_02", duns, cr, esi, invoice_ref, ref, ready, invoice, "", "monthly"))
+            invoices[invoice_ref] = m
             e.last_read = today
         if out:
             desk.ctx.send_all(out)

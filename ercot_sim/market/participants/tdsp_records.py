@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
-from typing_extensions import Unpack
-
-from ercot_sim.market.messages import Fields, Message
+from edi.texas_set.payloads import Payload
+from ercot_sim.market.messages import Message
 from ercot_sim.market.participants.base import ParticipantDesk
 
 __all__ = ["TEsi", "TOrder", "TdspCore"]
@@ -68,7 +67,7 @@ class TdspCore(ParticipantDesk, Protocol):
 
     def ref_for(self, esi: str) -> str: ...
 
-    def reply(self, m: Message, code: str, ready: int, detail: str = "", **fields: Unpack[Fields]) -> None: ...
+    def reply(self, m: Message, code: str, ready: int, payload: Payload, detail: str = "") -> None: ...
 
     def answer_time_for(self, m: Message, soon: bool = False) -> int: ...
 
