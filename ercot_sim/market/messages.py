@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from edi.texas_set.payloads import (
-    UNRENDERED,
     Party,
     Payload,
     Payload650,
@@ -105,14 +104,9 @@ def check_payload(code: str, payload: Body) -> None:
     """
     if isinstance(payload, OutOfBand):
         raise TypeError(f"{code}: an out-of-band message's content is not a transaction's payload")
-    if code[:3] != payload.FAMILY:
-        raise TypeError(f"{code} cannot carry an {payload.FAMILY} payload")
-    missing = payload.missing(code)
-    if missing:
-        raise TypeError(f"{code} without {', '.join(missing)} (mandatory in its implementation guide)")
-    extra = [name for name in payload.uncarried(code) if name not in UNRENDERED.get(code, {})]
-    if extra:
-        raise TypeError(f"{code} does not carry {', '.join(extra)}: it would not be in the file")
+    problem = payload.problem(code)
+    if problem is not None:
+        raise TypeError(problem)
 
 
 def duns_of(party: Party | None) -> str:

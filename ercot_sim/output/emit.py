@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from edi.texas_set import mapping as _mapping
-from edi.texas_set.mapping.render import compile_text_layout
+from edi.texas_set.mapping.render import compile_payload_text_layout, compile_text_layout
+from edi.texas_set.payloads import HEADER, NOT_IN_LAYOUT, SENT_DATE_DEFAULTS, Payload, header_fields
 from edi.texas_set.payloads import mapping_fields as _join
 from ercot_sim.market.messages import Message, OutOfBand
 from ercot_sim.output import templates as _templates
@@ -56,7 +57,8 @@ def render_body(m: Message, date: str) -> Segs:
     return _mapping.render(m.code, mapping_fields(m, date))
 
 
-_TEXT: dict[tuple[str, str, str], Callable[[dict[str, Any]], tuple[str, int]]] = {}
+#: (code, separator, terminator) -> its compiled text renderer (about 40 codes, two delimiter sets)
+_PAYLOAD_TEXT: dict[tuple[str, str, str], Callable[[Payload, dict[str, Any]], tuple[str, int]]] = {}
 
 
 def render_text(m: Message, date: str, separator: str = "*", terminator: str = "~") -> tuple[str, int]:
@@ -89,14 +91,38 @@ def render_text(m: Message, date: str, separator: str = "*", terminator: str = "
 
 def _mapping_text(m: Message, date: str, separator: str = "*", terminator: str = "~") -> tuple[str, int]:
     key = (m.code, separator, terminator)
-    fn = _TEXT.get(key)
+    fn = _PAYLOAD_TEXT.get(key)
     if fn is None:
         if m.code in _mapping.RETIRED:
             raise ValueError(f"{m.code} is retired: it can be read, not sent")
-        fn = _TEXT[key] = compile_text_layout(_mapping.layout(m.code), separator, terminator)
-    fields = mapping_fields(m, date)
+        fn = _PAYLOAD_TEXT[key] = _compile(m.code, separator, terminator)
+    p = m.payload
+    if isinstance(p, OutOfBand):
+        raise ValueError(f"{m.code} {m.ref} is out of band: it has no X12")
     try:
-        return fn(fields)
+        return fn(p, header_fields(m.code, p, ref=m.ref, date=_day(date), esi_id=m.esi_id, orig_ref=m.orig_ref))
     except (KeyError, TypeError, AttributeError, ValueError):
-        _mapping.render(m.code, fields)  # raises the mapping's located MappingError
+        _mapping.render(m.code, mapping_fields(m, date))  # raises the mapping's located MappingError
         raise
+
+
+def _compile(code: str, separator: str, terminator: str) -> Callable[[Payload, dict[str, Any]], tuple[str, int]]:
+    """The text renderer of ``code``: from the payload's attributes, or, for a layout that
+    fills fields from others (the 810's total, an 814_20's effective date), from the joined
+    fields of :func:`mapping_fields`."""
+    lay = _mapping.layout(code)
+    if lay.prepare is None and code not in SENT_DATE_DEFAULTS:
+        return compile_payload_text_layout(lay, frozenset(HEADER[code[:3]]), separator, terminator)
+    joined = compile_text_layout(lay, separator, terminator)
+
+    def render(p: Payload, header: dict[str, Any]) -> tuple[str, int]:
+        fields = p.as_fields()
+        for name in NOT_IN_LAYOUT.get(p.FAMILY, ()):
+            del fields[name]
+        fields.update(header)
+        dated = SENT_DATE_DEFAULTS.get(code)
+        if dated is not None and fields[dated] is None:
+            fields[dated] = header["date"]
+        return joined(fields)
+
+    return render

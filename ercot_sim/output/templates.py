@@ -44,10 +44,10 @@ def _867_03(m: Message, date: str) -> Shaped | None:
     periods, meters = p.periods, p.meters
     if p.purpose != "original" or p.esi_id_in_ref03 or len(periods) != 1 or len(meters) != 1:
         return None
-    u, r = periods[0], meters[0]
-    kwh, mkwh, begin, end_reading = u.kwh, r.kwh, r.begin_reading, r.end_reading
-    if (u.estimated or r.estimated or type(kwh) is not int or type(mkwh) is not int or type(begin) is not int
-            or type(end_reading) is not int or r.end is None or r.meter_number is None or r.meter_type is None):
+    start, end, kwh, estimated = periods[0]
+    m_start, end_reading, meter_number, m_end, begin, mkwh, m_estimated, meter_type = meters[0]
+    if (estimated or m_estimated or type(kwh) is not int or type(mkwh) is not int or type(begin) is not int
+            or type(end_reading) is not int or m_end is None or meter_number is None or meter_type is None):
         return None
     esi = m.esi_id
     if p.final:
@@ -61,16 +61,34 @@ def _867_03(m: Message, date: str) -> Shaped | None:
         head += f"REF*TN*{m.orig_ref}~"
         n += 1
         bits |= 2
-    for party, qualifier, bit in ((p.tdsp, "8S", 4), (p.cr, "SJ", 8), (p.ercot, "AY", 16)):
-        if party is not None:
-            if party.relationship is not None:
-                return None
-            head += _n1(qualifier, party)
-            n += 1
-            bits |= bit
-    return (f"{head}PTD*SU~DTM*150*{format_date(u.start)}~DTM*151*{format_date(u.end)}~QTY*QD*{kwh}*KH~"
-            f"PTD*PL***MG*{r.meter_number}~DTM*150*{format_date(r.start)}~DTM*151*{format_date(r.end)}~"
-            f"REF*MT*{r.meter_type}~QTY*QD*{mkwh}*KH~MEA*AA*PRQ*{mkwh}*KH*{begin}*{end_reading}*51~"), n, bits
+    tdsp, cr, ercot = p.tdsp, p.cr, p.ercot
+    if tdsp is not None:
+        name, duns, qualifier, relationship = tdsp
+        if relationship is not None:
+            return None
+        head += f"N1*8S*{name}*{qualifier}*{duns}~"
+        n += 1
+        bits |= 4
+    if cr is not None:
+        name, duns, qualifier, relationship = cr
+        if relationship is not None:
+            return None
+        head += f"N1*SJ*{name}*{qualifier}*{duns}~"
+        n += 1
+        bits |= 8
+    if ercot is not None:
+        name, duns, qualifier, relationship = ercot
+        if relationship is not None:
+            return None
+        head += f"N1*AY*{name}*{qualifier}*{duns}~"
+        n += 1
+        bits |= 16
+    first, last = format_date(start), format_date(end)
+    m_first = first if m_start == start else format_date(m_start)
+    m_last = last if m_end == end else format_date(m_end)
+    return (f"{head}PTD*SU~DTM*150*{first}~DTM*151*{last}~QTY*QD*{kwh}*KH~"
+            f"PTD*PL***MG*{meter_number}~DTM*150*{m_first}~DTM*151*{m_last}~"
+            f"REF*MT*{meter_type}~QTY*QD*{mkwh}*KH~MEA*AA*PRQ*{mkwh}*KH*{begin}*{end_reading}*51~"), n, bits
 
 
 def _810_02(m: Message, date: str) -> Shaped | None:
@@ -150,11 +168,12 @@ def _997(m: Message, date: str) -> Shaped | None:
     k = len(sts)
     if p.status != "A" or p.group_code is not None or not (p.included == p.received == p.accepted == k):
         return None
-    acks = []
-    for t in sts:
-        if t.status != "A" or t.segments or t.code1 is not None:
+    acks: list[str] = []
+    add = acks.append
+    for st01, control, segments, status, code1, code2 in sts:
+        if segments or status != "A" or code1 is not None or code2 is not None:
             return None
-        acks.append(f"AK2*{t.st01}*{t.control}~AK5*A~")
+        add(f"AK2*{st01}*{control}~AK5*A~")
     return f"AK1*{p.functional_id}*{p.group_control}~{''.join(acks)}AK9*A*{k}*{k}*{k}~", 2 * k + 2, 0
 
 

@@ -215,3 +215,37 @@ def test_every_template_shape_equals_the_mapping(code: str) -> None:
         shapes.add(bits)
         assert (body, n) == _mapping_text(m, "20250304"), (code, bits)
     assert len(shapes) == (32 if code == "867_03" else 8)
+
+
+def _parts(items: tuple[object, ...], data: dict[str, object]) -> dict[str, object]:
+    """``data`` (model fields drawn as dicts) with every part a payload part (named tuple)."""
+    from edi.texas_set import payloads
+    from edi.texas_set.mapping.spec import Loop
+
+    out = dict(data)
+    for it in items:
+        if not isinstance(it, Loop) or out.get(it.field) is None:
+            continue
+        part = getattr(payloads, it.model.__name__)
+        if it.many:
+            out[it.field] = tuple(part(**_parts(it.body, dict(v))) for v in out[it.field])  # type: ignore[union-attr]
+        else:
+            out[it.field] = part(**_parts(it.body, dict(out[it.field])))  # type: ignore[call-overload]
+    return out
+
+
+@pytest.mark.parametrize("code", [c for c in CODES if mapping.layout(c).prepare is None])  # not the 810
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_the_payload_renderer_equals_the_field_renderer(code: str, data: st.DataObject) -> None:
+    """What the engine renders (a payload's attributes and its header) is the text of the
+    mapping's fields, for every code and any valid fields."""
+    from edi.texas_set.mapping.render import compile_payload_text_layout
+    from edi.texas_set.payloads import HEADER, payload_class
+
+    fields = _parts(mapping.layout(code).items, data.draw(S.fields_for(code)))
+    header = {k: v for k, v in fields.items() if k in HEADER[code[:3]]}
+    body = {k: v for k, v in fields.items() if k not in HEADER[code[:3]]}
+    payload = payload_class(code)(**body)
+    expected = compile_text_layout(mapping.layout(code))({**payload.as_fields(), **header})
+    assert compile_payload_text_layout(mapping.layout(code), frozenset(HEADER[code[:3]]))(payload, header) == expected

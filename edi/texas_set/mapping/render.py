@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from edi.texas_set.mapping.spec import El, Layout, Loop, Seg
 from edi.texas_set.types import format_date, format_quantity, format_r, format_time
 
-__all__ = ["compile_layout", "compile_text_layout", "as_fields", "plain"]
+__all__ = ["compile_layout", "compile_payload_text_layout", "compile_text_layout", "as_fields", "plain"]
 
 Renderer = Callable[[Any], list[list[str]]]
 TextRenderer = Callable[[Any], tuple[str, int]]
@@ -32,8 +32,9 @@ def as_fields(obj: Any) -> dict[str, Any]:
         return obj
     if isinstance(obj, BaseModel):
         return obj.__dict__
-    if isinstance(obj, tuple) and hasattr(obj, "_asdict"):
-        return obj._asdict()
+    names = getattr(type(obj), "_fields", None)
+    if names is not None:  # a named tuple
+        return dict(zip(names, obj, strict=True))
     as_fields_of = getattr(obj, "as_fields", None)
     if as_fields_of is not None:
         return as_fields_of()
@@ -86,9 +87,13 @@ def _literal(expr: str) -> str | None:
 
 
 class _Gen:
-    def __init__(self, layout: Layout, text: tuple[str, str] | None = None) -> None:
+    def __init__(self, layout: Layout, text: tuple[str, str] | None = None,
+                 header: frozenset[str] | None = None) -> None:
         self.layout = layout
         self.text = text  # (element separator, segment terminator): emit segment text
+        #: payload mode: the fields are attributes of a payload (its parts named tuples), but
+        #: these top-level ones, which come from a dict ``h``
+        self.header = header
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.n = 0
@@ -128,6 +133,16 @@ class _Gen:
             return cache[src]
         required, default = defs[src]
         v = self.var()
+        if self.header is not None and not (obj == "f" and src in self.header):
+            # a payload's attribute (every payload field and part field always has one)
+            self.emit(indent, f"{v} = {obj}.{src}")
+            if src in self.code_default and obj == "f":
+                self.emit(indent, f"if {v} is None:")
+                self.emit(indent + 1, f"{v} = {default!r}")
+            cache[src] = v
+            return v
+        if self.header is not None:
+            obj = "h"
         if src in self.code_default and obj == "f":
             # None means "not given": the code decides (as the model's validator does)
             self.emit(indent, f"{v} = {obj}.get({src!r})")
@@ -193,11 +208,13 @@ class _Gen:
                 if it.many:
                     i = self.var()
                     self.emit(indent, f"for {i}, {item} in enumerate({v}, 1):")
-                    self.emit(indent + 1, f"{item} = {item} if type({item}) is dict else _obj({item})")
+                    if self.header is None:
+                        self.emit(indent + 1, f"{item} = {item} if type({item}) is dict else _obj({item})")
                     self.items(it.body, indent + 1, item, it.model, False, i)
                 else:
                     self.emit(indent, f"if {v} is not None:")
-                    self.emit(indent + 1, f"{item} = {v} if type({v}) is dict else _obj({v})")
+                    self.emit(indent + 1, f"{item} = {v}" if self.header is not None else
+                              f"{item} = {v} if type({v}) is dict else _obj({v})")
                     self.items(it.body, indent + 1, item, it.model, False, idx)
                 continue
             for e in it.els:
@@ -267,8 +284,10 @@ class _Gen:
 
     def source(self) -> str:
         lay = self.layout
-        self.emit(0, "def render(f):")
+        self.emit(0, "def render(f):" if self.header is None else "def render(f, h):")
         if lay.prepare is not None:
+            if self.header is not None:
+                raise ValueError(f"{lay.code}: a layout that prepares its fields renders from a dict")
             self.consts["_prepare"] = lay.prepare
             self.emit(1, "f = _prepare(f)")
         self.emit(1, "out = []")
@@ -306,6 +325,27 @@ def compile_text_layout(layout: Layout, separator: str = "*", terminator: str = 
     src = gen.source()
     namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
     code = compile(src, f"<render text {layout.code}>", "exec")
+    exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
+    fn = namespace["render"]
+    fn.__source__ = src
+    return fn
+
+
+def compile_payload_text_layout(layout: Layout, header: frozenset[str], separator: str = "*",
+                                terminator: str = "~") -> Callable[[Any, dict[str, Any]], tuple[str, int]]:
+    """Compile a layout into a function giving the body as X12 text from a payload object
+    (:mod:`edi.texas_set.payloads`) and its header: ``render(payload, header_fields)``.
+
+    The same text as :func:`compile_text_layout` of the joined fields
+    (:func:`edi.texas_set.payloads.mapping_fields`), read straight from the payload's
+    attributes and its parts' (named tuples), without building a dict: ``header`` names the
+    top-level fields that come from the dict instead. Not for a layout that prepares its
+    fields (``Layout.prepare``).
+    """
+    gen = _Gen(layout, (separator, terminator), header)
+    src = gen.source()
+    namespace: dict[str, Any] = {**_RUNTIME, **gen.consts}
+    code = compile(src, f"<render payload text {layout.code}>", "exec")
     exec(code, namespace)  # noqa: S102 - source generated from the mapping tables above
     fn = namespace["render"]
     fn.__source__ = src

@@ -255,10 +255,9 @@ class TdspAnswers:
                        self._passed(order, p), order.order_id, m.detail)
 
     # -- usage: completion and pass-through -----------------------------------------------------
-    def _pass_on(self, m: Message, to: str, order: Order | None) -> None:
+    def _pass_on(self, m: Message, p: Payload867, to: str, order: Order | None) -> None:
         # what self.desk.send does, without its checks: every monthly read passes here. The
         # parts are shared, not copied: a payload is never changed once it is sent (see Message).
-        p = as867(m)
         passed = Payload867(purpose=p.purpose, final=p.final, esi_id_in_ref03=p.esi_id_in_ref03, tdsp=p.tdsp,
                             cr=p.cr, ercot=self.ercot_party, periods=p.periods, meters=p.meters)
         self.desk.ctx.send(Message(m.code, self.desk.duns, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref,
@@ -278,8 +277,9 @@ class TdspAnswers:
         if order.link is not None and not order.link.terminal:  # the move-out that led to it
             self.desk.set_state(order.link, "completed", "CSA CR move-in " + order.order_id)
         old = rec.rep
-        read = as867(m).meters[0].start
-        self._pass_on(m, order.cr, order)
+        p = as867(m)
+        read = p.meters[0].start
+        self._pass_on(m, p, order.cr, order)
         if rec.since is not None and read < rec.since:
             order.detail = "superseded by a later read"  # completions apply in read-date order
             return
@@ -299,9 +299,9 @@ class TdspAnswers:
             return
         p = as867(m)
         if order is not None and order.kind == "csa_move_in" and order.link is not None:
-            self._pass_on(m, duns_of(p.cr), order.link)  # the final read of the move-out
+            self._pass_on(m, p, duns_of(p.cr), order.link)  # the final read of the move-out
         else:
-            self._pass_on(m, duns_of(p.cr), order)
+            self._pass_on(m, p, duns_of(p.cr), order)
         open_order = order is not None and (not order.terminal or (order.state == "cancelled" and not order.cancel_ok))
         if order is not None and order.kind == "move_out" and open_order:
             self.desk.set_state(order, "completed")
@@ -320,7 +320,7 @@ class TdspAnswers:
         order = self._order_for(m)
         if order is None:
             return
-        self._pass_on(m, order.cr, order)
+        self._pass_on(m, as867(m), order.cr, order)
         if order.kind == "historical_usage" and not order.terminal:
             self.desk.set_state(order, "completed")
 

@@ -35,11 +35,15 @@ def usage_payloads(esi: str, tdsp: Party | None, cr: Party | None, start: dt.dat
     last nine digits) reads on from a register that starts at seven times its last four digits;
     the invoice bills the delivery charges of ``kwh`` (ercot_sim.market.tariff), due ``due``."""
     begin = int(esi[-4:]) * 7
-    period = (UsagePeriod(start, end, kwh),)
-    meter = (MeterRead(start, begin + kwh, f"M{esi[-9:]}", end, begin, kwh, False, "KHMON"),)
+    # every field given: the tuples are made directly (what UsagePeriod(...) does, 3 x faster)
+    period = (_new(UsagePeriod, (start, end, kwh, False)),)
+    meter = (_new(MeterRead, (start, begin + kwh, f"M{esi[-9:]}", end, begin, kwh, False, "KHMON")),)
     return (Payload867(final=final, tdsp=tdsp, cr=cr, periods=period, meters=meter),
             Payload810(due_date=due, period_start=start, period_end=end, charges=delivery_charges(kwh),
                        tdsp=tdsp, cr=cr))
+
+
+_new = tuple.__new__
 
 
 class ReadingDesk(TdspCore, Protocol):
@@ -193,7 +197,8 @@ class MeterReading:
         kwh_of = desk.u.sub("kwh").of_text
         end_text = f"|{today}".encode()  # str(date) as Draws joins it
         duns, ercot, esis = desk.duns, desk.ctx.ercot, desk.esi
-        between, day_of, payloads, party = desk.clock.days_between, desk.clock.date, usage_payloads, desk.party
+        between, day_of, payloads = desk.clock.days_between, desk.clock.date, usage_payloads
+        party, parties = desk.party, desk.ctx.parties
         tdsp = party(duns)
         invoices = self.invoices
         out: list[Message] = []
@@ -208,7 +213,8 @@ class MeterReading:
             e.n += 1
             ref = f"T{esi}{e.n:04d}"
             ready = ready_at(f"{esi}|{ref}".encode())
-            usage, invoice = payloads(esi, tdsp, party(cr), start, today, kwh, False, self.invoice_due(day_of(ready)))
+            usage, invoice = payloads(esi, tdsp, parties.get(cr) or party(cr), start, today, kwh, False,
+                                      self.invoice_due(day_of(ready)))
             add(Message("867_03", duns, ercot, esi, ref, "", ready, usage, "", "monthly"))
             e.n += 1
             invoice_ref = f"T{esi}{e.n:04d}"
