@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import simpy
 
 from edi.texas_set.payloads import Party, Payload
+from edi.texas_set.types import format_date
 from ercot_sim.market.messages import Message, check_payload
 from ercot_sim.market.simtime import Clock
 from ercot_sim.scenario.population import Draws
@@ -28,17 +29,8 @@ from ercot_sim.scenario.population import Draws
 __all__ = ["Context", "MarketTiming", "Participant", "ParticipantDesk", "ymd"]
 
 
-_YMD: dict[dt.date, str] = {}
-
-
-def ymd(day: dt.date) -> str:
-    """CCYYMMDD."""
-    got = _YMD.get(day)
-    if got is None:
-        got = f"{day.year:04d}{day.month:02d}{day.day:02d}"
-        if len(_YMD) < 100_000:
-            _YMD[day] = got
-    return got
+#: CCYYMMDD of a date, for trace details: the renderer's (one cache of date texts)
+ymd = format_date
 
 
 @dataclass(frozen=True)
