@@ -12,7 +12,8 @@ BENCHES = {"edi": "bench.edi_bench", "engine": "bench.engine_bench", "same-bytes
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in BENCHES:
-        print(f"usage: python -m bench {{{','.join(k for k in BENCHES if not k.startswith('_'))}}} [options]", file=sys.stderr)
+        print(f"usage: python -m bench {{{','.join(k for k in BENCHES if not k.startswith('_'))}}} [options]",
+              file=sys.stderr)
         return 2
     name = argv.pop(0)
     module = importlib.import_module(BENCHES[name])

@@ -22,7 +22,7 @@ __all__ = ["main"]
 def _cases() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     """name -> (cached call, uncached computation), each over the same 1,000 inputs."""
     from edi import datatypes
-    from edi.texas_set.payloads import Payload814, Party, payload_class
+    from edi.texas_set.payloads import Party, Payload814, payload_class
     from edi.texas_set.types import format_date
     from ercot_sim.market import tariff
     from ercot_sim.output import emit, templates

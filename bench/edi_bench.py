@@ -139,7 +139,9 @@ def edi_write(bodies: list[list[list[str]]]) -> int:
 def baseline_write(bodies: list[list[list[str]]]) -> int:
     total = 0
     for k in range(0, len(bodies), ST_PER_GS):
-        parts = ["ISA*00*          *00*          *14*1039940674000  *01*183529049      *250407*0215*U*00401*000000001*0*P*>", "GS*PT*1039940674000*183529049*20250407*0215*1*X*004010"]
+        parts = ["ISA*00*          *00*          *14*1039940674000  *01*183529049      "
+                 "*250407*0215*U*00401*000000001*0*P*>",
+                 "GS*PT*1039940674000*183529049*20250407*0215*1*X*004010"]
         for j, body in enumerate(bodies[k : k + ST_PER_GS], 1):
             parts.append(f"ST*867*{j:04d}")
             parts.extend("*".join(s) for s in body)
@@ -171,7 +173,8 @@ def pyx12_write(bodies: list[list[list[str]]]) -> int:
         buf = io.StringIO()
         w = pyx12.x12file.X12Writer(buf, "~", "*", ">", "\n", "^")
         seg = pyx12.segment.Segment
-        w.Write(seg("ISA*00*          *00*          *14*1039940674000  *01*183529049      *250407*0215*U*00401*000000001*0*P*>", "~", "*", ">"))
+        w.Write(seg("ISA*00*          *00*          *14*1039940674000  *01*183529049      "
+                    "*250407*0215*U*00401*000000001*0*P*>", "~", "*", ">"))
         w.Write(seg("GS*PT*1039940674000*183529049*20250407*0215*1*X*004010", "~", "*", ">"))
         for j, body in enumerate(bodies[k : k + ST_PER_GS], 1):
             w.Write(seg(f"ST*867*{j:04d}", "~", "*", ">"))
@@ -254,7 +257,8 @@ def peak_rss(path: Path) -> float:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, "-m", "bench", "_rss", str(path)], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([sys.executable, "-m", "bench", "_rss", str(path)], capture_output=True, text=True, env=env,
+                         check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -262,13 +266,15 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench edi", description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=20.0, help="size of the generated 867_03 file in MB")
     ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the best CPU time counts")
-    ap.add_argument("--rss-mb", type=str, default="", help="comma-separated sizes for the peak RSS comparison, e.g. 50,200")
+    ap.add_argument("--rss-mb", type=str, default="",
+                    help="comma-separated sizes for the peak RSS comparison, e.g. 50,200")
     ap.add_argument("--no-pyx12", action="store_true", help="skip pyx12 even when installed")
     ap.add_argument("--findings", action="store_true", help="also validate a file of the same size with a "
                     "finding (a bad date) in every transaction")
     ap.add_argument("--findings-rss-mb", type=str, default="", help="sizes for the peak RSS of validating "
                     "such a file, e.g. 50,500")
-    ap.add_argument("--bots-mb", type=float, default=2.0, help="size of the smaller file for bots and pyx12's checking reader (0: skip both)")
+    ap.add_argument("--bots-mb", type=float, default=2.0,
+                    help="size of the smaller file for bots and pyx12's checking reader (0: skip both)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 
@@ -355,11 +361,14 @@ def main(argv: list[str]) -> int:
     }
     for name, t in best.items():
         if name in small:
-            result[name] = {"file_mb": round(small[name], 2), "seconds_cpu": round(t, 3), "mb_per_s": round(small[name] / t, 2)}
+            result[name] = {"file_mb": round(small[name], 2), "seconds_cpu": round(t, 3),
+                            "mb_per_s": round(small[name] / t, 2)}
             continue
         result[name] = {"seconds_cpu": round(t, 3), "mb_per_s": round(mbs / t, 2), "segments_per_s": round(n_seg / t)}
     b, wb = best["baseline"], best["write_baseline"]
-    ratios = {"read_vs_baseline": round(b / best["read"], 3), "read_elements_vs_baseline": round(b / best["read_elements"], 3), "write_vs_write_baseline": round(wb / best["write"], 3)}
+    ratios = {"read_vs_baseline": round(b / best["read"], 3),
+              "read_elements_vs_baseline": round(b / best["read_elements"], 3),
+              "write_vs_write_baseline": round(wb / best["write"], 3)}
     if "validate" in best:
         ratios["validate_vs_baseline"] = round(b / best["validate"], 3)
     if "validate_findings" in best:

@@ -296,7 +296,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--esiids", type=int, default=10_000, help="ESI IDs in the market")
     ap.add_argument("--days", type=int, default=30, help="simulated days")
     ap.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario TOML (rates, participants)")
-    ap.add_argument("--scaling", type=str, default="", help="comma-separated ESI ID counts run in child processes, e.g. 10000,100000")
+    ap.add_argument("--scaling", type=str, default="",
+                    help="comma-separated ESI ID counts run in child processes, e.g. 10000,100000")
     ap.add_argument("--no-simpy", action="store_true", help="skip the SimPy Store reference")
     ap.add_argument("--repeat", type=int, default=3,
                     help="rounds of the run and of the reference, interleaved; the best of each is reported")

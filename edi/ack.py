@@ -58,7 +58,8 @@ __all__ = [
 #: translator does; Texas SET guide findings are answered by an 824 or a reject instead
 ACK_LAYERS: tuple[str, ...] = ("x12",)
 
-_HEADER_TA1 = frozenset({"isa-invalid-field", "isa-invalid-date", "isa-invalid-time", "isa-invalid-version", "isa-invalid-control-number", "isa-invalid-usage", "isa-duplicate-control"})
+_HEADER_TA1 = frozenset({"isa-invalid-field", "isa-invalid-date", "isa-invalid-time", "isa-invalid-version",
+                         "isa-invalid-control-number", "isa-invalid-usage", "isa-duplicate-control"})
 
 
 @dataclass
@@ -293,7 +294,8 @@ def _ak9(g: GroupInfo, received: int, accepted: int, any_noted: bool) -> list[st
     return ["AK9", status, ge01, str(received), str(accepted), *codes]
 
 
-def build_997_bodies(findings: Report | Iterable[Finding], envelopes: Envelopes, *, layers: Collection[str] = ACK_LAYERS) -> list[tuple[InterchangeInfo, list[list[list[str]]]]]:
+def build_997_bodies(findings: Report | Iterable[Finding], envelopes: Envelopes, *,
+                     layers: Collection[str] = ACK_LAYERS) -> list[tuple[InterchangeInfo, list[list[list[str]]]]]:
     """997 bodies (AK1 .. AK9, between ST and SE), one per received functional group.
 
     Only findings of ``layers`` are acknowledged: by default the X12 standard's, as a
@@ -345,7 +347,9 @@ def build_ta1(findings: Report | Iterable[Finding], envelopes: Envelopes, *, alw
 
 
 def _when(ic: InterchangeInfo) -> datetime:
-    for date, time, fmt in ((ic.get(9), ic.get(10), "%y%m%d%H%M"), (ic.groups[0].get(4) if ic.groups else "", (ic.groups[0].get(5) if ic.groups else "")[:4], "%Y%m%d%H%M")):
+    for date, time, fmt in ((ic.get(9), ic.get(10), "%y%m%d%H%M"),
+                            (ic.groups[0].get(4) if ic.groups else "", (ic.groups[0].get(5) if ic.groups else "")[:4],
+                             "%Y%m%d%H%M")):
         try:
             return datetime.strptime(date + time, fmt)
         except ValueError:

@@ -79,11 +79,13 @@ class IdentifiedTransaction:
 
         txn = self.transaction
         if self.code is None:
-            raise MappingError(f"transaction set {txn.control} not identified: {self.identification.reason}", f"{txn.file} segment {txn.first_number} (ST)")
+            raise MappingError(f"transaction set {txn.control} not identified: {self.identification.reason}",
+                               f"{txn.file} segment {txn.first_number} (ST)")
         return from_segments(self.code, txn.body, source=txn.file)
 
 
-def read(source: Source, *, roles: Mapping[str, str] | None = None, report: Report | None = None) -> Iterator[IdentifiedTransaction]:
+def read(source: Source, *, roles: Mapping[str, str] | None = None,
+         report: Report | None = None) -> Iterator[IdentifiedTransaction]:
     """Every transaction set of an X12 file, identified, in file order (streaming).
 
     Wraps :func:`edi.x12.iter_transactions` (which checks envelopes on the way) and

@@ -155,7 +155,8 @@ def checker(dtype: str, min_len: int = 0, max_len: int = 0) -> Callable[[str], P
                 return None
             ch = _bad_char(value)
             if ch:
-                return "invalid-character", f"{what} {value!r} holds the character {ch!r}, which is not in the X12 character set"
+                return "invalid-character", (f"{what} {value!r} holds the character {ch!r}, "
+                                             "which is not in the X12 character set")
             return _length_problem(value, len(value), lo, max_len, what)
 
         return check_string

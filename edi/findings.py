@@ -98,7 +98,8 @@ CODES: dict[str, FindingCode] = dict(
         _c("st-duplicate-control", "transaction", "ST02 repeats within the group", ak5="23"),
         _c("st-invalid-control-number", "transaction", "ST02 is missing or not 4-9 characters", ak5="7"),
         _c("unknown-transaction", "transaction", "ST01 or its content is not a Texas SET transaction", ak5="1"),
-        _c("transaction-not-identified", "transaction", "the Texas SET transaction cannot be told from BGN/ASI/N1", ak5="6"),
+        _c("transaction-not-identified", "transaction", "the Texas SET transaction cannot be told from BGN/ASI/N1",
+           ak5="6"),
         # segments (AK3)
         _c("segment-unrecognized", "segment", "segment ID is not X12", ak3="1"),
         _c("segment-unexpected", "segment", "segment is not expected here", ak3="2"),
@@ -314,7 +315,8 @@ class TransactionRecord:
     def to_text(self) -> str:
         """One line: where, what it is (or why not), who sent it to whom, ESI ID, findings."""
         ident = self.identification
-        where = f"{self.file or '<input>'} segment {self.segment} (ST {self.st01} {self.st02}, ISA {self.interchange or '-'}, GS {self.group or '-'})"
+        where = (f"{self.file or '<input>'} segment {self.segment} (ST {self.st01} {self.st02}, "
+                 f"ISA {self.interchange or '-'}, GS {self.group or '-'})")
         flow = f"{ident.sender_role or '?'} -> {ident.receiver_role or '?'}"
         if ident.code is None:
             what = f"not identified ({ident.reason})"

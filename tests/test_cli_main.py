@@ -26,7 +26,8 @@ def _boom(*args: object, **kwargs: object) -> None:
     raise RuntimeError("a planted bug\nsecond line")
 
 
-def test_an_unexpected_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unexpected_error_is_one_line_and_exit_3(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     import ercot_sim.cli.validate as validate_cli
 
     monkeypatch.setattr(validate_cli, "validate_source", _boom)

@@ -27,7 +27,8 @@ CASES = {
     "run with trace.sqlite a folder": (["run", SCENARIO, "--out", "t"], "t/trace.sqlite"),
     "run --html naming a folder": (["run", SCENARIO, "--out", "r", "--html", "hd"], "hd"),
     "generate --out naming a file": (["generate", "--esiids", "5", "--days", "2", "--out", "afile"], "afile"),
-    "compare --out naming a file": (["compare", SCENARIO, "--rules", RULES, "--rules", OLD_RULES, "--out", "afile"], "afile"),
+    "compare --out naming a file": (["compare", SCENARIO, "--rules", RULES, "--rules", OLD_RULES, "--out", "afile"],
+                                    "afile"),
     "schema --out into a missing folder": (["schema", "scenario", "--out", "missing/x.json"], "missing/x.json"),
     "check of a missing path": (["check", "nowhere"], "nowhere"),
     "validate of a missing path": (["validate", "nowhere"], "nowhere"),
@@ -38,7 +39,8 @@ CASES = {
 
 @pytest.mark.parametrize("args,path", list(CASES.values()), ids=list(CASES))
 def test_a_path_it_cannot_use_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str], args: list[str], path: str) -> None:
+                                                      capsys: pytest.CaptureFixture[str], args: list[str],
+                                                      path: str) -> None:
     _layout(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli, "_DEBUG", False)
@@ -69,7 +71,8 @@ def test_run_fails_on_violation_when_asked_and_speaks_json(tmp_path: Path) -> No
     data = json.loads(doc.stdout)
     assert data["failed"] is True and data["transactions"]["814_04"] >= 1
     assert any(v["rule_id"] == "B6-tdsp-814_04" for v in data["check"]["violations"])
-    clean = CliRunner().invoke(cli.app, ["run", SCENARIO, "--out", str(tmp_path / "d"), "--json", "--fail-on-violation"])
+    clean = CliRunner().invoke(cli.app, ["run", SCENARIO, "--out", str(tmp_path / "d"), "--json",
+                                         "--fail-on-violation"])
     assert clean.exit_code == 0 and json.loads(clean.stdout)["failed"] is False
 
 

@@ -78,7 +78,8 @@ def test_folder_and_ack(tmp_path: Path) -> None:
     result = invoke("validate", str(src), "--ack", str(acks))
     assert result.exit_code == 1
     written = sorted(p.name for p in acks.iterdir())
-    assert written == ["sub__bad-dtm-date.997.x12", "sub__iea-control-mismatch.997.x12", "sub__ok-switch-request.997.x12"]
+    assert written == ["sub__bad-dtm-date.997.x12", "sub__iea-control-mismatch.997.x12",
+                       "sub__ok-switch-request.997.x12"]
     bad = (acks / "sub__bad-dtm-date.997.x12").read_text()
     assert "AK4*2**8*20261301~" in bad and "AK5*R*5~" in bad
     assert "TA1*000004711*250303*1015*E*001~" in (acks / "sub__iea-control-mismatch.997.x12").read_text()
@@ -121,7 +122,8 @@ def test_list_names_the_2016_flight_test_867_04() -> None:
     result = invoke("validate", "--list", str(FLIGHT_TEST))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        f"{FLIGHT_TEST} segment 3 (ST 867 1001, ISA 000000015, GS 1): 867_04, ERCOT -> CR, ESI ID 10032789419418520, 0 finding(s)",
+        f"{FLIGHT_TEST} segment 3 (ST 867 1001, ISA 000000015, GS 1): "
+        "867_04, ERCOT -> CR, ESI ID 10032789419418520, 0 finding(s)",
         "by Texas SET code: 867_04 1",
         "0 finding(s) in 1 transaction(s), 1 file(s)",
     ]
@@ -133,7 +135,8 @@ def test_json_records_name_the_2016_flight_test_867_04() -> None:
     data = json.loads(result.stdout)
     assert data["transaction_codes"] == {"867_04": 1}
     (record,) = data["records"]
-    assert {k: record[k] for k in ("code", "st01", "st02", "sender_role", "receiver_role", "esi_id", "interchange", "group", "findings")} == {
+    assert {k: record[k] for k in ("code", "st01", "st02", "sender_role", "receiver_role", "esi_id", "interchange",
+                                   "group", "findings")} == {
         "code": "867_04", "st01": "867", "st02": "1001", "sender_role": "ERCOT", "receiver_role": "CR",
         "esi_id": "10032789419418520", "interchange": "000000015", "group": "1", "findings": 0,
     }
@@ -148,7 +151,8 @@ def test_list_says_why_a_transaction_is_not_identified_and_counts_by_code(tmp_pa
     lines = result.stdout.splitlines()
     assert len(lines) == 4 + 2  # one line per transaction set, then the counts and the totals
     bad, usage1, usage2, unknown = lines[:4]
-    assert bad.startswith(f"{tmp_path / 'bad-dtm-date.x12'} segment 3 (ST 814 0001,") and bad.endswith(": 814_01, CR -> ERCOT, ESI ID 10443720001234567, 1 finding(s)")
+    assert (bad.startswith(f"{tmp_path / 'bad-dtm-date.x12'} segment 3 (ST 814 0001,")
+            and bad.endswith(": 814_01, CR -> ERCOT, ESI ID 10443720001234567, 1 finding(s)"))
     assert ": 867_03, TDSP -> ERCOT, ESI ID 10443720000000002, 0 finding(s)" in usage1
     assert ": 867_03, TDSP -> ERCOT, ESI ID 10443720000000003, 0 finding(s)" in usage2
     assert "(ST 999 0001," in unknown and ": not identified (no Texas SET guide for ST01 '999'" in unknown

@@ -170,7 +170,8 @@ def test_doc_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monkey
         for key in (m.group(2) or "").split("/"):
             if key:
                 written = written[int(key)] if isinstance(written, list) else written[key]  # type: ignore[index]
-        assert json.loads(body) == written, f"{page.name}: the {m.group(0).strip()} block is not what the command wrote:\n{json.dumps(written, indent=2)}"
+        assert json.loads(body) == written, (f"{page.name}: the {m.group(0).strip()} block is not what the command "
+                                             f"wrote:\n{json.dumps(written, indent=2)}")
 
 
 def test_quoted_output_matching_is_two_sided() -> None:
@@ -197,7 +198,8 @@ def _python_test_files(text: str) -> dict[str, str]:
 
 
 def _pages_with_python() -> list[Path]:
-    return sorted(p for p in DOCS.glob("*.md") if _python_blocks(p.read_text("utf-8")) or _python_test_files(p.read_text("utf-8")))
+    return sorted(p for p in DOCS.glob("*.md")
+                  if _python_blocks(p.read_text("utf-8")) or _python_test_files(p.read_text("utf-8")))
 
 
 def test_toolkit_page_has_runnable_examples() -> None:
@@ -219,4 +221,5 @@ def test_doc_python_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest
             cwd=tmp_path, capture_output=True, text=True, timeout=600,
         )
         tests = len(re.findall(r"^def test_", body, re.M))
-        assert run.returncode == 0 and f"{tests} passed" in run.stdout, f"{page.name}: {name}:\n{run.stdout[-3000:]}{run.stderr[-2000:]}"
+        assert run.returncode == 0 and f"{tests} passed" in run.stdout, (
+            f"{page.name}: {name}:\n{run.stdout[-3000:]}{run.stderr[-2000:]}")

@@ -121,7 +121,8 @@ def test_business_faults_pass_the_validator_but_are_real(faulty: Path) -> None:
         if path.name == unknown["file"]:
             continue
         text = path.read_text("latin-1")
-        everywhere.update(next(v for v in seg.split("*")[2:] if v) for seg in text.split("~") if seg.startswith("REF*Q5*"))
+        everywhere.update(next(v for v in seg.split("*")[2:] if v)
+                          for seg in text.split("~") if seg.startswith("REF*Q5*"))
     assert everywhere and unknown["planted"] not in everywhere
     text = (faulty / unknown["file"]).read_text("latin-1")
     assert f"REF*Q5*{unknown['planted']}~" in text or f"REF*Q5**{unknown['planted']}~" in text
@@ -232,5 +233,6 @@ def test_out_naming_a_file_is_one_line(tmp_path: Path) -> None:
     target = tmp_path / "file.txt"
     target.write_text("keep")
     result = _generate(target)
-    assert result.exit_code == 2 and result.output.strip() == f"ercot-sim generate: --out {target}: is a file, not a folder"
+    assert (result.exit_code == 2
+            and result.output.strip() == f"ercot-sim generate: --out {target}: is a file, not a folder")
     assert target.read_text() == "keep"

@@ -37,7 +37,8 @@ def test_import_edi_does_not_import_the_test_strategies() -> None:
 
 
 def test_edi_testing_without_hypothesis_says_what_to_install() -> None:
-    code = "import sys; sys.modules['hypothesis'] = None\ntry:\n    import edi.testing\nexcept ImportError as e:\n    print(e)"
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "try:\n    import edi.testing\nexcept ImportError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "edi.testing needs hypothesis" in out.stdout and "pip install 'ercot-sim[test]'" in out.stdout
 
@@ -58,6 +59,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
 
 def test_edi_never_imports_ercot_sim() -> None:
-    code = "import sys, edi, edi.validate, edi.ack, edi.api, edi.testing, edi.texas_set.mapping, edi.texas_set.xmlio, edi.texas_set.explain; print(any(m == 'ercot_sim' or m.startswith('ercot_sim.') for m in sys.modules))"
+    code = ("import sys, edi, edi.validate, edi.ack, edi.api, edi.testing, edi.texas_set.mapping, edi.texas_set.xmlio, "
+            "edi.texas_set.explain; print(any(m == 'ercot_sim' or m.startswith('ercot_sim.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

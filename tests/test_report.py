@@ -236,7 +236,8 @@ def test_report_draws_the_esi_ids_or_flows_asked_for(faults_run: Path, tmp_path:
     assert bad.exit_code == 2 and "ESI ID 999 has no transactions in this run" in bad.output
     none = runner.invoke(app, ["report", str(faults_run), "--flow", "csa"])
     assert none.exit_code == 2 and "no ESI ID with an order of kind csa; this run has switch" in none.output
-    ok = runner.invoke(app, ["report", str(faults_run), "--esi-id", "10443720000000001", "--html", str(tmp_path / "r.html")])
+    ok = runner.invoke(app, ["report", str(faults_run), "--esi-id", "10443720000000001", "--html",
+                             str(tmp_path / "r.html")])
     assert ok.exit_code == 1 and "diagrams for 1 ESI ID(s)" in ok.output
     page = (tmp_path / "r.html").read_text()
     assert "814_03 Enrollment notification to TDSP: ERCOT -&gt; ONCOR" in page  # the name on hover

@@ -171,7 +171,8 @@ def _text(lo: int, hi: int, alphabet: str = TEXT) -> st.SearchStrategy[str]:
     # no leading or trailing space: X12 suppresses trailing spaces, and a party ID or an
     # identifier with one reads differently once trimmed
     hi = max(lo, min(hi or 30, 30))
-    return st.text(alphabet, min_size=max(lo, 1), max_size=hi).map(lambda s: s.strip() or "X").filter(lambda s: lo <= len(s) <= hi)
+    return (st.text(alphabet, min_size=max(lo, 1), max_size=hi).map(lambda s: s.strip() or "X")
+            .filter(lambda s: lo <= len(s) <= hi))
 
 
 def _digits(lo: int, hi: int) -> st.SearchStrategy[str]:
@@ -250,7 +251,8 @@ def _esi_id(lo: int, hi: int) -> st.SearchStrategy[str]:
 
 
 def _duns() -> st.SearchStrategy[str]:
-    return st.sampled_from([9, 13]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)).filter(lambda d: d[:9] != ERCOT_DUNS)
+    return (st.sampled_from([9, 13]).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
+            .filter(lambda d: d[:9] != ERCOT_DUNS))
 
 
 # drawing ========================================================================================
@@ -310,7 +312,8 @@ class _Walk:
             self.stack.append([item.children, 0, False, self.frames])
 
 
-def walk_slots(guide: Guide, body: Sequence[Sequence[str]]) -> tuple[list[tuple[int, int, bool]], list[SegmentSpec]] | None:
+def walk_slots(guide: Guide,
+               body: Sequence[Sequence[str]]) -> tuple[list[tuple[int, int, bool]], list[SegmentSpec]] | None:
     """Where the validator's walk matches every body segment: its slot (loop iteration, child,
     starts a loop) and its definition in the guide; None when one matches nowhere."""
     w = _Walk(guide)
@@ -349,7 +352,8 @@ class _Draw:
 
     def banned(self, item: SegmentSpec | LoopSpec) -> bool:
         trig = _trigger(item)
-        return item.usage == "N" or trig.usage == "N" or (trig.qualifier is not None and (trig.id, trig.qualifier) in self.keys.absent)
+        return (item.usage == "N" or trig.usage == "N"
+                or (trig.qualifier is not None and (trig.id, trig.qualifier) in self.keys.absent))
 
     def count(self, item: SegmentSpec | LoopSpec) -> int:
         if self.banned(item):
@@ -365,7 +369,8 @@ class _Draw:
                 els = self.segment(_trigger(item), children)
                 if not self.place(els, level, j):
                     if item.usage == "M" or self.needed(item):
-                        raise GuideError(f"mandatory {_trigger(item).label()} cannot be drawn where the guide puts it: the walk matches it to another slot", f"guide {self.guide.code}")
+                        raise GuideError(f"mandatory {_trigger(item).label()} cannot be drawn where the guide puts it: "
+                                         "the walk matches it to another slot", f"guide {self.guide.code}")
                     break
                 if isinstance(item, LoopSpec):
                     self.items(item.children, level + 1, 1)
@@ -408,7 +413,8 @@ class _Draw:
         last = max(values, default=0)
         return [spec.id, *(values.get(p, "") for p in range(1, last + 1))]
 
-    def _free_qualifiers(self, spec: SegmentSpec, e: ElementSpec, siblings: Sequence[SegmentSpec | LoopSpec]) -> list[str]:
+    def _free_qualifiers(self, spec: SegmentSpec, e: ElementSpec,
+                         siblings: Sequence[SegmentSpec | LoopSpec]) -> list[str]:
         """Codes of element 1 of an unqualified segment that no qualified sibling claims and
         identification does not forbid."""
         taken = {_trigger(s).qualifier for s in siblings if _trigger(s).id == spec.id}
@@ -481,7 +487,8 @@ def _drawn(draw: st.DrawFn, code: str) -> DrawnTransaction:
     parties = {"CR": cr, "TDSP": tdsp, "ERCOT": ERCOT_DUNS}
     d = _Draw(draw, guide, parties)
     d.items(guide.body, 0, 0)
-    drawn = DrawnTransaction(code, tuple(tuple(s) for s in d.out), parties[s_role], parties[r_role], s_role, r_role, guide.functional_id, slots=tuple(d.walk.slots))
+    drawn = DrawnTransaction(code, tuple(tuple(s) for s in d.out), parties[s_role], parties[r_role], s_role, r_role,
+                             guide.functional_id, slots=tuple(d.walk.slots))
     # the guide's <identify> block is honoured above; what it cannot say (another guide that
     # fits the same values equally well) is left to identification itself
     if not (_identified(drawn, None) and _identified(drawn, drawn.roles)):
@@ -489,7 +496,8 @@ def _drawn(draw: st.DrawFn, code: str) -> DrawnTransaction:
     return drawn
 
 
-def _identified(drawn: DrawnTransaction, roles: dict[str, str] | None, body: Sequence[Sequence[str]] | None = None) -> bool:
+def _identified(drawn: DrawnTransaction, roles: dict[str, str] | None,
+                body: Sequence[Sequence[str]] | None = None) -> bool:
     ident = identify_segments(drawn.st01, body if body is not None else drawn.body, drawn.sender, drawn.receiver, roles)
     return ident.code == drawn.code and not ident.role_mismatch
 

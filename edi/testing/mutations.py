@@ -108,7 +108,8 @@ MUTATIONS: dict[str, Mutation] = dict(
     [
         _m("drop-mandatory-segment", "segment-missing", "a mandatory segment (not a loop's first) is left out"),
         _m("repeat-segment", "segment-repeat-exceeded", "a segment used at most once appears twice in a row"),
-        _m("segment-not-in-guide", "segment-not-in-guide", "an X12 segment that no guide of the family uses is added at the end"),
+        _m("segment-not-in-guide", "segment-not-in-guide",
+           "an X12 segment that no guide of the family uses is added at the end"),
         _m("missing-element", "element-missing", "a mandatory element is left empty"),
         _m("element-too-long", "element-too-long", "a text element one character longer than its maximum"),
         _m("element-too-short", "element-too-short", "a text element one character shorter than its minimum"),
@@ -149,7 +150,8 @@ def _specs(drawn: DrawnTransaction) -> list[SegmentSpec]:
     return walked[1]
 
 
-def _element_targets(drawn: DrawnTransaction, specs: Sequence[SegmentSpec], want: Callable[[SegmentSpec, ElementSpec, Sequence[str]], str | None]) -> list[_Target]:
+def _element_targets(drawn: DrawnTransaction, specs: Sequence[SegmentSpec],
+                     want: Callable[[SegmentSpec, ElementSpec, Sequence[str]], str | None]) -> list[_Target]:
     """(index, position, new value) for every present element where ``want`` gives a value."""
     out: list[_Target] = []
     for i, els in enumerate(drawn.body):
@@ -255,13 +257,16 @@ def _candidates(drawn: DrawnTransaction, name: str) -> list[tuple[list[list[str]
         for i, pos, value in _element_targets(drawn, specs, _ELEMENT[name]):
             spec = specs[i]
             ref = f"{spec.id}{pos:02d}"
-            out.append((_set(body, i, pos, value), _FIRST_BODY_SEGMENT + i, ref, f"{spec.label()} {ref} {body[i][pos]!r} -> {value!r}"))
+            out.append((_set(body, i, pos, value), _FIRST_BODY_SEGMENT + i, ref,
+                        f"{spec.label()} {ref} {body[i][pos]!r} -> {value!r}"))
     elif name == "missing-element":
         for i, els in enumerate(body):
             spec = specs[i]
             for e in spec.elements:
-                if e.usage == "M" and e.pos < len(els) and els[e.pos] and not _in_condition(spec, e.pos) and not (e.pos == 1 and spec.id in _qualified_ids(drawn.code)):
-                    out.append((_set(body, i, e.pos, ""), _FIRST_BODY_SEGMENT + i, e.ref, f"{spec.label()} {e.ref} {els[e.pos]!r} left empty"))
+                if (e.usage == "M" and e.pos < len(els) and els[e.pos] and not _in_condition(spec, e.pos)
+                        and not (e.pos == 1 and spec.id in _qualified_ids(drawn.code))):
+                    out.append((_set(body, i, e.pos, ""), _FIRST_BODY_SEGMENT + i, e.ref,
+                                f"{spec.label()} {e.ref} {els[e.pos]!r} left empty"))
     elif name == "drop-mandatory-segment":
         slots = drawn.slots
         for i, (frame, j, trigger) in enumerate(slots):
@@ -278,7 +283,8 @@ def _candidates(drawn: DrawnTransaction, name: str) -> list[tuple[list[list[str]
             if trigger or spec.max_use != 1:
                 continue
             new = [list(s) for s in body[: i + 1]] + [list(body[i])] + [list(s) for s in body[i + 1 :]]
-            out.append((new, _FIRST_BODY_SEGMENT + i + 1, "", f"{spec.label()} (segment {_FIRST_BODY_SEGMENT + i}) repeated"))
+            out.append((new, _FIRST_BODY_SEGMENT + i + 1, "",
+                        f"{spec.label()} (segment {_FIRST_BODY_SEGMENT + i}) repeated"))
     elif name == "segment-not-in-guide":
         sid = _foreign_segment(drawn.st01)
         new = [list(s) for s in body] + [[sid, "X"]]
@@ -312,16 +318,19 @@ def _invalid(draw: st.DrawFn, codes: tuple[str, ...], names: tuple[str, ...]) ->
             x12, element = _trailer(x12, str(count + 1), "0001"), "SE01"
         else:
             x12, element = _trailer(x12, str(count), "0002"), "SE02"
-        return InvalidTransaction(drawn, name, frozenset({MUTATIONS[name].finding}), x12, _FIRST_BODY_SEGMENT + len(drawn.body), element, f"{element} changed")
+        return InvalidTransaction(drawn, name, frozenset({MUTATIONS[name].finding}), x12,
+                                  _FIRST_BODY_SEGMENT + len(drawn.body), element, f"{element} changed")
     found = _candidates(drawn, name)
     if not found:
         reject()
     body, segment, element, change = draw(st.sampled_from(found))
-    bad = DrawnTransaction(drawn.code, tuple(tuple(s) for s in body), drawn.sender, drawn.receiver, drawn.sender_role, drawn.receiver_role, drawn.functional_id, drawn.when)
+    bad = DrawnTransaction(drawn.code, tuple(tuple(s) for s in body), drawn.sender, drawn.receiver, drawn.sender_role,
+                           drawn.receiver_role, drawn.functional_id, drawn.when)
     return InvalidTransaction(drawn, name, frozenset({MUTATIONS[name].finding}), bad.to_x12(), segment, element, change)
 
 
-def invalid_transactions(code: str | None = None, mutation: str | Sequence[str] | None = None) -> st.SearchStrategy[InvalidTransaction]:
+def invalid_transactions(code: str | None = None,
+                         mutation: str | Sequence[str] | None = None) -> st.SearchStrategy[InvalidTransaction]:
     """Invalid transactions of ``code`` (any code when None), broken by ``mutation`` (one
     name, several, or any of :data:`MUTATIONS` when None).
 
@@ -334,7 +343,7 @@ def invalid_transactions(code: str | None = None, mutation: str | Sequence[str] 
         GuideError: ``code`` names no guide.
     """
     names: tuple[str, ...]
-    if mutation is None:
+    if mutation is None:  # noqa: SIM108 (a nested conditional expression would read worse)
         names = tuple(MUTATIONS)
     else:
         names = (mutation,) if isinstance(mutation, str) else tuple(mutation)
@@ -360,9 +369,12 @@ def _possible(code: str, name: str) -> bool:
     checks: dict[str, Callable[[], bool]] = {
         "bad-date": lambda: any_element(lambda s, e: e.type == "DT" and e.codes is None),
         "bad-time": lambda: any_element(lambda s, e: e.type == "TM" and e.codes is None),
-        "element-too-long": lambda: any_element(lambda s, e: _is_text(e) and bool(e.max_len) and not _texas_checked(s, e)),
-        "element-too-short": lambda: any_element(lambda s, e: _is_text(e) and e.min_len > 1 and not _texas_checked(s, e)),
-        "bad-code": lambda: any_element(lambda s, e: e.codes is not None and not (e.pos == 1 and s.id in _qualified_ids(code))),
+        "element-too-long": lambda: any_element(
+            lambda s, e: _is_text(e) and bool(e.max_len) and not _texas_checked(s, e)),
+        "element-too-short": lambda: any_element(
+            lambda s, e: _is_text(e) and e.min_len > 1 and not _texas_checked(s, e)),
+        "bad-code": lambda: any_element(
+            lambda s, e: e.codes is not None and not (e.pos == 1 and s.id in _qualified_ids(code))),
         "bad-esi-id": lambda: any(s.id == "REF" and s.qualifier == "Q5" for s in specs),
         "bad-duns": lambda: any(s.id == "N1" and 4 in s.by_pos for s in specs),
         "missing-element": lambda: any_element(lambda s, e: e.usage == "M" and not _in_condition(s, e.pos)),

@@ -182,7 +182,8 @@ def quantities() -> st.SearchStrategy[int | Decimal]:
     return st.one_of(
         st.integers(0, 10**9),
         st.integers(0, 3).flatmap(
-            lambda places: st.decimals(min_value=0, max_value=10**7, places=places, allow_nan=False, allow_infinity=False)
+            lambda places: st.decimals(min_value=0, max_value=10**7, places=places, allow_nan=False,
+                                       allow_infinity=False)
         ),
     )
 
@@ -191,7 +192,8 @@ def _maybe(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), s)
 
 
-def parties(relationship: bool = False, *, pick: _Codes | None = None, field: str = "") -> st.SearchStrategy[dict[str, Any]]:
+def parties(relationship: bool = False, *, pick: _Codes | None = None,
+            field: str = "") -> st.SearchStrategy[dict[str, Any]]:
     """A party (N1) as plain fields; ``relationship`` (N106) only where the 867 carries it.
 
     With ``pick`` (and the party's ``field``), the qualifiers come from the guide's lists.

@@ -94,7 +94,8 @@ def _rule(key: str, value: str) -> _Rule:
     else:
         seg, pos, qual = key[:-2], int(key[-2:]), ""
     alts = value.split("|")
-    return _Rule(key, seg, pos, qual, frozenset(a for a in alts if a not in ("-", "*")), "-" in alts, value == "*", f"{key}={value}")
+    return _Rule(key, seg, pos, qual, frozenset(a for a in alts if a not in ("-", "*")), "-" in alts, value == "*",
+                 f"{key}={value}")
 
 
 def _mandatory(items: Sequence[SegmentSpec | LoopSpec]) -> list[tuple[str, str | None]]:
@@ -203,7 +204,8 @@ def _penalty(entry: _Entry, facts: _Facts) -> int:
     return score + sum(1 for m in entry.mandatory if m not in seen)
 
 
-def resolve_role(party: str, facts_or_body: _Facts | Sequence[Sequence[str]], roles: Mapping[str, str] | None = None) -> str | None:
+def resolve_role(party: str, facts_or_body: _Facts | Sequence[Sequence[str]],
+                 roles: Mapping[str, str] | None = None) -> str | None:
     """The market role (CR, ERCOT, TDSP) of a DUNS / DUNS+4, or None when it cannot be told.
 
     Looks in ``roles`` (exact, then the 9-digit DUNS), then ERCOT's DUNS, then the N1 loops
@@ -262,7 +264,8 @@ def _variants(code: str, facts: _Facts, guide: Guide) -> tuple[str, ...]:
 
 #: element positions read per segment ID besides the guides' own rule keys (N1 party IDs,
 #: the values :func:`_describe` and :func:`_variants` name, and qualifiers for presence keys)
-_READ = {"BGN": (1, 7), "BPT": (1, 4, 7), "ASI": (1, 2), "LIN": (5, 7), "PTD": (1,), "REF": (1,), "DTM": (1,), "N1": (1, 4)}
+_READ = {"BGN": (1, 7), "BPT": (1, 4, 7), "ASI": (1, 2), "LIN": (5, 7), "PTD": (1,), "REF": (1,), "DTM": (1,),
+         "N1": (1, 4)}
 _MEMO_MAX = 4096  # signatures kept; cleared when full, so memory does not grow with the input
 
 
@@ -296,7 +299,8 @@ def _readers() -> dict[str, dict[str, tuple[Callable[[Sequence[str]], object], i
 _memo: dict[tuple[object, ...], _Decided] = {}
 
 
-def _signature(st01: str, readers: dict[str, tuple[Callable[[Sequence[str]], object], int]], body: Sequence[Sequence[str]]) -> tuple[object, ...]:
+def _signature(st01: str, readers: dict[str, tuple[Callable[[Sequence[str]], object], int]],
+               body: Sequence[Sequence[str]]) -> tuple[object, ...]:
     getters = _getters(st01)
     try:  # common case: every segment read is long enough for its getter
         return tuple([getters[els[0]](els) for els in body if els[0] in getters])
@@ -361,7 +365,8 @@ def identify_segments(
     return _by_layout(st01, decided, body)
 
 
-def _decide(st01: str, body: Sequence[Sequence[str]], sender: str, receiver: str, roles: Mapping[str, str] | None) -> _Decided:
+def _decide(st01: str, body: Sequence[Sequence[str]], sender: str, receiver: str,
+            roles: Mapping[str, str] | None) -> _Decided:
     """Everything that follows from the signature (see the memo above)."""
     entries = _entries()[st01]
     facts = _Facts(body)
@@ -374,7 +379,8 @@ def _decide(st01: str, body: Sequence[Sequence[str]], sender: str, receiver: str
     if not fitting:
         by_value = [e for e in entries if all(_holds(r, facts) for r in e.rules)]
         if not by_value:
-            return _Decided(Identification(None, (), f"{st01} content fits no guide ({_describe(facts)}); sent {flow}", (), s_role, r_role))
+            return _Decided(Identification(None, (), f"{st01} content fits no guide ({_describe(facts)}); sent {flow}",
+                                           (), s_role, r_role))
         fitting, mismatch = by_value, True
     if len(fitting) > 1:
         return _Decided(None, tuple(fitting), mismatch, s_role, r_role, _describe(facts), {})
@@ -401,13 +407,15 @@ def _by_layout(st01: str, d: _Decided, body: Sequence[Sequence[str]]) -> Identif
         result = Identification(None, codes, why, (), d.s_role, d.r_role, d.mismatch)
     else:
         chosen = top[0]
-        reason = f"{d.described} sent {flow}; layout fits {chosen.guide.code} best of {', '.join(sorted(e.guide.code for e in d.fitting))}"
+        reason = (f"{d.described} sent {flow}; layout fits {chosen.guide.code} "
+                  f"best of {', '.join(sorted(e.guide.code for e in d.fitting))}")
         result = _answer(chosen, d.fitting, d.mismatch, facts, d.s_role, d.r_role, reason)
     cache[codes] = result
     return result
 
 
-def _answer(chosen: _Entry, fitting: Sequence[_Entry], mismatch: bool, facts: _Facts, s_role: str | None, r_role: str | None, reason: str) -> Identification:
+def _answer(chosen: _Entry, fitting: Sequence[_Entry], mismatch: bool, facts: _Facts, s_role: str | None,
+            r_role: str | None, reason: str) -> Identification:
     code = chosen.guide.code
     if mismatch:
         flow = f"{s_role or '?'} -> {r_role or '?'}"
@@ -451,7 +459,8 @@ def _party(txn: object, gs_pos: int, isa_pos: int) -> str:
 
 def _describe(facts: _Facts) -> str:
     parts = []
-    for seg, pos in (("BGN", 1), ("BGN", 7), ("BPT", 1), ("BPT", 4), ("BPT", 7), ("ASI", 1), ("ASI", 2), ("LIN", 5), ("LIN", 7), ("PTD", 1)):
+    for seg, pos in (("BGN", 1), ("BGN", 7), ("BPT", 1), ("BPT", 4), ("BPT", 7), ("ASI", 1), ("ASI", 2), ("LIN", 5),
+                     ("LIN", 7), ("PTD", 1)):
         vals = facts.values(seg, pos)
         if vals:
             parts.append(f"{seg}{pos:02d}={'/'.join(dict.fromkeys(vals))}")

@@ -114,7 +114,8 @@ def _embed(ctx: _Context, items: tuple[Any, ...], std: tuple[_Item, ...], loop: 
         used[j] += count
         if used[j] > allowed:
             what = "loop repeat" if isinstance(place, StandardLoop) else "maximum use"
-            raise ctx.fail(label, f"up to {used[j]} in the guide{' (with the other guide items at this place)' if used[j] > count else ''}, "
+            raise ctx.fail(label, f"up to {used[j]} in the guide"
+                           f"{' (with the other guide items at this place)' if used[j] > count else ''}, "
                            f"the standard's {what} of {sid} ({_place(place)}) is {_limit(allowed)}")
         usage = item.usage
         if place_req(place) == "M" and usage == "M":
@@ -125,13 +126,16 @@ def _embed(ctx: _Context, items: tuple[Any, ...], std: tuple[_Item, ...], loop: 
             if is_loop:
                 _embed(ctx, item.children[1:], place.children[1:], place.trigger.id)
                 if item.children[0].max_use > place.trigger.max_use:
-                    raise ctx.fail(label, f"its trigger repeats within the loop; the standard's maximum use is {place.trigger.max_use}")
+                    raise ctx.fail(label, "its trigger repeats within the loop; "
+                                   f"the standard's maximum use is {place.trigger.max_use}")
         else:
             _segment(ctx, item, place)
     for k, place in enumerate(std):
         if place_req(place) == "M" and k not in mandatory_met:
-            raise ctx.fail(_sid(place), f"the standard makes {'loop ' if isinstance(place, StandardLoop) else ''}{_sid(place)} "
-                           f"({_place(place)}) mandatory{_in(loop)}; the guide {'leaves it out' if not used.get(k) else 'makes it optional'}")
+            raise ctx.fail(_sid(place),
+                           f"the standard makes {'loop ' if isinstance(place, StandardLoop) else ''}{_sid(place)} "
+                           f"({_place(place)}) mandatory{_in(loop)}; "
+                           f"the guide {'leaves it out' if not used.get(k) else 'makes it optional'}")
 
 
 def place_req(place: _Item) -> str:
@@ -154,7 +158,8 @@ def _segment(ctx: _Context, spec: Any, place: StandardSegment) -> None:
         raise ctx.fail(label, f"guide position {spec.pos}, the standard's is {place.pos} ({place.area})")
     definition = segment_def(spec.id)
     if definition is None:
-        raise ctx.fail(label, f"segment {spec.id} is not in the X12 004010 segment directory shipped (edi/x12/standard/data/segments.xml)")
+        raise ctx.fail(label, f"segment {spec.id} is not in the X12 004010 segment directory shipped "
+                       "(edi/x12/standard/data/segments.xml)")
     _elements(ctx, label, spec, definition)
 
 
@@ -168,7 +173,8 @@ def _elements(ctx: _Context, label: str, spec: Any, definition: SegmentDef) -> N
         if std.composite:
             # a guide gives a composite as one simple value: the composite's first component
             if not std.components:
-                raise ctx.fail(f"{label} {e.ref}", f"{e.ref} is the composite {std.number}, whose components the directory does not list")
+                raise ctx.fail(f"{label} {e.ref}",
+                               f"{e.ref} is the composite {std.number}, whose components the directory does not list")
             std = std.components[0]
             what = f"{std.name} ({std.number}, the first component of {what})"
         if e.usage == "N":
@@ -184,7 +190,8 @@ def _elements(ctx: _Context, label: str, spec: Any, definition: SegmentDef) -> N
             raise ctx.fail(f"{label} {e.ref}", f"usage {e.usage}, but the standard makes {what} mandatory")
     for std in definition.elements:
         if std.req == "M" and std.pos not in by_pos:
-            raise ctx.fail(f"{label} {definition.id}{std.pos:02d}", f"left out, but the standard makes {std.name} ({std.number}) mandatory")
+            raise ctx.fail(f"{label} {definition.id}{std.pos:02d}",
+                           f"left out, but the standard makes {std.name} ({std.number}) mandatory")
     own = {(c.kind, tuple(c.positions)) for c in spec.conditions}
     for note in definition.syntax:
         listed = tuple(p for p in note.positions if p in by_pos and by_pos[p].usage != "N")
@@ -194,7 +201,8 @@ def _elements(ctx: _Context, label: str, spec: Any, definition: SegmentDef) -> N
             continue  # one of the others is always there, present or not the first
         if (note.kind, note.positions) not in own and not _kept(note, by_pos):
             raise ctx.fail(label, f"the standard's syntax note {note} is neither in the guide nor kept by its usages "
-                           f"(add <condition kind=\"{note.kind}\" positions=\"{' '.join(map(str, note.positions))}\"/>)")
+                           f"(add <condition kind=\"{note.kind}\" "
+                           f"positions=\"{' '.join(map(str, note.positions))}\"/>)")
 
 
 def _narrows(guide_type: str, std_type: str) -> bool:

@@ -36,7 +36,8 @@ def _mark(confirmed: bool) -> str:
 def _codes(e: ElementSpec) -> str:
     if not e.codes:
         return ""
-    items = [f"{c}={e.code_names.get(c, '')}{'' if e.code_confirmed.get(c, False) else ' (assumed)'}" for c in sorted(e.codes)]
+    items = [f"{c}={e.code_names.get(c, '')}{'' if e.code_confirmed.get(c, False) else ' (assumed)'}"
+             for c in sorted(e.codes)]
     more = f"; ... {len(items) - _MAX_CODES} more in code list {e.code_list}" if len(items) > _MAX_CODES else ""
     return "; ".join(items[:_MAX_CODES]) + more
 
@@ -75,7 +76,9 @@ def explain_guide(code: str) -> str:
         f"{g.code}  {g.name}{'  [RETIRED: read old files only]' if g.retired else ''}",
         f"ST01 {g.st01}, GS01 {g.functional_id}; flow: {flows}",
         f"Purpose: {g.purpose} ({_mark(g.purpose_confirmed)})",
-        "Identified by: " + ", ".join(f"{k}={v}{'' if g.identify_confirmed.get(k) else ' (assumed)'}" for k, v in g.identify.items()) if g.identify else "Identified by: ST01 and the flow",
+        ("Identified by: " + ", ".join(f"{k}={v}{'' if g.identify_confirmed.get(k) else ' (assumed)'}"
+                                       for k, v in g.identify.items())
+         if g.identify else "Identified by: ST01 and the flow"),
     ]
     for n in g.notes:
         lines.append(f"Note ({_mark(n.confirmed)}{', ' + n.source if n.source else ''}): {n.text}")
@@ -96,20 +99,24 @@ def _rows(items: tuple[SegmentSpec | LoopSpec, ...], depth: int, lines: list[str
     for item in items:
         if isinstance(item, LoopSpec):
             label = f"{pad}Loop {item.id} ({item.trigger.label()})"
-            lines.append(f"{label:<34} {_USAGE[item.usage]:<12} {item.max_repeat:>5} {'':<4} {'':<7} {_mark(item.confirmed):<10} {item.name}")
+            lines.append(f"{label:<34} {_USAGE[item.usage]:<12} {item.max_repeat:>5} {'':<4} {'':<7} "
+                         f"{_mark(item.confirmed):<10} {item.name}")
             _rows(item.children, depth + 1, lines)
             continue
         label = f"{pad}{item.label()}"
         note = f" -- {item.note}" if item.note else ""
-        lines.append(f"{label:<34} {_USAGE[item.usage]:<12} {item.max_use:>5} {'':<4} {'':<7} {_mark(item.confirmed):<10} {item.name}{note}")
+        lines.append(f"{label:<34} {_USAGE[item.usage]:<12} {item.max_use:>5} {'':<4} {'':<7} "
+                     f"{_mark(item.confirmed):<10} {item.name}{note}")
         for e in item.elements:
             length = f"{e.min_len}-{e.max_len}"
             extra = _codes(e)
             text = e.name + (f" [{extra}]" if extra else "") + (f" -- {e.note}" if e.note else "")
-            lines.append(f"{pad + '  ' + e.ref:<34} {_USAGE[e.usage]:<12} {'':>5} {e.type:<4} {length:<7} {_mark(e.confirmed):<10} {text}")
+            lines.append(f"{pad + '  ' + e.ref:<34} {_USAGE[e.usage]:<12} {'':>5} {e.type:<4} {length:<7} "
+                         f"{_mark(e.confirmed):<10} {text}")
         for c in item.conditions:
             refs = ", ".join(f"{item.id}{p:02d}" for p in c.positions)
-            lines.append(f"{pad + '  syntax ' + c.kind:<34} {'':<12} {'':>5} {'':<4} {'':<7} {_mark(c.confirmed):<10} {_CONDITION[c.kind]}: {refs}")
+            lines.append(f"{pad + '  syntax ' + c.kind:<34} {'':<12} {'':>5} {'':<4} {'':<7} "
+                         f"{_mark(c.confirmed):<10} {_CONDITION[c.kind]}: {refs}")
 
 
 _CONDITION = {

@@ -84,7 +84,8 @@ def _parse(path: Path) -> etree._Element:
         for el in root.iter():
             # a fact marked confirmed must say where it was seen
             if el.get("confirmed") in ("true", "1") and not el.get("source"):
-                raise GuideError(f"<{el.tag}> is marked confirmed=\"true\" but names no source", f"{path} line {el.sourceline}")
+                raise GuideError(f"<{el.tag}> is marked confirmed=\"true\" but names no source",
+                                 f"{path} line {el.sourceline}")
     return root
 
 
@@ -235,7 +236,8 @@ def _index(path: Path, el: etree._Element, children: tuple) -> Mapping:
     xml_children = [c for c in el if isinstance(c.tag, str) and c.tag in ("segment", "loop")]
     for xml, child in zip(xml_children, children, strict=True):
         if child.key in index:
-            raise _fail(path, xml, f"{child.key[0]}{'*' + child.key[1] if child.key[1] else ''} appears twice at this level; give each a distinct qualifier")
+            raise _fail(path, xml, f"{child.key[0]}{'*' + child.key[1] if child.key[1] else ''} appears twice "
+                        "at this level; give each a distinct qualifier")
         index[child.key] = child
     return MappingProxyType(index)
 
@@ -273,7 +275,8 @@ def _compile_segment(path: Path, el: etree._Element) -> SegmentSpec:
         positions = tuple(int(p) for p in c.get("positions").split())
         missing = [p for p in positions if p not in by_pos]
         if missing:
-            raise _fail(path, c, f"condition {c.get('kind')} names {sid}{missing[0]:02d}, which the segment does not list")
+            raise _fail(path, c,
+                        f"condition {c.get('kind')} names {sid}{missing[0]:02d}, which the segment does not list")
         conditions.append(Condition(c.get("kind"), positions, *_mark(c)))
     conf, src = _mark(el)
     return SegmentSpec(

@@ -97,7 +97,8 @@ def _segment_element(els: Sequence[str]) -> etree._Element:
     return node
 
 
-def segments_to_xml(segments: Sequence[Segment | Sequence[str]], root: str = "transaction", **attrs: str) -> etree._Element:
+def segments_to_xml(segments: Sequence[Segment | Sequence[str]], root: str = "transaction",
+                    **attrs: str) -> etree._Element:
     """An XML element holding the segments, one child per segment.
 
     Args:
@@ -131,8 +132,10 @@ def _read_segment(node: etree._Element, name: str) -> list[str]:
     values: dict[int, str] = {}
     for child in node:
         tag = child.tag
-        if not isinstance(tag, str) or not tag.startswith(sid) or not tag[len(sid):].isdigit() or len(tag) != len(sid) + 2:
-            raise MappingError(f"<{tag}> is not an element of {sid} (expected {sid}01 ... {sid}{_MAX_ELEMENTS})", _where(name, child))
+        if (not isinstance(tag, str) or not tag.startswith(sid) or not tag[len(sid):].isdigit()
+                or len(tag) != len(sid) + 2):
+            raise MappingError(f"<{tag}> is not an element of {sid} (expected {sid}01 ... {sid}{_MAX_ELEMENTS})",
+                               _where(name, child))
         pos = int(tag[len(sid):])
         if pos < 1 or pos in values or (values and pos < max(values)):
             raise MappingError(f"<{tag}> is out of order or repeated", _where(name, child))

@@ -91,7 +91,8 @@ def compiled(guide: Any) -> CompiledGuide:
     return cg
 
 
-def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mapping[str, str] | None = None, standard: bool = True) -> list[Finding]:
+def validate_transaction(txn: TransactionSet, guide: Any = None, *, roles: Mapping[str, str] | None = None,
+                         standard: bool = True) -> list[Finding]:
     """Check one transaction set against its implementation guide.
 
     Args:
@@ -151,9 +152,13 @@ def _identify_full(txn: TransactionSet, roles: Mapping[str, str] | None) -> tupl
     reason = ident.reason or "no Texas SET guide matches"
     if ident.candidates:
         cands = ", ".join(ident.candidates)
-        f = Finding("transaction-not-identified", loc, f"transaction set {txn.st01} {txn.control} cannot be told apart: {reason} (candidates {cands})", st[1] if len(st) > 1 else "")
+        f = Finding("transaction-not-identified", loc,
+                    f"transaction set {txn.st01} {txn.control} cannot be told apart: {reason} (candidates {cands})",
+                    st[1] if len(st) > 1 else "")
     else:
-        f = Finding("unknown-transaction", loc, f"transaction set {txn.st01!r} {txn.control} is not a Texas SET transaction: {reason}", st[1] if len(st) > 1 else "")
+        f = Finding("unknown-transaction", loc,
+                    f"transaction set {txn.st01!r} {txn.control} is not a Texas SET transaction: {reason}",
+                    st[1] if len(st) > 1 else "")
     return ident, f
 
 
@@ -197,7 +202,8 @@ def iter_x12_files(paths: Iterable[str | os.PathLike[str]], *, skipped: list[str
             raise X12SyntaxError("no such file or folder", str(path))
 
 
-def validate_source(source: Source, *, name: str | None = None, report: Report | None = None, roles: Mapping[str, str] | None = None, records: bool = False) -> Report:
+def validate_source(source: Source, *, name: str | None = None, report: Report | None = None,
+                    roles: Mapping[str, str] | None = None, records: bool = False) -> Report:
     """Validate one file (path, bytes or binary stream): envelopes, identification, guides.
 
     Args:
@@ -245,7 +251,9 @@ def validate_source(source: Source, *, name: str | None = None, report: Report |
             fid_checked = gs_number
             fid = std.guide.functional_id if std is not None else getattr(cg.guide, "functional_id", "")
             if fid and txn.gs.get(1) != fid:
-                rep.add(Finding("gs-functional-id-mismatch", Location(txn.file, gs_number, "GS", "GS01", txn.gs.offset), f"functional group ID {txn.gs.get(1)!r} does not fit {code}, which travels in a {fid} group", txn.gs.get(1), code, confirmed=cg.confirmed))
+                rep.add(Finding("gs-functional-id-mismatch", Location(txn.file, gs_number, "GS", "GS01", txn.gs.offset),
+                                f"functional group ID {txn.gs.get(1)!r} does not fit {code}, "
+                                f"which travels in a {fid} group", txn.gs.get(1), code, confirmed=cg.confirmed))
         found = _checked(txn, cg, std)
         if found:
             rep.extend(found)
@@ -269,7 +277,8 @@ _OWN_LEVELS = frozenset({"transaction", "segment", "element"})
 _Envelope = tuple[Segment | None, tuple[str, str, str, str]]
 
 
-def _keep(rep: Report, kept: list[TransactionRecord], txn: TransactionSet, ident: Identification, mark: int, envelope: _Envelope) -> tuple[int, _Envelope]:
+def _keep(rep: Report, kept: list[TransactionRecord], txn: TransactionSet, ident: Identification, mark: int,
+          envelope: _Envelope) -> tuple[int, _Envelope]:
     """Record ``txn``; returns where its findings end and the envelope for the next one."""
     if envelope[0] is not txn.gs:  # the group's numbers and parties, once per group
         envelope = (txn.gs, _envelope(txn))
@@ -278,7 +287,8 @@ def _keep(rep: Report, kept: list[TransactionRecord], txn: TransactionSet, ident
     return len(rep.findings), envelope
 
 
-def _record(txn: TransactionSet, ident: Identification, findings: list[Finding], mark: int, envelope: tuple[str, str, str, str]) -> TransactionRecord:
+def _record(txn: TransactionSet, ident: Identification, findings: list[Finding], mark: int,
+            envelope: tuple[str, str, str, str]) -> TransactionRecord:
     """The record of ``txn``; its findings are those since ``mark`` that point into it."""
     ctl = txn.control
     n = 0
@@ -294,7 +304,8 @@ def _record(txn: TransactionSet, ident: Identification, findings: list[Finding],
             break
     st = raw[0]
     isa13, gs06, sender, receiver = envelope
-    return TransactionRecord(txn.file, isa13, gs06, st[1] if len(st) > 1 else "", ctl, txn.first_number, sender, receiver, esi, n, ident)
+    return TransactionRecord(txn.file, isa13, gs06, st[1] if len(st) > 1 else "", ctl, txn.first_number, sender,
+                             receiver, esi, n, ident)
 
 
 def _envelope(txn: TransactionSet) -> tuple[str, str, str, str]:
@@ -316,8 +327,8 @@ def _file_order(f: Finding) -> int:
     return n if n is not None else 0
 
 
-def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None, records: bool = False,
-             sink: Callable[[Finding], None] | None = None) -> Report:
+def validate(*sources: Source, report: Report | None = None, roles: Mapping[str, str] | None = None,
+             records: bool = False, sink: Callable[[Finding], None] | None = None) -> Report:
     """Validate files, folders, bytes or streams into one report.
 
     Paths may name files or folders (searched recursively for ``*.x12``, ``*.edi`` and

@@ -63,7 +63,8 @@ class CompiledSegment:
             check = checker(e.type, e.min_len or 0, e.max_len or 0)
             codes = frozenset(e.codes) if e.codes else None
             self.limits[e.pos] = (e.type, e.min_len or 0, e.max_len or 0)
-            rows.append((e.pos, e.ref, e.usage, check, codes, bool(e.confirmed), e.name or e.ref, dict(e.code_names or {})))
+            rows.append((e.pos, e.ref, e.usage, check, codes, bool(e.confirmed), e.name or e.ref,
+                         dict(e.code_names or {})))
         rows.sort(key=lambda r: r[0])
         self.elements: tuple[ElementRow, ...] = tuple(rows)
         self.max_pos: int = rows[-1][0] if rows else 0

@@ -30,7 +30,8 @@ def _type_test(pos: int, dtype: str, lo: int, hi: int, ind: str) -> list[str]:
     hi_s = str(hi) if hi else "1 << 30"
     full = [f"{ind}    if check{pos}(v) is not None:", f"{ind}        return False"]
     if dtype in ("AN", "ID"):
-        return [f"{ind}if not ({lo} <= len(v) <= {hi_s} and v.isascii() and v.isprintable()):", f"{ind}    return False"]
+        return [f"{ind}if not ({lo} <= len(v) <= {hi_s} and v.isascii() and v.isprintable()):",
+                f"{ind}    return False"]
     if dtype == "DT":
         return [f"{ind}if not ({lo} <= len(v) <= {hi_s} and dates.get(v)):", *full]
     if dtype == "TM":
@@ -90,7 +91,8 @@ def segment_check(spec: Any) -> Callable[[list[str]], bool]:
         ]
     elif spec.id == "N1":
         lines += [
-            "    if n > 4 and els[4] and els[3] in ('1', '9') and not (len(els[4]) in (9, 13) and els[4].isdigit() and els[4].isascii()):",
+            "    if n > 4 and els[4] and els[3] in ('1', '9') and not (len(els[4]) in (9, 13) and els[4].isdigit()"
+            " and els[4].isascii()):",
             "        return False",
         ]
     elif spec.id == "REF" and spec.qualifier is None:

@@ -98,7 +98,8 @@ def _segment(place: StandardSegment) -> _Segment:
         for e in definition.elements
     )
     conditions = tuple(_Condition(s.kind, s.positions) for s in definition.syntax)
-    return _Segment(place.id, f"{definition.name}, {place.area} position {place.pos}", place.req, place.max_use, elements, conditions)
+    return _Segment(place.id, f"{definition.name}, {place.area} position {place.pos}", place.req, place.max_use,
+                    elements, conditions)
 
 
 def _item(item: StandardSegment | StandardLoop) -> Any:

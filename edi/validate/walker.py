@@ -70,11 +70,14 @@ def check_elements(els: list[str], spec: CompiledSegment, guide: str) -> list[Pr
             v = els[pos]
             if v:
                 if usage == "N":
-                    p: Problem = ("element-not-used", pos, v, f"{name} is marked not used in guide {guide} but holds {v!r}", conf and seg_ok)
+                    p: Problem = ("element-not-used", pos, v,
+                                  f"{name} is marked not used in guide {guide} but holds {v!r}", conf and seg_ok)
                 elif codes is not None:
                     if v in codes:
                         continue
-                    p = ("invalid-code", pos, v, f"code {v!r} is not valid for {name}; guide {guide} allows {_codes_text(spec.refs[pos])}", conf and seg_ok)
+                    p = ("invalid-code", pos, v,
+                         f"code {v!r} is not valid for {name}; guide {guide} allows {_codes_text(spec.refs[pos])}",
+                         conf and seg_ok)
                 else:
                     r = check(v)
                     if r is None:
@@ -87,15 +90,19 @@ def check_elements(els: list[str], spec: CompiledSegment, guide: str) -> list[Pr
         if usage == "M":
             if out is None:
                 out = []
-            out.append(("element-missing", pos, None, f"mandatory data element {name} missing (guide {guide})", conf and seg_ok))
+            out.append(("element-missing", pos, None, f"mandatory data element {name} missing (guide {guide})",
+                        conf and seg_ok))
     if nel - 1 > spec.max_pos:
         out = out or []
         extra = nel - 1 - spec.max_pos
-        out.append(("element-too-many", spec.max_pos + 1, els[spec.max_pos + 1], f"{els[0]} has {nel - 1} data elements, guide {guide} defines {spec.max_pos} ({extra} too many)", seg_ok))
+        out.append(("element-too-many", spec.max_pos + 1, els[spec.max_pos + 1],
+                    f"{els[0]} has {nel - 1} data elements, guide {guide} defines {spec.max_pos} ({extra} too many)",
+                    seg_ok))
     for pos in spec.unlisted:
         if pos < nel and els[pos]:
             out = out or []
-            out.append(("element-not-used", pos, els[pos], f"{spec.ref(pos)} is not used in guide {guide} but holds {els[pos]!r}", seg_ok))
+            out.append(("element-not-used", pos, els[pos],
+                        f"{spec.ref(pos)} is not used in guide {guide} but holds {els[pos]!r}", seg_ok))
     if spec.conditions:
         out = _check_conditions(els, spec, guide, out)
     sid = els[0]
@@ -126,7 +133,8 @@ def _refs(spec: CompiledSegment, positions: Sequence[int]) -> str:
     return ", ".join(spec.ref(p) for p in positions)
 
 
-def _check_conditions(els: list[str], spec: CompiledSegment, guide: str, out: list[Problem] | None) -> list[Problem] | None:
+def _check_conditions(els: list[str], spec: CompiledSegment, guide: str,
+                      out: list[Problem] | None) -> list[Problem] | None:
     nel = len(els)
     for kind, poss, conf in spec.conditions:
         present = [p for p in poss if p < nel and els[p]]
@@ -134,16 +142,25 @@ def _check_conditions(els: list[str], spec: CompiledSegment, guide: str, out: li
         problem: Problem | None = None
         if kind == "P" and present and len(present) < len(poss):
             miss = [p for p in poss if p not in present]
-            problem = ("element-conditional-missing", miss[0], None, f"{_refs(spec, poss)} are used together: {spec.ref(present[0])} is present, {_refs(spec, miss)} missing (syntax P, guide {guide})", conf)
+            problem = ("element-conditional-missing", miss[0], None,
+                       f"{_refs(spec, poss)} are used together: {spec.ref(present[0])} is present, "
+                       f"{_refs(spec, miss)} missing (syntax P, guide {guide})", conf)
         elif kind == "R" and not present:
-            problem = ("element-conditional-missing", first, None, f"at least one of {_refs(spec, poss)} is required (syntax R, guide {guide})", conf)
+            problem = ("element-conditional-missing", first, None,
+                       f"at least one of {_refs(spec, poss)} is required (syntax R, guide {guide})", conf)
         elif kind == "E" and len(present) > 1:
-            problem = ("element-exclusion", present[1], els[present[1]], f"only one of {_refs(spec, poss)} may be used, found {_refs(spec, present)} (syntax E, guide {guide})", conf)
+            problem = ("element-exclusion", present[1], els[present[1]],
+                       f"only one of {_refs(spec, poss)} may be used, found {_refs(spec, present)} "
+                       f"(syntax E, guide {guide})", conf)
         elif kind == "C" and first in present and len(present) < len(poss):
             miss = [p for p in poss[1:] if p not in present]
-            problem = ("element-conditional-missing", miss[0], None, f"{spec.ref(first)} is present, so {_refs(spec, miss)} is required (syntax C, guide {guide})", conf)
+            problem = ("element-conditional-missing", miss[0], None,
+                       f"{spec.ref(first)} is present, so {_refs(spec, miss)} is required (syntax C, guide {guide})",
+                       conf)
         elif kind == "L" and first in present and len(present) == 1 and len(poss) > 1:
-            problem = ("element-conditional-missing", poss[1], None, f"{spec.ref(first)} is present, so at least one of {_refs(spec, poss[1:])} is required (syntax L, guide {guide})", conf)
+            problem = ("element-conditional-missing", poss[1], None,
+                       f"{spec.ref(first)} is present, so at least one of {_refs(spec, poss[1:])} is required "
+                       f"(syntax L, guide {guide})", conf)
         if problem is not None:
             out = out or []
             out.append(problem)
@@ -170,26 +187,31 @@ class Reporter:
         seg = Segment(self.raw[i], txn.first_number + i, offs[i] if i < len(offs) else 0)
         return Location(txn.file, seg.number, seg.label(), element, seg.offset, txn.control)
 
-    def add(self, code: str, i: int, message: str, *, element: str = "", value: str | None = None, confirmed: bool = True, loop: str = "") -> None:
+    def add(self, code: str, i: int, message: str, *, element: str = "", value: str | None = None,
+            confirmed: bool = True, loop: str = "") -> None:
         self.structural += 1
-        self.out.append(GuideFinding(code, self.location(i, element), message, value, self.guide, "error", confirmed, self.layer, loop))
+        self.out.append(GuideFinding(code, self.location(i, element), message, value, self.guide, "error", confirmed,
+                                     self.layer, loop))
 
     def elements(self, i: int, spec: CompiledSegment, problems: list[Problem], loop: str) -> None:
         for code, pos, value, message, confirmed in problems:
-            self.out.append(GuideFinding(code, self.location(i, spec.ref(pos)), message, value, self.guide, "error", confirmed, self.layer, loop))
+            self.out.append(GuideFinding(code, self.location(i, spec.ref(pos)), message, value, self.guide, "error",
+                                         confirmed, self.layer, loop))
 
     def missing(self, child: CompiledSegment | CompiledLoop, at: int, parent: CompiledLoop) -> None:
         where = f" in loop {parent.id}" if parent.id else ""
         if child.is_loop:
             assert isinstance(child, CompiledLoop)
-            msg = f"mandatory loop {child.id} ({child.name}) missing{where}: no {child.label} found (guide {self.guide})"
+            msg = (f"mandatory loop {child.id} ({child.name}) missing{where}: "
+                   f"no {child.label} found (guide {self.guide})")
         else:
             assert isinstance(child, CompiledSegment)
             msg = f"mandatory segment {child.label} ({child.name}) missing{where} (guide {self.guide})"
         self.add("segment-missing", at, msg, value=child.label, confirmed=child.confirmed, loop=parent.id)
 
 
-def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set", elements: bool = True, standard: CompiledGuide | None = None) -> list[Finding]:
+def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set", elements: bool = True,
+                      standard: CompiledGuide | None = None) -> list[Finding]:
     """Check the body (between ST and SE) of ``txn`` against a compiled guide.
 
     Args:
@@ -210,7 +232,8 @@ def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set"
     n = len(raw)
     end = n - 1 if n > 1 and raw[-1][0] == "SE" and txn.complete else n
     qualified = cg.qualified
-    layout = tuple([els[0] if els[0] not in qualified else (els[0], els[1] if len(els) > 1 else "") for els in raw[1:end]])
+    layout = tuple([els[0] if els[0] not in qualified else (els[0], els[1] if len(els) > 1 else "")
+                    for els in raw[1:end]])
     if standard is not None and layout not in cg.fits_standard:
         out = check_transaction(txn, standard, layer="x12", elements=False)
         if not out:
@@ -270,19 +293,25 @@ def check_transaction(txn: Any, cg: CompiledGuide, *, layer: Layer = "texas-set"
         frame[1] = j
         if child.is_loop:
             if c > child.max_repeat:
-                rep.add("loop-repeat-exceeded", i, f"loop {child.id} ({child.name}) occurs {c} times, guide {code} allows {child.max_repeat}", value=child.label, confirmed=child.confirmed, loop=child.id)
+                rep.add("loop-repeat-exceeded", i,
+                        f"loop {child.id} ({child.name}) occurs {c} times, guide {code} allows {child.max_repeat}",
+                        value=child.label, confirmed=child.confirmed, loop=child.id)
             stack.append([child, 0, [1] + [0] * (len(child.children) - 1)])
             spec = child.trigger
             if child.usage == "N":
-                rep.add("segment-not-used", i, f"loop {child.id} ({child.name}) is marked not used in guide {code}", value=spec.label, confirmed=child.confirmed, loop=child.id)
+                rep.add("segment-not-used", i, f"loop {child.id} ({child.name}) is marked not used in guide {code}",
+                        value=spec.label, confirmed=child.confirmed, loop=child.id)
             loop_id = child.id
         else:
             spec = child
             if c > child.max_use:
-                rep.add("segment-repeat-exceeded", i, f"{child.label} occurs {c} times here, guide {code} allows {child.max_use}", value=child.label, confirmed=child.confirmed, loop=loop.id)
+                rep.add("segment-repeat-exceeded", i,
+                        f"{child.label} occurs {c} times here, guide {code} allows {child.max_use}",
+                        value=child.label, confirmed=child.confirmed, loop=loop.id)
             loop_id = loop.id
         if spec.usage == "N" and not (child.is_loop and child.usage == "N"):  # loop: reported above
-            rep.add("segment-not-used", i, f"{spec.label} ({spec.name}) is marked not used in guide {code}", value=spec.label, confirmed=spec.confirmed, loop=loop_id)
+            rep.add("segment-not-used", i, f"{spec.label} ({spec.name}) is marked not used in guide {code}",
+                    value=spec.label, confirmed=spec.confirmed, loop=loop_id)
         steps.append((spec, loop_id))
         if elements and not spec.ok(els):
             problems = check_elements(els, spec, code)
@@ -337,20 +366,27 @@ def _unmatched(rep: Reporter, cg: CompiledGuide, stack: list[list[Any]], i: int,
             if k < idx and (cq is None or cq == q):
                 after = loop.children[idx]
                 after_label = after.label
-                rep.add("segment-out-of-order", i, f"{label} is out of order: guide {code} puts it before {after_label}" + (f" in loop {loop.id}" if loop.id else ""), value=sid, confirmed=cg.confirmed, loop=loop.id)
+                rep.add("segment-out-of-order", i,
+                        f"{label} is out of order: guide {code} puts it before {after_label}"
+                        + (f" in loop {loop.id}" if loop.id else ""), value=sid, confirmed=cg.confirmed, loop=loop.id)
                 return
     loops = cg.where.get((sid, q)) or cg.where.get((sid, None))
     if loops:
-        rep.add("segment-unexpected", i, f"{label} is not expected here; guide {code} places it in {', '.join(dict.fromkeys(loops))}", value=sid, confirmed=cg.confirmed, loop=stack[-1][0].id)
+        rep.add("segment-unexpected", i,
+                f"{label} is not expected here; guide {code} places it in {', '.join(dict.fromkeys(loops))}",
+                value=sid, confirmed=cg.confirmed, loop=stack[-1][0].id)
         return
     if sid in cg.ids:
         allowed = sorted({k[1] for k in cg.where if k[0] == sid and k[1]})
-        rep.add("invalid-code", i, f"qualifier {q!r} is not one guide {code} allows for {sid}: {', '.join(allowed)}", element=f"{sid}01", value=q, confirmed=cg.confirmed, loop=stack[-1][0].id)
+        rep.add("invalid-code", i, f"qualifier {q!r} is not one guide {code} allows for {sid}: {', '.join(allowed)}",
+                element=f"{sid}01", value=q, confirmed=cg.confirmed, loop=stack[-1][0].id)
         return
     if sid in X12_SEGMENT_IDS or (looks_like_segment_id(sid) and sid in _shipped_guide_ids()):
-        rep.add("segment-not-in-guide", i, f"segment {sid} is not part of guide {code}", value=sid, confirmed=cg.confirmed, loop=stack[-1][0].id)
+        rep.add("segment-not-in-guide", i, f"segment {sid} is not part of guide {code}", value=sid,
+                confirmed=cg.confirmed, loop=stack[-1][0].id)
     else:
-        rep.add("segment-unrecognized", i, f"{sid!r} is not a known X12 004010 segment ID", value=sid, confirmed=True, loop=stack[-1][0].id)
+        rep.add("segment-unrecognized", i, f"{sid!r} is not a known X12 004010 segment ID", value=sid, confirmed=True,
+                loop=stack[-1][0].id)
 
 
 @functools.cache

@@ -71,10 +71,12 @@ class TransactionSet:
         self._segments: list[Segment] | None = None
 
     @classmethod
-    def from_segments(cls, segments: list[Segment], isa: Segment, gs: Segment, file: str = "", delimiters: Delimiters | None = None, complete: bool = True) -> TransactionSet:
+    def from_segments(cls, segments: list[Segment], isa: Segment, gs: Segment, file: str = "",
+                      delimiters: Delimiters | None = None, complete: bool = True) -> TransactionSet:
         """Build from located segments (ST first)."""
         first = segments[0].number if segments else 0
-        return cls([s.elements for s in segments], first, [s.offset for s in segments], isa, gs, file, delimiters or Delimiters(), complete)
+        return cls([s.elements for s in segments], first, [s.offset for s in segments], isa, gs, file,
+                   delimiters or Delimiters(), complete)
 
     @property
     def raw(self) -> list[list[str]]:
@@ -95,7 +97,8 @@ class TransactionSet:
         if self._segments is None:
             first = self.first_number
             offs = self.offsets
-            self._segments = [Segment(els, first + i, offs[i] if i < len(offs) else 0) for i, els in enumerate(self.raw)]
+            self._segments = [Segment(els, first + i, offs[i] if i < len(offs) else 0)
+                              for i, els in enumerate(self.raw)]
         return self._segments
 
     def segment_at(self, index: int) -> Segment:
@@ -149,7 +152,8 @@ class TransactionSet:
         return Location(self.file, seg.number, seg.label(), element, seg.offset, self.control)
 
     def __repr__(self) -> str:
-        return f"TransactionSet({self.st01} {self.control}, {len(self.raw)} segments, {self.file!r} segment {self.first_number})"
+        return (f"TransactionSet({self.st01} {self.control}, {len(self.raw)} segments, "
+                f"{self.file!r} segment {self.first_number})")
 
 
 @dataclass(slots=True)
@@ -207,7 +211,8 @@ class _Walker:
         #: kept small (9-digit numbers as ints, about 60 bytes per interchange)
         self.isa_controls: set[int | str] = set()
 
-    def find(self, code: str, seg: Segment | None, message: str, value: str | None = None, element: str = "", st: str = "") -> None:
+    def find(self, code: str, seg: Segment | None, message: str, value: str | None = None, element: str = "",
+             st: str = "") -> None:
         loc = (
             Location(self.file, seg.number, seg.label(), element, seg.offset, st)
             if seg is not None
@@ -222,7 +227,8 @@ class _Walker:
             return
         for i, width in enumerate(_ISA_WIDTHS, 1):
             if len(els[i]) != width:
-                self.find("isa-invalid-field", seg, f"ISA{i:02d} is {len(els[i])} characters, the ISA fixes it at {width}", els[i], f"ISA{i:02d}")
+                self.find("isa-invalid-field", seg,
+                          f"ISA{i:02d} is {len(els[i])} characters, the ISA fixes it at {width}", els[i], f"ISA{i:02d}")
         if not _valid_date("20" + els[9], "%Y%m%d"):
             self.find("isa-invalid-date", seg, f"interchange date {els[9]!r} is not a valid YYMMDD", els[9], "ISA09")
         if not _valid_date(els[10], "%H%M"):
@@ -232,20 +238,25 @@ class _Walker:
         ctl = els[13]
         key = int(ctl) if len(ctl) == 9 and ctl.isascii() and ctl.isdigit() else ctl
         if not (ctl.isascii() and ctl.isdigit()) or len(ctl) != 9:
-            self.find("isa-invalid-control-number", seg, f"interchange control number {ctl!r} is not 9 digits", ctl, "ISA13")
+            self.find("isa-invalid-control-number", seg, f"interchange control number {ctl!r} is not 9 digits", ctl,
+                      "ISA13")
         elif key in self.isa_controls:
-            self.find("isa-duplicate-control", seg, f"interchange control number {ctl} repeats in this file", ctl, "ISA13")
+            self.find("isa-duplicate-control", seg, f"interchange control number {ctl} repeats in this file", ctl,
+                      "ISA13")
         self.isa_controls.add(key)
         if els[15] not in ("P", "T"):
             self.find("isa-invalid-usage", seg, f"usage indicator {els[15]!r} is not P or T", els[15], "ISA15")
 
-    def check_trailer(self, seg: Segment, header: Segment, ctl_pos: int, count: int, nouns: tuple[str, str], ctl_code: str, count_code: str) -> None:
+    def check_trailer(self, seg: Segment, header: Segment, ctl_pos: int, count: int, nouns: tuple[str, str],
+                      ctl_code: str, count_code: str) -> None:
         """Compare a GE/IEA trailer with its header's control number and the count seen."""
         t, h = seg.id, header.id
         if seg.get(2) != header.get(ctl_pos):
-            self.find(ctl_code, seg, f"{t}02 {seg.get(2)!r} does not match {h}{ctl_pos:02d} {header.get(ctl_pos)!r}", seg.get(2), f"{t}02")
+            self.find(ctl_code, seg, f"{t}02 {seg.get(2)!r} does not match {h}{ctl_pos:02d} {header.get(ctl_pos)!r}",
+                      seg.get(2), f"{t}02")
         if seg.get(1) != str(count):
-            self.find(count_code, seg, f"{t}01 says {seg.get(1)!r} {nouns[0]}, the {nouns[1]} has {count}", seg.get(1), f"{t}01")
+            self.find(count_code, seg, f"{t}01 says {seg.get(1)!r} {nouns[0]}, the {nouns[1]} has {count}",
+                      seg.get(1), f"{t}01")
 
     def close_st(self, at: Segment | None) -> TransactionSet | None:
         """Close an open transaction that has no SE (reported), returning it."""
@@ -306,7 +317,8 @@ class _Walker:
                             bad = Segment(segs[j].split(sep), first + j, offsets[j])
                             if bad.id == "TA1" and self.isa is not None and self.gs is None:
                                 continue  # an interchange acknowledgment sits between ISA and GS
-                            self.find("interchange-structure", bad, f"segment {bad.id or '(empty ID)'} outside of an ST/SE transaction set", bad.id)
+                            self.find("interchange-structure", bad,
+                                      f"segment {bad.id or '(empty ID)'} outside of an ST/SE transaction set", bad.id)
                 prev = i + 1
                 if i == len(segs):
                     break
@@ -317,7 +329,8 @@ class _Walker:
                         raw.append(segs[i])
                     else:
                         bad = Segment(els, first + i, offsets[i])
-                        self.find("interchange-structure", bad, f"segment {sid or '(empty ID)'} outside of an ST/SE transaction set", sid)
+                        self.find("interchange-structure", bad,
+                                  f"segment {sid or '(empty ID)'} outside of an ST/SE transaction set", sid)
                     continue
                 if sid == "SE" and raw is not None:
                     raw.append(segs[i])
@@ -325,9 +338,12 @@ class _Walker:
                     if len(els) < 3 or els[2] != ctl or els[1] != str(len(raw)):
                         seg = Segment(els, first + i, offsets[i])
                         if seg.get(2) != ctl:
-                            self.find("st-se-control-mismatch", seg, f"SE02 {seg.get(2)!r} does not match ST02 {ctl!r}", seg.get(2), "SE02", ctl)
+                            self.find("st-se-control-mismatch", seg, f"SE02 {seg.get(2)!r} does not match ST02 {ctl!r}",
+                                      seg.get(2), "SE02", ctl)
                         if seg.get(1) != str(len(raw)):
-                            self.find("se-count-mismatch", seg, f"SE01 says {seg.get(1)!r} segments, the transaction set has {len(raw)} (ST through SE)", seg.get(1), "SE01", ctl)
+                            self.find("se-count-mismatch", seg,
+                                      f"SE01 says {seg.get(1)!r} segments, the transaction set has {len(raw)} "
+                                      "(ST through SE)", seg.get(1), "SE01", ctl)
                     self.st_offsets.extend(offsets[start : i + 1])
                     self.st = None
                     yield self._txn(raw, True)
@@ -359,9 +375,12 @@ class _Walker:
                         self.find("interchange-structure", seg, "ST outside of a GS/GE functional group")
                     ctl = seg.get(2)
                     if not (4 <= len(ctl) <= 9):
-                        self.find("st-invalid-control-number", seg, f"transaction set control number {ctl!r} must be 4 to 9 characters", ctl, "ST02", ctl)
+                        self.find("st-invalid-control-number", seg,
+                                  f"transaction set control number {ctl!r} must be 4 to 9 characters", ctl, "ST02", ctl)
                     elif ctl in self.st_controls:
-                        self.find("st-duplicate-control", seg, f"transaction set control number {ctl} repeats in functional group {self.gs.get(6) if self.gs else ''}", ctl, "ST02", ctl)
+                        self.find("st-duplicate-control", seg,
+                                  f"transaction set control number {ctl} repeats in functional group "
+                                  f"{self.gs.get(6) if self.gs else ''}", ctl, "ST02", ctl)
                     self.st_controls.add(ctl)
                     self.st_in_gs += 1
                     rep.transactions += 1
@@ -377,10 +396,12 @@ class _Walker:
                     if self.isa is None:
                         self.find("interchange-structure", seg, "GS outside of an ISA/IEA interchange")
                     if seg.get(8) != "004010":
-                        self.find("gs-invalid-version", seg, f"GS08 version {seg.get(8)!r} is not 004010", seg.get(8), "GS08")
+                        self.find("gs-invalid-version", seg, f"GS08 version {seg.get(8)!r} is not 004010", seg.get(8),
+                                  "GS08")
                     gs06 = seg.get(6)
                     if not (gs06.isascii() and gs06.isdigit()):
-                        self.find("gs-invalid-control-number", seg, f"group control number {gs06!r} is not numeric", gs06, "GS06")
+                        self.find("gs-invalid-control-number", seg, f"group control number {gs06!r} is not numeric",
+                                  gs06, "GS06")
                     elif len(gs06) > 9:  # N0 1/9 in the X12 004010 segment directory
                         self.find("gs-invalid-control-number", seg, f"group control number of {len(gs06):,} digits: "
                                   "GS06 has 1 to 9", gs06, "GS06")
@@ -394,7 +415,8 @@ class _Walker:
                     if self.gs is None:
                         self.find("interchange-structure", seg, "GE without a matching GS")
                         continue
-                    self.check_trailer(seg, self.gs, 6, self.st_in_gs, ("transaction sets", "group"), "gs-ge-control-mismatch", "ge-count-mismatch")
+                    self.check_trailer(seg, self.gs, 6, self.st_in_gs, ("transaction sets", "group"),
+                                       "gs-ge-control-mismatch", "ge-count-mismatch")
                     self.gs = None
                     yield seg
                 elif sid == "ISA":
@@ -410,7 +432,8 @@ class _Walker:
                     if self.isa is None:
                         self.find("interchange-structure", seg, "IEA without a matching ISA")
                         continue
-                    self.check_trailer(seg, self.isa, 13, self.groups_in_isa, ("groups", "interchange"), "isa-iea-control-mismatch", "iea-count-mismatch")
+                    self.check_trailer(seg, self.isa, 13, self.groups_in_isa, ("groups", "interchange"),
+                                       "isa-iea-control-mismatch", "iea-count-mismatch")
                     self.isa = None
                     yield seg
             if raw is not None:
@@ -418,7 +441,9 @@ class _Walker:
         rep.segments += nseg
         if self.r.trailing:
             loc = Location(self.file, nseg + 1, self.r.trailing[:3], "", self.r.trailing_offset)
-            rep.add(Finding("truncated", loc, f"file ends inside a segment: {self.r.trailing[:40]!r} has no segment terminator", self.r.trailing[:40]))
+            rep.add(Finding("truncated", loc,
+                            f"file ends inside a segment: {self.r.trailing[:40]!r} has no segment terminator",
+                            self.r.trailing[:40]))
         if self.st is not None:
             t = self.close_st(None)
             if t is not None:
@@ -442,7 +467,8 @@ def _valid_date(text: str, fmt: str) -> bool:
     return True
 
 
-def iter_transactions(source: Source, *, name: str | None = None, report: Report | None = None) -> Iterator[TransactionSet]:
+def iter_transactions(source: Source, *, name: str | None = None,
+                      report: Report | None = None) -> Iterator[TransactionSet]:
     """Yield every transaction set in a file, checking envelopes on the way.
 
     Args:

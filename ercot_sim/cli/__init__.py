@@ -4,9 +4,9 @@ Each command lives in its own module in this package and exposes ``register(app)
 modules are discovered in name order so adding a command never touches this file.
 Library errors become a one-line message and exit code 2 at this edge, and so does an
 ``OSError`` (a path that cannot be used: a file where a folder belongs, no permission ...,
-named with its reason). Anything else is a bug: :func:`main` prints one line naming the command and asking for a report, exit code 3;
-``--debug`` (before the command) shows the traceback instead. ``--version`` prints the
-version.
+named with its reason). Anything else is a bug: :func:`main` prints one line naming the
+command and asking for a report, exit code 3; ``--debug`` (before the command) shows the
+traceback instead. ``--version`` prints the version.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         command = next((a for a in args if not a.startswith("-")), "")
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"ercot-sim {command}: {where}{exc.strerror or exc}".replace("ercot-sim : ", "ercot-sim: "), file=sys.stderr)
+        print(f"ercot-sim {command}: {where}{exc.strerror or exc}".replace("ercot-sim : ", "ercot-sim: "),
+              file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the one place that turns a bug into a message
         if _DEBUG:

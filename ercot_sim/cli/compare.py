@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
         rules: Annotated[list[Path], typer.Option("--rules", help="Rules file; give it twice: A then B "
                                                                   "(each applied over the shipped rules).")],
-        seed: Annotated[int | None, typer.Option("--seed", help="Seed for both runs (default: the scenario's).")] = None,
+        seed: Annotated[int | None, typer.Option("--seed",
+                                                 help="Seed for both runs (default: the scenario's).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print both runs and the changes as JSON.")] = False,
         html: Annotated[Path | None, typer.Option("--html", help="Also write an HTML page with every row.")] = None,
         out: Annotated[Path | None, typer.Option("--out", help="Keep the runs in OUT/a and OUT/b.")] = None,

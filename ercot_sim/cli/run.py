@@ -49,15 +49,24 @@ def run_command(
         help="Scenario TOML file; the embedded default scenario when left out.")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory (outbox/ and trace.sqlite).")] = Path("OUT"),
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed.")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file overriding the shipped rules.")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules",
+                                               help="Timing rules file overriding the shipped rules.")] = None,
     shards: Annotated[int, typer.Option("--shards", min=1, max=256,
-                                        help="Split the run by ESI ID into N shards (OUT/shard-NNN/, traces merged into OUT/trace.sqlite).")] = 1,
+                                        help="Split the run by ESI ID into N shards (OUT/shard-NNN/, "
+                                             "traces merged into OUT/trace.sqlite).")] = 1,
     check: Annotated[bool, typer.Option("--check/--no-check",
-                                        help="Print the timing compliance summary of the run (ercot-sim check).")] = True,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the run's HTML report (sequence diagrams, compliance, volumes) to this file.")] = None,
-    fail_on_violation: Annotated[bool, typer.Option("--fail-on-violation", help="Exit 1 when the run breaks a timing rule or a rule's compliance is below its target (for pipelines).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (counts, orders, files, and the compliance check) instead of the tables.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds files no run wrote; they are left as they are (an earlier run's files are replaced either way).")] = False,
+                                        help="Print the timing compliance summary of the run "
+                                             "(ercot-sim check).")] = True,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the run's HTML report (sequence diagrams, "
+                                                             "compliance, volumes) to this file.")] = None,
+    fail_on_violation: Annotated[bool, typer.Option("--fail-on-violation",
+                                                    help="Exit 1 when the run breaks a timing rule or a rule's "
+                                                         "compliance is below its target (for pipelines).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (counts, orders, files, and the "
+                                                         "compliance check) instead of the tables.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that holds files no run wrote; they "
+                                                        "are left as they are (an earlier run's files are replaced "
+                                                        "either way).")] = False,
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.market.engine import run_scenario

@@ -44,7 +44,8 @@ def register(app: typer.Typer) -> None:
     @app.command("schema")
     def schema_command(
         kind: Annotated[str, typer.Argument(help="Which file: scenario or rules.")] = "scenario",
-        out: Annotated[Path | None, typer.Option("--out", help="Write the schema to this file instead of standard output.")] = None,
+        out: Annotated[Path | None, typer.Option("--out", help="Write the schema to this file instead of "
+                                                               "standard output.")] = None,
     ) -> None:
         """Print the JSON Schema of scenario or rules files (for editors that check TOML)."""
         if kind not in KINDS:

@@ -178,12 +178,21 @@ def register(app: typer.Typer) -> None:
 
     @app.command("validate")
     def validate_command(
-        paths: Annotated[list[Path], typer.Argument(help="X12 files or folders (folders: *.x12, *.edi, *.txt, recursively).")],
+        paths: Annotated[list[Path], typer.Argument(help="X12 files or folders "
+                                                         "(folders: *.x12, *.edi, *.txt, recursively).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-        ack: Annotated[Path | None, typer.Option("--ack", help="Write a 997 (and TA1 when the envelope is wrong) per input file into this folder.")] = None,
-        as_list: Annotated[bool, typer.Option("--list", help="Print one line per transaction set (Texas SET code or why not, roles, ESI ID, ST02, findings) and the count by code, instead of the findings.")] = False,
-        as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print each finding as a JSON object on a line of its own as it is found, then a summary line (flat memory for any number of findings).")] = False,
-        ack_guide: Annotated[bool, typer.Option("--ack-guide", help="Let the 997s report the Texas SET guides' findings too, not only the X12 standard's (a translator's 997 reports syntax; guide findings are answered by an 824 or a reject).")] = False,
+        ack: Annotated[Path | None, typer.Option("--ack", help="Write a 997 (and TA1 when the envelope is wrong) "
+                                                               "per input file into this folder.")] = None,
+        as_list: Annotated[bool, typer.Option("--list", help="Print one line per transaction set (Texas SET code or "
+                                                             "why not, roles, ESI ID, ST02, findings) and the count "
+                                                             "by code, instead of the findings.")] = False,
+        as_jsonl: Annotated[bool, typer.Option("--jsonl", help="Print each finding as a JSON object on a line of its "
+                                                               "own as it is found, then a summary line (flat memory "
+                                                               "for any number of findings).")] = False,
+        ack_guide: Annotated[bool, typer.Option("--ack-guide", help="Let the 997s report the Texas SET guides' "
+                                                                    "findings too, not only the X12 standard's (a "
+                                                                    "translator's 997 reports syntax; guide findings "
+                                                                    "are answered by an 824 or a reject).")] = False,
     ) -> None:
         """Validate X12 files against the Texas SET guides: envelopes, identification, segments, elements.
 

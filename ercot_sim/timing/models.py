@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["DAY_UNITS", "END_OF_DAY", "HHMM", "Deadline", "Knob", "Msg", "Role", "Rule", "RulesFile", "Scope", "Status", "Unit", "Window"]
+__all__ = ["DAY_UNITS", "END_OF_DAY", "HHMM", "Deadline", "Knob", "Msg", "Role", "Rule", "RulesFile", "Scope", "Status",
+           "Unit", "Window"]
 
 Status = Literal["confirmed", "assumed"]
 Role = Literal["CR", "ERCOT", "TDSP", "ANY", "RECEIVER"]
@@ -91,7 +92,8 @@ class Deadline(_Strict):
     def _whole_days(self) -> Deadline:
         limit = _DURATIONS.get(self.unit, _DURATIONS["hours"])
         if self.amount > limit:
-            raise ValueError(f"{self.amount:g} {self.unit.replace('_', ' ')} is beyond any market rule (at most {limit:,})")
+            raise ValueError(f"{self.amount:g} {self.unit.replace('_', ' ')} is beyond any market rule "
+                             f"(at most {limit:,})")
         if self.unit in DAY_UNITS and self.amount != int(self.amount):
             raise ValueError(f"amount must be a whole number of {self.unit}")
         if self.roll == "forward" and self.unit != "calendar_days":
@@ -230,7 +232,8 @@ class Knob(_Strict):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
         # a lead time, window or count below zero means nothing (an order before its request)
-        numbers = [v for v in (self.value, self.min, self.max) if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        numbers = [v for v in (self.value, self.min, self.max)
+                   if isinstance(v, (int, float)) and not isinstance(v, bool)]
         if self.unit in _DURATIONS and any(v < 0 for v in numbers):
             raise ValueError(f"a {self.unit.replace('_', ' ')} setting cannot be negative (got {min(numbers):g})")
         if self.unit in _DURATIONS and any(v > _DURATIONS[self.unit] for v in numbers):

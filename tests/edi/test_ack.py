@@ -12,8 +12,10 @@ from tests.edi.guidekit import guide_814
 
 ISA = "ISA*00*          *00*          *01*123456789      *01*183529049      *250303*1015*U*00401*000004711*0*P*>~"
 GS = "GS*GE*123456789*183529049*20250303*1015*4711*X*004010~"
-GOOD = "BGN*13*A1*20250303~N1*8S*ONCOR*1*1039940674000~N1*SJ*ACME POWER*1*123456789~LIN*1*SH*EL~ASI*7*021~REF*Q5*10443720001234567~"
-BAD = "BGN*13*A2*20250303~N1*8S*ONCOR*1*1039940674000~N1*SJ*ACME POWER*1*123456789~LIN*1*SH*EL~ASI*7*999~REF*Q5*10443720001234567~DTM*150*20261301~"
+GOOD = ("BGN*13*A1*20250303~N1*8S*ONCOR*1*1039940674000~N1*SJ*ACME POWER*1*123456789~"
+        "LIN*1*SH*EL~ASI*7*021~REF*Q5*10443720001234567~")
+BAD = ("BGN*13*A2*20250303~N1*8S*ONCOR*1*1039940674000~N1*SJ*ACME POWER*1*123456789~"
+       "LIN*1*SH*EL~ASI*7*999~REF*Q5*10443720001234567~DTM*150*20261301~")
 
 
 def st(body: str, ctl: str) -> str:
@@ -44,7 +46,8 @@ def test_997_for_a_file_with_errors() -> None:
     text = build_997(rep, data, name="in.x12", layers=("x12", "texas-set"))
     segs = segments(text)
     ids = [s[0] for s in segs]
-    assert ids == ["ISA", "GS", "ST", "AK1", "AK2", "AK5", "AK2", "AK3", "AK4", "AK3", "AK4", "AK5", "AK9", "SE", "GE", "IEA"]
+    assert ids == ["ISA", "GS", "ST", "AK1", "AK2", "AK5", "AK2", "AK3", "AK4", "AK3", "AK4", "AK5", "AK9", "SE", "GE",
+                   "IEA"]
     by_id = {}
     for s in segs:
         by_id.setdefault(s[0], []).append(s)
@@ -128,7 +131,8 @@ def test_997s_are_not_acknowledged() -> None:
 
 def test_bodies_per_group_and_unknown_transaction() -> None:
     gs2 = GS.replace("*4711*", "*4712*")
-    data = (ISA + GS + st(GOOD, "0001") + "GE*1*4711~" + gs2 + "ST*999*0001~BGN*1~SE*3*0001~GE*1*4712~IEA*2*000004711~").encode()
+    data = (ISA + GS + st(GOOD, "0001") + "GE*1*4711~" + gs2
+            + "ST*999*0001~BGN*1~SE*3*0001~GE*1*4712~IEA*2*000004711~").encode()
     from edi.findings import Finding, Location
 
     unknown = Finding("unknown-transaction", Location("in.x12", 13, "ST", "ST01"), "not Texas SET", "999")
@@ -161,7 +165,8 @@ def test_997_for_an_unknown_transaction_rejects_it() -> None:
     path = Path(__file__).parent / "invalid" / "unknown-transaction.x12"
     rep = validate_source(path, name="x.x12")
     segs = segments(build_997(rep, path, name="x.x12").replace("\n", ""))
-    assert [s for s in segs if s[0] in ("AK2", "AK5", "AK9")] == [["AK2", "999", "0001"], ["AK5", "R", "1"], ["AK9", "R", "1", "1", "0"]]
+    assert [s for s in segs if s[0] in ("AK2", "AK5", "AK9")] == [["AK2", "999", "0001"], ["AK5", "R", "1"],
+                                                                  ["AK9", "R", "1", "1", "0"]]
 
 
 def test_a_control_number_with_a_non_ascii_digit_still_gets_its_acknowledgement() -> None:

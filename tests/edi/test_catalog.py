@@ -110,7 +110,8 @@ def build_transaction(guide: Guide, sender: str | None = None, receiver: str | N
     """An enveloped transaction of ``guide`` between the parties of its first flow."""
     s = sender or DUNS[guide.sender_role]
     r = receiver or DUNS[guide.receiver_role if guide.receiver_role != "ANY" else "TDSP"]
-    isa = Segment(["ISA", "00", " " * 10, "00", " " * 10, "01", s.ljust(15), "01", r.ljust(15), "250303", "1015", "U", "00401", "000000001", "0", "P", ">"], 1)
+    isa = Segment(["ISA", "00", " " * 10, "00", " " * 10, "01", s.ljust(15), "01", r.ljust(15), "250303", "1015", "U",
+                   "00401", "000000001", "0", "P", ">"], 1)
     gs = Segment(["GS", guide.functional_id, s, r, "20250303", "1015", "1", "X", "004010"], 2)
     body = build_body(guide)
     segs = [Segment(["ST", guide.st01, "0001"], 3)]
@@ -171,7 +172,8 @@ def test_market_samples(name: str, code: str, sender: str, receiver: str, varian
     txns = [t for n, t in _read_samples() if n == name]
     assert len(txns) == 1
     ident = identify(txns[0])
-    assert (ident.code, ident.sender_role, ident.receiver_role, ident.variants) == (code, sender, receiver, variants), ident.reason
+    assert (ident.code, ident.sender_role, ident.receiver_role, ident.variants) == (code, sender, receiver, variants), (
+        ident.reason)
 
 
 def _fragment(name: str) -> list[list[str]]:
@@ -248,7 +250,8 @@ def test_unknown_and_ambiguous_are_results() -> None:
     garbage = identify_segments("814", [["BGN", "99", "X", "20250101"]], CR, ERCOT_DUNS)
     assert garbage.code is None and "BGN01=99" in garbage.reason
     # an 814 response for a loss or a cancel from parties nobody can name
-    body = [["BGN", "11", "R1", "20250303", "", "", "O1"], ["LIN", "1", "SH", "EL", "SH", "CE"], ["ASI", "WQ", "024"], ["REF", "Q5", ESI_ID]]
+    body = [["BGN", "11", "R1", "20250303", "", "", "O1"], ["LIN", "1", "SH", "EL", "SH", "CE"], ["ASI", "WQ", "024"],
+            ["REF", "Q5", ESI_ID]]
     amb = identify_segments("814", body, "111111111", "222222222")
     assert amb.code is None and len(amb.candidates) >= 2 and "814_07" in amb.candidates
     assert "role" in amb.reason
@@ -261,6 +264,7 @@ def test_identify_accepts_odd_objects() -> None:
 
 
 def test_retired_814_10_is_flagged() -> None:
-    body = [["BGN", "13", "D1", "20080101"], ["N1", "SJ", "CR", "1", CR], ["LIN", "1", "SH", "EL", "SH", "CE"], ["ASI", "7", "024"], ["REF", "Q5", ESI_ID]]
+    body = [["BGN", "13", "D1", "20080101"], ["N1", "SJ", "CR", "1", CR], ["LIN", "1", "SH", "EL", "SH", "CE"],
+            ["ASI", "7", "024"], ["REF", "Q5", ESI_ID]]
     ident = identify_segments("814", body, CR, ERCOT_DUNS)
     assert ident.code == "814_10" and "retired" in ident.variants

@@ -74,7 +74,8 @@ def test_x12_alphabet_after_a_valid_isa(tail: bytes) -> None:
 @settings(max_examples=examples(120))
 @given(
     st.sampled_from(SAMPLES),
-    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255), st.sampled_from(["flip", "insert", "delete"])), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255), st.sampled_from(["flip", "insert", "delete"])),
+             min_size=1, max_size=6),
     st.one_of(st.none(), st.integers(0, 10_000)),
 )
 def test_mutated_samples(sample: Path, edits: list[tuple[int, int, str]], cut: int | None) -> None:

@@ -27,7 +27,8 @@ from edi.xmlsafe import hardened_parser
 
 EXPECTED = (
     [f"814_{n:02d}" for n in range(1, 30)]
-    + ["814_PC", "814_PD", "867_02", "867_03", "867_04", "810_02", "820_02", "824", "650_01", "650_02", "650_04", "650_05", "997"]
+    + ["814_PC", "814_PD", "867_02", "867_03", "867_04", "810_02", "820_02", "824", "650_01", "650_02", "650_04",
+       "650_05", "997"]
 )
 
 
@@ -149,7 +150,8 @@ def test_external_entity_is_refused_without_reading(tmp_path: Path) -> None:
     secret.write_text("TOP-SECRET-VALUE")
     path, lines = _copy(tmp_path)
     doctype = f'<!DOCTYPE guide [<!ENTITY xxe SYSTEM "file://{secret}">]>\n'
-    text = lines[0] + doctype + "".join(lines[1:]).replace("<name>Switch (enrollment) request</name>", "<name>&xxe;</name>")
+    text = lines[0] + doctype + "".join(lines[1:]).replace("<name>Switch (enrollment) request</name>",
+                                                           "<name>&xxe;</name>")
     path.write_text(text)
     with pytest.raises(GuideError, match="DOCTYPE and entity declarations are not allowed") as exc:
         load_guide_file(path)
@@ -172,7 +174,8 @@ def test_doctype_in_utf16_is_refused(tmp_path: Path) -> None:
 
 def test_entity_expansion_bomb_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "814_01.xml"
-    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE g [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n<guide>&b;</guide>\n')
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE g [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n'
+                    "<guide>&b;</guide>\n")
     with pytest.raises(GuideError, match="not allowed"):
         load_guide_file(path)
 
@@ -257,7 +260,8 @@ def test_explain_transaction_in_market_language() -> None:
     from tests.edi.test_catalog import _fragment
 
     segs = [Segment(s, i + 3) for i, s in enumerate(_fragment("814_04-accept.st"))]
-    isa = Segment(["ISA", "00", "", "00", "", "01", "1039940674000", "01", "183529049", "250303", "1015", "U", "00401", "000000001", "0", "P", ">"])
+    isa = Segment(["ISA", "00", "", "00", "", "01", "1039940674000", "01", "183529049", "250303", "1015", "U", "00401",
+                   "000000001", "0", "P", ">"])
     gs = Segment(["GS", "GE", "1039940674000", "183529049", "20250303", "1015", "1", "X", "004010"])
     lines = explain_transaction(TransactionSet.from_segments(segs, isa, gs, "x"))
     assert lines[0].startswith("Transaction 814_04 Enrollment notification response [accept]")

@@ -218,16 +218,19 @@ def test_render_reports_missing_fields_clearly() -> None:
 
 
 def test_to_segments_refuses_fields_the_code_does_not_carry() -> None:
-    model = build("814_08", ref="C1", date=dt.date(2025, 3, 3), orig_ref="A1", esi_id="10443720001234567", cr=CR, meter_type="KHMON")
+    model = build("814_08", ref="C1", date=dt.date(2025, 3, 3), orig_ref="A1", esi_id="10443720001234567", cr=CR,
+                  meter_type="KHMON")
     with pytest.raises(MappingError, match="'meter_type' is not carried"):
         to_segments(model)
 
 
 def test_code_defaults_are_rendered() -> None:
-    body = render("814_16", {"code": "814_16", "ref": "M1", "date": dt.date(2025, 3, 3), "esi_id": "10443720001234567", "requested_date": dt.date(2025, 3, 4), "cr": CR})
+    body = render("814_16", {"code": "814_16", "ref": "M1", "date": dt.date(2025, 3, 3), "esi_id": "10443720001234567",
+                             "requested_date": dt.date(2025, 3, 4), "cr": CR})
     assert ["LIN", "M1", "SH", "EL", "SH", "CE", "SH", "MVI"] in body
     assert ["ASI", "7", "021"] in body
-    body = render("814_08", {"code": "814_08", "ref": "C1", "date": dt.date(2025, 3, 3), "orig_ref": "A1", "esi_id": "10443720001234567", "cr": CR})
+    body = render("814_08", {"code": "814_08", "ref": "C1", "date": dt.date(2025, 3, 3), "orig_ref": "A1",
+                             "esi_id": "10443720001234567", "cr": CR})
     assert body[0] == ["BGN", "01", "C1", "20250303", "", "", "A1"]
     assert ["ASI", "7", "024"] in body
 
@@ -238,7 +241,8 @@ def test_code_defaults_are_rendered() -> None:
 #: number, is now in the 814_01/03/16 guides as an unconfirmed segment).
 KNOWN: dict[str, str] = {}
 
-_TYPES = {"DT": {"DT"}, "DTD": {"DT"}, "TM": {"TM"}, "DTT": {"TM"}, "N2": {"N2"}, "R": {"R"}, "Q": {"R", "N0"}, "N0": {"N0", "AN"}}
+_TYPES = {"DT": {"DT"}, "DTD": {"DT"}, "TM": {"TM"}, "DTT": {"TM"}, "N2": {"N2"}, "R": {"R"}, "Q": {"R", "N0"},
+          "N0": {"N0", "AN"}}
 
 
 def _guide_segments(items: tuple, out: list[SegmentSpec]) -> list[SegmentSpec]:
@@ -348,7 +352,8 @@ def _value_differences(code: str, body: list[list[str]]) -> list[str]:
     lsegs = _layout_segments(mapping.layout(code).items, [])
     out = []
     for els in body:
-        tpl = next((t for t in lsegs if t.id == els[0] and (not t.qualifier or (len(els) > 1 and els[1] == t.qualifier))), None)
+        tpl = next((t for t in lsegs
+                    if t.id == els[0] and (not t.qualifier or (len(els) > 1 and els[1] == t.qualifier))), None)
         spec = next((g for g in gsegs if tpl is not None and _same(g, tpl)), None)
         if tpl is None or spec is None:
             continue  # reported by test_layout_agrees_with_guide
@@ -356,7 +361,8 @@ def _value_differences(code: str, body: list[list[str]]) -> list[str]:
         for g in spec.elements:
             value = els[g.pos] if g.pos < len(els) else ""
             if g.pos in decided and value and g.codes is not None and value not in g.codes:
-                out.append(f"{code} {_label(spec)} {spec.id}{g.pos:02d} value {value!r} not in guide codes {sorted(g.codes)}")
+                out.append(f"{code} {_label(spec)} {spec.id}{g.pos:02d} value {value!r} "
+                           f"not in guide codes {sorted(g.codes)}")
     return out
 
 
@@ -575,10 +581,12 @@ FLIGHT_TEST_867_04 = (
 def test_reads_the_flight_test_867_04() -> None:
     body = [s.split("*") for s in FLIGHT_TEST_867_04.split("~")]
     model = from_segments("867_04", body)
-    assert (model.esi_id, model.esi_id_in_ref03, model.orig_ref) == ("10032789419418520", True, "EPSD814T16T1610271103C4")
+    assert (model.esi_id, model.esi_id_in_ref03, model.orig_ref) == ("10032789419418520", True,
+                                                                     "EPSD814T16T1610271103C4")
     assert (model.cr.id_qualifier, model.cr.relationship, model.ercot.relationship) == ("9", "40", "41")
     (meter,) = model.meters
-    assert (meter.meter_number, meter.start, meter.end_reading, meter.estimated) == ("134404448", dt.date(2016, 10, 27), 0, False)
+    assert (meter.meter_number, meter.start, meter.end_reading, meter.estimated) == ("134404448", dt.date(2016, 10, 27),
+                                                                                     0, False)
     assert to_segments(model) == body
     both = [list(s) for s in body]
     both[1] = ["REF", "Q5", "10032789419418520", "10032789419418520"]

@@ -46,7 +46,8 @@ def required(code: str) -> dict:
 
 @pytest.mark.parametrize(
     ("cents", "text"),
-    [(0, "0"), (5, "0.05"), (50, "0.5"), (2000, "20"), (2010, "20.1"), (2014, "20.14"), (-2014, "-20.14"), (-5, "-0.05")],
+    [(0, "0"), (5, "0.05"), (50, "0.5"), (2000, "20"), (2010, "20.1"), (2014, "20.14"), (-2014, "-20.14"),
+     (-5, "-0.05")],
 )
 def test_r_amounts(cents: int, text: str) -> None:
     assert format_r(cents) == text
@@ -96,11 +97,13 @@ def test_quantities_round_trip(q: int | Decimal) -> None:
 
 
 def test_identifiers_are_constrained_strings() -> None:
-    ok = build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id="0" * 22, tdsp=TDSP, cr=CR, meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
+    ok = build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id="0" * 22, tdsp=TDSP, cr=CR,
+               meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
     assert ok.esi_id == "0" * 22
     for bad in ("1" * 16, "1" * 23, "1044372000123456X", 10443720001234567):
         with pytest.raises(ValidationError):
-            build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id=bad, tdsp=TDSP, cr=CR, meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
+            build("867_04", ref="A", date=dt.date(2025, 3, 6), esi_id=bad, tdsp=TDSP, cr=CR,
+                  meters=[{"start": dt.date(2025, 3, 5), "end_reading": 0}])
     for duns in ("12345678", "1234567890", "12345678901234"):
         with pytest.raises(ValidationError):
             M.Party(name="X", duns=duns)
@@ -110,7 +113,8 @@ def test_identifiers_are_constrained_strings() -> None:
 # -- models --------------------------------------------------------------------------------
 
 def test_every_code_has_one_model() -> None:
-    assert set(M.MODELS) == set(CODES_814) | {"867_02", "867_03", "867_04", "810_02", "820_02", "824", "650_01", "650_02", "650_04", "650_05", "997"}
+    assert set(M.MODELS) == set(CODES_814) | {"867_02", "867_03", "867_04", "810_02", "820_02", "824", "650_01",
+                                              "650_02", "650_04", "650_05", "997"}
     for code, cls in M.MODELS.items():
         assert code in cls.CODES
         assert cls.__doc__ and "Attributes:" in cls.__doc__
@@ -227,7 +231,8 @@ def test_867_shapes() -> None:
 
 def test_invoice_total_is_computed_or_checked() -> None:
     base = {
-        "date": dt.date(2025, 4, 8), "invoice_number": "I1", "esi_id": ESI, "due_date": dt.date(2025, 5, 13), "tdsp": TDSP, "cr": CR,
+        "date": dt.date(2025, 4, 8), "invoice_number": "I1", "esi_id": ESI, "due_date": dt.date(2025, 5, 13),
+        "tdsp": TDSP, "cr": CR,
         "period_start": dt.date(2025, 3, 6), "period_end": dt.date(2025, 4, 4),
         "charges": [{"code": "BAS001", "amount": 925}, {"code": "BAS003", "amount": 100, "allowance": True}],
     }  # fmt: skip
@@ -251,14 +256,16 @@ def test_remittance_must_balance() -> None:
 
 
 def test_service_order_and_advice_rules() -> None:
-    base = {"code": "650_02", "ref": "S", "date": dt.date(2025, 5, 21), "order_type": "DNP", "esi_id": ESI, "orig_ref": "O", "tdsp": TDSP, "cr": CR}
+    base = {"code": "650_02", "ref": "S", "date": dt.date(2025, 5, 21), "order_type": "DNP", "esi_id": ESI,
+            "orig_ref": "O", "tdsp": TDSP, "cr": CR}
     assert build(**base, status="CMP").purpose == "response"
     with pytest.raises(ValidationError, match="requires status"):
         build(**base)
     with pytest.raises(ValidationError, match="REF\\*7G"):
         build(**base, status="REJ")
     with pytest.raises(ValidationError, match="purpose must be one of original"):
-        build("650_01", ref="S", date=dt.date(2025, 5, 21), order_type="DNP", esi_id=ESI, tdsp=TDSP, cr=CR, purpose="reactivation")
+        build("650_01", ref="S", date=dt.date(2025, 5, 21), order_type="DNP", esi_id=ESI, tdsp=TDSP, cr=CR,
+              purpose="reactivation")
     with pytest.raises(ValidationError, match="at least one reason"):
         build("824", ref="A", date=dt.date(2025, 4, 9), advices=[{"orig_ref": "I1", "result": "reject"}])
 

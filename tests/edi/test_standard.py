@@ -141,9 +141,11 @@ def test_segment_out_of_the_standards_order_fails_to_load(tmp_path: Path) -> Non
 
 
 def test_segment_repeated_beyond_the_standard_fails_to_load(tmp_path: Path) -> None:
-    path = _guide(tmp_path, "867_03", '<segment id="BPT" name="Beginning segment for product transfer and resale" usage="M" max="1"',
+    path = _guide(tmp_path, "867_03",
+                  '<segment id="BPT" name="Beginning segment for product transfer and resale" usage="M" max="1"',
                   '<segment id="BPT" name="Beginning segment for product transfer and resale" usage="M" max="2"')
-    with pytest.raises(GuideError, match=r"BPT: up to 2 in the guide, the standard's maximum use of BPT \(heading position 020\) is 1"):
+    with pytest.raises(GuideError, match=r"BPT: up to 2 in the guide, "
+                                         r"the standard's maximum use of BPT \(heading position 020\) is 1"):
         load_guide_file(path)
 
 
@@ -167,7 +169,8 @@ def test_dropped_syntax_note_fails_to_load(tmp_path: Path) -> None:
     block = text[text.index('<segment id="N1" qualifier="8S"'):]
     block = block[: block.index("</segment>")]
     changed = block.replace('<condition kind="P" positions="3 4" confirmed="false"/>', "")
-    changed = changed.replace('ref="N103" name="Identification code qualifier" usage="M"', 'ref="N103" name="Identification code qualifier" usage="O"')
+    changed = changed.replace('ref="N103" name="Identification code qualifier" usage="M"',
+                              'ref="N103" name="Identification code qualifier" usage="O"')
     path = tmp_path / "867_03.xml"
     path.write_text(text.replace(block, changed, 1))
     with pytest.raises(GuideError, match=r"syntax note P0304"):
@@ -201,7 +204,8 @@ def _interchange(body: str, st01: str = "867") -> bytes:
 
 HEAD = "BPT*00*R1*20250407*DD~REF*Q5**10443720001234567~N1*8S*ONCOR*1*1039940674000~N1*SJ*ACME*1*123456789~"
 SU = "PTD*SU~DTM*150*20250306~DTM*151*20250404~QTY*QD*1287*KH~"
-PL_STANDARD = "PTD*PL***MG*M1~DTM*150*20250306~DTM*151*20250404~REF*MT*KHMON~QTY*QD*1287*KH~MEA*AA*PRQ*1287*KH*10*1297*51~"
+PL_STANDARD = ("PTD*PL***MG*M1~DTM*150*20250306~DTM*151*20250404~REF*MT*KHMON~QTY*QD*1287*KH~"
+               "MEA*AA*PRQ*1287*KH*10*1297*51~")
 PL_OLD = "PTD*PL***MG*M1~DTM*150*20250306~DTM*151*20250404~MEA*AA*PRQ*1287*KH*10*1297*51~REF*MT*KHMON~QTY*QD*1287*KH~"
 
 
@@ -273,4 +277,5 @@ def test_the_notes_old_examples_break_the_standard_where_the_oracle_said() -> No
     assert ("SAC13", "element-too-long") in x12  # a description in the 30-character reference ID
     assert ("IT104", "element-conditional-missing") in x12  # IT102/IT103 without IT104
     usage = validate(samples / "867_03-monthly-usage.x12")
-    assert [(f.location.segment, f.code) for f in usage.findings if f.layer == "x12"] == [("MEA*AA", "segment-out-of-order")]
+    assert [(f.location.segment, f.code) for f in usage.findings if f.layer == "x12"] == [
+        ("MEA*AA", "segment-out-of-order")]

@@ -58,7 +58,8 @@ def test_the_draw_follows_the_validators_walk(drawn: DrawnTransaction) -> None:
     txn = drawn.transaction()
     assert edi.validate_transaction(txn, drawn.code) == []
     cg = compiled(drawn.code)
-    layout = tuple(els[0] if els[0] not in cg.qualified else (els[0], els[1] if len(els) > 1 else "") for els in txn.raw_body)
+    layout = tuple(els[0] if els[0] not in cg.qualified else (els[0], els[1] if len(els) > 1 else "")
+                   for els in txn.raw_body)
     walked = walk_slots(load_guide(drawn.code), drawn.body)
     assert walked is not None
     assert [spec.label for spec, _loop in cg.plans[layout]] == [s.label() for s in walked[1]]

@@ -137,13 +137,15 @@ def test_message_reads_location_first_with_ack_code() -> None:
         rep.extend(validate_transaction(txn, guide_814()))
     (f,) = rep.findings
     # no date at all breaks the X12 standard itself (DT), not only the guide
-    assert str(f) == "814_01.x12 segment 15 (DTM*150) DTM02: date 20261301 is not a valid CCYYMMDD [invalid-date, AK4=8, X12 004010]"
+    assert str(f) == ("814_01.x12 segment 15 (DTM*150) DTM02: date 20261301 is not a valid CCYYMMDD "
+                      "[invalid-date, AK4=8, X12 004010]")
     assert f.value == "20261301" and f.guide is None and f.location.st_control == "0001"  # the standard's
     assert f.loop == "LIN"
 
 
 def test_assumed_guide_items_are_reported_as_assumed() -> None:
-    g = G("TEST", (S("BGN", None, "Beginning", "M", 1, (E(1, "BGN01", "Purpose", "M", "ID", 2, 2, codes("13"), confirmed=False),)),))
+    g = G("TEST", (S("BGN", None, "Beginning", "M", 1,
+                     (E(1, "BGN01", "Purpose", "M", "ID", 2, 2, codes("13"), confirmed=False),)),))
     rep = Report()
     for txn in iter_transactions(x12(["BGN*99"]), name="t.x12", report=rep):
         rep.extend(validate_transaction(txn, g, standard=False))
@@ -153,7 +155,9 @@ def test_assumed_guide_items_are_reported_as_assumed() -> None:
 
 def test_not_used_segment_and_syntax_notes() -> None:
     g = G("TEST", (
-        S("BGN", None, "Beginning", "M", 1, (E(1, "BGN01", "A", "O", "AN", 1, 5), E(2, "BGN02", "B", "O", "AN", 1, 5), E(3, "BGN03", "C", "O", "AN", 1, 5)),
+        S("BGN", None, "Beginning", "M", 1,
+          (E(1, "BGN01", "A", "O", "AN", 1, 5), E(2, "BGN02", "B", "O", "AN", 1, 5),
+           E(3, "BGN03", "C", "O", "AN", 1, 5)),
           (_c("R", (1, 2)), _c("E", (2, 3)), _c("C", (1, 3)), _c("L", (3, 1, 2)))),
         S("NTE", None, "Note", "N", 1, (E(1, "NTE01", "Text", "M", "AN", 1, 80),)),
     ))
@@ -183,7 +187,8 @@ def test_repeating_loops_with_qualified_segments() -> None:
         "BPT*00*REF1*20250407*DD", "REF*Q5*10443720001234567",
         "N1*8S*ONCOR*1*1039940674000", "N1*SJ*ACME*1*123456789", "N1*AY*ERCOT*1*183529049**41",
         "PTD*SU", "DTM*150*20250306", "DTM*151*20250404", "QTY*QD*1287*KH",
-        "PTD*PL***MG*104137265LG", "DTM*150*20250306", "DTM*151*20250404", "MEA*AA*PRQ*1287*KH*45210*46497*51", "REF*MT*KHMON", "QTY*QD*1287*KH",
+        "PTD*PL***MG*104137265LG", "DTM*150*20250306", "DTM*151*20250404", "MEA*AA*PRQ*1287*KH*45210*46497*51",
+        "REF*MT*KHMON", "QTY*QD*1287*KH",
     ]
     assert run(body, guide_867()) == []
     broken = [s for s in body if s != "DTM*151*20250404"]
@@ -278,8 +283,10 @@ def _all_segment_specs() -> list:
 SPECS = _all_segment_specs()
 _VALUES = st.one_of(
     st.just(""),
-    st.sampled_from(["Q5", "8S", "SJ", "1", "9", "13", "11", "7", "021", "KH", "QD", "CE", "SH", "EL", "MG", "150", "151"]),
-    st.sampled_from(["20250306", "20251399", "1015", "2561", "123456789", "1039940674000", "12345678X", "10443720001234567", "-12.5", "1.2.3"]),
+    st.sampled_from(["Q5", "8S", "SJ", "1", "9", "13", "11", "7", "021", "KH", "QD", "CE", "SH", "EL", "MG", "150",
+                     "151"]),
+    st.sampled_from(["20250306", "20251399", "1015", "2561", "123456789", "1039940674000", "12345678X",
+                     "10443720001234567", "-12.5", "1.2.3"]),
     st.text(alphabet="ABC019 .-\x07é", max_size=25),
 )
 
@@ -298,7 +305,8 @@ def test_fast_path_agrees_with_detailed_checks(spec, data) -> None:  # type: ign
 
 def test_not_used_loop_is_reported_once() -> None:
     nte = S("NTE", None, "Note", "N", 1, (E(1, "NTE01", "Text", "M", "AN", 1, 80),))
-    g = G("TEST", (S("BGN", None, "Beginning", "M", 1, (E(1, "BGN01", "A", "M", "AN", 1, 5),)), L("NTE", "Notes", "N", 1, (nte,))))
+    g = G("TEST", (S("BGN", None, "Beginning", "M", 1, (E(1, "BGN01", "A", "M", "AN", 1, 5),)),
+                   L("NTE", "Notes", "N", 1, (nte,))))
     rep = Report()
     for txn in iter_transactions(x12(["BGN*A", "NTE*HI"]), name="t.x12", report=rep):
         rep.extend(validate_transaction(txn, g, standard=False))

@@ -142,7 +142,8 @@ def test_duplicate_isa13_is_found_with_compact_keys() -> None:
         return [f.message for f in rep.findings if f.code == "isa-duplicate-control"]
 
     assert dup_findings("000000001", "000000002", "000000003") == []
-    assert dup_findings("000000001", "000000002", "000000001") == ["interchange control number 000000001 repeats in this file"]
+    assert dup_findings("000000001", "000000002", "000000001") == [
+        "interchange control number 000000001 repeats in this file"]
     # not 9 ASCII digits (a Latin-1 superscript two): an invalid control number, never converted
     rep = Report()
     list(iter_transactions(_interchange("00000001\u00b2"), report=rep))

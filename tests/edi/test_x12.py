@@ -47,10 +47,12 @@ def _findings(text: str | bytes, name: str = "t.x12") -> tuple[list, Report]:
 def test_writer_envelopes_are_counted_and_grouped_by_functional_id() -> None:
     text = _interchange()
     segs = text.split("~")[:-1]
-    assert segs[0].startswith("ISA*00*          *00*          *01*123456789      *01*183529049      *250303*1015*U*00401*000004711*0*P*>")
+    assert segs[0].startswith("ISA*00*          *00*          *01*123456789      *01*183529049      "
+                              "*250303*1015*U*00401*000004711*0*P*>")
     assert len(segs[0]) == 105  # plus the terminator: 106
     ids = [s.split("*")[0] for s in segs]
-    assert ids == ["ISA", "GS", "ST", "BGN", "REF", "SE", "ST", "BGN", "REF", "SE", "GE", "GS", "ST", "BPT", "REF", "SE", "GE", "IEA"]
+    assert ids == ["ISA", "GS", "ST", "BGN", "REF", "SE", "ST", "BGN", "REF", "SE", "GE", "GS", "ST", "BPT", "REF",
+                   "SE", "GE", "IEA"]
     assert segs[1] == "GS*GE*123456789*183529049*20250303*1015*4711*X*004010"
     assert segs[10] == "GE*2*4711"
     assert segs[11].startswith("GS*PT*")
@@ -182,7 +184,8 @@ def test_segment_outside_transaction_is_reported_not_dropped() -> None:
         (b"", "empty"),
         (b"GS*GE*1*2~", "expected an ISA"),
         (b"ISA*00*short~", "truncated"),
-        (b"ISA*00*          *00*          *01*123456789      *01*183529049      *250303*1015*U*00401*000004711*0*P*~~", "must all differ"),
+        (b"ISA*00*          *00*          *01*123456789      *01*183529049      "
+         b"*250303*1015*U*00401*000004711*0*P*~~", "must all differ"),
     ],
 )
 def test_unusable_input_raises_located_edierror(data: bytes, reason: str) -> None:

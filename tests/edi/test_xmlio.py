@@ -75,7 +75,8 @@ def test_xml_names_segments_and_elements() -> None:
 
 
 def test_entities_and_doctype_are_refused() -> None:
-    evil = b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><transaction code="997"><AK1><AK101>&x;</AK101></AK1></transaction>'
+    evil = (b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<transaction code="997"><AK1><AK101>&x;</AK101></AK1></transaction>')
     with pytest.raises(MappingError, match="DOCTYPE"):
         parse_xml(evil)
 
@@ -99,7 +100,8 @@ def test_bad_json_is_reported() -> None:
     with pytest.raises(MappingError, match="no model for transaction code '999_01'"):
         model_from_json('{"code": "999_01"}')
     with pytest.raises(MappingError, match="esi_id"):
-        model_from_json('{"code": "867_04", "ref": "A", "date": "2025-03-06", "esi_id": "12", "meters": [{"start": "2025-03-05", "end_reading": 0}]}')
+        model_from_json('{"code": "867_04", "ref": "A", "date": "2025-03-06", "esi_id": "12", '
+                        '"meters": [{"start": "2025-03-05", "end_reading": 0}]}')
 
 
 @pytest.mark.parametrize("suffix", ["\n", "\r\n"])

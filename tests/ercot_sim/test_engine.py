@@ -269,7 +269,8 @@ def test_a_switch_for_the_date_of_a_scheduled_move_in_does_not_complete_too(tmp_
     result = run_scenario(load_scenario_text(_scenario_text(events, 0.5, None)), tmp_path / "run")
     db = sqlite3.connect(str(result.trace))
     try:
-        done = db.execute("SELECT kind FROM orders WHERE esi_id = '10443720000000002' AND state = 'completed'").fetchall()
+        done = db.execute("SELECT kind FROM orders WHERE esi_id = '10443720000000002' "
+                          "AND state = 'completed'").fetchall()
     finally:
         db.close()
     assert len(done) == 1, done
@@ -285,7 +286,8 @@ def test_a_switch_and_a_mass_transition_for_one_date_do_not_both_complete(tmp_pa
     result = run_scenario(load_scenario_text(_scenario_text(events, 0.0, 1)), tmp_path / "run")
     db = sqlite3.connect(str(result.trace))
     try:
-        done = db.execute("SELECT kind FROM orders WHERE esi_id = '10443720000000003' AND state = 'completed'").fetchall()
+        done = db.execute("SELECT kind FROM orders WHERE esi_id = '10443720000000003' "
+                          "AND state = 'completed'").fetchall()
         gains = db.execute("SELECT COUNT(*) FROM transactions WHERE esi_id = '10443720000000003' AND code = '867_04' "
                            "AND sender = '183529049'").fetchone()[0]
     finally:

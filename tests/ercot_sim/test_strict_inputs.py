@@ -21,7 +21,8 @@ SCENARIO = (ROOT / "scenarios" / "switch-standard.toml").read_text()
     ("share = 1.0", "share = inf", r"line \d+, participants.crs\[0\].share: Input should be a finite number"),
     ("share = 1.0", "share = nan", r"participants.crs\[0\].share: Input should be a finite number"),
     ("esi_ids = 2", 'esi_ids = "2"', r"population.esi_ids: Input should be a valid integer"),
-    ("day = 1\n", "day = 3000\n", r"line \d+, events\[0\].day: day 3000 is outside the run \(days 0 to 29 of a 30-day run"),
+    ("day = 1\n", "day = 3000\n",
+     r"line \d+, events\[0\].day: day 3000 is outside the run \(days 0 to 29 of a 30-day run"),
 ])
 def test_a_scenario_with_nonsense_is_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
     assert old in SCENARIO

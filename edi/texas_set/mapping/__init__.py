@@ -80,7 +80,8 @@ def _renderer(code: str) -> Any:
     return compile_layout(layout(code))
 
 
-def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = False, check: bool = False) -> list[list[str]]:
+def render(code: str, fields: Mapping[str, Any] | Any, *, allow_retired: bool = False,
+           check: bool = False) -> list[list[str]]:
     """Body segments of a transaction from plain fields, without validation (the fast path).
 
     Args:
@@ -175,7 +176,8 @@ def from_segments(code: str, body: Sequence[Segment | Sequence[str]], *, source:
     return parse_body(layout(code), body, source)
 
 
-def transaction(model_or_code: TxModel | str, fields: Mapping[str, Any] | None = None, *, control: str = "0001") -> list[list[str]]:
+def transaction(model_or_code: TxModel | str, fields: Mapping[str, Any] | None = None, *,
+                control: str = "0001") -> list[list[str]]:
     """The whole transaction set, ST through SE, of a model or of (code, fields).
 
     Args:
@@ -231,7 +233,8 @@ def read_models(source: Any, *, roles: Mapping[str, str] | None = None, name: st
         ident = identify(txn, roles)
         if ident.code is None:
             st = txn.segments[0]
-            raise MappingError(f"transaction set {txn.control} not identified: {ident.reason}", f"{txn.file} segment {st.number} (ST)")
+            raise MappingError(f"transaction set {txn.control} not identified: {ident.reason}",
+                               f"{txn.file} segment {st.number} (ST)")
         out.append(from_segments(ident.code, txn.body, source=txn.file))
     return out
 

@@ -142,7 +142,8 @@ class _Reader:
             self.items(lp.body, sub, (*path, lp.field), 0)
             data[lp.field] = sub
 
-    def segment(self, tpl: Seg, els: list[str], num: int, data: dict[str, Any], path: tuple[Any, ...], idx: int) -> None:
+    def segment(self, tpl: Seg, els: list[str], num: int, data: dict[str, Any], path: tuple[Any, ...],
+                idx: int) -> None:
         label = _label(els)
         known = {e.pos for e in tpl.els}
         for p in range(1, len(els)):
@@ -176,7 +177,8 @@ class _Reader:
         k = e.kind
         if k == "LIT":
             if val != e.lit:
-                raise ValueError(f"expected {e.lit!r}, found {val!r}" if val else f"expected {e.lit!r}, the element is empty")
+                raise ValueError(f"expected {e.lit!r}, found {val!r}" if val
+                                 else f"expected {e.lit!r}, the element is empty")
             return
         if k == "IDX":
             if val != str(idx):

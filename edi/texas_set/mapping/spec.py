@@ -148,7 +148,8 @@ def fld(
     gate_on: bool = True,
 ) -> El:
     """An element bound to a model field."""
-    return El(pos, kind, src, lit=flag, codes=tuple((codes or {}).items()), fallback=fallback, gate=gate, gate_on=gate_on)
+    return El(pos, kind, src, lit=flag, codes=tuple((codes or {}).items()), fallback=fallback, gate=gate,
+              gate_on=gate_on)
 
 
 def seg(sid: str, *els: El, when: str = "", when_true: bool = False, confirmed: bool = False) -> Seg:

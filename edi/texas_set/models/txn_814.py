@@ -95,7 +95,8 @@ _MAINTS: dict[str, tuple[Maintenance, ...]] = {
 }  # fmt: skip
 
 
-def _i(code: str, name: str, request: bool, maint: Maintenance, sched: bool = False, **kw: Any) -> tuple[str, CodeInfo814]:
+def _i(code: str, name: str, request: bool, maint: Maintenance, sched: bool = False,
+       **kw: Any) -> tuple[str, CodeInfo814]:
     kw.setdefault("bgn01", "13" if request else "11")
     kw.setdefault("indicators", _INDICATORS.get(code, ()))
     kw.setdefault("maintenances", _MAINTS.get(code, (maint,)))

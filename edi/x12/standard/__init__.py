@@ -168,7 +168,8 @@ def segment_directory() -> dict[str, SegmentDef]:
         elements = []
         for n, el in enumerate(seg.iterchildren("element"), 1):
             if int(el.get("pos")) != n:
-                raise GuideError(f"{sid}: element {el.get('pos')} listed as element {n}", f"{path} line {el.sourceline}")
+                raise GuideError(f"{sid}: element {el.get('pos')} listed as element {n}",
+                                 f"{path} line {el.sourceline}")
             lo, hi = int(el.get("min") or 0), int(el.get("max") or 0)
             if el.get("type") != "composite" and (hi <= 0 or lo > hi):
                 raise GuideError(f"{sid}{n:02d}: lengths {lo}/{hi} are not a range", f"{path} line {el.sourceline}")
@@ -177,12 +178,14 @@ def segment_directory() -> dict[str, SegmentDef]:
                            int(c.get("min")), int(c.get("max")))
                 for c in el.iterchildren("component")
             )
-            elements.append(ElementDef(n, el.get("number"), el.get("name"), el.get("req"), el.get("type"), lo, hi, components))
+            elements.append(ElementDef(n, el.get("number"), el.get("name"), el.get("req"), el.get("type"), lo, hi,
+                                       components))
         syntax = []
         for note in seg.iterchildren("syntax"):
             positions = tuple(int(p) for p in note.get("positions").split())
             if max(positions) > len(elements):
-                raise GuideError(f"{sid}: syntax note {note.get('kind')} names element {max(positions)} of {len(elements)}", f"{path} line {note.sourceline}")
+                raise GuideError(f"{sid}: syntax note {note.get('kind')} names element {max(positions)} "
+                                 f"of {len(elements)}", f"{path} line {note.sourceline}")
             syntax.append(Syntax(note.get("kind"), positions))
         out[sid] = SegmentDef(sid, seg.get("name"), tuple(elements), tuple(syntax))
     return out

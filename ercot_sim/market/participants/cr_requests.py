@@ -133,8 +133,9 @@ class CustomerRequests:
             # the customer rescinds after the switch completed: not an 814_08 (it would be
             # rejected SOP) but a Customer Rescission issue in MarkeTrak (flows.md 5, C10)
             first = self.desk.last_order[esi]
-            self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, self.desk.ctx.ercot, esi, "K" + r.ref[1:],
-                                         first, r.now, OutOfBand(cr=r.cr, tdsp=r.tdsp), first, "customer rescission"))
+            self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, self.desk.ctx.ercot, esi,
+                                         "K" + r.ref[1:], first, r.now, OutOfBand(cr=r.cr, tdsp=r.tdsp), first,
+                                         "customer rescission"))
             return
         if p is None and esi in self.desk.last_order:  # too late: the order is already worked
             p = [self.desk.last_order[esi], "", ""]

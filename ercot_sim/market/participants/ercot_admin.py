@@ -99,10 +99,10 @@ class MarketAdmin:
         if (order is None or rec is None or order.state != "completed" or order.cr != m.sender
                 or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
             return
-        self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, order.old_rep, m.esi_id, m.ref, order.order_id,
-                                     int(self.desk.env.now), OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
-                                                                       start=order.scheduled), order.order_id,
-                                     "to the losing CR"))
+        self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, order.old_rep, m.esi_id, m.ref,
+                                     order.order_id, int(self.desk.env.now),
+                                     OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
+                                               start=order.scheduled), order.order_id, "to the losing CR"))
 
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing

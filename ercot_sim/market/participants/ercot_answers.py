@@ -126,8 +126,8 @@ class TdspAnswers:
         if order.kind == "mass_transition":
             self.desk.send("814_14", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
                            self.desk.ready_at(),
-                           Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr), scheduled_date=smrd,
-                                      transition_type="TS", switch_hold=p.switch_hold),
+                           Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr),
+                                      scheduled_date=smrd, transition_type="TS", switch_hold=p.switch_hold),
                            order.order_id, f"date {ymd(smrd)}")
         else:
             answer = Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr), scheduled_date=smrd,
@@ -163,7 +163,8 @@ class TdspAnswers:
         order.loss_sent = True
         order.old_rep = losing
         start = order.scheduled
-        self.desk.send("814_06", losing, order.esi_id, self.desk.ref_for(order.esi_id, rec), order.fwd_ref, self.desk.ready_at(),
+        self.desk.send("814_06", losing, order.esi_id, self.desk.ref_for(order.esi_id, rec), order.fwd_ref,
+                       self.desk.ready_at(),
                        Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(losing), end_date=start),
                        order.order_id, f"loss {ymd(start)}")
 
@@ -179,8 +180,8 @@ class TdspAnswers:
         else:
             order.scheduled = p.end_date
             self.desk.set_state(order, "scheduled")
-        self.desk.send("814_25", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id, self.desk.ready_at(),
-                       self._passed(order, p, end_date=p.end_date), order.order_id, m.detail)
+        self.desk.send("814_25", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
+                       self.desk.ready_at(), self._passed(order, p, end_date=p.end_date), order.order_id, m.detail)
 
     def on_814_28(self, m: Message) -> None:
         """Completed unexecutable (closes the order) or permit pending (keeps it open). An order
@@ -239,8 +240,9 @@ class TdspAnswers:
             order.scheduled = p.scheduled_date
             if not order.terminal:  # a new date moves the loss notice with it
                 self._plan_loss_notice(order, rec, order.scheduled)
-        self.desk.send("814_13", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.dc_ref, self.desk.ready_at(),
-                       self._passed(order, p, scheduled_date=p.scheduled_date), order.order_id, m.detail)
+        self.desk.send("814_13", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.dc_ref,
+                       self.desk.ready_at(), self._passed(order, p, scheduled_date=p.scheduled_date),
+                       order.order_id, m.detail)
 
     def on_814_27(self, m: Message) -> None:
         """Historical usage response: passed on; a reject ends the order."""
@@ -251,8 +253,8 @@ class TdspAnswers:
         p = as814(m)
         if p.action == "reject":
             self.desk.set_state(order, "rejected", f"tdsp {p.reject_code}")
-        self.desk.send("814_27", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id, self.desk.ready_at(),
-                       self._passed(order, p), order.order_id, m.detail)
+        self.desk.send("814_27", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
+                       self.desk.ready_at(), self._passed(order, p), order.order_id, m.detail)
 
     # -- usage: completion and pass-through -----------------------------------------------------
     def _pass_on(self, m: Message, p: Payload867, to: str, order: Order | None) -> None:

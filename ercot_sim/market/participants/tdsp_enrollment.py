@@ -120,7 +120,8 @@ class Enrollment:
                 self.desk.reject_request(m, "814_04", *conflict)
                 return
         if kind == "SW":
-            date = self._cycle_date_near(m.esi_id, start) or self.desk.clock.roll(max(start, self.desk.clock.plus_days(today, 1)), self.desk.cal)
+            date = (self._cycle_date_near(m.esi_id, start)
+                    or self.desk.clock.roll(max(start, self.desk.clock.plus_days(today, 1)), self.desk.cal))
         elif kind == "SSW":
             date = start if start > today else self.desk.clock.roll(self.desk.clock.plus_days(today, 1), self.desk.cal)
         elif kind in ("TS", "AQ"):  # transition / acquisition: the date ERCOT set
@@ -176,7 +177,8 @@ class Enrollment:
         o.second = p.maintenance_reason == SECOND_MOVE_OUT
         self.desk.schedule(o)
         self.desk.reply(m, "814_25", self.desk.answer_time_for(m),
-                        Payload814(tdsp=self.desk.party(self.desk.duns), cr=p.cr, end_date=date), f"scheduled {ymd(date)}")
+                        Payload814(tdsp=self.desk.party(self.desk.duns), cr=p.cr, end_date=date),
+                        f"scheduled {ymd(date)}")
 
     def on_814_08(self, m: Message) -> None:
         """Cancel from ERCOT (CR cancel or ERCOT stacking / mass transition cancel)."""
@@ -196,7 +198,8 @@ class Enrollment:
         p = as814(m)
         it, new = p.iteration, p.requested_date
         assert new is not None  # mandatory on an 814_12 (check_payload)
-        earliest = self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.date_change_notice_bd, self.desk.cal)
+        earliest = self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.date_change_notice_bd,
+                                                     self.desk.cal)
         if o is None or o.done or o.cancelled:
             self._reject_13(m, "A13", "ORDER NOT PENDING", it)
         elif self.desk.rejects(m):

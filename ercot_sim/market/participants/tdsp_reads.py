@@ -155,7 +155,8 @@ class MeterReading:
         if rejected is None:
             return
         was = as810(rejected)
-        ready = self.desk.answer_time(int(self.desk.env.now), "E4-tdsp-810_02", self.desk.cal, 1, m.ref, trigger=m.sent_at)
+        ready = self.desk.answer_time(int(self.desk.env.now), "E4-tdsp-810_02", self.desk.cal, 1, m.ref,
+                                      trigger=m.sent_at)
         invoice = Payload810(due_date=self.invoice_due(self.desk.clock.date(ready)), period_start=was.period_start,
                              period_end=was.period_end, charges=was.charges, tdsp=was.tdsp, cr=was.cr)
         self.invoice(m.sender, m.esi_id, self.desk.ref_for(m.esi_id), rejected.orig_ref, ready, invoice,
@@ -171,7 +172,8 @@ class MeterReading:
         periods = []
         for _ in range(12):
             start = last_read(end, cycle, cal)
-            kwh = int((300 + self.desk.u("hist", m.esi_id, start) * 1500) * self.desk.clock.days_between(start, end) / 30)
+            kwh = int((300 + self.desk.u("hist", m.esi_id, start) * 1500)
+                      * self.desk.clock.days_between(start, end) / 30)
             periods.append(UsagePeriod(start, end, kwh))
             end = start
         usage = Payload867(tdsp=self.desk.party(self.desk.duns), cr=as814(m).cr, periods=tuple(periods))

@@ -145,7 +145,8 @@ class FieldService:
         at once when it cannot be done (``WTM`` weather moratorium on the date, not the REP of
         record, nothing to reconnect), else worked on the requested date (650_02 completed)."""
         start = as650(m).service_date
-        day = max(start, self.desk.today()) if start else self.desk.clock.add_business_days(self.desk.today(), 1, self.desk.cal)
+        day = (max(start, self.desk.today()) if start
+               else self.desk.clock.add_business_days(self.desk.today(), 1, self.desk.cal))
         reject: tuple[str, str] | None = None
         if e is None or e.rep != m.sender:
             reject = ("A13", "NOT THE REP OF RECORD")
@@ -158,8 +159,8 @@ class FieldService:
         if reject is not None:
             answer = Payload650(tdsp=self.desk.party(self.desk.duns), cr=self.desk.party(m.sender), order_type=purpose,
                                 status="REJ", reject_code=reject[0], reject_text=reject[1])
-            self.desk.send("650_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), m.ref, self.desk.answer_time_for(m),
-                           answer, detail=f"{purpose} reject {reject[0]}")
+            self.desk.send("650_02", m.sender, m.esi_id, self.desk.ref_for(m.esi_id), m.ref,
+                           self.desk.answer_time_for(m), answer, detail=f"{purpose} reject {reject[0]}")
             return
         self.desk.schedule(TOrder(m.ref, m.esi_id, purpose, day, m.sender, ""))
 
@@ -192,8 +193,9 @@ class FieldService:
         if e.rep:
             today = self.desk.today()
             self.desk.send("650_04", e.rep, esi, self.desk.ref_for(esi), "", int(self.desk.env.now) + 30,
-                           Payload650(tdsp=self.desk.party(self.desk.duns), cr=self.desk.party(e.rep), order_type="RC001",
-                                      purpose="reactivation", service_date=today), detail=f"RC001 {ymd(today)}")
+                           Payload650(tdsp=self.desk.party(self.desk.duns), cr=self.desk.party(e.rep),
+                                      order_type="RC001", purpose="reactivation", service_date=today),
+                           detail=f"RC001 {ymd(today)}")
 
     def on_650_05(self, m: Message) -> None:
         """The CR rejected a 650_04 (flows.md 14). The TDSP keeps its REP of record: a REP of

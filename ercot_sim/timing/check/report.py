@@ -195,7 +195,8 @@ class RuleCompliance:
         c = self.compliance
         return {
             "rule_id": self.rule_id, "title": self.title, "status": self.status, "target": self.target,
-            "on_time": self.on_time, "excused": self.excused, "late": self.late, "missing": self.missing, "outside": self.outside,
+            "on_time": self.on_time, "excused": self.excused, "late": self.late, "missing": self.missing,
+            "outside": self.outside,
             "open": self.open, "optional_absent": self.optional_absent, "skipped": self.skipped,
             "decided": self.decided, "compliance": None if c is None else round(c, 6),
             "passed": self.passed,
@@ -319,7 +320,8 @@ class CheckResult:
             out.append(f"note: {note}")
         unreadable = [f for f in self.findings if f.endswith(" [unreadable]")]
         if len(self.findings) > len(unreadable):
-            out.append(f"envelope findings while reading: {len(self.findings) - len(unreadable)} (run 'ercot-sim validate')")
+            out.append(f"envelope findings while reading: {len(self.findings) - len(unreadable)} "
+                       "(run 'ercot-sim validate')")
         for line in unreadable:  # not X12, or a link out of the folder: the rest was checked
             out.append(f"not read: {line.removesuffix(' [unreadable]')}")
         return "\n".join(out)

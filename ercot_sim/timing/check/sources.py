@@ -331,7 +331,8 @@ def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
                 run = dict(db.execute("SELECT key, value FROM run").fetchall())
             windows: list[tuple[str, str, str, str, str]] = []
             if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outages'").fetchone():
-                windows = db.execute("SELECT party, role, start, end, rule FROM outages ORDER BY start, party").fetchall()
+                windows = db.execute("SELECT party, role, start, end, rule FROM outages "
+                                     "ORDER BY start, party").fetchall()
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
