@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
+import itertools
 import operator
 from collections import Counter
 from collections.abc import Callable, Generator
@@ -360,11 +362,16 @@ class Transport:
                                   arrival + self.ack_minutes, _acceptance(group)))
 
 
+_MAKE_ACK = functools.partial(tuple.__new__, TransactionAck)
+_ACCEPTED: tuple[tuple[()], str, None, None] = ((), "A", None, None)
+
+
 def _acceptance(group: tuple[str, str, list[tuple[str, str]]]) -> Payload997:
     """The 997 accepting a functional group: (functional ID, GS06, (ST01, ST02) of each set)."""
     fid, gctl, sets = group
     n = len(sets)
-    make = tuple.__new__  # every transaction of the market is acknowledged: no per-part checks
-    acks = tuple([make(TransactionAck, (st01, st02, (), "A", None, None)) for st01, st02 in sets])
+    # every transaction of the market is acknowledged: (ST01, ST02) + accepted, no errors, the
+    # named tuples made in C (what TransactionAck(st01, st02) gives)
+    acks = tuple(map(_MAKE_ACK, map(operator.add, sets, itertools.repeat(_ACCEPTED))))
     return Payload997(functional_id=fid, group_control=int(gctl), included=n, received=n, accepted=n,
                       transactions=acks)

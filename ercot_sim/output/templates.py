@@ -19,6 +19,7 @@ mapping tables cannot make the files drift, and a :class:`TemplateDrift` warning
 
 from __future__ import annotations
 
+import operator
 import warnings
 from collections.abc import Callable
 from typing import cast
@@ -40,7 +41,7 @@ def _n1(qualifier: str, p: Party) -> str:
 
 
 def _867_03(m: Message, date: str) -> Shaped | None:
-    p = cast(Payload867, m.payload)
+    p: Payload867 = m.payload  # type: ignore[assignment]  # the 867 family's (check_payload)
     periods, meters = p.periods, p.meters
     if p.purpose != "original" or p.esi_id_in_ref03 or len(periods) != 1 or len(meters) != 1:
         return None
@@ -168,13 +169,18 @@ def _997(m: Message, date: str) -> Shaped | None:
     k = len(sts)
     if p.status != "A" or p.group_code is not None or not (p.included == p.received == p.accepted == k):
         return None
-    acks: list[str] = []
-    add = acks.append
-    for st01, control, segments, status, code1, code2 in sts:
-        if segments or status != "A" or code1 is not None or code2 is not None:
-            return None
-        add(f"AK2*{st01}*{control}~AK5*A~")
-    return f"AK1*{p.functional_id}*{p.group_control}~{''.join(acks)}AK9*A*{k}*{k}*{k}~", 2 * k + 2, 0
+    if k and set(map(_ACK_TAIL, sts)) != _ACCEPTED:  # an error or a code: the mapping writes it
+        return None
+    # an AK2 + AK5 pair per transaction set: "AK2*<ST01>*<ST02>~AK5*A~", joined in C
+    acks = f"AK2*{'~AK5*A~AK2*'.join(map('*'.join, map(_ACK_IDS, sts)))}~AK5*A~" if k else ""
+    return f"AK1*{p.functional_id}*{p.group_control}~{acks}AK9*A*{k}*{k}*{k}~", 2 * k + 2, 0
+
+
+#: a TransactionAck's (ST01, ST02), and its (segments, status, code1, code2): a set the 997
+#: template writes is accepted without errors
+_ACK_IDS = operator.itemgetter(0, 1)
+_ACK_TAIL = operator.itemgetter(2, 3, 4, 5)
+_ACCEPTED = {((), "A", None, None)}
 
 
 _TEMPLATES: dict[str, Callable[[Message, str], Shaped | None]] = {
