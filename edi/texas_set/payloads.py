@@ -50,7 +50,6 @@ __all__ = [
     "Payload997",
     "PayloadBase",
     "Reason",
-    "SENT_DATE_DEFAULTS",
     "RemittanceItem",
     "UNRENDERED",
     "SegmentError",
@@ -279,7 +278,7 @@ def _plan(cls: type, code: str) -> _Plan:
         family: str = getattr(cls, "FAMILY", "")
         guide: dict[str, tuple[str, ...]] = getattr(lay.model, "REQUIRED", {})
         required = tuple(tuple(name.split(".")) for name in guide.get(code, ())
-                         if name not in HEADER[family] and SENT_DATE_DEFAULTS.get(code) != name)
+                         if name not in HEADER[family])
         carried = lay.fields()
         fields = {f.name: f.default for f in dataclasses.fields(cls)}
         unrendered = UNRENDERED.get(code, {})
@@ -499,9 +498,6 @@ def mapping_fields(code: str, payload: Payload, *, ref: str, date: dt.date, esi_
     for name in NOT_IN_LAYOUT.get(payload.FAMILY, ()):
         del out[name]
     out.update(header_fields(code, payload, ref=ref, date=date, esi_id=esi_id, orig_ref=orig_ref))
-    dated = SENT_DATE_DEFAULTS.get(code)
-    if dated is not None and out[dated] is None:
-        out[dated] = date
     return out
 
 
@@ -525,7 +521,3 @@ def header_fields(code: str, payload: Payload, *, ref: str, date: dt.date, esi_i
             out[name] = ref[-20:]
     return out
 
-
-#: Per code, a date field that is the day the transaction is sent when the payload leaves it
-#: None: an 814_20's effective date (DTM*007), as the simulator's TDSPs send it.
-SENT_DATE_DEFAULTS: dict[str, str] = {"814_20": "effective_date"}

@@ -17,7 +17,7 @@ from typing import Any
 
 from edi.texas_set import mapping as _mapping
 from edi.texas_set.mapping.render import compile_payload_text_layout, compile_text_layout
-from edi.texas_set.payloads import HEADER, NOT_IN_LAYOUT, SENT_DATE_DEFAULTS, Payload, header_fields
+from edi.texas_set.payloads import HEADER, NOT_IN_LAYOUT, Payload, header_fields
 from edi.texas_set.payloads import mapping_fields as _join
 from ercot_sim.market.messages import Message, OutOfBand
 from ercot_sim.output import templates as _templates
@@ -108,10 +108,9 @@ def _mapping_text(m: Message, date: str, separator: str = "*", terminator: str =
 
 def _compile(code: str, separator: str, terminator: str) -> Callable[[Payload, dict[str, Any]], tuple[str, int]]:
     """The text renderer of ``code``: from the payload's attributes, or, for a layout that
-    fills fields from others (the 810's total, an 814_20's effective date), from the joined
-    fields of :func:`mapping_fields`."""
+    fills fields from others (the 810's total), from the joined fields of :func:`mapping_fields`."""
     lay = _mapping.layout(code)
-    if lay.prepare is None and code not in SENT_DATE_DEFAULTS:
+    if lay.prepare is None:
         return compile_payload_text_layout(lay, frozenset(HEADER[code[:3]]), separator, terminator)
     joined = compile_text_layout(lay, separator, terminator)
 
@@ -120,9 +119,6 @@ def _compile(code: str, separator: str, terminator: str) -> Callable[[Payload, d
         for name in NOT_IN_LAYOUT.get(p.FAMILY, ()):
             del fields[name]
         fields.update(header)
-        dated = SENT_DATE_DEFAULTS.get(code)
-        if dated is not None and fields[dated] is None:
-            fields[dated] = header["date"]
         return joined(fields)
 
     return render

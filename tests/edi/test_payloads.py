@@ -75,10 +75,11 @@ def test_a_codes_guide_and_layout_are_checked() -> None:
 
 def test_mapping_fields_join_payload_and_header() -> None:
     party = P.Party("ONCOR", "1039940674000")
-    f = P.mapping_fields("814_20", P.Payload814(tdsp=party, maintenance_reason="CRT"), ref="T" + "1" * 25,
+    f = P.mapping_fields("814_20", P.Payload814(tdsp=party, maintenance_reason="CRT",
+                                                effective_date=dt.date(2025, 3, 2)), ref="T" + "1" * 25,
                          date=dt.date(2025, 3, 3), esi_id="10443720000000014")
     assert f["ref"] == "T" + "1" * 25 and f["line_ref"] == "1" * 20 and f["esi_id"] == "10443720000000014"
-    assert f["effective_date"] == dt.date(2025, 3, 3)  # SENT_DATE_DEFAULTS
+    assert f["date"] == dt.date(2025, 3, 3) and f["effective_date"] == dt.date(2025, 3, 2)
     assert "self_selected" not in f and "orig_ref" not in f
     assert mapping.render("814_20", f) == mapping.to_segments(M.Enrollment814(**plain(f)))
 

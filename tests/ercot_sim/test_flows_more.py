@@ -481,3 +481,32 @@ def test_rescission_after_the_switch_by_a_backdated_move_in(run) -> None:  # typ
         assert rep(db, esi) == keeper
         reject = [t for t in x12_segments(db, esi, "814_05") if any(seg[:2] == ["REF", "7G"] for seg in t)]
         assert [_ref(t, "7G") for t in reject] == [code]
+
+
+def _models(db: Run, code: str) -> list[object]:
+    """Every transaction ``code`` of a run's files, read back into its model."""
+    from edi.texas_set.mapping import read_models
+
+    out = []
+    for path in sorted((db.out / "outbox").rglob("*.x12")):
+        out += [m for m in read_models(path) if m.code == code]
+    return out
+
+
+def test_a_650_02_answers_with_the_order_type_it_answers(run) -> None:  # type: ignore[no-untyped-def]
+    """The switch-hold answers name the request's order type (SH001 placed, SH002 removed)."""
+    db = run("switch-hold-reject")
+    asked = {m.ref: m.order_type for m in _models(db, "650_01")}  # type: ignore[attr-defined]
+    answers = _models(db, "650_02")
+    assert {m.order_type for m in answers} >= {"SH001", "SH002"}  # type: ignore[attr-defined]
+    for m in answers:
+        assert m.order_type == asked[m.orig_ref]  # type: ignore[attr-defined]
+
+
+def test_an_814_20_is_effective_the_day_the_tdsp_made_the_change(run) -> None:  # type: ignore[no-untyped-def]
+    """A switch hold placed during a retail outage reaches ERCOT after it, effective the day it
+    was placed (DTM*007), not the day it could be sent (BGN03)."""
+    db = run("retail-outage")
+    held = [m for m in _models(db, "814_20") if m.maintenance_reason == "SHS"]  # type: ignore[attr-defined]
+    assert held and any(m.effective_date < m.date for m in held)  # type: ignore[attr-defined]
+    assert all(m.effective_date <= m.date for m in held)  # type: ignore[attr-defined]

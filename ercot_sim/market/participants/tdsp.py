@@ -189,13 +189,14 @@ class Tdsp(Participant):
         self.maintain(esi, reason, ready, detail, hold)
 
     def maintain(self, esi: str, reason: str, ready: int, detail: str, hold: bool | None = None) -> None:
-        """An 814_20 to ERCOT at ``ready``: ESI ID ``reason`` (REF*TD), effective the day it goes
-        (``edi.texas_set.payloads.SENT_DATE_DEFAULTS``)."""
+        """An 814_20 to ERCOT at ``ready``: ESI ID ``reason`` (REF*TD), effective today (DTM*007:
+        the day the TDSP made the change, which a retail outage may hold back from ERCOT)."""
         ref = self.ref_for(esi)
         if reason == ESI_RETIRE:
             self.retiring[ref] = esi
         self.send("814_20", self.ctx.ercot, esi, ref, "", ready,
-                  Payload814(tdsp=self.party(self.duns), maintenance_reason=reason, switch_hold=hold), detail=detail)
+                  Payload814(tdsp=self.party(self.duns), maintenance_reason=reason, switch_hold=hold,
+                             effective_date=self.today()), detail=detail)
 
     def daily(self) -> None:
         """The day's field work: orders due (gains before move-outs), then the read cycle."""

@@ -132,12 +132,12 @@ class FieldService:
         tdsp, cr = self.desk.party(self.desk.duns), self.desk.party(m.sender)
         if e is None or e.rep != m.sender:
             self.desk.send("650_02", m.sender, m.esi_id, ref, m.ref, ready,
-                           Payload650(tdsp=tdsp, cr=cr, order_type="SH001", status="REJ", reject_code="A13"),
+                           Payload650(tdsp=tdsp, cr=cr, order_type=purpose, status="REJ", reject_code="A13"),
                            detail="reject")
             return
         e.hold = "D" if purpose == "SH001" else ""
         self.desk.send("650_02", m.sender, m.esi_id, ref, m.ref, ready,
-                       Payload650(tdsp=tdsp, cr=cr, order_type="SH001", status="CMP"), detail=purpose)
+                       Payload650(tdsp=tdsp, cr=cr, order_type=purpose, status="CMP"), detail=purpose)
         self.desk.maintain(m.esi_id, SWITCH_HOLD_CHANGE, ready, f"hold {purpose}", hold=bool(e.hold))
 
     def _field_service(self, m: Message, e: TEsi | None, purpose: str) -> None:
