@@ -5,7 +5,8 @@ Hierarchy::
     SimError                root of everything ercot_sim raises on bad input
     ├── ScenarioError       a scenario file is wrong (names file, line and field)
     ├── RulesError          a timing rules file is wrong (names file, line and field)
-    └── CalendarError       a calendar data file is wrong, or a date is out of its range
+    ├── CalendarError       a calendar data file is wrong, or a date is out of its range
+    └── CounterpartyError   a counterparty (EDM) configuration or store cannot be used
 
 All arguments are passed positionally to ``Exception.__init__`` so they survive SimPy's
 re-raise of a failed process (``type(exc)(*exc.args)``).
@@ -13,7 +14,7 @@ re-raise of a failed process (``type(exc)(*exc.args)``).
 
 from __future__ import annotations
 
-__all__ = ["SimError", "ScenarioError", "RulesError", "CalendarError"]
+__all__ = ["SimError", "ScenarioError", "RulesError", "CalendarError", "CounterpartyError"]
 
 
 class SimError(Exception):
@@ -38,3 +39,7 @@ class RulesError(SimError):
 
 class CalendarError(SimError):
     """Calendar data is wrong or a date falls outside it."""
+
+
+class CounterpartyError(SimError):
+    """A counterparty configuration, store or exchange cannot be used."""

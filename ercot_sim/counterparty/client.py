@@ -1,0 +1,126 @@
+"""Posting files to a trading partner over NAESB EDM 1.6, with retries and exchange failures.
+
+:func:`send` records the file in the endpoint's store, then :func:`deliver` posts it: up to
+three attempts (NAESB 4.3.13), waiting the configured seconds between them. A receipt with
+``request-status=ok`` ends it (``receipted``, with the partner's trans-id); a receipt with an
+EEDM code is a refusal, recorded as it is (trying the same post again would get the same
+answer); no receipt after the third attempt (refused connection, time-out, HTTP error, a
+body that is not a receipt) is an *exchange failure*: recorded, listed by ``ercot-sim edm
+status``, and sent again with :func:`resend` once the partner is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+
+from ercot_sim.counterparty.config import EdmConfig, Partner
+from ercot_sim.counterparty.edm import REPORT_TYPE, VERSION, Receipt
+from ercot_sim.counterparty.store import EdmStore, Outbound
+from ercot_sim.errors import CounterpartyError
+
+__all__ = ["ATTEMPTS", "deliver", "post_once", "resend", "send"]
+
+#: attempts before an exchange failure (NAESB 4.3.13)
+ATTEMPTS = 3
+
+
+async def _post(url: str, fields: list[tuple[str, str]], data: bytes, filename: str, login: str, password: str,
+                timeout: float) -> tuple[int, str]:
+    form = aiohttp.FormData()
+    for name, value in fields:
+        form.add_field(name, value)
+    form.add_field("input-data", data, filename=filename, content_type="application/octet-stream")
+    token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")  # RFC 7617
+    headers = {"Authorization": f"Basic {token}"}
+    limit = aiohttp.ClientTimeout(total=timeout)
+    async with aiohttp.ClientSession(headers=headers, timeout=limit) as session, \
+            session.post(url, data=form) as response:
+        return response.status, await response.text()
+
+
+def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, password: str,
+              refnum: str | None = None, refnum_orig: str | None = None, input_format: str = "X12",
+              timeout: float = 120) -> Receipt:
+    """One EDM post of ``path``; the partner's receipt.
+
+    Raises:
+        CounterpartyError: no receipt (connection, time-out, an HTTP error without a
+            receipt, a body that is not one), saying which.
+    """
+    fields = [("from", sender), ("to", receiver), ("version", VERSION), ("receipt-disposition-to", sender),
+              ("receipt-report-type", REPORT_TYPE), ("input-format", input_format)]
+    if refnum:
+        fields += [("refnum", refnum), ("refnum-orig", refnum_orig or refnum)]
+    try:
+        status, body = asyncio.run(_post(url, fields, path.read_bytes(), path.name, login, password, timeout))
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise CounterpartyError(f"no receipt from {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+    try:
+        receipt = Receipt.parse(body)
+    except ValueError as exc:
+        raise CounterpartyError(f"no receipt from {url}: HTTP {status}, {exc}") from None
+    return receipt
+
+
+def send(store: EdmStore, config: EdmConfig, path: Path, to: str, *,
+         sleep: Callable[[float], None] = time.sleep) -> Outbound:
+    """Record ``path`` as a post to partner ``to`` and deliver it (see the module docstring).
+
+    Raises:
+        CounterpartyError: ``to`` is not a partner, or has no ``url``; the file is unreadable.
+    """
+    partner = config.partner_of(to)
+    if not partner.url:
+        raise CounterpartyError(f"partner {to} has no url to post to (add url = \"...\" to its [[partner]])")
+    if not path.is_file():
+        raise CounterpartyError(f"{path}: no such file")
+    row = store.queue(path, sender=config.edm.duns, receiver=to, url=partner.url)
+    return deliver(store, config, row.id, sleep=sleep)
+
+
+def deliver(store: EdmStore, config: EdmConfig, row_id: int, *,
+            sleep: Callable[[float], None] = time.sleep) -> Outbound:
+    """Post a recorded file until it is receipted or refused, or the third attempt fails."""
+    out = store.outbound(row_id)
+    partner: Partner = config.partner_of(out.receiver)
+    if partner.url and partner.url != out.url:  # the partner's address as configured now
+        out = store.move(row_id, partner.url)
+    waits = [0.0, *config.edm.retry_seconds]
+    for attempt in range(ATTEMPTS):
+        if waits[attempt]:
+            sleep(waits[attempt])
+        try:
+            receipt = post_once(out.url, out.path, sender=config.edm.duns, receiver=out.receiver,
+                                login=partner.post_login or partner.login,
+                                password=partner.post_password or partner.password,
+                                refnum=out.refnum if partner.refnum else None, timeout=config.edm.timeout_seconds)
+        except CounterpartyError as exc:
+            last = attempt == ATTEMPTS - 1
+            out = store.attempt(row_id, error=str(exc), failed=last)
+            if last:
+                return out
+            continue
+        if receipt.ok:
+            return store.attempt(row_id, trans_id=receipt.trans_id or "?", time_c=receipt.time_c)
+        return store.attempt(row_id, error=receipt.status, failed=True)  # refused: again, refused again
+    return out
+
+
+def resend(store: EdmStore, config: EdmConfig, row_id: int, *,
+           sleep: Callable[[float], None] = time.sleep) -> Outbound:
+    """Post a failed exchange again (three more attempts).
+
+    Raises:
+        CounterpartyError: no such post, or it was receipted already.
+    """
+    out = store.outbound(row_id)
+    if out.state == "receipted":
+        raise CounterpartyError(f"post #{row_id} was receipted already (trans-id {out.trans_id})")
+    store.reopen(row_id)
+    return deliver(store, config, row_id, sleep=sleep)

@@ -1,0 +1,107 @@
+"""The trading-partner configuration of an EDM endpoint: who we are, who may post to us, where
+we post to them.
+
+```toml
+[edm]
+duns = "183529049"          # this endpoint's DUNS: the ``to`` of every post it accepts
+server_id = "ercot-sim"     # the receipt's server-id
+max_mb = 50                 # largest input-data accepted
+retry_seconds = [60, 300]   # waits before the 2nd and 3rd attempt of a post (then: exchange failure)
+
+[[partner]]
+duns = "123456789"
+name = "ACME ENERGY"
+login = "acme"              # HTTP Basic credentials the partner posts with ...
+password = "secret"
+url = "http://127.0.0.1:8701/edm"   # ... and where we post to it (optional), with
+post_login = "ercot"        # the credentials it gave us (default: login and password above)
+post_password = "secret2"
+```
+
+Loaded with :func:`load_config`; every error names the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ercot_sim.errors import CounterpartyError
+from ercot_sim.tomlload import load_toml_model
+
+__all__ = ["EdmConfig", "EdmSettings", "Partner", "load_config"]
+
+Duns = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{4})?$")]
+
+
+class Partner(BaseModel):
+    """A trading partner: its DUNS, the credentials it posts with, where we post to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duns: Duns
+    name: str = ""
+    login: Annotated[str, StringConstraints(min_length=1)]
+    password: Annotated[str, StringConstraints(min_length=1)]
+    url: str | None = None
+    #: the credentials the partner gave us for posting to it (default: the same as above)
+    post_login: str | None = None
+    post_password: str | None = None
+    #: send refnum / refnum-orig (mutually agreed fields; Texas production posts do without)
+    refnum: bool = False
+
+
+class EdmSettings(BaseModel):
+    """This endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duns: Duns
+    server_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")] = "ercot-sim"
+    max_mb: Annotated[float, Field(gt=0, le=2048)] = 50
+    retry_seconds: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2, max_length=2)] = [60.0, 300.0]
+    timeout_seconds: Annotated[float, Field(gt=0)] = 120
+
+
+class EdmConfig(BaseModel):
+    """An EDM endpoint and its trading partners."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edm: EdmSettings
+    partner: list[Partner] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> EdmConfig:
+        seen: set[str] = set()
+        for p in self.partner:
+            if p.duns in seen:
+                raise ValueError(f"partner {p.duns} is listed twice")
+            seen.add(p.duns)
+        return self
+
+    def partners(self) -> dict[str, Partner]:
+        """The partners by DUNS."""
+        return {p.duns: p for p in self.partner}
+
+    def partner_of(self, duns: str) -> Partner:
+        """The partner of ``duns``.
+
+        Raises:
+            CounterpartyError: not a partner of this endpoint.
+        """
+        got = self.partners().get(duns)
+        if got is None:
+            raise CounterpartyError(f"{duns} is not a trading partner (known: {', '.join(sorted(self.partners()))})")
+        return got
+
+
+def load_config(path: str | Path) -> EdmConfig:
+    """Read an EDM configuration file.
+
+    Raises:
+        CounterpartyError: the file is missing or wrong (names file, line and field).
+    """
+    return load_toml_model(path, EdmConfig, CounterpartyError)
