@@ -24,6 +24,7 @@ from edi.findings import Report
 from edi.texas_set import payloads
 from edi.texas_set.catalog import identify
 from edi.texas_set.mapping import from_segments
+from edi.texas_set.models import TxModel
 from edi.texas_set.payloads import HEADER, NOT_IN_LAYOUT, PAYLOADS, Payload
 from edi.x12 import iter_transactions
 from ercot_sim.errors import CounterpartyError
@@ -61,7 +62,7 @@ def _part(value: Any) -> Any:
     return value
 
 
-def payload_of(model: BaseModel) -> tuple[Payload, dict[str, Any]]:
+def payload_of(model: TxModel) -> tuple[Payload, dict[str, Any]]:
     """A transaction model as its payload and its header (``code``, ``ref``, ``orig_ref``,
     ``esi_id``, ``date``: :data:`edi.texas_set.payloads.HEADER`)."""
     code: str = model.code
