@@ -241,3 +241,48 @@ def test_field_checks_in_the_standards_order() -> None:
     wrong = check_fields({**good, "receipt-disposition-to": OTHER}, True, receiver=ERCOT, partners=partners,
                          login_duns=ACME)
     assert wrong is not None and wrong.code == "EEDM115" and OTHER in wrong.status
+
+
+def _certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate and key for 127.0.0.1 (openssl; .ci/run installs it)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.mark.xfail(shutil.which("openssl") is None, reason="openssl is not installed (.ci/run installs it)",
+                   strict=True)
+def test_https_with_a_given_certificate(tmp_path: Path) -> None:
+    """``serve --cert --key`` answers over TLS; the client trusts the partner's certificate named
+    in its configuration (ca_file), and without it the exchange fails (recorded)."""
+    cert, key = _certificate(tmp_path)
+    config = _config(tmp_path / "ercot.toml", duns=ERCOT, partners=[{"duns": ACME, "login": "acme",
+                                                                     "password": "s3cret"}])
+    server = subprocess.Popen([*CLI, "edm", "serve", str(tmp_path / "ercot"), "--config", str(config), "--port", "0",
+                               "--cert", str(cert), "--key", str(key)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[2]
+        assert url.startswith("https://")
+        acme = {"duns": ERCOT, "login": "ercot", "password": "x", "url": url, "post_login": "acme",
+                "post_password": "s3cret"}
+        trusting = _config(tmp_path / "acme.toml", duns=ACME, partners=[{**acme, "ca_file": "cert.pem"}])
+        sent = subprocess.run([*CLI, "edm", "send", str(X12), "--config", str(trusting), "--dir",
+                               str(tmp_path / "acme"), "--to", ERCOT], cwd=ROOT, capture_output=True, text=True,
+                              timeout=60)
+        assert sent.returncode == 0 and "receipted" in sent.stdout, sent.stdout + sent.stderr
+        wary = _config(tmp_path / "wary.toml", duns=ACME, partners=[acme])
+        refused = subprocess.run([*CLI, "edm", "send", str(X12), "--config", str(wary), "--dir",
+                                  str(tmp_path / "wary"), "--to", ERCOT], cwd=ROOT, capture_output=True, text=True,
+                                 timeout=60)
+        assert refused.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in refused.stdout, refused.stdout
+        if shutil.which("curl"):
+            done = subprocess.run(["curl", "-s", "--cacert", str(cert), "-u", "acme:s3cret", url + "/status"],
+                                  capture_output=True, text=True, timeout=30)
+            assert '"inbound": 1' in done.stdout
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)

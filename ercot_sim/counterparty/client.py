@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,7 @@ ATTEMPTS = 3
 
 
 async def _post(url: str, fields: list[tuple[str, str]], data: bytes, filename: str, login: str, password: str,
-                timeout: float) -> tuple[int, str]:
+                timeout: float, ca_file: str | None) -> tuple[int, str]:
     form = aiohttp.FormData()
     for name, value in fields:
         form.add_field(name, value)
@@ -39,14 +40,15 @@ async def _post(url: str, fields: list[tuple[str, str]], data: bytes, filename: 
     token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")  # RFC 7617
     headers = {"Authorization": f"Basic {token}"}
     limit = aiohttp.ClientTimeout(total=timeout)
+    tls = ssl.create_default_context(cafile=ca_file) if ca_file else None
     async with aiohttp.ClientSession(headers=headers, timeout=limit) as session, \
-            session.post(url, data=form) as response:
+            session.post(url, data=form, ssl=tls if tls is not None else True) as response:
         return response.status, await response.text()
 
 
 def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, password: str,
               refnum: str | None = None, refnum_orig: str | None = None, input_format: str = "X12",
-              timeout: float = 120) -> Receipt:
+              timeout: float = 120, ca_file: str | None = None) -> Receipt:
     """One EDM post of ``path``; the partner's receipt.
 
     Raises:
@@ -58,8 +60,9 @@ def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, p
     if refnum:
         fields += [("refnum", refnum), ("refnum-orig", refnum_orig or refnum)]
     try:
-        status, body = asyncio.run(_post(url, fields, path.read_bytes(), path.name, login, password, timeout))
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        status, body = asyncio.run(_post(url, fields, path.read_bytes(), path.name, login, password, timeout,
+                                         ca_file))
+    except (TimeoutError, aiohttp.ClientError, OSError, ssl.SSLError) as exc:
         raise CounterpartyError(f"no receipt from {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
     try:
         receipt = Receipt.parse(body)
@@ -99,7 +102,8 @@ def deliver(store: EdmStore, config: EdmConfig, row_id: int, *,
             receipt = post_once(out.url, out.path, sender=config.edm.duns, receiver=out.receiver,
                                 login=partner.post_login or partner.login,
                                 password=partner.post_password or partner.password,
-                                refnum=out.refnum if partner.refnum else None, timeout=config.edm.timeout_seconds)
+                                refnum=out.refnum if partner.refnum else None, timeout=config.edm.timeout_seconds,
+                                ca_file=partner.ca_file)
         except CounterpartyError as exc:
             last = attempt == ATTEMPTS - 1
             out = store.attempt(row_id, error=str(exc), failed=last)

@@ -16,6 +16,7 @@ password = "secret"
 url = "http://127.0.0.1:8701/edm"   # ... and where we post to it (optional), with
 post_login = "ercot"        # the credentials it gave us (default: login and password above)
 post_password = "secret2"
+ca_file = "acme-ca.pem"     # trust for an https url that no public authority signs (optional)
 ```
 
 Loaded with :func:`load_config`; every error names the file, the line and the field.
@@ -51,6 +52,9 @@ class Partner(BaseModel):
     post_password: str | None = None
     #: send refnum / refnum-orig (mutually agreed fields; Texas production posts do without)
     refnum: bool = False
+    #: the certificate (PEM) that vouches for the partner's HTTPS url when no public
+    #: authority does (its own, or its private CA's); relative to the configuration file
+    ca_file: str | None = None
 
 
 class EdmSettings(BaseModel):
@@ -104,4 +108,8 @@ def load_config(path: str | Path) -> EdmConfig:
     Raises:
         CounterpartyError: the file is missing or wrong (names file, line and field).
     """
-    return load_toml_model(path, EdmConfig, CounterpartyError)
+    config = load_toml_model(path, EdmConfig, CounterpartyError)
+    for partner in config.partner:  # certificates are named relative to the file
+        if partner.ca_file and not Path(partner.ca_file).is_absolute():
+            partner.ca_file = str(Path(path).parent / partner.ca_file)
+    return config
