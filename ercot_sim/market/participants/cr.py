@@ -53,6 +53,8 @@ class Cr(Participant):
         self.safety_net = safety_net  # sends safety-net move-ins when D2 triggers (scenario data)
         self.confirmed: set[str] = set()  # move-ins with an 814_05 or 814_28 permit pending
         self.nets: dict[str, str] = {}  # move-in ref -> TDSP, for safety nets sent and still open
+        #: its cancels' and date changes' references -> the order they change (see order_of)
+        self.changes: dict[str, str] = {}
         #: what the customers ask for, as requests to ERCOT and the TDSP
         self.requests = CustomerRequests(self)
         #: invoices checked, rejected (824) or paid (820_02)
@@ -124,8 +126,15 @@ class Cr(Participant):
         self.nets[ref] = tdsp
 
     # -- answers from ERCOT ---------------------------------------------------------------------
+    def order_of(self, m: Message) -> str:
+        """The order an answer is about, from what the transaction says: its BGN06 is the
+        reference of the CR's request (or of the cancel / date change that changed it, mapped
+        to the order through the CR's own records). Not ``m.order_id``: that is the trace's
+        annotation, which a party reading only files does not have."""
+        return self.changes.get(m.orig_ref, m.orig_ref)
+
     def _closed(self, m: Message) -> None:
-        self._pending_drop(m.esi_id, m.order_id)
+        self._pending_drop(m.esi_id, self.order_of(m))
 
     def on_814_02(self, m: Message) -> None:
         """Request rejected by ERCOT (a duplicate's reject leaves the original pending)."""
@@ -137,9 +146,9 @@ class Cr(Participant):
         (out of band, like the safety net itself)."""
         self.on_814_02(m)
         reject = as814(m).reject_code
-        tdsp = self.nets.pop(m.order_id, None) if reject != "ABN" else None
+        tdsp = self.nets.pop(self.order_of(m), None) if reject != "ABN" else None
         if tdsp is not None and self.ctx.manual is not None:
-            ref = m.order_id
+            ref = self.order_of(m)
             self.ctx.manual(Message("safety-net-cancel", self.duns, tdsp, m.esi_id, "X" + ref[1:], "S" + ref[1:],
                                     int(self.env.now), OutOfBand(cr=self.duns, tdsp=tdsp), ref,
                                     f"safety net withdrawn ({reject or ''})"))
@@ -166,7 +175,7 @@ class Cr(Participant):
         if as814(m).action == "reject":
             self._closed(m)
         elif self.safety_net:
-            self.confirmed.add(m.order_id)
+            self.confirmed.add(self.order_of(m))
 
     def on_814_25(self, m: Message) -> None:
         """Move-out scheduled or rejected."""
@@ -181,7 +190,7 @@ class Cr(Participant):
     def on_867_02(self, m: Message) -> None:
         """Historical usage arrived."""
         lst = self.pending.get(m.esi_id) or []
-        if any(p[0] == m.order_id and p[1] == "historical_usage" for p in lst):
+        if any(p[0] == self.order_of(m) and p[1] == "historical_usage" for p in lst):
             self._closed(m)
 
     def on_814_06(self, m: Message) -> None:
@@ -212,15 +221,16 @@ class Cr(Participant):
         unexec = p.unexecutable_code
         self.send("814_29", self.ctx.ercot, m.esi_id, self.answer_ref(m.ref), m.ref, self._soon(m.ref),
                   Payload814(cr=self.party(self.duns), tdsp=p.tdsp, unexecutable_code=unexec), m.order_id)
-        if unexec == "T019" and m.order_id[:1] == "C" and any(
-                p[0] == m.order_id and p[1] == "move_out" for p in self.pending.get(m.esi_id, ())):
+        order = self.order_of(m)
+        if unexec == "T019" and order[:1] == "C" and any(
+                p[0] == order and p[1] == "move_out" for p in self.pending.get(m.esi_id, ())):
             # tampering found at the premise: the customer has still left, so a second move-out
             # request (REF*TD 2MR), which the TDSP always completes [RMG 7.16.1]
-            self.at(self._soon(m.ref, "2MR"), self._second_move_out, m.esi_id, m.order_id)
+            self.at(self._soon(m.ref, "2MR"), self._second_move_out, m.esi_id, order)
         if unexec != PERMIT_PENDING:
             self._closed(m)
         elif self.safety_net:
-            self.confirmed.add(m.order_id)
+            self.confirmed.add(order)
 
     def _second_move_out(self, esi: str, first: str) -> None:
         """A second move-out request after a T019, for the TDSP's usual notice ahead (two
@@ -240,14 +250,14 @@ class Cr(Participant):
         """Initial read: the customer is ours from the read date."""
         self.customers.add(m.esi_id)
         if self.nets:
-            self.nets.pop(m.order_id, None)
+            self.nets.pop(self.order_of(m), None)
         self._closed(m)
 
     def on_867_03(self, m: Message) -> None:
         """Monthly usage, or the final read when the customer leaves."""
         if as867(m).final:
             self.customers.discard(m.esi_id)
-            if m.order_id:
+            if m.orig_ref:  # the final read of an order (a move-out, a loss)
                 self._closed(m)
 
     # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------

@@ -28,6 +28,7 @@ class CrDesk(ParticipantDesk, Protocol):
 
     customers: set[str]
     skipped: list[tuple[str, str, str]]
+    changes: dict[str, str]
     last_order: dict[str, str]
     safety_net: bool
     tdsp_of: Callable[[str], str]
@@ -142,6 +143,7 @@ class CustomerRequests:
         if p is None:
             self.desk.skipped.append((esi, ev.kind, "no order to cancel"))
             return
+        self.desk.changes[r.ref] = p[0]  # ERCOT's 814_09 answers the cancel, about the order
         self.desk.send("814_08", self.desk.ctx.ercot, esi, r.ref, p[0], r.now,
                        Payload814(cr=r.cr_party, tdsp=r.tdsp_party), p[0], "rescission" if ev.rescission else "cancel")
 
@@ -151,6 +153,7 @@ class CustomerRequests:
             self.desk.skipped.append((r.esi, r.ev.kind, "no pending order"))
             return
         p[2] = self.desk.clock.stamp(r.now)
+        self.desk.changes[r.ref] = p[0]  # ERCOT's 814_13 answers the date change, about the order
         request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=r.requested,
                              iteration=self.desk.clock.iteration(r.now))
         self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, request, p[0],

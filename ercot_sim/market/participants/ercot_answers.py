@@ -62,7 +62,7 @@ class TdspAnswers:
         self.desk = desk
         self.reg = registry
         #: ERCOT's 814_28 to a CR -> the TDSP's 814_28 it passed on (where the CR's 814_29 goes)
-        self._passed_814_28: dict[str, str] = {}
+        self._passed_814_28: dict[str, tuple[str, Order]] = {}
         #: ERCOT as the N1*AY party of the usage it passes on
         self.ercot_party = Party(desk.ctx.names.get(desk.duns, "ERCOT"), desk.duns)
 
@@ -82,11 +82,11 @@ class TdspAnswers:
 
     def on_814_29(self, m: Message) -> None:
         """CR response to an 814_28: passed on to the TDSP."""
-        order = self.reg.orders.get(m.order_id)
-        if order is None:
+        # the 814_28 it answers (BGN06): ERCOT's, which passed on the TDSP's for an order
+        passed = self._passed_814_28.pop(m.orig_ref, None)
+        if passed is None:
             return
-        # the TDSP's 814_28 that ERCOT's 814_28 (the one the CR answers) passed on
-        tdsp_ref = self._passed_814_28.pop(m.orig_ref, "")
+        tdsp_ref, order = passed
         answer = Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(m.sender),
                             unexecutable_code=as814(m).unexecutable_code)
         self.desk.send("814_29", order.tdsp, m.esi_id, m.ref, tdsp_ref, self.desk.ready_at(), answer, order.order_id)
@@ -203,7 +203,7 @@ class TdspAnswers:
                             unexecutable_code=p.unexecutable_code, unexecutable_text=p.unexecutable_text)
         sent = self.desk.send("814_28", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
                               self.desk.ready_at(), answer, order.order_id, m.detail)
-        self._passed_814_28[sent.ref] = m.ref
+        self._passed_814_28[sent.ref] = (m.ref, order)
 
     def on_814_09(self, m: Message) -> None:
         """TDSP answer to a cancel."""
