@@ -18,7 +18,7 @@ from pathlib import Path
 
 import simpy
 
-from ercot_sim.errors import ScenarioError
+from ercot_sim.errors import ScenarioError, SimError
 from ercot_sim.market.messages import Message
 from ercot_sim.market.participants.base import Context, MarketTiming, Participant, ymd
 from ercot_sim.market.participants.cr import Cr
@@ -54,6 +54,9 @@ class OutOfBandChannel:
         self.parts[participant.duns] = participant
 
     def send(self, m: Message) -> None:
+        if self.parts[m.receiver].remote or self.parts[m.sender].remote:
+            raise SimError(f"{m.code} from {m.sender} to {m.receiver} is out of band with a party another market "
+                           "plays: not linked between markets yet")
         now = int(self.env.now)
         latency = self.latency
         m.sent_at, m.received_at = now, now + latency
@@ -88,8 +91,13 @@ class Market:
 
 
 def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTiming,
-                 market_rules: MarketRules | None, shard: tuple[int, int]) -> Market:
+                 market_rules: MarketRules | None, shard: tuple[int, int],
+                 remote: frozenset[str] = frozenset()) -> Market:
     """Every part of the market of ``scenario``, wired, writing into ``out``.
+
+    ``remote`` names the parties (DUNS) another market plays (counterparty mode): they are
+    made but plan nothing and receive nothing here; the transport writes their files and hands
+    them to its ``link`` (:mod:`ercot_sim.counterparty.lockstep`).
 
     Raises:
         ScenarioError: an event names an ESI ID outside the population that no TDSP's prefix
@@ -120,9 +128,13 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
                   [(c.duns, c.share or 1.0) for c in parts.crs if "POLR" in c.roles])
     tdsps = _make_tdsps(scenario, ctx, population, duns, tdsp_of)
     crs = _make_crs(scenario, ctx, population, duns, tdsp_of)
+    transport.remote = remote
     for participant in (ercot, *tdsps.values(), *crs.values()):
-        transport.register(participant.duns, participant.inbox)
         out_of_band.register(participant)
+        if participant.duns in remote:
+            participant.remote = True
+            continue
+        transport.register(participant.duns, participant.inbox)
     market = Market(scenario, clock, env, trace, transport, population, registry, ercot, tdsps, crs, duns,
                     tdsp_of, horizon)
     if scenario.population.opening_invoices:

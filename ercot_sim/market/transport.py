@@ -44,7 +44,12 @@ from ercot_sim.output.outbox import Outbox
 from ercot_sim.output.trace import Trace
 from ercot_sim.scenario.population import unit
 
-__all__ = ["CompiledFault", "Transport"]
+__all__ = ["Acks", "CompiledFault", "Deliveries", "Transport"]
+
+#: a window's deliveries: receiver -> (file, its messages) in (sender, receiver) order
+Deliveries = dict[str, list[tuple[str, list[Message]]]]
+#: the 997s a window's files are owed: (receiver, sender, ISA13, (GS01, GS06, (ST01, ST02)...))
+Acks = list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]]
 
 _code_of = operator.attrgetter("code")
 
@@ -140,6 +145,12 @@ class Transport:
         self._n = 0
         self._counts: Counter[str] = Counter()
         self.on_window: Callable[[int], None] | None = None
+        #: parties that another market plays (counterparty mode): what goes to them is written
+        #: and handed to ``link`` at the window, not delivered here, and they acknowledge it
+        self.remote: frozenset[str] = frozenset()
+        #: called at every window with what the window delivers (after the latency) and the
+        #: 997s it owes, both of which the link may add to before they are due
+        self.link: Callable[[int, Deliveries, Acks], None] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -268,20 +279,22 @@ class Transport:
         groups = self._ready_groups(now)
         if self.on_window is not None:
             self.on_window(now)
-        if not groups:
+        if not groups and self.link is None:
             self.trace.write_window()
             return
         local = self.clock.local(now)
         window = _Window(now, local, local.isoformat(), self.clock.iso(now + self.latency),
                          local.strftime("%Y%m%d"), local.strftime("%Y%m%d%H%M"))
-        deliveries: dict[str, list[tuple[str, list[Message]]]] = {}
-        acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]] = []
+        deliveries: Deliveries = {}
+        acks: Acks = []
         for (sender, receiver) in sorted(groups):
             rel, msgs, groups_997, isa = self._write_file(sender, receiver, groups[(sender, receiver)], window)
             deliveries.setdefault(receiver, []).append((rel, msgs))
             if groups_997:
                 acks.append((receiver, sender, isa, groups_997))
         self.trace.write_window()
+        if self.link is not None:
+            self.link(now, deliveries, acks)
         ev = self.env.timeout(self.latency)
         ev.callbacks.append(partial(self._deliver, deliveries, acks, now))
 
@@ -343,20 +356,17 @@ class Transport:
                       if fid != "FA"]
         return rel, msgs, groups_997, writer.isa_control
 
-    def _deliver(
-        self,
-        deliveries: dict[str, list[tuple[str, list[Message]]]],
-        acks: list[tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]],
-        sent: int,
-        _event: object = None,
-    ) -> None:
+    def _deliver(self, deliveries: Deliveries, acks: Acks, sent: int, _event: object = None) -> None:
         arrival = sent + self.latency
         for receiver in sorted(deliveries):
             inbox = self.inboxes.get(receiver)
             batch = [m for _rel, msgs in deliveries[receiver] for m in msgs if m.code != "997"]
             if inbox is not None and batch:
                 inbox.put(batch)
+        remote = self.remote
         for receiver, sender, isa, groups in acks:
+            if receiver in remote:  # the other market's party acknowledges what it receives
+                continue
             for group in groups:  # one 997 per functional group received
                 self.send(Message("997", receiver, sender, "", f"A{isa}G{group[1]}", isa,
                                   arrival + self.ack_minutes, _acceptance(group)))

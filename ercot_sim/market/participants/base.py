@@ -151,6 +151,8 @@ class Participant:
         self.inbox = simpy.Store(ctx.env)
         self._agenda: dict[int, list[tuple[Callable[..., None], tuple[Any, ...]]]] = {}
         self.handled = 0
+        #: played by another market (counterparty mode): it plans nothing here
+        self.remote = False
         self.u = Draws(ctx.seed, name)  # deterministic draws: self.u(*key) in [0, 1)
         self._reopen: dict[tuple[int, str], int | None] = {}  # see answer_time
         #: what this participant does with each code it receives (``on_<code>``) and each
@@ -185,7 +187,10 @@ class Participant:
 
     # -- agenda ---------------------------------------------------------------------------
     def at(self, minute: int, fn: Callable[..., None], *args: Any) -> None:
-        """Run ``fn(*args)`` at sim ``minute`` (now, if it is in the past)."""
+        """Run ``fn(*args)`` at sim ``minute`` (now, if it is in the past); nothing for a
+        participant another market plays."""
+        if self.remote:
+            return
         now = int(self.env.now)
         minute = max(minute, now)
         items = self._agenda.get(minute)
