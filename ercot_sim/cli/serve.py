@@ -1,0 +1,57 @@
+"""``ercot-sim serve``: the market against a party that runs elsewhere, in lockstep over folders.
+
+``ercot-sim serve SCENARIO --under-test DUNS --exchange DIR --out OUT`` plays ERCOT, the TDSPs
+and the other CRs; the party's files go to ``DIR/<DUNS>/outbox/`` and its files come from
+``DIR/<DUNS>/inbox/``, window by window (:mod:`ercot_sim.counterparty.serve`). ``--as DUNS``
+runs the other side: the project's own logic for that party, as a system under test would.
+
+Exit codes: 0 done, 2 unusable input or the other side did not answer a window in time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ercot_sim.errors import SimError
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``serve`` command."""
+
+    @app.command("serve")
+    def serve_command(
+        scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+        exchange: Annotated[Path, typer.Option("--exchange", help="The folder the two sides share "
+                                                                  "(DIR/<DUNS>/inbox, outbox, processed).")],
+        out: Annotated[Path, typer.Option("--out", help="This side's output folder (outbox/, trace.sqlite).")],
+        under_test: Annotated[str | None, typer.Option("--under-test", help="Play the market against the party "
+                                                                            "with this DUNS.")] = None,
+        as_party: Annotated[str | None, typer.Option("--as", help="Play the party with this DUNS (the "
+                                                                  "project's own logic).")] = None,
+        timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the other side's "
+                                                              "window.")] = 120,
+        rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file.")] = None,
+    ) -> None:
+        """Play the market against a party in another process (or play the party), window by window."""
+        from ercot_sim.counterparty.serve import serve_side
+        from ercot_sim.scenario import load_scenario
+
+        if (under_test is None) == (as_party is None):
+            typer.echo("ercot-sim serve: give exactly one of --under-test DUNS (play the market) and --as DUNS "
+                       "(play the party)", err=True)
+            raise typer.Exit(2)
+        party = under_test or as_party or ""
+        side = "market" if under_test else "party"
+        try:
+            market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout)
+        except SimError as exc:
+            typer.echo(f"ercot-sim serve: {exc}", err=True)
+            raise typer.Exit(2) from None
+        counts = market.transport.counts
+        typer.echo(f"{side} side of {party}: {link.windows} windows exchanged, {sum(counts.values())} transactions "
+                   f"written, files in {out / 'outbox'}")

@@ -1,0 +1,145 @@
+"""One side of a market split at a party, in its own process, exchanging every delivery
+window's files with the other side over a folder pair, in lockstep.
+
+``ercot-sim serve SCENARIO --under-test DUNS`` runs the market without the party; ``ercot-sim
+serve SCENARIO --as DUNS`` runs the party alone (the project's own logic as the system under
+test). Under ``EXCHANGE/<party DUNS>/``, files to the party go to ``outbox/`` and files from it
+to ``inbox/``, each written whole (temp + rename). The protocol per delivery window (sim
+minute ``M``), on both sides: write the window's files for the other side, then an empty-named
+marker ``.window-M`` listing them; wait for the other side's ``.window-M``; read the files it
+lists (only their bytes cross), deliver them with this window's own deliveries, owe them their
+997s; file them in ``processed/``. A system under test that is not a market keeps the same
+protocol: drop the window's files, then the marker.
+
+Together the two sides write exactly the files one market writes (``tests/test_serve.py``
+runs both as processes and compares them byte for byte), as in-process
+:mod:`ercot_sim.counterparty.lockstep` does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from edi.x12 import iter_transactions
+from ercot_sim.counterparty.inbound import read_messages
+from ercot_sim.errors import SimError
+from ercot_sim.market.builder import Market, build_market, plan
+from ercot_sim.market.messages import Message
+from ercot_sim.market.simtime import Clock
+from ercot_sim.market.timing_bridge import load_market_rules
+from ercot_sim.market.transport import Acks, Deliveries
+from ercot_sim.scenario import Scenario
+
+__all__ = ["FolderLockstep", "serve_side"]
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    with open(temp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, path)
+
+
+def _acks_owed(path: Path) -> tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]:
+    """(receiver, sender, ISA13, (GS01, GS06, (ST01, ST02)...) per group but 997 groups) of a file:
+    the 997s its receiver owes, from its envelopes."""
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    sender = receiver = isa = ""
+    for txn in iter_transactions(path):
+        sender, receiver, isa = txn.gs.get(2).strip(), txn.gs.get(3).strip(), txn.isa.get(13).strip()
+        fid = txn.gs.get(1).strip()
+        if fid != "FA":
+            groups.setdefault((fid, txn.gs.get(6).strip()), []).append((txn.st01, txn.control))
+    return receiver, sender, isa, [(fid, gctl, sets) for (fid, gctl), sets in groups.items()]
+
+
+class FolderLockstep:
+    """The link of one side's transport (see the module docstring).
+
+    Args:
+        out: this side's run folder (its files are read from there).
+        exchange: the folder the two sides share.
+        party: the party's DUNS.
+        side: ``market`` (everyone but the party) or ``party``.
+        remote: the DUNS the other side plays.
+        latency: the transport's latency (sent -> received) in minutes.
+        timeout: seconds to wait for the other side's window.
+    """
+
+    def __init__(self, out: Path, exchange: Path, party: str, side: str, remote: frozenset[str], latency: int,
+                 timeout: float = 120) -> None:
+        base = Path(exchange) / party
+        self.out = Path(out)
+        self.send = base / ("outbox" if side == "market" else "inbox")
+        self.receive = base / ("inbox" if side == "market" else "outbox")
+        self.filed = base / "processed" / side
+        for folder in (self.send, self.receive, self.filed):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.side, self.remote, self.latency, self.timeout = side, remote, latency, timeout
+        self.windows = 0
+
+    def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
+        names = []
+        for receiver in sorted(deliveries):
+            if receiver in self.remote:
+                for rel, _msgs in deliveries[receiver]:
+                    _write_whole(self.send / Path(rel).name, (self.out / rel).read_bytes())
+                    names.append(Path(rel).name)
+        _write_whole(self.send / f".window-{now}", "".join(n + "\n" for n in names).encode())
+        marker = self.receive / f".window-{now}"
+        waited = 0.0
+        while not marker.exists():
+            if waited > self.timeout:
+                other = "the party (ercot-sim serve --as)" if self.side == "market" else "the market (--under-test)"
+                raise SimError(f"no window {now} from {other} in {self.timeout:g} s", str(self.receive))
+            time.sleep(0.005)
+            waited += 0.005
+        for name in marker.read_text().split():
+            path = self.receive / name
+            receiver, sender, isa, groups = _acks_owed(path)
+            deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}", self._read(path, now)))
+            deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+            if groups:
+                acks.append((receiver, sender, isa, groups))
+            os.replace(path, self.filed / name)
+        acks.sort(key=lambda a: (a[1], a[0]))
+        os.replace(marker, self.filed / marker.name)
+        self.windows += 1
+
+    def _read(self, path: Path, now: int) -> list[Message]:
+        out = []
+        for got in read_messages(path):
+            m = got.message
+            m.ready, m.sent_at, m.received_at = now, now, now + self.latency
+            out.append(m)
+        return out
+
+
+def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: str,
+               rules: Path | None = None, timeout: float = 120) -> tuple[Market, FolderLockstep]:
+    """Run one side to the end (see the module docstring).
+
+    Raises:
+        SimError: the party is not in the scenario, the latency is under a minute, or the
+            other side does not answer a window in ``timeout`` seconds.
+    """
+    info = scenario.scenario
+    everyone = {scenario.participants.ercot.duns, *(p.duns for p in scenario.participants.everyone())}
+    if party not in everyone:
+        raise SimError(f"{party} is not a participant of scenario {info.name}")
+    if scenario.transport.latency_minutes < 1:
+        raise SimError("serve needs a transport latency of at least a minute (files cross between windows)")
+    remote = frozenset({party}) if side == "market" else frozenset(everyone - {party})
+    clock = Clock(info.start)
+    timing, market_rules = load_market_rules(rules, clock)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    market = build_market(scenario, Path(out), clock, timing, market_rules, (0, 1), remote)
+    link = FolderLockstep(Path(out), exchange, party, side, remote, scenario.transport.latency_minutes, timeout)
+    market.transport.link = link
+    plan(market, None)
+    market.env.run(until=market.horizon)
+    return market, link

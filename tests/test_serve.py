@@ -1,0 +1,56 @@
+"""``ercot-sim serve``: the market and the party under test (the project's own CR or TDSP logic)
+as two processes exchanging every window's files over a folder pair; together they write
+exactly the files one in-process run writes, byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ercot_sim.market.engine import run_scenario
+from ercot_sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "ercot_sim"]
+
+
+def _files(*outs: Path) -> dict[str, str]:
+    got: dict[str, str] = {}
+    for out in outs:
+        for p in sorted((out / "outbox").rglob("*.x12")):
+            got[str(p.relative_to(out))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return got
+
+
+@pytest.mark.parametrize(("name", "party"), [
+    ("switch-standard", "223456789"), ("move-in", "223456789"), ("move-out", "123456789"),
+    ("cancel-rescission", "223456789"), ("date-change", "223456789"), ("monthly-usage-invoice", "1039940674000"),
+])
+def test_market_and_party_in_two_processes_write_what_one_run_writes(name: str, party: str, tmp_path: Path) -> None:
+    scenario = ROOT / "scenarios" / f"{name}.toml"
+    run_scenario(load_scenario(scenario), tmp_path / "one")
+    exchange = tmp_path / "exchange"
+    sides = [subprocess.Popen([*CLI, "serve", str(scenario), flag, party, "--exchange", str(exchange), "--out",
+                               str(tmp_path / side), "--timeout", "60"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for flag, side in (("--under-test", "market"), ("--as", "party"))]
+    outs = [p.communicate(timeout=300) for p in sides]
+    assert [p.returncode for p in sides] == [0, 0], outs
+    assert "windows exchanged" in outs[0][0] and "party side" in outs[1][0]
+    assert _files(tmp_path / "market", tmp_path / "party") == _files(tmp_path / "one")
+    filed = list((exchange / party / "processed").rglob("*.x12"))
+    assert filed and not list((exchange / party / "inbox").glob("*.x12"))
+
+
+def test_a_side_alone_says_the_other_did_not_answer(tmp_path: Path) -> None:
+    done = subprocess.run([*CLI, "serve", str(ROOT / "scenarios" / "switch-standard.toml"), "--under-test",
+                           "223456789", "--exchange", str(tmp_path / "x"), "--out", str(tmp_path / "m"), "--timeout",
+                           "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "from the party (ercot-sim serve --as) in 0.5 s" in done.stderr
+    both = subprocess.run([*CLI, "serve", str(ROOT / "scenarios" / "switch-standard.toml"), "--exchange", "x",
+                           "--out", "m"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert both.returncode == 2 and "give exactly one of" in both.stderr
