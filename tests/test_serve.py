@@ -54,3 +54,34 @@ def test_a_side_alone_says_the_other_did_not_answer(tmp_path: Path) -> None:
     both = subprocess.run([*CLI, "serve", str(ROOT / "scenarios" / "switch-standard.toml"), "--exchange", "x",
                            "--out", "m"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert both.returncode == 2 and "give exactly one of" in both.stderr
+
+
+def _port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(("name", "party"), [("switch-standard", "223456789"), ("move-out", "123456789"),
+                                             ("date-change", "223456789")])
+def test_market_and_party_over_naesb_edm_write_what_one_run_writes(name: str, party: str, tmp_path: Path) -> None:
+    """The same two processes, exchanging each window's files as EDM posts (each side an HTTP
+    receiver, each file from its sender's DUNS to its receiver's, a flat-file post listing the
+    window's trans-ids)."""
+    scenario = ROOT / "scenarios" / f"{name}.toml"
+    run_scenario(load_scenario(scenario), tmp_path / "one")
+    ports = {"market": _port(), "party": _port()}
+    other = {"market": "party", "party": "market"}
+    sides = [subprocess.Popen([*CLI, "serve", str(scenario), flag, party, "--transport", "edm", "--exchange",
+                               str(tmp_path / f"edm-{side}"), "--out", str(tmp_path / side), "--listen",
+                               str(ports[side]), "--peer", f"http://127.0.0.1:{ports[other[side]]}/edm",
+                               "--timeout", "60"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+             for flag, side in (("--under-test", "market"), ("--as", "party"))]
+    outs = [p.communicate(timeout=300) for p in sides]
+    assert [p.returncode for p in sides] == [0, 0], outs
+    assert _files(tmp_path / "market", tmp_path / "party") == _files(tmp_path / "one")
+    received = list((tmp_path / "edm-market" / "inbox" / party).glob("*.x12"))
+    assert received  # the party's files came in as posts

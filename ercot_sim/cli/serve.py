@@ -26,8 +26,9 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve_command(
         scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-        exchange: Annotated[Path, typer.Option("--exchange", help="The folder the two sides share "
-                                                                  "(DIR/<DUNS>/inbox, outbox, processed).")],
+        exchange: Annotated[Path, typer.Option("--exchange", help=(
+            "folders: the folder the two sides share (DIR/<DUNS>/inbox, outbox, processed); "
+            "edm: this side's receiver's folder."))],
         out: Annotated[Path, typer.Option("--out", help="This side's output folder (outbox/, trace.sqlite).")],
         under_test: Annotated[str | None, typer.Option("--under-test", help="Play the market against the party "
                                                                             "with this DUNS.")] = None,
@@ -36,6 +37,14 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the other side's "
                                                               "window.")] = 120,
         rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file.")] = None,
+        transport: Annotated[str, typer.Option("--transport", help="How the sides exchange: folders (the "
+                                                                   "exchange folder) or edm (NAESB EDM 1.6 "
+                                                                   "posts).")] = "folders",
+        listen: Annotated[int, typer.Option("--listen", help="edm: the port this side's receiver listens "
+                                                             "on.")] = 0,
+        peer: Annotated[str, typer.Option("--peer", help="edm: the other side's receiver URL.")] = "",
+        secret: Annotated[str, typer.Option("--secret", help="edm: the password of every DUNS's login (the "
+                                                             "DUNS), the same on both sides.")] = "lockstep",
     ) -> None:
         """Play the market against a party in another process (or play the party), window by window."""
         from ercot_sim.counterparty.serve import serve_side
@@ -48,7 +57,8 @@ def register(app: typer.Typer) -> None:
         party = under_test or as_party or ""
         side = "market" if under_test else "party"
         try:
-            market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout)
+            market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout,
+                                      transport, listen, peer, secret)
         except SimError as exc:
             typer.echo(f"ercot-sim serve: {exc}", err=True)
             raise typer.Exit(2) from None

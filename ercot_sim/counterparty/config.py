@@ -63,6 +63,8 @@ class EdmSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     duns: Duns
+    #: more DUNS this endpoint receives for (one endpoint for ERCOT and the TDSPs it plays)
+    also: list[Duns] = []
     server_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")] = "ercot-sim"
     max_mb: Annotated[float, Field(gt=0, le=2048)] = 50
     retry_seconds: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2, max_length=2)] = [60.0, 300.0]
@@ -85,6 +87,10 @@ class EdmConfig(BaseModel):
                 raise ValueError(f"partner {p.duns} is listed twice")
             seen.add(p.duns)
         return self
+
+    def receivers(self) -> frozenset[str]:
+        """The DUNS posts may be addressed to (``to``)."""
+        return frozenset([self.edm.duns, *self.edm.also])
 
     def partners(self) -> dict[str, Partner]:
         """The partners by DUNS."""

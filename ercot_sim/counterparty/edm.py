@@ -18,7 +18,7 @@ which are confirmed).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 __all__ = [
@@ -93,14 +93,14 @@ def _safe(text: str) -> str:
     return re.sub(r"[\r\n*]+", " ", text)[:200]
 
 
-def check_fields(fields: Mapping[str, str], has_data: bool, *, receiver: str, partners: Mapping[str, object],
-                 login_duns: str | None) -> EdmError | None:
+def check_fields(fields: Mapping[str, str], has_data: bool, *, receiver: str | Collection[str],
+                 partners: Mapping[str, object], login_duns: str | None) -> EdmError | None:
     """The first thing wrong with a post's fields, or None.
 
     Args:
         fields: the text fields posted (``input-data`` aside).
         has_data: whether ``input-data`` came with a file.
-        receiver: this receiver's DUNS (``to`` must be it).
+        receiver: this receiver's DUNS (``to`` must be it), or the DUNS it receives for.
         partners: the trading partners by DUNS (``from`` must be one).
         login_duns: the partner whose credentials came with the post (``from`` must be it).
     """
@@ -115,7 +115,7 @@ def check_fields(fields: Mapping[str, str], has_data: bool, *, receiver: str, pa
         return error("EEDM105", sender)
     if login_duns is not None and login_duns != sender:
         return error("EEDM701", f"login of {login_duns} posting as {sender}")
-    if fields["to"].strip() != receiver:
+    if fields["to"].strip() not in ({receiver} if isinstance(receiver, str) else receiver):
         return error("EEDM106", fields["to"].strip())
     if fields["version"].strip() != VERSION:
         return error("EEDM110", fields["version"].strip())

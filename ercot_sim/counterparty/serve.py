@@ -32,7 +32,7 @@ from ercot_sim.market.timing_bridge import load_market_rules
 from ercot_sim.market.transport import Acks, Deliveries
 from ercot_sim.scenario import Scenario
 
-__all__ = ["FolderLockstep", "serve_side"]
+__all__ = ["EdmLockstep", "FolderLockstep", "serve_side"]
 
 
 def _write_whole(path: Path, data: bytes) -> None:
@@ -55,6 +55,17 @@ def _acks_owed(path: Path) -> tuple[str, str, str, list[tuple[str, str, list[tup
         if fid != "FA":
             groups.setdefault((fid, txn.gs.get(6).strip()), []).append((txn.st01, txn.control))
     return receiver, sender, isa, [(fid, gctl, sets) for (fid, gctl), sets in groups.items()]
+
+
+def _received(path: Path, now: int, latency: int) -> list[Message]:
+    """The messages of a file the other side wrote at window ``now``, as this side receives
+    them: read from its bytes, sent at ``now``, arriving ``latency`` minutes later."""
+    out = []
+    for got in read_messages(path):
+        m = got.message
+        m.ready, m.sent_at, m.received_at = now, now, now + latency
+        out.append(m)
+    return out
 
 
 class FolderLockstep:
@@ -101,7 +112,8 @@ class FolderLockstep:
         for name in marker.read_text().split():
             path = self.receive / name
             receiver, sender, isa, groups = _acks_owed(path)
-            deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}", self._read(path, now)))
+            deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}",
+                                                        _received(path, now, self.latency)))
             deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
             if groups:
                 acks.append((receiver, sender, isa, groups))
@@ -110,18 +122,113 @@ class FolderLockstep:
         os.replace(marker, self.filed / marker.name)
         self.windows += 1
 
-    def _read(self, path: Path, now: int) -> list[Message]:
-        out = []
-        for got in read_messages(path):
-            m = got.message
-            m.ready, m.sent_at, m.received_at = now, now, now + self.latency
-            out.append(m)
-        return out
+
+
+class EdmLockstep:
+    """The same lockstep over NAESB EDM 1.6: each side runs an EDM receiver for the DUNS it
+    plays and posts the window's files to the other's, each file from its sender's DUNS to its
+    receiver's (HTTP Basic per DUNS, with ``secret``); then a flat-file post
+    (``input-format=FF``) ``window <minute>`` listing the trans-ids of the window's receipts.
+    It waits for the other side's window post in its own receiver's store and delivers the files
+    it lists.
+
+    Args:
+        out: this side's run folder.
+        folder: this side's EDM folder (its receiver's store).
+        own: the DUNS this side plays, the one its window posts come from first.
+        peer: the DUNS the other side plays, the one window posts go to first.
+        peer_url: the other side's receiver.
+        port: where this side's receiver listens.
+        secret: the password of every DUNS's HTTP Basic login (the DUNS itself).
+        latency, timeout: as :class:`FolderLockstep`.
+    """
+
+    def __init__(self, out: Path, folder: Path, own: list[str], peer: list[str], peer_url: str, port: int,
+                 secret: str, latency: int, timeout: float = 120) -> None:
+        from ercot_sim.counterparty.config import EdmConfig, EdmSettings, Partner
+        from ercot_sim.counterparty.server import ServerThread
+        from ercot_sim.counterparty.store import EdmStore
+
+        config = EdmConfig(edm=EdmSettings(duns=own[0], also=own[1:], server_id="lockstep"),
+                           partner=[Partner(duns=d, login=d, password=secret) for d in peer])
+        self.server = ServerThread(Path(folder), config, port=port)
+        self.reader = EdmStore(Path(folder), "lockstep")
+        self.out, self.own, self.peer, self.peer_url, self.secret = Path(out), own, peer, peer_url, secret
+        self.remote = frozenset(peer)
+        self.latency, self.timeout = latency, timeout
+        self.seen = 0  # the last inbound post looked at
+        self.windows = 0
+
+    def _post(self, path: Path, sender: str, receiver: str, input_format: str = "X12") -> str:
+        """Post a file, waiting for the other side's receiver to be up; its trans-id."""
+        from ercot_sim.counterparty.client import post_once
+        from ercot_sim.errors import CounterpartyError
+
+        waited = 0.0
+        while True:
+            try:
+                receipt = post_once(self.peer_url, path, sender=sender, receiver=receiver, login=sender,
+                                    password=self.secret, input_format=input_format, timeout=self.timeout)
+            except CounterpartyError:
+                if waited > self.timeout:
+                    raise
+                time.sleep(0.05)
+                waited += 0.05
+                continue
+            if not receipt.ok:
+                raise SimError(f"the other side refused {path.name}: {receipt.status}")
+            return receipt.trans_id
+
+    def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
+        ids = []
+        for receiver in sorted(deliveries):
+            if receiver in self.remote:
+                for rel, _msgs in deliveries[receiver]:
+                    sender = Path(rel).name.split("_", 1)[0]
+                    ids.append(self._post(self.out / rel, sender, receiver))
+        marker = self.out / ".edm" / f"window-{now}.ff"
+        marker.parent.mkdir(exist_ok=True)
+        _write_whole(marker, f"window {now}\n{''.join(i + chr(10) for i in ids)}".encode())
+        self._post(marker, self.own[0], self.peer[0], "FF")
+        listed = self._wait(now)
+        for tid in listed:
+            path = self.reader.path_of(tid)
+            if path is None:
+                raise SimError(f"window {now} lists post {tid}, which this receiver does not have")
+            receiver, sender, isa, groups = _acks_owed(path)
+            deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{sender}_{tid}.x12",
+                                                        _received(path, now, self.latency)))
+            deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+            if groups:
+                acks.append((receiver, sender, isa, groups))
+        acks.sort(key=lambda a: (a[1], a[0]))
+        self.windows += 1
+
+    def _wait(self, now: int) -> list[str]:
+        """The trans-ids the other side's window post for ``now`` lists."""
+        waited = 0.0
+        while True:
+            for n, _tid, fmt, path in self.reader.inbound_after(self.seen):
+                self.seen = n
+                if fmt == "FF":
+                    lines = path.read_text().splitlines()
+                    if lines and lines[0] == f"window {now}":
+                        return [ln for ln in lines[1:] if ln]
+            if waited > self.timeout:
+                raise SimError(f"no window {now} from the other side in {self.timeout:g} s", self.peer_url)
+            time.sleep(0.005)
+            waited += 0.005
+
+    def close(self) -> None:
+        self.server.stop()
 
 
 def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: str,
-               rules: Path | None = None, timeout: float = 120) -> tuple[Market, FolderLockstep]:
-    """Run one side to the end (see the module docstring).
+               rules: Path | None = None, timeout: float = 120, transport: str = "folders", listen: int = 0,
+               peer_url: str = "", secret: str = "lockstep") -> tuple[Market, FolderLockstep | EdmLockstep]:
+    """Run one side to the end (see the module docstring). With ``transport="edm"`` the sides
+    exchange over NAESB EDM (:class:`EdmLockstep`): this side's receiver listens on ``listen``,
+    keeps its store in ``exchange``, and posts to ``peer_url``.
 
     Raises:
         SimError: the party is not in the scenario, the latency is under a minute, or the
@@ -138,8 +245,24 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
     timing, market_rules = load_market_rules(rules, clock)
     Path(out).mkdir(parents=True, exist_ok=True)
     market = build_market(scenario, Path(out), clock, timing, market_rules, (0, 1), remote)
-    link = FolderLockstep(Path(out), exchange, party, side, remote, scenario.transport.latency_minutes, timeout)
+    latency = scenario.transport.latency_minutes
+    link: FolderLockstep | EdmLockstep
+    if transport == "edm":
+        if not peer_url:
+            raise SimError("serve over EDM needs the other side's receiver (--peer URL)")
+        ercot = scenario.participants.ercot.duns
+        market_side = [ercot, *sorted(everyone - {party, ercot})]
+        own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
+        link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout)
+    elif transport == "folders":
+        link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout)
+    else:
+        raise SimError(f"unknown transport {transport!r}: folders or edm")
     market.transport.link = link
     plan(market, None)
-    market.env.run(until=market.horizon)
+    try:
+        market.env.run(until=market.horizon)
+    finally:
+        if isinstance(link, EdmLockstep):
+            link.close()
     return market, link

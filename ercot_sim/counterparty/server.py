@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,8 +34,9 @@ from aiohttp.typedefs import Handler
 from ercot_sim.counterparty.config import EdmConfig
 from ercot_sim.counterparty.edm import Receipt, check_fields, error
 from ercot_sim.counterparty.store import EdmStore
+from ercot_sim.errors import CounterpartyError
 
-__all__ = ["make_app", "market_time", "run_server"]
+__all__ = ["ServerThread", "make_app", "market_time", "run_server"]
 
 _MARKET = ZoneInfo("America/Chicago")
 _CONFIG = web.AppKey("config", EdmConfig)
@@ -117,7 +119,7 @@ async def _post(request: web.Request) -> web.Response:
         store.reject(temp, login, why)
         return _answer(Receipt(error("EEDM999", why).status, market_time(), server_id))
     time_c = market_time()  # the whole file has arrived (NAESB WGQ 4.3.9)
-    problem = check_fields(fields, temp is not None, receiver=config.edm.duns, partners=config.partners(),
+    problem = check_fields(fields, temp is not None, receiver=config.receivers(), partners=config.partners(),
                            login_duns=login)
     if problem is not None:
         store.reject(temp, fields.get("from", login), problem.status)
@@ -135,7 +137,7 @@ async def _post(request: web.Request) -> web.Response:
         problem = error("EEDM121", f"refnum {refnum}")
         store.reject(temp, sender, problem.status)
         return _answer(Receipt(problem.status, time_c, server_id))
-    got = store.accept(temp, sender=sender, receiver=config.edm.duns, input_format=fields["input-format"].strip(),
+    got = store.accept(temp, sender=sender, receiver=fields["to"].strip(), input_format=fields["input-format"].strip(),
                        refnum=refnum, refnum_orig=fields.get("refnum-orig", "").strip() or None, time_c=time_c,
                        sha256=digest.hexdigest(), size=size)
     return _answer(Receipt("ok", time_c, server_id, got.trans_id, size))
@@ -175,6 +177,55 @@ def make_app(config: EdmConfig, store: EdmStore, path: str = "/edm") -> web.Appl
     app.router.add_post(path, _post)
     app.router.add_get(f"{path.rstrip('/')}/status", _status)
     return app
+
+
+class ServerThread:
+    """The receiver in a thread of this process (for a market that answers while it runs).
+
+    Args:
+        folder: the endpoint's folder.
+        config: its configuration.
+        host, port: where it listens (``port`` 0: any free port; :attr:`url` says which).
+    """
+
+    def __init__(self, folder: Path, config: EdmConfig, host: str = "127.0.0.1", port: int = 0,
+                 path: str = "/edm") -> None:
+        self.store = EdmStore(folder, config.edm.server_id)
+        self.store.recover()
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._serve, args=(config, host, port, path), daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None or not self.url:
+            raise CounterpartyError(f"the EDM receiver did not start on {host}:{port}: {self._error}")
+
+    def _serve(self, config: EdmConfig, host: str, port: int, path: str) -> None:
+        loop = self._loop
+        asyncio.set_event_loop(loop)
+        runner = web.AppRunner(make_app(config, self.store, path), access_log=None)
+        try:
+            loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, host, port)
+            loop.run_until_complete(site.start())
+            sockets = getattr(site._server, "sockets", None) or []
+            self.url = f"http://{host}:{sockets[0].getsockname()[1] if sockets else port}{path}"
+        except OSError as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+
+    def stop(self) -> None:
+        """Stop serving (what was received stays in the store)."""
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
 
 def run_server(folder: Path, config: EdmConfig, host: str = "127.0.0.1", port: int = 8700, path: str = "/edm",

@@ -172,6 +172,17 @@ class EdmStore:
             os.replace(temp, self.root / "rejected" / f"{seq:08d}.bin")
             (self.root / "rejected" / f"{seq:08d}.reason.txt").write_text(reason + "\n", encoding="utf-8")
 
+    def path_of(self, trans_id: str) -> Path | None:
+        """Where the file of a post is (None: no such post)."""
+        row = self.db.execute("SELECT path FROM inbound WHERE trans_id = ?", (trans_id,)).fetchone()
+        return self.root / row[0] if row else None
+
+    def inbound_after(self, n: int) -> list[tuple[int, str, str, Path]]:
+        """Posts accepted after number ``n``: (n, trans-id, input format, path), in order."""
+        rows = self.db.execute("SELECT n, trans_id, input_format, path FROM inbound WHERE n > ? ORDER BY n",
+                               (n,)).fetchall()
+        return [(r[0], r[1], r[2], self.root / r[3]) for r in rows]
+
     def inbound(self) -> list[Inbound]:
         """Every post accepted, in order."""
         rows = self.db.execute("SELECT trans_id, sender, time_c, size, path, posts FROM inbound ORDER BY n").fetchall()
