@@ -86,3 +86,53 @@ def test_market_and_party_over_naesb_edm_write_what_one_run_writes(name: str, pa
     assert _files(tmp_path / "market", tmp_path / "party") == _files(tmp_path / "one")
     received = list((tmp_path / "edm-market" / "inbox" / party).glob("*.x12"))
     assert received  # the party's files came in as posts
+
+
+def test_sides_killed_at_random_twenty_times_still_write_each_file_once(tmp_path: Path) -> None:
+    """kill -9 either side at random moments, 20 times, and start it again with the same
+    command: a side replays its windows (the market is deterministic), takes what it had taken
+    in from where it filed it, and hands nothing over twice; in the end the two sides' files are
+    byte for byte one run's, and each crossed the folder pair once."""
+    import random
+    import signal
+
+    # a market month of 400 ESI IDs: 240 windows, long enough for twenty kills
+    scenario = tmp_path / "month.toml"
+    text = (ROOT / "scenarios" / "market-month.toml").read_text()
+    scenario.write_text(text.replace("\nesi_ids = 100000\n", "\nesi_ids = 400\n"))
+    assert "esi_ids = 400" in scenario.read_text()
+    run_scenario(load_scenario(scenario), tmp_path / "one")
+    exchange, party = tmp_path / "exchange", "123456789"
+    commands = {side: [*CLI, "serve", str(scenario), flag, party, "--exchange", str(exchange), "--out",
+                       str(tmp_path / side), "--timeout", "120"]
+                for flag, side in (("--under-test", "market"), ("--as", "party"))}
+
+    def start(side: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(commands[side], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    procs = {side: start(side) for side in commands}
+    rng = random.Random(20)
+    kills = 0
+    while kills < 20:
+        side = rng.choice(sorted(procs))
+        proc = procs[side]
+        try:
+            proc.wait(timeout=rng.uniform(0.2, 1.2))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            kills += 1
+            procs[side] = start(side)
+            continue
+        if all(p.poll() is not None for p in procs.values()):
+            break  # both finished before twenty kills: start over from scratch is not needed
+    outs = {side: p.communicate(timeout=300) for side, p in procs.items()}
+    assert all(p.returncode == 0 for p in procs.values()), outs
+    assert kills >= 10, f"only {kills} kills landed before the run ended"
+    assert _files(tmp_path / "market", tmp_path / "party") == _files(tmp_path / "one")
+    crossed = sorted(p.name for p in (exchange / party / "processed").rglob("*.x12"))
+    to_party = [p.name for p in (tmp_path / "market" / "outbox" / party).glob("*.x12")]
+    from_party = [p.name for p in (tmp_path / "party" / "outbox").rglob("*.x12")]
+    assert crossed == sorted(to_party + from_party)  # each file crossed, once
+    for waiting in ("inbox", "outbox"):
+        assert not list((exchange / party / waiting).glob("*.x12"))

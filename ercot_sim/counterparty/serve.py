@@ -88,38 +88,51 @@ class FolderLockstep:
         self.send = base / ("outbox" if side == "market" else "inbox")
         self.receive = base / ("inbox" if side == "market" else "outbox")
         self.filed = base / "processed" / side
-        for folder in (self.send, self.receive, self.filed):
+        #: where the other side files what this side sent (a replayed window's files are there)
+        self.peer_filed = base / "processed" / ("party" if side == "market" else "market")
+        for folder in (self.send, self.receive, self.filed, self.peer_filed):
             folder.mkdir(parents=True, exist_ok=True)
         self.side, self.remote, self.latency, self.timeout = side, remote, latency, timeout
         self.windows = 0
+
+    def _put(self, name: str, data: bytes) -> None:
+        """Hand the other side a file, once: a side started again after a kill replays its
+        windows from the start and writes the same bytes; what was handed over already (waiting,
+        or filed by the other side) is not handed over again."""
+        if (self.send / name).exists() or (self.peer_filed / name).exists():
+            return
+        _write_whole(self.send / name, data)
 
     def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
         names = []
         for receiver in sorted(deliveries):
             if receiver in self.remote:
                 for rel, _msgs in deliveries[receiver]:
-                    _write_whole(self.send / Path(rel).name, (self.out / rel).read_bytes())
+                    self._put(Path(rel).name, (self.out / rel).read_bytes())
                     names.append(Path(rel).name)
-        _write_whole(self.send / f".window-{now}", "".join(n + "\n" for n in names).encode())
+        self._put(f".window-{now}", "".join(n + "\n" for n in names).encode())
         marker = self.receive / f".window-{now}"
         waited = 0.0
-        while not marker.exists():
+        while not marker.exists() and not (self.filed / marker.name).exists():
             if waited > self.timeout:
                 other = "the party (ercot-sim serve --as)" if self.side == "market" else "the market (--under-test)"
                 raise SimError(f"no window {now} from {other} in {self.timeout:g} s", str(self.receive))
             time.sleep(0.005)
             waited += 0.005
-        for name in marker.read_text().split():
-            path = self.receive / name
+        listed = (marker if marker.exists() else self.filed / marker.name).read_text().split()
+        for name in listed:  # a window taken in before a kill: its files are filed already
+            path = self.receive / name if (self.receive / name).exists() else self.filed / name
             receiver, sender, isa, groups = _acks_owed(path)
             deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}",
                                                         _received(path, now, self.latency)))
             deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
             if groups:
                 acks.append((receiver, sender, isa, groups))
-            os.replace(path, self.filed / name)
+            if path.parent == self.receive:
+                os.replace(path, self.filed / name)
         acks.sort(key=lambda a: (a[1], a[0]))
-        os.replace(marker, self.filed / marker.name)
+        if marker.exists():
+            os.replace(marker, self.filed / marker.name)
         self.windows += 1
 
 
