@@ -136,3 +136,55 @@ def test_sides_killed_at_random_twenty_times_still_write_each_file_once(tmp_path
     assert crossed == sorted(to_party + from_party)  # each file crossed, once
     for waiting in ("inbox", "outbox"):
         assert not list((exchange / party / waiting).glob("*.x12"))
+
+
+def test_bad_files_from_the_party_are_answered_and_never_stop_the_market(tmp_path: Path) -> None:
+    """A party (here a script keeping the window protocol) drops a file that is not X12 and
+    one with an envelope error: the market refuses both with the reason, answers the second
+    with its TA1 in the next window, and runs to the end."""
+    import threading
+    import time
+
+    scenario = ROOT / "scenarios" / "switch-standard.toml"
+    exchange, party = tmp_path / "exchange", "223456789"
+    base = exchange / party
+    market = subprocess.Popen([*CLI, "serve", str(scenario), "--under-test", party, "--exchange", str(exchange),
+                               "--out", str(tmp_path / "market"), "--timeout", "60"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    good = (ROOT / "tests" / "data" / "edm-sample.x12").read_text()
+    bad_envelope = good.replace("*00401*", "*00501*")
+    answered: list[str] = []
+
+    def play() -> None:
+        (base / "inbox").mkdir(parents=True, exist_ok=True)
+        (base / "processed" / "party").mkdir(parents=True, exist_ok=True)
+        first = True
+        while market.poll() is None:
+            markers = sorted((base / "outbox").glob(".window-*"), key=lambda p: int(p.name.split("-")[1]))
+            if not markers:
+                time.sleep(0.005)
+                continue
+            marker = markers[0]
+            for name in marker.read_text().split():
+                if ".ack." in name:
+                    answered.append((base / "outbox" / name).read_text())
+                (base / "outbox" / name).replace(base / "processed" / "party" / name)
+            names = []
+            if first:
+                (base / "inbox" / "junk.x12").write_text("this is not X12")
+                (base / "inbox" / "version.x12").write_text(bad_envelope)
+                names = ["junk.x12", "version.x12"]
+                first = False
+            (base / "inbox" / f".{marker.name}.tmp").write_text("".join(n + "\n" for n in names))
+            (base / "inbox" / f".{marker.name}.tmp").replace(base / "inbox" / marker.name)
+            marker.replace(base / "processed" / "party" / marker.name)
+
+    player = threading.Thread(target=play, daemon=True)
+    player.start()
+    out, err = market.communicate(timeout=300)
+    player.join(10)
+    assert market.returncode == 0, err
+    reasons = {p.name: p.read_text() for p in (base / "rejected" / "market").glob("*.reason.txt")}
+    assert "not an X12 interchange" in reasons["junk.x12.reason.txt"]
+    assert "envelope" in reasons["version.x12.reason.txt"]
+    assert answered and any("TA1*" in a for a in answered)

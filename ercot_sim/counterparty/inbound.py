@@ -12,7 +12,7 @@ scenario's files to that): the files carry all that participants act on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,7 @@ def _routing(code: str, payload: Payload, header: dict[str, Any]) -> tuple[str, 
 
 
 def read_messages(source: Path | bytes, *, roles: Mapping[str, str] | None = None,
-                  name: str | None = None) -> list[Inbound]:
+                  name: str | None = None, skip: Collection[str] = ()) -> list[Inbound]:
     """Every transaction of an X12 file as the message it carries.
 
     Args:
@@ -100,6 +100,7 @@ def read_messages(source: Path | bytes, *, roles: Mapping[str, str] | None = Non
         roles: DUNS -> ``CR`` / ``TDSP`` / ``ERCOT``, for the codes told apart only by who sends
             them (814_07 and 814_09 ...).
         name: the file's name in messages (default: the path).
+        skip: ST02s of transaction sets to leave out (those an acknowledgement rejects).
 
     Raises:
         CounterpartyError: the file cannot be read, or a transaction cannot be identified or
@@ -110,6 +111,8 @@ def read_messages(source: Path | bytes, *, roles: Mapping[str, str] | None = Non
     out: list[Inbound] = []
     try:
         for txn in iter_transactions(source, name=label, report=report):
+            if txn.control in skip:
+                continue
             ident = identify(txn, roles)
             if ident.code is None:
                 raise CounterpartyError(f"transaction set {txn.control} not identified: {ident.reason}",

@@ -68,6 +68,46 @@ def _received(path: Path, now: int, latency: int) -> list[Message]:
     return out
 
 
+def _intake(path: Path, now: int, latency: int
+            ) -> tuple[list[Message], tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]] | None,
+                       str, str]:
+    """Take in a file the other side sent: (its messages, the 997s owed by the transport, an
+    acknowledgement to send back instead, why it was refused).
+
+    A clean file (no error by the X12 standard or the Texas SET guides) gives its messages and
+    the 997s the transport owes it, as one market would. A file with errors gives the messages
+    of its clean transaction sets only, and its acknowledgement as the validator writes it (TA1
+    for envelope errors, a 997 rejecting the sets with errors) to send back; a file that is not
+    X12 at all gives nothing but the reason.
+    """
+    from edi.ack import build_997
+    from edi.errors import EdiError
+    from edi.validate import validate
+    from ercot_sim.errors import CounterpartyError
+
+    try:
+        report = validate(path)
+    except EdiError as exc:
+        return [], None, "", f"not an X12 interchange: {exc}"
+    errors = [f for f in report.findings if f.severity == "error"]
+    if not errors:
+        return _received(path, now, latency), _acks_owed(path), "", ""
+    bad = {f.location.st_control for f in errors}
+    try:
+        ack = build_997(report, path, layers=("x12", "texas-set"))
+    except EdiError as exc:
+        return [], None, "", f"not an X12 interchange: {exc}"
+    if "" in bad:  # an envelope error: nothing of the interchange is taken in
+        return [], None, ack, f"envelope: {errors[0]}"
+    try:
+        good = [g.message for g in read_messages(path, skip=bad)]
+    except CounterpartyError as exc:
+        return [], None, ack, str(exc)
+    for m in good:
+        m.ready, m.sent_at, m.received_at = now, now, now + latency
+    return good, None, ack, f"{len(bad)} transaction set(s) with errors: {errors[0]}"
+
+
 class FolderLockstep:
     """The link of one side's transport (see the module docstring).
 
@@ -90,7 +130,10 @@ class FolderLockstep:
         self.filed = base / "processed" / side
         #: where the other side files what this side sent (a replayed window's files are there)
         self.peer_filed = base / "processed" / ("party" if side == "market" else "market")
-        for folder in (self.send, self.receive, self.filed, self.peer_filed):
+        self.rejected = base / "rejected" / side
+        #: acknowledgements of files with errors, handed over with the next window's files
+        self.answers: list[tuple[str, bytes]] = []
+        for folder in (self.send, self.receive, self.filed, self.peer_filed, self.rejected):
             folder.mkdir(parents=True, exist_ok=True)
         self.side, self.remote, self.latency, self.timeout = side, remote, latency, timeout
         self.windows = 0
@@ -110,6 +153,10 @@ class FolderLockstep:
                 for rel, _msgs in deliveries[receiver]:
                     self._put(Path(rel).name, (self.out / rel).read_bytes())
                     names.append(Path(rel).name)
+        for name, data in self.answers:
+            self._put(name, data)
+            names.append(name)
+        self.answers = []
         self._put(f".window-{now}", "".join(n + "\n" for n in names).encode())
         marker = self.receive / f".window-{now}"
         waited = 0.0
@@ -121,15 +168,26 @@ class FolderLockstep:
             waited += 0.005
         listed = (marker if marker.exists() else self.filed / marker.name).read_text().split()
         for name in listed:  # a window taken in before a kill: its files are filed already
-            path = self.receive / name if (self.receive / name).exists() else self.filed / name
-            receiver, sender, isa, groups = _acks_owed(path)
-            deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}",
-                                                        _received(path, now, self.latency)))
-            deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
-            if groups:
-                acks.append((receiver, sender, isa, groups))
+            path = self.receive / name
+            if not path.exists():
+                path = self.filed / name if (self.filed / name).exists() else self.rejected / name
+            msgs, owed, answer, refused = _intake(path, now, self.latency)
+            if owed is not None:
+                receiver, sender, isa, groups = owed
+                if groups:
+                    acks.append((receiver, sender, isa, groups))
+            if msgs:
+                receiver = msgs[0].receiver
+                deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}", msgs))
+                deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+            if answer:
+                self.answers.append((f"{Path(name).stem}.{now}.ack.x12", answer.encode("ascii")))
             if path.parent == self.receive:
-                os.replace(path, self.filed / name)
+                if refused:
+                    os.replace(path, self.rejected / name)
+                    (self.rejected / f"{name}.reason.txt").write_text(refused + "\n", encoding="utf-8")
+                else:
+                    os.replace(path, self.filed / name)
         acks.sort(key=lambda a: (a[1], a[0]))
         if marker.exists():
             os.replace(marker, self.filed / marker.name)
@@ -171,6 +229,8 @@ class EdmLockstep:
         self.latency, self.timeout = latency, timeout
         self.seen = 0  # the last inbound post looked at
         self.windows = 0
+        #: acknowledgements of posts with errors, posted with the next window's files
+        self.answers: list[Path] = []
 
     def _post(self, path: Path, sender: str, receiver: str, input_format: str = "X12") -> str:
         """Post a file, waiting for the other side's receiver to be up; its trans-id."""
@@ -199,6 +259,9 @@ class EdmLockstep:
                 for rel, _msgs in deliveries[receiver]:
                     sender = Path(rel).name.split("_", 1)[0]
                     ids.append(self._post(self.out / rel, sender, receiver))
+        for ack_file in self.answers:
+            ids.append(self._post(ack_file, self.own[0], self.peer[0]))
+        self.answers = []
         marker = self.out / ".edm" / f"window-{now}.ff"
         marker.parent.mkdir(exist_ok=True)
         _write_whole(marker, f"window {now}\n{''.join(i + chr(10) for i in ids)}".encode())
@@ -208,12 +271,19 @@ class EdmLockstep:
             path = self.reader.path_of(tid)
             if path is None:
                 raise SimError(f"window {now} lists post {tid}, which this receiver does not have")
-            receiver, sender, isa, groups = _acks_owed(path)
-            deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{sender}_{tid}.x12",
-                                                        _received(path, now, self.latency)))
-            deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
-            if groups:
-                acks.append((receiver, sender, isa, groups))
+            msgs, owed, answer, refused = _intake(path, now, self.latency)
+            if owed is not None and owed[3]:
+                acks.append(owed)
+            if msgs:
+                receiver, sender = msgs[0].receiver, msgs[0].sender
+                deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{sender}_{tid}.x12", msgs))
+                deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+            if answer:
+                saved = self.out / ".edm" / f"{tid}.ack.x12"
+                _write_whole(saved, answer.encode("ascii"))
+                self.answers.append(saved)
+            if refused:
+                self.reader.event("in", "refused", "", f"{tid}: {refused}")
         acks.sort(key=lambda a: (a[1], a[0]))
         self.windows += 1
 
