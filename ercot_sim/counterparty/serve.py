@@ -25,7 +25,7 @@ from pathlib import Path
 from edi.x12 import iter_transactions
 from ercot_sim.counterparty.inbound import read_messages
 from ercot_sim.errors import SimError
-from ercot_sim.market.builder import Market, build_market, plan
+from ercot_sim.market.builder import Market, build_market, plan, results
 from ercot_sim.market.messages import Message
 from ercot_sim.market.simtime import Clock
 from ercot_sim.market.timing_bridge import load_market_rules
@@ -348,4 +348,5 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
     finally:
         if isinstance(link, EdmLockstep):
             link.close()
+    results(market, (0, 1))  # the trace's orders, registry and completion record
     return market, link
