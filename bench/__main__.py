@@ -1,4 +1,4 @@
-"""``python -m bench {edi,engine,same-bytes,fuzz,caches,edm} ...``: dispatch to a benchmark (or check) module."""
+"""``python -m bench {edi,engine,same-bytes,fuzz,caches,edm,serve} ...``: dispatch to a benchmark (or check) module."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import importlib
 import sys
 
 BENCHES = {"edi": "bench.edi_bench", "engine": "bench.engine_bench", "same-bytes": "bench.same_bytes",
-           "fuzz": "bench.fuzz", "caches": "bench.caches", "edm": "bench.edm_bench", "_rss": "bench.edi_bench"}
+           "fuzz": "bench.fuzz", "caches": "bench.caches", "edm": "bench.edm_bench", "serve": "bench.serve_bench",
+           "_rss": "bench.edi_bench"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,25 +25,63 @@ from ercot_sim.counterparty.edm import REPORT_TYPE, VERSION, Receipt
 from ercot_sim.counterparty.store import EdmStore, Outbound
 from ercot_sim.errors import CounterpartyError
 
-__all__ = ["ATTEMPTS", "deliver", "post_once", "resend", "send"]
+__all__ = ["ATTEMPTS", "Poster", "deliver", "post_once", "resend", "send"]
 
 #: attempts before an exchange failure (NAESB 4.3.13)
 ATTEMPTS = 3
 
 
-async def _post(url: str, fields: list[tuple[str, str]], data: bytes, filename: str, login: str, password: str,
-                timeout: float, ca_file: str | None) -> tuple[int, str]:
+async def _post(session: aiohttp.ClientSession, url: str, fields: list[tuple[str, str]], data: bytes, filename: str,
+                login: str, password: str, ca_file: str | None) -> tuple[int, str]:
     form = aiohttp.FormData()
     for name, value in fields:
         form.add_field(name, value)
     form.add_field("input-data", data, filename=filename, content_type="application/octet-stream")
     token = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")  # RFC 7617
     headers = {"Authorization": f"Basic {token}"}
-    limit = aiohttp.ClientTimeout(total=timeout)
     tls = ssl.create_default_context(cafile=ca_file) if ca_file else None
-    async with aiohttp.ClientSession(headers=headers, timeout=limit) as session, \
-            session.post(url, data=form, ssl=tls if tls is not None else True) as response:
+    async with session.post(url, data=form, headers=headers, ssl=tls if tls is not None else True) as response:
         return response.status, await response.text()
+
+
+class Poster:
+    """Posts over one connection pool and event loop (keep-alive), for a caller that posts many
+    files in a row (a market exchanging every window's files); :func:`post_once` makes one of
+    its own per post."""
+
+    def __init__(self, timeout: float = 120) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.timeout = timeout
+        self.session: aiohttp.ClientSession | None = None
+
+    def post(self, url: str, path: Path, *, sender: str, receiver: str, login: str, password: str,
+             refnum: str | None = None, refnum_orig: str | None = None, input_format: str = "X12",
+             ca_file: str | None = None) -> Receipt:
+        """As :func:`post_once`."""
+        fields = [("from", sender), ("to", receiver), ("version", VERSION), ("receipt-disposition-to", sender),
+                  ("receipt-report-type", REPORT_TYPE), ("input-format", input_format)]
+        if refnum:
+            fields += [("refnum", refnum), ("refnum-orig", refnum_orig or refnum)]
+        try:
+            if self.session is None:
+                self.session = self.loop.run_until_complete(self._session())
+            status, body = self.loop.run_until_complete(
+                _post(self.session, url, fields, path.read_bytes(), path.name, login, password, ca_file))
+        except (TimeoutError, aiohttp.ClientError, OSError, ssl.SSLError) as exc:
+            raise CounterpartyError(f"no receipt from {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+        try:
+            return Receipt.parse(body)
+        except ValueError as exc:
+            raise CounterpartyError(f"no receipt from {url}: HTTP {status}, {exc}") from None
+
+    async def _session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+
+    def close(self) -> None:
+        """Close the connections and the loop."""
+        if self.session is not None:
+            self.loop.run_until_complete(self.session.close())
+        self.loop.close()
 
 
 def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, password: str,
@@ -59,9 +97,13 @@ def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, p
               ("receipt-report-type", REPORT_TYPE), ("input-format", input_format)]
     if refnum:
         fields += [("refnum", refnum), ("refnum-orig", refnum_orig or refnum)]
+
+    async def once() -> tuple[int, str]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+            return await _post(session, url, fields, path.read_bytes(), path.name, login, password, ca_file)
+
     try:
-        status, body = asyncio.run(_post(url, fields, path.read_bytes(), path.name, login, password, timeout,
-                                         ca_file))
+        status, body = asyncio.run(once())
     except (TimeoutError, aiohttp.ClientError, OSError, ssl.SSLError) as exc:
         raise CounterpartyError(f"no receipt from {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
     try:

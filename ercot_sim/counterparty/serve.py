@@ -222,7 +222,10 @@ class EdmLockstep:
 
         config = EdmConfig(edm=EdmSettings(duns=own[0], also=own[1:], server_id="lockstep"),
                            partner=[Partner(duns=d, login=d, password=secret) for d in peer])
+        from ercot_sim.counterparty.client import Poster
+
         self.server = ServerThread(Path(folder), config, port=port)
+        self.poster = Poster(timeout)
         self.reader = EdmStore(Path(folder), "lockstep")
         self.out, self.own, self.peer, self.peer_url, self.secret = Path(out), own, peer, peer_url, secret
         self.remote = frozenset(peer)
@@ -234,14 +237,13 @@ class EdmLockstep:
 
     def _post(self, path: Path, sender: str, receiver: str, input_format: str = "X12") -> str:
         """Post a file, waiting for the other side's receiver to be up; its trans-id."""
-        from ercot_sim.counterparty.client import post_once
         from ercot_sim.errors import CounterpartyError
 
         waited = 0.0
         while True:
             try:
-                receipt = post_once(self.peer_url, path, sender=sender, receiver=receiver, login=sender,
-                                    password=self.secret, input_format=input_format, timeout=self.timeout)
+                receipt = self.poster.post(self.peer_url, path, sender=sender, receiver=receiver, login=sender,
+                                           password=self.secret, input_format=input_format)
             except CounterpartyError:
                 if waited > self.timeout:
                     raise
@@ -303,6 +305,7 @@ class EdmLockstep:
             waited += 0.005
 
     def close(self) -> None:
+        self.poster.close()
         self.server.stop()
 
 
