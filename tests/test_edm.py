@@ -286,3 +286,14 @@ def test_https_with_a_given_certificate(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
+
+
+@needs_curl
+def test_a_post_carries_one_file(ercot: tuple[Server, Path], tmp_path: Path) -> None:
+    server, folder = ercot
+    other = tmp_path / "b.x12"
+    other.write_bytes(b"ISA*second")
+    code, receipt = _post(server.url, ACME, ERCOT, X12, f"input-data=@{other}")
+    assert code == 200 and receipt.status.startswith("EEDM999") and "more than one input-data" in receipt.status
+    assert not (folder / "inbox" / ACME).exists()
+    assert _post(server.url)[1].ok  # the file alone is taken

@@ -91,3 +91,18 @@ def test_the_command_says_what_it_rejected(tmp_path: Path) -> None:
     bad = subprocess.run([*CLI, "folders", "ack", str(tmp_path / "edi"), "--partner", "12"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "a DUNS is 9 or 13 digits" in bad.stderr
+
+
+def test_four_processes_filing_one_name_lose_nothing(tmp_path: Path) -> None:
+    """Filing is atomic against other processes: four filing 50 files of one name each keep 200."""
+    script = (
+        "import sys; from pathlib import Path; from ercot_sim.counterparty.folders import FolderExchange\n"
+        "ex = FolderExchange(Path(sys.argv[1])); claim = ex.folder('123456789', 'processing') / sys.argv[2]\n"
+        "claim.mkdir(parents=True, exist_ok=True)\n"
+        "for i in range(50):\n"
+        "    f = claim / 'a.x12'; f.write_text(sys.argv[2] + str(i)); ex.done('123456789', f)\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "edi"), f"w{k}"], cwd=ROOT)
+             for k in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    kept = list((tmp_path / "edi" / CR / "processed").iterdir())
+    assert len(kept) == 200 and len({p.read_text() for p in kept}) == 200

@@ -170,12 +170,16 @@ def test_bad_files_from_the_party_are_answered_and_never_stop_the_market(tmp_pat
                     answered.append((base / "outbox" / name).read_text())
                 (base / "outbox" / name).replace(base / "processed" / "party" / name)
             names = []
+            extra = b""
             if first:
                 (base / "inbox" / "junk.x12").write_text("this is not X12")
                 (base / "inbox" / "version.x12").write_text(bad_envelope)
-                names = ["junk.x12", "version.x12"]
+                # a clean 997 that says it is from another retailer
+                (base / "inbox" / "stranger.x12").write_text(good.replace("223456789", "323456789"))
+                names = ["junk.x12", "version.x12", "stranger.x12", "../../../etc/passwd", "missing.x12"]
+                extra = b"caf\xe9.x12\n"  # not UTF-8
                 first = False
-            (base / "inbox" / f".{marker.name}.tmp").write_text("".join(n + "\n" for n in names))
+            (base / "inbox" / f".{marker.name}.tmp").write_bytes("".join(n + "\n" for n in names).encode() + extra)
             (base / "inbox" / f".{marker.name}.tmp").replace(base / "inbox" / marker.name)
             marker.replace(base / "processed" / "party" / marker.name)
 
@@ -187,4 +191,7 @@ def test_bad_files_from_the_party_are_answered_and_never_stop_the_market(tmp_pat
     reasons = {p.name: p.read_text() for p in (base / "rejected" / "market").glob("*.reason.txt")}
     assert "not an X12 interchange" in reasons["junk.x12.reason.txt"]
     assert "envelope" in reasons["version.x12.reason.txt"]
+    assert "the other side sends from 223456789" in reasons["stranger.x12.reason.txt"]
+    window = next(text for name, text in reasons.items() if name.startswith("window-"))
+    assert "'../../../etc/passwd'" in window and "missing.x12: listed but not in" in window and "caf" in window
     assert answered and any("TA1*" in a for a in answered)

@@ -78,6 +78,10 @@ def register(app: typer.Typer) -> None:
         from ercot_sim.counterparty.config import load_config
         from ercot_sim.counterparty.store import EdmStore
 
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:  # nothing is posted unless every file can be
+            typer.echo(f"ercot-sim edm send: no such file: {', '.join(missing)}", err=True)
+            raise typer.Exit(2)
         try:
             cfg = load_config(config)
             store = EdmStore(folder, cfg.edm.server_id)

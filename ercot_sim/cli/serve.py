@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
                                                                    "exchange folder) or edm (NAESB EDM 1.6 "
                                                                    "posts).")] = "folders",
         listen: Annotated[int, typer.Option("--listen", help="edm: the port this side's receiver listens "
-                                                             "on.")] = 0,
+                                                             "on (0: any free port, printed).")] = 0,
+        host: Annotated[str, typer.Option("--host", help="edm: the address this side's receiver listens "
+                                                         "on.")] = "127.0.0.1",
         peer: Annotated[str, typer.Option("--peer", help="edm: the other side's receiver URL.")] = "",
         secret: Annotated[str, typer.Option("--secret", help="edm: the password of every DUNS's login (the "
                                                              "DUNS), the same on both sides.")] = "lockstep",
@@ -58,7 +60,8 @@ def register(app: typer.Typer) -> None:
         side = "market" if under_test else "party"
         try:
             market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout,
-                                      transport, listen, peer, secret)
+                                      transport, listen, peer, secret, host,
+                                      lambda url: typer.echo(f"receiving on {url}"))
         except SimError as exc:
             typer.echo(f"ercot-sim serve: {exc}", err=True)
             raise typer.Exit(2) from None

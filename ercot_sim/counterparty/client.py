@@ -154,6 +154,12 @@ def deliver(store: EdmStore, config: EdmConfig, row_id: int, *,
             continue
         if receipt.ok:
             return store.attempt(row_id, trans_id=receipt.trans_id or "?", time_c=receipt.time_c)
+        if receipt.status.startswith("EEDM999"):  # the receiver's own trouble: tried again, as no receipt
+            last = attempt == ATTEMPTS - 1
+            out = store.attempt(row_id, error=receipt.status, failed=last)
+            if last:
+                return out
+            continue
         return store.attempt(row_id, error=receipt.status, failed=True)  # refused: again, refused again
     return out
 

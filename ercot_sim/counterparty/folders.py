@@ -38,6 +38,21 @@ __all__ = ["Acknowledged", "FolderExchange", "acknowledge"]
 _IN_PROGRESS = (".tmp", ".part")
 
 
+def _place(src: Path, folder: Path, name: str) -> Path:
+    """Move ``src`` to ``folder/name``, or ``name.1``, ``.2`` ... when taken, atomically against
+    other processes doing the same (a hard link fails on a taken name; nothing is overwritten)."""
+    n = 0
+    while True:
+        target = folder / (name if n == 0 else f"{name}.{n}")
+        try:
+            os.link(src, target)
+        except FileExistsError:
+            n += 1
+            continue
+        os.unlink(src)
+        return target
+
+
 def _free_name(folder: Path, name: str) -> Path:
     """``folder/name``, or ``folder/name.1``, ``.2`` ... when taken (nothing is overwritten)."""
     target = folder / name
@@ -93,9 +108,7 @@ class FolderExchange:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        target = _free_name(outbox, name)
-        os.replace(temp, target)
-        return target
+        return _place(temp, outbox, name)
 
     def pick_up(self, partner: str) -> list[Path]:
         """Claim the partner's dropped files, in name order (claims a crashed pickup left
@@ -133,14 +146,11 @@ class FolderExchange:
 
     def done(self, partner: str, path: Path) -> Path:
         """A claimed file worked: into ``processed/``."""
-        target = _free_name(self.folder(partner, "processed"), path.name)
-        os.replace(path, target)
-        return target
+        return _place(path, self.folder(partner, "processed"), path.name)
 
     def reject(self, partner: str, path: Path, reason: str) -> Path:
         """A claimed file refused: into ``rejected/``, with ``<name>.reason.txt``."""
-        target = _free_name(self.folder(partner, "rejected"), path.name)
-        os.replace(path, target)
+        target = _place(path, self.folder(partner, "rejected"), path.name)
         target.with_name(target.name + ".reason.txt").write_text(reason.rstrip() + "\n", encoding="utf-8")
         return target
 

@@ -19,7 +19,9 @@ runs both as processes and compares them byte for byte), as in-process
 from __future__ import annotations
 
 import os
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from edi.x12 import iter_transactions
@@ -33,6 +35,10 @@ from ercot_sim.market.transport import Acks, Deliveries
 from ercot_sim.scenario import Scenario
 
 __all__ = ["EdmLockstep", "FolderLockstep", "serve_side"]
+
+
+#: a file name the exchange folder holds: no path, not hidden
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 
 
 def _write_whole(path: Path, data: bytes) -> None:
@@ -68,7 +74,7 @@ def _received(path: Path, now: int, latency: int) -> list[Message]:
     return out
 
 
-def _intake(path: Path, now: int, latency: int
+def _intake(path: Path, now: int, latency: int, senders: frozenset[str], receivers: frozenset[str]
             ) -> tuple[list[Message], tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]] | None,
                        str, str]:
     """Take in a file the other side sent: (its messages, the 997s owed by the transport, an
@@ -87,8 +93,15 @@ def _intake(path: Path, now: int, latency: int
 
     try:
         report = validate(path)
+        routes = {(t.isa.get(13).strip(), t.gs.get(2).strip(), t.gs.get(3).strip()) for t in iter_transactions(path)}
     except EdiError as exc:
         return [], None, "", f"not an X12 interchange: {exc}"
+    if len({isa for isa, _s, _r in routes}) > 1:
+        return [], None, "", "more than one interchange in the file (one file is one interchange here)"
+    for _isa, sender, receiver in routes:
+        if sender not in senders or receiver not in receivers:
+            return [], None, "", (f"a group from {sender} to {receiver}: the other side sends from "
+                                  f"{', '.join(sorted(senders))} to {', '.join(sorted(receivers))}")
     errors = [f for f in report.findings if f.severity == "error"]
     if not errors:
         return _received(path, now, latency), _acks_owed(path), "", ""
@@ -122,7 +135,7 @@ class FolderLockstep:
     """
 
     def __init__(self, out: Path, exchange: Path, party: str, side: str, remote: frozenset[str], latency: int,
-                 timeout: float = 120) -> None:
+                 timeout: float = 120, local: frozenset[str] = frozenset()) -> None:
         base = Path(exchange) / party
         self.out = Path(out)
         self.send = base / ("outbox" if side == "market" else "inbox")
@@ -136,6 +149,8 @@ class FolderLockstep:
         for folder in (self.send, self.receive, self.filed, self.peer_filed, self.rejected):
             folder.mkdir(parents=True, exist_ok=True)
         self.side, self.remote, self.latency, self.timeout = side, remote, latency, timeout
+        #: the DUNS this side plays (what a file from the other side may be addressed to)
+        self.local = local
         self.windows = 0
 
     def _put(self, name: str, data: bytes) -> None:
@@ -166,12 +181,25 @@ class FolderLockstep:
                 raise SimError(f"no window {now} from {other} in {self.timeout:g} s", str(self.receive))
             time.sleep(0.005)
             waited += 0.005
-        listed = (marker if marker.exists() else self.filed / marker.name).read_text().split()
+        text = (marker if marker.exists() else self.filed / marker.name).read_bytes().decode("utf-8", "replace")
+        listed: list[str] = []
+        for name in text.split():
+            if not _NAME.fullmatch(name) or name in listed:
+                self._refuse(now, f"{name!r}: not a file name of the exchange folder, or listed twice")
+                continue
+            listed.append(name)
         for name in listed:  # a window taken in before a kill: its files are filed already
             path = self.receive / name
+            if path.exists() and ((self.filed / name).exists() or (self.rejected / name).exists()):
+                os.replace(path, self.rejected / f"{name}.{now}")
+                self._refuse(now, f"{name}: a file of this name was taken in already; this one is {name}.{now}")
+                continue
             if not path.exists():
                 path = self.filed / name if (self.filed / name).exists() else self.rejected / name
-            msgs, owed, answer, refused = _intake(path, now, self.latency)
+            if not path.exists():
+                self._refuse(now, f"{name}: listed but not in {self.receive}")
+                continue
+            msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, self.local)
             if owed is not None:
                 receiver, sender, isa, groups = owed
                 if groups:
@@ -192,6 +220,11 @@ class FolderLockstep:
         if marker.exists():
             os.replace(marker, self.filed / marker.name)
         self.windows += 1
+
+    def _refuse(self, now: int, why: str) -> None:
+        """Record what a window's marker asked that cannot be done (the run goes on)."""
+        with open(self.rejected / f"window-{now}.reason.txt", "a", encoding="utf-8") as out:
+            out.write(why + "\n")
 
 
 
@@ -215,7 +248,7 @@ class EdmLockstep:
     """
 
     def __init__(self, out: Path, folder: Path, own: list[str], peer: list[str], peer_url: str, port: int,
-                 secret: str, latency: int, timeout: float = 120) -> None:
+                 secret: str, latency: int, timeout: float = 120, host: str = "127.0.0.1") -> None:
         from ercot_sim.counterparty.config import EdmConfig, EdmSettings, Partner
         from ercot_sim.counterparty.server import ServerThread
         from ercot_sim.counterparty.store import EdmStore
@@ -224,7 +257,7 @@ class EdmLockstep:
                            partner=[Partner(duns=d, login=d, password=secret) for d in peer])
         from ercot_sim.counterparty.client import Poster
 
-        self.server = ServerThread(Path(folder), config, port=port)
+        self.server = ServerThread(Path(folder), config, host=host, port=port)
         self.poster = Poster(timeout)
         self.reader = EdmStore(Path(folder), "lockstep")
         self.out, self.own, self.peer, self.peer_url, self.secret = Path(out), own, peer, peer_url, secret
@@ -234,6 +267,8 @@ class EdmLockstep:
         self.windows = 0
         #: acknowledgements of posts with errors, posted with the next window's files
         self.answers: list[Path] = []
+        #: the posts delivered so far (a window post cannot deliver one twice)
+        self.taken: set[str] = set()
 
     def _post(self, path: Path, sender: str, receiver: str, input_format: str = "X12") -> str:
         """Post a file, waiting for the other side's receiver to be up; its trans-id."""
@@ -271,9 +306,11 @@ class EdmLockstep:
         listed = self._wait(now)
         for tid in listed:
             path = self.reader.path_of(tid)
-            if path is None:
-                raise SimError(f"window {now} lists post {tid}, which this receiver does not have")
-            msgs, owed, answer, refused = _intake(path, now, self.latency)
+            if path is None or tid in self.taken:
+                self.reader.event("in", "refused", "", f"window {now} lists post {tid!r}: unknown, or taken already")
+                continue
+            self.taken.add(tid)
+            msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, frozenset(self.own))
             if owed is not None and owed[3]:
                 acks.append(owed)
             if msgs:
@@ -296,7 +333,7 @@ class EdmLockstep:
             for n, _tid, fmt, path in self.reader.inbound_after(self.seen):
                 self.seen = n
                 if fmt == "FF":
-                    lines = path.read_text().splitlines()
+                    lines = path.read_bytes().decode("utf-8", "replace").splitlines()
                     if lines and lines[0] == f"window {now}":
                         return [ln for ln in lines[1:] if ln]
             if waited > self.timeout:
@@ -307,14 +344,17 @@ class EdmLockstep:
     def close(self) -> None:
         self.poster.close()
         self.server.stop()
+        self.reader.close()
 
 
 def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: str,
                rules: Path | None = None, timeout: float = 120, transport: str = "folders", listen: int = 0,
-               peer_url: str = "", secret: str = "lockstep") -> tuple[Market, FolderLockstep | EdmLockstep]:
+               peer_url: str = "", secret: str = "lockstep", host: str = "127.0.0.1",
+               on_ready: Callable[[str], None] | None = None) -> tuple[Market, FolderLockstep | EdmLockstep]:
     """Run one side to the end (see the module docstring). With ``transport="edm"`` the sides
     exchange over NAESB EDM (:class:`EdmLockstep`): this side's receiver listens on ``listen``,
-    keeps its store in ``exchange``, and posts to ``peer_url``.
+    keeps its store in ``exchange``, and posts to ``peer_url``; ``on_ready`` is told its URL
+    once it listens (the port chosen when ``listen`` is 0).
 
     Raises:
         SimError: the party is not in the scenario, the latency is under a minute, or the
@@ -339,9 +379,11 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
         ercot = scenario.participants.ercot.duns
         market_side = [ercot, *sorted(everyone - {party, ercot})]
         own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
-        link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout)
+        link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout, host)
+        if on_ready is not None:
+            on_ready(link.server.url)
     elif transport == "folders":
-        link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout)
+        link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout, frozenset(everyone - remote))
     else:
         raise SimError(f"unknown transport {transport!r}: folders or edm")
     market.transport.link = link

@@ -98,6 +98,10 @@ async def _post(request: web.Request) -> web.Response:
                 continue
             name = part.name or ""
             if name == "input-data":
+                if temp is not None:  # one file per post: a second one is refused, not mixed in
+                    store.reject(temp, fields.get("from", login), "more than one input-data part")
+                    return _answer(Receipt(error("EEDM999", "more than one input-data part").status,
+                                           market_time(), server_id))
                 temp = store.temp_file()
                 with open(temp, "wb") as out:
                     while chunk := await part.read_chunk(1 << 16):
@@ -145,6 +149,9 @@ async def _post(request: web.Request) -> web.Response:
 
 async def _status(request: web.Request) -> web.Response:
     config, store = request.app[_CONFIG], request.app[_STORE]
+    if not _login(request, config)[0]:  # what came and went is for the trading partners
+        return web.Response(status=401, text="credentials of a trading partner required\n",
+                            headers={"WWW-Authenticate": 'Basic realm="EDM"'})
     kinds: dict[str, int] = {}
     for _seq, _at, direction, kind, _partner, _detail in store.events():
         kinds[f"{direction} {kind}"] = kinds.get(f"{direction} {kind}", 0) + 1
@@ -226,6 +233,7 @@ class ServerThread:
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self.store.close()
 
 
 def run_server(folder: Path, config: EdmConfig, host: str = "127.0.0.1", port: int = 8700, path: str = "/edm",

@@ -196,8 +196,12 @@ class EdmStore:
         for path in sorted((self.root / "inbox").glob("*/*")):
             if path.name in known or not path.is_file():
                 continue
+            number = path.stem.rsplit("-", 1)[-1]
+            if not path.stem.startswith(f"{self.server_id}-") or not number.isdigit():
+                self.event("in", "stray", path.parent.name, f"{path.name}: not a post of this receiver, left alone")
+                continue
             data = path.read_bytes()
-            n = int(path.stem.rsplit("-", 1)[-1])
+            n = int(number)
             self.db.execute(
                 "INSERT OR IGNORE INTO inbound (n, trans_id, sender, receiver, input_format, time_c, sha256, size, "
                 "path) VALUES (?, ?, ?, '', ?, '', ?, ?, ?)",
