@@ -195,3 +195,36 @@ def test_bad_files_from_the_party_are_answered_and_never_stop_the_market(tmp_pat
     window = next(text for name, text in reasons.items() if name.startswith("window-"))
     assert "'../../../etc/passwd'" in window and "missing.x12: listed but not in" in window and "caf" in window
     assert answered and any("TA1*" in a for a in answered)
+
+
+def test_on_the_wall_clock_the_market_answers_whatever_the_party_drops(tmp_path: Path) -> None:
+    """--speed: a party that keeps no window protocol drops its 814_01 whenever it likes; the
+    market, running on the wall clock (20,000 simulated minutes a second), takes it in at its
+    next window and answers: ERCOT's 814_05 and the 867_04 of the completed switch reach the
+    party's outbox."""
+    import threading
+
+    from ercot_sim.counterparty.inbound import read_messages
+
+    scenario = ROOT / "scenarios" / "switch-standard.toml"
+    run_scenario(load_scenario(scenario), tmp_path / "one")
+    party = "223456789"
+    request = next(p for p in sorted((tmp_path / "one" / "outbox" / "183529049").glob(f"{party}_*.x12"))
+                   if any(i.message.code == "814_01" for i in read_messages(p)))
+    ref = next(i.message.ref for i in read_messages(request) if i.message.code == "814_01")
+    inbox = tmp_path / "x" / party / "inbox"
+
+    def drop() -> None:
+        inbox.mkdir(parents=True, exist_ok=True)
+        (inbox / ".request.part").write_bytes(request.read_bytes())
+        (inbox / ".request.part").replace(inbox / "request.x12")
+
+    threading.Timer(0.3, drop).start()
+    done = subprocess.run([*CLI, "serve", str(scenario), "--under-test", party, "--exchange", str(tmp_path / "x"),
+                           "--out", str(tmp_path / "market"), "--speed", "20000"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "x" / party / "processed" / "market" / "request.x12").exists()
+    got = [i.message for p in sorted((tmp_path / "x" / party / "outbox").glob("*.x12")) for i in read_messages(p)]
+    assert any(m.code == "814_05" and m.orig_ref == ref for m in got)
+    assert any(m.code == "867_04" for m in got)

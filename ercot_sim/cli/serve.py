@@ -47,6 +47,10 @@ def register(app: typer.Typer) -> None:
         peer: Annotated[str, typer.Option("--peer", help="edm: the other side's receiver URL.")] = "",
         secret: Annotated[str, typer.Option("--secret", help="edm: the password of every DUNS's login (the "
                                                              "DUNS), the same on both sides.")] = "lockstep",
+        speed: Annotated[float, typer.Option("--speed", help="folders, --under-test: run on the wall clock at "
+                                                             "this many simulated minutes per second, for a "
+                                                             "party that keeps no window protocol (0: "
+                                                             "lockstep).")] = 0,
     ) -> None:
         """Play the market against a party in another process (or play the party), window by window."""
         from ercot_sim.counterparty.serve import serve_side
@@ -61,7 +65,7 @@ def register(app: typer.Typer) -> None:
         try:
             market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout,
                                       transport, listen, peer, secret, host,
-                                      lambda url: typer.echo(f"receiving on {url}"))
+                                      lambda url: typer.echo(f"receiving on {url}"), speed)
         except SimError as exc:
             typer.echo(f"ercot-sim serve: {exc}", err=True)
             raise typer.Exit(2) from None

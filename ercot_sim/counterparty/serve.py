@@ -347,14 +347,68 @@ class EdmLockstep:
         self.reader.close()
 
 
+class FolderLive(FolderLockstep):
+    """The folder pair for a system that keeps no window protocol: the market runs on the wall
+    clock, ``speed`` simulated minutes per second, writes each window's files for the party in
+    ``outbox/`` when the window comes, and takes in at each window whatever the party has
+    renamed into ``inbox/`` since (validated and answered as in lockstep; hidden names and
+    ``.tmp`` / ``.part`` are writes in progress). Its timing follows the wall clock, so two runs
+    are not the same bytes."""
+
+    def __init__(self, out: Path, exchange: Path, party: str, remote: frozenset[str], latency: int,
+                 local: frozenset[str], speed: float) -> None:
+        super().__init__(out, exchange, party, "market", remote, latency, 0, local)
+        self.speed = speed
+        self.started = time.monotonic()
+
+    def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
+        due = self.started + now / self.speed
+        if due > time.monotonic():
+            time.sleep(due - time.monotonic())
+        for receiver in sorted(deliveries):
+            if receiver in self.remote:
+                for rel, _msgs in deliveries[receiver]:
+                    self._put(Path(rel).name, (self.out / rel).read_bytes())
+        for name, data in self.answers:
+            self._put(name, data)
+        self.answers = []
+        for path in sorted(self.receive.iterdir()):
+            name = path.name
+            if not path.is_file() or name.startswith(".") or name.endswith((".tmp", ".part")):
+                continue
+            if (self.filed / name).exists() or (self.rejected / name).exists():
+                os.replace(path, self.rejected / f"{name}.{now}")
+                self._refuse(now, f"{name}: a file of this name was taken in already; this one is {name}.{now}")
+                continue
+            msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, self.local)
+            if owed is not None and owed[3]:
+                acks.append(owed)
+            if msgs:
+                receiver = msgs[0].receiver
+                deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}", msgs))
+                deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+            if answer:
+                self.answers.append((f"{Path(name).stem}.{now}.ack.x12", answer.encode("ascii")))
+            if refused:
+                os.replace(path, self.rejected / name)
+                (self.rejected / f"{name}.reason.txt").write_text(refused + "\n", encoding="utf-8")
+            else:
+                os.replace(path, self.filed / name)
+        acks.sort(key=lambda a: (a[1], a[0]))
+        self.windows += 1
+
+
 def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: str,
                rules: Path | None = None, timeout: float = 120, transport: str = "folders", listen: int = 0,
                peer_url: str = "", secret: str = "lockstep", host: str = "127.0.0.1",
-               on_ready: Callable[[str], None] | None = None) -> tuple[Market, FolderLockstep | EdmLockstep]:
+               on_ready: Callable[[str], None] | None = None,
+               speed: float = 0) -> tuple[Market, FolderLockstep | EdmLockstep]:
     """Run one side to the end (see the module docstring). With ``transport="edm"`` the sides
     exchange over NAESB EDM (:class:`EdmLockstep`): this side's receiver listens on ``listen``,
     keeps its store in ``exchange``, and posts to ``peer_url``; ``on_ready`` is told its URL
-    once it listens (the port chosen when ``listen`` is 0).
+    once it listens (the port chosen when ``listen`` is 0). With ``speed`` (folders, the market
+    side) the market runs on the wall clock for a party that keeps no window protocol
+    (:class:`FolderLive`).
 
     Raises:
         SimError: the party is not in the scenario, the latency is under a minute, or the
@@ -382,6 +436,10 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
         link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout, host)
         if on_ready is not None:
             on_ready(link.server.url)
+    elif transport == "folders" and speed > 0:
+        if side != "market":
+            raise SimError("--speed is for the market side (--under-test): the party keeps its own time")
+        link = FolderLive(Path(out), exchange, party, remote, latency, frozenset(everyone - remote), speed)
     elif transport == "folders":
         link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout, frozenset(everyone - remote))
     else:
