@@ -63,6 +63,18 @@ def _acks_owed(path: Path) -> tuple[str, str, str, list[tuple[str, str, list[tup
     return receiver, sender, isa, [(fid, gctl, sets) for (fid, gctl), sets in groups.items()]
 
 
+def _merge(deliveries: Deliveries, acks: Acks, rel: str, msgs: list[Message],
+           owed: tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]] | None) -> None:
+    """Put a file taken in among this window's deliveries, in the order one market delivers
+    them (by sender), and the 997s the transport owes it among the window's."""
+    if owed is not None and owed[3]:
+        acks.append(owed)
+    if msgs:
+        receiver = msgs[0].receiver
+        deliveries.setdefault(receiver, []).append((rel, msgs))
+        deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+
+
 def _received(path: Path, now: int, latency: int) -> list[Message]:
     """The messages of a file the other side wrote at window ``now``, as this side receives
     them: read from its bytes, sent at ``now``, arriving ``latency`` minutes later."""
@@ -199,27 +211,31 @@ class FolderLockstep:
             if not path.exists():
                 self._refuse(now, f"{name}: listed but not in {self.receive}")
                 continue
-            msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, self.local)
-            if owed is not None:
-                receiver, sender, isa, groups = owed
-                if groups:
-                    acks.append((receiver, sender, isa, groups))
-            if msgs:
-                receiver = msgs[0].receiver
-                deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}", msgs))
-                deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
-            if answer:
-                self.answers.append((f"{Path(name).stem}.{now}.ack.x12", answer.encode("ascii")))
+            refused = self._take_in(path, now, deliveries, acks)
             if path.parent == self.receive:
-                if refused:
-                    os.replace(path, self.rejected / name)
-                    (self.rejected / f"{name}.reason.txt").write_text(refused + "\n", encoding="utf-8")
-                else:
-                    os.replace(path, self.filed / name)
+                self._file(path, refused)
         acks.sort(key=lambda a: (a[1], a[0]))
         if marker.exists():
             os.replace(marker, self.filed / marker.name)
         self.windows += 1
+
+    def _take_in(self, path: Path, now: int, deliveries: Deliveries, acks: Acks) -> str:
+        """Validate a file the other side sent and merge what it gives into this window; its
+        acknowledgement, if it has errors, goes with the next window. Returns why it was refused."""
+        msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, self.local)
+        receiver = msgs[0].receiver if msgs else ""
+        _merge(deliveries, acks, f"outbox/{receiver}/{path.name}", msgs, owed)
+        if answer:
+            self.answers.append((f"{path.stem}.{now}.ack.x12", answer.encode("ascii")))
+        return refused
+
+    def _file(self, path: Path, refused: str) -> None:
+        """Move a file taken in to ``processed/<side>/``, or to ``rejected/<side>/`` with why."""
+        if refused:
+            os.replace(path, self.rejected / path.name)
+            (self.rejected / f"{path.name}.reason.txt").write_text(refused + "\n", encoding="utf-8")
+        else:
+            os.replace(path, self.filed / path.name)
 
     def _refuse(self, now: int, why: str) -> None:
         """Record what a window's marker asked that cannot be done (the run goes on)."""
@@ -311,12 +327,8 @@ class EdmLockstep:
                 continue
             self.taken.add(tid)
             msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, frozenset(self.own))
-            if owed is not None and owed[3]:
-                acks.append(owed)
-            if msgs:
-                receiver, sender = msgs[0].receiver, msgs[0].sender
-                deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{sender}_{tid}.x12", msgs))
-                deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
+            rel = f"outbox/{msgs[0].receiver}/{msgs[0].sender}_{tid}.x12" if msgs else ""
+            _merge(deliveries, acks, rel, msgs, owed)
             if answer:
                 saved = self.out / ".edm" / f"{tid}.ack.x12"
                 _write_whole(saved, answer.encode("ascii"))
@@ -380,20 +392,7 @@ class FolderLive(FolderLockstep):
                 os.replace(path, self.rejected / f"{name}.{now}")
                 self._refuse(now, f"{name}: a file of this name was taken in already; this one is {name}.{now}")
                 continue
-            msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, self.local)
-            if owed is not None and owed[3]:
-                acks.append(owed)
-            if msgs:
-                receiver = msgs[0].receiver
-                deliveries.setdefault(receiver, []).append((f"outbox/{receiver}/{name}", msgs))
-                deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
-            if answer:
-                self.answers.append((f"{Path(name).stem}.{now}.ack.x12", answer.encode("ascii")))
-            if refused:
-                os.replace(path, self.rejected / name)
-                (self.rejected / f"{name}.reason.txt").write_text(refused + "\n", encoding="utf-8")
-            else:
-                os.replace(path, self.filed / name)
+            self._file(path, self._take_in(path, now, deliveries, acks))
         acks.sort(key=lambda a: (a[1], a[0]))
         self.windows += 1
 

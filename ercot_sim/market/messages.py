@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import TypeVar
 
 from edi.texas_set.payloads import (
     Party,
@@ -114,61 +114,51 @@ def duns_of(party: Party | None) -> str:
     return party.duns if party is not None else ""
 
 
-def _wrong(m: Message, family: str) -> NoReturn:
-    raise TypeError(f"{m.code} {m.ref}: expected an {family} payload, got {type(m.payload).__name__}")
+_T = TypeVar("_T")
+
+
+def _payload(m: Message, cls: type[_T]) -> _T:
+    """``m``'s payload, which must be a ``cls``.
+
+    Raises:
+        TypeError: naming the message and what it carries instead.
+    """
+    p = m.payload
+    if type(p) is not cls:
+        raise TypeError(f"{m.code} {m.ref}: expected a {cls.__name__}, got {type(p).__name__}")
+    return p
 
 
 def as814(m: Message) -> Payload814:
     """The 814 payload of ``m``."""
-    p = m.payload
-    if type(p) is not Payload814:
-        _wrong(m, "814")
-    return p
+    return _payload(m, Payload814)
 
 
 def as867(m: Message) -> Payload867:
     """The 867 payload of ``m``."""
-    p = m.payload
-    if type(p) is not Payload867:
-        _wrong(m, "867")
-    return p
+    return _payload(m, Payload867)
 
 
 def as810(m: Message) -> Payload810:
     """The 810 payload of ``m``."""
-    p = m.payload
-    if type(p) is not Payload810:
-        _wrong(m, "810")
-    return p
+    return _payload(m, Payload810)
 
 
 def as820(m: Message) -> Payload820:
     """The 820 payload of ``m``."""
-    p = m.payload
-    if type(p) is not Payload820:
-        _wrong(m, "820")
-    return p
+    return _payload(m, Payload820)
 
 
 def as824(m: Message) -> Payload824:
     """The 824 payload of ``m``."""
-    p = m.payload
-    if type(p) is not Payload824:
-        _wrong(m, "824")
-    return p
+    return _payload(m, Payload824)
 
 
 def as650(m: Message) -> Payload650:
     """The 650 payload of ``m``."""
-    p = m.payload
-    if type(p) is not Payload650:
-        _wrong(m, "650")
-    return p
+    return _payload(m, Payload650)
 
 
 def out_of_band(m: Message) -> OutOfBand:
     """The content of an out-of-band message."""
-    p = m.payload
-    if type(p) is not OutOfBand:
-        _wrong(m, "out-of-band")
-    return p
+    return _payload(m, OutOfBand)
