@@ -47,10 +47,18 @@ def register(app: typer.Typer) -> None:
         peer: Annotated[str, typer.Option("--peer", help="edm: the other side's receiver URL.")] = "",
         secret: Annotated[str, typer.Option("--secret", help="edm: the password of every DUNS's login (the "
                                                              "DUNS), the same on both sides.")] = "lockstep",
-        speed: Annotated[float, typer.Option("--speed", help="folders, --under-test: run on the wall clock at "
-                                                             "this many simulated minutes per second, for a "
-                                                             "party that keeps no window protocol (0: "
-                                                             "lockstep).")] = 0,
+        speed: Annotated[float, typer.Option("--speed", help="--under-test: run on the wall clock at this many "
+                                                             "simulated minutes per second, for a party that "
+                                                             "keeps no window protocol (0: lockstep).")] = 0,
+        wall: Annotated[bool, typer.Option("--wall", help="--under-test: run at the wall clock's own pace (a "
+                                                          "simulated minute a minute; --speed 0.016667).")] = False,
+        step: Annotated[bool, typer.Option("--step", help="--under-test: run no window past what `ercot-sim "
+                                                          "advance OUT` released (a trainer's pause); with "
+                                                          "--speed or --wall, at that pace.")] = False,
+        retry_seconds: Annotated[str, typer.Option("--retry-seconds", help="edm, live: wall seconds before the "
+                                                                           "2nd and 3rd attempt of a post "
+                                                                           "(then: an exchange failure).")
+                                 ] = "60,300",
     ) -> None:
         """Play the market against a party in another process (or play the party), window by window."""
         from ercot_sim.counterparty.serve import serve_side
@@ -63,9 +71,17 @@ def register(app: typer.Typer) -> None:
         party = under_test or as_party or ""
         side = "market" if under_test else "party"
         try:
+            first, second = (float(v) for v in retry_seconds.split(","))
+        except ValueError:
+            typer.echo(f"ercot-sim serve: --retry-seconds {retry_seconds!r}: two numbers, e.g. 60,300", err=True)
+            raise typer.Exit(2) from None
+        if wall:
+            speed = 1 / 60
+        try:
             market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout,
                                       transport, listen, peer, secret, host,
-                                      lambda url: typer.echo(f"receiving on {url}"), speed)
+                                      lambda url: typer.echo(f"receiving on {url}"), speed, step,
+                                      (first, second))
         except SimError as exc:
             typer.echo(f"ercot-sim serve: {exc}", err=True)
             raise typer.Exit(2) from None

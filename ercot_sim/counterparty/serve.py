@@ -19,118 +19,21 @@ runs both as processes and compares them byte for byte), as in-process
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from edi.x12 import iter_transactions
-from ercot_sim.counterparty.inbound import read_messages
+from ercot_sim.counterparty.intake import NAME, intake, keep, merge, write_whole
 from ercot_sim.errors import SimError
 from ercot_sim.market.builder import Market, build_market, plan, results
-from ercot_sim.market.messages import Message
 from ercot_sim.market.simtime import Clock
 from ercot_sim.market.timing_bridge import load_market_rules
 from ercot_sim.market.transport import Acks, Deliveries
+from ercot_sim.output.trace import Trace
 from ercot_sim.scenario import Scenario
 
 __all__ = ["EdmLockstep", "FolderLockstep", "serve_side"]
-
-
-#: a file name the exchange folder holds: no path, not hidden
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with open(temp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
-
-
-def _acks_owed(path: Path) -> tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]]:
-    """(receiver, sender, ISA13, (GS01, GS06, (ST01, ST02)...) per group but 997 groups) of a file:
-    the 997s its receiver owes, from its envelopes."""
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    sender = receiver = isa = ""
-    for txn in iter_transactions(path):
-        sender, receiver, isa = txn.gs.get(2).strip(), txn.gs.get(3).strip(), txn.isa.get(13).strip()
-        fid = txn.gs.get(1).strip()
-        if fid != "FA":
-            groups.setdefault((fid, txn.gs.get(6).strip()), []).append((txn.st01, txn.control))
-    return receiver, sender, isa, [(fid, gctl, sets) for (fid, gctl), sets in groups.items()]
-
-
-def _merge(deliveries: Deliveries, acks: Acks, rel: str, msgs: list[Message],
-           owed: tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]] | None) -> None:
-    """Put a file taken in among this window's deliveries, in the order one market delivers
-    them (by sender), and the 997s the transport owes it among the window's."""
-    if owed is not None and owed[3]:
-        acks.append(owed)
-    if msgs:
-        receiver = msgs[0].receiver
-        deliveries.setdefault(receiver, []).append((rel, msgs))
-        deliveries[receiver].sort(key=lambda f: Path(f[0]).name.split("_", 1)[0])
-
-
-def _received(path: Path, now: int, latency: int) -> list[Message]:
-    """The messages of a file the other side wrote at window ``now``, as this side receives
-    them: read from its bytes, sent at ``now``, arriving ``latency`` minutes later."""
-    out = []
-    for got in read_messages(path):
-        m = got.message
-        m.ready, m.sent_at, m.received_at = now, now, now + latency
-        out.append(m)
-    return out
-
-
-def _intake(path: Path, now: int, latency: int, senders: frozenset[str], receivers: frozenset[str]
-            ) -> tuple[list[Message], tuple[str, str, str, list[tuple[str, str, list[tuple[str, str]]]]] | None,
-                       str, str]:
-    """Take in a file the other side sent: (its messages, the 997s owed by the transport, an
-    acknowledgement to send back instead, why it was refused).
-
-    A clean file (no error by the X12 standard or the Texas SET guides) gives its messages and
-    the 997s the transport owes it, as one market would. A file with errors gives the messages
-    of its clean transaction sets only, and its acknowledgement as the validator writes it (TA1
-    for envelope errors, a 997 rejecting the sets with errors) to send back; a file that is not
-    X12 at all gives nothing but the reason.
-    """
-    from edi.ack import build_997
-    from edi.errors import EdiError
-    from edi.validate import validate
-    from ercot_sim.errors import CounterpartyError
-
-    try:
-        report = validate(path)
-        routes = {(t.isa.get(13).strip(), t.gs.get(2).strip(), t.gs.get(3).strip()) for t in iter_transactions(path)}
-    except EdiError as exc:
-        return [], None, "", f"not an X12 interchange: {exc}"
-    if len({isa for isa, _s, _r in routes}) > 1:
-        return [], None, "", "more than one interchange in the file (one file is one interchange here)"
-    for _isa, sender, receiver in routes:
-        if sender not in senders or receiver not in receivers:
-            return [], None, "", (f"a group from {sender} to {receiver}: the other side sends from "
-                                  f"{', '.join(sorted(senders))} to {', '.join(sorted(receivers))}")
-    errors = [f for f in report.findings if f.severity == "error"]
-    if not errors:
-        return _received(path, now, latency), _acks_owed(path), "", ""
-    bad = {f.location.st_control for f in errors}
-    try:
-        ack = build_997(report, path, layers=("x12", "texas-set"))
-    except EdiError as exc:
-        return [], None, "", f"not an X12 interchange: {exc}"
-    if "" in bad:  # an envelope error: nothing of the interchange is taken in
-        return [], None, ack, f"envelope: {errors[0]}"
-    try:
-        good = [g.message for g in read_messages(path, skip=bad)]
-    except CounterpartyError as exc:
-        return [], None, ack, str(exc)
-    for m in good:
-        m.ready, m.sent_at, m.received_at = now, now, now + latency
-    return good, None, ack, f"{len(bad)} transaction set(s) with errors: {errors[0]}"
 
 
 class FolderLockstep:
@@ -144,11 +47,14 @@ class FolderLockstep:
         remote: the DUNS the other side plays.
         latency: the transport's latency (sent -> received) in minutes.
         timeout: seconds to wait for the other side's window.
+        local: the DUNS this side plays.
+        trace, clock: this side's trace (files taken in and transport events go there) and clock.
     """
 
     def __init__(self, out: Path, exchange: Path, party: str, side: str, remote: frozenset[str], latency: int,
-                 timeout: float = 120, local: frozenset[str] = frozenset()) -> None:
+                 timeout: float, local: frozenset[str], trace: Trace, clock: Clock) -> None:
         base = Path(exchange) / party
+        self.trace, self.clock = trace, clock
         self.out = Path(out)
         self.send = base / ("outbox" if side == "market" else "inbox")
         self.receive = base / ("inbox" if side == "market" else "outbox")
@@ -165,26 +71,28 @@ class FolderLockstep:
         self.local = local
         self.windows = 0
 
-    def _put(self, name: str, data: bytes) -> None:
+    def _put(self, name: str, data: bytes, now: int, receiver: str = "") -> None:
         """Hand the other side a file, once: a side started again after a kill replays its
         windows from the start and writes the same bytes; what was handed over already (waiting,
         or filed by the other side) is not handed over again."""
         if (self.send / name).exists() or (self.peer_filed / name).exists():
             return
-        _write_whole(self.send / name, data)
+        write_whole(self.send / name, data)
+        if receiver:
+            self.trace.transport_event(self.clock.iso(now), "out", "handed-over", receiver, name)
 
     def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
         names = []
         for receiver in sorted(deliveries):
             if receiver in self.remote:
                 for rel, _msgs in deliveries[receiver]:
-                    self._put(Path(rel).name, (self.out / rel).read_bytes())
+                    self._put(Path(rel).name, (self.out / rel).read_bytes(), now, receiver)
                     names.append(Path(rel).name)
         for name, data in self.answers:
-            self._put(name, data)
+            self._put(name, data, now, "answer")
             names.append(name)
         self.answers = []
-        self._put(f".window-{now}", "".join(n + "\n" for n in names).encode())
+        self._put(f".window-{now}", "".join(n + "\n" for n in names).encode(), now)
         marker = self.receive / f".window-{now}"
         waited = 0.0
         while not marker.exists() and not (self.filed / marker.name).exists():
@@ -196,7 +104,7 @@ class FolderLockstep:
         text = (marker if marker.exists() else self.filed / marker.name).read_bytes().decode("utf-8", "replace")
         listed: list[str] = []
         for name in text.split():
-            if not _NAME.fullmatch(name) or name in listed:
+            if not NAME.fullmatch(name) or name in listed:
                 self._refuse(now, f"{name!r}: not a file name of the exchange folder, or listed twice")
                 continue
             listed.append(name)
@@ -218,16 +126,18 @@ class FolderLockstep:
         if marker.exists():
             os.replace(marker, self.filed / marker.name)
         self.windows += 1
+        self.trace.serve_state(now=str(now))
+        self.trace.write_window()
 
     def _take_in(self, path: Path, now: int, deliveries: Deliveries, acks: Acks) -> str:
         """Validate a file the other side sent and merge what it gives into this window; its
         acknowledgement, if it has errors, goes with the next window. Returns why it was refused."""
-        msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, self.local)
-        receiver = msgs[0].receiver if msgs else ""
-        _merge(deliveries, acks, f"outbox/{receiver}/{path.name}", msgs, owed)
-        if answer:
-            self.answers.append((f"{path.stem}.{now}.ack.x12", answer.encode("ascii")))
-        return refused
+        got = intake(path, now, self.latency, self.remote, self.local)
+        rel = keep(self.trace, self.clock, self.out, path, path.name, got, now, self.latency)
+        merge(deliveries, acks, rel, got.messages, got.owed)
+        if got.answer:
+            self.answers.append((f"{path.stem}.{now}.ack.x12", got.answer.encode("ascii")))
+        return got.refused
 
     def _file(self, path: Path, refused: str) -> None:
         """Move a file taken in to ``processed/<side>/``, or to ``rejected/<side>/`` with why."""
@@ -237,10 +147,14 @@ class FolderLockstep:
         else:
             os.replace(path, self.filed / path.name)
 
+    def close(self) -> None:
+        """Nothing to release (the folders stay as they are)."""
+
     def _refuse(self, now: int, why: str) -> None:
         """Record what a window's marker asked that cannot be done (the run goes on)."""
         with open(self.rejected / f"window-{now}.reason.txt", "a", encoding="utf-8") as out:
             out.write(why + "\n")
+        self.trace.transport_event(self.clock.iso(now), "in", "refused", "", f".window-{now}", why)
 
 
 
@@ -260,11 +174,11 @@ class EdmLockstep:
         peer_url: the other side's receiver.
         port: where this side's receiver listens.
         secret: the password of every DUNS's HTTP Basic login (the DUNS itself).
-        latency, timeout: as :class:`FolderLockstep`.
+        latency, timeout, trace, clock: as :class:`FolderLockstep`.
     """
 
     def __init__(self, out: Path, folder: Path, own: list[str], peer: list[str], peer_url: str, port: int,
-                 secret: str, latency: int, timeout: float = 120, host: str = "127.0.0.1") -> None:
+                 secret: str, latency: int, timeout: float, host: str, trace: Trace, clock: Clock) -> None:
         from ercot_sim.counterparty.config import EdmConfig, EdmSettings, Partner
         from ercot_sim.counterparty.server import ServerThread
         from ercot_sim.counterparty.store import EdmStore
@@ -277,6 +191,7 @@ class EdmLockstep:
         self.poster = Poster(timeout)
         self.reader = EdmStore(Path(folder), "lockstep")
         self.out, self.own, self.peer, self.peer_url, self.secret = Path(out), own, peer, peer_url, secret
+        self.trace, self.clock = trace, clock
         self.remote = frozenset(peer)
         self.latency, self.timeout = latency, timeout
         self.seen = 0  # the last inbound post looked at
@@ -286,23 +201,30 @@ class EdmLockstep:
         #: the posts delivered so far (a window post cannot deliver one twice)
         self.taken: set[str] = set()
 
-    def _post(self, path: Path, sender: str, receiver: str, input_format: str = "X12") -> str:
+    def _post(self, path: Path, sender: str, receiver: str, now: int, input_format: str = "X12") -> str:
         """Post a file, waiting for the other side's receiver to be up; its trans-id."""
         from ercot_sim.errors import CounterpartyError
 
         waited = 0.0
+        at = self.clock.iso(now)
         while True:
             try:
                 receipt = self.poster.post(self.peer_url, path, sender=sender, receiver=receiver, login=sender,
                                            password=self.secret, input_format=input_format)
-            except CounterpartyError:
+            except CounterpartyError as exc:
                 if waited > self.timeout:
+                    self.trace.transport_event(at, "out", "exchange-failure", receiver, path.name, str(exc))
+                    self.trace.write_window()
                     raise
                 time.sleep(0.05)
                 waited += 0.05
                 continue
             if not receipt.ok:
+                self.trace.transport_event(at, "out", "refused", receiver, path.name, receipt.status)
+                self.trace.write_window()
                 raise SimError(f"the other side refused {path.name}: {receipt.status}")
+            if input_format == "X12":
+                self.trace.transport_event(at, "out", "receipted", receiver, path.name, receipt.trans_id or "")
             return receipt.trans_id
 
     def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
@@ -311,32 +233,36 @@ class EdmLockstep:
             if receiver in self.remote:
                 for rel, _msgs in deliveries[receiver]:
                     sender = Path(rel).name.split("_", 1)[0]
-                    ids.append(self._post(self.out / rel, sender, receiver))
+                    ids.append(self._post(self.out / rel, sender, receiver, now))
         for ack_file in self.answers:
-            ids.append(self._post(ack_file, self.own[0], self.peer[0]))
+            ids.append(self._post(ack_file, self.own[0], self.peer[0], now))
         self.answers = []
         marker = self.out / ".edm" / f"window-{now}.ff"
         marker.parent.mkdir(exist_ok=True)
-        _write_whole(marker, f"window {now}\n{''.join(i + chr(10) for i in ids)}".encode())
-        self._post(marker, self.own[0], self.peer[0], "FF")
+        write_whole(marker, f"window {now}\n{''.join(i + chr(10) for i in ids)}".encode())
+        self._post(marker, self.own[0], self.peer[0], now, "FF")
         listed = self._wait(now)
         for tid in listed:
             path = self.reader.path_of(tid)
             if path is None or tid in self.taken:
-                self.reader.event("in", "refused", "", f"window {now} lists post {tid!r}: unknown, or taken already")
+                why = f"window {now} lists post {tid!r}: unknown, or taken already"
+                self.reader.event("in", "refused", "", why)
+                self.trace.transport_event(self.clock.iso(now), "in", "refused", "", "", why)
                 continue
             self.taken.add(tid)
-            msgs, owed, answer, refused = _intake(path, now, self.latency, self.remote, frozenset(self.own))
-            rel = f"outbox/{msgs[0].receiver}/{msgs[0].sender}_{tid}.x12" if msgs else ""
-            _merge(deliveries, acks, rel, msgs, owed)
-            if answer:
+            got = intake(path, now, self.latency, self.remote, frozenset(self.own))
+            rel = keep(self.trace, self.clock, self.out, path, f"{tid}.x12", got, now, self.latency)
+            merge(deliveries, acks, rel, got.messages, got.owed)
+            if got.answer:
                 saved = self.out / ".edm" / f"{tid}.ack.x12"
-                _write_whole(saved, answer.encode("ascii"))
+                write_whole(saved, got.answer.encode("ascii"))
                 self.answers.append(saved)
-            if refused:
-                self.reader.event("in", "refused", "", f"{tid}: {refused}")
+            if got.refused:
+                self.reader.event("in", "refused", "", f"{tid}: {got.refused}")
         acks.sort(key=lambda a: (a[1], a[0]))
         self.windows += 1
+        self.trace.serve_state(now=str(now))
+        self.trace.write_window()
 
     def _wait(self, now: int) -> list[str]:
         """The trans-ids the other side's window post for ``now`` lists."""
@@ -359,96 +285,84 @@ class EdmLockstep:
         self.reader.close()
 
 
-class FolderLive(FolderLockstep):
-    """The folder pair for a system that keeps no window protocol: the market runs on the wall
-    clock, ``speed`` simulated minutes per second, writes each window's files for the party in
-    ``outbox/`` when the window comes, and takes in at each window whatever the party has
-    renamed into ``inbox/`` since (validated and answered as in lockstep; hidden names and
-    ``.tmp`` / ``.part`` are writes in progress). Its timing follows the wall clock, so two runs
-    are not the same bytes."""
-
-    def __init__(self, out: Path, exchange: Path, party: str, remote: frozenset[str], latency: int,
-                 local: frozenset[str], speed: float) -> None:
-        super().__init__(out, exchange, party, "market", remote, latency, 0, local)
-        self.speed = speed
-        self.started = time.monotonic()
-
-    def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
-        due = self.started + now / self.speed
-        if due > time.monotonic():
-            time.sleep(due - time.monotonic())
-        for receiver in sorted(deliveries):
-            if receiver in self.remote:
-                for rel, _msgs in deliveries[receiver]:
-                    self._put(Path(rel).name, (self.out / rel).read_bytes())
-        for name, data in self.answers:
-            self._put(name, data)
-        self.answers = []
-        for path in sorted(self.receive.iterdir()):
-            name = path.name
-            if not path.is_file() or name.startswith(".") or name.endswith((".tmp", ".part")):
-                continue
-            if (self.filed / name).exists() or (self.rejected / name).exists():
-                os.replace(path, self.rejected / f"{name}.{now}")
-                self._refuse(now, f"{name}: a file of this name was taken in already; this one is {name}.{now}")
-                continue
-            self._file(path, self._take_in(path, now, deliveries, acks))
-        acks.sort(key=lambda a: (a[1], a[0]))
-        self.windows += 1
-
-
 def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: str,
                rules: Path | None = None, timeout: float = 120, transport: str = "folders", listen: int = 0,
                peer_url: str = "", secret: str = "lockstep", host: str = "127.0.0.1",
                on_ready: Callable[[str], None] | None = None,
-               speed: float = 0) -> tuple[Market, FolderLockstep | EdmLockstep]:
+               speed: float = 0, stepped: bool = False,
+               retry_seconds: tuple[float, float] = (60.0, 300.0)) -> tuple[Market, Link]:
     """Run one side to the end (see the module docstring). With ``transport="edm"`` the sides
     exchange over NAESB EDM (:class:`EdmLockstep`): this side's receiver listens on ``listen``,
     keeps its store in ``exchange``, and posts to ``peer_url``; ``on_ready`` is told its URL
-    once it listens (the port chosen when ``listen`` is 0). With ``speed`` (folders, the market
-    side) the market runs on the wall clock for a party that keeps no window protocol
-    (:class:`FolderLive`).
+    once it listens (the port chosen when ``listen`` is 0). With ``speed`` or ``stepped`` (the
+    market side) the market keeps its own time for a party that keeps no window protocol
+    (:mod:`ercot_sim.counterparty.live`).
 
     Raises:
         SimError: the party is not in the scenario, the latency is under a minute, or the
             other side does not answer a window in ``timeout`` seconds.
     """
+    from ercot_sim.counterparty.live import EdmLive, FolderLive
+
     info = scenario.scenario
     everyone = {scenario.participants.ercot.duns, *(p.duns for p in scenario.participants.everyone())}
     if party not in everyone:
         raise SimError(f"{party} is not a participant of scenario {info.name}")
     if scenario.transport.latency_minutes < 1:
         raise SimError("serve needs a transport latency of at least a minute (files cross between windows)")
+    live = speed > 0 or stepped
+    if live and side != "market":
+        raise SimError("--speed, --wall and --step are for the market side (--under-test): the party keeps its "
+                       "own time")
+    if transport not in ("folders", "edm"):
+        raise SimError(f"unknown transport {transport!r}: folders or edm")
+    if transport == "edm" and not peer_url:
+        raise SimError("serve over EDM needs the other side's receiver (--peer URL)")
     remote = frozenset({party}) if side == "market" else frozenset(everyone - {party})
+    local = frozenset(everyone - remote)
     clock = Clock(info.start)
     timing, market_rules = load_market_rules(rules, clock)
     Path(out).mkdir(parents=True, exist_ok=True)
     market = build_market(scenario, Path(out), clock, timing, market_rules, (0, 1), remote)
+    trace = market.trace
     latency = scenario.transport.latency_minutes
-    link: FolderLockstep | EdmLockstep
-    if transport == "edm":
-        if not peer_url:
-            raise SimError("serve over EDM needs the other side's receiver (--peer URL)")
-        ercot = scenario.participants.ercot.duns
-        market_side = [ercot, *sorted(everyone - {party, ercot})]
-        own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
-        link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout, host)
+    ercot = scenario.participants.ercot.duns
+    market_side = [ercot, *sorted(everyone - {party, ercot})]
+    link: Link
+    if transport == "edm" and live:
+        link = EdmLive(Path(out), Path(exchange), market_side, party, peer_url, listen, host, secret, latency, trace,
+                       clock, speed, stepped, retry_seconds)
         if on_ready is not None:
             on_ready(link.server.url)
-    elif transport == "folders" and speed > 0:
-        if side != "market":
-            raise SimError("--speed is for the market side (--under-test): the party keeps its own time")
-        link = FolderLive(Path(out), exchange, party, remote, latency, frozenset(everyone - remote), speed)
-    elif transport == "folders":
-        link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout, frozenset(everyone - remote))
+    elif transport == "edm":
+        own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
+        link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout, host,
+                           trace, clock)
+        if on_ready is not None:
+            on_ready(link.server.url)
+    elif live:
+        link = FolderLive(Path(out), exchange, party, remote, latency, local, trace, clock, speed, stepped)
     else:
-        raise SimError(f"unknown transport {transport!r}: folders or edm")
+        link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout, local, trace, clock)
+    trace.serve_state(party=party, side=side, transport=transport, state="running", now="0",
+                      clock=("stepped" if stepped else "") + (f" {speed:g} min/s" if speed else "") or "lockstep")
     market.transport.link = link
     plan(market, None)
     try:
         market.env.run(until=market.horizon)
+        if isinstance(link, EdmLive):
+            link.finish()
+            trace.write_window()
     finally:
-        if isinstance(link, EdmLockstep):
-            link.close()
+        link.close()
     results(market, (0, 1))  # the trace's orders, registry and completion record
     return market, link
+
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ercot_sim.counterparty.live import EdmLive, FolderLive
+
+    #: the link a serving side runs with
+    Link: TypeAlias = FolderLockstep | EdmLockstep | FolderLive | EdmLive

@@ -105,7 +105,7 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
     """
     info = scenario.scenario
     env = simpy.Environment()
-    trace = Trace(out / "trace.sqlite")
+    trace = Trace(out / "trace.sqlite", serving=bool(remote))
     parts = scenario.participants
     names, duns = _directory(parts)
     population = build_population(scenario, shard)

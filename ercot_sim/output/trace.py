@@ -25,6 +25,17 @@ Tables:
 ``run``
     key/value facts of the run (scenario, seed, start, days, shard).
 
+A side of ``ercot-sim serve`` (counterparty mode) keeps two more, and its trace can be read
+while the run goes on (WAL journal, shared lock: ``ercot-sim status``):
+
+``transport_events``
+    what crossed to and from the other side: seq, at (the simulated time, ISO 8601), direction
+    (``out``/``in``), kind (``posted``, ``receipted``, ``retry``, ``exchange-failure``,
+    ``handed-over``, ``taken-in``, ``refused``, ``answered``), partner (DUNS), file, detail.
+``serve``
+    key/value state of the serving side: party, side, transport, clock, now (the simulated
+    minute reached), released (stepped clock), state (``running``/``complete``).
+
 No wall-clock time is stored, so the same run gives the same bytes.
 """
 
@@ -62,6 +73,13 @@ CREATE TABLE faults (at TEXT NOT NULL, kind TEXT NOT NULL, sender TEXT NOT NULL,
 CREATE TABLE outages (party TEXT NOT NULL, role TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,
     rule TEXT NOT NULL, PRIMARY KEY (party, start));
 CREATE TABLE run (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+#: the tables of a serving side (see the module docstring)
+SERVE_SCHEMA = """
+CREATE TABLE transport_events (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, direction TEXT NOT NULL,
+    kind TEXT NOT NULL, partner TEXT NOT NULL, file TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE serve (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 class TxRow(NamedTuple):
@@ -110,18 +128,28 @@ class Trace:
 
     Args:
         path: database file; an existing file is replaced.
+        serving: a side of ``ercot-sim serve``: readable while it runs (WAL, shared lock),
+            with the tables ``transport_events`` and ``serve``.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, serving: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.path.exists():
-            self.path.unlink()
+        for old in (self.path, self.path.with_name(self.path.name + "-wal"),
+                    self.path.with_name(self.path.name + "-shm")):
+            if old.exists():
+                old.unlink()
         self.db = sqlite3.connect(str(self.path), isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("PRAGMA locking_mode=EXCLUSIVE")  # one writer: no lock per window
-        self.db.executescript(SCHEMA)
+        if serving:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        else:
+            self.db.execute("PRAGMA journal_mode=OFF")
+            self.db.execute("PRAGMA synchronous=OFF")
+            self.db.execute("PRAGMA locking_mode=EXCLUSIVE")  # one writer: no lock per window
+        self.db.executescript(SCHEMA + (SERVE_SCHEMA if serving else ""))
+        self.serving = serving
+        self.events: list[tuple[str, str, str, str, str, str]] = []  # transport events of this window
         self.seq = 0
         self._pending: list[TxRow] = []  # this window's transactions, written by write_window
         self.rep_changes: list[tuple[str, str, str, str]] = []
@@ -152,11 +180,15 @@ class Trace:
         """Insert what one delivery window added (transactions, REP changes, faults) in one
         SQL transaction."""
         rows = self._pending
-        if not rows and not self.rep_changes and not self.fault_rows:
+        if not rows and not self.rep_changes and not self.fault_rows and not self.events:
             return
         self.db.execute("BEGIN")
         insert_rows(self.db, "transactions", rows)
         rows.clear()
+        if self.events:
+            self.db.executemany("INSERT INTO transport_events (at, direction, kind, partner, file, detail) "
+                                "VALUES (?,?,?,?,?,?)", self.events)
+            self.events.clear()
         if self.rep_changes:
             self.db.executemany("INSERT INTO rep_history VALUES (?,?,?,?)", self.rep_changes)
             self.rep_changes.clear()
@@ -164,6 +196,16 @@ class Trace:
             self.db.executemany("INSERT INTO faults VALUES (?,?,?,?,?,?,?)", self.fault_rows)
             self.fault_rows.clear()
         self.db.execute("COMMIT")
+
+    def transport_event(self, at: str, direction: str, kind: str, partner: str, file: str = "",
+                        detail: str = "") -> None:
+        """Record what crossed to or from the other side of a serving run (written with the
+        window)."""
+        self.events.append((at, direction, kind, partner, file, detail))
+
+    def serve_state(self, **values: str) -> None:
+        """Set key/values of the table ``serve`` at once (a reader sees them at once)."""
+        self.db.executemany("INSERT OR REPLACE INTO serve VALUES (?,?)", sorted(values.items()))
 
     def finish(
         self,
@@ -178,6 +220,8 @@ class Trace:
         insert_rows(self.db, "registry", list(registry))
         self.db.executemany("INSERT INTO outages VALUES (?,?,?,?,?)", sorted(self.outages))
         self.db.executemany("INSERT INTO run VALUES (?,?)", sorted(run.items()))
+        if self.serving:
+            self.db.execute("INSERT OR REPLACE INTO serve VALUES ('state', 'complete')")
         self.db.execute("COMMIT")
         self.db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
         self.db.close()

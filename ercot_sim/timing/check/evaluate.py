@@ -144,6 +144,8 @@ class _Evaluator:
             for fid, gctl, sts in r.acks:
                 self.acks.setdefault((r.sender, r.receiver, fid, gctl), []).append((i, frozenset(sts)))
         self.violations: list[Violation] = []
+        #: answers not sent yet and not yet due at the end of the data (kind ``open``)
+        self.owed: list[Violation] = []
         self.notes: list[str] = []
         # outage windows that stop the clock: those of a role an enabled, in-force rule suspends
         suspending = [r for r in rules if r.enabled and r.suspends is not None]
@@ -437,6 +439,9 @@ class _Evaluator:
         end = self.data.end
         if end is None or end <= due:
             rc.open += 1
+            self.owed.append(Violation(rule.id, "open", t.rec.esi_id, self.ref(t.rec), self.expected_text(rule), due,
+                                       None, 0.0, rule.deadline.unit if rule.deadline else "", rule.status, t.event,
+                                       detail))
         elif not required:
             rc.optional_absent += 1
         else:
@@ -567,4 +572,4 @@ def evaluate(data: Dataset, rules: RuleSet, only: Sequence[str] | None = None) -
     violations = sorted(ev.violations, key=Violation.sort_key)
     return CheckResult(data.source, data.mode, len(data.records), len(ev.flows.flows), data.end,
                        results, violations, not_checked, [*data.notes, *sorted(set(ev.notes))],
-                       list(data.findings))
+                       list(data.findings), sorted(ev.owed, key=Violation.due_key))

@@ -65,7 +65,8 @@ class Violation:
     Attributes:
         rule_id: the rule broken.
         kind: ``late`` (the answer came after the deadline), ``missing`` (it never came and
-            the data extends past the deadline) or ``outside_window`` (a date outside the
+            the data extends past the deadline), ``open`` (not come yet, not yet due: a
+            :attr:`CheckResult.owed` entry, not a violation) or ``outside_window`` (a date outside the
             rule's window, or an answer sent before a ``lead`` rule's earliest bound).
         esi_id: the ESI ID.
         trigger: the transaction that started the clock.
@@ -102,6 +103,8 @@ class Violation:
             return f"{size} late"
         if self.kind == "missing":
             return f"missing ({size} overdue at the end of the data)"
+        if self.kind == "open":
+            return "not sent yet"
         return f"{size} outside the window"
 
     @property
@@ -115,10 +118,16 @@ class Violation:
             return f"{head}: {self.detail}: {self.lateness}"
         due = f"{self.expected} due {_when(self.due)}"
         why = f" ({self.detail})" if self.detail else ""
+        if self.kind == "open":
+            return f"{head}: {due}{why}: {self.lateness}"
         if self.answered is None:
             return f"{head}: {due}{why}, never sent: {self.lateness}"
         a = self.answered
         return f"{head}: {due}{why}, sent {_when(a.sent_at)} ({a.where}): {self.lateness}"
+
+    def due_key(self) -> tuple[Any, ...]:
+        """Soonest due first (no deadline last), then :meth:`sort_key`."""
+        return (self.due is None, self.due.timestamp() if self.due else 0.0, *self.sort_key())
 
     def sort_key(self) -> tuple[Any, ...]:
         """Deterministic order: rule, ESI ID, trigger time, file, segment."""
@@ -218,6 +227,8 @@ class CheckResult:
         not_checked: ``(rule id, reason)`` of rules that cannot be judged from transactions.
         notes: remarks about the input.
         findings: envelope findings met while reading X12.
+        owed: answers not sent yet whose deadline is after the end of the data (kind
+            ``open``, soonest due first): what each side owes and by when.
     """
 
     source: str
@@ -230,6 +241,7 @@ class CheckResult:
     not_checked: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    owed: list[Violation] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -269,6 +281,7 @@ class CheckResult:
             max(ends) if ends else None, [rules[k] for k in sorted(rules)],
             sorted((v for r in results for v in r.violations), key=Violation.sort_key),
             not_checked, [n for r in results for n in r.notes], [f for r in results for f in r.findings],
+            sorted((v for r in results for v in r.owed), key=Violation.due_key),
         )
 
     def to_dict(self) -> dict[str, Any]:
