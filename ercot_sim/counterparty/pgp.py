@@ -8,6 +8,8 @@ signature before it reads the file. ``input-format`` still names the plaintext (
 Library: pysequoia, the Python binding of Sequoia PGP: a maintained OpenPGP implementation
 shipped as wheels, with no ``gpg`` binary or other system library needed, that reads and writes
 the standard ASCII-armored messages GnuPG does (``tests/test_pgp.py`` checks both directions).
+Known gap: pysequoia (up to 0.1.35 at least) cannot verify a signed message compressed inside its
+encryption, GnuPG's default; such input-data is refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -50,12 +52,12 @@ def load_key(path: Path) -> str:
     except OSError as exc:
         raise CounterpartyError(f"cannot read key file: {exc.strerror or exc}", str(path)) from None
     try:
-        secret = _is_secret(raw)
+        key = _parse_key(raw)
     except ValueError as exc:
         raise CounterpartyError(str(exc), str(path)) from None
     if raw.lstrip().startswith(b"-----BEGIN PGP "):
         return raw.decode("utf-8", errors="replace")
-    return pysequoia.armor(raw, ArmorKind.SecretKey if secret else ArmorKind.PublicKey)
+    return pysequoia.armor(raw, ArmorKind.SecretKey if isinstance(key, Tsk) else ArmorKind.PublicKey)
 
 
 def seal(data: bytes, recipient_public: str, signer_secret: str) -> bytes:
@@ -122,42 +124,49 @@ def _why_not_opened(reason: str, asked: list[str], own: Tsk, sender: Cert) -> st
             return f"input-data is signed by another key ({', '.join(asked)}), not the sender's {sender.fingerprint}"
         return (f"input-data's signature by the sender's key {sender.fingerprint} does not verify "
                 "(bad signature, or the key is revoked or expired)")
+    if reason.startswith("Unexpected message structure"):
+        # pysequoia's verifier (<= 0.1.35) accepts [encryption, signature] but not [encryption,
+        # compression, signature], which GnuPG and PGP write by default
+        return ("input-data is compressed inside the encryption, which this receiver cannot verify yet: "
+                "the sender must turn compression off (gpg --compress-algo none)")
     return f"input-data cannot be decrypted, damaged or tampered with: {reason}"
 
 
 def _public(armored: str, role: str) -> Cert:
     """The certificate in ``armored``; the public part when it holds a secret key."""
-    raw = armored.encode("utf-8")
     try:
-        secret = _is_secret(raw)
-        return Tsk.from_bytes(raw).extract_certificate() if secret else Cert.from_bytes(raw)
-    except (ValueError, RuntimeError) as exc:
-        raise CounterpartyError(f"{role}: {_first_line(exc)}") from None
+        key = _parse_key(armored.encode("utf-8"))
+    except ValueError as exc:
+        raise CounterpartyError(f"{role}: {exc}") from None
+    return key.extract_certificate() if isinstance(key, Tsk) else key
 
 
 def _secret(armored: str, role: str) -> Tsk:
     """The secret key in ``armored``."""
-    raw = armored.encode("utf-8")
     try:
-        if not _is_secret(raw):
-            raise ValueError("a public key, not a secret key")
-        return Tsk.from_bytes(raw)
-    except (ValueError, RuntimeError) as exc:
-        raise CounterpartyError(f"{role}: {_first_line(exc)}") from None
+        key = _parse_key(armored.encode("utf-8"))
+    except ValueError as exc:
+        raise CounterpartyError(f"{role}: {exc}") from None
+    if not isinstance(key, Tsk):
+        raise CounterpartyError(f"{role}: a public key, not a secret key")
+    return key
 
 
-def _is_secret(raw: bytes) -> bool:
-    """Whether ``raw`` (armored or binary) is one secret key; ValueError when it is not one key."""
+def _parse_key(raw: bytes) -> Cert | Tsk:
+    """The one key (secret: Tsk, public: Cert) in ``raw``, armored or binary; ValueError saying why not."""
     try:
         tags: list[Tag] = [packet.tag for packet in PacketPile.from_bytes(raw)]
     except RuntimeError as exc:
         raise ValueError(f"not an OpenPGP key ({_first_line(exc)})") from None
     if not tags or tags[0] not in _PRIMARY:
         raise ValueError("not an OpenPGP key")
-    keys = sum(1 for tag in tags if tag in _PRIMARY)
-    if keys > 1:
-        raise ValueError(f"{keys} keys where one is expected")
-    return tags[0] == Tag.SecretKey
+    try:
+        return Tsk.from_bytes(raw) if tags[0] == Tag.SecretKey else Cert.from_bytes(raw)
+    except RuntimeError as exc:
+        reason = _first_line(exc)
+        if "Additional packets" in reason:
+            raise ValueError("more than one key where one is expected") from None
+        raise ValueError(f"not a usable OpenPGP key ({reason})") from None
 
 
 def _key_fingerprints(cert: Cert) -> list[str]:
