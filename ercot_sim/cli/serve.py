@@ -59,6 +59,11 @@ def register(app: typer.Typer) -> None:
                                                                            "2nd and 3rd attempt of a post "
                                                                            "(then: an exchange failure).")
                                  ] = "60,300",
+        status_port: Annotated[int | None, typer.Option("--status-port", help="Serve the operator's view "
+                                                                              "(`ercot-sim status`) as HTML at / "
+                                                                              "and JSON at /status.json on this "
+                                                                              "port of --host (0: any free "
+                                                                              "port, printed).")] = None,
     ) -> None:
         """Play the market against a party in another process (or play the party), window by window."""
         from ercot_sim.counterparty.serve import serve_side
@@ -77,6 +82,16 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         if wall:
             speed = 1 / 60
+        pages = None
+        if status_port is not None:
+            from ercot_sim.counterparty.status import StatusServer
+
+            try:
+                pages = StatusServer(out, host, status_port, rules)
+            except SimError as exc:
+                typer.echo(f"ercot-sim serve: {exc}", err=True)
+                raise typer.Exit(2) from None
+            typer.echo(f"status on {pages.url}")
         try:
             market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout,
                                       transport, listen, peer, secret, host,
@@ -85,6 +100,9 @@ def register(app: typer.Typer) -> None:
         except SimError as exc:
             typer.echo(f"ercot-sim serve: {exc}", err=True)
             raise typer.Exit(2) from None
+        finally:
+            if pages is not None:
+                pages.stop()
         counts = market.transport.counts
         typer.echo(f"{side} side of {party}: {link.windows} windows exchanged, {sum(counts.values())} transactions "
                    f"written, files in {out / 'outbox'}")

@@ -2,7 +2,8 @@
 (the wall clock, accelerated, or stepped by an operator), hands the party each window's files
 when the window comes, and takes in at each window whatever the party has sent since.
 
-* :class:`Pacer`: when window ``M`` may run. ``speed`` simulated minutes per wall second
+* :class:`Pacer`: when window ``M`` may run (the transport asks before it makes the window's
+  files: ``Transport.on_window``). ``speed`` simulated minutes per wall second
   (``1/60``: the wall clock), and/or stepped: no window past the minute an operator released
   (``ercot-sim advance``, written to ``OUT/.serve/release``).
 * :class:`Journal`: ``OUT/.serve/journal``, one line per file handed over or taken in, with the
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 from ercot_sim.counterparty.intake import intake, keep, merge, write_whole
-from ercot_sim.counterparty.serve import FolderLockstep
+from ercot_sim.counterparty.windows import FolderLockstep
 from ercot_sim.errors import SimError
 from ercot_sim.market.simtime import Clock
 from ercot_sim.market.transport import Acks, Deliveries
@@ -155,7 +156,6 @@ class FolderLive(FolderLockstep):
         self.trace.transport_event(self.clock.iso(now), "out", "handed-over", receiver, name)
 
     def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
-        self.pacer.wait(now)
         for receiver in sorted(deliveries):
             if receiver in self.remote:
                 for rel, _msgs in deliveries[receiver]:
@@ -185,7 +185,7 @@ class FolderLive(FolderLockstep):
                 self._file(path, self._take_in(path, now, deliveries, acks))
         acks.sort(key=lambda a: (a[1], a[0]))
         self.windows += 1
-        self.trace.serve_state(now=str(now))
+        self.trace.serve_state(now=str(now), at=self.clock.iso(now))
         self.trace.write_window()
 
     def close(self) -> None:
@@ -282,7 +282,6 @@ class EdmLive:
                 self.next_try[out.id] = time.monotonic() + self.retry_seconds[min(got.attempts, 2) - 1]
 
     def __call__(self, now: int, deliveries: Deliveries, acks: Acks) -> None:
-        self.pacer.wait(now)
         for receiver in sorted(deliveries):
             if receiver in self.remote:
                 for rel, _msgs in deliveries[receiver]:
@@ -306,7 +305,7 @@ class EdmLive:
                 self._take(tid, now, deliveries, acks, record=True)
         acks.sort(key=lambda a: (a[1], a[0]))
         self.windows += 1
-        self.trace.serve_state(now=str(now))
+        self.trace.serve_state(now=str(now), at=self.clock.iso(now))
         self.trace.write_window()
 
     def _take(self, tid: str, now: int, deliveries: Deliveries, acks: Acks, record: bool) -> None:
