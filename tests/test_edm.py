@@ -297,3 +297,43 @@ def test_a_post_carries_one_file(ercot: tuple[Server, Path], tmp_path: Path) -> 
     assert code == 200 and receipt.status.startswith("EEDM999") and "more than one input-data" in receipt.status
     assert not (folder / "inbox" / ACME).exists()
     assert _post(server.url)[1].ok  # the file alone is taken
+
+
+@needs_curl
+def test_sealed_input_data_between_two_processes(tmp_path: Path) -> None:
+    """OpenPGP per partner: ``edm send`` signs and encrypts to the receiver's key, ``edm serve``
+    opens and verifies before it keeps the plaintext; an unsealed post, or one sealed by a key
+    that is not the partner's, is refused with the reason."""
+    for who in ("ercot", "acme", "mallory"):
+        done = subprocess.run([*CLI, "edm", "keygen", who.upper(), "--out", str(tmp_path / "keys")], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    keys = tmp_path / "keys"
+    again = subprocess.run([*CLI, "edm", "keygen", "ACME", "--out", str(keys)], cwd=ROOT, capture_output=True,
+                           text=True)
+    assert again.returncode == 2 and "exists; not replaced" in again.stderr
+    assert (keys / "ACME.secret.asc").stat().st_mode & 0o077 == 0
+    config = _config(tmp_path / "ercot.toml", duns=ERCOT, partners=[
+        {"duns": ACME, "login": "acme", "password": "s3cret", "pgp_public_key": str(keys / "ACME.public.asc")}])
+    config.write_text(config.read_text().replace("[edm]\n", f'[edm]\npgp_secret_key = "{keys / "ERCOT.secret.asc"}"\n'))
+    server = Server(tmp_path / "ercot", config)
+    try:
+        def send(secret: str) -> subprocess.CompletedProcess[str]:
+            acme = _config(tmp_path / f"acme-{secret}.toml", duns=ACME, partners=[
+                {"duns": ERCOT, "login": "acme", "password": "s3cret", "url": server.url,
+                 "pgp_public_key": str(keys / "ERCOT.public.asc")}])
+            acme.write_text(acme.read_text().replace("[edm]\n", f'[edm]\npgp_secret_key = "{keys / secret}"\n'))
+            return subprocess.run([*CLI, "edm", "send", str(X12), "--to", ERCOT, "--config", str(acme), "--dir",
+                                   str(tmp_path / f"out-{secret}")], cwd=ROOT, capture_output=True, text=True)
+
+        good = send("ACME.secret.asc")
+        assert good.returncode == 0, good.stdout + good.stderr
+        kept = list((tmp_path / "ercot" / "inbox" / ACME).glob("*.x12"))
+        assert [p.read_bytes() for p in kept] == [X12.read_bytes()]  # the plaintext, once
+        forged = send("MALLORY.secret.asc")
+        assert forged.returncode == 1 and "signed by" in forged.stdout + forged.stderr
+        code, receipt = _post(server.url)  # plain X12 from a partner whose posts are sealed
+        assert code == 200 and receipt.status.startswith("EEDM999") and "OpenPGP" in receipt.status, receipt
+        assert len(list((tmp_path / "ercot" / "inbox" / ACME).glob("*.x12"))) == 1
+    finally:
+        server.stop()

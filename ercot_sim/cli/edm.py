@@ -113,6 +113,33 @@ def register(app: typer.Typer) -> None:
         if out.state != "receipted":
             raise typer.Exit(1)
 
+    @edm.command("keygen")
+    def keygen_command(
+        name: Annotated[str, typer.Argument(help="Whose key (a user id such as 'ACME ENERGY <edi@acme.example>').")],
+        out: Annotated[Path, typer.Option("--out", help="Where to write NAME.secret.asc and NAME.public.asc "
+                                                        "(the file names use the part before any '<').")],
+    ) -> None:
+        """Make an OpenPGP key pair for sealing input-data (give the public one to the partner)."""
+        import os
+        import re
+
+        from ercot_sim.counterparty.pgp import generate_key
+
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name.split("<")[0].strip()).strip("-") or "edm"
+        secret_path, public_path = out / f"{stem}.secret.asc", out / f"{stem}.public.asc"
+        for path in (secret_path, public_path):
+            if path.exists():
+                typer.echo(f"ercot-sim edm keygen: {path}: exists; not replaced", err=True)
+                raise typer.Exit(2)
+        secret, public = generate_key(name)
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the secret key: owner only
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secret)
+        public_path.write_text(public, encoding="ascii")
+        typer.echo(f"secret key {secret_path} (pgp_secret_key under [edm]); public key {public_path} (give it to "
+                   "the partner: its pgp_public_key)")
+
     @edm.command("status")
     def status_command(
         folder: Annotated[Path, typer.Argument(help="The endpoint's folder.")],

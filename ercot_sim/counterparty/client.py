@@ -86,8 +86,9 @@ class Poster:
 
 def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, password: str,
               refnum: str | None = None, refnum_orig: str | None = None, input_format: str = "X12",
-              timeout: float = 120, ca_file: str | None = None) -> Receipt:
-    """One EDM post of ``path``; the partner's receipt.
+              timeout: float = 120, ca_file: str | None = None, sealing: tuple[str, str] | None = None) -> Receipt:
+    """One EDM post of ``path``; the partner's receipt. With ``sealing`` (our secret key, the
+    partner's public key) the file is signed and encrypted (OpenPGP) before it is posted.
 
     Raises:
         CounterpartyError: no receipt (connection, time-out, an HTTP error without a
@@ -98,9 +99,15 @@ def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, p
     if refnum:
         fields += [("refnum", refnum), ("refnum-orig", refnum_orig or refnum)]
 
+    data = path.read_bytes()
+    if sealing is not None:
+        from ercot_sim.counterparty.pgp import seal
+
+        data = seal(data, sealing[1], sealing[0])
+
     async def once() -> tuple[int, str]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
-            return await _post(session, url, fields, path.read_bytes(), path.name, login, password, ca_file)
+            return await _post(session, url, fields, data, path.name, login, password, ca_file)
 
     try:
         status, body = asyncio.run(once())
@@ -137,6 +144,7 @@ def deliver(store: EdmStore, config: EdmConfig, row_id: int, *,
     if partner.url and partner.url != out.url:  # the partner's address as configured now
         out = store.move(row_id, partner.url)
     waits = [0.0, *config.edm.retry_seconds]
+    sealing = config.sealing(out.receiver)
     for attempt in range(ATTEMPTS):
         if waits[attempt]:
             sleep(waits[attempt])
@@ -145,7 +153,7 @@ def deliver(store: EdmStore, config: EdmConfig, row_id: int, *,
                                 login=partner.post_login or partner.login,
                                 password=partner.post_password or partner.password,
                                 refnum=out.refnum if partner.refnum else None, timeout=config.edm.timeout_seconds,
-                                ca_file=partner.ca_file)
+                                ca_file=partner.ca_file, sealing=sealing)
         except CounterpartyError as exc:
             last = attempt == ATTEMPTS - 1
             out = store.attempt(row_id, error=str(exc), failed=last)

@@ -17,7 +17,13 @@ url = "http://127.0.0.1:8701/edm"   # ... and where we post to it (optional), wi
 post_login = "ercot"        # the credentials it gave us (default: login and password above)
 post_password = "secret2"
 ca_file = "acme-ca.pem"     # trust for an https url that no public authority signs (optional)
+pgp_public_key = "acme.public.asc"  # seal input-data both ways (OpenPGP): its key (optional)
 ```
+
+With ``pgp_public_key`` on a partner (and ``pgp_secret_key`` under ``[edm]``: ours), what we
+post to it is signed with our key and encrypted to its key, and what it posts must be sealed
+the same way to us (:mod:`ercot_sim.counterparty.pgp`); keys are exchanged under the trading
+partner agreement. ``ercot-sim edm keygen`` makes a key pair.
 
 Loaded with :func:`load_config`; every error names the file, the line and the field.
 """
@@ -55,6 +61,8 @@ class Partner(BaseModel):
     #: the certificate (PEM) that vouches for the partner's HTTPS url when no public
     #: authority does (its own, or its private CA's); relative to the configuration file
     ca_file: str | None = None
+    #: the partner's OpenPGP public key (armored file): input-data is sealed both ways
+    pgp_public_key: str | None = None
 
 
 class EdmSettings(BaseModel):
@@ -69,6 +77,8 @@ class EdmSettings(BaseModel):
     max_mb: Annotated[float, Field(gt=0, le=2048)] = 50
     retry_seconds: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=2, max_length=2)] = [60.0, 300.0]
     timeout_seconds: Annotated[float, Field(gt=0)] = 120
+    #: our OpenPGP secret key (armored file), for partners with a ``pgp_public_key``
+    pgp_secret_key: str | None = None
 
 
 class EdmConfig(BaseModel):
@@ -86,7 +96,23 @@ class EdmConfig(BaseModel):
             if p.duns in seen:
                 raise ValueError(f"partner {p.duns} is listed twice")
             seen.add(p.duns)
+            if p.pgp_public_key and not self.edm.pgp_secret_key:
+                raise ValueError(f"partner {p.duns} has a pgp_public_key: [edm] needs our pgp_secret_key")
         return self
+
+    def sealing(self, duns: str) -> tuple[str, str] | None:
+        """(our secret key, the partner's public key), armored, when input-data to and from
+        partner ``duns`` is sealed (None: plain).
+
+        Raises:
+            CounterpartyError: a key file is missing or not a key (names the file).
+        """
+        from ercot_sim.counterparty.pgp import load_key
+
+        partner = self.partners().get(duns)
+        if partner is None or not partner.pgp_public_key or not self.edm.pgp_secret_key:
+            return None
+        return load_key(Path(self.edm.pgp_secret_key)), load_key(Path(partner.pgp_public_key))
 
     def receivers(self) -> frozenset[str]:
         """The DUNS posts may be addressed to (``to``)."""
@@ -115,7 +141,13 @@ def load_config(path: str | Path) -> EdmConfig:
         CounterpartyError: the file is missing or wrong (names file, line and field).
     """
     config = load_toml_model(path, EdmConfig, CounterpartyError)
-    for partner in config.partner:  # certificates are named relative to the file
+    here = Path(path).parent
+    if config.edm.pgp_secret_key and not Path(config.edm.pgp_secret_key).is_absolute():
+        config.edm.pgp_secret_key = str(here / config.edm.pgp_secret_key)
+    for partner in config.partner:  # certificates and keys are named relative to the file
         if partner.ca_file and not Path(partner.ca_file).is_absolute():
-            partner.ca_file = str(Path(path).parent / partner.ca_file)
+            partner.ca_file = str(here / partner.ca_file)
+        if partner.pgp_public_key and not Path(partner.pgp_public_key).is_absolute():
+            partner.pgp_public_key = str(here / partner.pgp_public_key)
+        config.sealing(partner.duns)  # a missing or wrong key file is an error now, not at the first post
     return config

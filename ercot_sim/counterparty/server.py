@@ -41,6 +41,8 @@ __all__ = ["ServerThread", "make_app", "market_time", "run_server"]
 _MARKET = ZoneInfo("America/Chicago")
 _CONFIG = web.AppKey("config", EdmConfig)
 _STORE = web.AppKey("store", EdmStore)
+#: (our secret key, the partner's public key) of partners whose input-data is sealed (OpenPGP)
+_SEALING = web.AppKey("sealing", dict)
 #: the longest text field accepted (DUNS, version, refnum ...: a few dozen characters)
 _FIELD_LIMIT = 1024
 
@@ -130,6 +132,18 @@ async def _post(request: web.Request) -> web.Response:
         return _answer(Receipt(problem.status, time_c, server_id))
     assert temp is not None  # check_fields refuses a post without input-data
     sender = fields["from"].strip()
+    keys = request.app[_SEALING].get(sender)
+    if keys is not None:  # sealed input-data: opened (decrypted, signature checked) before anything reads it
+        from ercot_sim.counterparty.pgp import open_sealed
+
+        try:
+            plain = open_sealed(temp.read_bytes(), *keys)
+        except CounterpartyError as exc:
+            problem = error("EEDM999", f"input-data: {exc}")
+            store.reject(temp, sender, problem.status)
+            return _answer(Receipt(problem.status, time_c, server_id))
+        temp.write_bytes(plain)
+        digest, size = hashlib.sha256(plain), len(plain)
     refnum = fields.get("refnum", "").strip() or None
     same, clash = store.find_post(sender, digest.hexdigest(), refnum)
     if same is not None:  # posted again (its receipt was lost): the first receipt, once stored
@@ -181,6 +195,7 @@ def make_app(config: EdmConfig, store: EdmStore, path: str = "/edm") -> web.Appl
     app = web.Application(client_max_size=limit, middlewares=[_never_a_bare_500])
     app[_CONFIG] = config
     app[_STORE] = store
+    app[_SEALING] = {p.duns: keys for p in config.partner if (keys := config.sealing(p.duns)) is not None}
     app.router.add_post(path, _post)
     app.router.add_get(f"{path.rstrip('/')}/status", _status)
     return app
