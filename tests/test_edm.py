@@ -337,3 +337,53 @@ def test_sealed_input_data_between_two_processes(tmp_path: Path) -> None:
         assert len(list((tmp_path / "ercot" / "inbox" / ACME).glob("*.x12"))) == 1
     finally:
         server.stop()
+
+
+def test_a_flood_of_posts_loses_nothing_and_writes_no_flood(tmp_path: Path) -> None:
+    """400 posts at once, half of them with wrong credentials: every good one is receipted and
+    kept once; the bad ones get 401 and are counted, not written one synced row each."""
+    import asyncio
+    import sqlite3
+
+    import aiohttp
+
+    config = _config(tmp_path / "ercot.toml", duns=ERCOT, partners=[{"duns": ACME, "login": "acme",
+                                                                     "password": "s3cret"}])
+    server = Server(tmp_path / "ercot", config)
+    files = []
+    for i in range(200):
+        f = tmp_path / f"f{i}.x12"
+        f.write_bytes(X12.read_bytes().replace(b"~SE*", f"~REF*ZZ*{i}~SE*".encode(), 1))
+        files.append(f)
+
+    async def post(session: aiohttp.ClientSession, data: bytes, password: str) -> tuple[int, str]:
+        import base64
+
+        form = aiohttp.FormData()
+        for k, v in (("from", ACME), ("to", ERCOT), ("version", "1.6"), ("receipt-disposition-to", ACME),
+                     ("receipt-report-type", "gisb-acknowledgement-receipt"), ("input-format", "X12")):
+            form.add_field(k, v)
+        form.add_field("input-data", data, filename="f.x12")
+        token = base64.b64encode(f"acme:{password}".encode()).decode()
+        async with session.post(server.url, data=form, headers={"Authorization": f"Basic {token}"}) as r:
+            return r.status, await r.text()
+
+    async def flood() -> list[tuple[int, str]]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+            jobs = [post(session, f.read_bytes(), "s3cret") for f in files]
+            jobs += [post(session, b"x", "wrong") for _ in files]
+            return await asyncio.gather(*jobs)
+
+    try:
+        answers = asyncio.run(flood())
+    finally:
+        server.stop()
+    good, bad = answers[:200], answers[200:]
+    assert all(code == 200 and "request-status=ok" in body for code, body in good)
+    assert all(code == 401 for code, _ in bad)
+    kept = sorted(p.read_bytes() for p in (tmp_path / "ercot" / "inbox" / ACME).glob("*.x12"))
+    assert kept == sorted(f.read_bytes() for f in files)
+    db = sqlite3.connect(tmp_path / "ercot" / "edm.sqlite")
+    rows = [d for (d,) in db.execute("SELECT detail FROM events WHERE kind = 'refused'")]
+    assert sum(int(d.split(" ", 1)[0]) for d in rows) == 200  # every refusal counted ...
+    assert len(rows) < 20  # ... in a few rows, not 200

@@ -70,6 +70,33 @@ def _login(request: web.Request, config: EdmConfig) -> tuple[str, str]:
     return "", f"wrong credentials for login {login[:40]!r}"
 
 
+class _Unauthorized:
+    """Posts refused for their credentials, counted in memory and recorded as one event per
+    second at most (a flood of them must not become a flood of synced writes)."""
+
+    def __init__(self, store: EdmStore) -> None:
+        self.store = store
+        self.counts: dict[str, int] = {}
+        self.since = 0.0
+
+    def note(self, why: str, peer: str) -> None:
+        import time
+
+        key = f"{why} (from {peer})"
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if time.monotonic() - self.since >= 1.0:
+            self.flush()
+            self.since = time.monotonic()
+
+    def flush(self) -> None:
+        for key, n in sorted(self.counts.items()):
+            self.store.event("in", "refused", "", f"{n} post(s): {key}")
+        self.counts.clear()
+
+
+_UNAUTHORIZED = web.AppKey("unauthorized", _Unauthorized)
+
+
 def _answer(receipt: Receipt, status: int = 200) -> web.Response:
     headers = {"WWW-Authenticate": 'Basic realm="EDM"'} if status == 401 else None
     return web.Response(status=status, text=receipt.text(), content_type="text/plain", headers=headers)
@@ -80,7 +107,7 @@ async def _post(request: web.Request) -> web.Response:
     server_id = config.edm.server_id
     login, why = _login(request, config)
     if not login:
-        store.event("in", "refused", "", why)
+        request.app[_UNAUTHORIZED].note(why, request.remote or "?")
         return _answer(Receipt(error("EEDM701", "HTTP Basic credentials of a trading partner required").status,
                                market_time(), server_id), 401)
     if not request.content_type.startswith("multipart/"):
@@ -195,6 +222,12 @@ def make_app(config: EdmConfig, store: EdmStore, path: str = "/edm") -> web.Appl
     app = web.Application(client_max_size=limit, middlewares=[_never_a_bare_500])
     app[_CONFIG] = config
     app[_STORE] = store
+    app[_UNAUTHORIZED] = _Unauthorized(store)
+
+    async def _flush(app: web.Application) -> None:
+        app[_UNAUTHORIZED].flush()
+
+    app.on_cleanup.append(_flush)
     app[_SEALING] = {p.duns: keys for p in config.partner if (keys := config.sealing(p.duns)) is not None}
     app.router.add_post(path, _post)
     app.router.add_get(f"{path.rstrip('/')}/status", _status)
