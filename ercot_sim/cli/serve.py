@@ -59,6 +59,17 @@ def register(app: typer.Typer) -> None:
                                                                            "2nd and 3rd attempt of a post "
                                                                            "(then: an exchange failure).")
                                  ] = "60,300",
+        cert: Annotated[Path | None, typer.Option("--cert", help="edm: serve HTTPS with this certificate "
+                                                                 "(PEM).")] = None,
+        key: Annotated[Path | None, typer.Option("--key", help="edm: the private key (PEM) of --cert.")] = None,
+        ca_file: Annotated[Path | None, typer.Option("--ca-file", help="edm: the certificate (PEM) that vouches "
+                                                                       "for the other side's HTTPS receiver.")
+                           ] = None,
+        pgp_key: Annotated[Path | None, typer.Option("--pgp-key", help="edm: this side's OpenPGP secret key: "
+                                                                       "input-data is sealed both ways (with "
+                                                                       "--peer-pgp-key).")] = None,
+        peer_pgp_key: Annotated[Path | None, typer.Option("--peer-pgp-key", help="edm: the other side's OpenPGP "
+                                                                                 "public key.")] = None,
         status_port: Annotated[int | None, typer.Option("--status-port", help="Serve the operator's view "
                                                                               "(`ercot-sim status`) as HTML at / "
                                                                               "and JSON at /status.json on this "
@@ -82,6 +93,13 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         if wall:
             speed = 1 / 60
+        if (pgp_key is None) != (peer_pgp_key is None):
+            typer.echo("ercot-sim serve: sealing needs both keys: --pgp-key (ours) and --peer-pgp-key (theirs)",
+                       err=True)
+            raise typer.Exit(2)
+        from ercot_sim.counterparty.config import EdmSecurity
+
+        security = EdmSecurity(cert, key, ca_file, pgp_key, peer_pgp_key)
         pages = None
         if status_port is not None:
             from ercot_sim.counterparty.status import StatusServer
@@ -96,7 +114,7 @@ def register(app: typer.Typer) -> None:
             market, link = serve_side(load_scenario(scenario), out, exchange, party, side, rules, timeout,
                                       transport, listen, peer, secret, host,
                                       lambda url: typer.echo(f"receiving on {url}"), speed, step,
-                                      (first, second))
+                                      (first, second), security)
         except SimError as exc:
             typer.echo(f"ercot-sim serve: {exc}", err=True)
             raise typer.Exit(2) from None

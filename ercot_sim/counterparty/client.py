@@ -44,6 +44,17 @@ async def _post(session: aiohttp.ClientSession, url: str, fields: list[tuple[str
         return response.status, await response.text()
 
 
+def _data(path: Path, sealing: tuple[str, str] | None) -> bytes:
+    """The input-data of a post of ``path``: its bytes, sealed (OpenPGP) with ``sealing`` (our
+    secret key, the partner's public key) when given."""
+    data = path.read_bytes()
+    if sealing is None:
+        return data
+    from ercot_sim.counterparty.pgp import seal
+
+    return seal(data, sealing[1], sealing[0])
+
+
 class Poster:
     """Posts over one connection pool and event loop (keep-alive), for a caller that posts many
     files in a row (a market exchanging every window's files); :func:`post_once` makes one of
@@ -56,7 +67,7 @@ class Poster:
 
     def post(self, url: str, path: Path, *, sender: str, receiver: str, login: str, password: str,
              refnum: str | None = None, refnum_orig: str | None = None, input_format: str = "X12",
-             ca_file: str | None = None) -> Receipt:
+             ca_file: str | None = None, sealing: tuple[str, str] | None = None) -> Receipt:
         """As :func:`post_once`."""
         fields = [("from", sender), ("to", receiver), ("version", VERSION), ("receipt-disposition-to", sender),
                   ("receipt-report-type", REPORT_TYPE), ("input-format", input_format)]
@@ -66,7 +77,7 @@ class Poster:
             if self.session is None:
                 self.session = self.loop.run_until_complete(self._session())
             status, body = self.loop.run_until_complete(
-                _post(self.session, url, fields, path.read_bytes(), path.name, login, password, ca_file))
+                _post(self.session, url, fields, _data(path, sealing), path.name, login, password, ca_file))
         except (TimeoutError, aiohttp.ClientError, OSError, ssl.SSLError) as exc:
             raise CounterpartyError(f"no receipt from {url}: {type(exc).__name__}: {exc}".rstrip(": ")) from None
         try:
@@ -99,11 +110,7 @@ def post_once(url: str, path: Path, *, sender: str, receiver: str, login: str, p
     if refnum:
         fields += [("refnum", refnum), ("refnum-orig", refnum_orig or refnum)]
 
-    data = path.read_bytes()
-    if sealing is not None:
-        from ercot_sim.counterparty.pgp import seal
-
-        data = seal(data, sealing[1], sealing[0])
+    data = _data(path, sealing)
 
     async def once() -> tuple[int, str]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:

@@ -30,6 +30,7 @@ Loaded with :func:`load_config`; every error names the file, the line and the fi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from ercot_sim.errors import CounterpartyError
 from ercot_sim.tomlload import load_toml_model
 
-__all__ = ["EdmConfig", "EdmSettings", "Partner", "load_config"]
+__all__ = ["EdmConfig", "EdmSecurity", "EdmSettings", "Partner", "load_config"]
 
 Duns = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{4})?$")]
 
@@ -131,6 +132,36 @@ class EdmConfig(BaseModel):
         got = self.partners().get(duns)
         if got is None:
             raise CounterpartyError(f"{duns} is not a trading partner (known: {', '.join(sorted(self.partners()))})")
+        return got
+
+
+@dataclass(frozen=True, slots=True)
+class EdmSecurity:
+    """How a side of ``ercot-sim serve`` secures its EDM link (each optional).
+
+    Attributes:
+        cert, key: this side's receiver serves HTTPS with this certificate and key (PEM).
+        ca_file: the certificate (PEM) that vouches for the other side's HTTPS receiver when no
+            public authority does.
+        pgp_key: this side's OpenPGP secret key (armored): input-data is sealed both ways ...
+        peer_pgp_key: ... with the other side's public key.
+    """
+
+    cert: Path | None = None
+    key: Path | None = None
+    ca_file: Path | None = None
+    pgp_key: Path | None = None
+    peer_pgp_key: Path | None = None
+
+    def settings(self) -> dict[str, str]:
+        """The ``[edm]`` settings these give (``pgp_secret_key``)."""
+        return {"pgp_secret_key": str(self.pgp_key)} if self.pgp_key and self.peer_pgp_key else {}
+
+    def partner(self) -> dict[str, str]:
+        """The ``[[partner]]`` settings these give for the other side."""
+        got = {"ca_file": str(self.ca_file)} if self.ca_file else {}
+        if self.pgp_key and self.peer_pgp_key:
+            got["pgp_public_key"] = str(self.peer_pgp_key)
         return got
 
 

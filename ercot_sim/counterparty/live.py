@@ -23,10 +23,12 @@ is.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
 
+from ercot_sim.counterparty.config import EdmSecurity
 from ercot_sim.counterparty.intake import intake, keep, merge, write_whole
 from ercot_sim.counterparty.windows import FolderLockstep
 from ercot_sim.errors import SimError
@@ -210,18 +212,22 @@ class EdmLive:
 
     def __init__(self, out: Path, folder: Path, own: list[str], party: str, peer_url: str, port: int, host: str,
                  secret: str, latency: int, trace: Trace, clock: Clock, speed: float, stepped: bool,
-                 retry_seconds: tuple[float, float] = (60.0, 300.0)) -> None:
+                 retry_seconds: tuple[float, float] = (60.0, 300.0), security: EdmSecurity | None = None) -> None:
         from ercot_sim.counterparty.client import Poster
         from ercot_sim.counterparty.config import EdmConfig, EdmSettings, Partner
         from ercot_sim.counterparty.server import ServerThread
         from ercot_sim.counterparty.store import EdmStore
 
-        self.config = EdmConfig(edm=EdmSettings(duns=own[0], also=own[1:], server_id="ercot-sim",
-                                                retry_seconds=list(retry_seconds)),
-                                partner=[Partner(duns=party, login=party, password=secret, url=peer_url,
-                                                 post_login=own[0])])
+        security = security or EdmSecurity()
+        self.config = EdmConfig(
+            edm=EdmSettings.model_validate({"duns": own[0], "also": own[1:], "server_id": "ercot-sim",
+                                            "retry_seconds": list(retry_seconds), **security.settings()}),
+            partner=[Partner.model_validate({"duns": party, "login": party, "password": secret, "url": peer_url,
+                                             **security.partner()})])
+        self.sealing = self.config.sealing(party)
         self.folder = Path(folder)
-        self.server = ServerThread(self.folder, self.config, host=host, port=port)
+        self.server = ServerThread(self.folder, self.config, host=host, port=port, ssl_cert=security.cert,
+                                   ssl_key=security.key)
         self.store = EdmStore(self.folder, "ercot-sim")  # this thread's connection (the receiver has its own)
         self.poster = Poster(self.config.edm.timeout_seconds)
         _write_config(self.folder / "edm.toml", self.config)
@@ -264,7 +270,8 @@ class EdmLive:
             sender = out.path.name.split("_", 1)[0] if out.path.name[:1].isdigit() else self.own[0]
             try:
                 receipt = self.poster.post(out.url, out.path, sender=sender, receiver=self.party, login=sender,
-                                           password=self.secret)
+                                           password=self.secret, ca_file=self.config.partner[0].ca_file,
+                                           sealing=self.sealing)
                 problem = "" if receipt.ok else receipt.status
             except CounterpartyError as exc:
                 receipt, problem = None, str(exc)
@@ -346,7 +353,12 @@ def _write_config(path: Path, config: object) -> None:
     e = config.edm
     lines = ["[edm]", f'duns = "{e.duns}"', f"also = [{', '.join(repr(d) for d in e.also)}]",
              f'server_id = "{e.server_id}"', f"retry_seconds = [{e.retry_seconds[0]}, {e.retry_seconds[1]}]", ""]
+    if e.pgp_secret_key:
+        lines.insert(-1, f"pgp_secret_key = {json.dumps(e.pgp_secret_key)}")
     for p in config.partner:
         lines += ["[[partner]]", f'duns = "{p.duns}"', f'login = "{p.login}"', f'password = "{p.password}"',
-                  f'url = "{p.url}"', f'post_login = "{p.post_login}"', ""]
+                  f'url = "{p.url}"']
+        lines += [f"{k} = {json.dumps(v)}" for k, v in (("ca_file", p.ca_file), ("pgp_public_key", p.pgp_public_key))
+                  if v]
+        lines.append("")
     write_whole(path, "\n".join(lines).encode("utf-8"))

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ercot_sim.counterparty.config import EdmSecurity
 from ercot_sim.counterparty.live import EdmLive, FolderLive
 from ercot_sim.counterparty.windows import EdmLockstep, FolderLockstep
 from ercot_sim.errors import SimError
@@ -38,11 +39,13 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
                peer_url: str = "", secret: str = "lockstep", host: str = "127.0.0.1",
                on_ready: Callable[[str], None] | None = None,
                speed: float = 0, stepped: bool = False,
-               retry_seconds: tuple[float, float] = (60.0, 300.0)) -> tuple[Market, Link]:
+               retry_seconds: tuple[float, float] = (60.0, 300.0),
+               security: EdmSecurity | None = None) -> tuple[Market, Link]:
     """Run one side to the end (see the module docstring). With ``transport="edm"`` the sides
     exchange over NAESB EDM (:class:`EdmLockstep`): this side's receiver listens on ``listen``,
     keeps its store in ``exchange``, and posts to ``peer_url``; ``on_ready`` is told its URL
-    once it listens (the port chosen when ``listen`` is 0). With ``speed`` or ``stepped`` (the
+    once it listens (the port chosen when ``listen`` is 0); ``security`` gives HTTPS and
+    OpenPGP sealing. With ``speed`` or ``stepped`` (the
     market side) the market keeps its own time for a party that keeps no window protocol
     (:mod:`ercot_sim.counterparty.live`).
 
@@ -77,13 +80,13 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
     link: Link
     if transport == "edm" and live:
         link = EdmLive(Path(out), Path(exchange), market_side, party, peer_url, listen, host, secret, latency, trace,
-                       clock, speed, stepped, retry_seconds)
+                       clock, speed, stepped, retry_seconds, security)
         if on_ready is not None:
             on_ready(link.server.url)
     elif transport == "edm":
         own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
         link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout, host,
-                           trace, clock)
+                           trace, clock, security)
         if on_ready is not None:
             on_ready(link.server.url)
     elif live:

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import ssl
 import sys
 import threading
 from pathlib import Path
@@ -244,10 +245,11 @@ class ServerThread:
     """
 
     def __init__(self, folder: Path, config: EdmConfig, host: str = "127.0.0.1", port: int = 0,
-                 path: str = "/edm") -> None:
+                 path: str = "/edm", ssl_cert: Path | None = None, ssl_key: Path | None = None) -> None:
         self.store = EdmStore(folder, config.edm.server_id)
         self.store.recover()
         self.url = ""
+        self._ssl = _tls(ssl_cert, ssl_key)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -263,10 +265,11 @@ class ServerThread:
         runner = web.AppRunner(make_app(config, self.store, path), access_log=None)
         try:
             loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, host, port)
+            site = web.TCPSite(runner, host, port, ssl_context=self._ssl, reuse_address=True)
             loop.run_until_complete(site.start())
             sockets = getattr(site._server, "sockets", None) or []
-            self.url = f"http://{host}:{sockets[0].getsockname()[1] if sockets else port}{path}"
+            scheme = "https" if self._ssl else "http"
+            self.url = f"{scheme}://{host}:{sockets[0].getsockname()[1] if sockets else port}{path}"
         except OSError as exc:
             self._error = exc
             self._ready.set()
@@ -284,18 +287,29 @@ class ServerThread:
         self.store.close()
 
 
+def _tls(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The TLS context of a receiver serving HTTPS with ``cert`` (and ``key``), or None.
+
+    Raises:
+        CounterpartyError: the certificate or key cannot be loaded (names the file).
+    """
+    if cert is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise CounterpartyError(f"cannot serve HTTPS with this certificate and key: {exc}", str(cert)) from None
+    return context
+
+
 def run_server(folder: Path, config: EdmConfig, host: str = "127.0.0.1", port: int = 8700, path: str = "/edm",
                ssl_cert: Path | None = None, ssl_key: Path | None = None) -> None:
     """Serve until interrupted; prints ``listening on URL`` (the port chosen when ``port`` is 0)
     once it accepts posts."""
     store = EdmStore(folder, config.edm.server_id)
     recovered = store.recover()
-    ssl_context = None
-    if ssl_cert is not None:
-        import ssl
-
-        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ssl_context.load_cert_chain(ssl_cert, ssl_key)
+    ssl_context = _tls(ssl_cert, ssl_key)
 
     async def main() -> None:
         runner = web.AppRunner(make_app(config, store, path), access_log=None)

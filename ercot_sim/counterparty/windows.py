@@ -10,6 +10,7 @@ import os
 import time
 from pathlib import Path
 
+from ercot_sim.counterparty.config import EdmSecurity
 from ercot_sim.counterparty.intake import NAME, intake, keep, merge, write_whole
 from ercot_sim.errors import SimError
 from ercot_sim.market.simtime import Clock
@@ -161,16 +162,25 @@ class EdmLockstep:
     """
 
     def __init__(self, out: Path, folder: Path, own: list[str], peer: list[str], peer_url: str, port: int,
-                 secret: str, latency: int, timeout: float, host: str, trace: Trace, clock: Clock) -> None:
+                 secret: str, latency: int, timeout: float, host: str, trace: Trace, clock: Clock,
+                 security: EdmSecurity | None = None) -> None:
         from ercot_sim.counterparty.config import EdmConfig, EdmSettings, Partner
         from ercot_sim.counterparty.server import ServerThread
         from ercot_sim.counterparty.store import EdmStore
 
-        config = EdmConfig(edm=EdmSettings(duns=own[0], also=own[1:], server_id="lockstep"),
-                           partner=[Partner(duns=d, login=d, password=secret) for d in peer])
+        security = security or EdmSecurity()
+        config = EdmConfig(
+            edm=EdmSettings.model_validate({"duns": own[0], "also": own[1:], "server_id": "lockstep",
+                                            **security.settings()}),
+            partner=[Partner.model_validate({"duns": d, "login": d, "password": secret, **security.partner()})
+                     for d in peer])
+        #: (our secret key, the other side's public key) when input-data is sealed both ways
+        self.sealing = config.sealing(peer[0])
+        self.ca_file = str(security.ca_file) if security.ca_file else None
         from ercot_sim.counterparty.client import Poster
 
-        self.server = ServerThread(Path(folder), config, host=host, port=port)
+        self.server = ServerThread(Path(folder), config, host=host, port=port, ssl_cert=security.cert,
+                                   ssl_key=security.key)
         self.poster = Poster(timeout)
         self.reader = EdmStore(Path(folder), "lockstep")
         self.out, self.own, self.peer, self.peer_url, self.secret = Path(out), own, peer, peer_url, secret
@@ -193,7 +203,8 @@ class EdmLockstep:
         while True:
             try:
                 receipt = self.poster.post(self.peer_url, path, sender=sender, receiver=receiver, login=sender,
-                                           password=self.secret, input_format=input_format)
+                                           password=self.secret, input_format=input_format, ca_file=self.ca_file,
+                                           sealing=self.sealing)
             except CounterpartyError as exc:
                 if waited > self.timeout:
                     self.trace.transport_event(at, "out", "exchange-failure", receiver, path.name, str(exc))
