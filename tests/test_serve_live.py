@@ -151,3 +151,93 @@ def test_a_curl_party_gets_receipts_and_the_markets_answers_on_a_stepped_clock(t
         ("B1-any-997", "missing", "814_05"), ("B1-any-997", "missing", "867_04")]
     assert all(v["trigger"]["file"].startswith(f"outbox/{PARTY}/") for v in result["violations"])
     assert on_time["B5-ercot-814_03"] >= 1  # the party's 814_01 is in the trace; ERCOT sent its 814_03 in time
+
+
+def test_a_live_market_killed_at_random_replays_its_journal_and_repeats_nothing(tmp_path: Path) -> None:
+    """kill -9 the live market (wall clock, folders) at random moments and start it again with
+    the same command: it replays the windows it had run from its journal at full speed, takes in
+    what it had taken at the same windows, hands nothing over twice, and goes on live. The party
+    (a thread here) drops its 814_01 and a junk file whenever it likes and takes every file the
+    market writes for it; in the end it took each of the market's files once, and the market's
+    trace has each of the party's files once."""
+    import random
+    import signal
+    import sqlite3
+    import threading
+
+    scenario = ROOT / "scenarios" / "switch-standard.toml"
+    run_scenario(load_scenario(scenario), tmp_path / "one")
+    request = next(p for p in sorted((tmp_path / "one" / "outbox" / ERCOT).glob(f"{PARTY}_*.x12"))
+                   if any(i.message.code == "814_01" for i in read_messages(p)))
+    base, taken = tmp_path / "x" / PARTY, tmp_path / "taken"
+    taken.mkdir()
+    out = tmp_path / "market"
+    command = [*CLI, "serve", str(scenario), "--under-test", PARTY, "--exchange", str(tmp_path / "x"), "--out",
+               str(out), "--speed", "3000"]
+    done = threading.Event()
+    copies: list[str] = []
+
+    def party() -> None:
+        drops = {0.8: ("request.x12", request.read_bytes()), 2.5: ("junk.x12", b"not X12")}
+        started = time.monotonic()
+        while not done.is_set():
+            for at, (name, data) in list(drops.items()):
+                if time.monotonic() - started > at:
+                    (base / "inbox").mkdir(parents=True, exist_ok=True)
+                    (base / "inbox" / f".{name}.part").write_bytes(data)
+                    (base / "inbox" / f".{name}.part").replace(base / "inbox" / name)
+                    del drops[at]
+            for f in sorted((base / "outbox").glob("*.x12")) if (base / "outbox").is_dir() else []:
+                copies.append(f.name)
+                f.replace(taken / f.name)
+            time.sleep(0.01)
+
+    player = threading.Thread(target=party, daemon=True)
+    player.start()
+    rng = random.Random(13)
+    kills = 0
+    journal = out / ".serve" / "journal"
+
+    def windows_run() -> int:  # how far the market got: the last window its journal or trace names
+        try:
+            db = sqlite3.connect(f"file:{out / 'trace.sqlite'}?mode=ro", uri=True)
+            try:
+                return int(db.execute("SELECT value FROM serve WHERE key = 'now'").fetchone()[0])
+            finally:
+                db.close()
+        except (sqlite3.Error, TypeError):
+            return -1
+
+    # kills at eight random points of the month (by the market's progress, not the wall clock: a
+    # restart replays first, so a kill timed by the clock could keep the market from getting on)
+    targets = sorted(rng.randrange(600, 40_000) for _ in range(8))
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for target in targets:
+            while proc.poll() is None and windows_run() < target:
+                time.sleep(0.01)
+            if proc.poll() is not None:
+                break
+            time.sleep(rng.uniform(0, 0.05))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(30)
+            kills += 1
+            proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        time.sleep(0.3)  # the party takes the last window's files
+        done.set()
+        player.join(10)
+    assert proc.returncode == 0, stderr
+    assert kills == 8, f"only {kills} kills landed"
+    written = sorted(p.name for p in (out / "outbox" / PARTY).glob("*.x12"))
+    assert sorted(copies) == written  # every file the market wrote for the party, taken once
+    got = [i.message for p in sorted(taken.glob("*.x12")) for i in read_messages(p)]
+    assert [m.code for m in got].count("814_05") == 1 and "867_04" in [m.code for m in got]
+    db = sqlite3.connect(out / "trace.sqlite")
+    events = db.execute("SELECT kind, file FROM transport_events WHERE direction = 'in'").fetchall()
+    assert sorted(events) == [("refused", "junk.x12"), ("taken-in", "request.x12")]
+    lines = journal.read_text().splitlines()
+    assert sorted(line.split()[2] for line in lines if line.startswith("in ")) == ["junk.x12", "request.x12"]

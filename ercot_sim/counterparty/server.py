@@ -176,8 +176,9 @@ async def _post(request: web.Request) -> web.Response:
     same, clash = store.find_post(sender, digest.hexdigest(), refnum)
     if same is not None:  # posted again (its receipt was lost): the first receipt, once stored
         temp.unlink()
-        store.repost(same.trans_id)
-        store.event("in", "resent", sender, same.trans_id)
+        with store.transaction():
+            store.repost(same.trans_id)
+            store.event("in", "resent", sender, same.trans_id)
         return _answer(Receipt("ok", same.time_c, server_id, same.trans_id, same.size))
     if clash:
         problem = error("EEDM121", f"refnum {refnum}")

@@ -19,6 +19,8 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +126,18 @@ class EdmStore:
     def close(self) -> None:
         self.db.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Statements committed together or not at all: a row and its event (a kill between
+        them must not keep one without the other)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     # -- inbound ----------------------------------------------------------------------------------
     def temp_file(self) -> Path:
         """A fresh temporary path inside the folder (same file system as the inbox)."""
@@ -157,12 +171,13 @@ class EdmStore:
         final = folder / f"{trans_id}.{'x12' if input_format == 'X12' else 'ff'}"
         os.replace(temp, final)
         _fsync_dir(folder)
-        self.db.execute(
-            "INSERT INTO inbound (n, trans_id, sender, receiver, input_format, refnum, refnum_orig, time_c, sha256, "
-            "size, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (n, trans_id, sender, receiver, input_format, refnum, refnum_orig, time_c, sha256, size,
-             str(final.relative_to(self.root))))
-        self.event("in", "accepted", sender, f"{trans_id} {size} bytes")
+        with self.transaction():  # a kill before the commit: recover() records the file at the next start
+            self.db.execute(
+                "INSERT INTO inbound (n, trans_id, sender, receiver, input_format, refnum, refnum_orig, time_c, "
+                "sha256, size, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (n, trans_id, sender, receiver, input_format, refnum, refnum_orig, time_c, sha256, size,
+                 str(final.relative_to(self.root))))
+            self.event("in", "accepted", sender, f"{trans_id} {size} bytes")
         return Inbound(trans_id, sender, time_c, size, final, 1)
 
     def reject(self, temp: Path | None, sender: str, reason: str) -> None:
@@ -202,12 +217,13 @@ class EdmStore:
                 continue
             data = path.read_bytes()
             n = int(number)
-            self.db.execute(
-                "INSERT OR IGNORE INTO inbound (n, trans_id, sender, receiver, input_format, time_c, sha256, size, "
-                "path) VALUES (?, ?, ?, '', ?, '', ?, ?, ?)",
-                (n, path.stem, path.parent.name, "X12" if path.suffix == ".x12" else "FF",
-                 hashlib.sha256(data).hexdigest(), len(data), str(path.relative_to(self.root))))
-            self.event("in", "recovered", path.parent.name, path.stem)
+            with self.transaction():
+                self.db.execute(
+                    "INSERT OR IGNORE INTO inbound (n, trans_id, sender, receiver, input_format, time_c, sha256, "
+                    "size, path) VALUES (?, ?, ?, '', ?, '', ?, ?, ?)",
+                    (n, path.stem, path.parent.name, "X12" if path.suffix == ".x12" else "FF",
+                     hashlib.sha256(data).hexdigest(), len(data), str(path.relative_to(self.root))))
+                self.event("in", "recovered", path.parent.name, path.stem)
             found += 1
         for part in (self.root / ".tmp").glob("*.part"):
             part.unlink()
