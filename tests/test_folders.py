@@ -3,6 +3,7 @@ command in real processes, two at once on the same folder."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -106,3 +107,44 @@ def test_four_processes_filing_one_name_lose_nothing(tmp_path: Path) -> None:
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
     kept = list((tmp_path / "edi" / CR / "processed").iterdir())
     assert len(kept) == 200 and len({p.read_text() for p in kept}) == 200
+
+
+def test_a_claim_whose_pid_now_names_another_process_is_taken_over(tmp_path: Path) -> None:
+    """A claimer died and the system gave its pid to a process that started later (here: this
+    very test process, with a start time that is not the claimer's): its claims are taken over;
+    a live claimer's claims are not."""
+    from ercot_sim.counterparty.folders import claimer_id
+
+    ex = FolderExchange(tmp_path / "edi")
+    src = _files(tmp_path)[0]
+    reused = ex.folder(CR, "processing") / f"{os.getppid()}-1"  # a live pid, but not started at tick 1
+    reused.mkdir()
+    shutil.copy(src, reused / "orphan.x12")
+    alive = ex.folder(CR, "processing") / claimer_id(os.getppid())  # the same pid, its real start time
+    alive.mkdir()
+    shutil.copy(src, alive / "busy.x12")
+    assert [r.file for r in acknowledge(ex, CR)] == ["orphan.x12"]
+    assert (alive / "busy.x12").exists()
+
+
+def test_a_crash_after_the_997_and_before_filing_writes_no_second_997(tmp_path: Path) -> None:
+    """The 997 is written, then the pickup dies before filing the file: the next pickup takes the
+    claim over, finds the mark beside it, files it, and the outbox holds one 997."""
+    ex = FolderExchange(tmp_path / "edi")
+    src = next(p for p in _files(tmp_path) if "ST*814" in p.read_text())
+    shutil.copy(src, ex.folder(CR, "inbox") / "a.x12")
+    script = ("import os, sys; from pathlib import Path\n"
+              "from ercot_sim.counterparty import folders\n"
+              "folders.FolderExchange.done = lambda self, partner, path: os._exit(9)  # dies before filing\n"
+              "folders.acknowledge(folders.FolderExchange(Path(sys.argv[1])), sys.argv[2])\n")
+    died = subprocess.run([sys.executable, "-c", script, str(tmp_path / "edi"), CR], cwd=ROOT, capture_output=True)
+    assert died.returncode == 9
+
+    def answers() -> list[str]:
+        return [p.name for p in ex.folder(CR, "outbox").iterdir()]
+
+    assert len(answers()) == 1 and answers()[0].endswith(".997.x12")
+    assert [r.state for r in acknowledge(ex, CR)] == ["processed"]
+    assert len(answers()) == 1  # not a second one beside it (a.<digest>.997.x12.1)
+    assert [p.name for p in ex.folder(CR, "processed").iterdir()] == ["a.x12"]
+    assert not [p for p in ex.folder(CR, "processing").rglob("*") if p.is_file()]

@@ -4,15 +4,17 @@
 
     ROOT/<partner DUNS>/inbox/       the partner drops its files here (write elsewhere, then rename in)
     ROOT/<partner DUNS>/outbox/      our files for the partner, each appearing whole (temp + rename)
-    ROOT/<partner DUNS>/processing/<pid>/  a file being worked by process <pid> (claimed by a
-                                     rename out of inbox/)
+    ROOT/<partner DUNS>/processing/<pid>-<start>/  a file being worked by the process with that
+                                     pid and start time (claimed by a rename out of inbox/)
     ROOT/<partner DUNS>/processed/   files worked, once
     ROOT/<partner DUNS>/rejected/    files refused, each with <name>.reason.txt
 
 A file is picked up once: claiming it is a rename out of ``inbox/`` into the claimer's own
 ``processing/<pid>/`` (only one claimer can win), and it leaves that only for ``processed/``
 or ``rejected/``; a claimer that died leaves its claims there, and the next pickup takes them
-over first (the claimer's process is gone: claimers share one machine). Names starting
+over first (the claimer's process is gone, or its pid now names a process that started later:
+claimers share one machine). A file's 997 reaches the outbox once, even across a crash between
+writing it and filing the file (:meth:`FolderExchange.answer_once`). Names starting
 with ``.`` and ending ``.tmp`` or ``.part`` are a partner's writes in progress and are left
 alone. Nothing is overwritten or deleted: a name already in ``processed/`` or ``rejected/``
 gets a numbered suffix.
@@ -63,8 +65,29 @@ def _free_name(folder: Path, name: str) -> Path:
     return target
 
 
-def _alive(pid: str) -> bool:
-    """Whether the process that named a claim folder still runs."""
+def _started(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot, Linux ``/proc``), or '' when that
+    cannot be read: with the pid it names one process, never a later one given the same pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else ""  # field 22 of stat; the first two are cut off
+
+
+def claimer_id(pid: int | None = None) -> str:
+    """The name of a process's claim folder: ``<pid>-<start time>`` (or ``<pid>`` where start
+    times cannot be read)."""
+    pid = os.getpid() if pid is None else pid
+    started = _started(pid)
+    return f"{pid}-{started}" if started else str(pid)
+
+
+def _alive(name: str) -> bool:
+    """Whether the process that named a claim folder still runs (the same process: a pid the
+    system gave again to another process does not count)."""
+    pid, _, started = name.partition("-")
     if not pid.isdigit():
         return False
     try:
@@ -72,8 +95,8 @@ def _alive(pid: str) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not started or _started(int(pid)) == started
 
 
 class FolderExchange:
@@ -113,19 +136,20 @@ class FolderExchange:
     def pick_up(self, partner: str) -> list[Path]:
         """Claim the partner's dropped files, in name order (claims a crashed pickup left
         first); each comes back as its path in ``processing/<pid>/``."""
-        processing = self.folder(partner, "processing") / str(os.getpid())
+        processing = self.folder(partner, "processing") / claimer_id()
         processing.mkdir(exist_ok=True)
-        claimed = sorted(p for p in processing.iterdir() if p.is_file())
+        claimed = sorted(p for p in processing.iterdir() if p.is_file() and not p.name.startswith("."))
         for other in sorted(self.folder(partner, "processing").iterdir()):
             if other == processing or not other.is_dir() or _alive(other.name):
                 continue
-            for path in sorted(other.iterdir()):  # a dead claimer's files: taken over
+            for path in sorted(other.iterdir()):  # a dead claimer's files (and their marks): taken over
                 target = _free_name(processing, path.name)
                 try:
                     os.rename(path, target)
                 except FileNotFoundError:
                     continue
-                claimed.append(target)
+                if not path.name.startswith("."):
+                    claimed.append(target)
             with contextlib.suppress(OSError):
                 other.rmdir()
         for path in sorted(self.folder(partner, "inbox").iterdir()):
@@ -142,16 +166,41 @@ class FolderExchange:
     def release(self, partner: str) -> None:
         """Drop this process's claim folder once it is empty."""
         with contextlib.suppress(OSError):
-            (self.root / partner / "processing" / str(os.getpid())).rmdir()
+            (self.root / partner / "processing" / claimer_id()).rmdir()
+
+    def answer_once(self, partner: str, claimed: Path, name: str, data: bytes) -> Path:
+        """Put the answer to a claimed file in the partner's outbox exactly once, across a crash:
+        written under a temporary name, then a mark beside the claim (``.<file>.answered``,
+        naming the answer), then renamed into place; a pickup that finds the mark finishes the
+        rename if the crash came before it, and writes nothing again."""
+        outbox = self.folder(partner, "outbox")
+        mark = claimed.with_name(f".{claimed.name}.answered")
+        if mark.exists():
+            final, temp = outbox / mark.read_text(encoding="utf-8").strip(), outbox / f".{name}.answer.part"
+            if temp.exists():
+                os.replace(temp, final)
+            return final
+        temp = outbox / f".{name}.answer.part"
+        with open(temp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        final = _free_name(outbox, name)
+        mark.write_text(final.name + "\n", encoding="utf-8")
+        os.replace(temp, final)
+        return final
 
     def done(self, partner: str, path: Path) -> Path:
         """A claimed file worked: into ``processed/``."""
-        return _place(path, self.folder(partner, "processed"), path.name)
+        filed = _place(path, self.folder(partner, "processed"), path.name)
+        path.with_name(f".{path.name}.answered").unlink(missing_ok=True)
+        return filed
 
     def reject(self, partner: str, path: Path, reason: str) -> Path:
         """A claimed file refused: into ``rejected/``, with ``<name>.reason.txt``."""
         target = _place(path, self.folder(partner, "rejected"), path.name)
         target.with_name(target.name + ".reason.txt").write_text(reason.rstrip() + "\n", encoding="utf-8")
+        path.with_name(f".{path.name}.answered").unlink(missing_ok=True)
         return target
 
 
@@ -187,7 +236,8 @@ def acknowledge(exchange: FolderExchange, partner: str, *, guide: bool = False) 
         name = ""
         if ack:
             digest = hashlib.sha256(data).hexdigest()[:12]
-            name = exchange.write(partner, f"{Path(path.name).stem}.{digest}.997.x12", ack.encode("ascii")).name
+            name = exchange.answer_once(partner, path, f"{Path(path.name).stem}.{digest}.997.x12",
+                                        ack.encode("ascii")).name
         if not report.interchanges:
             exchange.reject(partner, path, f"{path.name}: no interchange (ISA) in the file")
             results.append(Acknowledged(path.name, "rejected", "no interchange", errors))
