@@ -67,7 +67,8 @@ def _port() -> int:
 
 @pytest.mark.parametrize(("name", "party"), [("switch-standard", "223456789"), ("move-in", "223456789"),
                                              ("move-out", "123456789"), ("cancel-rescission", "223456789"),
-                                             ("date-change", "223456789")])
+                                             ("date-change", "223456789"),
+                                             ("monthly-usage-invoice", "1039940674000")])  # a TDSP as the party
 def test_market_and_party_over_naesb_edm_write_what_one_run_writes(name: str, party: str, tmp_path: Path) -> None:
     """The same two processes, exchanging each window's files as EDM posts (each side an HTTP
     receiver, each file from its sender's DUNS to its receiver's, a flat-file post listing the
