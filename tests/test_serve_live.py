@@ -241,3 +241,39 @@ def test_a_live_market_killed_at_random_replays_its_journal_and_repeats_nothing(
     assert sorted(events) == [("refused", "junk.x12"), ("taken-in", "request.x12")]
     lines = journal.read_text().splitlines()
     assert sorted(line.split()[2] for line in lines if line.startswith("in ")) == ["junk.x12", "request.x12"]
+
+
+def test_wrong_routes_and_unknown_esi_ids_are_answered_and_never_stop_the_market(tmp_path: Path) -> None:
+    """The party sends ERCOT an 867_03 (a TDSP's transaction) and an 814_01 for an ESI ID no TDSP
+    has: the first is refused with the route it broke (not handed to ERCOT's handling of a
+    TDSP's 867_03), still acknowledged by its 997; the second gets ERCOT's 814_02 reject."""
+    import re
+    import sqlite3
+
+    scenario = ROOT / "scenarios" / "switch-standard.toml"
+    run_scenario(load_scenario(scenario), tmp_path / "one")
+    request = next(p for p in sorted((tmp_path / "one" / "outbox" / ERCOT).glob(f"{PARTY}_*.x12"))
+                   if any(i.message.code == "814_01" for i in read_messages(p)))
+    usage = next(p for p in sorted((tmp_path / "one" / "outbox").glob(f"*/{ERCOT}_*.x12"))
+                 if any(i.message.code == "867_03" for i in read_messages(p)))
+    receiver = usage.parent.name
+    text = usage.read_text().replace(f"*01*{ERCOT}      *01*{receiver}      *", f"*01*{PARTY}      *01*{ERCOT}      *")
+    text = re.sub(rf"GS\*(\w+)\*{ERCOT}\*{receiver}\*", rf"GS*\1*{PARTY}*{ERCOT}*", text)
+    inbox = tmp_path / "x" / PARTY / "inbox"
+    inbox.mkdir(parents=True)
+    (inbox / "route.x12").write_text(text)
+    (inbox / "unknown.x12").write_text(request.read_text().replace("10443720000000001", "10443729999999999"))
+    out = tmp_path / "market"
+    done = subprocess.run([*CLI, "serve", str(scenario), "--under-test", PARTY, "--exchange", str(tmp_path / "x"),
+                           "--out", str(out), "--speed", "50000"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    reason = (tmp_path / "x" / PARTY / "rejected" / "market" / "route.x12.reason.txt").read_text()
+    assert "wrong route: 867_03" in reason and "is not sent CR -> ERCOT" in reason
+    got = [i.message for p in sorted((tmp_path / "x" / PARTY / "outbox").glob("*.x12")) for i in read_messages(p)]
+    assert any(m.code == "814_02" and m.esi_id == "10443729999999999" for m in got)
+    acked = {(m.payload.functional_id, m.payload.status) for m in got if m.code == "997"}  # type: ignore[union-attr]
+    assert acked == {("PT", "A"), ("GE", "A")}  # both files acknowledged: received, whatever became of them
+    db = sqlite3.connect(out / "trace.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM transactions WHERE code = '867_03' AND sender = ?",
+                      (PARTY,)).fetchone()[0] == 0

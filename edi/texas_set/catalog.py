@@ -28,7 +28,7 @@ from operator import itemgetter
 
 from edi.texas_set.guide import ERCOT_DUNS, Guide, LoopSpec, SegmentSpec, all_guides
 
-__all__ = ["Identification", "identify", "identify_segments", "resolve_role"]
+__all__ = ["Identification", "entry_flows", "identify", "identify_segments", "resolve_role"]
 
 _N1_ROLES = {"8S": "TDSP", "SJ": "CR", "AY": "ERCOT"}
 
@@ -226,6 +226,17 @@ def resolve_role(party: str, facts_or_body: _Facts | Sequence[Sequence[str]],
         if n104 and (n104 == party or (len(party) >= 9 and n104[:9] == party[:9])):
             return role
     return None
+
+
+@functools.cache
+def _flows_by_code() -> dict[str, tuple[tuple[str, str], ...]]:
+    return {e.guide.code: e.flows for entries in _entries().values() for e in entries}
+
+
+def entry_flows(code: str) -> tuple[tuple[str, str], ...]:
+    """The (sender role, receiver role) pairs the guide of ``code`` is sent on (``CR`` /
+    ``ERCOT`` / ``TDSP`` / ``ANY``); () for a code without a guide."""
+    return _flows_by_code().get(code, ())
 
 
 def _flow_ok(flows: tuple[tuple[str, str], ...], sender: str | None, receiver: str | None) -> bool:

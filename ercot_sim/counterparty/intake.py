@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from edi.x12 import iter_transactions
 from ercot_sim.market.messages import Message
@@ -20,7 +21,10 @@ from ercot_sim.market.simtime import Clock
 from ercot_sim.market.transport import Acks, Deliveries
 from ercot_sim.output.trace import Trace
 
-__all__ = ["NAME", "Intake", "Owed", "intake", "keep", "merge", "write_whole"]
+if TYPE_CHECKING:
+    from ercot_sim.market.builder import Market
+
+__all__ = ["NAME", "Intake", "Owed", "Route", "intake", "keep", "merge", "route_check", "write_whole"]
 
 #: a file name an exchange folder holds: no path, not hidden
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
@@ -87,7 +91,37 @@ def _timed(got: list[tuple[Message, str]], now: int, latency: int) -> tuple[list
     return [m for m, _ in got], [c for _, c in got]
 
 
-def intake(path: Path, now: int, latency: int, senders: frozenset[str], receivers: frozenset[str]) -> Intake:
+#: why a message may not go where it is addressed ('' when it may): see :func:`route_check`
+Route = Callable[[Message], str]
+
+
+def route_check(market: Market) -> Route:
+    """Whether a message from the other side may go where it is addressed in ``market``: the
+    receiver is one of its participants and handles that transaction, and the Texas SET sends
+    it from the sender's role to the receiver's (an 867_03 from a CR to ERCOT is refused, not
+    handed to ERCOT's handling of a TDSP's)."""
+    from edi.texas_set.catalog import entry_flows
+
+    roles = {market.ercot.duns: "ERCOT", **{t.duns: "TDSP" for t in market.tdsps.values()},
+             **{c.duns: "CR" for c in market.crs.values()}}
+    handlers = {market.ercot.duns: market.ercot.handlers, **{t.duns: t.handlers for t in market.tdsps.values()},
+                **{c.duns: c.handlers for c in market.crs.values()}}
+
+    def check(m: Message) -> str:
+        s_role, r_role = roles.get(m.sender, "?"), roles.get(m.receiver, "?")
+        flows = entry_flows(m.code)
+        if flows and not any(s in ("ANY", s_role) and r in ("ANY", r_role) for s, r in flows):
+            allowed = ", ".join(f"{s} -> {r}" for s, r in flows)
+            return f"{m.code} ref {m.ref or '-'} is not sent {s_role} -> {r_role} (the Texas SET sends it {allowed})"
+        if m.code != "997" and m.code not in handlers.get(m.receiver, {}):  # 997s are the transport's
+            return f"{m.code} ref {m.ref or '-'}: {r_role} {m.receiver} takes no {m.code} here"
+        return ""
+
+    return check
+
+
+def intake(path: Path, now: int, latency: int, senders: frozenset[str], receivers: frozenset[str],
+           route: Route | None = None) -> Intake:
     """Take in a file the other side sent (see :class:`Intake`).
 
     A clean file (no error by the X12 standard or the Texas SET guides) gives its messages and
@@ -118,6 +152,9 @@ def intake(path: Path, now: int, latency: int, senders: frozenset[str], receiver
     try:
         if not errors:
             msgs, controls = _timed([(g.message, g.control) for g in read_messages(path)], now, latency)
+            wrong = [why for m in msgs if (why := route(m) if route else "")]
+            if wrong:  # the whole interchange: its 997 says it was received, the reason why it is not acted on
+                return Intake([], [], _acks_owed(path), "", f"wrong route: {wrong[0]}")
             return Intake(msgs, controls, _acks_owed(path), "", "")
         bad = {f.location.st_control for f in errors}
         ack = build_997(report, path, layers=("x12", "texas-set"))
@@ -131,6 +168,7 @@ def intake(path: Path, now: int, latency: int, senders: frozenset[str], receiver
         got = [(g.message, g.control) for g in read_messages(path, skip=bad)]
     except CounterpartyError as exc:
         return Intake([], [], None, ack, str(exc))
+    got = [(m, c) for m, c in got if not (route and route(m))]
     msgs, controls = _timed(got, now, latency)
     return Intake(msgs, controls, None, ack, f"{len(bad)} transaction set(s) with errors: {errors[0]}")
 

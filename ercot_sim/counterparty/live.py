@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from ercot_sim.counterparty.config import EdmSecurity
-from ercot_sim.counterparty.intake import intake, keep, merge, write_whole
+from ercot_sim.counterparty.intake import Route, intake, keep, merge, write_whole
 from ercot_sim.counterparty.windows import FolderLockstep
 from ercot_sim.errors import SimError
 from ercot_sim.market.simtime import Clock
@@ -234,6 +234,7 @@ class EdmLive:
         self.out, self.own, self.party, self.peer_url, self.secret = Path(out), own, party, peer_url, secret
         self.remote, self.local = frozenset({party}), frozenset(own)
         self.latency, self.trace, self.clock = latency, trace, clock
+        self.route: Route | None = None
         self.journal = Journal(out)
         self.pacer = Pacer(out, speed, stepped, trace, self.journal.last)
         self.retry_seconds = retry_seconds
@@ -323,7 +324,7 @@ class EdmLive:
         if record:
             self.journal.record("in", now, tid)
             self.taken_ids.add(tid)
-        got = intake(path, now, self.latency, self.remote, self.local)
+        got = intake(path, now, self.latency, self.remote, self.local, self.route)
         rel = keep(self.trace, self.clock, self.out, path, f"{tid}.x12", got, now, self.latency)
         merge(deliveries, acks, rel, got.messages, got.owed)
         if got.answer:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ercot_sim.counterparty.config import EdmSecurity
+from ercot_sim.counterparty.intake import route_check
 from ercot_sim.counterparty.live import EdmLive, FolderLive
 from ercot_sim.counterparty.windows import EdmLockstep, FolderLockstep
 from ercot_sim.errors import SimError
@@ -97,6 +98,7 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
                       exchange=str(Path(exchange).resolve()),
                       clock=" ".join([*(["stepped"] if stepped else []), *([f"{speed:g} min/s"] if speed else [])])
                       or "lockstep")
+    link.route = route_check(market)
     market.transport.link = link
     if isinstance(link, (EdmLive, FolderLive)):
         market.transport.on_window = link.pacer.wait

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from ercot_sim.counterparty.config import EdmSecurity
-from ercot_sim.counterparty.intake import NAME, intake, keep, merge, write_whole
+from ercot_sim.counterparty.intake import NAME, Route, intake, keep, merge, write_whole
 from ercot_sim.errors import SimError
 from ercot_sim.market.simtime import Clock
 from ercot_sim.market.transport import Acks, Deliveries
@@ -39,6 +39,8 @@ class FolderLockstep:
                  timeout: float, local: frozenset[str], trace: Trace, clock: Clock) -> None:
         base = Path(exchange) / party
         self.trace, self.clock = trace, clock
+        #: where a message from the other side may go (:func:`~ercot_sim.counterparty.intake.route_check`)
+        self.route: Route | None = None
         self.out = Path(out)
         self.send = base / ("outbox" if side == "market" else "inbox")
         self.receive = base / ("inbox" if side == "market" else "outbox")
@@ -116,7 +118,7 @@ class FolderLockstep:
     def _take_in(self, path: Path, now: int, deliveries: Deliveries, acks: Acks) -> str:
         """Validate a file the other side sent and merge what it gives into this window; its
         acknowledgement, if it has errors, goes with the next window. Returns why it was refused."""
-        got = intake(path, now, self.latency, self.remote, self.local)
+        got = intake(path, now, self.latency, self.remote, self.local, self.route)
         rel = keep(self.trace, self.clock, self.out, path, path.name, got, now, self.latency)
         merge(deliveries, acks, rel, got.messages, got.owed)
         if got.answer:
@@ -185,6 +187,7 @@ class EdmLockstep:
         self.reader = EdmStore(Path(folder), "lockstep")
         self.out, self.own, self.peer, self.peer_url, self.secret = Path(out), own, peer, peer_url, secret
         self.trace, self.clock = trace, clock
+        self.route: Route | None = None
         self.remote = frozenset(peer)
         self.latency, self.timeout = latency, timeout
         self.seen = 0  # the last inbound post looked at
@@ -244,7 +247,7 @@ class EdmLockstep:
                 self.trace.transport_event(self.clock.iso(now), "in", "refused", "", "", why)
                 continue
             self.taken.add(tid)
-            got = intake(path, now, self.latency, self.remote, frozenset(self.own))
+            got = intake(path, now, self.latency, self.remote, frozenset(self.own), self.route)
             rel = keep(self.trace, self.clock, self.out, path, f"{tid}.x12", got, now, self.latency)
             merge(deliveries, acks, rel, got.messages, got.owed)
             if got.answer:
