@@ -277,3 +277,49 @@ def test_wrong_routes_and_unknown_esi_ids_are_answered_and_never_stop_the_market
     db = sqlite3.connect(out / "trace.sqlite")
     assert db.execute("SELECT COUNT(*) FROM transactions WHERE code = '867_03' AND sender = ?",
                       (PARTY,)).fetchone()[0] == 0
+
+
+def test_exchange_failures_are_listed_and_resent_with_the_configuration_serve_writes(tmp_path: Path) -> None:
+    """The party (ERCOT here) has its receiver down for the whole month: each post to it is tried
+    three times and becomes an exchange failure, which `ercot-sim status` lists (exit 1). Once
+    the receiver is up, `ercot-sim edm resend` with the configuration serve wrote posts each
+    from its own sender; status then lists none."""
+    import sqlite3
+
+    scenario = ROOT / "scenarios" / "switch-standard.toml"
+    party_port = _port()
+    secret = 'pa"ss\\word'  # quotes and backslashes survive the written configuration
+    out, edm = tmp_path / "market", tmp_path / "market-edm"
+    done = subprocess.run([*CLI, "serve", str(scenario), "--under-test", ERCOT, "--transport", "edm", "--speed",
+                           "20000", "--exchange", str(edm), "--out", str(out), "--listen", str(_port()), "--peer",
+                           f"http://127.0.0.1:{party_port}/edm", "--secret", secret, "--retry-seconds", "0.05,0.05"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    status = subprocess.run([*CLI, "status", str(out), "--json"], cwd=ROOT, capture_output=True, text=True)
+    failures = json.loads(status.stdout)["exchange_failures"]
+    assert status.returncode == 1 and failures
+    assert (edm / "edm.toml").stat().st_mode & 0o077 == 0
+    db = sqlite3.connect(edm / "edm.sqlite")
+    failed = db.execute("SELECT id, sender FROM outbound WHERE state = 'failed' ORDER BY id").fetchall()
+    db.close()
+    assert len(failed) == len(failures) and {s for _i, s in failed} >= {PARTY, ONCOR}  # the CRs' and the TDSP's
+    (tmp_path / "ercot.toml").write_text(
+        f'[edm]\nduns = "{ERCOT}"\nserver_id = "ercot"\n\n'
+        + "".join(f'[[partner]]\nduns = "{d}"\nlogin = "{d}"\npassword = {json.dumps(secret)}\n\n'
+                  for d in sorted({s for _i, s in failed})))
+    receiver = subprocess.Popen([*CLI, "edm", "serve", str(tmp_path / "ercot-edm"), "--config",
+                                 str(tmp_path / "ercot.toml"), "--port", str(party_port)], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert receiver.stdout is not None and receiver.stdout.readline().startswith("listening on")
+        for row_id, _sender in failed:
+            again = subprocess.run([*CLI, "edm", "resend", str(row_id), "--config", str(edm / "edm.toml"), "--dir",
+                                    str(edm)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert again.returncode == 0, again.stdout + again.stderr
+    finally:
+        receiver.terminate()
+        receiver.wait(30)
+    kept = {p.parent.name for p in (tmp_path / "ercot-edm" / "inbox").rglob("*.x12")}
+    assert kept == {s for _i, s in failed}  # each from its own sender
+    status = subprocess.run([*CLI, "status", str(out), "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert json.loads(status.stdout)["exchange_failures"] == []

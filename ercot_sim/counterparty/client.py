@@ -156,8 +156,9 @@ def deliver(store: EdmStore, config: EdmConfig, row_id: int, *,
         if waits[attempt]:
             sleep(waits[attempt])
         try:
-            receipt = post_once(out.url, out.path, sender=config.edm.duns, receiver=out.receiver,
-                                login=partner.post_login or partner.login,
+            sender = out.sender if partner.post_from_sender and out.sender else config.edm.duns
+            receipt = post_once(out.url, out.path, sender=sender, receiver=out.receiver,
+                                login=sender if partner.post_from_sender else partner.post_login or partner.login,
                                 password=partner.post_password or partner.password,
                                 refnum=out.refnum if partner.refnum else None, timeout=config.edm.timeout_seconds,
                                 ca_file=partner.ca_file, sealing=sealing)

@@ -64,6 +64,9 @@ class Partner(BaseModel):
     ca_file: str | None = None
     #: the partner's OpenPGP public key (armored file): input-data is sealed both ways
     pgp_public_key: str | None = None
+    #: post each file from the DUNS that sent it (an endpoint playing several, as ``ercot-sim
+    #: serve`` does), logging in as that DUNS with ``post_password``
+    post_from_sender: bool = False
 
 
 class EdmSettings(BaseModel):

@@ -85,19 +85,21 @@ class Pacer:
                 time.sleep(due - time.monotonic())
         if self.stepped:
             released = read_release(self.out)
-            if released is None or released < now:
-                self.trace.serve_state(waiting=str(now), released=str(released if released is not None else ""))
+            if released is not None and released >= now:
+                return
+            self.trace.serve_state(waiting=str(now), released=str(released if released is not None else ""))
             while released is None or released < now:
                 time.sleep(0.02)
                 released = read_release(self.out)
             self.trace.serve_state(waiting="", released=str(released))
-            self._base = None  # a pause does not make the next windows hurry
+            self._base = (time.monotonic(), now)  # after a pause the pace starts again from here
 
 
 class Journal:
     """``OUT/.serve/journal``: what a live market handed over and took in, window by window
     (lines ``out <minute> <name>`` and ``in <minute> <name>``, each flushed to disk before the
-    hand-over or filing it records)."""
+    hand-over or filing it records, and ``win <minute> -`` when a window is done: a market
+    started again replays every window up to the last line's at full speed)."""
 
     def __init__(self, out: Path) -> None:
         self.path = Path(out) / ".serve" / "journal"
@@ -106,10 +108,15 @@ class Journal:
         self.taken: dict[int, list[str]] = {}
         self.last = -1
         if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
+            data = self.path.read_bytes()
+            whole = data[:data.rfind(b"\n") + 1]
+            if len(whole) != len(data):  # a last line a crash cut short: its hand-over or filing never came
+                with open(self.path, "r+b") as f:
+                    f.truncate(len(whole))
+            for line in whole.decode("utf-8", "replace").splitlines():
                 parts = line.split(" ", 2)
                 if len(parts) != 3 or not parts[1].isdigit():
-                    continue  # a line a kill cut short: its file was neither handed over nor filed
+                    continue
                 kind, minute, name = parts[0], int(parts[1]), parts[2]
                 self.last = max(self.last, minute)
                 if kind == "out":
@@ -140,6 +147,7 @@ class FolderLive(FolderLockstep):
         super().__init__(out, exchange, party, "market", remote, latency, 0, local, trace, clock)
         self.journal = Journal(out)
         self.pacer = Pacer(out, speed, stepped, trace, self.journal.last)
+        self.last_window = 0
 
     def _hand_over(self, name: str, data: bytes, now: int, receiver: str) -> None:
         """Write a file for the party once: temp, journal, rename (a kill between the journal
@@ -166,7 +174,9 @@ class FolderLive(FolderLockstep):
             self._hand_over(name, data, now, "answer")
         self.answers = []
         for name in self.journal.taken.get(now, []):  # a replay: what was taken in at this window
-            path = next((p for p in (self.receive / name, self.filed / name, self.rejected / name) if p.exists()),
+            # where it was filed first: a file of the same name in inbox/ is a later one (unless the
+            # kill came between the journal line and the filing)
+            path = next((p for p in (self.filed / name, self.rejected / name, self.receive / name) if p.exists()),
                         None)
             if path is None:
                 raise SimError(f"{name}: taken in at minute {now} by the run being replayed, and gone from "
@@ -188,6 +198,15 @@ class FolderLive(FolderLockstep):
         acks.sort(key=lambda a: (a[1], a[0]))
         self.windows += 1
         self.trace.serve_state(now=str(now), at=self.clock.iso(now))
+        self.trace.write_window()
+        self.journal.record("win", now, "-")
+        self.last_window = now
+
+    def finish(self) -> None:
+        """Hand over the answers the last window left (nothing comes after it)."""
+        for name, data in self.answers:
+            self._hand_over(name, data, self.last_window, "answer")
+        self.answers = []
         self.trace.write_window()
 
     def close(self) -> None:
@@ -238,6 +257,7 @@ class EdmLive:
         self.journal = Journal(out)
         self.pacer = Pacer(out, speed, stepped, trace, self.journal.last)
         self.retry_seconds = retry_seconds
+        self.last_window = 0
         self.answers: list[Path] = []
         self.windows = 0
         self.seen = 0  # the last post looked at (posts taken in by a killed run are in the journal)
@@ -315,6 +335,8 @@ class EdmLive:
         self.windows += 1
         self.trace.serve_state(now=str(now), at=self.clock.iso(now))
         self.trace.write_window()
+        self.journal.record("win", now, "-")
+        self.last_window = now
 
     def _take(self, tid: str, now: int, deliveries: Deliveries, acks: Acks, record: bool) -> None:
         path = self.store.path_of(tid)
@@ -334,10 +356,15 @@ class EdmLive:
             self.answers.append(saved)
 
     def finish(self) -> None:
-        """Keep posting what is pending until each is receipted or an exchange failure."""
+        """Post the answers the last window left, and keep posting what is pending until each is
+        receipted or an exchange failure."""
+        for ack_file in self.answers:
+            self._queue(ack_file, self.own[0], self.last_window)
+        self.answers = []
         while any(o.state == "pending" for o in self.store.outbounds()):
-            self._post_due(-1)
+            self._post_due(self.last_window)
             time.sleep(0.05)
+        self.trace.write_window()
 
     def close(self) -> None:
         self.poster.close()
@@ -347,19 +374,29 @@ class EdmLive:
 
 
 def _write_config(path: Path, config: object) -> None:
-    """The EDM configuration serve runs with, as a file ``ercot-sim edm resend`` reads."""
+    """The EDM configuration serve runs with, as a file ``ercot-sim edm resend`` reads (each
+    post from its own sender, as serve posts it); readable by its owner only (it holds the
+    password)."""
     from ercot_sim.counterparty.config import EdmConfig
 
     assert isinstance(config, EdmConfig)
+
+    def text(value: str) -> str:  # a TOML basic string (JSON's escapes are TOML's)
+        return json.dumps(value, ensure_ascii=False)
+
     e = config.edm
-    lines = ["[edm]", f'duns = "{e.duns}"', f"also = [{', '.join(repr(d) for d in e.also)}]",
-             f'server_id = "{e.server_id}"', f"retry_seconds = [{e.retry_seconds[0]}, {e.retry_seconds[1]}]", ""]
+    lines = ["[edm]", f"duns = {text(e.duns)}", f"also = [{', '.join(text(d) for d in e.also)}]",
+             f"server_id = {text(e.server_id)}", f"retry_seconds = [{e.retry_seconds[0]}, {e.retry_seconds[1]}]"]
     if e.pgp_secret_key:
-        lines.insert(-1, f"pgp_secret_key = {json.dumps(e.pgp_secret_key)}")
+        lines.append(f"pgp_secret_key = {text(str(Path(e.pgp_secret_key).resolve()))}")
+    lines.append("")
     for p in config.partner:
-        lines += ["[[partner]]", f'duns = "{p.duns}"', f'login = "{p.login}"', f'password = "{p.password}"',
-                  f'url = "{p.url}"']
-        lines += [f"{k} = {json.dumps(v)}" for k, v in (("ca_file", p.ca_file), ("pgp_public_key", p.pgp_public_key))
-                  if v]
+        lines += ["[[partner]]", f"duns = {text(p.duns)}", f"login = {text(p.login)}", f"password = {text(p.password)}",
+                  f"url = {text(p.url or '')}", "post_from_sender = true", f"post_password = {text(p.password)}"]
+        lines += [f"{k} = {text(str(Path(v).resolve()))}" for k, v in (("ca_file", p.ca_file),
+                                                                      ("pgp_public_key", p.pgp_public_key)) if v]
         lines.append("")
-    write_whole(path, "\n".join(lines).encode("utf-8"))
+    fd = os.open(path.with_name(path.name + ".part"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines))
+    os.replace(path.with_name(path.name + ".part"), path)

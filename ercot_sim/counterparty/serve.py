@@ -105,9 +105,8 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
     plan(market, None)
     try:
         market.env.run(until=market.horizon)
-        if isinstance(link, EdmLive):
+        if isinstance(link, (EdmLive, FolderLive)):
             link.finish()
-            trace.write_window()
     finally:
         link.close()
     results(market, (0, 1))  # the trace's orders, registry and completion record

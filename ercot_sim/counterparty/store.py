@@ -95,6 +95,7 @@ class Outbound:
     attempts: int
     last_error: str
     trans_id: str
+    sender: str = ""
 
 
 def _now() -> str:
@@ -265,7 +266,7 @@ class EdmStore:
 
     def outbound(self, row_id: int | None = None) -> Outbound:
         """An outbound post by id."""
-        row = self.db.execute("SELECT id, path, receiver, url, refnum, state, attempts, last_error, trans_id "
+        row = self.db.execute("SELECT id, path, receiver, url, refnum, state, attempts, last_error, trans_id, sender "
                               "FROM outbound WHERE id = ?", (row_id,)).fetchone()
         if row is None:
             raise CounterpartyError(f"no outbound post #{row_id} in {self.root}")
