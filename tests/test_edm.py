@@ -387,3 +387,20 @@ def test_a_flood_of_posts_loses_nothing_and_writes_no_flood(tmp_path: Path) -> N
     rows = [d for (d,) in db.execute("SELECT detail FROM events WHERE kind = 'refused'")]
     assert sum(int(d.split(" ", 1)[0]) for d in rows) == 200  # every refusal counted ...
     assert len(rows) < 20  # ... in a few rows, not 200
+
+
+@needs_curl
+def test_refused_credentials_are_recorded_within_a_second(ercot: tuple[Server, Path]) -> None:
+    """Counted, not lost: three posts with wrong credentials and no other after them are in the
+    store's events within about a second, while the server runs."""
+    import sqlite3
+    import time
+
+    server, folder = ercot
+    for _ in range(3):
+        assert _post(server.url, user="acme:wrong")[0] == 401
+    time.sleep(1.5)
+    db = sqlite3.connect(folder / "edm.sqlite")
+    details = [d for (d,) in db.execute("SELECT detail FROM events WHERE kind = 'refused'")]
+    db.close()
+    assert sum(int(d.split(" ", 1)[0]) for d in details) == 3, details

@@ -3,6 +3,7 @@ command in real processes, two at once on the same folder."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -148,3 +149,31 @@ def test_a_crash_after_the_997_and_before_filing_writes_no_second_997(tmp_path: 
     assert len(answers()) == 1  # not a second one beside it (a.<digest>.997.x12.1)
     assert [p.name for p in ex.folder(CR, "processed").iterdir()] == ["a.x12"]
     assert not [p for p in ex.folder(CR, "processing").rglob("*") if p.is_file()]
+
+
+def test_taken_over_claims_keep_their_own_answers(tmp_path: Path) -> None:
+    """Two dead claimers each held an `a.x12` (different files), and the second had written its
+    997 before it died: after the takeover, each file has exactly one 997, its own."""
+    from edi.x12 import iter_transactions
+
+    ex = FolderExchange(tmp_path / "edi")
+    first, second = [p for p in _files(tmp_path) if "ST*814" in p.read_text()][:2]
+    for claimer, src in (("1-1", first), ("2-1", second)):  # pids with start times no process has
+        folder = ex.folder(CR, "processing") / claimer
+        folder.mkdir()
+        shutil.copy(src, folder / "a.x12")
+    script = ("import os, sys; from pathlib import Path\n"
+              "from ercot_sim.counterparty import folders\n"
+              "ex = folders.FolderExchange(Path(sys.argv[1])); claim = Path(sys.argv[3])\n"
+              "ex.answer_once(sys.argv[2], claim, 'a.' + sys.argv[4] + '.997.x12', b'early')\n")
+    digest = hashlib.sha256(second.read_bytes()).hexdigest()[:12]
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "edi"), CR,
+                    str(ex.folder(CR, "processing") / "2-1" / "a.x12"), digest], cwd=ROOT, check=True)
+    assert [r.state for r in acknowledge(ex, CR)] == ["processed", "processed"]
+    answers = sorted(p.name for p in ex.folder(CR, "outbox").iterdir())
+    assert len(answers) == 2  # one each, none twice
+    early = [p for p in ex.folder(CR, "outbox").iterdir() if p.read_bytes() == b"early"]
+    assert [p.name for p in early] == [f"a.{digest}.997.x12"]  # the second file's, kept as it was written
+    other = next(p for p in ex.folder(CR, "outbox").iterdir() if p not in early)
+    assert other.name == f"a.{hashlib.sha256(first.read_bytes()).hexdigest()[:12]}.997.x12"  # the first file's
+    assert [t.st01 for t in iter_transactions(other)] == ["997"]

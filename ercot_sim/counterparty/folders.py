@@ -170,37 +170,48 @@ class FolderExchange:
 
     def answer_once(self, partner: str, claimed: Path, name: str, data: bytes) -> Path:
         """Put the answer to a claimed file in the partner's outbox exactly once, across a crash:
-        written under a temporary name, then a mark beside the claim (``.<file>.answered``,
-        naming the answer), then renamed into place; a pickup that finds the mark finishes the
-        rename if the crash came before it, and writes nothing again."""
+        written under a temporary name, then a mark in the claim folder naming it (keyed by the
+        claimed file's content, so a takeover that renames claims keeps each mark with its
+        file), then linked into place (never over another file); a pickup that finds the mark
+        finishes the hand-over if the crash came before it, and writes nothing again."""
         outbox = self.folder(partner, "outbox")
-        mark = claimed.with_name(f".{claimed.name}.answered")
-        if mark.exists():
-            final, temp = outbox / mark.read_text(encoding="utf-8").strip(), outbox / f".{name}.answer.part"
-            if temp.exists():
-                os.replace(temp, final)
-            return final
+        mark = claimed.parent / f".{hashlib.sha256(claimed.read_bytes()).hexdigest()[:16]}.answered"
         temp = outbox / f".{name}.answer.part"
+        if mark.exists():
+            final = outbox / mark.read_text(encoding="utf-8").strip()
+            if temp.exists():
+                with contextlib.suppress(FileExistsError):
+                    os.link(temp, final)
+                temp.unlink()
+            return final
         with open(temp, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
         final = _free_name(outbox, name)
         mark.write_text(final.name + "\n", encoding="utf-8")
-        os.replace(temp, final)
+        try:
+            os.link(temp, final)
+        except FileExistsError:  # another process took the name meanwhile: the next free one
+            final = _place(temp, outbox, name)
+            mark.write_text(final.name + "\n", encoding="utf-8")
+            return final
+        temp.unlink()
         return final
 
     def done(self, partner: str, path: Path) -> Path:
         """A claimed file worked: into ``processed/``."""
+        mark = path.parent / f".{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}.answered"
         filed = _place(path, self.folder(partner, "processed"), path.name)
-        path.with_name(f".{path.name}.answered").unlink(missing_ok=True)
+        mark.unlink(missing_ok=True)
         return filed
 
     def reject(self, partner: str, path: Path, reason: str) -> Path:
         """A claimed file refused: into ``rejected/``, with ``<name>.reason.txt``."""
+        mark = path.parent / f".{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}.answered"
         target = _place(path, self.folder(partner, "rejected"), path.name)
         target.with_name(target.name + ".reason.txt").write_text(reason.rstrip() + "\n", encoding="utf-8")
-        path.with_name(f".{path.name}.answered").unlink(missing_ok=True)
+        mark.unlink(missing_ok=True)
         return target
 
 

@@ -84,10 +84,13 @@ class _Unauthorized:
         import time
 
         key = f"{why} (from {peer})"
+        first = not self.counts
         self.counts[key] = self.counts.get(key, 0) + 1
         if time.monotonic() - self.since >= 1.0:
             self.flush()
             self.since = time.monotonic()
+        elif first:  # recorded within the second even if no other refusal comes
+            asyncio.get_running_loop().call_later(1.0, self.flush)
 
     def flush(self) -> None:
         for key, n in sorted(self.counts.items()):
@@ -166,11 +169,17 @@ async def _post(request: web.Request) -> web.Response:
 
         try:
             plain = open_sealed(temp.read_bytes(), *keys)
-        except CounterpartyError as exc:
-            problem = error("EEDM999", f"input-data: {exc}")
+            if len(plain) > limit:
+                raise CounterpartyError(f"opened, over {config.edm.max_mb} MB")
+        except Exception as exc:  # noqa: BLE001 - whatever the library raises, the post gets a receipt
+            why = str(exc) if isinstance(exc, CounterpartyError) else f"cannot open it: {type(exc).__name__}: {exc}"
+            problem = error("EEDM999", f"input-data: {why}")
             store.reject(temp, sender, problem.status)
             return _answer(Receipt(problem.status, time_c, server_id))
-        temp.write_bytes(plain)
+        with open(temp, "wb") as out:
+            out.write(plain)
+            out.flush()
+            os.fsync(out.fileno())
         digest, size = hashlib.sha256(plain), len(plain)
     refnum = fields.get("refnum", "").strip() or None
     same, clash = store.find_post(sender, digest.hexdigest(), refnum)
