@@ -114,7 +114,7 @@ def test_a_claim_whose_pid_now_names_another_process_is_taken_over(tmp_path: Pat
     """A claimer died and the system gave its pid to a process that started later (here: this
     very test process, with a start time that is not the claimer's): its claims are taken over;
     a live claimer's claims are not."""
-    from ercot_sim.counterparty.folders import claimer_id
+    from ercot_sim.liveness import claimer_id
 
     ex = FolderExchange(tmp_path / "edi")
     src = _files(tmp_path)[0]

@@ -323,3 +323,52 @@ def test_exchange_failures_are_listed_and_resent_with_the_configuration_serve_wr
     assert kept == {s for _i, s in failed}  # each from its own sender
     status = subprocess.run([*CLI, "status", str(out), "--json"], cwd=ROOT, capture_output=True, text=True)
     assert json.loads(status.stdout)["exchange_failures"] == []
+
+
+def test_advance_and_status_refuse_what_makes_no_sense_and_a_killed_side_says_so(tmp_path: Path) -> None:
+    """`advance` never sets a market back and only steps a stepped one; a stepped market killed
+    while it waits is shown as stopped, and `check` calls its trace incomplete; bad serve
+    options are one-line errors (exit 2), not tracebacks."""
+    import signal
+
+    scenario = ROOT / "scenarios" / "switch-standard.toml"
+    out = tmp_path / "market"
+    proc = subprocess.Popen([*CLI, "serve", str(scenario), "--under-test", PARTY, "--exchange", str(tmp_path / "x"),
+                             "--out", str(out), "--step"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        def waiting() -> bool:
+            done = subprocess.run([*CLI, "status", str(out), "--json"], cwd=ROOT, capture_output=True, text=True)
+            return done.returncode == 0 and json.loads(done.stdout)["waiting"] != ""
+
+        _wait_for(waiting, "a waiting market")
+        ahead = subprocess.run([*CLI, "advance", str(out), "--to", "2025-03-05"], cwd=ROOT, capture_output=True,
+                               text=True)
+        assert ahead.returncode == 0 and "2025-03-05T00:00:00-06:00" in ahead.stdout, ahead
+        back = subprocess.run([*CLI, "advance", str(out), "--to", "2025-03-04"], cwd=ROOT, capture_output=True,
+                              text=True)
+        assert back.returncode == 2 and "never set back" in back.stderr
+        def at_release() -> bool:
+            done = subprocess.run([*CLI, "status", str(out), "--json"], cwd=ROOT, capture_output=True, text=True)
+            return json.loads(done.stdout)["waiting"] not in ("", "30")
+
+        _wait_for(at_release, "the market at its release")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    view = subprocess.run([*CLI, "status", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert "stopped: its process is gone" in view.stdout
+    check = subprocess.run([*CLI, "check", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert check.returncode == 2 and "incomplete run" in check.stderr
+    lockstep = tmp_path / "lockstep"
+    subprocess.run([*CLI, "serve", str(scenario), "--under-test", PARTY, "--exchange", str(tmp_path / "y"), "--out",
+                    str(lockstep), "--timeout", "0.2"], cwd=ROOT, capture_output=True, text=True)
+    refused = subprocess.run([*CLI, "advance", str(lockstep), "--days", "1"], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 2 and "not started with --step" in refused.stderr
+    for bad, said in ((["--retry-seconds", "-1,5"], "--retry-seconds"), (["--secret", ""], "--secret")):
+        done = subprocess.run([*CLI, "serve", str(scenario), "--under-test", PARTY, "--transport", "edm", "--peer",
+                               "http://127.0.0.1:9/edm", "--exchange", str(tmp_path / "z"), "--out",
+                               str(tmp_path / "zo"), "--step", *bad], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -88,9 +88,15 @@ def register(app: typer.Typer) -> None:
         side = "market" if under_test else "party"
         try:
             first, second = (float(v) for v in retry_seconds.split(","))
+            if min(first, second) < 0:
+                raise ValueError
         except ValueError:
-            typer.echo(f"ercot-sim serve: --retry-seconds {retry_seconds!r}: two numbers, e.g. 60,300", err=True)
+            typer.echo(f"ercot-sim serve: --retry-seconds {retry_seconds!r}: two numbers of seconds, e.g. 60,300",
+                       err=True)
             raise typer.Exit(2) from None
+        if not secret:
+            typer.echo("ercot-sim serve: --secret: an empty password", err=True)
+            raise typer.Exit(2)
         if wall:
             speed = 1 / 60
         if (pgp_key is None) != (peer_pgp_key is None):

@@ -83,8 +83,12 @@ def register(app: typer.Typer) -> None:
             serve = _serve_table(out)
             if "at" not in serve or "now" not in serve:
                 raise SimError("the serving side has not started its clock yet", str(out))
+            if "stepped" not in serve.get("clock", ""):
+                raise SimError(f"this market was not started with --step (its clock: {serve.get('clock', '?')}): "
+                               "it does not wait for advance", str(out))
             now, at = int(serve["now"]), dt.datetime.fromisoformat(serve["at"])
             start_at = at - dt.timedelta(minutes=now)
+            released = read_release(out)
             if to is not None:
                 try:
                     target = dt.datetime.fromisoformat(to)
@@ -95,13 +99,18 @@ def register(app: typer.Typer) -> None:
 
                     target = target.replace(tzinfo=ZoneInfo("America/Chicago"))
                 minute = int((target - start_at).total_seconds() // 60)
+                if minute < max(released or 0, now):
+                    raise SimError(f"--to {to}: the market may run to minute {max(released or 0, now)} already "
+                                   "(a market is never set back)")
             else:
                 if not (minutes or hours or days):
                     raise SimError("say how far: --minutes, --hours, --days or --to")
-                minute = max(read_release(out) or 0, now) + minutes + 60 * hours + 1440 * days
+                minute = max(released or 0, now) + minutes + 60 * hours + 1440 * days
         except SimError as exc:
             typer.echo(f"ercot-sim advance: {exc}", err=True)
             raise typer.Exit(2) from None
         write_release(out, minute)
-        typer.echo(f"released to minute {minute} ({(start_at + dt.timedelta(minutes=minute)).isoformat()}); "
-                   f"the market is at {serve['at']}")
+        from zoneinfo import ZoneInfo
+
+        until = (start_at + dt.timedelta(minutes=minute)).astimezone(ZoneInfo("America/Chicago"))
+        typer.echo(f"released to minute {minute} ({until.isoformat()}); the market is at {serve['at']}")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ercot_sim.errors import CounterpartyError
+from ercot_sim.liveness import claimer_id, process_alive
 
 __all__ = ["Acknowledged", "FolderExchange", "acknowledge"]
 
@@ -63,40 +64,6 @@ def _free_name(folder: Path, name: str) -> Path:
         n += 1
         target = folder / f"{name}.{n}"
     return target
-
-
-def _started(pid: int) -> str:
-    """When process ``pid`` started (clock ticks since boot, Linux ``/proc``), or '' when that
-    cannot be read: with the pid it names one process, never a later one given the same pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return ""
-    fields = stat.rsplit(")", 1)[-1].split()
-    return fields[19] if len(fields) > 19 else ""  # field 22 of stat; the first two are cut off
-
-
-def claimer_id(pid: int | None = None) -> str:
-    """The name of a process's claim folder: ``<pid>-<start time>`` (or ``<pid>`` where start
-    times cannot be read)."""
-    pid = os.getpid() if pid is None else pid
-    started = _started(pid)
-    return f"{pid}-{started}" if started else str(pid)
-
-
-def _alive(name: str) -> bool:
-    """Whether the process that named a claim folder still runs (the same process: a pid the
-    system gave again to another process does not count)."""
-    pid, _, started = name.partition("-")
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not started or _started(int(pid)) == started
 
 
 class FolderExchange:
@@ -140,7 +107,7 @@ class FolderExchange:
         processing.mkdir(exist_ok=True)
         claimed = sorted(p for p in processing.iterdir() if p.is_file() and not p.name.startswith("."))
         for other in sorted(self.folder(partner, "processing").iterdir()):
-            if other == processing or not other.is_dir() or _alive(other.name):
+            if other == processing or not other.is_dir() or process_alive(other.name):
                 continue
             for path in sorted(other.iterdir()):  # a dead claimer's files (and their marks): taken over
                 target = _free_name(processing, path.name)

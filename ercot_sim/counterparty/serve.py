@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from ercot_sim.counterparty.config import EdmSecurity
 from ercot_sim.counterparty.intake import route_check
 from ercot_sim.counterparty.live import EdmLive, FolderLive
@@ -30,6 +32,7 @@ from ercot_sim.errors import SimError
 from ercot_sim.market.builder import Market, build_market, plan, results
 from ercot_sim.market.simtime import Clock
 from ercot_sim.market.timing_bridge import load_market_rules
+from ercot_sim.output.trace import Trace
 from ercot_sim.scenario import Scenario
 
 __all__ = ["serve_side"]
@@ -78,24 +81,19 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
     latency = scenario.transport.latency_minutes
     ercot = scenario.participants.ercot.duns
     market_side = [ercot, *sorted(everyone - {party, ercot})]
-    link: Link
-    if transport == "edm" and live:
-        link = EdmLive(Path(out), Path(exchange), market_side, party, peer_url, listen, host, secret, latency, trace,
-                       clock, speed, stepped, retry_seconds, security)
-        if on_ready is not None:
-            on_ready(link.server.url)
-    elif transport == "edm":
-        own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
-        link = EdmLockstep(Path(out), Path(exchange), own, peer, peer_url, listen, secret, latency, timeout, host,
-                           trace, clock, security)
-        if on_ready is not None:
-            on_ready(link.server.url)
-    elif live:
-        link = FolderLive(Path(out), exchange, party, remote, latency, local, trace, clock, speed, stepped)
-    else:
-        link = FolderLockstep(Path(out), exchange, party, side, remote, latency, timeout, local, trace, clock)
+    try:
+        link = _make_link(Path(out), Path(exchange), party, side, transport, live, market_side, remote, local,
+                          latency, timeout, listen, host, peer_url, secret, trace, clock, speed, stepped,
+                          retry_seconds, security)
+    except ValidationError as exc:  # an EDM setting the receiver's configuration refuses
+        first = exc.errors()[0]
+        raise SimError(f"EDM settings: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    if on_ready is not None and isinstance(link, (EdmLive, EdmLockstep)):
+        on_ready(link.server.url)
+    from ercot_sim.liveness import claimer_id
+
     trace.serve_state(party=party, side=side, transport=transport, state="running", now="0", at=clock.iso(0),
-                      exchange=str(Path(exchange).resolve()),
+                      exchange=str(Path(exchange).resolve()), pid=claimer_id(),
                       clock=" ".join([*(["stepped"] if stepped else []), *([f"{speed:g} min/s"] if speed else [])])
                       or "lockstep")
     link.route = route_check(market)
@@ -107,6 +105,9 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
         market.env.run(until=market.horizon)
         if isinstance(link, (EdmLive, FolderLive)):
             link.finish()
+    except BaseException as exc:  # the operator's view says why it stopped (a kill -9 it cannot)
+        trace.serve_state(state=f"stopped: {exc}" if isinstance(exc, SimError) else f"stopped: {type(exc).__name__}")
+        raise
     finally:
         link.close()
     results(market, (0, 1))  # the trace's orders, registry and completion record
@@ -118,3 +119,20 @@ if TYPE_CHECKING:
 
     #: the link a serving side runs with
     Link: TypeAlias = FolderLockstep | EdmLockstep | FolderLive | EdmLive
+
+
+def _make_link(out: Path, exchange: Path, party: str, side: str, transport: str, live: bool, market_side: list[str],
+               remote: frozenset[str], local: frozenset[str], latency: int, timeout: float, listen: int, host: str,
+               peer_url: str, secret: str, trace: Trace, clock: Clock, speed: float, stepped: bool,
+               retry_seconds: tuple[float, float], security: EdmSecurity | None) -> Link:
+    """The link of a serving side: lockstep or live, over folders or EDM."""
+    if transport == "edm" and live:
+        return EdmLive(out, exchange, market_side, party, peer_url, listen, host, secret, latency, trace, clock, speed,
+                       stepped, retry_seconds, security)
+    if transport == "edm":
+        own, peer = (market_side, [party]) if side == "market" else ([party], market_side)
+        return EdmLockstep(out, exchange, own, peer, peer_url, listen, secret, latency, timeout, host, trace, clock,
+                           security)
+    if live:
+        return FolderLive(out, exchange, party, remote, latency, local, trace, clock, speed, stepped)
+    return FolderLockstep(out, exchange, party, side, remote, latency, timeout, local, trace, clock)

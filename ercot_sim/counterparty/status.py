@@ -147,16 +147,20 @@ def read_status(out: Path, rules: Path | None = None) -> ServeStatus:
     Raises:
         SimError: no serving side's trace there.
     """
-    from ercot_sim.timing.check import check_path
+    from ercot_sim.calendar import to_local
+    from ercot_sim.timing.check import check_dataset, load_check_rules
+    from ercot_sim.timing.check.sources import read_trace, serve_alive
 
     db_path = Path(out) / "trace.sqlite"
     if not db_path.is_file():
         raise SimError("no trace.sqlite: not the run folder (--out) of an `ercot-sim serve` side", str(out))
     serve, events, failures = _read_serve_tables(db_path)
-    until = None
+    if serve.get("state") == "running" and not serve_alive(serve):
+        serve["state"] = "stopped: its process is gone (killed?); the same command starts it again where it was"
+    data = read_trace(db_path)  # complete or not: the view is of the data so far
     if serve.get("state") != "complete" and serve.get("at"):
-        until = dt.datetime.fromisoformat(serve["at"])
-    result = check_path(db_path, rules, until=until)
+        data.end = to_local(dt.datetime.fromisoformat(serve["at"]))
+    result = check_dataset(data, load_check_rules(rules))
     return ServeStatus(str(out), serve, result.transactions, result.owed, result.violations,
                        _still_failed(serve, failures), events)
 

@@ -268,13 +268,21 @@ def find_traces(path: Path) -> list[Path]:
     return shards
 
 
+def serve_alive(serve: dict[str, str]) -> bool:
+    """Whether the process of a serving side (its trace's ``serve`` table) still runs."""
+    from ercot_sim.liveness import process_alive
+
+    return process_alive(serve.get("pid", ""))
+
+
 def require_complete(db_path: Path) -> dict[str, str]:
     """The run facts of an ``ercot-sim run`` trace; refuses one that never finished.
 
     A run writes its facts (table ``run``) last, in the same transaction as its final state:
     a trace whose ``run`` table is empty was killed or is still being written. A database
     without that table is not ercot-sim's and is taken as it is (empty facts); the trace of a
-    side of ``ercot-sim serve`` (a ``serve`` table) is read while it runs, as far as it goes.
+    side of ``ercot-sim serve`` (a ``serve`` table) is read while its process runs, as far as
+    it goes.
 
     Raises:
         CheckInputError: the run did not finish, or the file is not a readable database.
@@ -285,13 +293,15 @@ def require_complete(db_path: Path) -> dict[str, str]:
             if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='run'").fetchone():
                 return {}
             facts = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM run")}
-            serving = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='serve'").fetchone()
+            serving: dict[str, str] = {}
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='serve'").fetchone():
+                serving = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM serve")}
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise CheckInputError(f"not a readable SQLite database ({exc})", str(db_path)) from None
-    if not facts and serving:  # a side of `ercot-sim serve` is read while it runs: its data so far
-        return {}
+    if not facts and serving.get("state") == "running" and serve_alive(serving):
+        return {}  # a side of `ercot-sim serve` is read while it runs: its data so far
     if not facts:
         raise CheckInputError("incomplete run: the trace has no completion record (the run was killed, "
                               "failed or is still running)", str(db_path))
