@@ -267,3 +267,15 @@ def test_over_https_with_sealed_input_data_the_sides_still_write_one_runs_files(
     assert _files(tmp_path / "market", tmp_path / "party") == _files(tmp_path / "one")
     kept = list((tmp_path / "edm-market" / "inbox" / party).glob("*.x12"))
     assert kept and all(p.read_bytes().startswith(b"ISA") for p in kept)  # opened before it was kept
+
+
+def test_the_party_may_be_named_with_its_role_which_is_checked(tmp_path: Path) -> None:
+    scenario = str(ROOT / "scenarios" / "switch-standard.toml")
+    right = subprocess.run([*CLI, "serve", scenario, "--under-test", "CR:223456789", "--exchange", str(tmp_path / "x"),
+                            "--out", str(tmp_path / "m"), "--timeout", "0.3"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)
+    assert right.returncode == 2 and "from the party (ercot-sim serve --as)" in right.stderr  # it ran, alone
+    wrong = subprocess.run([*CLI, "serve", scenario, "--under-test", "TDSP:223456789", "--exchange",
+                            str(tmp_path / "x2"), "--out", str(tmp_path / "m2")], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)
+    assert wrong.returncode == 2 and "223456789 is a CR in scenario" in wrong.stderr

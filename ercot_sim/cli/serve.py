@@ -31,9 +31,10 @@ def register(app: typer.Typer) -> None:
             "edm: this side's receiver's folder."))],
         out: Annotated[Path, typer.Option("--out", help="This side's output folder (outbox/, trace.sqlite).")],
         under_test: Annotated[str | None, typer.Option("--under-test", help="Play the market against the party "
-                                                                            "with this DUNS.")] = None,
-        as_party: Annotated[str | None, typer.Option("--as", help="Play the party with this DUNS (the "
-                                                                  "project's own logic).")] = None,
+                                                                            "with this DUNS (or ROLE:DUNS, e.g. "
+                                                                            "CR:223456789).")] = None,
+        as_party: Annotated[str | None, typer.Option("--as", help="Play the party with this DUNS or ROLE:DUNS "
+                                                                  "(the project's own logic).")] = None,
         timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the other side's "
                                                               "window.")] = 120,
         rules: Annotated[Path | None, typer.Option("--rules", help="Timing rules file.")] = None,

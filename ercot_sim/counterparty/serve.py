@@ -45,7 +45,8 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
                speed: float = 0, stepped: bool = False,
                retry_seconds: tuple[float, float] = (60.0, 300.0),
                security: EdmSecurity | None = None) -> tuple[Market, Link]:
-    """Run one side to the end (see the module docstring). With ``transport="edm"`` the sides
+    """Run one side to the end (see the module docstring); ``party`` is a DUNS, or ``ROLE:DUNS``
+    (``CR:223456789``: the role is checked against the scenario). With ``transport="edm"`` the sides
     exchange over NAESB EDM (:class:`EdmLockstep`): this side's receiver listens on ``listen``,
     keeps its store in ``exchange``, and posts to ``peer_url``; ``on_ready`` is told its URL
     once it listens (the port chosen when ``listen`` is 0); ``security`` gives HTTPS and
@@ -58,9 +59,14 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
             other side does not answer a window in ``timeout`` seconds.
     """
     info = scenario.scenario
-    everyone = {scenario.participants.ercot.duns, *(p.duns for p in scenario.participants.everyone())}
+    parts = scenario.participants
+    roles = {parts.ercot.duns: "ERCOT", **{t.duns: "TDSP" for t in parts.tdsps}, **{c.duns: "CR" for c in parts.crs}}
+    everyone = set(roles)
+    role, _, party = party.rpartition(":")
     if party not in everyone:
         raise SimError(f"{party} is not a participant of scenario {info.name}")
+    if role and role.upper() != roles[party]:
+        raise SimError(f"{party} is a {roles[party]} in scenario {info.name}, not a {role}")
     if scenario.transport.latency_minutes < 1:
         raise SimError("serve needs a transport latency of at least a minute (files cross between windows)")
     live = speed > 0 or stepped
