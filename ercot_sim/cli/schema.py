@@ -14,11 +14,11 @@ import typer
 
 __all__ = ["register", "schema_json"]
 
-KINDS = ("scenario", "rules")
+KINDS = ("scenario", "rules", "flight")
 
 
 def schema_json(kind: str) -> str:
-    """The JSON Schema of a ``scenario`` or ``rules`` file as deterministic, indented JSON."""
+    """The JSON Schema of a ``scenario``, ``rules`` or ``flight`` file as deterministic, indented JSON."""
     from pydantic import BaseModel
 
     model: type[BaseModel]
@@ -30,6 +30,10 @@ def schema_json(kind: str) -> str:
         from ercot_sim.timing.rules import RulesFile
 
         model = RulesFile
+    elif kind == "flight":
+        from ercot_sim.flight.script import Flight
+
+        model = Flight
     else:
         raise ValueError(f"unknown schema {kind!r}: expected one of {', '.join(KINDS)}")
     schema: dict[str, Any] = model.model_json_schema(mode="validation")
@@ -43,11 +47,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("schema")
     def schema_command(
-        kind: Annotated[str, typer.Argument(help="Which file: scenario or rules.")] = "scenario",
+        kind: Annotated[str, typer.Argument(help="Which file: scenario, rules or flight.")] = "scenario",
         out: Annotated[Path | None, typer.Option("--out", help="Write the schema to this file instead of "
                                                                "standard output.")] = None,
     ) -> None:
-        """Print the JSON Schema of scenario or rules files (for editors that check TOML)."""
+        """Print the JSON Schema of scenario, rules or flight files (for editors that check TOML)."""
         if kind not in KINDS:
             typer.echo(f"ercot-sim schema: unknown file kind {kind!r}; expected one of: {', '.join(KINDS)}", err=True)
             raise typer.Exit(2)

@@ -1,0 +1,47 @@
+"""The scenario a flight is played from: the test bed's market (ERCOT, its TDSP, the incumbent
+and the party, ``PARTY``, with the DUNS of the system under test), its ESI IDs served by the
+incumbent at the start, and each track's ``do`` as the party's events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ercot_sim.flight.script import Flight
+
+__all__ = ["PARTY", "scenario_toml"]
+
+#: the name of the system under test in the flight's scenario (faults for a reference run name it)
+PARTY = "PARTY"
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return str(v)
+    return json.dumps(str(v))
+
+
+def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = None,
+                  faults: str = "") -> str:
+    """The scenario of ``flight`` with the party at ``party_duns``: every track, or those named
+    in ``tracks``; ``faults`` is TOML of ``[[faults]]`` tables appended (a deliberately faulty
+    reference party)."""
+    info, bed = flight.flight, flight.testbed
+    lines = ["[scenario]", f"name = {_value(info.name)}", f"description = {_value(info.description or info.name)}",
+             f"start = {info.start.isoformat()}", f"days = {info.days}", "seed = 1", "",
+             "[[participants.tdsps]]", f"name = {_value(bed.tdsp.name)}", f"duns = {_value(bed.tdsp.duns)}",
+             f"esi_prefix = {_value(bed.tdsp.esi_prefix)}", 'status = "confirmed"', "",
+             "[[participants.crs]]", f"name = {_value(bed.incumbent.name)}", f"duns = {_value(bed.incumbent.duns)}",
+             "share = 1.0", 'roles = ["AREP"]', "",
+             "[[participants.crs]]", f"name = {_value(PARTY)}", f"duns = {_value(party_duns)}", "share = 0.0", "",
+             "[population]", f"esi_ids = {bed.esi_ids}", "energized = 1.0", ""]
+    for track in flight.tracks:
+        if tracks is not None and track.name not in tracks:
+            continue
+        for item in track.do:
+            lines.append("[[events]]")
+            lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items()]
+            lines += [f"cr = {_value(PARTY)}", ""]
+    return "\n".join(lines) + ("\n" + faults if faults else "")

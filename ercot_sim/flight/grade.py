@@ -1,0 +1,209 @@
+"""Every step of a flight judged from what crossed: the serving market's trace holds both
+directions (what the simulator sent the party, and what the party sent), and the checker says
+what was late or never came.
+
+A step of the party is **passed** (sent, in time when it has a rule), **failed** (never sent;
+another transaction sent in its place; late against its rule; a 997 missing or late), or
+**pending** (not due by the end of the flight). A step of the simulator is **given** when it
+was sent. Any step after a failed transaction of the party in its track is **blocked**: what
+follows a failure is not the party's to answer for (a missing or late 997 blocks nothing). A
+997 step is judged by the 997 rule (``B1``) on the transaction it acknowledges; a step that
+``answers`` another must name that one's reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ercot_sim.flight.script import Flight, Step, Track
+from ercot_sim.timing.check.report import CheckResult, Violation
+from ercot_sim.timing.flows import TxnRecord
+
+__all__ = ["StepResult", "TrackResult", "grade"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """How one step went."""
+
+    number: int
+    step: Step
+    status: str  # passed, failed, pending, given, blocked, not-reached
+    reason: str = ""
+    #: the transaction matched to the step (file, segment, ref, sent at), when one was
+    file: str = ""
+    segment: int | None = None
+    ref: str = ""
+    sent_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.step
+        return {"step": self.number, "code": s.code, "from": s.sender, "to": s.receiver, "rule": s.rule,
+                "acknowledges": s.acknowledges, "status": self.status, "reason": self.reason, "file": self.file,
+                "segment": self.segment, "ref": self.ref, "sent_at": self.sent_at}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackResult:
+    """How one track went: its steps, and its verdict."""
+
+    track: Track
+    esi_ids: list[str]
+    steps: list[StepResult]
+
+    @property
+    def verdict(self) -> str:
+        """``passed`` (every party step passed), ``failed``, or ``pending``."""
+        party = [r.status for r in self.steps if r.step.sender == "party"]
+        if any(s in ("failed", "blocked") for s in party):
+            return "failed"
+        return "pending" if "pending" in party else "passed"
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.track
+        return {"track": t.name, "title": t.title, "source": t.source, "basis": t.basis, "esi_ids": self.esi_ids,
+                "verdict": self.verdict, "steps": [r.to_dict() for r in self.steps]}
+
+
+def _roles(flight: Flight, ercot: str, party: str) -> dict[str, str]:
+    return {party: "party", ercot: "ERCOT", flight.testbed.tdsp.duns: "TDSP", flight.testbed.incumbent.duns: "CR"}
+
+
+def _hit(v: Violation, rec: TxnRecord) -> bool:
+    """Whether violation ``v`` was started by ``rec``."""
+    t = v.trigger
+    return t.file == rec.file and t.st_control == rec.st_control and t.code == rec.code
+
+
+def _answered(v: Violation, rec: TxnRecord) -> bool:
+    a = v.answered
+    return a is not None and a.file == rec.file and a.st_control == rec.st_control
+
+
+def _result(n: int, step: Step, status: str, reason: str = "", rec: TxnRecord | None = None) -> StepResult:
+    """A step's result, citing the transaction matched to it (or sent in its place)."""
+    if rec is None:
+        return StepResult(n, step, status, reason)
+    return StepResult(n, step, status, reason, rec.file, rec.segment, rec.ref, rec.sent_at.isoformat())
+
+
+def grade(flight: Flight, esi_of: list[str], records: list[TxnRecord], result: CheckResult, party: str,
+          ercot: str, tracks: list[str] | None = None) -> list[TrackResult]:
+    """Judge every step of the flight's tracks (or those named in ``tracks``).
+
+    Args:
+        flight: the flight.
+        esi_of: the test bed's ESI IDs, by index.
+        records: the serving market's transactions (its trace), both directions.
+        result: the checker's result over the same data.
+        party: the DUNS of the system under test.
+        ercot: ERCOT's DUNS.
+    """
+    roles = _roles(flight, ercot, party)
+    by_esi: dict[str, list[TxnRecord]] = {}
+    for r in sorted(records, key=lambda r: (r.sent_at, r.index)):
+        if r.code and r.code != "997" and r.esi_id:
+            by_esi.setdefault(r.esi_id, []).append(r)
+    out = []
+    for track in flight.tracks:
+        if tracks is not None and track.name not in tracks:
+            continue
+        esis = [esi_of[i] for i in track.esi_indexes()]
+        out.append(TrackResult(track, esis, _grade_track(track, esis, by_esi, result, roles)))
+    return out
+
+
+def _grade_track(track: Track, esis: list[str], by_esi: dict[str, list[TxnRecord]], result: CheckResult,
+                 roles: dict[str, str]) -> list[StepResult]:
+    recs = sorted((r for e in esis for r in by_esi.get(e, [])), key=lambda r: (r.sent_at, r.index))
+    used: set[int] = set()
+    matched: dict[str, TxnRecord] = {}  # code -> the last transaction matched to a step of that code
+    after = None
+    failed_at = 0
+    results: list[StepResult] = []
+    for n, step in enumerate(track.steps, 1):
+        if failed_at:
+            results.append(StepResult(n, step, "blocked", f"after step {failed_at} failed"))
+            continue
+        if step.code == "997":
+            got = _grade_997(n, step, matched, result)
+        else:
+            answered = matched.get(step.answers) if step.answers else None
+            if step.answers and answered is None:
+                results.append(StepResult(n, step, "blocked", f"no {step.answers} to answer"))
+                continue
+            rec = next((r for r in recs if r.index not in used and r.code == step.code
+                        and roles.get(r.sender) == step.sender and roles.get(r.receiver) == step.receiver
+                        and (after is None or r.sent_at >= after)
+                        and (answered is None or r.orig_ref == answered.ref)), None)
+            if rec is not None:
+                used.add(rec.index)
+                matched[step.code] = rec
+                if step.sender == "party":  # the simulator's steps may come in either order between the party's
+                    after = rec.sent_at
+            got = _grade_sent(n, step, rec, recs, used, after, result, roles, answered)
+        results.append(got)
+        if got.status == "failed" and step.sender == "party" and step.code != "997":
+            failed_at = n  # a missing or late 997 does not stop the flow; a request or an answer does
+    return results
+
+
+def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord], used: set[int],
+                after: Any, result: CheckResult, roles: dict[str, str], answered: TxnRecord | None) -> StepResult:
+    mine = step.sender == "party"
+    if rec is not None:
+        if mine and step.rule:
+            late = next((v for v in result.violations if v.rule_id == step.rule and _answered(v, rec)), None)
+            if late is not None:
+                return _result(n, step, "failed", f"late against {step.rule}: {late.message}", rec)
+        return _result(n, step, "passed" if mine else "given", "", rec)
+    if not mine:
+        return StepResult(n, step, "not-reached", f"the simulator sent no {step.code} to the party here")
+    instead = next((r for r in recs if r.index not in used and roles.get(r.sender) == "party"
+                    and roles.get(r.receiver) == step.receiver and (after is None or r.sent_at >= after)
+                    and (answered is None or r.orig_ref == answered.ref)), None)
+    if instead is not None:
+        to = f" to {answered.code} ref {answered.ref}" if answered is not None else ""
+        return _result(n, step, "failed", f"wrong transaction: sent {instead.code} ref {instead.ref}{to} where "
+                       f"{step.code} was expected", instead)
+    if step.rule:
+        owed = next((v for v in result.owed if v.rule_id == step.rule and v.esi_id in {r.esi_id for r in recs}), None)
+        if owed is not None:
+            return StepResult(n, step, "pending", f"not due until {owed.due.isoformat() if owed.due else '-'}")
+        missing = next((v for v in result.violations if v.rule_id == step.rule and v.kind == "missing"
+                        and v.esi_id in {r.esi_id for r in recs}), None)
+        if missing is not None:
+            return StepResult(n, step, "failed", f"missing: {missing.message}")
+    return StepResult(n, step, "failed", f"missing: the party sent no {step.code} to {step.receiver}")
+
+
+def _grade_997(n: int, step: Step, matched: dict[str, TxnRecord], result: CheckResult) -> StepResult:
+    target = matched.get(step.acknowledges or "")
+    if target is None:
+        return StepResult(n, step, "blocked", f"no {step.acknowledges} to acknowledge")
+    rule = step.rule or "B1-any-997"
+    bad = next((v for v in result.violations if v.rule_id == rule and _hit(v, target)), None)
+    if bad is not None:
+        return _result(n, step, "failed", f"{bad.kind}: {bad.message}", target)
+    if any(v.rule_id == rule and _hit(v, target) for v in result.owed):
+        return _result(n, step, "pending", "the 997 is not due yet", target)
+    return _result(n, step, "passed", "", target)
+
+
+def esi_ids_of(scenario_text: str) -> list[str]:
+    """The test bed's ESI IDs by index, as the flight's scenario generates them."""
+    from ercot_sim.scenario import load_scenario_text
+    from ercot_sim.scenario.population import build_population
+
+    return [p.esi_id for p in build_population(load_scenario_text(scenario_text)).premises]
+
+
+def records_of(out: Path) -> tuple[list[TxnRecord], CheckResult]:
+    """The serving market's transactions and the checker's result over them."""
+    from ercot_sim.timing.check import check_dataset, load_check_rules
+    from ercot_sim.timing.check.sources import read_trace
+
+    data = read_trace(out / "trace.sqlite")
+    return data.records, check_dataset(data, load_check_rules())

@@ -1,0 +1,92 @@
+"""Play a flight against the system under test: the simulator's side is ``ercot-sim serve``'s
+market (the flight's scenario without the party), in this process; the party is the system
+under test, over the exchange folder, or with ``reference`` the project's own CR logic in
+another process (``ercot-sim serve --as``), with planted faults when given. Then every step is
+graded (:mod:`ercot_sim.flight.grade`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ercot_sim.errors import SimError
+from ercot_sim.flight.compile import scenario_toml
+from ercot_sim.flight.grade import TrackResult, esi_ids_of, grade, records_of
+from ercot_sim.flight.script import Flight
+
+__all__ = ["FlightRun", "run_flight"]
+
+
+@dataclass(frozen=True, slots=True)
+class FlightRun:
+    """A flight played: where, by whom, and every track's result."""
+
+    flight: Flight
+    party: str
+    out: Path
+    reference: bool
+    faults: str
+    tracks: list[TrackResult]
+
+    @property
+    def verdict(self) -> str:
+        """``passed`` (every track passed), ``failed`` or ``pending``."""
+        verdicts = {t.verdict for t in self.tracks}
+        return "failed" if "failed" in verdicts else "pending" if "pending" in verdicts else "passed"
+
+
+def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False, faults: str = "",
+               tracks: list[str] | None = None, timeout: float = 120,
+               on_ready: Callable[[Path], None] | None = None) -> FlightRun:
+    """Play ``flight`` against the party ``party`` (DUNS) into ``out`` and grade it.
+
+    ``out`` gets ``scenario.toml`` (what the simulator plays), ``exchange/`` (the folder pair:
+    ``exchange/<DUNS>/outbox`` to the party, ``inbox`` from it, window by window), ``market/``
+    (the simulator's files and trace) and, for a reference party, ``party/`` and
+    ``party-scenario.toml`` (with its planted ``faults``). ``on_ready`` is told the exchange
+    folder before the market starts.
+
+    Raises:
+        SimError: a track name is unknown, the party does not answer a window in ``timeout``
+            seconds, or the reference party fails.
+    """
+    from ercot_sim.counterparty.serve import serve_side
+    from ercot_sim.scenario import load_scenario_text
+
+    for name in tracks or []:
+        flight.track(name)
+    out.mkdir(parents=True, exist_ok=True)
+    text = scenario_toml(flight, party, tracks)
+    (out / "scenario.toml").write_text(text, encoding="utf-8")
+    exchange = out / "exchange"
+    proc = None
+    if reference:
+        party_text = scenario_toml(flight, party, tracks, faults)
+        load_scenario_text(party_text, "the reference party's faults")  # a bad fault is an error here, not there
+        (out / "party-scenario.toml").write_text(party_text, encoding="utf-8")
+        proc = subprocess.Popen([sys.executable, "-m", "ercot_sim", "serve", str(out / "party-scenario.toml"), "--as",
+                                 party, "--exchange", str(exchange), "--out", str(out / "party"), "--timeout",
+                                 str(timeout)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if on_ready is not None:
+        on_ready(exchange)
+    try:
+        serve_side(load_scenario_text(text, str(out / "scenario.toml")), out / "market", exchange, party, "market",
+                   timeout=timeout)
+    finally:
+        if proc is not None:
+            try:
+                _stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                stderr = "did not finish"
+    if proc is not None and proc.returncode != 0:
+        raise SimError(f"the reference party failed: {stderr.strip().splitlines()[-1] if stderr.strip() else '?'}")
+    records, result = records_of(out / "market")
+    from ercot_sim.scenario import load_scenario_text as _load
+
+    ercot = _load(text).participants.ercot.duns
+    graded = grade(flight, esi_ids_of(text), records, result, party, ercot, tracks)
+    return FlightRun(flight, party, out, reference, faults, graded)

@@ -1,0 +1,181 @@
+"""A flight as data: its test bed, and tracks of steps, each step saying who sends what to whom
+and, for what the system under test sends, the timing rule it is graded against.
+
+```toml
+[flight]
+name = "cr-flight"
+role = "CR"                       # the role of the system under test
+start = 2025-03-03
+days = 45
+
+[testbed]                         # the market the flight runs in (a TDSP's test ESI IDs)
+tdsp = { name = "ONCOR", duns = "1039940674000", esi_prefix = "10443720" }
+esi_ids = 10
+incumbent = { name = "INCUMBENT", duns = "123456789" }   # serves the test bed at the start
+
+[[tracks]]
+name = "switch-standard"
+title = "Standard switch"
+source = "public"                 # "public": follows a public source (basis); "ours": the project's
+basis = "Protocols 15.1.1; RMG 7"
+do = [{ kind = "switch", esi = 0, day = 1 }]          # what the system under test is asked to do
+steps = [
+  { code = "814_01", from = "party", to = "ERCOT" },
+  { code = "814_05", from = "ERCOT", to = "party", rule = "B5-ercot-814_05" },
+  { code = "997", from = "party", to = "ERCOT", acknowledges = "814_05", rule = "B1-any-997" },
+]
+```
+
+``party`` is the system under test; ``ERCOT``, ``TDSP`` and ``CR`` (the incumbent) are the
+simulator. A ``do`` item is a scenario event (:class:`ercot_sim.scenario.Event`) with ``esi``,
+the test bed index, in place of ``esi_index`` and the party as its ``cr``. Loaded with
+:func:`load_flight`; every error names the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ercot_sim.errors import SimError
+from ercot_sim.tomlload import load_toml_model
+
+__all__ = ["Flight", "FlightError", "Step", "TestBed", "Track", "load_flight"]
+
+Party = Literal["party", "ERCOT", "TDSP", "CR"]
+Duns = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{4})?$")]
+Code = Annotated[str, StringConstraints(pattern=r"^(\d{3}_\d{2}|997)$")]
+
+
+class FlightError(SimError):
+    """A flight file cannot be used."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FlightInfo(_Strict):
+    """Name, role under test and calendar of a flight."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    role: Literal["CR"]
+    description: str = ""
+    start: dt.date
+    days: int = Field(ge=1, le=400)
+
+
+class Named(_Strict):
+    """A simulated participant of the test bed."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9 .&-]{0,39}$")]
+    duns: Duns
+
+
+class Tdsp(Named):
+    """The test bed's TDSP and its ESI ID prefix."""
+
+    esi_prefix: Annotated[str, StringConstraints(pattern=r"^[0-9]{4,12}$")]
+
+
+class TestBed(_Strict):
+    """The market a flight runs in."""
+
+    __test__ = False  # not a pytest class
+
+    tdsp: Tdsp
+    esi_ids: int = Field(ge=1, le=1000)
+    incumbent: Named
+
+
+class Step(_Strict):
+    """One transaction of a track: who sends it to whom; for the party's, how it is graded."""
+
+    code: Code
+    sender: Party = Field(alias="from")
+    receiver: Party = Field(alias="to")
+    #: a 997: the code of the track's transaction it acknowledges
+    acknowledges: Code | None = None
+    #: the track's transaction (by code) this one answers: it must name that one's reference
+    answers: Code | None = None
+    #: the timing rule (rules.toml id) the party's step is graded against
+    rule: str | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Step:
+        if (self.code == "997") != (self.acknowledges is not None):
+            raise ValueError("a 997 step names the code it acknowledges (acknowledges), and only a 997 step does")
+        if "party" not in (self.sender, self.receiver):
+            raise ValueError("a step is sent by or to the party (the system under test)")
+        return self
+
+
+class Track(_Strict):
+    """A function tested: what the party is asked to do, and the transactions that follow."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")]
+    title: str
+    source: Literal["public", "ours"]
+    basis: str = ""
+    do: list[dict[str, Any]] = []
+    #: test bed indexes the track uses (besides those of ``do``), e.g. for usage that just comes
+    esi: list[int] = []
+    steps: list[Step] = Field(min_length=1)
+
+    def esi_indexes(self) -> list[int]:
+        """The test bed indexes of the track, in order."""
+        got = [int(d["esi"]) for d in self.do if "esi" in d] + list(self.esi)
+        return list(dict.fromkeys(got))
+
+
+class Flight(_Strict):
+    """A flight (see the module docstring)."""
+
+    flight: FlightInfo
+    testbed: TestBed
+    tracks: list[Track] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Flight:
+        names = [t.name for t in self.tracks]
+        if len(names) != len(set(names)):
+            raise ValueError("two tracks have one name")
+        used: dict[int, str] = {}
+        for t in self.tracks:
+            if not t.esi_indexes():
+                raise ValueError(f"track {t.name} uses no test bed ESI ID (do ... esi, or esi)")
+            for i in t.esi_indexes():
+                if i >= self.testbed.esi_ids:
+                    raise ValueError(f"track {t.name}: esi {i} is outside the test bed of {self.testbed.esi_ids}")
+                if used.setdefault(i, t.name) != t.name:
+                    raise ValueError(f"tracks {used[i]} and {t.name} both use test bed ESI ID {i}")
+            for d in t.do:
+                if "esi" not in d or "esi_index" in d or "cr" in d:
+                    raise ValueError(f"track {t.name}: a do item names its test bed ESI ID as esi (no esi_index, "
+                                     "no cr: the party acts)")
+        return self
+
+    def track(self, name: str) -> Track:
+        """The track called ``name``.
+
+        Raises:
+            FlightError: no such track.
+        """
+        for t in self.tracks:
+            if t.name == name:
+                return t
+        raise FlightError(f"no track {name!r} in flight {self.flight.name} "
+                          f"(tracks: {', '.join(t.name for t in self.tracks)})")
+
+
+def load_flight(path: str | Path) -> Flight:
+    """Read a flight file.
+
+    Raises:
+        FlightError: the file is missing or wrong (names file, line and field).
+    """
+    return load_toml_model(path, Flight, FlightError)
