@@ -1,0 +1,124 @@
+"""``ercot-sim flight run``: the shipped CR flight against the reference CR (the project's own
+logic, in another process, over serve's folder exchange) passes every step; a deliberately
+faulty reference fails exactly the steps its planted faults touch, and nothing else."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from edi.x12 import iter_transactions
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "ercot_sim"]
+FLIGHT = ROOT / "scenarios" / "flights" / "cr.toml"
+PARTY = "223456789"
+
+FAULTS = """
+[[faults]]
+kind = "rejected"
+participant = "PARTY"
+esi_index = 1
+code = "810_02"
+
+[[faults]]
+kind = "late"
+participant = "PARTY"
+esi_index = 8
+code = "820_02"
+delay_minutes = 4320
+
+[[faults]]
+kind = "missing"
+participant = "PARTY"
+code = "997"
+probability = 0.2
+"""
+
+
+def _run(out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
+    done = subprocess.run([*CLI, "flight", "run", str(FLIGHT), "--under-test", f"CR:{PARTY}", "--out", str(out),
+                           "--reference", "--timeout", "60", *extra], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    report = json.loads((out / "flight.json").read_text()) if (out / "flight.json").exists() else {}
+    return done, report
+
+
+def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path) -> None:
+    done, report = _run(tmp_path / "f")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report["verdict"] == "passed" and len(report["tracks"]) == 9
+    for track in report["tracks"]:
+        for step in track["steps"]:
+            assert step["status"] == ("passed" if step["from"] == "party" else "given"), (track["track"], step)
+    assert {q["function"] for q in report["qualification"]} == {t["track"] for t in report["tracks"]}
+    page = (tmp_path / "f" / "flight.html").read_text()
+    assert page.count("<svg") == 9 and "Day by day" in page
+    assert report["log"] and report["log"] == sorted(report["log"], key=lambda r: (r["day"], r["time"]))
+
+
+def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> None:
+    faults = tmp_path / "faults.toml"
+    faults.write_text(FAULTS)
+    done, report = _run(tmp_path / "f", "--reference-faults", str(faults))
+    assert done.returncode == 1, done.stderr
+    failed = {(t["track"], s["step"]): s for t in report["tracks"] for s in t["steps"] if s["status"] != "passed"
+              and s["from"] == "party"}
+    # what was planted, from the reference party's own record: the 997s it dropped ...
+    party_db = sqlite3.connect(tmp_path / "f" / "party" / "trace.sqlite")
+    dropped = {(receiver, ref.split("G")[0][1:]) for receiver, ref in party_db.execute(
+        "SELECT receiver, ref FROM faults WHERE kind = 'missing' AND code = '997'")}  # (file's sender, its ISA13)
+    party_db.close()
+    assert dropped, "the planted 997 fault dropped nothing: the test proves nothing"
+    market = tmp_path / "f" / "market"
+    expected = {}
+    for t in report["tracks"]:
+        for s in t["steps"]:
+            if s["code"] == "997" and s["from"] == "party":
+                first = next(iter_transactions(market / s["file"]))
+                if (first.isa.get(6).strip(), first.isa.get(13).strip()) in dropped:
+                    expected[(t["track"], s["step"])] = "missing"
+    # ... the 824 sent for a good invoice, and the late 820_02
+    expected[("switch-self-selected", 8)] = "wrong transaction: sent 824"
+    expected[("usage-invoice", 8)] = "late against E8-cr-820_02"
+    assert set(failed) == set(expected), sorted(set(failed) ^ set(expected))
+    for key, why in expected.items():
+        assert failed[key]["status"] == "failed" and failed[key]["reason"].startswith(why), failed[key]
+    assert not [s for t in report["tracks"] for s in t["steps"] if s["status"] in ("blocked", "not-reached")]
+    assert "FAILED" in done.stdout and "wrong transaction: sent 824" in done.stdout
+
+
+def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
+    done, report = _run(tmp_path / "f", "--track", "cancel")
+    assert done.returncode == 0 and [t["track"] for t in report["tracks"]] == ["cancel"]
+    events = (tmp_path / "f" / "scenario.toml").read_text().count("[[events]]")
+    assert events == 2  # only the cancel track's switch and cancel were played
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("esi_ids = 9", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
+    ('code = "814_01", from = "party"', "line"),
+])
+def test_a_wrong_flight_file_is_one_line_naming_where(tmp_path: Path, change: str, said: str) -> None:
+    text = FLIGHT.read_text()
+    bad = text.replace("esi_ids = 9", "esi_ids = 3") if change == "esi_ids = 9" else text.replace(
+        'code = "814_01", from = "party"', 'code = "814_01", from = "nobody"', 1)
+    assert bad != text
+    (tmp_path / "bad.toml").write_text(bad)
+    done = subprocess.run([*CLI, "flight", "run", str(tmp_path / "bad.toml"), "--under-test", f"CR:{PARTY}", "--out",
+                           str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "bad.toml" in done.stderr and said in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_flight_schema_is_exported_and_the_flight_listed() -> None:
+    schema = subprocess.run([*CLI, "schema", "flight"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert '"tracks"' in schema.stdout and '"testbed"' in schema.stdout
+    shown = subprocess.run([*CLI, "flight", "show", str(FLIGHT)], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "usage-invoice (ours): Usage, invoice and remittance" in shown.stdout
+    assert "820_02 party -> TDSP  [E8-cr-820_02]" in shown.stdout
