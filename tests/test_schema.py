@@ -14,7 +14,7 @@ from ercot_sim.cli.schema import schema_json
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-@pytest.mark.parametrize("kind", ["scenario", "rules"])
+@pytest.mark.parametrize("kind", ["scenario", "rules", "flight"])
 def test_committed_schema_is_current(kind: str) -> None:
     committed = (DOCS / f"{kind}.schema.json").read_text(encoding="utf-8")
     assert committed == schema_json(kind), f"regenerate: ercot-sim schema {kind} --out docs/{kind}.schema.json"
