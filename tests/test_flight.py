@@ -122,3 +122,51 @@ def test_the_flight_schema_is_exported_and_the_flight_listed() -> None:
     shown = subprocess.run([*CLI, "flight", "show", str(FLIGHT)], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "usage-invoice (ours): Usage, invoice and remittance" in shown.stdout
     assert "820_02 party -> TDSP  [E8-cr-820_02]" in shown.stdout
+
+
+TDSP_FLIGHT = ROOT / "scenarios" / "flights" / "tdsp.toml"
+TDSP = "1039940674000"
+TDSP_FAULTS = """
+[[faults]]
+kind = "late"
+participant = "PARTY"
+esi_index = 0
+code = "814_04"
+delay_minutes = 4320
+
+[[faults]]
+kind = "missing"
+participant = "PARTY"
+esi_index = 2
+code = "867_04"
+
+[[faults]]
+kind = "rejected"
+participant = "PARTY"
+esi_index = 5
+code = "814_03"
+"""
+
+
+def _run_tdsp(out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
+    done = subprocess.run([*CLI, "flight", "run", str(TDSP_FLIGHT), "--under-test", f"TDSP:{TDSP}", "--out", str(out),
+                           "--reference", "--timeout", "60", *extra], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    return done, json.loads((out / "flight.json").read_text()) if (out / "flight.json").exists() else {}
+
+
+def test_the_reference_tdsp_passes_the_tdsp_flight_and_a_faulty_one_fails_its_faults(tmp_path: Path) -> None:
+    done, report = _run_tdsp(tmp_path / "good")
+    assert done.returncode == 0 and report["verdict"] == "passed", done.stdout + done.stderr
+    assert all(s["status"] in ("passed", "given") for t in report["tracks"] for s in t["steps"])
+    (tmp_path / "faults.toml").write_text(TDSP_FAULTS)
+    done, report = _run_tdsp(tmp_path / "bad", "--reference-faults", str(tmp_path / "faults.toml"))
+    assert done.returncode == 1
+    failed = {(t["track"], s["step"]): s["reason"] for t in report["tracks"] for s in t["steps"]
+              if s["status"] == "failed"}
+    assert sorted(failed) == [("cancel", 3), ("move-in", 4), ("switch-standard", 3)], failed
+    assert failed[("switch-standard", 3)].startswith("late against B6-tdsp-814_04")
+    assert failed[("move-in", 4)].startswith("missing")
+    assert failed[("cancel", 3)].startswith("rejected where an acceptance was expected")
+    blocked = sorted((t["track"], s["step"]) for t in report["tracks"] for s in t["steps"] if s["status"] == "blocked")
+    assert blocked == [("cancel", 4), ("cancel", 5), ("cancel", 6)]  # what follows the rejected switch only

@@ -1,6 +1,7 @@
 """The scenario a flight is played from: the test bed's market (ERCOT, its TDSP, the incumbent
 and the party, ``PARTY``, with the DUNS of the system under test), its ESI IDs served by the
-incumbent at the start, and each track's ``do`` as the party's events."""
+incumbent at the start, and each track's ``do`` as the party's events. In a TDSP's flight the
+party is the TDSP, and the test bed's newcomer CR acts."""
 
 from __future__ import annotations
 
@@ -29,13 +30,15 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
     in ``tracks``; ``faults`` is TOML of ``[[faults]]`` tables appended (a deliberately faulty
     reference party)."""
     info, bed = flight.flight, flight.testbed
+    tdsp = (PARTY, party_duns) if info.role == "TDSP" else (bed.tdsp.name, bed.tdsp.duns)
+    actor = (bed.newcomer.name, bed.newcomer.duns) if bed.newcomer is not None else (PARTY, party_duns)
     lines = ["[scenario]", f"name = {_value(info.name)}", f"description = {_value(info.description or info.name)}",
              f"start = {info.start.isoformat()}", f"days = {info.days}", "seed = 1", "",
-             "[[participants.tdsps]]", f"name = {_value(bed.tdsp.name)}", f"duns = {_value(bed.tdsp.duns)}",
+             "[[participants.tdsps]]", f"name = {_value(tdsp[0])}", f"duns = {_value(tdsp[1])}",
              f"esi_prefix = {_value(bed.tdsp.esi_prefix)}", 'status = "confirmed"', "",
              "[[participants.crs]]", f"name = {_value(bed.incumbent.name)}", f"duns = {_value(bed.incumbent.duns)}",
              "share = 1.0", 'roles = ["AREP"]', "",
-             "[[participants.crs]]", f"name = {_value(PARTY)}", f"duns = {_value(party_duns)}", "share = 0.0", "",
+             "[[participants.crs]]", f"name = {_value(actor[0])}", f"duns = {_value(actor[1])}", "share = 0.0", "",
              "[population]", f"esi_ids = {bed.esi_ids}", "energized = 1.0", ""]
     for track in flight.tracks:
         if tracks is not None and track.name not in tracks:
@@ -43,5 +46,5 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
         for item in track.do:
             lines.append("[[events]]")
             lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items()]
-            lines += [f"cr = {_value(PARTY)}", ""]
+            lines += [f"cr = {_value(actor[0])}", ""]
     return "\n".join(lines) + ("\n" + faults if faults else "")

@@ -3,7 +3,8 @@ directions (what the simulator sent the party, and what the party sent), and the
 what was late or never came.
 
 A step of the party is **passed** (sent, in time when it has a rule), **failed** (never sent;
-another transaction sent in its place; late against its rule; a 997 missing or late), or
+another transaction sent in its place; late against its rule; a reject where an acceptance was
+expected; a 997 missing or late), or
 **pending** (not due by the end of the flight). A step of the simulator is **given** when it
 was sent. Any step after a failed transaction of the party in its track is **blocked**: what
 follows a failure is not the party's to answer for (a missing or late 997 blocks nothing). A
@@ -38,6 +39,11 @@ class StepResult:
     ref: str = ""
     sent_at: str = ""
 
+    @property
+    def late(self) -> bool:
+        """Failed only for being late (what was late was sent: the flow goes on)."""
+        return self.reason.startswith("late against")
+
     def to_dict(self) -> dict[str, Any]:
         s = self.step
         return {"step": self.number, "code": s.code, "from": s.sender, "to": s.receiver, "rule": s.rule,
@@ -68,7 +74,11 @@ class TrackResult:
 
 
 def _roles(flight: Flight, ercot: str, party: str) -> dict[str, str]:
-    return {party: "party", ercot: "ERCOT", flight.testbed.tdsp.duns: "TDSP", flight.testbed.incumbent.duns: "CR"}
+    bed = flight.testbed
+    roles = {ercot: "ERCOT", bed.tdsp.duns: "TDSP", bed.incumbent.duns: "CR"}
+    if bed.newcomer is not None:
+        roles[bed.newcomer.duns] = "CR"
+    return {**roles, party: "party"}
 
 
 def _hit(v: Violation, rec: TxnRecord) -> bool:
@@ -145,8 +155,8 @@ def _grade_track(track: Track, esis: list[str], by_esi: dict[str, list[TxnRecord
                     after = rec.sent_at
             got = _grade_sent(n, step, rec, recs, used, after, result, roles, answered)
         results.append(got)
-        if got.status == "failed" and step.sender == "party" and step.code != "997":
-            failed_at = n  # a missing or late 997 does not stop the flow; a request or an answer does
+        if got.status == "failed" and step.sender == "party" and step.code != "997" and not got.late:
+            failed_at = n  # a late answer, or a missing or late 997, does not stop the flow; what is not sent does
     return results
 
 
@@ -154,6 +164,10 @@ def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord]
                 after: Any, result: CheckResult, roles: dict[str, str], answered: TxnRecord | None) -> StepResult:
     mine = step.sender == "party"
     if rec is not None:
+        if mine and step.expect is not None and (step.expect == "reject") != bool(rec.reject):
+            said = "rejected" if rec.reject else "accepted"
+            wanted = "a rejection" if step.expect == "reject" else "an acceptance"
+            return _result(n, step, "failed", f"{said} where {wanted} was expected ({step.code} ref {rec.ref})", rec)
         if mine and step.rule:
             late = next((v for v in result.violations if v.rule_id == step.rule and _answered(v, rec)), None)
             if late is not None:
@@ -161,9 +175,9 @@ def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord]
         return _result(n, step, "passed" if mine else "given", "", rec)
     if not mine:
         return StepResult(n, step, "not-reached", f"the simulator sent no {step.code} to the party here")
-    instead = next((r for r in recs if r.index not in used and roles.get(r.sender) == "party"
-                    and roles.get(r.receiver) == step.receiver and (after is None or r.sent_at >= after)
-                    and (answered is None or r.orig_ref == answered.ref)), None)
+    instead = None if answered is None else next(  # another answer to the same transaction
+        (r for r in recs if r.index not in used and roles.get(r.sender) == "party"
+         and roles.get(r.receiver) == step.receiver and r.orig_ref == answered.ref), None)
     if instead is not None:
         to = f" to {answered.code} ref {answered.ref}" if answered is not None else ""
         return _result(n, step, "failed", f"wrong transaction: sent {instead.code} ref {instead.ref}{to} where "

@@ -28,7 +28,9 @@ steps = [
 
 ``party`` is the system under test; ``ERCOT``, ``TDSP`` and ``CR`` (the incumbent) are the
 simulator. A ``do`` item is a scenario event (:class:`ercot_sim.scenario.Event`) with ``esi``,
-the test bed index, in place of ``esi_index`` and the party as its ``cr``. Loaded with
+the test bed index, in place of ``esi_index`` and the party as its ``cr``. In a TDSP's flight
+(``role = "TDSP"``) the party is the test bed's TDSP (its ``tdsp`` gives the name and ESI ID
+prefix the simulator uses for it), and ``testbed.newcomer`` is the simulated CR that acts. Loaded with
 :func:`load_flight`; every error names the file, the line and the field.
 """
 
@@ -62,7 +64,7 @@ class FlightInfo(_Strict):
     """Name, role under test and calendar of a flight."""
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
-    role: Literal["CR"]
+    role: Literal["CR", "TDSP"]
     description: str = ""
     start: dt.date
     days: int = Field(ge=1, le=400)
@@ -89,6 +91,8 @@ class TestBed(_Strict):
     tdsp: Tdsp
     esi_ids: int = Field(ge=1, le=1000)
     incumbent: Named
+    #: the simulated CR that acts in a TDSP's flight (switches, move-ins ... at the party's ESI IDs)
+    newcomer: Named | None = None
 
 
 class Step(_Strict):
@@ -103,6 +107,9 @@ class Step(_Strict):
     answers: Code | None = None
     #: the timing rule (rules.toml id) the party's step is graded against
     rule: str | None = None
+    #: an answer that must accept (or reject) what it answers: a reject where an acceptance is
+    #: expected fails the step
+    expect: Literal["accept", "reject"] | None = None
     note: str = ""
 
     @model_validator(mode="after")
@@ -141,6 +148,9 @@ class Flight(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Flight:
+        if (self.flight.role == "TDSP") != (self.testbed.newcomer is not None):
+            raise ValueError("a TDSP's flight names the simulated CR that acts (testbed.newcomer), and only a "
+                             "TDSP's flight does (in a CR's flight the party acts)")
         names = [t.name for t in self.tracks]
         if len(names) != len(set(names)):
             raise ValueError("two tracks have one name")
@@ -156,7 +166,7 @@ class Flight(_Strict):
             for d in t.do:
                 if "esi" not in d or "esi_index" in d or "cr" in d:
                     raise ValueError(f"track {t.name}: a do item names its test bed ESI ID as esi (no esi_index, "
-                                     "no cr: the party acts)")
+                                     "no cr: the party acts, or in a TDSP's flight the newcomer)")
         return self
 
     def track(self, name: str) -> Track:
