@@ -4,7 +4,8 @@
 bed's TDSP and the incumbent) against the system under test over ``ercot-sim serve``'s folder
 exchange, window by window, grades every step and writes the qualification report
 (``DIR/flight.txt``, ``flight.json``, ``flight.html``). ``--reference`` plays the party with the
-project's own logic for its role (CR or TDSP) (``--reference-faults FILE`` plants faults in it: ``[[faults]]`` tables
+project's own logic for its role, CR or TDSP (``--reference-faults FILE`` plants faults in it:
+``[[faults]]`` tables
 naming ``participant = "PARTY"``). ``--track NAME`` retests one track alone. ``flight show``
 lists a flight's tracks and steps.
 
@@ -37,7 +38,8 @@ def register(app: typer.Typer) -> None:
                                                                      "(CR:223456789).")],
         out: Annotated[Path, typer.Option("--out", help="Where the run goes (exchange/, market/, the reports).")],
         reference: Annotated[bool, typer.Option("--reference", help="Play the party with the project's own "
-                                                                    "logic for its role (to prove the flight).")] = False,
+                                                                    "logic for its role (to prove the flight).")
+                             ] = False,
         reference_faults: Annotated[Path | None, typer.Option("--reference-faults", help="Plant these [[faults]] "
                                                                                          "(participant = \"PARTY\") "
                                                                                          "in the reference party.")
