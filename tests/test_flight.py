@@ -90,6 +90,12 @@ def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> 
     for key, why in expected.items():
         assert failed[key]["status"] == "failed" and failed[key]["reason"].startswith(why), failed[key]
     assert not [s for t in report["tracks"] for s in t["steps"] if s["status"] in ("blocked", "not-reached")]
+    first = next(iter_transactions(market / report["connectivity"][2]["detail"].split()[2]
+                                   if report["connectivity"][2]["status"] == "passed" else
+                                   market / report["connectivity"][2]["detail"].split()[0]))
+    acked = (first.isa.get(6).strip(), first.isa.get(13).strip()) not in dropped
+    assert (report["connectivity"][2]["status"] == "passed") == acked  # a planted fault, or none, there too
+    assert all(c["status"] == "passed" for i, c in enumerate(report["connectivity"]) if i != 2)
     assert "FAILED" in done.stdout and "wrong transaction: sent 824" in done.stdout
 
 

@@ -22,7 +22,7 @@ from ercot_sim.flight.script import Flight, Step, Track
 from ercot_sim.timing.check.report import CheckResult, Violation
 from ercot_sim.timing.flows import TxnRecord
 
-__all__ = ["StepResult", "TrackResult", "grade"]
+__all__ = ["Check", "StepResult", "TrackResult", "connectivity", "grade"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,39 @@ class TrackResult:
         t = self.track
         return {"track": t.name, "title": t.title, "source": t.source, "basis": t.basis, "esi_ids": self.esi_ids,
                 "verdict": self.verdict, "steps": [r.to_dict() for r in self.steps]}
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A connectivity or acknowledgement test, graded before the tracks."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.name, "status": "passed" if self.passed else "failed", "detail": self.detail}
+
+
+def connectivity(flight: Flight, records: list[TxnRecord], result: CheckResult, party: str,
+                 ercot: str) -> list[Check]:
+    """What a flight checks before its tracks: files crossed both ways (connectivity), and each
+    side acknowledged the other's first file with a 997 in time (the acknowledgement test)."""
+    roles = _roles(flight, ercot, party)
+    ordered = sorted(records, key=lambda r: (r.sent_at, r.index))
+    to_party = [r for r in ordered if roles.get(r.receiver) == "party" and r.code != "997"]
+    from_party = [r for r in ordered if roles.get(r.sender) == "party" and r.code != "997"]
+    checks = [Check("files to the party", bool(to_party), f"{len({r.file for r in to_party})} file(s) handed over"),
+              Check("files from the party", bool(from_party), f"{len({r.file for r in from_party})} file(s) taken in")]
+    for name, first in (("the party acknowledges the simulator's first file", to_party[:1]),
+                        ("the simulator acknowledges the party's first file", from_party[:1])):
+        if not first:
+            checks.append(Check(name, False, "no file to acknowledge"))
+            continue
+        bad = next((v for v in result.violations if v.rule_id == "B1-any-997" and _hit(v, first[0])), None)
+        checks.append(Check(name, bad is None, bad.message if bad is not None else
+                            f"997 for {first[0].file} in time (B1-any-997)"))
+    return checks
 
 
 def _roles(flight: Flight, ercot: str, party: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ def to_dict(run: FlightRun) -> dict[str, Any]:
     return {
         "flight": f.flight.name, "role": f.flight.role, "party": run.party, "verdict": run.verdict,
         "reference": run.reference, "start": f.flight.start.isoformat(), "days": f.flight.days,
+        "connectivity": [c.to_dict() for c in run.checks],
         "qualification": [{"function": t.track.name, "partners": _partners(t), "verdict": t.verdict}
                           for t in run.tracks],
         "tracks": [t.to_dict() for t in run.tracks],
@@ -49,6 +50,8 @@ def _log(run: FlightRun) -> list[dict[str, Any]]:
 def to_text(run: FlightRun) -> str:
     """The report as text: a line per track, then each step that did not pass, with why."""
     lines = [f"flight {run.flight.flight.name} for {run.flight.flight.role} {run.party}: {run.verdict.upper()}"]
+    for c in run.checks:
+        lines.append(f"  {'PASSED' if c.passed else 'FAILED':<8} {'connectivity':<22} {c.name}: {c.detail}")
     for t in run.tracks:
         party = [s for s in t.steps if s.step.sender == "party"]
         ok = sum(1 for s in party if s.status == "passed")
@@ -108,6 +111,10 @@ def to_html(run: FlightRun) -> str:
            f"<h1>Flight {esc(d['flight'])}: {esc(d['role'])} {esc(run.party)}: {esc(run.verdict.upper())}</h1>",
            f"<p>{esc(run.flight.flight.description)}. From {esc(d['start'])}, {d['days']} days"
            f"{' (the reference participant)' if run.reference else ''}.</p>",
+           "<h2>Connectivity and acknowledgement</h2><table><tr><th>check</th><th>result</th><th>detail</th></tr>",
+           *(f"<tr><td>{esc(c['check'])}</td><td style='color:{_COLOUR[c['status']]};font-weight:bold'>"
+             f"{esc(c['status'])}</td><td>{esc(c['detail'])}</td></tr>" for c in d["connectivity"]),
+           "</table>",
            "<h2>Qualification</h2><table><tr><th>function (track)</th><th>trading partners</th><th>verdict</th></tr>"]
     for q in d["qualification"]:
         colour = _COLOUR.get(q["verdict"], "#57606a")

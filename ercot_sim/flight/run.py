@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ercot_sim.errors import SimError
 from ercot_sim.flight.compile import scenario_toml
-from ercot_sim.flight.grade import TrackResult, esi_ids_of, grade, records_of
+from ercot_sim.flight.grade import Check, TrackResult, connectivity, esi_ids_of, grade, records_of
 from ercot_sim.flight.script import Flight
 
 __all__ = ["FlightRun", "run_flight"]
@@ -30,11 +30,13 @@ class FlightRun:
     reference: bool
     faults: str
     tracks: list[TrackResult]
+    #: the connectivity and acknowledgement tests, graded before the tracks
+    checks: list[Check]
 
     @property
     def verdict(self) -> str:
-        """``passed`` (every track passed), ``failed`` or ``pending``."""
-        verdicts = {t.verdict for t in self.tracks}
+        """``passed`` (every check and track passed), ``failed`` or ``pending``."""
+        verdicts = {t.verdict for t in self.tracks} | {"passed" if c.passed else "failed" for c in self.checks}
         return "failed" if "failed" in verdicts else "pending" if "pending" in verdicts else "passed"
 
 
@@ -85,8 +87,6 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
     if proc is not None and proc.returncode != 0:
         raise SimError(f"the reference party failed: {stderr.strip().splitlines()[-1] if stderr.strip() else '?'}")
     records, result = records_of(out / "market")
-    from ercot_sim.scenario import load_scenario_text as _load
-
-    ercot = _load(text).participants.ercot.duns
+    ercot = load_scenario_text(text).participants.ercot.duns
     graded = grade(flight, esi_ids_of(text), records, result, party, ercot, tracks)
-    return FlightRun(flight, party, out, reference, faults, graded)
+    return FlightRun(flight, party, out, reference, faults, graded, connectivity(flight, records, result, party, ercot))
