@@ -176,3 +176,12 @@ def test_the_reference_tdsp_passes_the_tdsp_flight_and_a_faulty_one_fails_its_fa
     assert failed[("cancel", 3)].startswith("rejected where an acceptance was expected")
     blocked = sorted((t["track"], s["step"]) for t in report["tracks"] for s in t["steps"] if s["status"] == "blocked")
     assert blocked == [("cancel", 4), ("cancel", 5), ("cancel", 6)]  # what follows the rejected switch only
+
+
+def test_a_flight_over_naesb_edm(tmp_path: Path) -> None:
+    """The same flight with the two sides' files posted over NAESB EDM (each side an HTTP
+    receiver) instead of the folder pair: the reference CR passes."""
+    done, report = _run(tmp_path / "f", "--transport", "edm", "--track", "switch-standard", "--track", "cancel")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report["verdict"] == "passed" and "the market receives on http://127.0.0.1:" in done.stderr
+    assert list((tmp_path / "f" / "market-edm" / "inbox" / PARTY).glob("*.x12"))  # the party's files came as posts

@@ -5,8 +5,8 @@ bed's TDSP and the incumbent) against the system under test over ``ercot-sim ser
 exchange, window by window, grades every step and writes the qualification report
 (``DIR/flight.txt``, ``flight.json``, ``flight.html``). ``--reference`` plays the party with the
 project's own logic for its role, CR or TDSP (``--reference-faults FILE`` plants faults in it:
-``[[faults]]`` tables
-naming ``participant = "PARTY"``). ``--track NAME`` retests one track alone. ``flight show``
+``[[faults]]`` tables naming ``participant = "PARTY"``). ``--transport edm`` exchanges over
+NAESB EDM posts instead of folders. ``--track NAME`` retests one track alone. ``flight show``
 lists a flight's tracks and steps.
 
 Exit codes: 0 every track passed, 1 a step failed or is pending, 2 unusable input (a flight
@@ -48,6 +48,14 @@ def register(app: typer.Typer) -> None:
                                                                         "retest.")] = None,
         timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the party's window.")] = 120,
         as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+        transport: Annotated[str, typer.Option("--transport", help="folders (the exchange folder) or edm (NAESB "
+                                                                   "EDM 1.6 posts, window by window).")] = "folders",
+        listen: Annotated[int, typer.Option("--listen", help="edm: the port the market's receiver listens on (0: "
+                                                             "any free port, printed).")] = 0,
+        peer: Annotated[str, typer.Option("--peer", help="edm: the party's receiver URL (a reference party gets "
+                                                         "one of its own).")] = "",
+        secret: Annotated[str, typer.Option("--secret", help="edm: the password of every DUNS's login.")
+                          ] = "flight",
     ) -> None:
         """Play a flight against a participant's system and grade every step."""
         import json
@@ -70,13 +78,17 @@ def register(app: typer.Typer) -> None:
                 except OSError as exc:
                     raise SimError(f"cannot read the faults: {exc.strerror}", str(reference_faults)) from None
 
+            if transport not in ("folders", "edm"):
+                raise SimError(f"unknown transport {transport!r}: folders or edm")
+
             def ready(exchange: Path) -> None:
-                if not reference:
+                if not reference and transport == "folders":
                     typer.echo(f"the system under test exchanges through {exchange / duns}/ (inbox, outbox: "
                                "see docs/quickstart-flight.md)", err=True)
 
             run = run_flight(flight_, duns, out, reference=reference, faults=faults, tracks=track or None,
-                             timeout=timeout, on_ready=ready)
+                             timeout=timeout, on_ready=ready, transport=transport, listen=listen, peer_url=peer,
+                             secret=secret, on_url=lambda url: typer.echo(f"the market receives on {url}", err=True))
         except SimError as exc:
             typer.echo(f"ercot-sim flight run: {exc}", err=True)
             raise typer.Exit(2) from None

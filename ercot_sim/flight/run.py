@@ -40,13 +40,24 @@ class FlightRun:
         return "failed" if "failed" in verdicts else "pending" if "pending" in verdicts else "passed"
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False, faults: str = "",
                tracks: list[str] | None = None, timeout: float = 120,
-               on_ready: Callable[[Path], None] | None = None) -> FlightRun:
+               on_ready: Callable[[Path], None] | None = None, transport: str = "folders", listen: int = 0,
+               peer_url: str = "", secret: str = "flight", on_url: Callable[[str], None] | None = None) -> FlightRun:
     """Play ``flight`` against the party ``party`` (DUNS) into ``out`` and grade it.
 
     ``out`` gets ``scenario.toml`` (what the simulator plays), ``exchange/`` (the folder pair:
-    ``exchange/<DUNS>/outbox`` to the party, ``inbox`` from it, window by window), ``market/``
+    ``exchange/<DUNS>/outbox`` to the party, ``inbox`` from it, window by window; over
+    ``transport="edm"``, ``market-edm/``, the market's EDM receiver on ``listen``, posting to the
+    party's at ``peer_url``, each login its DUNS with ``secret``), ``market/``
     (the simulator's files and trace) and, for a reference party, ``party/`` and
     ``party-scenario.toml`` (with its planted ``faults``). ``on_ready`` is told the exchange
     folder before the market starts.
@@ -63,20 +74,31 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
     out.mkdir(parents=True, exist_ok=True)
     text = scenario_toml(flight, party, tracks)
     (out / "scenario.toml").write_text(text, encoding="utf-8")
-    exchange = out / "exchange"
+    edm = transport == "edm"
+    exchange = out / ("market-edm" if edm else "exchange")
+    if edm:
+        listen = listen or _free_port()
+        if reference and not peer_url:
+            peer_url = f"http://127.0.0.1:{_free_port()}/edm"
+        if not peer_url:
+            raise SimError("a flight over EDM needs the party's receiver (--peer URL)")
     proc = None
     if reference:
         party_text = scenario_toml(flight, party, tracks, faults)
         load_scenario_text(party_text, "the reference party's faults")  # a bad fault is an error here, not there
         (out / "party-scenario.toml").write_text(party_text, encoding="utf-8")
+        link = (["--transport", "edm", "--exchange", str(out / "party-edm"), "--listen",
+                 peer_url.rsplit(":", 1)[1].split("/")[0], "--peer", f"http://127.0.0.1:{listen}/edm", "--secret",
+                 secret] if edm else ["--exchange", str(exchange)])
         proc = subprocess.Popen([sys.executable, "-m", "ercot_sim", "serve", str(out / "party-scenario.toml"), "--as",
-                                 party, "--exchange", str(exchange), "--out", str(out / "party"), "--timeout",
-                                 str(timeout)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 party, *link, "--out", str(out / "party"), "--timeout", str(timeout)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if on_ready is not None:
         on_ready(exchange)
     try:
         serve_side(load_scenario_text(text, str(out / "scenario.toml")), out / "market", exchange, party, "market",
-                   timeout=timeout)
+                   timeout=timeout, transport=transport, listen=listen, peer_url=peer_url, secret=secret,
+                   on_ready=on_url)
     finally:
         if proc is not None:
             try:
