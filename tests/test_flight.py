@@ -52,13 +52,13 @@ def _run(out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict
 def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path) -> None:
     done, report = _run(tmp_path / "f")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert report["verdict"] == "passed" and len(report["tracks"]) == 9
+    assert report["verdict"] == "passed" and len(report["tracks"]) == 11
     for track in report["tracks"]:
         for step in track["steps"]:
             assert step["status"] == ("passed" if step["from"] == "party" else "given"), (track["track"], step)
     assert {q["function"] for q in report["qualification"]} == {t["track"] for t in report["tracks"]}
     page = (tmp_path / "f" / "flight.html").read_text()
-    assert page.count("<svg") == 9 and "Day by day" in page
+    assert page.count("<svg") == 11 and "Day by day" in page
     assert report["log"] and report["log"] == sorted(report["log"], key=lambda r: (r["day"], r["time"]))
 
 
@@ -107,12 +107,12 @@ def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    ("esi_ids = 9", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
+    ("esi_ids = 11", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
     ('code = "814_01", from = "party"', "line"),
 ])
 def test_a_wrong_flight_file_is_one_line_naming_where(tmp_path: Path, change: str, said: str) -> None:
     text = FLIGHT.read_text()
-    bad = text.replace("esi_ids = 9", "esi_ids = 3") if change == "esi_ids = 9" else text.replace(
+    bad = text.replace("esi_ids = 11", "esi_ids = 3") if change == "esi_ids = 11" else text.replace(
         'code = "814_01", from = "party"', 'code = "814_01", from = "nobody"', 1)
     assert bad != text
     (tmp_path / "bad.toml").write_text(bad)
