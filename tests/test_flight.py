@@ -185,3 +185,60 @@ def test_a_flight_over_naesb_edm(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert report["verdict"] == "passed" and "the market receives on http://127.0.0.1:" in done.stderr
     assert list((tmp_path / "f" / "market-edm" / "inbox" / PARTY).glob("*.x12"))  # the party's files came as posts
+
+
+def test_a_system_that_sends_a_broken_file_sees_why_it_was_refused(tmp_path: Path) -> None:
+    """Not the reference: a system (a script here) that keeps the window protocol but sends only
+    an 814_01 without the customer's N1*8R loop (and no REF*Q5). The market refuses it with the
+    guide's finding (segment and element), and every step of the party fails or is blocked."""
+    import threading
+    import time
+
+    out = tmp_path / "f"
+    base = out / "exchange" / PARTY
+    done_flag = threading.Event()
+
+    def play() -> None:
+        first = True
+        while not done_flag.is_set():
+            markers = sorted((base / "outbox").glob(".window-*"), key=lambda p: int(p.name.split("-")[1])) \
+                if (base / "outbox").is_dir() else []
+            if not markers:
+                time.sleep(0.005)
+                continue
+            marker = markers[0]
+            (base / "processed" / "party").mkdir(parents=True, exist_ok=True)
+            for name in marker.read_text().split():
+                (base / "outbox" / name).replace(base / "processed" / "party" / name)
+            names = []
+            if first:
+                bad = ("ISA*00*          *00*          *01*223456789      *01*183529049      *250304*0900*U*00401*"
+                       "000000001*0*P*>~GS*GE*223456789*183529049*20250304*0900*1*X*004010~ST*814*0001~"
+                       "BGN*13*C1*20250304~N1*8S*ONCOR*1*1039940674000~N1*SJ*PARTY*1*223456789~LIN*1*SH*EL*SH*CE~"
+                       "ASI*7*021~SE*7*0001~GE*1*1~IEA*1*000000001~")
+                (base / "inbox").mkdir(parents=True, exist_ok=True)
+                (base / "inbox" / "request.x12").write_text(bad)
+                names, first = ["request.x12"], False
+            (base / "inbox" / f".{marker.name}.tmp").write_text("".join(n + "\n" for n in names))
+            (base / "inbox" / f".{marker.name}.tmp").replace(base / "inbox" / marker.name)
+            marker.replace(base / "processed" / "party" / marker.name)
+
+    player = threading.Thread(target=play, daemon=True)
+    player.start()
+    try:
+        done = subprocess.run([*CLI, "flight", "run", str(FLIGHT), "--under-test", f"CR:{PARTY}", "--out", str(out),
+                               "--track", "switch-standard", "--timeout", "60"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+    finally:
+        done_flag.set()
+        player.join(10)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((out / "flight.json").read_text())
+    assert [r["file"] for r in report["refused"]] == ["request.x12"]
+    why = report["refused"][0]["why"]
+    assert "segment 7 (LIN*1)" in why and "no N1*8R found (guide 814_01)" in why, why  # the guide's finding
+    steps = report["tracks"][0]["steps"]
+    assert steps[0]["status"] == "failed" and steps[0]["reason"].startswith("missing")
+    assert {s["status"] for s in steps[1:]} == {"blocked"}
+    assert "REFUSED  request.x12" in done.stdout
+    assert "Files refused" in (out / "flight.html").read_text()

@@ -30,6 +30,7 @@ def to_dict(run: FlightRun) -> dict[str, Any]:
         "flight": f.flight.name, "role": f.flight.role, "party": run.party, "verdict": run.verdict,
         "reference": run.reference, "start": f.flight.start.isoformat(), "days": f.flight.days,
         "connectivity": [c.to_dict() for c in run.checks],
+        "refused": [{"at": a, "file": f, "why": w} for a, f, w in run.refused],
         "qualification": [{"function": t.track.name, "partners": _partners(t), "verdict": t.verdict}
                           for t in run.tracks],
         "tracks": [t.to_dict() for t in run.tracks],
@@ -52,6 +53,8 @@ def to_text(run: FlightRun) -> str:
     lines = [f"flight {run.flight.flight.name} for {run.flight.flight.role} {run.party}: {run.verdict.upper()}"]
     for c in run.checks:
         lines.append(f"  {'PASSED' if c.passed else 'FAILED':<8} {'connectivity':<22} {c.name}: {c.detail}")
+    for at, file, why in run.refused:
+        lines.append(f"  REFUSED  {file} at {at}: {why}")
     for t in run.tracks:
         party = [s for s in t.steps if s.step.sender == "party"]
         ok = sum(1 for s in party if s.status == "passed")
@@ -127,6 +130,12 @@ def to_html(run: FlightRun) -> str:
                    f"{'; ' + esc(t.track.basis) if t.track.basis else ''}</p>{_svg(t)}"
                    "<table><tr><th>#</th><th>code</th><th>route</th><th>status</th><th>rule</th><th>ref</th>"
                    "<th>file</th><th>why</th></tr>" + "".join(_row(s) for s in t.steps) + "</table>")
+    if run.refused:
+        out.append("<h2>Files refused</h2><p>Files of the party the market did not act on, with the finding "
+                   "(segment and element, and what the guide expects):</p><table><tr><th>market time</th>"
+                   "<th>file</th><th>why</th></tr>" + "".join(
+                       f"<tr><td>{esc(a)}</td><td><code>{esc(f)}</code></td><td style='color:#cf222e'>{esc(w)}</td>"
+                       "</tr>" for a, f, w in run.refused) + "</table>")
     out.append("<h2>Day by day</h2><table><tr><th>day</th><th>time</th><th>track</th><th>step</th><th>code</th>"
                "<th>route</th><th>ref</th><th>status</th></tr>")
     for r in d["log"]:

@@ -32,6 +32,8 @@ class FlightRun:
     tracks: list[TrackResult]
     #: the connectivity and acknowledgement tests, graded before the tracks
     checks: list[Check]
+    #: files of the party the market refused, with why (the validator names segment and element)
+    refused: list[tuple[str, str, str]]
 
     @property
     def verdict(self) -> str:
@@ -111,4 +113,18 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
     records, result = records_of(out / "market")
     ercot = load_scenario_text(text).participants.ercot.duns
     graded = grade(flight, esi_ids_of(text), records, result, party, ercot, tracks)
-    return FlightRun(flight, party, out, reference, faults, graded, connectivity(flight, records, result, party, ercot))
+    return FlightRun(flight, party, out, reference, faults, graded, connectivity(flight, records, result, party, ercot),
+                     _refused(out / "market" / "trace.sqlite"))
+
+
+def _refused(trace: Path) -> list[tuple[str, str, str]]:
+    """(market time, file, why) of each file of the party the market refused."""
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT at, file, detail FROM transport_events WHERE direction = 'in' AND kind = 'refused' "
+                          "ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    return [(str(a), str(f), str(d)) for a, f, d in rows]
