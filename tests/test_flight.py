@@ -242,3 +242,19 @@ def test_a_system_that_sends_a_broken_file_sees_why_it_was_refused(tmp_path: Pat
     assert {s["status"] for s in steps[1:]} == {"blocked"}
     assert "REFUSED  request.x12" in done.stdout
     assert "Files refused" in (out / "flight.html").read_text()
+
+
+def test_a_flight_never_mixes_its_folder_with_other_files(tmp_path: Path) -> None:
+    """A folder with a user's files is refused (exit 2, nothing deleted); a former flight run's
+    folder is replaced by the new run, its own outputs only."""
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("keep me")
+    done, _ = _run(user, "--track", "cancel")
+    assert done.returncode == 2 and "not a flight run's" in done.stderr and (user / "notes.txt").exists()
+    first, _ = _run(tmp_path / "f", "--track", "cancel")
+    again, report = _run(tmp_path / "f", "--track", "historical-usage")
+    assert first.returncode == again.returncode == 0
+    assert [t["track"] for t in report["tracks"]] == ["historical-usage"]
+    played = (tmp_path / "f" / "scenario.toml").read_text()
+    assert 'kind = "historical_usage"' in played and 'kind = "cancel"' not in played  # nothing of the first run left

@@ -279,3 +279,24 @@ def test_the_party_may_be_named_with_its_role_which_is_checked(tmp_path: Path) -
                             str(tmp_path / "x2"), "--out", str(tmp_path / "m2")], cwd=ROOT, capture_output=True,
                            text=True, timeout=120)
     assert wrong.returncode == 2 and "223456789 is a CR in scenario" in wrong.stderr
+
+
+def test_serve_refuses_a_folder_that_is_not_its_own(tmp_path: Path) -> None:
+    """Output folders are never mixed: a folder with other files, or another serving side's,
+    is refused (exit 2) and left as it was; the same command again is a restart."""
+    scenario = str(ROOT / "scenarios" / "switch-standard.toml")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    args = ["--exchange", str(tmp_path / "x"), "--timeout", "0.2"]
+    user = subprocess.run([*CLI, "serve", scenario, "--under-test", "223456789", "--out", str(tmp_path / "mine"),
+                           *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert user.returncode == 2 and "not a serving side's" in user.stderr
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+    side = [*CLI, "serve", scenario, "--under-test", "223456789", "--out", str(tmp_path / "side"), *args]
+    first = subprocess.run(side, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 2 and "from the party" in first.stderr  # alone, it waits for the party in vain
+    again = subprocess.run(side, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and "from the party" in again.stderr  # a restart: it ran (and waited) again
+    other = subprocess.run([*CLI, "serve", scenario, "--as", "223456789", "--out", str(tmp_path / "side"), *args],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert other.returncode == 2 and "another serving side" in other.stderr

@@ -77,6 +77,8 @@ def serve_side(scenario: Scenario, out: Path, exchange: Path, party: str, side: 
         raise SimError(f"unknown transport {transport!r}: folders or edm")
     if transport == "edm" and not peer_url:
         raise SimError("serve over EDM needs the other side's receiver (--peer URL)")
+    _claim(Path(out), {"scenario": info.name, "party": party, "side": side, "transport": transport,
+                       "exchange": str(Path(exchange).resolve())})
     remote = frozenset({party}) if side == "market" else frozenset(everyone - {party})
     local = frozenset(everyone - remote)
     clock = Clock(info.start)
@@ -142,3 +144,29 @@ def _make_link(out: Path, exchange: Path, party: str, side: str, transport: str,
     if live:
         return FolderLive(out, exchange, party, remote, latency, local, trace, clock, speed, stepped)
     return FolderLockstep(out, exchange, party, side, remote, latency, timeout, local, trace, clock)
+
+
+def _claim(out: Path, run: dict[str, str]) -> None:
+    """Make ``out`` this side's folder, or find it is already (the same command started again
+    after a kill: it replays there).
+
+    Raises:
+        SimError: ``out`` holds something else (another run's side, or files that are not a
+            serving side's): output folders are never mixed, and nothing there is deleted.
+    """
+    import json
+
+    record = out / ".serve" / "run.json"
+    if record.is_file():
+        try:
+            was = json.loads(record.read_text(encoding="utf-8"))
+        except ValueError:
+            was = {}
+        if was != run:
+            raise SimError(f"it is the folder of another serving side ({', '.join(f'{k} {v}' for k, v in was.items())}"
+                           "): give another --out", str(out))
+        return
+    if out.exists() and any(out.iterdir()):
+        raise SimError("the folder holds files that are not a serving side's: give an empty or new --out", str(out))
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(run, sort_keys=True) + "\n", encoding="utf-8")

@@ -73,7 +73,7 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
 
     for name in tracks or []:
         flight.track(name)
-    out.mkdir(parents=True, exist_ok=True)
+    _fresh(out)
     text = scenario_toml(flight, party, tracks)
     (out / "scenario.toml").write_text(text, encoding="utf-8")
     edm = transport == "edm"
@@ -128,3 +128,36 @@ def _refused(trace: Path) -> list[tuple[str, str, str]]:
     finally:
         db.close()
     return [(str(a), str(f), str(d)) for a, f, d in rows]
+
+
+#: what a flight run writes in its folder (a later run into the folder replaces exactly these)
+_OURS = ("scenario.toml", "party-scenario.toml", "exchange", "market", "market-edm", "party", "party-edm",
+         "flight.json", "flight.html", "flight.txt", ".flight-run")
+
+
+def _fresh(out: Path) -> None:
+    """Make ``out`` ready for a run: new, empty, or a former flight run's folder (whose outputs,
+    and only those, are removed). Anything else there is refused: output folders are never
+    mixed, and a user's files are never deleted.
+
+    Raises:
+        SimError: ``out`` holds files that no flight run wrote.
+    """
+    import shutil
+
+    if out.exists() and any(out.iterdir()):
+        if not (out / ".flight-run").is_file():
+            raise SimError("the folder holds files that are not a flight run's: give an empty or new --out", str(out))
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in _OURS)
+        if foreign:
+            raise SimError(f"the folder of a former flight run also holds {', '.join(foreign[:3])}: give another --out",
+                           str(out))
+        for name in _OURS:
+            path = out / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ".flight-run").write_text("a flight run's folder: ercot-sim flight run replaces what it wrote here\n",
+                                     encoding="utf-8")
