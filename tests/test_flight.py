@@ -97,6 +97,9 @@ def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> 
     assert (report["connectivity"][2]["status"] == "passed") == acked  # a planted fault, or none, there too
     assert all(c["status"] == "passed" for i, c in enumerate(report["connectivity"]) if i != 2)
     assert "FAILED" in done.stdout and "wrong transaction: sent 824" in done.stdout
+    for why in report["outside_tracks"]:  # violations no step cites: only 997s the fault dropped
+        first = next(iter_transactions(market / why.split()[0]))
+        assert "B1-any-997" in why and (first.isa.get(6).strip(), first.isa.get(13).strip()) in dropped, why
 
 
 def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
@@ -258,3 +261,40 @@ def test_a_flight_never_mixes_its_folder_with_other_files(tmp_path: Path) -> Non
     assert [t["track"] for t in report["tracks"]] == ["historical-usage"]
     played = (tmp_path / "f" / "scenario.toml").read_text()
     assert 'kind = "historical_usage"' in played and 'kind = "cancel"' not in played  # nothing of the first run left
+
+
+def test_requests_of_one_code_are_told_apart_and_a_duplicate_is_named(tmp_path: Path) -> None:
+    """Two 650_01 requests in a track (disconnect, then reconnect) are matched to their own
+    instructions by day: each of the party's duplicated requests is named as sent twice, and the
+    dropped switch-hold request fails its own step, not the release's."""
+    faults = tmp_path / "faults.toml"
+    faults.write_text('''
+[[faults]]
+kind = "duplicate"
+participant = "PARTY"
+esi_index = 9
+code = "650_01"
+
+[[faults]]
+kind = "missing"
+participant = "PARTY"
+esi_index = 10
+code = "650_01"
+probability = 0.5
+''')
+    done, report = _run(tmp_path / "f", "--reference-faults", str(faults), "--track", "disconnect-reconnect",
+                        "--track", "switch-hold")
+    assert done.returncode == 1
+    status = {(t["track"], s["step"]): (s["status"], s["reason"]) for t in report["tracks"] for s in t["steps"]}
+    assert status[("disconnect-reconnect", 4)][1].startswith("duplicate: 650_01")
+    assert status[("disconnect-reconnect", 7)][1].startswith("duplicate: 650_01")
+    assert status[("disconnect-reconnect", 5)][0] == status[("disconnect-reconnect", 8)][0] == "given"
+    hold = [status[("switch-hold", n)][0] for n in range(4, 10)]
+    party_db = sqlite3.connect(tmp_path / "f" / "party" / "trace.sqlite")
+    dropped = party_db.execute("SELECT at FROM faults WHERE kind = 'missing' AND code = '650_01'").fetchall()
+    party_db.close()
+    assert len(dropped) == 1  # the seed drops one of the two: which one decides the grades below
+    if dropped[0][0] < "2025-03-25":  # the hold (day 15) was dropped: its step fails, the rest waits on it
+        assert hold == ["failed", "blocked", "blocked", "blocked", "blocked", "blocked"], hold
+    else:  # the release (day 25) was dropped
+        assert hold == ["passed", "given", "passed", "failed", "blocked", "blocked"], hold

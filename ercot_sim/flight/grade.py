@@ -4,25 +4,28 @@ what was late or never came.
 
 A step of the party is **passed** (sent, in time when it has a rule), **failed** (never sent;
 another transaction sent in its place; late against its rule; a reject where an acceptance was
-expected; a 997 missing or late), or
+expected; sent twice; a 997 missing or late), or
 **pending** (not due by the end of the flight). A step of the simulator is **given** when it
 was sent. Any step after a failed transaction of the party in its track is **blocked**: what
 follows a failure is not the party's to answer for (a missing or late 997 blocks nothing). A
 997 step is judged by the 997 rule (``B1``) on the transaction it acknowledges; a step that
-``answers`` another must name that one's reference.
+``answers`` another must name that one's reference; a step that carries out a ``do`` item is
+sent between that item's day and the next item's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ercot_sim.calendar import CENTRAL
 from ercot_sim.flight.script import Flight, Step, Track
 from ercot_sim.timing.check.report import CheckResult, Violation
 from ercot_sim.timing.flows import TxnRecord
 
-__all__ = ["Check", "StepResult", "TrackResult", "connectivity", "grade"]
+__all__ = ["Check", "StepResult", "TrackResult", "connectivity", "grade", "outside_tracks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +43,9 @@ class StepResult:
     sent_at: str = ""
 
     @property
-    def late(self) -> bool:
-        """Failed only for being late (what was late was sent: the flow goes on)."""
-        return self.reason.startswith("late against")
+    def flow_goes_on(self) -> bool:
+        """Failed for being late or sent twice: it was sent, so the flow goes on."""
+        return self.reason.startswith(("late against", "duplicate:"))
 
     def to_dict(self) -> dict[str, Any]:
         s = self.step
@@ -154,12 +157,26 @@ def grade(flight: Flight, esi_of: list[str], records: list[TxnRecord], result: C
         if tracks is not None and track.name not in tracks:
             continue
         esis = [esi_of[i] for i in track.esi_indexes()]
-        out.append(TrackResult(track, esis, _grade_track(track, esis, by_esi, result, roles)))
+        out.append(TrackResult(track, esis, _grade_track(track, esis, by_esi, result, roles, flight.flight.start)))
     return out
 
 
+def _window(track: Track, step: Step, start: dt.date) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When the step's ``do`` item may be carried out: from its day to the next item's."""
+    if step.do is None:
+        return None, None
+    days = sorted({int(d["day"]) for d in track.do})
+    day = int(track.do[step.do]["day"])
+    later = [d for d in days if d > day]
+
+    def midnight(n: int) -> dt.datetime:
+        return dt.datetime.combine(start + dt.timedelta(days=n), dt.time(0), CENTRAL)
+
+    return midnight(day), (midnight(later[0]) if later else None)
+
+
 def _grade_track(track: Track, esis: list[str], by_esi: dict[str, list[TxnRecord]], result: CheckResult,
-                 roles: dict[str, str]) -> list[StepResult]:
+                 roles: dict[str, str], start: dt.date) -> list[StepResult]:
     recs = sorted((r for e in esis for r in by_esi.get(e, [])), key=lambda r: (r.sent_at, r.index))
     used: set[int] = set()
     matched: dict[str, TxnRecord] = {}  # code -> the last transaction matched to a step of that code
@@ -177,19 +194,30 @@ def _grade_track(track: Track, esis: list[str], by_esi: dict[str, list[TxnRecord
             if step.answers and answered is None:
                 results.append(StepResult(n, step, "blocked", f"no {step.answers} to answer"))
                 continue
+            opens, closes = _window(track, step, start)
             rec = next((r for r in recs if r.index not in used and r.code == step.code
                         and roles.get(r.sender) == step.sender and roles.get(r.receiver) == step.receiver
                         and (after is None or r.sent_at >= after)
+                        and (opens is None or r.sent_at >= opens) and (closes is None or r.sent_at < closes)
                         and (answered is None or r.orig_ref == answered.ref)), None)
             if rec is not None:
                 used.add(rec.index)
                 matched[step.code] = rec
                 if step.sender == "party":  # the simulator's steps may come in either order between the party's
                     after = rec.sent_at
-            got = _grade_sent(n, step, rec, recs, used, after, result, roles, answered)
+            else:
+                matched.pop(step.code, None)  # a later 997 or answer to this code has nothing to point at
+            got = _grade_sent(n, step, rec, recs, used, after or opens, result, roles, answered)
+            if rec is not None and got.status == "passed":
+                again = [r for r in recs if r.index != rec.index and r.code == rec.code and r.ref == rec.ref
+                         and r.sender == rec.sender]
+                if again:
+                    used.update(r.index for r in again)
+                    got = _result(n, step, "failed", f"duplicate: {rec.code} ref {rec.ref} sent {len(again) + 1} "
+                                  "times", rec)
         results.append(got)
-        if got.status == "failed" and step.sender == "party" and step.code != "997" and not got.late:
-            failed_at = n  # a late answer, or a missing or late 997, does not stop the flow; what is not sent does
+        if got.status == "failed" and step.sender == "party" and step.code != "997" and not got.flow_goes_on:
+            failed_at = n  # a late or repeated answer, or a missing or late 997, does not stop the flow
     return results
 
 
@@ -216,11 +244,16 @@ def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord]
         return _result(n, step, "failed", f"wrong transaction: sent {instead.code} ref {instead.ref}{to} where "
                        f"{step.code} was expected", instead)
     if step.rule:
-        owed = next((v for v in result.owed if v.rule_id == step.rule and v.esi_id in {r.esi_id for r in recs}), None)
+        esis = {r.esi_id for r in recs}
+
+        def since(v: Violation) -> bool:  # raised by this track's own transactions, not earlier ones
+            return v.esi_id in esis and (after is None or v.trigger.sent_at >= after)
+
+        owed = next((v for v in result.owed if v.rule_id == step.rule and since(v)), None)
         if owed is not None:
             return StepResult(n, step, "pending", f"not due until {owed.due.isoformat() if owed.due else '-'}")
-        missing = next((v for v in result.violations if v.rule_id == step.rule and v.kind == "missing"
-                        and v.esi_id in {r.esi_id for r in recs}), None)
+        missing = next((v for v in result.violations if v.rule_id == step.rule and v.kind == "missing" and since(v)),
+                       None)
         if missing is not None:
             return StepResult(n, step, "failed", f"missing: {missing.message}")
     return StepResult(n, step, "failed", f"missing: the party sent no {step.code} to {step.receiver}")
@@ -254,3 +287,19 @@ def records_of(out: Path) -> tuple[list[TxnRecord], CheckResult]:
 
     data = read_trace(out / "trace.sqlite")
     return data.records, check_dataset(data, load_check_rules())
+
+
+def outside_tracks(result: CheckResult, graded: list[TrackResult], party: str) -> list[str]:
+    """Timing violations of the party that no step cites (its 997s for the monthly usage and
+    invoices the tracks do not script, say): they count against it as much as a step's."""
+    cited = {s.reason.split(": ", 1)[1] for t in graded for s in t.steps
+             if s.status == "failed" and ": " in s.reason}
+    mine = (f"outbox/{party}/", f"inbound/{party}/")
+    out = []
+    for v in result.violations:
+        files = [v.trigger.file, v.answered.file if v.answered else ""]
+        by_party = any(f.startswith(mine[1]) for f in files) or (v.trigger.file.startswith(mine[0])
+                                                                  and "from the receiver" in v.expected)
+        if by_party and not any(v.message in c or c in v.message for c in cited):
+            out.append(v.message)
+    return out

@@ -31,6 +31,7 @@ def to_dict(run: FlightRun) -> dict[str, Any]:
         "reference": run.reference, "start": f.flight.start.isoformat(), "days": f.flight.days,
         "connectivity": [c.to_dict() for c in run.checks],
         "refused": [{"at": a, "file": f, "why": w} for a, f, w in run.refused],
+        "outside_tracks": list(run.outside),
         "qualification": [{"function": t.track.name, "partners": _partners(t), "verdict": t.verdict}
                           for t in run.tracks],
         "tracks": [t.to_dict() for t in run.tracks],
@@ -55,6 +56,8 @@ def to_text(run: FlightRun) -> str:
         lines.append(f"  {'PASSED' if c.passed else 'FAILED':<8} {'connectivity':<22} {c.name}: {c.detail}")
     for at, file, why in run.refused:
         lines.append(f"  REFUSED  {file} at {at}: {why}")
+    for why in run.outside:
+        lines.append(f"  FAILED   {'outside the tracks':<22} {why}")
     for t in run.tracks:
         party = [s for s in t.steps if s.step.sender == "party"]
         ok = sum(1 for s in party if s.status == "passed")
@@ -136,6 +139,9 @@ def to_html(run: FlightRun) -> str:
                    "<th>file</th><th>why</th></tr>" + "".join(
                        f"<tr><td>{esc(a)}</td><td><code>{esc(f)}</code></td><td style='color:#cf222e'>{esc(w)}</td>"
                        "</tr>" for a, f, w in run.refused) + "</table>")
+    if run.outside:
+        out.append("<h2>Outside the tracks</h2><p>Timing violations of the party that no step cites:</p><ul>"
+                   + "".join(f"<li style='color:#cf222e'>{esc(w)}</li>" for w in run.outside) + "</ul>")
     out.append("<h2>Day by day</h2><table><tr><th>day</th><th>time</th><th>track</th><th>step</th><th>code</th>"
                "<th>route</th><th>ref</th><th>status</th></tr>")
     for r in d["log"]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ercot_sim.errors import SimError
 from ercot_sim.flight.compile import scenario_toml
-from ercot_sim.flight.grade import Check, TrackResult, connectivity, esi_ids_of, grade, records_of
+from ercot_sim.flight.grade import Check, TrackResult, connectivity, esi_ids_of, grade, outside_tracks, records_of
 from ercot_sim.flight.script import Flight
 
 __all__ = ["FlightRun", "run_flight"]
@@ -34,11 +34,15 @@ class FlightRun:
     checks: list[Check]
     #: files of the party the market refused, with why (the validator names segment and element)
     refused: list[tuple[str, str, str]]
+    #: the party's timing violations no step cites
+    outside: list[str]
 
     @property
     def verdict(self) -> str:
         """``passed`` (every check and track passed), ``failed`` or ``pending``."""
         verdicts = {t.verdict for t in self.tracks} | {"passed" if c.passed else "failed" for c in self.checks}
+        if self.outside:
+            verdicts.add("failed")
         return "failed" if "failed" in verdicts else "pending" if "pending" in verdicts else "passed"
 
 
@@ -114,7 +118,7 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
     ercot = load_scenario_text(text).participants.ercot.duns
     graded = grade(flight, esi_ids_of(text), records, result, party, ercot, tracks)
     return FlightRun(flight, party, out, reference, faults, graded, connectivity(flight, records, result, party, ercot),
-                     _refused(out / "market" / "trace.sqlite"))
+                     _refused(out / "market" / "trace.sqlite"), outside_tracks(result, graded, party))
 
 
 def _refused(trace: Path) -> list[tuple[str, str, str]]:

@@ -105,6 +105,9 @@ class Step(_Strict):
     acknowledges: Code | None = None
     #: the track's transaction (by code) this one answers: it must name that one's reference
     answers: Code | None = None
+    #: the ``do`` item (its index) this step carries out: it is sent on or after that item's day
+    #: and before the next item's (two requests of one code are told apart by it)
+    do: int | None = Field(default=None, ge=0)
     #: the timing rule (rules.toml id) the party's step is graded against
     rule: str | None = None
     #: an answer that must accept (or reject) what it answers: a reject where an acceptance is
@@ -163,6 +166,9 @@ class Flight(_Strict):
                     raise ValueError(f"track {t.name}: esi {i} is outside the test bed of {self.testbed.esi_ids}")
                 if used.setdefault(i, t.name) != t.name:
                     raise ValueError(f"tracks {used[i]} and {t.name} both use test bed ESI ID {i}")
+            for n, step in enumerate(t.steps, 1):
+                if step.do is not None and step.do >= len(t.do):
+                    raise ValueError(f"track {t.name} step {n}: do {step.do}, but the track has {len(t.do)} do item(s)")
             for d in t.do:
                 if "esi" not in d or "esi_index" in d or "cr" in d:
                     raise ValueError(f"track {t.name}: a do item names its test bed ESI ID as esi (no esi_index, "
