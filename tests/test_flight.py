@@ -298,3 +298,25 @@ probability = 0.5
         assert hold == ["failed", "blocked", "blocked", "blocked", "blocked", "blocked"], hold
     else:  # the release (day 25) was dropped
         assert hold == ["passed", "given", "passed", "failed", "blocked", "blocked"], hold
+
+
+@pytest.mark.parametrize(("args", "faults", "said"), [
+    (["--under-test", "CR:123456789"], None, "the simulator's INCUMBENT"),
+    (["--under-test", "CR:abc"], None, "a DUNS is 9 or 13 digits"),
+    (["--under-test", "TDSP:223456789"], None, "tests a CR, not a TDSP"),
+    (["--under-test", f"CR:{PARTY}", "--reference"], '[[faults]]\nkind = "late"\nparticipant = "ONCOR"\n',
+     "faults[0].participant"),
+    (["--under-test", f"CR:{PARTY}", "--reference"], '[[faults]]\nkind = "late"\nesi_index = 99\n',
+     "outside the test bed"),
+    (["--under-test", f"CR:{PARTY}", "--reference"], '[[faults]]\nkind = "slow"\n', "faults.toml line 2"),
+])
+def test_bad_parties_and_faults_are_one_line_naming_what(tmp_path: Path, args: list[str], faults: str | None,
+                                                         said: str) -> None:
+    extra = []
+    if faults is not None:
+        (tmp_path / "faults.toml").write_text(faults)
+        extra = ["--reference-faults", str(tmp_path / "faults.toml")]
+    done = subprocess.run([*CLI, "flight", "run", str(FLIGHT), *args, *extra, "--out", str(tmp_path / "o")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -62,21 +62,17 @@ def register(app: typer.Typer) -> None:
 
         from ercot_sim.flight.report import to_dict, to_text, write_reports
         from ercot_sim.flight.run import run_flight
-        from ercot_sim.flight.script import load_flight
+        from ercot_sim.flight.script import check_party, load_faults, load_flight
 
         role, _, duns = under_test.rpartition(":")
         try:
             flight_ = load_flight(script)
-            if role and role.upper() != flight_.flight.role:
-                raise SimError(f"flight {flight_.flight.name} tests a {flight_.flight.role}, not a {role}")
+            check_party(flight_, role, duns)
             faults = ""
             if reference_faults is not None:
                 if not reference:
                     raise SimError("--reference-faults plants faults in the reference party: give --reference too")
-                try:
-                    faults = reference_faults.read_text(encoding="utf-8")
-                except OSError as exc:
-                    raise SimError(f"cannot read the faults: {exc.strerror}", str(reference_faults)) from None
+                faults = load_faults(reference_faults, flight_)
 
             if transport not in ("folders", "edm"):
                 raise SimError(f"unknown transport {transport!r}: folders or edm")

@@ -8,12 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ercot_sim.flight.script import Flight
+from ercot_sim.flight.script import PARTY, Flight
 
 __all__ = ["PARTY", "scenario_toml"]
-
-#: the name of the system under test in the flight's scenario (faults for a reference run name it)
-PARTY = "PARTY"
 
 
 def _value(v: Any) -> str:

@@ -105,6 +105,11 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
         serve_side(load_scenario_text(text, str(out / "scenario.toml")), out / "market", exchange, party, "market",
                    timeout=timeout, transport=transport, listen=listen, peer_url=peer_url, secret=secret,
                    on_ready=on_url)
+    except SimError:
+        if proc is not None and proc.poll() not in (None, 0):  # the party died: say why, not that it was silent
+            said = (proc.stderr.read() if proc.stderr else "").strip().splitlines()
+            raise SimError(f"the reference party failed: {said[-1] if said else proc.returncode}") from None
+        raise
     finally:
         if proc is not None:
             try:

@@ -43,13 +43,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ercot_sim.errors import SimError
+from ercot_sim.scenario import Fault
 from ercot_sim.tomlload import load_toml_model
 
-__all__ = ["Flight", "FlightError", "Step", "TestBed", "Track", "load_flight"]
+__all__ = ["PARTY", "Flight", "FlightError", "Step", "TestBed", "Track", "check_party", "load_faults", "load_flight"]
 
 Party = Literal["party", "ERCOT", "TDSP", "CR"]
 Duns = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{4})?$")]
 Code = Annotated[str, StringConstraints(pattern=r"^(\d{3}_\d{2}|997)$")]
+
+
+#: the name of the system under test in the flight's scenario (faults for a reference run name it)
+PARTY = "PARTY"
 
 
 class FlightError(SimError):
@@ -195,3 +200,55 @@ def load_flight(path: str | Path) -> Flight:
         FlightError: the file is missing or wrong (names file, line and field).
     """
     return load_toml_model(path, Flight, FlightError)
+
+
+class _Faults(_Strict):
+    faults: list[Fault] = []
+
+
+def load_faults(path: Path, flight: Flight) -> str:
+    """The ``[[faults]]`` of a reference party, read from ``path`` (TOML) and checked against the
+    flight: each names the party (``participant = "PARTY"``) and a test bed ESI ID, or none.
+
+    Raises:
+        FlightError: the file is missing or wrong, or a fault could never apply (names the
+            file, the line and the field).
+    """
+    from ercot_sim.tomlload import load_toml_text
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FlightError(f"cannot read the faults: {exc.strerror}", str(path)) from None
+    faults = load_toml_text(text, str(path), _Faults, FlightError).faults
+    for n, f in enumerate(faults):
+        if f.participant not in (None, PARTY):
+            raise FlightError(f"faults[{n}].participant: {f.participant!r}: a reference party's fault names "
+                              f"participant = \"{PARTY}\" (it acts on what the party does)", str(path))
+        if f.esi_index is not None and f.esi_index >= flight.testbed.esi_ids:
+            raise FlightError(f"faults[{n}].esi_index: {f.esi_index} is outside the test bed of "
+                              f"{flight.testbed.esi_ids} ESI IDs", str(path))
+    return text
+
+
+def check_party(flight: Flight, role: str, duns: str) -> None:
+    """Whether ``duns`` can play the flight's party (``role`` as given, '' when not).
+
+    Raises:
+        FlightError: a role other than the flight's, a DUNS that is not 9 or 13 digits, or one
+            the test bed gives the simulator's participants.
+    """
+    import re
+
+    if role and role.upper() != flight.flight.role:
+        raise FlightError(f"flight {flight.flight.name} tests a {flight.flight.role}, not a {role}")
+    if not re.fullmatch(r"[0-9]{9}([0-9]{4})?", duns):
+        raise FlightError(f"--under-test {duns!r}: a DUNS is 9 or 13 digits")
+    bed = flight.testbed
+    taken = {"183529049": "ERCOT", bed.incumbent.duns: bed.incumbent.name}
+    if flight.flight.role == "CR":
+        taken[bed.tdsp.duns] = bed.tdsp.name
+    if bed.newcomer is not None:
+        taken[bed.newcomer.duns] = bed.newcomer.name
+    if duns in taken:
+        raise FlightError(f"--under-test {duns}: that DUNS is the simulator's {taken[duns]} in this flight")
