@@ -320,3 +320,27 @@ def test_bad_parties_and_faults_are_one_line_naming_what(tmp_path: Path, args: l
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_polr_flight_a_mass_transition_to_the_party(tmp_path: Path) -> None:
+    """A CR flight as the gaining POLR: the incumbent defaults, the party receives the drop
+    notices (814_14) and must answer each with its 814_15; the reference passes, and one that
+    never answers for the second ESI ID fails that step alone."""
+    polr = ROOT / "scenarios" / "flights" / "cr-polr.toml"
+
+    def run(out: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        done = subprocess.run([*CLI, "flight", "run", str(polr), "--under-test", f"CR:{PARTY}", "--out", str(out),
+                               "--reference", "--timeout", "60", *extra], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+        return done.returncode, json.loads((out / "flight.json").read_text())
+
+    code, report = run(tmp_path / "good")
+    assert code == 0 and report["verdict"] == "passed"
+    assert 'roles = ["POLR"]' in (tmp_path / "good" / "scenario.toml").read_text()
+    (tmp_path / "faults.toml").write_text('[[faults]]\nkind = "missing"\nparticipant = "PARTY"\nesi_index = 1\n'
+                                          'code = "814_15"\n')
+    code, report = run(tmp_path / "bad", "--reference-faults", str(tmp_path / "faults.toml"))
+    failed = [(t["track"], s["step"], s["reason"]) for t in report["tracks"] for s in t["steps"]
+              if s["status"] == "failed"]
+    assert code == 1 and [(t, n) for t, n, _ in failed] == [("mass-transition-second", 3)], failed
+    assert failed[0][2].startswith("missing")

@@ -35,7 +35,8 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
              f"esi_prefix = {_value(bed.tdsp.esi_prefix)}", 'status = "confirmed"', "",
              "[[participants.crs]]", f"name = {_value(bed.incumbent.name)}", f"duns = {_value(bed.incumbent.duns)}",
              "share = 1.0", 'roles = ["AREP"]', "",
-             "[[participants.crs]]", f"name = {_value(actor[0])}", f"duns = {_value(actor[1])}", "share = 0.0", "",
+             "[[participants.crs]]", f"name = {_value(actor[0])}", f"duns = {_value(actor[1])}", "share = 0.0",
+             *([f"roles = [{', '.join(_value(r) for r in info.party_roles)}]"] if info.party_roles else []), "",
              "[population]", f"esi_ids = {bed.esi_ids}", "energized = 1.0", ""]
     for track in flight.tracks:
         if tracks is not None and track.name not in tracks:
@@ -44,4 +45,7 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
             lines.append("[[events]]")
             lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items()]
             lines += [f"cr = {_value(actor[0])}", ""]
+    if info.incumbent_defaults_on is not None:
+        lines += ["[[mass_transitions]]", f"cr = {_value(bed.incumbent.name)}", f"day = {info.incumbent_defaults_on}",
+                  ""]
     return "\n".join(lines) + ("\n" + faults if faults else "")

@@ -70,6 +70,10 @@ class FlightInfo(_Strict):
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     role: Literal["CR", "TDSP"]
+    #: market roles of the party (a CR flight as the gaining POLR of a mass transition: ``["POLR"]``)
+    party_roles: list[Literal["POLR", "AREP"]] = []
+    #: the test bed's incumbent defaults on this day: its ESI IDs go to the POLR (a mass transition)
+    incumbent_defaults_on: int | None = Field(default=None, ge=0)
     description: str = ""
     start: dt.date
     days: int = Field(ge=1, le=400)
@@ -156,6 +160,10 @@ class Flight(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Flight:
+        if self.flight.incumbent_defaults_on is not None and "POLR" not in self.flight.party_roles:
+            raise ValueError("a mass transition (incumbent_defaults_on) needs the party as POLR (party_roles)")
+        if self.flight.party_roles and self.flight.role != "CR":
+            raise ValueError("party_roles are a CR's market roles")
         if (self.flight.role == "TDSP") != (self.testbed.newcomer is not None):
             raise ValueError("a TDSP's flight names the simulated CR that acts (testbed.newcomer), and only a "
                              "TDSP's flight does (in a CR's flight the party acts)")
@@ -166,6 +174,9 @@ class Flight(_Strict):
         for t in self.tracks:
             if not t.esi_indexes():
                 raise ValueError(f"track {t.name} uses no test bed ESI ID (do ... esi, or esi)")
+            if self.flight.incumbent_defaults_on is not None and t.do:
+                raise ValueError(f"track {t.name}: in a mass transition flight the tracks only watch their ESI IDs "
+                                 "(esi), the incumbent's default moves them all")
             for i in t.esi_indexes():
                 if i >= self.testbed.esi_ids:
                     raise ValueError(f"track {t.name}: esi {i} is outside the test bed of {self.testbed.esi_ids}")
