@@ -136,7 +136,27 @@ class Journal:
         self._file.close()
 
 
-class FolderLive(FolderLockstep):
+class _LiveWindows:
+    """What every live link does when a window is done."""
+
+    trace: Trace
+    clock: Clock
+    journal: Journal
+    windows: int
+    last_window: int
+
+    def _window_done(self, now: int, acks: Acks) -> None:
+        """Order the window's 997s as one market does, record the clock, write the trace, and
+        journal the window as done (a restart replays to here)."""
+        acks.sort(key=lambda a: (a[1], a[0]))
+        self.windows += 1
+        self.trace.serve_state(now=str(now), at=self.clock.iso(now))
+        self.trace.write_window()
+        self.journal.record("win", now, "-")
+        self.last_window = now
+
+
+class FolderLive(FolderLockstep, _LiveWindows):
     """The folder pair for a system that keeps no window protocol (see the module docstring):
     each window's files for the party are written to ``outbox/`` when the window comes, and
     whatever the party has renamed into ``inbox/`` since is taken in (validated and answered as
@@ -195,12 +215,7 @@ class FolderLive(FolderLockstep):
                     continue
                 self.journal.record("in", now, name)
                 self._file(path, self._take_in(path, now, deliveries, acks))
-        acks.sort(key=lambda a: (a[1], a[0]))
-        self.windows += 1
-        self.trace.serve_state(now=str(now), at=self.clock.iso(now))
-        self.trace.write_window()
-        self.journal.record("win", now, "-")
-        self.last_window = now
+        self._window_done(now, acks)
 
     def finish(self) -> None:
         """Hand over the answers the last window left (nothing comes after it)."""
@@ -213,7 +228,7 @@ class FolderLive(FolderLockstep):
         self.journal.close()
 
 
-class EdmLive:
+class EdmLive(_LiveWindows):
     """NAESB EDM 1.6 for a system that keeps no window protocol (see the module docstring).
 
     Args:
@@ -331,12 +346,7 @@ class EdmLive:
                                                f"input-format {fmt}: only X12 is taken in")
                     continue
                 self._take(tid, now, deliveries, acks, record=True)
-        acks.sort(key=lambda a: (a[1], a[0]))
-        self.windows += 1
-        self.trace.serve_state(now=str(now), at=self.clock.iso(now))
-        self.trace.write_window()
-        self.journal.record("win", now, "-")
-        self.last_window = now
+        self._window_done(now, acks)
 
     def _take(self, tid: str, now: int, deliveries: Deliveries, acks: Acks, record: bool) -> None:
         path = self.store.path_of(tid)
