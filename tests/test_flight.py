@@ -154,6 +154,12 @@ kind = "rejected"
 participant = "PARTY"
 esi_index = 5
 code = "814_03"
+
+[[faults]]
+kind = "missing"
+participant = "PARTY"
+esi_index = 11
+code = "650_04"
 """
 
 
@@ -173,12 +179,13 @@ def test_the_reference_tdsp_passes_the_tdsp_flight_and_a_faulty_one_fails_its_fa
     assert done.returncode == 1
     failed = {(t["track"], s["step"]): s["reason"] for t in report["tracks"] for s in t["steps"]
               if s["status"] == "failed"}
-    assert sorted(failed) == [("cancel", 3), ("move-in", 4), ("switch-standard", 3)], failed
+    assert sorted(failed) == [("cancel", 3), ("move-in", 4), ("outage", 4), ("switch-standard", 3)], failed
+    assert failed[("outage", 4)].startswith("missing")
     assert failed[("switch-standard", 3)].startswith("late against B6-tdsp-814_04")
     assert failed[("move-in", 4)].startswith("missing")
     assert failed[("cancel", 3)].startswith("rejected where an acceptance was expected")
     blocked = sorted((t["track"], s["step"]) for t in report["tracks"] for s in t["steps"] if s["status"] == "blocked")
-    assert blocked == [("cancel", 4), ("cancel", 5), ("cancel", 6)]  # what follows the rejected switch only
+    assert blocked == [("cancel", 4), ("cancel", 5), ("cancel", 6), ("outage", 5)]  # what follows the failures
 
 
 def test_a_flight_over_naesb_edm(tmp_path: Path) -> None:
