@@ -44,7 +44,10 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
         for item in track.do:
             lines.append("[[events]]")
             lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items()]
-            lines += [f"cr = {_value(actor[0])}", ""]
+            if item.get("kind") == "esi_create":  # the premise is the test bed TDSP's
+                lines += [f"tdsp = {_value(tdsp[0])}", ""]
+            else:
+                lines += [f"cr = {_value(actor[0])}", ""]
     if info.incumbent_defaults_on is not None:
         lines += ["[[mass_transitions]]", f"cr = {_value(bed.incumbent.name)}", f"day = {info.incumbent_defaults_on}",
                   ""]

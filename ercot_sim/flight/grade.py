@@ -156,7 +156,7 @@ def grade(flight: Flight, esi_of: list[str], records: list[TxnRecord], result: C
     for track in flight.tracks:
         if tracks is not None and track.name not in tracks:
             continue
-        esis = [esi_of[i] for i in track.esi_indexes()]
+        esis = [esi_of[i] for i in track.esi_indexes()] + list(track.esi_ids)
         out.append(TrackResult(track, esis, _grade_track(track, esis, by_esi, result, roles, flight.flight.start)))
     return out
 

@@ -143,6 +143,9 @@ class Track(_Strict):
     do: list[dict[str, Any]] = []
     #: test bed indexes the track uses (besides those of ``do``), e.g. for usage that just comes
     esi: list[int] = []
+    #: ESI IDs outside the test bed the track uses (a premise the TDSP creates: ``do`` items name
+    #: it as ``esi_id``)
+    esi_ids: list[Annotated[str, StringConstraints(pattern=r"^[0-9]{12,36}$")]] = []
     steps: list[Step] = Field(min_length=1)
 
     def esi_indexes(self) -> list[int]:
@@ -172,8 +175,8 @@ class Flight(_Strict):
             raise ValueError("two tracks have one name")
         used: dict[int, str] = {}
         for t in self.tracks:
-            if not t.esi_indexes():
-                raise ValueError(f"track {t.name} uses no test bed ESI ID (do ... esi, or esi)")
+            if not t.esi_indexes() and not t.esi_ids:
+                raise ValueError(f"track {t.name} uses no ESI ID (do ... esi, esi, or esi_ids)")
             if self.flight.incumbent_defaults_on is not None and t.do:
                 raise ValueError(f"track {t.name}: in a mass transition flight the tracks only watch their ESI IDs "
                                  "(esi), the incumbent's default moves them all")
@@ -186,9 +189,13 @@ class Flight(_Strict):
                 if step.do is not None and step.do >= len(t.do):
                     raise ValueError(f"track {t.name} step {n}: do {step.do}, but the track has {len(t.do)} do item(s)")
             for d in t.do:
-                if "esi" not in d or "esi_index" in d or "cr" in d:
-                    raise ValueError(f"track {t.name}: a do item names its test bed ESI ID as esi (no esi_index, "
-                                     "no cr: the party acts, or in a TDSP's flight the newcomer)")
+                named = ("esi" in d) + ("esi_id" in d)
+                if named != 1 or "esi_index" in d or "cr" in d or "tdsp" in d:
+                    raise ValueError(f"track {t.name}: a do item names its ESI ID as esi (a test bed index) or "
+                                     "esi_id (one of the track's esi_ids), and no esi_index, cr or tdsp (the "
+                                     "party acts, or in a TDSP's flight the newcomer)")
+                if "esi_id" in d and d["esi_id"] not in t.esi_ids:
+                    raise ValueError(f"track {t.name}: do names esi_id {d['esi_id']}, not one of its esi_ids")
         return self
 
     def track(self, name: str) -> Track:
