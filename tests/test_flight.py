@@ -41,8 +41,10 @@ probability = 0.2
 """
 
 
-def _run(out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
-    done = subprocess.run([*CLI, "flight", "run", str(FLIGHT), "--under-test", f"CR:{PARTY}", "--out", str(out),
+def _run(out: Path, *extra: str, flight: Path = FLIGHT, party: str = f"CR:{PARTY}"
+         ) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
+    """``flight run`` of ``flight`` against the reference party, and its JSON report ({} when none)."""
+    done = subprocess.run([*CLI, "flight", "run", str(flight), "--under-test", party, "--out", str(out),
                            "--reference", "--timeout", "60", *extra], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     report = json.loads((out / "flight.json").read_text()) if (out / "flight.json").exists() else {}
@@ -164,10 +166,7 @@ code = "650_04"
 
 
 def _run_tdsp(out: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:  # type: ignore[type-arg]
-    done = subprocess.run([*CLI, "flight", "run", str(TDSP_FLIGHT), "--under-test", f"TDSP:{TDSP}", "--out", str(out),
-                           "--reference", "--timeout", "60", *extra], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-    return done, json.loads((out / "flight.json").read_text()) if (out / "flight.json").exists() else {}
+    return _run(out, *extra, flight=TDSP_FLIGHT, party=f"TDSP:{TDSP}")
 
 
 def test_the_reference_tdsp_passes_the_tdsp_flight_and_a_faulty_one_fails_its_faults(tmp_path: Path) -> None:
@@ -336,10 +335,8 @@ def test_the_polr_flight_a_mass_transition_to_the_party(tmp_path: Path) -> None:
     polr = ROOT / "scenarios" / "flights" / "cr-polr.toml"
 
     def run(out: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-        done = subprocess.run([*CLI, "flight", "run", str(polr), "--under-test", f"CR:{PARTY}", "--out", str(out),
-                               "--reference", "--timeout", "60", *extra], cwd=ROOT, capture_output=True, text=True,
-                              timeout=300)
-        return done.returncode, json.loads((out / "flight.json").read_text())
+        done, report = _run(out, *extra, flight=polr)
+        return done.returncode, report
 
     code, report = run(tmp_path / "good")
     assert code == 0 and report["verdict"] == "passed"

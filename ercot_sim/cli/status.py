@@ -14,7 +14,6 @@ Exit codes: status 0 (nothing wrong so far), 1 (timing violations or exchange fa
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -23,20 +22,6 @@ import typer
 from ercot_sim.errors import SimError
 
 __all__ = ["register"]
-
-
-def _serve_table(out: Path) -> dict[str, str]:
-    db_path = out / "trace.sqlite"
-    if not db_path.is_file():
-        raise SimError("no trace.sqlite: not the run folder (--out) of an `ercot-sim serve` side", str(out))
-    try:
-        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            return dict(db.execute("SELECT key, value FROM serve").fetchall())
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        raise SimError(f"not the trace of an `ercot-sim serve` side ({exc})", str(db_path)) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -78,9 +63,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Let a stepped market (serve --step) run further."""
         from ercot_sim.counterparty.live import read_release, write_release
+        from ercot_sim.counterparty.status import serve_state
 
         try:
-            serve = _serve_table(out)
+            serve = serve_state(out)
             if "at" not in serve or "now" not in serve:
                 raise SimError("the serving side has not started its clock yet", str(out))
             if "stepped" not in serve.get("clock", ""):

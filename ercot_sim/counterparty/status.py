@@ -19,7 +19,7 @@ from typing import Any
 from ercot_sim.errors import SimError
 from ercot_sim.timing.check.report import Violation
 
-__all__ = ["ServeStatus", "StatusServer", "read_status"]
+__all__ = ["ServeStatus", "StatusServer", "read_status", "serve_state"]
 
 
 @dataclass
@@ -105,23 +105,44 @@ class ServeStatus:
                 f"<h2>Exchange failures ({len(self.failures)})</h2><ul>{failed}</ul></body></html>\n")
 
 
-def _read_serve_tables(db_path: Path) -> tuple[dict[str, str], dict[str, int],
-                                               list[tuple[str, str, str, str]]]:
+def _trace_of(out: Path) -> Path:
+    db_path = Path(out) / "trace.sqlite"
+    if not db_path.is_file():
+        raise SimError("no trace.sqlite: not the run folder (--out) of an `ercot-sim serve` side", str(out))
+    return db_path
+
+
+def _read_serve_tables(db_path: Path, with_events: bool = True) -> tuple[dict[str, str], dict[str, int],
+                                                                         list[tuple[str, str, str, str]]]:
+    """The ``serve`` table of a serving side's trace and, with ``with_events``, its transport
+    events by kind and its exchange failures."""
+    events: dict[str, int] = {}
+    failures: list[tuple[str, str, str, str]] = []
     try:
         db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
-            serve = dict(db.execute("SELECT key, value FROM serve").fetchall())
-            events: dict[str, int] = {}
-            for direction, kind, n in db.execute("SELECT direction, kind, COUNT(*) FROM transport_events "
-                                                 "GROUP BY direction, kind"):
-                events[f"{direction} {kind}"] = int(n)
-            failures = db.execute("SELECT at, partner, file, detail FROM transport_events "
-                                  "WHERE kind = 'exchange-failure' ORDER BY seq").fetchall()
+            serve = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM serve")}
+            if with_events:
+                for direction, kind, n in db.execute("SELECT direction, kind, COUNT(*) FROM transport_events "
+                                                     "GROUP BY direction, kind"):
+                    events[f"{direction} {kind}"] = int(n)
+                failures = [(str(a), str(p), str(f), str(d)) for a, p, f, d in db.execute(
+                    "SELECT at, partner, file, detail FROM transport_events WHERE kind = 'exchange-failure' "
+                    "ORDER BY seq")]
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
         raise SimError(f"not the trace of an `ercot-sim serve` side ({exc})", str(db_path)) from None
-    return serve, events, [tuple(map(str, f)) for f in failures]  # type: ignore[misc]
+    return serve, events, failures
+
+
+def serve_state(out: Path) -> dict[str, str]:
+    """The ``serve`` table of the serving side whose run folder is ``out`` (its clock and state).
+
+    Raises:
+        SimError: no serving side's trace there.
+    """
+    return _read_serve_tables(_trace_of(out), with_events=False)[0]
 
 
 def _still_failed(serve: dict[str, str], failures: list[tuple[str, str, str, str]]
@@ -151,9 +172,7 @@ def read_status(out: Path, rules: Path | None = None) -> ServeStatus:
     from ercot_sim.timing.check import check_dataset, load_check_rules
     from ercot_sim.timing.check.sources import read_trace, serve_alive
 
-    db_path = Path(out) / "trace.sqlite"
-    if not db_path.is_file():
-        raise SimError("no trace.sqlite: not the run folder (--out) of an `ercot-sim serve` side", str(out))
+    db_path = _trace_of(out)
     serve, events, failures = _read_serve_tables(db_path)
     if serve.get("state") == "running" and not serve_alive(serve):
         serve["state"] = "stopped: its process is gone (killed?); the same command starts it again where it was"
