@@ -54,13 +54,15 @@ def _run(out: Path, *extra: str, flight: Path = FLIGHT, party: str = f"CR:{PARTY
 def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path) -> None:
     done, report = _run(tmp_path / "f")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert report["verdict"] == "passed" and len(report["tracks"]) == 11
+    assert report["verdict"] == "passed" and len(report["tracks"]) == 13
+    assert report["tracks"][0]["track"] == "connectivity" and [c["status"] for c in report["connectivity"]] == [
+        "passed"] * 4  # the penny invoice came, the party acknowledged it, paid it, and got our 997
     for track in report["tracks"]:
         for step in track["steps"]:
             assert step["status"] == ("passed" if step["from"] == "party" else "given"), (track["track"], step)
     assert {q["function"] for q in report["qualification"]} == {t["track"] for t in report["tracks"]}
     page = (tmp_path / "f" / "flight.html").read_text()
-    assert page.count("<svg") == 11 and "Day by day" in page
+    assert page.count("<svg") == 13 and "Day by day" in page
     assert report["log"] and report["log"] == sorted(report["log"], key=lambda r: (r["day"], r["time"]))
 
 
@@ -92,12 +94,11 @@ def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> 
     for key, why in expected.items():
         assert failed[key]["status"] == "failed" and failed[key]["reason"].startswith(why), failed[key]
     assert not [s for t in report["tracks"] for s in t["steps"] if s["status"] in ("blocked", "not-reached")]
-    first = next(iter_transactions(market / report["connectivity"][2]["detail"].split()[2]
-                                   if report["connectivity"][2]["status"] == "passed" else
-                                   market / report["connectivity"][2]["detail"].split()[0]))
+    penny = report["tracks"][0]["steps"][0]  # the connectivity test: its 997 (ACK55) too may be dropped
+    first = next(iter_transactions(market / penny["file"]))
     acked = (first.isa.get(6).strip(), first.isa.get(13).strip()) not in dropped
-    assert (report["connectivity"][2]["status"] == "passed") == acked  # a planted fault, or none, there too
-    assert all(c["status"] == "passed" for i, c in enumerate(report["connectivity"]) if i != 2)
+    assert acked, "the seed's dropped 997s now include the penny's: every track is blocked behind it"
+    assert [c["status"] for c in report["connectivity"]] == ["passed"] * 4
     assert "FAILED" in done.stdout and "wrong transaction: sent 824" in done.stdout
     for why in report["outside_tracks"]:  # violations no step cites: only 997s the fault dropped
         first = next(iter_transactions(market / why.split()[0]))
@@ -106,18 +107,18 @@ def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> 
 
 def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
     done, report = _run(tmp_path / "f", "--track", "cancel")
-    assert done.returncode == 0 and [t["track"] for t in report["tracks"]] == ["cancel"]
+    assert done.returncode == 0 and [t["track"] for t in report["tracks"]] == ["connectivity", "cancel"]
     events = (tmp_path / "f" / "scenario.toml").read_text().count("[[events]]")
-    assert events == 2  # only the cancel track's switch and cancel were played
+    assert events == 3  # the connectivity test's penny invoice, then the cancel track's switch and cancel
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    ("esi_ids = 11", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
+    ("esi_ids = 13", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
     ('code = "814_01", from = "party"', "line"),
 ])
 def test_a_wrong_flight_file_is_one_line_naming_where(tmp_path: Path, change: str, said: str) -> None:
     text = FLIGHT.read_text()
-    bad = text.replace("esi_ids = 11", "esi_ids = 3") if change == "esi_ids = 11" else text.replace(
+    bad = text.replace("esi_ids = 13", "esi_ids = 3") if change == "esi_ids = 13" else text.replace(
         'code = "814_01", from = "party"', 'code = "814_01", from = "nobody"', 1)
     assert bad != text
     (tmp_path / "bad.toml").write_text(bad)
@@ -198,8 +199,9 @@ def test_a_flight_over_naesb_edm(tmp_path: Path) -> None:
 
 def test_a_system_that_sends_a_broken_file_sees_why_it_was_refused(tmp_path: Path) -> None:
     """Not the reference: a system (a script here) that keeps the window protocol but sends only
-    an 814_01 without the customer's N1*8R loop (and no REF*Q5). The market refuses it with the
-    guide's finding (segment and element), and every step of the party fails or is blocked."""
+    an 814_01 without the customer's N1*8R loop (and no REF*Q5), and never acknowledges or pays
+    the penny invoice. The market refuses the file with the guide's finding (segment and
+    element); the connectivity test fails, and the track is blocked behind it."""
     import threading
     import time
 
@@ -246,9 +248,12 @@ def test_a_system_that_sends_a_broken_file_sees_why_it_was_refused(tmp_path: Pat
     assert [r["file"] for r in report["refused"]] == ["request.x12"]
     why = report["refused"][0]["why"]
     assert "segment 7 (LIN*1)" in why and "no N1*8R found (guide 814_01)" in why, why  # the guide's finding
-    steps = report["tracks"][0]["steps"]
-    assert steps[0]["status"] == "failed" and steps[0]["reason"].startswith("missing")
-    assert {s["status"] for s in steps[1:]} == {"blocked"}
+    penny = report["tracks"][0]["steps"]  # the connectivity test: the script neither acknowledges nor pays
+    assert [(s["status"], s["reason"].split(":")[0]) for s in penny] == [
+        ("given", ""), ("failed", "missing"), ("failed", "missing"), ("blocked", "after step 3 failed")]
+    assert [c["status"] for c in report["connectivity"]] == ["passed", "failed", "failed", "failed"]
+    steps = report["tracks"][1]["steps"]  # so the transaction track is blocked behind it
+    assert {(s["status"], s["reason"]) for s in steps} == {("blocked", "the connectivity test (connectivity) failed")}
     assert "REFUSED  request.x12" in done.stdout
     assert "Files refused" in (out / "flight.html").read_text()
 
@@ -264,7 +269,7 @@ def test_a_flight_never_mixes_its_folder_with_other_files(tmp_path: Path) -> Non
     first, _ = _run(tmp_path / "f", "--track", "cancel")
     again, report = _run(tmp_path / "f", "--track", "historical-usage")
     assert first.returncode == again.returncode == 0
-    assert [t["track"] for t in report["tracks"]] == ["historical-usage"]
+    assert [t["track"] for t in report["tracks"]] == ["connectivity", "historical-usage"]
     played = (tmp_path / "f" / "scenario.toml").read_text()
     assert 'kind = "historical_usage"' in played and 'kind = "cancel"' not in played  # nothing of the first run left
 
@@ -348,3 +353,33 @@ def test_the_polr_flight_a_mass_transition_to_the_party(tmp_path: Path) -> None:
               if s["status"] == "failed"]
     assert code == 1 and [(t, n) for t, n, _ in failed] == [("mass-transition-second", 3)], failed
     assert failed[0][2].startswith("missing")
+
+
+def test_a_party_that_misses_a_bad_invoice_fails_the_invoice_track(tmp_path: Path) -> None:
+    """The simulator plants a wrong total on the invoice of the invoice-reject track; a party
+    whose 824 never goes fails that step, and what would follow it is blocked."""
+    (tmp_path / "faults.toml").write_text('[[faults]]\nkind = "missing"\nparticipant = "PARTY"\nesi_index = 12\n'
+                                          'code = "824"\n')
+    done, report = _run(tmp_path / "f", "--track", "invoice-reject", "--reference-faults",
+                        str(tmp_path / "faults.toml"))
+    assert done.returncode == 1 and 'kind = "wrong_total"' in (tmp_path / "f" / "scenario.toml").read_text()
+    steps = {s["step"]: (s["status"], s["reason"]) for s in report["tracks"][1]["steps"]}
+    assert steps[6] == ("failed", "missing: the party sent no 824 to TDSP")
+    assert {steps[n][0] for n in (7, 8, 9)} == {"blocked"}
+    assert all(steps[n][0] in ("passed", "given") for n in range(1, 6))
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ('by = "TDSP", esi = 12', 'by = "newcomer", esi = 12', "by newcomer: not one of the simulator's participants"),
+    ('by = "TDSP", esi = 12', 'by = "TDSP", esi = 3', "esi 3 is not one of the track's ESI IDs"),
+    ('{ kind = "switch", esi = 0, day = 1 }', '{ kind = "switch", esi = 0, day = 0 }',
+     "not after the connectivity track's last (day 0)"),
+])
+def test_plants_and_the_connectivity_track_are_checked(tmp_path: Path, old: str, new: str, said: str) -> None:
+    text = FLIGHT.read_text()
+    assert old in text
+    (tmp_path / "bad.toml").write_text(text.replace(old, new, 1))
+    done = subprocess.run([*CLI, "flight", "show", str(tmp_path / "bad.toml")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and said in done.stderr and "bad.toml" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

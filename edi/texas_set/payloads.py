@@ -370,6 +370,12 @@ class Payload810(PayloadBase):
     cr: Party | None = None
     total: int | None = None
 
+    @property
+    def lines_total(self) -> int:
+        """The sum of the charge lines (allowances subtract): what ``total`` (TDS01), when
+        given, should be."""
+        return sum(-c.amount if c.allowance else c.amount for c in self.charges)
+
 
 @dataclass(slots=True, kw_only=True)
 class Payload820(PayloadBase):

@@ -1,7 +1,8 @@
 """The scenario a flight is played from: the test bed's market (ERCOT, its TDSP, the incumbent
 and the party, ``PARTY``, with the DUNS of the system under test), its ESI IDs served by the
-incumbent at the start, and each track's ``do`` as the party's events. In a TDSP's flight the
-party is the TDSP, and the test bed's newcomer CR acts."""
+incumbent at the start, each track's ``do`` as the party's events and its ``plant`` as faults of
+the simulator's participants. In a TDSP's flight the party is the TDSP, and the test bed's
+newcomer CR acts."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
              *([f"roles = [{', '.join(_value(r) for r in info.party_roles)}]"] if info.party_roles else []), "",
              "[population]", f"esi_ids = {bed.esi_ids}", "energized = 1.0", ""]
     for track in flight.tracks:
-        if tracks is not None and track.name not in tracks:
-            continue
+        if tracks is not None and track.name not in tracks and not track.connectivity:
+            continue  # a retest plays the connectivity test again, then the tracks named
         for item in track.do:
             lines.append("[[events]]")
             lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items()]
@@ -48,6 +49,13 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
                 lines += [f"tdsp = {_value(tdsp[0])}", ""]
             else:
                 lines += [f"cr = {_value(actor[0])}", ""]
+    sim = {"ERCOT": "ERCOT", "TDSP": bed.tdsp.name, "incumbent": bed.incumbent.name, "newcomer": actor[0]}
+    for track in flight.tracks:
+        if tracks is not None and track.name not in tracks and not track.connectivity:
+            continue
+        for pl in track.plant:
+            lines += ["[[faults]]", f"kind = {_value(pl.kind)}", f"participant = {_value(sim[pl.by])}",
+                      f"esi_index = {pl.esi}", *([f"code = {_value(pl.code)}"] if pl.code else []), ""]
     if info.incumbent_defaults_on is not None:
         lines += ["[[mass_transitions]]", f"cr = {_value(bed.incumbent.name)}", f"day = {info.incumbent_defaults_on}",
                   ""]

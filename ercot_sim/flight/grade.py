@@ -89,9 +89,18 @@ class Check:
 
 
 def connectivity(flight: Flight, records: list[TxnRecord], result: CheckResult, party: str,
-                 ercot: str) -> list[Check]:
+                 ercot: str, graded: list[TrackResult] | None = None) -> list[Check]:
     """What a flight checks before its tracks: files crossed both ways (connectivity), and each
-    side acknowledged the other's first file with a 997 in time (the acknowledgement test)."""
+    side acknowledged the other's first file with a 997 in time (the acknowledgement test).
+
+    A flight with a connectivity track (graded in ``graded``) judges these on that track's
+    steps, one check each; one without, on the first files of its tracks."""
+    if graded and graded[0].track.connectivity:
+        return [Check(r.step.note or f"{r.step.code} from {r.step.sender} to {r.step.receiver}",
+                      r.status in ("passed", "given"),
+                      r.reason or (f"a 997 in time for {r.step.acknowledges} ref {r.ref} ({r.file})"
+                                   if r.step.code == "997" else f"{r.step.code} ref {r.ref} in {r.file}"))
+                for r in graded[0].steps]
     roles = _roles(flight, ercot, party)
     ordered = sorted(records, key=lambda r: (r.sent_at, r.index))
     to_party = [r for r in ordered if roles.get(r.receiver) == "party" and r.code != "997"]
@@ -152,12 +161,17 @@ def grade(flight: Flight, esi_of: list[str], records: list[TxnRecord], result: C
     for r in sorted(records, key=lambda r: (r.sent_at, r.index)):
         if r.code and r.code != "997" and r.esi_id:
             by_esi.setdefault(r.esi_id, []).append(r)
-    out = []
+    out: list[TrackResult] = []
     for track in flight.tracks:
-        if tracks is not None and track.name not in tracks:
+        if tracks is not None and track.name not in tracks and not track.connectivity:
             continue
         esis = [esi_of[i] for i in track.esi_indexes()] + list(track.esi_ids)
-        out.append(TrackResult(track, esis, _grade_track(track, esis, by_esi, result, roles, flight.flight.start)))
+        if out and out[0].track.connectivity and out[0].verdict == "failed":
+            steps = [StepResult(n, step, "blocked", f"the connectivity test ({out[0].track.name}) failed")
+                     for n, step in enumerate(track.steps, 1)]
+        else:
+            steps = _grade_track(track, esis, by_esi, result, roles, flight.flight.start)
+        out.append(TrackResult(track, esis, steps))
     return out
 
 
@@ -246,7 +260,11 @@ def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord]
     if step.rule:
         esis = {r.esi_id for r in recs}
 
-        def since(v: Violation) -> bool:  # raised by this track's own transactions, not earlier ones
+        def since(v: Violation) -> bool:
+            """Raised by what the step answers, or else by this track's own transactions since
+            its last step (not earlier ones)."""
+            if answered is not None:
+                return _hit(v, answered)
             return v.esi_id in esis and (after is None or v.trigger.sent_at >= after)
 
         owed = next((v for v in result.owed if v.rule_id == step.rule and since(v)), None)
@@ -264,12 +282,13 @@ def _grade_997(n: int, step: Step, matched: dict[str, TxnRecord], result: CheckR
     if target is None:
         return StepResult(n, step, "blocked", f"no {step.acknowledges} to acknowledge")
     rule = step.rule or "B1-any-997"
+    mine = step.sender == "party"
     bad = next((v for v in result.violations if v.rule_id == rule and _hit(v, target)), None)
-    if bad is not None:
-        return _result(n, step, "failed", f"{bad.kind}: {bad.message}", target)
+    if bad is not None:  # the simulator's own 997 missing: not the party's to answer for
+        return _result(n, step, "failed" if mine else "not-reached", f"{bad.kind}: {bad.message}", target)
     if any(v.rule_id == rule and _hit(v, target) for v in result.owed):
         return _result(n, step, "pending", "the 997 is not due yet", target)
-    return _result(n, step, "passed", "", target)
+    return _result(n, step, "passed" if mine else "given", "", target)
 
 
 def esi_ids_of(scenario_text: str) -> list[str]:

@@ -122,8 +122,9 @@ def run_flight(flight: Flight, party: str, out: Path, *, reference: bool = False
     records, result = records_of(out / "market")
     ercot = load_scenario_text(text).participants.ercot.duns
     graded = grade(flight, esi_ids_of(text), records, result, party, ercot, tracks)
-    return FlightRun(flight, party, out, reference, faults, graded, connectivity(flight, records, result, party, ercot),
-                     _refused(out / "market" / "trace.sqlite"), outside_tracks(result, graded, party))
+    checks = connectivity(flight, records, result, party, ercot, graded)
+    return FlightRun(flight, party, out, reference, faults, graded, checks, _refused(out / "market" / "trace.sqlite"),
+                     outside_tracks(result, graded, party))
 
 
 def _refused(trace: Path) -> list[tuple[str, str, str]]:

@@ -32,6 +32,12 @@ the test bed index, in place of ``esi_index`` and the party as its ``cr``. In a 
 (``role = "TDSP"``) the party is the test bed's TDSP (its ``tdsp`` gives the name and ESI ID
 prefix the simulator uses for it), and ``testbed.newcomer`` is the simulated CR that acts. Loaded with
 :func:`load_flight`; every error names the file, the line and the field.
+
+The first track may be the flight's connectivity test (``connectivity = true``: a penny
+invoice and the 997s both ways, before any other track's day); when it fails, every other
+track is blocked. A track's ``plant`` lists faults of the simulator's own participants (a
+``wrong_total`` on the TDSP's invoice, a ``rejected`` by a simulated CR) that the party's
+system must catch.
 """
 
 from __future__ import annotations
@@ -46,11 +52,12 @@ from ercot_sim.errors import SimError
 from ercot_sim.scenario import Fault
 from ercot_sim.tomlload import load_toml_model
 
-__all__ = ["PARTY", "Flight", "FlightError", "Step", "TestBed", "Track", "check_party", "load_faults", "load_flight"]
+__all__ = ["PARTY", "Flight", "FlightError", "Plant", "Step", "TestBed", "Track", "check_party", "load_faults",
+           "load_flight"]
 
 Party = Literal["party", "ERCOT", "TDSP", "CR"]
 Duns = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{4})?$")]
-Code = Annotated[str, StringConstraints(pattern=r"^(\d{3}_\d{2}|997)$")]
+Code = Annotated[str, StringConstraints(pattern=r"^(\d{3}_\d{2}|997|824)$")]
 
 
 #: the name of the system under test in the flight's scenario (faults for a reference run name it)
@@ -133,6 +140,18 @@ class Step(_Strict):
         return self
 
 
+class Plant(_Strict):
+    """A fault the simulator plants for a track (a bad invoice the party must reject, an
+    invoice of the party's that a simulated CR rejects): a scenario fault
+    (:class:`ercot_sim.scenario.Fault`) of the simulated participant ``by`` (``ERCOT``, the
+    test bed's ``TDSP``, its ``incumbent`` or ``newcomer`` CR), at a test bed ESI ID."""
+
+    kind: Literal["wrong_total", "rejected", "late", "missing", "duplicate", "out_of_order"]
+    by: Literal["ERCOT", "TDSP", "incumbent", "newcomer"]
+    esi: int = Field(ge=0)
+    code: Annotated[str, StringConstraints(pattern=r"^\d{3}(_[0-9A-Z]{2})?$")] | None = None
+
+
 class Track(_Strict):
     """A function tested: what the party is asked to do, and the transactions that follow."""
 
@@ -140,7 +159,12 @@ class Track(_Strict):
     title: str
     source: Literal["public", "ours"]
     basis: str = ""
+    #: the connectivity and acknowledgement test, played before the transaction tracks: the
+    #: first track, at most one; when it fails, every other track is blocked by it
+    connectivity: bool = False
     do: list[dict[str, Any]] = []
+    #: faults the simulator plants for the track (what the party's system must catch)
+    plant: list[Plant] = []
     #: test bed indexes the track uses (besides those of ``do``), e.g. for usage that just comes
     esi: list[int] = []
     #: ESI IDs outside the test bed the track uses (a premise the TDSP creates: ``do`` items name
@@ -173,6 +197,23 @@ class Flight(_Strict):
         names = [t.name for t in self.tracks]
         if len(names) != len(set(names)):
             raise ValueError("two tracks have one name")
+        first = self.tracks[0]
+        if any(t.connectivity for t in self.tracks[1:]):
+            raise ValueError("the connectivity track is the flight's first track, and a flight has one")
+        if first.connectivity and len(self.tracks) > 1:
+            last = max((int(d["day"]) for d in first.do), default=0)
+            later = [(int(d["day"]), t.name) for t in self.tracks[1:] for d in t.do if int(d["day"]) <= last]
+            if later:
+                raise ValueError(f"track {later[0][1]}: a do item on day {later[0][0]}, not after the connectivity "
+                                 f"track's last (day {last}): the transaction tracks start after it")
+        party_role = self.flight.role
+        for t in self.tracks:
+            for n, pl in enumerate(t.plant):
+                if pl.by == party_role or (pl.by == "newcomer" and self.testbed.newcomer is None):
+                    raise ValueError(f"track {t.name} plant {n}: by {pl.by}: not one of the simulator's participants "
+                                     "in this flight (the party is its " + party_role + ")")
+                if pl.esi not in t.esi_indexes():
+                    raise ValueError(f"track {t.name} plant {n}: esi {pl.esi} is not one of the track's ESI IDs")
         used: dict[int, str] = {}
         for t in self.tracks:
             if not t.esi_indexes() and not t.esi_ids:

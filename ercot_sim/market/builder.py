@@ -277,6 +277,9 @@ def _plan_events(market: Market) -> None:
             tdsp.at(minute, tdsp.switch_hold, pe.esi_id)
         elif ev.kind == "outage":
             tdsp.at(minute, tdsp.service.outage, pe.esi_id, ev.days)
+        elif ev.kind == "penny_invoice":
+            assert ev.cr is not None  # the event's validation
+            tdsp.at(minute, tdsp.reads.penny_invoice, pe.esi_id, duns[ev.cr])
         else:
             who = ev.cr or rep_of.get(pe.esi_id)
             if who is None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from edi.texas_set.payloads import Charge
 
-__all__ = ["DELIVERY_CHARGES", "FEES", "LATE_PAYMENT_CHARGE", "ChargeLine", "delivery_charges", "fee_charges",
-           "late_payment_charges"]
+__all__ = ["DELIVERY_CHARGES", "FEES", "LATE_PAYMENT_CHARGE", "PENNY_CHARGE", "ChargeLine", "delivery_charges",
+           "fee_charges", "late_payment_charges", "penny_charges"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,16 @@ LATE_PAYMENT_CHARGE = "LPC001"
 def late_payment_charges(cents: int) -> tuple[Charge, ...]:
     """The line of a late-payment invoice: it bills only the charge."""
     return (Charge(LATE_PAYMENT_CHARGE, cents, 1, "EA", "LATE PAYMENT CHARGE"),)
+
+
+#: SAC04 of the one-cent line of a flight's penny test (CON52: a one-cent invoice the CR pays,
+#: proving the payment path before the tracks start). That flights have a penny test is
+#: confirmed (ERCOT's flight schedules of 2010 and 2012: "Penny Test (CON52) & ACK55/56");
+#: that it is a one-cent 810_02 paid by an 820_02 is inferred, and the SAC04 value is assumed
+#: (edi/texas_set/codes/sac-charges.xml).
+PENNY_CHARGE = "TST001"
+
+
+def penny_charges() -> tuple[Charge, ...]:
+    """The one line of a penny-test invoice: one cent."""
+    return (Charge(PENNY_CHARGE, 1, 1, "EA", "PENNY TEST"),)

@@ -12,7 +12,8 @@ SimPy sees one event per window and one per delivery, never one per transaction.
 
 Named faults act here: ``missing`` drops what a participant sends, ``late`` delays it,
 ``duplicate`` sends it twice, ``out_of_order`` holds it back one window so that what the
-sender produced after it arrives first.
+sender produced after it arrives first, ``wrong_total`` makes a TDSP's 810_02 bill a total
+(TDS01) that is not the sum of its lines (a corrected invoice is left alone).
 
 Outage windows act here too (:attr:`Transport.outages`, timing rule A7 for ERCOT's retail
 outages): no file goes to or from a participant during one of its windows. What would go out
@@ -23,6 +24,7 @@ the transactions queue at their senders and go in the order they were made.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import simpy
 
-from edi.texas_set.payloads import Payload997, TransactionAck
+from edi.texas_set.payloads import Payload810, Payload997, TransactionAck
 from edi.x12 import ControlNumbers, X12Writer
 from ercot_sim.market.messages import Message
 from ercot_sim.market.simtime import Clock
@@ -93,6 +95,12 @@ class _Window:
     stamp: str  # CCYYMMDDHHMM, in file names
 
 
+def _wrong_total(payload: object) -> Payload810:
+    """An invoice whose total is a dollar more than the sum of its lines."""
+    assert isinstance(payload, Payload810)  # the fault acts on 810_02s only
+    return dataclasses.replace(payload, total=payload.lines_total + 100)
+
+
 class Transport:
     """Delivery windows, files, trace rows and 997s for one run.
 
@@ -129,7 +137,8 @@ class Transport:
         self.windows = windows
         self.latency = latency
         self.ack_minutes = ack_minutes
-        self.send_faults = [f for f in faults if f.kind in ("late", "missing", "duplicate", "out_of_order")]
+        self.send_faults = [f for f in faults if f.kind in ("late", "missing", "duplicate", "out_of_order",
+                                                             "wrong_total")]
         self.seed = seed
         self.inboxes: dict[str, simpy.Store] = {}
         self.controls: dict[str, ControlNumbers] = {}
@@ -175,13 +184,17 @@ class Transport:
             for f in self.send_faults:
                 if not f.matches(self.seed, m, m.sender):
                     continue
+                if f.kind == "wrong_total" and (m.code != "810_02" or m.detail == "corrected"):
+                    continue
                 fault = f.kind
                 if f.kind == "missing":
                     self.trace.fault_rows.append(
                         (self.clock.iso(m.ready), "missing", m.sender, m.receiver, m.code, m.esi_id, m.ref)
                     )
                     return
-                if f.kind == "late":
+                if f.kind == "wrong_total":
+                    m.payload = _wrong_total(m.payload)
+                elif f.kind == "late":
                     m.ready += f.delay
                 elif f.kind == "duplicate":
                     copies = 2

@@ -71,6 +71,7 @@ EventKind = Literal[
     "disconnect",
     "reconnect",
     "outage",
+    "penny_invoice",
 ]
 
 
@@ -212,6 +213,8 @@ class Event(_Model):
         disconnect / reconnect: ``cr`` (the REP of record) asks the TDSP for a disconnect for
             non-payment or a reconnect (650_01 DNP / RNP) on ``requested_day``.
         outage: the TDSP suspends delivery service for ``days`` days (650_04 to the REP).
+        penny_invoice: the TDSP bills ``cr`` one cent for the ESI ID, due the next business
+            day (a flight's penny test, CON52: the CR's 820_02 proves the payment path).
     """
 
     kind: EventKind
@@ -237,7 +240,7 @@ class Event(_Model):
         if (self.esi_id is None) == (self.esi_index is None):
             raise ValueError("give exactly one of esi_id and esi_index")
         needs_cr = {"switch", "move_in", "move_out", "cancel", "date_change", "historical_usage", "csa",
-                    "disconnect", "reconnect"}
+                    "disconnect", "reconnect", "penny_invoice"}
         if self.kind in needs_cr and self.cr is None:
             raise ValueError(f"a {self.kind} event needs cr")
         if self.kind == "date_change" and self.requested_day is None:
@@ -338,11 +341,13 @@ class Fault(_Model):
     ``late``, ``missing``, ``duplicate`` and ``out_of_order`` act on what ``participant``
     sends; ``rejected`` makes ``participant`` reject what it receives (814_04/814_13/814_25
     reject from a TDSP, 824 from a CR); ``unknown_esi_id`` makes a CR send its initiating
-    requests for an ESI ID that does not exist. ``code``, ``esi_id`` narrow the fault;
+    requests for an ESI ID that does not exist; ``wrong_total`` makes a TDSP's 810_02 bill a
+    total (TDS01) a dollar over the sum of its lines (its corrected invoice after the CR's 824
+    is right). ``code``, ``esi_id`` narrow the fault;
     ``probability`` applies it to a deterministic share of matching transactions.
     """
 
-    kind: Literal["late", "missing", "duplicate", "out_of_order", "rejected", "unknown_esi_id"]
+    kind: Literal["late", "missing", "duplicate", "out_of_order", "rejected", "unknown_esi_id", "wrong_total"]
     participant: Name | None = None
     esi_id: EsiIdStr | None = None
     esi_index: int | None = Field(default=None, ge=0)

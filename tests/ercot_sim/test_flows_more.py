@@ -510,3 +510,66 @@ def test_an_814_20_is_effective_the_day_the_tdsp_made_the_change(run) -> None:  
     held = [m for m in _models(db, "814_20") if m.maintenance_reason == "SHS"]  # type: ignore[attr-defined]
     assert held and any(m.effective_date < m.date for m in held)  # type: ignore[attr-defined]
     assert all(m.effective_date <= m.date for m in held)  # type: ignore[attr-defined]
+
+
+# -- an invoice whose total is wrong, and a flight's penny test -------------------------------------
+
+
+def _tds(out: Path, ref: str) -> tuple[int, int, list[str]]:
+    """TDS01 of invoice ``ref`` in the run's files, the sum of its SAC05 lines, and the TED01
+    codes of any 824 that names it."""
+    total, lines, teds = -1, 0, []
+    for path in sorted((out / "outbox").rglob("*.x12")):
+        for txn in iter_transactions(path):
+            segs = [s.elements for s in txn.segments]
+            if any(e[0] == "BIG" and e[2] == ref for e in segs):
+                total = next(int(e[1]) for e in segs if e[0] == "TDS")
+                lines = sum(int(e[5]) for e in segs if e[0] == "SAC")
+            if any(e[0] == "OTI" and ref in e for e in segs):
+                teds += [e[1] for e in segs if e[0] == "TED"]
+    return total, lines, teds
+
+
+def test_a_wrong_invoice_total_is_rejected_with_an_824_and_corrected(tmp_path: Path) -> None:
+    """A ``wrong_total`` fault on the TDSP: its 810_02 bills a TDS01 a dollar over its lines;
+    the CR's own check rejects it with an 824 (TED01 012); the corrected invoice is right and
+    paid; the file still passes the validator (the total is the CR's to judge, not X12's)."""
+    text = (ROOT / "scenarios" / "monthly-usage-invoice.toml").read_text().split("[[faults]]")[0] + (
+        '[[faults]]\nkind = "wrong_total"\nparticipant = "ONCOR"\nesi_index = 2\ncode = "810_02"\n')
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    db = Run(out, out / "trace.sqlite")
+    bad = db.execute("SELECT ref FROM transactions WHERE code = '810_02' AND esi_id = ? AND fault = 'wrong_total' "
+                     "ORDER BY seq", (ESI2,)).fetchall()
+    assert bad, "the fault planted nothing"
+    total, lines, teds = _tds(out, bad[0][0])
+    assert total == lines + 100 and teds == ["012"]
+    fixed = db.execute("SELECT ref FROM transactions WHERE code = '810_02' AND detail = 'corrected' AND esi_id = ?",
+                       (ESI2,)).fetchall()
+    assert len(fixed) == len(bad)  # every wrong invoice corrected once
+    total, lines, teds = _tds(out, fixed[0][0])
+    assert total == lines and teds == []
+    assert db.execute("SELECT COUNT(*) FROM transactions WHERE code = '820_02' AND orig_ref = ?",
+                      (fixed[0][0],)).fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM transactions WHERE code = '820_02' AND orig_ref = ?",
+                      (bad[0][0],)).fetchone()[0] == 0  # the wrong one is never paid
+    assert db.execute("SELECT COUNT(*) FROM transactions WHERE code = '810_02' AND fault = 'wrong_total' "
+                      "AND esi_id != ?", (ESI2,)).fetchone()[0] == 0
+    assert all(validate(p).ok for p in (out / "outbox").rglob("*.x12"))
+
+
+def test_a_penny_invoice_is_paid_the_next_business_day_and_is_no_meter_read(tmp_path: Path) -> None:
+    """A ``penny_invoice`` event (a flight's penny test): the TDSP bills the CR one cent, due
+    the next business day; the CR pays exactly that; no read-based rule asks for a 867_03."""
+    text = (ROOT / "scenarios" / "monthly-usage-invoice.toml").read_text().split("[[faults]]")[0] + (
+        '[[events]]\nkind = "penny_invoice"\nesi_index = 0\nday = 4\ncr = "NEWCOMER"\n')
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    db = Run(out, out / "trace.sqlite")
+    (ref, sent), = db.execute("SELECT ref, sent_at FROM transactions WHERE code = '810_02' AND receiver = ? "
+                              "AND detail = 'penny test'", (NEWCOMER,)).fetchall()
+    assert _tds(out, ref)[:2] == (1, 1)
+    (paid,), = db.execute("SELECT sent_at FROM transactions WHERE code = '820_02' AND orig_ref = ?", (ref,))
+    assert sent[:10] == "2025-03-07" and paid[:10] == "2025-03-10"  # a Friday's penny, paid on Monday
+    result = check_path(out)
+    assert not [v for v in result.violations if v.trigger.ref == ref]

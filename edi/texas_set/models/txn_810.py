@@ -52,7 +52,9 @@ class Invoice810(TxModel):
         due_date: ITD06, the terms net due date (invoice date + 35 days, next business day) [C].
         period_start, period_end: DTM*150 / DTM*151, the billing period.
         charges: the invoice lines.
-        total: TDS01, cents; when not given, the charges summed (allowances subtract).
+        total: TDS01, cents; when not given, the charges summed (allowances subtract). A total
+            that is not that sum is kept as sent: it is the receiving CR's to reject with an
+            824 (an application error, not an X12 one), see :attr:`lines_total`.
     """
 
     CODES: ClassVar[tuple[str, ...]] = ("810_02",)
@@ -78,11 +80,15 @@ class Invoice810(TxModel):
         computed = invoice_total(self.charges)
         if self.total is None:
             object.__setattr__(self, "total", computed)
-        elif self.total != computed:
-            raise ValueError(f"total {self.total} cents is not the sum of the charges ({computed})")
         if self.period_end < self.period_start:
             raise ValueError("period_end is before period_start")
         return self
+
+
+    @property
+    def lines_total(self) -> int:
+        """The sum of the charge lines (allowances subtract): what :attr:`total` should be."""
+        return invoice_total(self.charges)
 
 
 def invoice_total(charges: tuple[Charge, ...] | list[dict]) -> int:

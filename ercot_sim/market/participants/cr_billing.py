@@ -1,6 +1,7 @@
-"""A CR's invoices: each 810_02 is checked and rejected with an 824 (a scenario fault, or the
-scenario's rate of rejects) or paid with an 820_02 on its due day (never after rule E8's);
-last month's invoices open at the start are paid on their due days too.
+"""A CR's invoices: each 810_02 is checked and rejected with an 824 (its total is not the sum of
+its lines; a scenario fault; or the scenario's rate of rejects) or paid with an 820_02 on its
+due day (never after rule E8's); last month's invoices open at the start are paid on their due
+days too.
 
 An invoice that bills the same ESI ID, period and charges as one this CR rejected is the
 TDSP's corrected invoice: the CR knows it from its own record of what it rejected, and pays it.
@@ -18,6 +19,7 @@ from edi.texas_set.payloads import (
     Advice,
     Charge,
     Party,
+    Payload810,
     Payload820,
     Payload824,
     Reason,
@@ -61,10 +63,13 @@ class Billing:
         corrected = bool(self.rejected) and billed in self.rejected  # fixes what it rejected
         if corrected:
             self.rejected.discard(billed)
-        elif self.desk.rejects(m) or (self.invoice_reject and self.desk.u("inv", m.ref) < self.invoice_reject):
+        elif (wrong := _wrong_total(p)) or self.desk.rejects(m) or (
+                self.invoice_reject and self.desk.u("inv", m.ref) < self.invoice_reject):
             self.rejected.add(billed)
             ready = self.desk.answer_time(now, "E7-cr-824", "ERCOT", 2, m.ref, "824", trigger=m.sent_at)
-            advice = Advice(orig_ref=m.ref, esi_id=m.esi_id, reasons=(Reason("848", "INVOICE DATA INVALID"),))
+            reason = (Reason("012", "TOTAL IS NOT THE SUM OF THE CHARGES") if wrong
+                      else Reason("848", "INVOICE DATA INVALID"))
+            advice = Advice(orig_ref=m.ref, esi_id=m.esi_id, reasons=(reason,))
             self.desk.send("824", m.sender, m.esi_id, self.desk.answer_ref(m.ref), m.ref, ready,
                            Payload824(cr=self.desk.party(self.desk.duns), tdsp=self.desk.party(m.sender),
                                       advices=(advice,)), detail="invoice rejected")
@@ -108,6 +113,11 @@ class Billing:
         assert payer is not None and payee is not None
         self.desk.send("820_02", m.sender, m.esi_id, self.desk.answer_ref(m.ref, "P"), m.ref, int(self.desk.env.now),
                        _remittance(payer, payee, m.ref, amount, m.esi_id), detail="payment")
+
+
+def _wrong_total(p: Payload810) -> bool:
+    """Whether the invoice's total (TDS01) is not the sum of its lines: the CR's own check."""
+    return p.total is not None and p.total != p.lines_total
 
 
 def _remittance(payer: Party, payee: Party, invoice: str, amount: int, esi: str) -> Payload820:

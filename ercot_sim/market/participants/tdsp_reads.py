@@ -21,7 +21,7 @@ from edi.texas_set.payloads import MeterRead, Party, Payload810, Payload867, Usa
 from ercot_sim.market.messages import Message, as810, as814
 from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.tdsp_records import TdspCore, TEsi, TOrder
-from ercot_sim.market.tariff import delivery_charges, fee_charges
+from ercot_sim.market.tariff import delivery_charges, fee_charges, penny_charges
 
 __all__ = ["FEE_OF", "MeterReading", "ReadingDesk", "usage_payloads"]
 
@@ -133,6 +133,17 @@ class MeterReading:
                              period_end=o.date, charges=fee_charges(fee), tdsp=self.desk.party(self.desk.duns),
                              cr=self.desk.party(o.cr))
         self.invoice(o.cr, o.esi_id, self.desk.ref_for(o.esi_id), "", ready, invoice, o.order_id, f"fee {fee}")
+
+    def penny_invoice(self, esi: str, cr: str) -> None:
+        """A flight's penny test: a one-cent 810_02 to ``cr`` for ``esi``, due the next
+        business day, so that the CR's 820_02 proves the payment path before the tracks start."""
+        desk = self.desk
+        now = int(desk.env.now)
+        today = desk.clock.date(now)
+        due = desk.clock.roll(desk.clock.plus_days(today, 1), desk.cal)
+        invoice = Payload810(due_date=due, period_start=today, period_end=today, charges=penny_charges(),
+                             tdsp=desk.party(desk.duns), cr=desk.party(cr))
+        self.invoice(cr, esi, desk.ref_for(esi), "", now, invoice, detail="penny test")
 
     def gain_reads(self, o: TOrder, old: str, last_read: dt.date, not_before: int = 0) -> None:
         """The reads of a gain: 867_04 for the gaining CR, final 867_03 + 810_02 for the old REP."""

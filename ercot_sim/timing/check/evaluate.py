@@ -49,8 +49,9 @@ the ordinary deadline but by the moved one is *excused*, not late; a late or mis
 judged against the moved deadline and its violation names the window.
 
 An invoice of charges only is not for a meter read: an 810_02 whose SAC04 charges are all
-late-payment charges or order fees of the charge code list (``sac-charges``, a code whose
-meaning starts "Late-payment", "Out-of-cycle meter read" or "Priority move-in") neither
+late-payment charges, order fees or a flight's penny test of the charge code list
+(``sac-charges``, a code whose meaning starts "Late-payment", "Out-of-cycle meter read",
+"Priority move-in" or "Penny test") neither
 makes a ``meter-read`` event nor answers one, so the read-based rules (E4, E5) leave it
 alone. The rules on invoices as such (E7, E8) still apply to it.
 """
@@ -91,7 +92,7 @@ REJECTS = frozenset({"824"})
 #: The code list of SAC04 charge codes, and how its late-payment charges are told by their meaning.
 CHARGE_LIST = "sac-charges"
 _LATE_PAYMENT_MEANING = re.compile(r"late[- ]payment", re.IGNORECASE)
-_FEE_MEANING = re.compile(r"out-of-cycle meter read|priority move-in", re.IGNORECASE)
+_FEE_MEANING = re.compile(r"out-of-cycle meter read|priority move-in|penny test", re.IGNORECASE)
 
 
 def _charges_meaning(pattern: re.Pattern[str]) -> frozenset[str]:
@@ -111,7 +112,8 @@ def late_payment_charges() -> frozenset[str]:
 
 @functools.cache
 def charge_only_codes() -> frozenset[str]:
-    """SAC04 codes of charges not billed for a meter read: late payments and order fees."""
+    """SAC04 codes of charges not billed for a meter read: late payments, order fees and the
+    penny test's."""
     return late_payment_charges() | _charges_meaning(_FEE_MEANING)
 
 
