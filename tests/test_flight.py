@@ -54,7 +54,7 @@ def _run(out: Path, *extra: str, flight: Path = FLIGHT, party: str = f"CR:{PARTY
 def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path) -> None:
     done, report = _run(tmp_path / "f")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert report["verdict"] == "passed" and len(report["tracks"]) == 13
+    assert report["verdict"] == "passed" and len(report["tracks"]) == 14
     assert report["tracks"][0]["track"] == "connectivity" and [c["status"] for c in report["connectivity"]] == [
         "passed"] * 4  # the penny invoice came, the party acknowledged it, paid it, and got our 997
     for track in report["tracks"]:
@@ -62,7 +62,7 @@ def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path
             assert step["status"] == ("passed" if step["from"] == "party" else "given"), (track["track"], step)
     assert {q["function"] for q in report["qualification"]} == {t["track"] for t in report["tracks"]}
     page = (tmp_path / "f" / "flight.html").read_text()
-    assert page.count("<svg") == 13 and "Day by day" in page
+    assert page.count("<svg") == 14 and "Day by day" in page
     assert report["log"] and report["log"] == sorted(report["log"], key=lambda r: (r["day"], r["time"]))
 
 
@@ -113,12 +113,12 @@ def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    ("esi_ids = 13", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
+    ("esi_ids = 14", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
     ('code = "814_01", from = "party"', "line"),
 ])
 def test_a_wrong_flight_file_is_one_line_naming_where(tmp_path: Path, change: str, said: str) -> None:
     text = FLIGHT.read_text()
-    bad = text.replace("esi_ids = 13", "esi_ids = 3") if change == "esi_ids = 13" else text.replace(
+    bad = text.replace("esi_ids = 14", "esi_ids = 3") if change == "esi_ids = 14" else text.replace(
         'code = "814_01", from = "party"', 'code = "814_01", from = "nobody"', 1)
     assert bad != text
     (tmp_path / "bad.toml").write_text(bad)
@@ -383,3 +383,28 @@ def test_plants_and_the_connectivity_track_are_checked(tmp_path: Path, old: str,
                           text=True, timeout=60)
     assert done.returncode == 2 and said in done.stderr and "bad.toml" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_move_in_not_backdated_fails_the_rescission_track_as_a_wrong_value(tmp_path: Path) -> None:
+    """The rescission track's backdated move-in must carry the switch date (DTM*150, day 14):
+    a party told only to move the customer in (no requested date) sends its own date, and the
+    step fails naming the date it sent and the one expected; what follows is blocked."""
+    text = FLIGHT.read_text()
+    told = '{ kind = "move_in", esi = 13, day = 21, requested_day = 14 }'
+    assert told in text
+    (tmp_path / "flight.toml").write_text(text.replace(told, '{ kind = "move_in", esi = 13, day = 21 }'))
+    done, report = _run(tmp_path / "f", "--track", "rescission", flight=tmp_path / "flight.toml")
+    assert done.returncode == 1, done.stdout + done.stderr
+    steps = {s["step"]: (s["status"], s["reason"]) for s in report["tracks"][1]["steps"]}
+    assert steps[7][0] == "failed" and steps[7][1].startswith("wrong value: DTM*150 is 20250326 where 20250317 "
+                                                              "(day 14) was expected"), steps[7]
+    assert all(steps[n][0] in ("passed", "given") for n in range(1, 7))
+    assert {steps[n][0] for n in range(8, 12)} == {"blocked"}
+
+
+def test_a_simulated_actor_must_be_one_of_the_test_bed(tmp_path: Path) -> None:
+    text = FLIGHT.read_text().replace('actor = "incumbent" }', 'actor = "newcomer" }', 1)
+    (tmp_path / "bad.toml").write_text(text)
+    done = subprocess.run([*CLI, "flight", "show", str(tmp_path / "bad.toml")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "do actor 'newcomer'" in done.stderr and "bad.toml" in done.stderr, done.stderr

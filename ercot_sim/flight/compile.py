@@ -44,11 +44,12 @@ def scenario_toml(flight: Flight, party_duns: str, tracks: list[str] | None = No
             continue  # a retest plays the connectivity test again, then the tracks named
         for item in track.do:
             lines.append("[[events]]")
-            lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items()]
+            lines += [f"{'esi_index' if k == 'esi' else k} = {_value(v)}" for k, v in item.items() if k != "actor"]
             if item.get("kind") == "esi_create":  # the premise is the test bed TDSP's
                 lines += [f"tdsp = {_value(tdsp[0])}", ""]
             else:
-                lines += [f"cr = {_value(actor[0])}", ""]
+                cr = bed.incumbent.name if item.get("actor") == "incumbent" else actor[0]
+                lines += [f"cr = {_value(cr)}", ""]
     sim = {"ERCOT": "ERCOT", "TDSP": bed.tdsp.name, "incumbent": bed.incumbent.name, "newcomer": actor[0]}
     for track in flight.tracks:
         if tracks is not None and track.name not in tracks and not track.connectivity:

@@ -221,7 +221,7 @@ def _grade_track(track: Track, esis: list[str], by_esi: dict[str, list[TxnRecord
                     after = rec.sent_at
             else:
                 matched.pop(step.code, None)  # a later 997 or answer to this code has nothing to point at
-            got = _grade_sent(n, step, rec, recs, used, after or opens, result, roles, answered)
+            got = _grade_sent(n, step, rec, recs, used, after or opens, result, roles, answered, start)
             if rec is not None and got.status == "passed":
                 again = [r for r in recs if r.index != rec.index and r.code == rec.code and r.ref == rec.ref
                          and r.sender == rec.sender]
@@ -236,13 +236,17 @@ def _grade_track(track: Track, esis: list[str], by_esi: dict[str, list[TxnRecord
 
 
 def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord], used: set[int],
-                after: Any, result: CheckResult, roles: dict[str, str], answered: TxnRecord | None) -> StepResult:
+                after: Any, result: CheckResult, roles: dict[str, str], answered: TxnRecord | None,
+                start: dt.date) -> StepResult:
     mine = step.sender == "party"
     if rec is not None:
         if mine and step.expect is not None and (step.expect == "reject") != bool(rec.reject):
             said = "rejected" if rec.reject else "accepted"
             wanted = "a rejection" if step.expect == "reject" else "an acceptance"
             return _result(n, step, "failed", f"{said} where {wanted} was expected ({step.code} ref {rec.ref})", rec)
+        wrong = _wrong_dates(step, rec, start)
+        if mine and wrong:
+            return _result(n, step, "failed", f"wrong value: {wrong} ({step.code} ref {rec.ref})", rec)
         if mine and step.rule:
             late = next((v for v in result.violations if v.rule_id == step.rule and _answered(v, rec)), None)
             if late is not None:
@@ -275,6 +279,18 @@ def _grade_sent(n: int, step: Step, rec: TxnRecord | None, recs: list[TxnRecord]
         if missing is not None:
             return StepResult(n, step, "failed", f"missing: {missing.message}")
     return StepResult(n, step, "failed", f"missing: the party sent no {step.code} to {step.receiver}")
+
+
+def _wrong_dates(step: Step, rec: TxnRecord, start: dt.date) -> str:
+    """What the step's expected dates say the transaction got wrong ('' when nothing)."""
+    out = []
+    for qualifier, day in step.dates.items():
+        want = start + dt.timedelta(days=day)
+        got = rec.dates.get(qualifier)
+        if got != want:
+            said = f"DTM*{qualifier} is {got:%Y%m%d}" if got is not None else f"no DTM*{qualifier}"
+            out.append(f"{said} where {want:%Y%m%d} (day {day}) was expected")
+    return "; ".join(out)
 
 
 def _grade_997(n: int, step: Step, matched: dict[str, TxnRecord], result: CheckResult) -> StepResult:

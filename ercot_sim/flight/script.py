@@ -58,6 +58,7 @@ __all__ = ["PARTY", "Flight", "FlightError", "Plant", "Step", "TestBed", "Track"
 Party = Literal["party", "ERCOT", "TDSP", "CR"]
 Duns = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}([0-9]{4})?$")]
 Code = Annotated[str, StringConstraints(pattern=r"^(\d{3}_\d{2}|997|824)$")]
+Qualifier = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{3}$")]  # a DTM01
 
 
 #: the name of the system under test in the flight's scenario (faults for a reference run name it)
@@ -129,6 +130,9 @@ class Step(_Strict):
     #: an answer that must accept (or reject) what it answers: a reject where an acceptance is
     #: expected fails the step
     expect: Literal["accept", "reject"] | None = None
+    #: dates the transaction must carry: DTM qualifier -> flight day (``{ "150" = 14 }``: a
+    #: move-in backdated to the switch of day 14); another date fails the step as a wrong value
+    dates: dict[Qualifier, Annotated[int, Field(ge=-400, le=400)]] = {}
     note: str = ""
 
     @model_validator(mode="after")
@@ -162,6 +166,9 @@ class Track(_Strict):
     #: the connectivity and acknowledgement test, played before the transaction tracks: the
     #: first track, at most one; when it fails, every other track is blocked by it
     connectivity: bool = False
+    #: instructions: scenario events on test bed ESI IDs; the party's, or with ``actor =
+    #: "incumbent"`` (or ``"newcomer"``) a simulated CR's (switching an ESI ID away from the
+    #: party, say)
     do: list[dict[str, Any]] = []
     #: faults the simulator plants for the track (what the party's system must catch)
     plant: list[Plant] = []
@@ -234,7 +241,11 @@ class Flight(_Strict):
                 if named != 1 or "esi_index" in d or "cr" in d or "tdsp" in d:
                     raise ValueError(f"track {t.name}: a do item names its ESI ID as esi (a test bed index) or "
                                      "esi_id (one of the track's esi_ids), and no esi_index, cr or tdsp (the "
-                                     "party acts, or in a TDSP's flight the newcomer)")
+                                     "party acts, or in a TDSP's flight the newcomer; actor names a simulated CR)")
+                actors = ("incumbent", "newcomer") if self.testbed.newcomer is not None else ("incumbent",)
+                if "actor" in d and d["actor"] not in actors:
+                    raise ValueError(f"track {t.name}: do actor {d['actor']!r}: a simulated CR of this flight's test "
+                                     f"bed ({' or '.join(actors)}) acts in the party's place")
                 if "esi_id" in d and d["esi_id"] not in t.esi_ids:
                     raise ValueError(f"track {t.name}: do names esi_id {d['esi_id']}, not one of its esi_ids")
         return self
