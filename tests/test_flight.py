@@ -54,7 +54,7 @@ def _run(out: Path, *extra: str, flight: Path = FLIGHT, party: str = f"CR:{PARTY
 def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path) -> None:
     done, report = _run(tmp_path / "f")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert report["verdict"] == "passed" and len(report["tracks"]) == 14
+    assert report["verdict"] == "passed" and len(report["tracks"]) == 18
     assert report["tracks"][0]["track"] == "connectivity" and [c["status"] for c in report["connectivity"]] == [
         "passed"] * 4  # the penny invoice came, the party acknowledged it, paid it, and got our 997
     for track in report["tracks"]:
@@ -62,7 +62,7 @@ def test_the_reference_cr_passes_every_step_of_the_shipped_flight(tmp_path: Path
             assert step["status"] == ("passed" if step["from"] == "party" else "given"), (track["track"], step)
     assert {q["function"] for q in report["qualification"]} == {t["track"] for t in report["tracks"]}
     page = (tmp_path / "f" / "flight.html").read_text()
-    assert page.count("<svg") == 14 and "Day by day" in page
+    assert page.count("<svg") == 18 and "Day by day" in page
     assert report["log"] and report["log"] == sorted(report["log"], key=lambda r: (r["day"], r["time"]))
 
 
@@ -75,18 +75,21 @@ def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> 
               and s["from"] == "party"}
     # what was planted, from the reference party's own record: the 997s it dropped ...
     party_db = sqlite3.connect(tmp_path / "f" / "party" / "trace.sqlite")
-    dropped = {(receiver, ref.split("G")[0][1:]) for receiver, ref in party_db.execute(
-        "SELECT receiver, ref FROM faults WHERE kind = 'missing' AND code = '997'")}  # (file's sender, its ISA13)
+    dropped = {(receiver, *ref[1:].split("G")) for receiver, ref in party_db.execute(
+        "SELECT receiver, ref FROM faults WHERE kind = 'missing' AND code = '997'")}  # (sender, ISA13, GS06)
     party_db.close()
     assert dropped, "the planted 997 fault dropped nothing: the test proves nothing"
     market = tmp_path / "f" / "market"
     expected = {}
+    def group_of(file: str, segment: int | None = None) -> tuple[str, str, str]:
+        """(sender, ISA13, GS06) of the transaction at ``segment`` of ``file`` (the first when None)."""
+        txn = next(t for t in iter_transactions(market / file) if segment is None or t.first_number == segment)
+        return txn.isa.get(6).strip(), txn.isa.get(13).strip(), txn.gs.get(6).strip()
+
     for t in report["tracks"]:
         for s in t["steps"]:
-            if s["code"] == "997" and s["from"] == "party":
-                first = next(iter_transactions(market / s["file"]))
-                if (first.isa.get(6).strip(), first.isa.get(13).strip()) in dropped:
-                    expected[(t["track"], s["step"])] = "missing"
+            if s["code"] == "997" and s["from"] == "party" and group_of(s["file"], s["segment"]) in dropped:
+                expected[(t["track"], s["step"])] = "missing"  # its 997 was one the fault dropped
     # ... the 824 sent for a good invoice, and the late 820_02
     expected[("switch-self-selected", 8)] = "wrong transaction: sent 824"
     expected[("usage-invoice", 8)] = "late against E8-cr-820_02"
@@ -95,14 +98,13 @@ def test_a_faulty_reference_fails_exactly_its_planted_faults(tmp_path: Path) -> 
         assert failed[key]["status"] == "failed" and failed[key]["reason"].startswith(why), failed[key]
     assert not [s for t in report["tracks"] for s in t["steps"] if s["status"] in ("blocked", "not-reached")]
     penny = report["tracks"][0]["steps"][0]  # the connectivity test: its 997 (ACK55) too may be dropped
-    first = next(iter_transactions(market / penny["file"]))
-    acked = (first.isa.get(6).strip(), first.isa.get(13).strip()) not in dropped
-    assert acked, "the seed's dropped 997s now include the penny's: every track is blocked behind it"
+    assert group_of(penny["file"], penny["segment"]) not in dropped, (
+        "the seed's dropped 997s now include the penny's: every track is blocked behind it")
     assert [c["status"] for c in report["connectivity"]] == ["passed"] * 4
     assert "FAILED" in done.stdout and "wrong transaction: sent 824" in done.stdout
     for why in report["outside_tracks"]:  # violations no step cites: only 997s the fault dropped
-        first = next(iter_transactions(market / why.split()[0]))
-        assert "B1-any-997" in why and (first.isa.get(6).strip(), first.isa.get(13).strip()) in dropped, why
+        file, _, segment = why.split()[:3]
+        assert "B1-any-997" in why and group_of(file, int(segment)) in dropped, why
 
 
 def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
@@ -113,12 +115,12 @@ def test_one_track_can_be_retested_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("change", "said"), [
-    ("esi_ids = 14", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
+    ("esi_ids = 17", "line"),  # the test bed shrinks: tracks use ESI IDs outside it
     ('code = "814_01", from = "party"', "line"),
 ])
 def test_a_wrong_flight_file_is_one_line_naming_where(tmp_path: Path, change: str, said: str) -> None:
     text = FLIGHT.read_text()
-    bad = text.replace("esi_ids = 14", "esi_ids = 3") if change == "esi_ids = 14" else text.replace(
+    bad = text.replace("esi_ids = 17", "esi_ids = 3") if change == "esi_ids = 17" else text.replace(
         'code = "814_01", from = "party"', 'code = "814_01", from = "nobody"', 1)
     assert bad != text
     (tmp_path / "bad.toml").write_text(bad)
@@ -400,6 +402,12 @@ def test_a_move_in_not_backdated_fails_the_rescission_track_as_a_wrong_value(tmp
                                                               "(day 14) was expected"), steps[7]
     assert all(steps[n][0] in ("passed", "given") for n in range(1, 7))
     assert {steps[n][0] for n in range(8, 12)} == {"blocked"}
+    # the report shows the transaction as it crossed, the failing segment marked and read by the guide
+    shown = report["tracks"][1]["steps"][6]["evidence"]
+    marked = [s for s in shown["segments"] if s["marked"]]
+    assert shown["code"] == "814_16" and [s["text"] for s in marked] == ["DTM*150*20250326"]
+    assert marked[0]["reading"] == ["DTM*150 Requested move-in date: 2025-03-26"]
+    assert "<mark class='fail'>   13  DTM*150*20250326</mark>" in (tmp_path / "f" / "flight.html").read_text()
 
 
 def test_a_simulated_actor_must_be_one_of_the_test_bed(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from edi.texas_set.guide import (
     load_guide,
 )
 
-__all__ = ["explain_guide", "explain_transaction", "guide_counts"]
+__all__ = ["explain_guide", "explain_segment", "explain_transaction", "guide_counts"]
 
 _USAGE = {"M": "mandatory", "O": "optional", "X": "situational", "N": "not used"}
 _MAX_CODES = 12
@@ -186,6 +186,16 @@ def explain_transaction(txn: object, roles: dict[str, str] | None = None) -> lis
     for els in body:
         lines.extend(_explain_segment(guide, els))
     return lines
+
+
+def explain_segment(code: str, elements: list[str]) -> list[str]:
+    """One segment (``["DTM", "150", "20250317"]``) as the guide of transaction ``code``
+    (``814_16``) reads it: what :func:`explain_transaction` says of it in that transaction."""
+    try:
+        guide = load_guide(code)
+    except GuideError:
+        guide = None
+    return _explain_segment(guide, elements)
 
 
 def _explain_segment(guide: Guide | None, els: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ import html
 import json
 from typing import Any
 
+from ercot_sim.flight.evidence import Evidence, evidence
 from ercot_sim.flight.grade import StepResult, TrackResult
 from ercot_sim.flight.run import FlightRun
 
@@ -34,9 +35,20 @@ def to_dict(run: FlightRun) -> dict[str, Any]:
         "outside_tracks": list(run.outside),
         "qualification": [{"function": t.track.name, "partners": _partners(t), "verdict": t.verdict}
                           for t in run.tracks],
-        "tracks": [t.to_dict() for t in run.tracks],
+        "tracks": [_track_dict(run, t) for t in run.tracks],
         "log": _log(run),
     }
+
+
+def _track_dict(run: FlightRun, t: TrackResult) -> dict[str, Any]:
+    """A track's result, each failed step with its evidence (the transaction, its failing
+    segments marked and read by the guide)."""
+    d = t.to_dict()
+    for step, result in zip(d["steps"], t.steps, strict=True):
+        found = evidence(run.out / "market", result)
+        if found is not None:
+            step["evidence"] = found.to_dict()
+    return d
 
 
 def _log(run: FlightRun) -> list[dict[str, Any]]:
@@ -95,14 +107,26 @@ def _svg(t: TrackResult) -> str:
     return "".join(parts)
 
 
-def _row(s: StepResult) -> str:
+def _row(s: StepResult, found: Evidence | None) -> str:
     esc = html.escape
     colour = _COLOUR.get(s.status, "#57606a")
     where = f"{esc(s.file)} segment {s.segment}" if s.file else ""
-    return (f"<tr><td>{s.number}</td><td>{esc(s.step.code)}</td><td>{esc(s.step.sender)} &rarr; "
-            f"{esc(s.step.receiver)}</td><td style='color:{colour};font-weight:bold'>{esc(s.status)}</td>"
-            f"<td>{esc(s.step.rule or '')}</td><td>{esc(s.ref)}</td><td><code>{where}</code></td>"
-            f"<td>{esc(s.reason)}</td></tr>")
+    row = (f"<tr><td>{s.number}</td><td>{esc(s.step.code)}</td><td>{esc(s.step.sender)} &rarr; "
+           f"{esc(s.step.receiver)}</td><td style='color:{colour};font-weight:bold'>{esc(s.status)}</td>"
+           f"<td>{esc(s.step.rule or '')}</td><td>{esc(s.ref)}</td><td><code>{where}</code></td>"
+           f"<td>{esc(s.reason)}</td></tr>")
+    if found is None:
+        return row
+    lines = []
+    for seg in found.segments:
+        text = f"{seg.number:>5}  {esc(seg.text)}"
+        if seg.marked:
+            reading = "".join(f"\n       {esc(r)}" for r in seg.reading)
+            text = f"<mark class='fail'>{text}</mark><span class='guide'>{reading}</span>"
+        lines.append(text)
+    return row + (f"<tr><td></td><td colspan='7'><details open><summary>{esc(found.code)} in "
+                  f"<code>{esc(found.file)}</code>: the failing segments marked, with the guide's reading"
+                  f"</summary><pre>{chr(10).join(lines)}</pre></details></td></tr>")
 
 
 def to_html(run: FlightRun) -> str:
@@ -113,7 +137,8 @@ def to_html(run: FlightRun) -> str:
            f"<title>Flight {esc(d['flight'])}: {esc(run.party)}</title>",
            "<style>body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse}"
            "td,th{border:1px solid #d0d7de;padding:2px 6px;text-align:left;vertical-align:top}"
-           "h2{margin-top:2em}</style></head><body>",
+           "h2{margin-top:2em}mark.fail{background:#ffebe9;color:#cf222e;font-weight:bold}"
+           ".guide{color:#57606a}pre{margin:0}</style></head><body>",
            f"<h1>Flight {esc(d['flight'])}: {esc(d['role'])} {esc(run.party)}: {esc(run.verdict.upper())}</h1>",
            f"<p>{esc(run.flight.flight.description)}. From {esc(d['start'])}, {d['days']} days"
            f"{' (the reference participant)' if run.reference else ''}.</p>",
@@ -132,7 +157,8 @@ def to_html(run: FlightRun) -> str:
                    f"{esc(t.verdict)}</h2><p>ESI ID {esc(', '.join(t.esi_ids))}; source: {esc(t.track.source)}"
                    f"{'; ' + esc(t.track.basis) if t.track.basis else ''}</p>{_svg(t)}"
                    "<table><tr><th>#</th><th>code</th><th>route</th><th>status</th><th>rule</th><th>ref</th>"
-                   "<th>file</th><th>why</th></tr>" + "".join(_row(s) for s in t.steps) + "</table>")
+                   "<th>file</th><th>why</th></tr>" + "".join(_row(s, evidence(run.out / "market", s)) for s in t.steps)
+                   + "</table>")
     if run.refused:
         out.append("<h2>Files refused</h2><p>Files of the party the market did not act on, with the finding "
                    "(segment and element, and what the guide expects):</p><table><tr><th>market time</th>"

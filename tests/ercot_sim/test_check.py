@@ -81,7 +81,7 @@ def test_planted_violations_are_found_exactly() -> None:
     assert by_rule[("B1-any-997", ESI[5])].due == _local("2025-03-06T09:00")
     message = late04.message
     assert message.startswith("06-814_03-esi2.x12 segment 3 (814_03 ref E2-03), ESI ID 10443720000000002: "
-                              "B6-tdsp-814_04: 814_04 from TDSP due 2025-03-05 17:00 CST")
+                              "B6-tdsp-814_04: 814_04/814_28 from TDSP due 2025-03-05 17:00 CST")
     assert message.endswith("(07-814_04-esi2.x12 segment 3): 5 retail business days late")
 
 
