@@ -122,7 +122,9 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
                   esi_faults=[f for f in faults if f.kind == "unknown_esi_id"], send_all=transport.send_all,
                   order_log=lambda esi, minute, rep, order_id: trace.rep_changes.append(
                       (esi, clock.iso(minute), rep, order_id)),
-                  manual=out_of_band.send)
+                  manual=out_of_band.send,
+                  book_log=lambda party, esi, minute, field, old, new, since, ref: trace.book_changes.append(
+                      (party, esi, clock.iso(minute), field, old, new, since, ref)))
     registry, tdsp_of = _registry(scenario, population, duns)
     ercot = Ercot(ctx, parts.ercot.name, parts.ercot.duns, registry,
                   [(c.duns, c.share or 1.0) for c in parts.crs if "POLR" in c.roles])

@@ -76,6 +76,8 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
                        "? || file, st_control, order_id, received_at, detail, fault FROM s.transactions", (prefix,))
             for table in ("orders", "registry", "rep_history", "faults"):
                 db.execute(f"INSERT INTO {table} SELECT * FROM s.{table}")
+            if db.execute("SELECT 1 FROM s.sqlite_master WHERE type='table' AND name='books'").fetchone():
+                db.execute("INSERT INTO books SELECT * FROM s.books")  # a trace from before the table has none
             # every shard has the run's outage windows (a trace from before the table has none)
             if db.execute("SELECT 1 FROM s.sqlite_master WHERE type='table' AND name='outages'").fetchone():
                 db.execute("INSERT OR IGNORE INTO outages SELECT * FROM s.outages")

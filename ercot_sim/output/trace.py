@@ -16,6 +16,13 @@ Tables:
     ERCOT's final view per ESI ID: esi_id, tdsp, rep (DUNS or ''), status.
 ``rep_history``
     every change of REP of record at ERCOT: esi_id, at, rep ('' = none), order_id.
+``books``
+    every change of a participant's own view, its system of record, as it learned it from
+    what it sent and received: party (DUNS), esi_id, at (when it learned), field (ERCOT:
+    ``registry``, the REP of record in its registry; a TDSP: ``rep``, the REP of record in its
+    records; both a DUNS or ''; a CR: ``serves``, ``1`` or ``0``), old, new,
+    since (the effective date CCYYMMDD, '' when the view has none), ref (the transaction or
+    order that told it). The opening views are the population's: every participant agrees.
 ``faults``
     faults applied to transactions that were never sent (``missing``).
 ``outages``
@@ -68,6 +75,8 @@ CREATE TABLE registry (esi_id TEXT PRIMARY KEY, tdsp TEXT NOT NULL, rep TEXT NOT
     status TEXT NOT NULL);
 CREATE TABLE rep_history (esi_id TEXT NOT NULL, at TEXT NOT NULL, rep TEXT NOT NULL,
     order_id TEXT NOT NULL);
+CREATE TABLE books (party TEXT NOT NULL, esi_id TEXT NOT NULL, at TEXT NOT NULL, field TEXT NOT NULL,
+    old TEXT NOT NULL, new TEXT NOT NULL, since TEXT NOT NULL, ref TEXT NOT NULL);
 CREATE TABLE faults (at TEXT NOT NULL, kind TEXT NOT NULL, sender TEXT NOT NULL,
     receiver TEXT NOT NULL, code TEXT NOT NULL, esi_id TEXT NOT NULL, ref TEXT NOT NULL);
 CREATE TABLE outages (party TEXT NOT NULL, role TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,
@@ -154,6 +163,7 @@ class Trace:
         self._pending: list[TxRow] = []  # this window's transactions, written by write_window
         self.rep_changes: list[tuple[str, str, str, str]] = []
         self.fault_rows: list[tuple[str, str, str, str, str, str, str]] = []
+        self.book_changes: list[tuple[str, str, str, str, str, str, str, str]] = []  # see ``books``
         self.outages: list[tuple[str, str, str, str, str]] = []  # see the table ``outages``
 
     def add_file(self, messages: Sequence[Message], controls: Sequence[str], faults: Sequence[str], file: str,
@@ -180,7 +190,7 @@ class Trace:
         """Insert what one delivery window added (transactions, REP changes, faults) in one
         SQL transaction."""
         rows = self._pending
-        if not rows and not self.rep_changes and not self.fault_rows and not self.events:
+        if not rows and not self.rep_changes and not self.fault_rows and not self.events and not self.book_changes:
             return
         self.db.execute("BEGIN")
         insert_rows(self.db, "transactions", rows)
@@ -195,6 +205,9 @@ class Trace:
         if self.fault_rows:
             self.db.executemany("INSERT INTO faults VALUES (?,?,?,?,?,?,?)", self.fault_rows)
             self.fault_rows.clear()
+        if self.book_changes:
+            self.db.executemany("INSERT INTO books VALUES (?,?,?,?,?,?,?,?)", self.book_changes)
+            self.book_changes.clear()
         self.db.execute("COMMIT")
 
     def transport_event(self, at: str, direction: str, kind: str, partner: str, file: str = "",

@@ -76,6 +76,9 @@ class Context:
     ercot: str  # ERCOT DUNS
     horizon: int  # last sim minute of the run
     order_log: Callable[..., None] | None = None
+    #: a change of a participant's own view (its system of record, the trace's ``books``):
+    #: (party, ESI ID, minute, field, old value, new value, effective date, reference)
+    book_log: Callable[[str, str, int, str, str, str, str, str], None] | None = None
     rules: Any = None  # MarketRules: deadlines of the rule set as sim minutes
     reject_faults: list[Any] = field(default_factory=list)
     esi_faults: list[Any] = field(default_factory=list)
@@ -227,6 +230,12 @@ class Participant:
     def party(self, duns: str) -> Party | None:
         """The N1 party of ``duns`` for a payload (None for '')."""
         return self.ctx.party(duns)
+
+    def book(self, esi: str, field: str, old: str, new: str, since: str, ref: str) -> None:
+        """Note a change of this participant's own view of ``esi`` (its system of record)."""
+        log = self.ctx.book_log
+        if log is not None:
+            log(self.duns, esi, int(self.env.now), field, old, new, since, ref)
 
     def rejects(self, m: Message) -> bool:
         """Does a scenario fault make this participant reject ``m``?"""

@@ -248,6 +248,9 @@ class Cr(Participant):
 
     def on_867_04(self, m: Message) -> None:
         """Initial read: the customer is ours from the read date."""
+        if m.esi_id not in self.customers:
+            read = as867(m).meters
+            self.book(m.esi_id, "serves", "0", "1", ymd(read[0].start) if read else "", m.ref)
         self.customers.add(m.esi_id)
         if self.nets:
             self.nets.pop(self.order_of(m), None)
@@ -255,7 +258,10 @@ class Cr(Participant):
 
     def on_867_03(self, m: Message) -> None:
         """Monthly usage, or the final read when the customer leaves."""
-        if as867(m).final:
+        usage = as867(m)
+        if usage.final:
+            if m.esi_id in self.customers:
+                self.book(m.esi_id, "serves", "1", "0", ymd(usage.periods[-1].end) if usage.periods else "", m.ref)
             self.customers.discard(m.esi_id)
             if m.orig_ref:  # the final read of an order (a move-out, a loss)
                 self._closed(m)

@@ -91,6 +91,8 @@ class Ercot(Participant):
             order.detail = detail
 
     def set_rep(self, rec: EsiRecord, esi: str, rep: str, order_id: str) -> None:
+        if rec.rep != rep:  # effective from the read that changed it (rec.since)
+            self.book(esi, "registry", rec.rep, rep, ymd(rec.since) if rec.since is not None else "", order_id)
         rec.rep = rep
         rec.status = "A" if rep else "D"
         if self.ctx.order_log is not None:

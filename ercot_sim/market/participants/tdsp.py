@@ -36,7 +36,7 @@ import datetime as dt
 from edi.texas_set.payloads import Payload, Payload814
 from ercot_sim.market.codes import ESI_CREATE, ESI_RETIRE, SWITCH_HOLD_CHANGE
 from ercot_sim.market.messages import Message, OutOfBand, as814
-from ercot_sim.market.participants.base import Context, Participant
+from ercot_sim.market.participants.base import Context, Participant, ymd
 from ercot_sim.market.participants.tdsp_enrollment import Enrollment
 from ercot_sim.market.participants.tdsp_reads import MeterReading
 from ercot_sim.market.participants.tdsp_records import TEsi, TOrder
@@ -247,6 +247,7 @@ class Tdsp(Participant):
             else:
                 self.reads.usage(o.esi_id, e, o.cr, e.last_read, o.date, True, o.ref, o.order_id)
                 o.worked = True
+                self.book(o.esi_id, "rep", e.rep, "", ymd(o.date), o.ref)
                 e.rep = ""
                 e.last_read = max(e.last_read, o.date)
                 e.since = o.date
@@ -257,6 +258,8 @@ class Tdsp(Participant):
             self.reads.gain_reads(o, e.rep, e.last_read, e.answered + 1)  # the reads after the 814_04
         self.reads.fee_invoice(o, e)
         o.worked = True
+        if e.rep != o.cr:
+            self.book(o.esi_id, "rep", e.rep, o.cr, ymd(o.date), o.ref)
         e.rep = o.cr
         e.last_read = max(e.last_read, o.date)
         e.last_gain = o.date

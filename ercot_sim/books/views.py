@@ -1,0 +1,119 @@
+"""Each participant's own view of who serves an ESI ID, as its system of record holds it on a
+given day: read from the trace's ``books`` (every change of a view, as the participant learned
+it from what it sent and received, with the date the change took effect).
+
+A view is a timeline: effective date -> value. ERCOT and a TDSP hold the REP of record (a DUNS,
+or '' for none); a CR holds whether it serves the ESI ID itself. Before its first change a
+view is the opening one (the population's, on which everyone agrees). A change learned later
+that takes effect on or before a date already in the timeline rewrites it from there (a
+backdated move-in after a rescission), as the participant's own records would.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["FIELDS", "BookRow", "Timeline", "Views", "read_views"]
+
+#: before any date of a run: the opening view's effective date
+OPENING = dt.date.min
+
+
+@dataclass(frozen=True, slots=True)
+class BookRow:
+    """One change of a participant's view (a row of the trace's ``books``)."""
+
+    party: str
+    esi_id: str
+    at: dt.datetime
+    field: str
+    old: str
+    new: str
+    since: dt.date | None
+    ref: str
+
+
+@dataclass(slots=True)
+class Timeline:
+    """A participant's view of one ESI ID over effective dates."""
+
+    opening: str
+    dates: list[dt.date] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    changes: list[BookRow] = field(default_factory=list)
+
+    def apply(self, row: BookRow, fallback: dt.date) -> None:
+        """Learn ``row``: from its effective date (``fallback`` when it has none) the view is its
+        new value, and what the timeline said after that date is rewritten."""
+        since = row.since or fallback
+        cut = bisect.bisect_left(self.dates, since)
+        del self.dates[cut:], self.values[cut:]
+        self.dates.append(since)
+        self.values.append(row.new)
+        self.changes.append(row)
+
+    def on(self, day: dt.date) -> str:
+        """The value in effect on ``day``."""
+        i = bisect.bisect_right(self.dates, day)
+        return self.values[i - 1] if i else self.opening
+
+
+#: the field each role keeps: ERCOT its registry's REP of record, a TDSP its own, a CR whether it serves
+FIELDS = {"registry": "ERCOT", "rep": "TDSP", "serves": "CR"}
+
+
+@dataclass(slots=True)
+class Views:
+    """Every participant's timelines, per ESI ID, as known at the end of a day."""
+
+    #: ESI ID -> party (DUNS) -> its timeline
+    by_esi: dict[str, dict[str, Timeline]]
+    #: party (DUNS) -> its role (ERCOT, TDSP, CR), from the field it keeps
+    roles: dict[str, str]
+    #: ESI ID -> the REP of record at the opening
+    opening: dict[str, str]
+
+    def parties(self, esi: str) -> dict[str, Timeline]:
+        return self.by_esi.get(esi, {})
+
+
+def _rows(db: sqlite3.Connection, until: str) -> list[BookRow]:
+    def date_of(text: str) -> dt.date | None:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8])) if len(text) == 8 else None
+
+    return [BookRow(p, e, dt.datetime.fromisoformat(a), f, o, n, date_of(s), r)
+            for p, e, a, f, o, n, s, r in db.execute(
+                "SELECT party, esi_id, at, field, old, new, since, ref FROM books WHERE at <= ? "
+                "ORDER BY at, rowid", (until,))]
+
+
+def read_views(trace: Path, day: dt.date) -> Views:
+    """The views at the end of ``day`` (every change learned by then).
+
+    Raises:
+        sqlite3.Error: the trace cannot be read, or has no ``books`` (a trace from before the table).
+    """
+    db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+    try:
+        rows = _rows(db, (day + dt.timedelta(days=1)).isoformat())  # every 'at' of the day sorts before it
+    finally:
+        db.close()
+    by_esi: dict[str, dict[str, Timeline]] = {}
+    opening: dict[str, str] = {}
+    roles: dict[str, str] = {}
+    for row in rows:
+        roles[row.party] = FIELDS.get(row.field, "?")
+        parties = by_esi.setdefault(row.esi_id, {})
+        line = parties.get(row.party)
+        if line is None:
+            line = parties[row.party] = Timeline(row.old)
+            if row.field != "serves":
+                opening.setdefault(row.esi_id, row.old)
+            elif row.old == "1":
+                opening.setdefault(row.esi_id, row.party)
+        line.apply(row, row.at.date())
+    return Views(by_esi, roles, opening)
