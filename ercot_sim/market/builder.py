@@ -123,6 +123,8 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
                   order_log=lambda esi, minute, rep, order_id: trace.rep_changes.append(
                       (esi, clock.iso(minute), rep, order_id)),
                   manual=out_of_band.send,
+                  fault_log=lambda minute, kind, m: trace.fault_rows.append(
+                      (clock.iso(minute), kind, m.sender, m.receiver, m.code, m.esi_id, m.ref)),
                   book_log=lambda party, esi, minute, field, old, new, since, ref: trace.book_changes.append(
                       (party, esi, clock.iso(minute), field, old, new, since, ref)))
     registry, tdsp_of = _registry(scenario, population, duns)

@@ -78,6 +78,9 @@ class Message:
         order_id: the order (the initiating CR request's ref) it belongs to, if any.
         detail: short trace text (reject code, scheduled date ...).
         received_at, sent_at: set by the transport (sim minutes) when the file goes out.
+        fault: a named fault its sender planted in it (``unknown_esi_id``: sent for an ESI ID
+            that does not exist), recorded with it in the trace; the transport's own faults
+            are added there.
     """
 
     code: str
@@ -92,6 +95,7 @@ class Message:
     detail: str = ""
     received_at: int = -1
     sent_at: int = -1
+    fault: str = ""
 
 
 def check_payload(code: str, payload: Body) -> None:

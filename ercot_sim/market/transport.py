@@ -177,7 +177,7 @@ class Transport:
     # -- sending ------------------------------------------------------------------------
     def send(self, m: Message) -> None:
         """Queue ``m`` for the first window at or after ``m.ready`` (faults applied)."""
-        fault = ""
+        fault = m.fault
         hold = 0
         copies = 1
         if self.send_faults:

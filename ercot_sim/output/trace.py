@@ -24,7 +24,8 @@ Tables:
     since (the effective date CCYYMMDD, '' when the view has none), ref (the transaction or
     order that told it). The opening views are the population's: every participant agrees.
 ``faults``
-    faults applied to transactions that were never sent (``missing``).
+    faults that left no mark on a transaction's own row: those never sent (``missing``), and
+    those a fault made their receiver reject (``rejected``: at is when it was rejected).
 ``outages``
     windows in which nothing was sent to or by a participant: party (DUNS), role, start,
     end (ISO 8601 with offset; end excluded), rule (``A7``: ERCOT's retail outages). The

@@ -76,6 +76,8 @@ class Context:
     ercot: str  # ERCOT DUNS
     horizon: int  # last sim minute of the run
     order_log: Callable[..., None] | None = None
+    #: a fault acting where a participant receives (``rejected``): (minute, kind, the message)
+    fault_log: Callable[[int, str, Message], None] | None = None
     #: a change of a participant's own view (its system of record, the trace's ``books``):
     #: (party, ESI ID, minute, field, old value, new value, effective date, reference)
     book_log: Callable[[str, str, int, str, str, str, str, str], None] | None = None
@@ -117,7 +119,7 @@ class ParticipantDesk(Protocol):
     u: Draws
 
     def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, payload: Payload,
-             order_id: str = "", detail: str = "") -> Message: ...
+             order_id: str = "", detail: str = "", fault: str = "") -> Message: ...
 
     def party(self, duns: str) -> Party | None: ...
 
@@ -214,8 +216,9 @@ class Participant:
 
     # -- sending --------------------------------------------------------------------------
     def send(self, code: str, to: str, esi_id: str, ref: str, orig_ref: str, ready: int, payload: Payload,
-             order_id: str = "", detail: str = "") -> Message:
-        """Hand a transaction to the transport; it goes at the first window after ``ready``.
+             order_id: str = "", detail: str = "", fault: str = "") -> Message:
+        """Hand a transaction to the transport; it goes at the first window after ``ready``
+        (``fault``: a named fault planted in it here, for the trace).
 
         Raises:
             TypeError: ``code`` cannot carry ``payload`` as it is
@@ -223,7 +226,7 @@ class Participant:
         """
         check_payload(code, payload)
         m = Message(code, self.duns, to, esi_id, ref, orig_ref, max(ready, int(self.env.now)), payload,
-                    order_id, detail)
+                    order_id, detail, fault=fault)
         self.ctx.send(m)
         return m
 
@@ -240,7 +243,10 @@ class Participant:
     def rejects(self, m: Message) -> bool:
         """Does a scenario fault make this participant reject ``m``?"""
         faults = self.ctx.reject_faults
-        return bool(faults) and any(f.matches(self.ctx.seed, m, self.duns) for f in faults)
+        hit = bool(faults) and any(f.matches(self.ctx.seed, m, self.duns) for f in faults)
+        if hit and self.ctx.fault_log is not None:
+            self.ctx.fault_log(int(self.env.now), "rejected", m)
+        return hit
 
     # -- timing helpers -------------------------------------------------------------------
     def today(self) -> dt.date:

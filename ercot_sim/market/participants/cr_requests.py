@@ -58,6 +58,11 @@ class _Request:
     cr_party: Party | None
     tdsp_party: Party | None
 
+    @property
+    def fault(self) -> str:
+        """``unknown_esi_id`` when a fault mistyped the ESI ID the request names, for the trace."""
+        return "unknown_esi_id" if self.target != self.esi else ""
+
 
 class CustomerRequests:
     """The CR's requests for its customers' events (see the module docstring)."""
@@ -105,7 +110,7 @@ class CustomerRequests:
         request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=r.requested,
                              indicator="HU" if r.ev.history else None, customer=customer_of(r.target))
         self.desk.send("814_01", self.desk.ctx.ercot, r.target, r.ref, "", r.now, request, r.ref,
-                       "self-selected" if r.requested else "standard")
+                       "self-selected" if r.requested else "standard", r.fault)
         self.desk.pending_add(r.esi, r.ref, "switch")
 
     def _move_in(self, r: _Request) -> None:
@@ -113,7 +118,7 @@ class CustomerRequests:
         request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=start, priority=ev.priority,
                              customer=customer_of(r.target))
         self.desk.send("814_16", self.desk.ctx.ercot, r.target, r.ref, "", r.now, request, r.ref,
-                       ("priority " if ev.priority else "") + ymd(start))
+                       ("priority " if ev.priority else "") + ymd(start), r.fault)
         self.desk.pending_add(r.esi, r.ref, "move_in")
         if self.desk.safety_net:
             self.desk.plan_safety_net(r.esi, r.ref, start, ev.priority, r.tdsp)
@@ -124,7 +129,7 @@ class CustomerRequests:
         end = self._later(r, 2)
         request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, end_date=end, bypass_csa=r.ev.bypass_csa)
         self.desk.send("814_24", self.desk.ctx.ercot, r.target, r.ref, "", r.now, request, r.ref,
-                       ymd(end) + (" bypass CSA" if r.ev.bypass_csa else ""))
+                       ymd(end) + (" bypass CSA" if r.ev.bypass_csa else ""), r.fault)
         self.desk.pending_add(r.esi, r.ref, "move_out")
 
     def _cancel(self, r: _Request) -> None:
@@ -168,7 +173,7 @@ class CustomerRequests:
 
     def _historical_usage(self, r: _Request) -> None:
         self.desk.send("814_26", self.desk.ctx.ercot, r.target, r.ref, "", r.now,
-                       Payload814(cr=r.cr_party, tdsp=r.tdsp_party), r.ref)
+                       Payload814(cr=r.cr_party, tdsp=r.tdsp_party), r.ref, fault=r.fault)
         self.desk.pending_add(r.esi, r.ref, "historical_usage")
 
     def _field_service(self, r: _Request) -> None:

@@ -101,8 +101,11 @@ class Ercot(Participant):
     def reject_request(self, m: Message, code: str, reject: str, reason: str, rec: EsiRecord | None) -> None:
         if reject == "A13" and code in ("814_02", "814_17"):
             reject = "API"  # the code lists allow only A76, API and ABN on these two
+        # an ESI ID ERCOT does not know has no TDSP in its registry: an 814_25 (which must name
+        # one) names the move-out request's own
+        tdsp = self.party(rec.tdsp) if rec else as814(m).tdsp if code == "814_25" else None
         answer = Payload814(action="reject", reject_code=reject, reject_text=reason[:80], cr=self.party(m.sender),
-                            tdsp=self.party(rec.tdsp if rec else ""))
+                            tdsp=tdsp)
         self.send(code, m.sender, m.esi_id, self.ref_for(m.esi_id, rec), m.ref, self.ready_at(), answer,
                   m.order_id or m.ref, f"reject {reject}")
 

@@ -1,0 +1,311 @@
+"""A participant's work queue on the morning of a day: what an operations associate there would
+see, built only from what the participant sent and received (its transactions, its own books)
+and ERCOT's extract (the variances of :mod:`ercot_sim.books.reconcile`), prioritised, each
+item with its evidence decoded and the next action the market expects.
+
+Items, by what they come from:
+
+* **owed**: an answer the participant owes and has not sent (the timing rules' deadlines; an
+  overdue one first), a 997 included;
+* **awaited**: an answer to the participant's own transaction that never came (the partner is
+  late: a MarkeTrak issue is the market's way to chase it);
+* **reject**: a reject the participant received and has not acted on since (a new request for
+  the ESI ID);
+* **variance**: its view of who serves an ESI ID differs from ERCOT's;
+* **usage**: (a CR) an ESI ID it serves without monthly usage a cycle after it was due;
+* **invoice**: (a CR) an invoice for an ESI ID it did not serve over the invoice's period,
+  not rejected;
+* **duplicate**: the same transaction received twice.
+
+Priority: 1 a customer's service (enrollment, switch, move, REP of record), 2 billing, 3
+acknowledgement; within a priority the oldest (most overdue) first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ercot_sim.books.reconcile import reconcile
+from ercot_sim.books.views import read_views
+from ercot_sim.calendar import CENTRAL
+from ercot_sim.timing.check.report import Violation
+from ercot_sim.timing.flows import TxnRecord
+
+__all__ = ["Item", "worklist"]
+
+#: days without monthly usage at an ESI ID served before a missing 867_03 is worked (a read
+#: cycle is about 30 days; the usage comes within a few business days of the read)
+USAGE_OVERDUE_DAYS = 40
+#: how far back a received reject stays on the queue when nothing was done about it
+REJECT_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One item of a work queue."""
+
+    priority: int
+    kind: str
+    esi_id: str
+    title: str
+    since: dt.date
+    due: str
+    next_action: str
+    marketrak: str
+    evidence: tuple[str, ...]
+    #: the transaction the item asks for (an owed or awaited answer), '' for others
+    code: str = ""
+
+    @property
+    def impact(self) -> str:
+        return {1: "customer service", 2: "billing"}.get(self.priority, "acknowledgement")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"priority": self.priority, "impact": self.impact, "kind": self.kind, "esi_id": self.esi_id,
+                "title": self.title, "since": self.since.isoformat(), "due": self.due,
+                "next_action": self.next_action, "marketrak": self.marketrak, "evidence": list(self.evidence)}
+
+
+@functools.cache
+def _meaning(code: str) -> str:
+    """The guide's name of a transaction code (``814_05`` -> its title), '' when there is none."""
+    from edi.errors import GuideError
+    from edi.texas_set.guide import load_guide
+
+    try:
+        return load_guide(code).name
+    except (GuideError, OSError):
+        return "functional acknowledgement" if code == "997" else ""
+
+
+def _line(r: TxnRecord) -> str:
+    """A transaction decoded on one line: when, what it is, who to whom, its reference, where."""
+    meaning = _meaning(r.code or "")
+    what = f"{r.code} ({meaning})" if meaning else str(r.code)
+    flag = "  REJECT" if r.reject else ""
+    return f"{r.sent_at:%Y-%m-%d %H:%M} {what} {r.sender} -> {r.receiver} ref {r.ref}{flag}  [{r.location}]"
+
+
+_SERVICE = ("814", "867_04")
+_BILLING = ("810", "820", "824", "867_03", "867_02")
+
+
+def _priority(code: str) -> int:
+    if code == "997":
+        return 3
+    return 2 if code.startswith(_BILLING) else 1
+
+
+def worklist(trace: Path, party: str, day: dt.date, settle_days: int = 7) -> list[Item]:
+    """The work queue of ``party`` (DUNS) on the morning of ``day``, prioritised.
+
+    Raises:
+        CheckInputError: the trace cannot be read.
+        sqlite3.Error: the trace has no ``books``.
+    """
+    from ercot_sim.timing.check import check_dataset, load_check_rules
+    from ercot_sim.timing.check.sources import Dataset, read_trace
+
+    morning = dt.datetime.combine(day, dt.time(0), CENTRAL)
+    data = read_trace(trace)
+    seen = [dataclasses.replace(r, index=i) for i, r in enumerate(x for x in data.records if x.sent_at < morning)]
+    old_index = [x.index for x in data.records if x.sent_at < morning]
+    charges = {new: data.charges[old] for new, old in enumerate(old_index) if old in data.charges}
+    known = Dataset(seen, data.source, data.mode, morning, charges=charges, outages=data.outages)
+    result = check_dataset(known, load_check_rules())
+    mine = [r for r in seen if party in (r.sender, r.receiver)]
+    db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+    try:  # what the party sent that a fault kept from crossing: its own system shows it sent
+        sent_lost = {(str(e), str(c)) for e, c in db.execute(
+            "SELECT esi_id, code FROM faults WHERE sender = ? AND at < ?", (party, morning.isoformat()))}
+    finally:
+        db.close()
+    items: list[Item] = []
+    items += [i for i in _from_violations(result.violations, seen, party, day) + _unanswered(mine, party, day)
+              if not (i.kind == "owed" and (i.esi_id, i.code) in sent_lost)]
+    items += _rejects(mine, party, day)
+    items += _duplicates(mine, party)
+    items += _variances(trace, party, day, settle_days)
+    roles = read_views(trace, day - dt.timedelta(days=1)).roles
+    if roles.get(party, "CR") == "CR":
+        items += _usage_and_invoices(trace, mine, party, day)
+    return sorted(items, key=lambda i: (i.priority, i.since, i.esi_id, i.kind, i.title))
+
+
+#: requests that open an order at ERCOT: a CR that sent one awaits the answers to it
+_INITIATING = frozenset({"814_01", "814_16", "814_24", "814_26", "814_08", "814_12", "814_18"})
+
+
+@functools.cache
+def _receivers(code: str) -> frozenset[str]:
+    """The roles that receive ``code`` (its guide's flows)."""
+    from edi.errors import GuideError
+    from edi.texas_set.guide import load_guide
+
+    try:
+        return frozenset(f.receiver for f in load_guide(code).flows)
+    except (GuideError, OSError):
+        return frozenset()
+
+
+def _from_violations(violations: list[Violation], seen: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
+    """Answers the party owes and has not sent, and answers it waits for that never came."""
+    from ercot_sim.timing.check.sources import infer_roles
+
+    by_place = {(r.file, r.st_control): r for r in seen}
+    role = infer_roles(seen).get(party, "")
+    initiated = {r.esi_id for r in seen if r.sender == party and r.code in _INITIATING}
+    out = []
+    for v in violations:
+        trigger = by_place.get((v.trigger.file, v.trigger.st_control))
+        if v.kind != "missing" or trigger is None:
+            continue
+        code, _, sender = v.expected.partition(" from ")
+        due = v.due.astimezone(CENTRAL).strftime("%Y-%m-%d %H:%M") if v.due else ""
+        since = v.due.date() if v.due else day
+        ack = code == "997"
+        if v.event:  # the answers a read owes: the party's own read
+            owes, waits = trigger.sender == party, False
+        elif ack:
+            owes, waits = trigger.receiver == party, trigger.sender == party
+        else:
+            owes = trigger.receiver == party and sender == role
+            waits = role in _receivers(code) and sender != role and (
+                trigger.sender == party or v.esi_id in initiated)
+        about = f"the {v.event}" if v.event else f"{trigger.code} ref {trigger.ref}"
+        if owes:
+            out.append(Item(_priority(code), "owed", v.esi_id, f"send the {code} for {about} ({v.rule_id})", since,
+                            due, f"send the {code} now: it was due {due}", "", (_line(trigger),), code))
+        elif waits:
+            subtype = "997 Issue" if ack else (
+                "Usage & Billing - Missing" if code.startswith(("867_03", "810")) else "Missing Enrollment Transaction")
+            out.append(Item(_priority(code), "awaited", v.esi_id, f"no {code} came for {about} ({v.rule_id})", since,
+                            due, f"chase the {code}: open a MarkeTrak {subtype} issue", subtype, (_line(trigger),),
+                            code))
+    return out
+
+
+#: notices whose answer no timing rule times: notice -> its answer (the receiver's), which the
+#: sender awaits and the receiver owes once :data:`ANSWER_DAYS` have passed
+_UNTIMED_ANSWERS = {"814_06": "814_07", "814_22": "814_23", "814_28": "814_29", "814_14": "814_15"}
+ANSWER_DAYS = 3
+
+
+def _unanswered(mine: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
+    """Notices to or from the party whose answer (untimed by the rules) has not come in
+    :data:`ANSWER_DAYS` days."""
+    answered = {(r.sender, r.orig_ref, r.code) for r in mine}
+    out = []
+    for r in mine:
+        answer = _UNTIMED_ANSWERS.get(r.code or "")
+        if answer is None or (day - r.sent_at.date()).days <= ANSWER_DAYS:
+            continue
+        if (r.receiver, r.ref, answer) in answered:
+            continue
+        if r.receiver == party:
+            out.append(Item(1, "owed", r.esi_id, f"send the {answer} for {r.code} ref {r.ref}", r.sent_at.date(), "",
+                            f"answer the {r.code} with an {answer}", "", (_line(r),), answer))
+        else:
+            out.append(Item(1, "awaited", r.esi_id, f"no {answer} came for {r.code} ref {r.ref}", r.sent_at.date(),
+                            "", f"chase the {answer} with {r.receiver}: open a MarkeTrak Missing Enrollment "
+                            "Transaction issue", "Missing Enrollment Transaction", (_line(r),), answer))
+    return out
+
+
+def _rejects(mine: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
+    """Rejects received in the last :data:`REJECT_DAYS` days with no request for the ESI ID since."""
+    out = []
+    since = day - dt.timedelta(days=REJECT_DAYS)
+    for r in mine:
+        if r.receiver != party or not r.reject or r.sent_at.date() < since:
+            continue
+        later = [x for x in mine if x.sender == party and x.esi_id == r.esi_id and x.sent_at > r.sent_at
+                 and x.code in ("814_01", "814_16", "814_24", "814_08", "814_12", "814_26", "650_01", "810_02")]
+        if later:
+            continue
+        out.append(Item(_priority(r.code or ""), "reject", r.esi_id, f"{r.code} reject ref {r.ref} from {r.sender}",
+                        r.sent_at.date(), "", "read the reject reason; correct the request and send it again, or "
+                        "tell the customer; a reject you think wrong: MarkeTrak Reject Transactions",
+                        "Reject Transactions", (_line(r),)))
+    return out
+
+
+def _duplicates(mine: list[TxnRecord], party: str) -> list[Item]:
+    counts = Counter((r.sender, r.code, r.ref) for r in mine if r.receiver == party and r.code != "997")
+    out = []
+    for r in mine:
+        key = (r.sender, r.code, r.ref)
+        if counts.get(key, 0) > 1:
+            copies = counts.pop(key)
+            out.append(Item(_priority(r.code or ""), "duplicate", r.esi_id, f"{r.code} ref {r.ref} received {copies} "
+                            "times", r.sent_at.date(), "", "work it once; tell the sender if it keeps coming", "",
+                            (_line(r),)))
+    return out
+
+
+def _variances(trace: Path, party: str, day: dt.date, settle_days: int) -> list[Item]:
+    out = []
+    for v in reconcile(trace, day - dt.timedelta(days=1), settle_days, party):
+        if v.end is not None:
+            continue  # put right since
+        if v.role == "CR" and v.theirs == "0":
+            action, subtype = ("ERCOT shows you as the REP of record: chase the 867_04 with the TDSP (MarkeTrak "
+                               "Missing Enrollment Transaction), then set the customer up", "Missing Enrollment "
+                               "Transaction")
+        elif v.role == "CR":
+            action, subtype = ("ERCOT no longer shows you as the REP of record: stop billing and chase the loss "
+                               "(the final 867_03, MarkeTrak Usage & Billing - Missing); if the customer did not "
+                               "choose to leave, MarkeTrak Inadvertent Loss", "Usage & Billing - Missing")
+        else:
+            action, subtype = ("your REP of record differs from ERCOT's: send the completion ERCOT lacks, or file "
+                               "a data extract variance (MarkeTrak DEV LSE)", "DEV LSE")
+        lines = tuple(f"{e.line()}" for e in v.evidence[-6:]) + tuple(f.line() for f in v.faults if not f.file)
+        out.append(Item(1, "variance", v.esi_id, f"{v.kind} ({v.field}: ERCOT {v.ercot or 'none'}, yours "
+                        f"{v.theirs or 'none'})", v.start, "", action, subtype, lines))
+    return out
+
+
+def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
+    """A CR's served ESI IDs without monthly usage, and invoices for ESI IDs it did not serve."""
+    views = read_views(trace, day - dt.timedelta(days=1))
+    db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+    try:
+        served = [e for e, parties in views.by_esi.items() if party in parties
+                  and parties[party].on(day) == "1"]
+        opening = [e for (e,) in db.execute("SELECT esi_id FROM registry WHERE rep = ?", (party,))
+                   if e not in views.by_esi]
+    finally:
+        db.close()
+    last_usage: dict[str, dt.date] = {}
+    for r in mine:
+        if r.receiver == party and r.code == "867_03":
+            last_usage[r.esi_id] = r.sent_at.date()
+    out = []
+    for esi in sorted(set(served) | set(opening)):
+        line = views.by_esi.get(esi, {}).get(party)
+        start = line.dates[-1] if line is not None and line.dates else None
+        last = last_usage.get(esi) or start
+        if last is not None and (day - last).days > USAGE_OVERDUE_DAYS:
+            out.append(Item(2, "usage", esi, f"no monthly usage since {last}", last, "",
+                            "ask the TDSP for the 867_03 (MarkeTrak Usage & Billing - Missing); bill on an "
+                            "estimate meanwhile", "Usage & Billing - Missing", ()))
+    rejected = {r.orig_ref for r in mine if r.sender == party and r.code == "824"}
+    for r in mine:
+        if r.receiver != party or r.code != "810_02" or r.ref in rejected:
+            continue
+        line = views.by_esi.get(r.esi_id, {}).get(party)
+        period = r.dates.get("150") or r.sent_at.date()  # the invoice's service period starts
+        serves = line.on(period) if line is not None else None
+        if serves == "0" and not any(x.sender == party and x.code == "820_02" and x.orig_ref == r.ref for x in mine):
+            out.append(Item(2, "invoice", r.esi_id, f"invoice {r.ref} for an ESI ID you did not serve",
+                            r.sent_at.date(), "", "reject it with an 824 (within 48 hours of the next business "
+                            "day), or dispute it (MarkeTrak Usage & Billing - Dispute)", "Usage & Billing - Dispute",
+                            (_line(r),)))
+    return out

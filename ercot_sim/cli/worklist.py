@@ -1,0 +1,85 @@
+"""``ercot-sim worklist RUN --for ROLE:DUNS``: a participant's work queue on the morning of a
+day of the run (:mod:`ercot_sim.books.worklist`): prioritised items, each with the next action
+the market expects, the MarkeTrak issue type to open when that is the way, and its evidence
+decoded. ``--json`` prints JSON.
+
+Exit codes: 0 an empty queue, 1 items on it, 2 unusable input (no run there, a trace without
+the participants' books, a day outside the run, a DUNS not in the run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``worklist`` command."""
+
+    @app.command("worklist")
+    def worklist_command(
+        run_dir: Annotated[Path, typer.Argument(help="A run's output directory (its trace.sqlite).")],
+        party: Annotated[str, typer.Option("--for", help="Whose queue: ROLE:DUNS (CR:223456789) or a DUNS.")],
+        day: Annotated[str | None, typer.Option("--day", help="The morning of this day: YYYY-MM-DD or a run day "
+                                                              "number (0 = the first); default the day after the "
+                                                              "run's last.")] = None,
+        settle_days: Annotated[int, typer.Option("--settle-days", min=0, max=60, help="As for reconcile: "
+                                                 "variances about the last N days are not worked yet.")] = 7,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        limit: Annotated[int, typer.Option("--limit", min=1, help="Items shown in the text.")] = 50,
+    ) -> None:
+        """What an operations associate at a participant would work that morning."""
+        import json
+        import sqlite3
+
+        from ercot_sim.books.worklist import worklist
+        from ercot_sim.timing.check.sources import CheckInputError
+
+        trace = run_dir / "trace.sqlite" if run_dir.is_dir() else run_dir
+        duns = party.split(":")[-1]
+        try:
+            if not trace.is_file():
+                raise ValueError("no trace.sqlite: not a run's output directory")
+            db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+            try:
+                facts = dict(db.execute("SELECT key, value FROM run"))
+                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone():
+                    raise ValueError("the trace keeps no participants' books (a run from before they were kept): "
+                                     "run it again")
+                known = db.execute("SELECT 1 FROM transactions WHERE sender = ? OR receiver = ? LIMIT 1",
+                                   (duns, duns)).fetchone()
+            finally:
+                db.close()
+            if not known:
+                raise ValueError(f"--for {party}: no transaction of {duns} in this run")
+            start, days = dt.date.fromisoformat(str(facts["start"])), int(facts["days"])
+            when = start + dt.timedelta(days=days) if day is None else (
+                start + dt.timedelta(days=int(day)) if day.isdigit() else dt.date.fromisoformat(day))
+            if not start < when <= start + dt.timedelta(days=days):
+                raise ValueError(f"--day {day}: a morning after the run's first day and up to the day after its "
+                                 f"last ({start + dt.timedelta(days=1)} .. {start + dt.timedelta(days=days)})")
+            items = worklist(trace, duns, when, settle_days)
+        except (ValueError, KeyError, sqlite3.Error, CheckInputError) as exc:
+            typer.echo(f"ercot-sim worklist: {run_dir}: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if as_json:
+            typer.echo(json.dumps({"party": duns, "morning": when.isoformat(),
+                                   "items": [i.to_dict() for i in items]}, indent=1))
+        else:
+            typer.echo(f"work queue of {duns} on the morning of {when}: {len(items)} item(s)")
+            for n, i in enumerate(items[:limit], 1):
+                due = f", due {i.due}" if i.due else ""
+                typer.echo(f"{n:>3}. [P{i.priority} {i.impact}] {i.esi_id or '-'}  {i.kind}: {i.title} "
+                           f"(since {i.since}{due})")
+                typer.echo(f"       next: {i.next_action}")
+                for line in i.evidence:
+                    typer.echo(f"       {line}")
+            if len(items) > limit:
+                typer.echo(f"... and {len(items) - limit} more (--limit, --json)")
+        if items:
+            raise typer.Exit(1)
