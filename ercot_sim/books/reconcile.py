@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ercot_sim.books.decode import meaning
 from ercot_sim.books.views import OPENING, Timeline, Views, read_views
 
 __all__ = ["Evidence", "Variance", "reconcile"]
@@ -41,10 +42,15 @@ class Evidence:
         return {"sent_at": self.sent_at, "code": self.code, "sender": self.sender, "receiver": self.receiver,
                 "ref": self.ref, "file": self.file, "fault": self.fault}
 
-    def line(self) -> str:
-        fault = f"  FAULT {self.fault}" if self.fault else ""
-        where = f"  {self.file}" if self.file else "  (never sent)"
-        return f"{self.sent_at[:16]} {self.code:<7} {self.sender} -> {self.receiver}  {self.ref}{where}{fault}"
+    def line(self, faults: bool = True) -> str:
+        """The transaction decoded on one line: when, what it is, who to whom, its reference,
+        where (and with ``faults`` the fault planted in it)."""
+        said = meaning(self.code)
+        what = f"{self.code} ({said})" if said else self.code
+        fault = f"  FAULT {self.fault}" if self.fault and faults else ""
+        where = f"  [{self.file}]" if self.file else "  (never sent)"
+        return f"{self.sent_at[:10]} {self.sent_at[11:16]} {what} {self.sender} -> {self.receiver} ref {self.ref}" \
+               f"{where}{fault}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ercot_sim.books.decode import meaning
 from ercot_sim.books.reconcile import reconcile
 from ercot_sim.books.views import read_views
 from ercot_sim.calendar import CENTRAL
@@ -73,22 +74,10 @@ class Item:
                 "next_action": self.next_action, "marketrak": self.marketrak, "evidence": list(self.evidence)}
 
 
-@functools.cache
-def _meaning(code: str) -> str:
-    """The guide's name of a transaction code (``814_05`` -> its title), '' when there is none."""
-    from edi.errors import GuideError
-    from edi.texas_set.guide import load_guide
-
-    try:
-        return load_guide(code).name
-    except (GuideError, OSError):
-        return "functional acknowledgement" if code == "997" else ""
-
-
 def _line(r: TxnRecord) -> str:
     """A transaction decoded on one line: when, what it is, who to whom, its reference, where."""
-    meaning = _meaning(r.code or "")
-    what = f"{r.code} ({meaning})" if meaning else str(r.code)
+    said = meaning(r.code or "")
+    what = f"{r.code} ({said})" if said else str(r.code)
     flag = "  REJECT" if r.reject else ""
     return f"{r.sent_at:%Y-%m-%d %H:%M} {what} {r.sender} -> {r.receiver} ref {r.ref}{flag}  [{r.location}]"
 
@@ -161,7 +150,10 @@ def _from_violations(violations: list[Violation], seen: list[TxnRecord], party: 
 
     by_place = {(r.file, r.st_control): r for r in seen}
     role = infer_roles(seen).get(party, "")
-    initiated = {r.esi_id for r in seen if r.sender == party and r.code in _INITIATING}
+    requests: dict[str, list[TxnRecord]] = {}  # ESI ID -> the party's initiating requests, in order
+    for r in seen:
+        if r.sender == party and r.code in _INITIATING:
+            requests.setdefault(r.esi_id, []).append(r)
     out = []
     for v in violations:
         trigger = by_place.get((v.trigger.file, v.trigger.st_control))
@@ -178,7 +170,7 @@ def _from_violations(violations: list[Violation], seen: list[TxnRecord], party: 
         else:
             owes = trigger.receiver == party and sender == role
             waits = role in _receivers(code) and sender != role and (
-                trigger.sender == party or v.esi_id in initiated)
+                trigger.sender == party or v.esi_id in requests)
         about = f"the {v.event}" if v.event else f"{trigger.code} ref {trigger.ref}"
         if owes:
             out.append(Item(_priority(code), "owed", v.esi_id, f"send the {code} for {about} ({v.rule_id})", since,
@@ -186,9 +178,13 @@ def _from_violations(violations: list[Violation], seen: list[TxnRecord], party: 
         elif waits:
             subtype = "997 Issue" if ack else (
                 "Usage & Billing - Missing" if code.startswith(("867_03", "810")) else "Missing Enrollment Transaction")
+            own = trigger
+            if trigger.sender != party:  # passed on between others: the party knows only its own request
+                before = [r for r in requests[v.esi_id] if r.sent_at <= trigger.sent_at]
+                own = before[-1] if before else requests[v.esi_id][0]
+                about = f"your {own.code} ref {own.ref}"
             out.append(Item(_priority(code), "awaited", v.esi_id, f"no {code} came for {about} ({v.rule_id})", since,
-                            due, f"chase the {code}: open a MarkeTrak {subtype} issue", subtype, (_line(trigger),),
-                            code))
+                            due, f"chase the {code}: open a MarkeTrak {subtype} issue", subtype, (_line(own),), code))
     return out
 
 
@@ -266,7 +262,8 @@ def _variances(trace: Path, party: str, day: dt.date, settle_days: int) -> list[
         else:
             action, subtype = ("your REP of record differs from ERCOT's: send the completion ERCOT lacks, or file "
                                "a data extract variance (MarkeTrak DEV LSE)", "DEV LSE")
-        lines = tuple(f"{e.line()}" for e in v.evidence[-6:]) + tuple(f.line() for f in v.faults if not f.file)
+        # what the participant itself sent and received: its own records, without the market's fault marks
+        lines = tuple(e.line(faults=False) for e in v.evidence if e.file and party in (e.sender, e.receiver))[-6:]
         out.append(Item(1, "variance", v.esi_id, f"{v.kind} ({v.field}: ERCOT {v.ercot or 'none'}, yours "
                         f"{v.theirs or 'none'})", v.start, "", action, subtype, lines))
     return out

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("reconcile")
     def reconcile_command(
-        run_dir: Annotated[Path, typer.Argument(help="A run's output directory (its trace.sqlite).")],
+        run: Annotated[Path, typer.Argument(help="A run's output directory (its trace.sqlite).")],
         day: Annotated[str | None, typer.Option("--day", help="The day to compare as of: YYYY-MM-DD or a run day "
                                                               "number (0 = the first); default the run's last "
                                                               "day.")] = None,
@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
         from ercot_sim.books.reconcile import reconcile
 
-        trace = run_dir / "trace.sqlite" if run_dir.is_dir() else run_dir
+        trace = run / "trace.sqlite" if run.is_dir() else run
         try:
             if not trace.is_file():
                 raise ValueError("no trace.sqlite: not a run's output directory")
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
                 raise ValueError(f"--day {day}: outside the run ({start} .. {start + dt.timedelta(days=days - 1)})")
             variances = reconcile(trace, when, settle_days, party.split(":")[-1] if party else None)
         except (ValueError, KeyError, sqlite3.Error) as exc:
-            typer.echo(f"ercot-sim reconcile: {run_dir}: {exc}", err=True)
+            typer.echo(f"ercot-sim reconcile: {run}: {exc}", err=True)
             raise typer.Exit(2) from None
         settled = when - dt.timedelta(days=settle_days)
         if csv_file is not None:
@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps({"day": when.isoformat(), "settled_to": settled.isoformat(),
                                    "variances": [v.to_dict() for v in variances]}, indent=1))
         else:
-            typer.echo(f"reconcile {run_dir} as of {when} (effective dates to {settled}): "
+            typer.echo(f"reconcile {run} as of {when} (effective dates to {settled}): "
                        f"{len(variances)} variance(s)")
             for v in variances:
                 until = f"to {v.end}" if v.end else "still open"

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("worklist")
     def worklist_command(
-        run_dir: Annotated[Path, typer.Argument(help="A run's output directory (its trace.sqlite).")],
+        run: Annotated[Path, typer.Argument(help="A run's output directory (its trace.sqlite).")],
         party: Annotated[str, typer.Option("--for", help="Whose queue: ROLE:DUNS (CR:223456789) or a DUNS.")],
         day: Annotated[str | None, typer.Option("--day", help="The morning of this day: YYYY-MM-DD or a run day "
                                                               "number (0 = the first); default the day after the "
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from ercot_sim.books.worklist import worklist
         from ercot_sim.timing.check.sources import CheckInputError
 
-        trace = run_dir / "trace.sqlite" if run_dir.is_dir() else run_dir
+        trace = run / "trace.sqlite" if run.is_dir() else run
         duns = party.split(":")[-1]
         try:
             if not trace.is_file():
@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
                                  f"last ({start + dt.timedelta(days=1)} .. {start + dt.timedelta(days=days)})")
             items = worklist(trace, duns, when, settle_days)
         except (ValueError, KeyError, sqlite3.Error, CheckInputError) as exc:
-            typer.echo(f"ercot-sim worklist: {run_dir}: {exc}", err=True)
+            typer.echo(f"ercot-sim worklist: {run}: {exc}", err=True)
             raise typer.Exit(2) from None
         if as_json:
             typer.echo(json.dumps({"party": duns, "morning": when.isoformat(),
