@@ -76,6 +76,8 @@ class Views:
     roles: dict[str, str]
     #: ESI ID -> the REP of record at the opening
     opening: dict[str, str]
+    #: (CR, ESI ID it requested) -> its customer's premise, where the two differ (an inadvertent switch)
+    premises: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def parties(self, esi: str) -> dict[str, Timeline]:
         return self.by_esi.get(esi, {})
@@ -105,7 +107,11 @@ def read_views(trace: Path, day: dt.date) -> Views:
     by_esi: dict[str, dict[str, Timeline]] = {}
     opening: dict[str, str] = {}
     roles: dict[str, str] = {}
+    premises: dict[tuple[str, str], str] = {}
     for row in rows:
+        if row.field == "premise":
+            premises[(row.party, row.esi_id)] = row.new
+            continue
         roles[row.party] = FIELDS.get(row.field, "?")
         parties = by_esi.setdefault(row.esi_id, {})
         line = parties.get(row.party)
@@ -116,4 +122,4 @@ def read_views(trace: Path, day: dt.date) -> Views:
             elif row.old == "1":
                 opening.setdefault(row.esi_id, row.party)
         line.apply(row, row.at.date())
-    return Views(by_esi, roles, opening)
+    return Views(by_esi, roles, opening, premises)

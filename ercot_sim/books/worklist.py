@@ -15,7 +15,9 @@ Items, by what they come from:
 * **usage**: (a CR) an ESI ID it serves without monthly usage a cycle after it was due;
 * **invoice**: (a CR) an invoice for an ESI ID it did not serve over the invoice's period,
   not rejected;
-* **duplicate**: the same transaction received twice.
+* **duplicate**: the same transaction received twice;
+* **inadvertent**: (a CR) an ESI ID it serves that is not its customer's premise (its request
+  named another premise's ESI ID).
 
 Priority: 1 a customer's service (enrollment, switch, move, REP of record), 2 billing, 3
 acknowledgement; within a priority the oldest (most overdue) first.
@@ -293,6 +295,15 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
             out.append(Item(2, "usage", esi, f"no monthly usage since {last}", last, "",
                             "ask the TDSP for the 867_03 (MarkeTrak Usage & Billing - Missing); bill on an "
                             "estimate meanwhile", "Usage & Billing - Missing", ()))
+    for (cr, esi), premise in sorted(views.premises.items()):
+        line = views.by_esi.get(esi, {}).get(cr)
+        if cr == party and line is not None and line.on(day) == "1":
+            out.append(Item(1, "inadvertent", esi, f"you serve {esi}, but your customer's premise is {premise}",
+                            line.dates[-1], "", f"open a MarkeTrak Inadvertent Gain issue: the losing CR regains {esi} "
+                            "from the date of loss or a prospective date (RMGRR133); then enroll "
+                            f"{premise} for your customer", "Inadvertent Gain",
+                            tuple(_line(r) for r in mine if r.esi_id == esi and r.code in ("814_01", "814_16",
+                                                                                           "814_05", "867_04"))))
     rejected = {r.orig_ref for r in mine if r.sender == party and r.code == "824"}
     for r in mine:
         if r.receiver != party or r.code != "810_02" or r.ref in rejected:

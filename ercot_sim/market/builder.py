@@ -119,7 +119,8 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
                   duns=duns, tdsp_calendar={t.duns: clock.calendar_name(t.calendar or t.name) for t in parts.tdsps},
                   ercot=parts.ercot.duns, horizon=horizon, rules=market_rules,
                   reject_faults=[f for f in faults if f.kind == "rejected"],
-                  esi_faults=[f for f in faults if f.kind == "unknown_esi_id"], send_all=transport.send_all,
+                  esi_faults=[f for f in faults if f.kind in ("unknown_esi_id", "inadvertent")],
+                  send_all=transport.send_all,
                   order_log=lambda esi, minute, rep, order_id: trace.rep_changes.append(
                       (esi, clock.iso(minute), rep, order_id)),
                   manual=out_of_band.send,

@@ -23,6 +23,8 @@ Tables:
     records; both a DUNS or ''; a CR: ``serves``, ``1`` or ``0``), old, new,
     since (the effective date CCYYMMDD, '' when the view has none), ref (the transaction or
     order that told it). The opening views are the population's: every participant agrees.
+    A CR's ``premise`` row says a request of its named another ESI ID (esi_id) than its
+    customer's premise (new): an inadvertent switch in the making.
 ``faults``
     faults that left no mark on a transaction's own row: those never sent (``missing``), and
     those a fault made their receiver reject (``rejected``: at is when it was rejected).

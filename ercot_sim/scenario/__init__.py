@@ -341,13 +341,17 @@ class Fault(_Model):
     ``late``, ``missing``, ``duplicate`` and ``out_of_order`` act on what ``participant``
     sends; ``rejected`` makes ``participant`` reject what it receives (814_04/814_13/814_25
     reject from a TDSP, 824 from a CR); ``unknown_esi_id`` makes a CR send its initiating
-    requests for an ESI ID that does not exist; ``wrong_total`` makes a TDSP's 810_02 bill a
-    total (TDS01) a dollar over the sum of its lines (its corrected invoice after the CR's 824
-    is right). ``code``, ``esi_id`` narrow the fault;
+    requests for an ESI ID that does not exist; ``inadvertent`` makes a CR's switch or
+    move-in name the next premise's ESI ID (its own ESI ID plus one: another customer's, which
+    the CR then gains inadvertently, its records keeping the customer's premise);
+    ``wrong_total`` makes a TDSP's 810_02 bill a total (TDS01) a dollar over the sum of its
+    lines (its corrected invoice after the CR's 824 is right). ``code``, ``esi_id`` narrow the
+    fault;
     ``probability`` applies it to a deterministic share of matching transactions.
     """
 
-    kind: Literal["late", "missing", "duplicate", "out_of_order", "rejected", "unknown_esi_id", "wrong_total"]
+    kind: Literal["late", "missing", "duplicate", "out_of_order", "rejected", "unknown_esi_id", "wrong_total",
+                  "inadvertent"]
     participant: Name | None = None
     esi_id: EsiIdStr | None = None
     esi_index: int | None = Field(default=None, ge=0)

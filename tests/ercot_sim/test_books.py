@@ -174,6 +174,8 @@ def _fates(out: Path, day: dt.date) -> dict[tuple[str, str, str, str], str]:
             fates[key] = on_queue(esi, ("duplicate",))
         elif kind in ("rejected", "unknown_esi_id"):
             fates[key] = on_queue(esi, ("reject",))
+        elif kind == "inadvertent":  # the gaining CR's records say the premise was another
+            fates[key] = on_queue(esi, ("inadvertent", "reject"))
         else:  # missing: whoever waits for it, or owes it, or whose view it left wrong
             fates[key] = on_queue(esi, ("awaited", "owed", "variance", "usage", "invoice"))
     return fates
@@ -196,6 +198,7 @@ FAULTS_BY_KIND = {
                 '[[faults]]\nkind = "rejected"\ncode = "810_02"\nprobability = 0.2\n',
     "unknown_esi_id": '[[faults]]\nkind = "unknown_esi_id"\nprobability = 0.2\n',
     "wrong_total": '[[faults]]\nkind = "wrong_total"\nparticipant = "ONCOR"\ncode = "810_02"\nprobability = 0.2\n',
+    "inadvertent": '[[faults]]\nkind = "inadvertent"\nprobability = 0.3\n',
 }
 
 

@@ -57,11 +57,8 @@ class _Request:
     #: the parties, as payloads name them
     cr_party: Party | None
     tdsp_party: Party | None
-
-    @property
-    def fault(self) -> str:
-        """``unknown_esi_id`` when a fault mistyped the ESI ID the request names, for the trace."""
-        return "unknown_esi_id" if self.target != self.esi else ""
+    #: the fault that made ``target`` another ESI ID than the customer's (for the trace), or ''
+    fault: str = ""
 
 
 class CustomerRequests:
@@ -78,19 +75,23 @@ class CustomerRequests:
             return
         esi = pe.esi_id
         ref = f"C{esi}{pe.ordinal:04d}"
-        target = esi
-        if ev.kind in ("switch", "move_in", "move_out", "historical_usage") and any(
-            f.matches(self.desk.ctx.seed, Message(ev.kind, self.desk.duns, "", esi, ref, "", 0,
-                                                      OutOfBand(cr=self.desk.duns, tdsp="")), self.desk.duns)
-            for f in self.desk.ctx.esi_faults
-        ):
-            target = esi[:-9] + "999999999"  # a mistyped ESI ID that does not exist
+        target, fault = esi, ""
+        if ev.kind in ("switch", "move_in", "move_out", "historical_usage") and self.desk.ctx.esi_faults:
+            probe = Message(ev.kind, self.desk.duns, "", esi, ref, "", 0, OutOfBand(cr=self.desk.duns, tdsp=""))
+            hit = next((f for f in self.desk.ctx.esi_faults if f.matches(self.desk.ctx.seed, probe, self.desk.duns)),
+                       None)
+            if hit is not None and hit.kind == "unknown_esi_id":
+                target, fault = esi[:-9] + "999999999", hit.kind  # a mistyped ESI ID that does not exist
+            elif hit is not None and ev.kind in ("switch", "move_in"):
+                # the next premise's ESI ID keyed in: another customer's, which the CR gains
+                target, fault = str(int(esi) + 1).zfill(len(esi)), hit.kind
+                self.desk.book(target, "premise", "", esi, "", ref)  # its records keep the customer's premise
         requested = None
         if ev.requested_day is not None:
             requested = self.desk.clock.run_day(ev.requested_day)
         tdsp = self.desk.tdsp_of(esi)
         handler(self, _Request(ev, esi, ref, int(self.desk.env.now), self.desk.duns, tdsp, target, requested,
-                               self.desk.party(self.desk.duns), self.desk.party(tdsp)))
+                               self.desk.party(self.desk.duns), self.desk.party(tdsp), fault))
 
     def _customer(self, r: _Request) -> bool:
         """Is the ESI ID this CR's customer? (If not, the event is skipped, saying so.)"""
