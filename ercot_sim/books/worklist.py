@@ -41,7 +41,7 @@ from ercot_sim.calendar import CENTRAL
 from ercot_sim.timing.check.report import Violation
 from ercot_sim.timing.flows import TxnRecord
 
-__all__ = ["Item", "worklist"]
+__all__ = ["Item", "queue_text", "worklist"]
 
 #: days without monthly usage at an ESI ID served before a missing 867_03 is worked (a read
 #: cycle is about 30 days; the usage comes within a few business days of the read)
@@ -67,11 +67,17 @@ class Item:
     code: str = ""
 
     @property
+    def key(self) -> str:
+        """A stable name of the item (``kind:ESI ID``, with the code it asks for), for answers."""
+        return f"{self.kind}:{self.esi_id}" + (f":{self.code}" if self.code else "")
+
+    @property
     def impact(self) -> str:
         return {1: "customer service", 2: "billing"}.get(self.priority, "acknowledgement")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"priority": self.priority, "impact": self.impact, "kind": self.kind, "esi_id": self.esi_id,
+        return {"key": self.key, "priority": self.priority, "impact": self.impact, "kind": self.kind,
+                "esi_id": self.esi_id,
                 "title": self.title, "since": self.since.isoformat(), "due": self.due,
                 "next_action": self.next_action, "marketrak": self.marketrak, "evidence": list(self.evidence)}
 
@@ -280,6 +286,7 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
                   and parties[party].on(day) == "1"]
         opening = [e for (e,) in db.execute("SELECT esi_id FROM registry WHERE rep = ?", (party,))
                    if e not in views.by_esi]
+        run_start = dt.date.fromisoformat(str(dict(db.execute("SELECT key, value FROM run"))["start"]))
     finally:
         db.close()
     last_usage: dict[str, dt.date] = {}
@@ -289,9 +296,10 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
     out = []
     for esi in sorted(set(served) | set(opening)):
         line = views.by_esi.get(esi, {}).get(party)
-        start = line.dates[-1] if line is not None and line.dates else None
+        # served since its gain, or (a customer of the opening book) since the run began
+        start = line.dates[-1] if line is not None and line.dates else run_start
         last = last_usage.get(esi) or start
-        if last is not None and (day - last).days > USAGE_OVERDUE_DAYS:
+        if (day - last).days > USAGE_OVERDUE_DAYS:
             out.append(Item(2, "usage", esi, f"no monthly usage since {last}", last, "",
                             "ask the TDSP for the 867_03 (MarkeTrak Usage & Billing - Missing); bill on an "
                             "estimate meanwhile", "Usage & Billing - Missing", ()))
@@ -317,3 +325,19 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
                             "day), or dispute it (MarkeTrak Usage & Billing - Dispute)", "Usage & Billing - Dispute",
                             (_line(r),)))
     return out
+
+
+def queue_text(party: str, morning: dt.date, items: list[Item], limit: int = 50) -> str:
+    """The queue as an associate reads it: numbered items, each with its key, next action and
+    evidence."""
+    lines = [f"work queue of {party} on the morning of {morning}: {len(items)} item(s)"]
+    for n, i in enumerate(items[:limit], 1):
+        due = f", due {i.due}" if i.due else ""
+        lines.append(f"{n:>3}. [P{i.priority} {i.impact}] {i.esi_id or '-'}  {i.kind}: {i.title} "
+                     f"(since {i.since}{due})")
+        lines.append(f"       key: {i.key}")
+        lines.append(f"       next: {i.next_action}")
+        lines += [f"       {line}" for line in i.evidence]
+    if len(items) > limit:
+        lines.append(f"... and {len(items) - limit} more (--limit, --json)")
+    return "\n".join(lines) + "\n"

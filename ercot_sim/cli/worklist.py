@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         import json
         import sqlite3
 
-        from ercot_sim.books.worklist import worklist
+        from ercot_sim.books.worklist import queue_text, worklist
         from ercot_sim.timing.check.sources import CheckInputError
 
         trace = run / "trace.sqlite" if run.is_dir() else run
@@ -71,15 +71,6 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps({"party": duns, "morning": when.isoformat(),
                                    "items": [i.to_dict() for i in items]}, indent=1))
         else:
-            typer.echo(f"work queue of {duns} on the morning of {when}: {len(items)} item(s)")
-            for n, i in enumerate(items[:limit], 1):
-                due = f", due {i.due}" if i.due else ""
-                typer.echo(f"{n:>3}. [P{i.priority} {i.impact}] {i.esi_id or '-'}  {i.kind}: {i.title} "
-                           f"(since {i.since}{due})")
-                typer.echo(f"       next: {i.next_action}")
-                for line in i.evidence:
-                    typer.echo(f"       {line}")
-            if len(items) > limit:
-                typer.echo(f"... and {len(items) - limit} more (--limit, --json)")
+            typer.echo(queue_text(duns, when, items, limit), nl=False)
         if items:
             raise typer.Exit(1)
