@@ -18,6 +18,7 @@ from pathlib import Path
 from edi.errors import EdiError
 from edi.texas_set.guide import ERCOT_DUNS
 from edi.x12 import iter_transactions
+from ercot_sim.books.reconcile import Variance
 from ercot_sim.timing.check import (
     CheckResult,
     Violation,
@@ -71,6 +72,8 @@ class ReportData:
         esi_total: ESI IDs that have any transaction other than a 997.
         diagrams: the ESI IDs drawn, in order.
         selection_note: set when only a selection of ESI IDs is drawn.
+        variances: the data extract variances on the run's last day (``ercot-sim reconcile``;
+            empty for a run whose trace keeps no books, or that has shards).
     """
 
     source: str
@@ -85,6 +88,7 @@ class ReportData:
     esi_total: int
     diagrams: list[EsiFlow]
     selection_note: str = ""
+    variances: list[Variance] = field(default_factory=list)
 
 
 def resolve_traces(path: str | Path) -> list[Path]:
@@ -295,5 +299,24 @@ def load_report_data(
     for f in chosen:
         _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)
     return ReportData(str(source), run, check, ruleset, records, roles, names, volumes, orders,
-                      len(flows), chosen, note)
+                      len(flows), chosen, note, _variances(traces, run))
+
+
+def _variances(traces: list[Path], run: dict[str, str]) -> list[Variance]:
+    """The data extract variances on the run's last day, for a run with one trace that keeps books."""
+    import datetime as dt
+
+    from ercot_sim.books.reconcile import reconcile
+
+    if len(traces) != 1 or "start" not in run or "days" not in run:
+        return []
+    db = sqlite3.connect(f"file:{traces[0]}?mode=ro", uri=True)
+    try:
+        has_books = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone() is not None
+    finally:
+        db.close()
+    if not has_books:
+        return []
+    last = dt.date.fromisoformat(run["start"]) + dt.timedelta(days=int(run["days"]) - 1)
+    return reconcile(traces[0], last)
 

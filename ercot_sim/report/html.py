@@ -79,6 +79,7 @@ def _summary(body: etree._Element, data: ReportData) -> None:
         ("transactions (997s included)", sum(data.volumes.values())),
         ("orders by state", ", ".join(f"{k} {v:,}" for k, v in sorted(data.orders.items())) or "-"),
         ("timing violations", len(check.violations)),
+        ("data extract variances", len(data.variances)),
         ("rules checked / failing their target", f"{len(check.rules)} / {failed}"),
     ]
     _table(body, ("item", "value"), rows, numeric=())
@@ -106,6 +107,27 @@ def _compliance(body: etree._Element, data: ReportData) -> None:
         _el(body, "p", "Not checkable from transactions: " + ", ".join(i for i, _ in check.not_checked) + ".")
     for note in check.notes:
         _el(body, "p", f"Note: {note}", class_="note")
+
+
+def _variances(body: etree._Element, data: ReportData) -> None:
+    _el(body, "h2", "Data extract variances", id="variances")
+    last = data.run.get("days", "?")
+    _el(body, "p", "Where a participant's own records (built only from what it sent and received) say "
+                   "otherwise than ERCOT's registry about who serves an ESI ID, on the run's last day "
+                   f"(day {last}; the last 7 days of effective dates are still settling): ercot-sim "
+                   "reconcile.")
+    if not data.variances:
+        _el(body, "p", "None: every participant's records agree with ERCOT's.")
+        return
+    rows = []
+    for v in data.variances:
+        ercot, theirs = ((("serves" if v.ercot == "1" else "does not serve"),
+                          ("serves" if v.theirs == "1" else "does not serve")) if v.role == "CR"
+                         else (v.ercot or "none", v.theirs or "none"))
+        rows.append((v.esi_id, f"{v.role} {v.party}", v.field, ercot, theirs, v.start.isoformat(),
+                     v.end.isoformat() if v.end else "still open", v.kind, v.cause))
+    _table(body, ("ESI ID", "participant", "field", "ERCOT", "the participant", "from", "to", "kind", "probable cause"),
+           rows, numeric=(), classes=["fail"] * len(rows))
 
 
 def _volumes(body: etree._Element, data: ReportData) -> None:
@@ -176,8 +198,8 @@ def render_report(data: ReportData) -> bytes:
     body = _el(html, "body")
     _el(body, "h1", f"ercot-sim report: {scenario}")
     nav = _el(body, "p")
-    for anchor, label in (("summary", "Summary"), ("compliance", "Compliance"), ("volumes", "Volumes"),
-                          ("diagrams", "Sequence diagrams")):
+    for anchor, label in (("summary", "Summary"), ("compliance", "Compliance"), ("variances", "Variances"),
+                          ("volumes", "Volumes"), ("diagrams", "Sequence diagrams")):
         a = _el(nav, "a", label, href=f"#{anchor}")
         a.tail = "  "
     if data.check.violations:
@@ -185,6 +207,7 @@ def render_report(data: ReportData) -> bytes:
             style=f"color:{RED}")
     _summary(body, data)
     _compliance(body, data)
+    _variances(body, data)
     _volumes(body, data)
     _diagrams(body, data)
     return etree.tostring(html, method="html", encoding="utf-8", doctype="<!DOCTYPE html>") + b"\n"

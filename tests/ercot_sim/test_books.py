@@ -246,3 +246,17 @@ def test_with_no_fault_every_queue_is_empty(tmp_path: Path) -> None:
     assert len(parties) >= 8 and busy > 100  # the market moved: the books have changes to agree on
     for party in parties:
         assert worklist(out / "trace.sqlite", party, last + dt.timedelta(days=1), settle_days=3) == [], party
+
+
+def test_the_html_report_has_the_variances(tmp_path: Path) -> None:
+    """``report --html`` shows the data extract variances of the run's last day."""
+    from ercot_sim.report import load_report_data, render_report
+
+    text = BASE + EVENTS + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\nesi_index = 0\ncode = "867_04"\n'
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    data = load_report_data(out, None, None, 4, (), ())
+    page = render_report(data).decode()
+    assert [(v.esi_id, v.party) for v in data.variances] == [("10443720000000001", "223456789")]
+    assert "<h2 id=\"variances\">Data extract variances</h2>" in page
+    assert "service in ERCOT's system, not in the participant's" in page and "planted fault: 867_04 missing" in page
