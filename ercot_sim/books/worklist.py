@@ -17,7 +17,7 @@ Items, by what they come from:
   not rejected;
 * **duplicate**: the same transaction received twice;
 * **inadvertent**: (a CR) an ESI ID it serves that is not its customer's premise (its request
-  named another premise's ESI ID).
+  named another premise's ESI ID); **marketrak** once its Inadvertent Gain issue is open.
 
 Priority: 1 a customer's service (enrollment, switch, move, REP of record), 2 billing, 3
 acknowledgement; within a priority the oldest (most overdue) first.
@@ -303,13 +303,22 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
             out.append(Item(2, "usage", esi, f"no monthly usage since {last}", last, "",
                             "ask the TDSP for the 867_03 (MarkeTrak Usage & Billing - Missing); bill on an "
                             "estimate meanwhile", "Usage & Billing - Missing", ()))
+    opened = {r.esi_id: r for r in mine if r.sender == party and r.code == "marketrak-inadvertent-gain"}
     for (cr, esi), premise in sorted(views.premises.items()):
         line = views.by_esi.get(esi, {}).get(cr)
-        if cr == party and line is not None and line.on(day) == "1":
+        if cr != party or line is None or line.on(day) != "1":
+            continue
+        issue = opened.get(esi)
+        if issue is not None:  # already in MarkeTrak: the losing CR has it
+            out.append(Item(1, "marketrak", esi, f"your Inadvertent Gain issue {issue.ref} for {esi} is open",
+                            issue.sent_at.date(), "", "follow the issue: the losing CR agrees and regains the ESI "
+                            "ID once the TDSP marks it Ready to Receive; bill nothing from the date of loss",
+                            "Inadvertent Gain", (_line(issue),)))
+        else:
             out.append(Item(1, "inadvertent", esi, f"you serve {esi}, but your customer's premise is {premise}",
-                            line.dates[-1], "", f"open a MarkeTrak Inadvertent Gain issue: the losing CR regains {esi} "
-                            "from the date of loss or a prospective date (RMGRR133); then enroll "
-                            f"{premise} for your customer", "Inadvertent Gain",
+                            line.dates[-1], "", f"open a MarkeTrak Inadvertent Gain issue: the losing CR regains "
+                            f"{esi} from the date of loss or a prospective date (RMGRR133); then enroll {premise} "
+                            "for your customer", "Inadvertent Gain",
                             tuple(_line(r) for r in mine if r.esi_id == esi and r.code in ("814_01", "814_16",
                                                                                            "814_05", "867_04"))))
     rejected = {r.orig_ref for r in mine if r.sender == party and r.code == "824"}

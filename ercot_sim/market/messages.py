@@ -42,6 +42,8 @@ class OutOfBand:
         start: the date it is about (the move-in's; the switch date a rescission undoes).
         priority: a priority move-in (safety net).
         gaining: the gaining CR of a rescission.
+        issue: the MarkeTrak subtype of an issue other than a Customer Rescission
+            (``Inadvertent Gain``), '' for a rescission.
     """
 
     cr: str
@@ -49,6 +51,7 @@ class OutOfBand:
     start: dt.date | None = None
     priority: bool = False
     gaining: str = ""
+    issue: str = ""
 
 
 #: what a message carries: a transaction's payload, or an out-of-band message's content

@@ -147,6 +147,8 @@ def _fates(out: Path, day: dt.date) -> dict[tuple[str, str, str, str], str]:
         "SELECT kind, esi_id, code, ref, at FROM faults")]
     answered = {(str(o), str(c)) for o, c in db.execute("SELECT orig_ref, code FROM transactions")}
     corrected = {str(e) for (e,) in db.execute("SELECT esi_id FROM transactions WHERE detail = 'corrected'")}
+    regained = {(str(e), "814_16") for (e,) in db.execute(
+        "SELECT esi_id FROM transactions WHERE code = '814_16' AND detail LIKE '%inadvertent gain'")}
     parties = sorted({str(p) for (p,) in db.execute("SELECT sender FROM transactions UNION SELECT receiver FROM "
                                                      "transactions")})
     db.close()
@@ -175,7 +177,8 @@ def _fates(out: Path, day: dt.date) -> dict[tuple[str, str, str, str], str]:
         elif kind in ("rejected", "unknown_esi_id"):
             fates[key] = on_queue(esi, ("reject",))
         elif kind == "inadvertent":  # the gaining CR's records say the premise was another
-            fates[key] = on_queue(esi, ("inadvertent", "reject"))
+            fates[key] = ("put right through MarkeTrak: the losing CR regained it" if (esi, "814_16") in regained
+                          else on_queue(esi, ("inadvertent", "marketrak", "reject")))
         else:  # missing: whoever waits for it, or owes it, or whose view it left wrong
             fates[key] = on_queue(esi, ("awaited", "owed", "variance", "usage", "invoice"))
     return fates

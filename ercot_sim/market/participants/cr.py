@@ -30,6 +30,11 @@ from ercot_sim.market.participants.cr_requests import CustomerRequests
 __all__ = ["Cr"]
 
 
+#: business days after an inadvertent gain's initial read until the gaining CR finds it (the
+#: customer at the premise gained calls): assumed, no source gives it
+INADVERTENT_FOUND_BD = 3
+
+
 class Cr(Participant):
     """A CR.
 
@@ -55,6 +60,9 @@ class Cr(Participant):
         self.nets: dict[str, str] = {}  # move-in ref -> TDSP, for safety nets sent and still open
         #: its cancels' and date changes' references -> the order they change (see order_of)
         self.changes: dict[str, str] = {}
+        #: ESI IDs its requests named for customers at another premise (an inadvertent switch):
+        #: ESI ID -> the customer's premise
+        self.premises: dict[str, str] = {}
         #: what the customers ask for, as requests to ERCOT and the TDSP
         self.requests = CustomerRequests(self)
         #: invoices checked, rejected (824) or paid (820_02)
@@ -247,10 +255,14 @@ class Cr(Participant):
         self.pending_add(esi, ref, "move_out")
 
     def on_867_04(self, m: Message) -> None:
-        """Initial read: the customer is ours from the read date."""
+        """Initial read: the customer is ours from the read date. A gain its records say is not
+        its customer's premise (an inadvertent switch) is found a few business days later."""
         if m.esi_id not in self.customers:
             read = as867(m).meters
             self.book(m.esi_id, "serves", "0", "1", ymd(read[0].start) if read else "", m.ref)
+            if m.esi_id in self.premises:
+                found = self.within_business_days(int(self.env.now), INADVERTENT_FOUND_BD, "ERCOT", m.ref, "iag")
+                self.at(found, self._inadvertent_gain, m.esi_id, self.order_of(m))
         self.customers.add(m.esi_id)
         if self.nets:
             self.nets.pop(self.order_of(m), None)
@@ -265,6 +277,37 @@ class Cr(Participant):
             self.customers.discard(m.esi_id)
             if m.orig_ref:  # the final read of an order (a move-out, a loss)
                 self._closed(m)
+
+    # -- an inadvertent gain (MarkeTrak, RMGRR133) -------------------------------------------------
+    def note_premise(self, esi: str, premise: str, ref: str) -> None:
+        """Its request ``ref`` named ``esi`` for a customer at ``premise``: kept in its records."""
+        self.premises[esi] = premise
+        self.book(esi, "premise", "", premise, "", ref)
+
+    def _inadvertent_gain(self, esi: str, order: str) -> None:
+        """The gain is found not to be its customer's (the customer at the premise gained never
+        chose it): an Inadvertent Gain issue in MarkeTrak, which ERCOT routes to the losing CR;
+        and the customer's own premise is enrolled."""
+        premise = self.premises.pop(esi, "")
+        if esi not in self.customers or not premise:
+            return
+        now, tdsp = int(self.env.now), self.tdsp_of(esi)
+        self.ctx.manual(Message("marketrak-inadvertent-gain", self.duns, self.ctx.ercot, esi, "I" + order[1:], order,
+                                now, OutOfBand(cr=self.duns, tdsp=tdsp, issue="Inadvertent Gain"), order,
+                                "inadvertent gain"))
+        ref = "J" + order[1:]
+        self.send("814_01", self.ctx.ercot, premise, ref, "", now,
+                  Payload814(cr=self.party(self.duns), tdsp=self.party(self.tdsp_of(premise)),
+                             customer=customer_of(premise)), ref, "standard (the premise meant)")
+        self.pending_add(premise, ref, "switch")
+
+    def manual_marketrak_inadvertent_gain(self, m: Message) -> None:
+        """As the losing CR of an inadvertent gain: agree (the customer never chose to leave) and
+        regain the ESI ID as the issue says, through the TDSP's Ready to Receive as for a
+        rescission. No deadline for the agreement is confirmed: two business days, as C10."""
+        at = self.within_business_days(int(self.env.now), 2, "ERCOT", m.ref, "agree")
+        self.at(at, self.ctx.manual, Message("marketrak-agree", self.duns, out_of_band(m).tdsp, m.esi_id,
+                                             "G" + m.ref[1:], m.ref, at, m.payload, m.order_id, "losing CR agrees"))
 
     # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
     def manual_marketrak_rescission(self, m: Message) -> None:
@@ -286,7 +329,8 @@ class Cr(Participant):
         start = issue.start
         self.send("814_16", self.ctx.ercot, m.esi_id, ref, "", int(self.env.now),
                   Payload814(requested_date=start, cr=self.party(self.duns), tdsp=self.party(issue.tdsp),
-                             customer=customer_of(m.esi_id)), ref, f"{ymd(start) if start else ''} rescission")
+                             customer=customer_of(m.esi_id)), ref,
+                  f"{ymd(start) if start else ''} {issue.issue.lower() or 'rescission'}")
         self.pending_add(m.esi_id, ref, "move_in")
 
     def on_650_02(self, m: Message) -> None:

@@ -35,6 +35,8 @@ class CrDesk(ParticipantDesk, Protocol):
 
     def pending_add(self, esi: str, ref: str, kind: str) -> None: ...
 
+    def note_premise(self, esi: str, premise: str, ref: str) -> None: ...
+
     def latest(self, esi: str) -> list[str] | None: ...
 
     def plan_safety_net(self, esi: str, ref: str, start: dt.date, priority: bool, tdsp: str) -> None: ...
@@ -85,7 +87,7 @@ class CustomerRequests:
             elif hit is not None and ev.kind in ("switch", "move_in"):
                 # the next premise's ESI ID keyed in: another customer's, which the CR gains
                 target, fault = str(int(esi) + 1).zfill(len(esi)), hit.kind
-                self.desk.book(target, "premise", "", esi, "", ref)  # its records keep the customer's premise
+                self.desk.note_premise(target, esi, ref)  # its records keep the customer's premise
         requested = None
         if ev.requested_day is not None:
             requested = self.desk.clock.run_day(ev.requested_day)

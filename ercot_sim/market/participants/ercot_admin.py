@@ -104,6 +104,21 @@ class MarketAdmin:
                                      OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
                                                start=order.scheduled), order.order_id, "to the losing CR"))
 
+    def manual_marketrak_inadvertent_gain(self, m: Message) -> None:
+        """A gaining CR's Inadvertent Gain issue: routed to the losing CR, which regains the ESI
+        ID from the day after the date of loss (RMGRR133: "from DOL+1 or a prospective date"),
+        when the gain is the ESI ID's last completed change of REP; else closed."""
+        order = self.reg.orders.get(m.orig_ref)
+        rec = self.reg.records.get(m.esi_id)
+        if (order is None or rec is None or order.state != "completed" or order.cr != m.sender
+                or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
+            return
+        self.desk.ctx.manual(Message("marketrak-inadvertent-gain", self.desk.duns, order.old_rep, m.esi_id, m.ref,
+                                     order.order_id, int(self.desk.env.now),
+                                     OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
+                                               start=order.scheduled + dt.timedelta(days=1),
+                                               issue="Inadvertent Gain"), order.order_id, "to the losing CR"))
+
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
     # is sent to or by ERCOT meanwhile is the transport's part (Transport.outages).
