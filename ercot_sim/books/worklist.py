@@ -17,7 +17,9 @@ Items, by what they come from:
   not rejected;
 * **duplicate**: the same transaction received twice;
 * **inadvertent**: (a CR) an ESI ID it serves that is not its customer's premise (its request
-  named another premise's ESI ID); **marketrak** once its Inadvertent Gain issue is open.
+  named another premise's ESI ID);
+* **marketrak**: a MarkeTrak issue it opened that is not put right yet, or one assigned to it
+  that it has not acted on (:mod:`ercot_sim.books.marketrak`).
 
 Priority: 1 a customer's service (enrollment, switch, move, REP of record), 2 billing, 3
 acknowledgement; within a priority the oldest (most overdue) first.
@@ -130,6 +132,7 @@ def worklist(trace: Path, party: str, day: dt.date, settle_days: int = 7) -> lis
     items += _rejects(mine, party, day)
     items += _duplicates(mine, party)
     items += _variances(trace, party, day, settle_days)
+    items += _issues(trace, party, morning)
     roles = read_views(trace, day - dt.timedelta(days=1)).roles
     if roles.get(party, "CR") == "CR":
         items += _usage_and_invoices(trace, mine, party, day)
@@ -277,6 +280,32 @@ def _variances(trace: Path, party: str, day: dt.date, settle_days: int) -> list[
     return out
 
 
+def _issues(trace: Path, party: str, morning: dt.datetime) -> list[Item]:
+    """MarkeTrak issues the party submitted that are not put right yet, and issues assigned to
+    it that it has not acted on."""
+    from ercot_sim.books.marketrak import catalog, read_issues
+
+    subtypes = {s.name: s for s in catalog().subtypes}
+    out = []
+    for issue in read_issues(trace, morning):
+        state, since = issue.state, issue.history[-1][0].date()
+        if issue.submitter == party and state not in ("Complete",):
+            if state == "Unexecutable":
+                action = ("the assignee could not do it (its reject names why): work it out with the other CR "
+                          "and ERCOT, or withdraw it")
+            else:
+                action = f"follow the issue: it is {state}" + (", escalated" if issue.escalated else "")
+            out.append(Item(1, "marketrak", issue.esi_id, f"your {issue.subtype} issue {issue.ref} is {state}",
+                            since, "", action, issue.subtype, ()))
+        elif issue.assignee == party and state == "New":
+            days = subtypes[issue.subtype].agree_business_days if issue.subtype in subtypes else None
+            within = f" within {days} business days" if days else ""
+            out.append(Item(1, "marketrak", issue.esi_id, f"the {issue.subtype} issue {issue.ref} from "
+                            f"{issue.submitter} is assigned to you", since, "", f"agree{within} (or reject it with a "
+                            "valid reason); then act on it as the issue type asks", issue.subtype, ()))
+    return out
+
+
 def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
     """A CR's served ESI IDs without monthly usage, and invoices for ESI IDs it did not serve."""
     views = read_views(trace, day - dt.timedelta(days=1))
@@ -303,24 +332,17 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
             out.append(Item(2, "usage", esi, f"no monthly usage since {last}", last, "",
                             "ask the TDSP for the 867_03 (MarkeTrak Usage & Billing - Missing); bill on an "
                             "estimate meanwhile", "Usage & Billing - Missing", ()))
-    opened = {r.esi_id: r for r in mine if r.sender == party and r.code == "marketrak-inadvertent-gain"}
+    opened = {r.esi_id for r in mine if r.sender == party and r.code == "marketrak-inadvertent-gain"}
     for (cr, esi), premise in sorted(views.premises.items()):
         line = views.by_esi.get(esi, {}).get(cr)
-        if cr != party or line is None or line.on(day) != "1":
-            continue
-        issue = opened.get(esi)
-        if issue is not None:  # already in MarkeTrak: the losing CR has it
-            out.append(Item(1, "marketrak", esi, f"your Inadvertent Gain issue {issue.ref} for {esi} is open",
-                            issue.sent_at.date(), "", "follow the issue: the losing CR agrees and regains the ESI "
-                            "ID once the TDSP marks it Ready to Receive; bill nothing from the date of loss",
-                            "Inadvertent Gain", (_line(issue),)))
-        else:
-            out.append(Item(1, "inadvertent", esi, f"you serve {esi}, but your customer's premise is {premise}",
-                            line.dates[-1], "", f"open a MarkeTrak Inadvertent Gain issue: the losing CR regains "
-                            f"{esi} from the date of loss or a prospective date (RMGRR133); then enroll {premise} "
-                            "for your customer", "Inadvertent Gain",
-                            tuple(_line(r) for r in mine if r.esi_id == esi and r.code in ("814_01", "814_16",
-                                                                                           "814_05", "867_04"))))
+        if cr != party or line is None or line.on(day) != "1" or esi in opened:
+            continue  # (an issue opened for it is on the queue as a MarkeTrak item)
+        out.append(Item(1, "inadvertent", esi, f"you serve {esi}, but your customer's premise is {premise}",
+                        line.dates[-1], "", f"open a MarkeTrak Inadvertent Gain issue: the losing CR regains "
+                        f"{esi} from the date of loss or a prospective date (RMGRR133); then enroll {premise} "
+                        "for your customer", "Inadvertent Gain",
+                        tuple(_line(r) for r in mine if r.esi_id == esi and r.code in ("814_01", "814_16",
+                                                                                       "814_05", "867_04"))))
     rejected = {r.orig_ref for r in mine if r.sender == party and r.code == "824"}
     for r in mine:
         if r.receiver != party or r.code != "810_02" or r.ref in rejected:

@@ -263,3 +263,48 @@ def test_the_html_report_has_the_variances(tmp_path: Path) -> None:
     assert [(v.esi_id, v.party) for v in data.variances] == [("10443720000000001", "223456789")]
     assert "<h2 id=\"variances\">Data extract variances</h2>" in page
     assert "service in ERCOT's system, not in the participant's" in page and "planted fault: 867_04 missing" in page
+
+
+def test_an_inadvertent_gain_goes_through_marketrak_and_is_put_right(tmp_path: Path) -> None:
+    """An ``inadvertent`` fault: the gaining CR's queue shows the wrong premise, then its open
+    Inadvertent Gain issue; the losing CR's queue the issue assigned to it; the issue goes New ->
+    In Progress -> Ready to Receive -> Complete; the losing CR has the ESI ID back from the day
+    after the date of loss, the gaining CR its customer's own premise, and at the end no queue
+    holds anything and no view differs from ERCOT's."""
+    from ercot_sim.books.marketrak import read_issues
+    from ercot_sim.books.worklist import worklist
+
+    text = BASE.replace("esi_ids = 6", "esi_ids = 3") + (
+        '\n[[events]]\nkind = "switch"\nesi_index = 0\nday = 1\ncr = "NEWCOMER"\n'
+        '\n[[faults]]\nkind = "inadvertent"\nparticipant = "NEWCOMER"\nesi_index = 0\n')
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    trace, start = out / "trace.sqlite", dt.date(2025, 3, 3)
+    kinds = {d: [i.kind for i in worklist(trace, "223456789", start + dt.timedelta(days=d))] for d in (9, 10)}
+    assert kinds == {9: ["inadvertent"], 10: ["marketrak"]}
+    assert [i.title.split(" from ")[0] for i in worklist(trace, "123456789", start + dt.timedelta(days=10))] == [
+        "the Inadvertent Gain issue I104437200000000010001"]
+    (issue,) = read_issues(trace)
+    assert (issue.subtype, issue.esi_id, issue.submitter, issue.assignee, issue.escalated) == (
+        "Inadvertent Gain", "10443720000000002", "223456789", "123456789", False)
+    assert [s for _, s, _ in issue.history] == ["New", "In Progress", "Ready to Receive", "Complete"]
+    import sqlite3
+
+    db = sqlite3.connect(trace)
+    back = db.execute("SELECT detail FROM transactions WHERE code = '814_16' AND sender = '123456789'").fetchall()
+    meant = db.execute("SELECT COUNT(*) FROM transactions WHERE code = '867_04' AND receiver = '223456789' "
+                       "AND esi_id = '10443720000000001'").fetchone()[0]
+    db.close()
+    assert back == [("20250308 inadvertent gain",)] and meant == 1  # regained from DOL + 1; the premise meant gained
+    last = start + dt.timedelta(days=30)
+    assert all(worklist(trace, p, last) == [] for p in ("223456789", "123456789", "1039940674000", "183529049"))
+    assert reconcile(trace, last - dt.timedelta(days=1), settle_days=3) == []
+    shown = subprocess.run([sys.executable, "-m", "ercot_sim", "marketrak", str(out)], capture_output=True, text=True,
+                           cwd=ROOT)
+    assert shown.returncode == 0 and "Inadvertent Gain  ESI ID 10443720000000002  223456789 -> 123456789: Complete" \
+        in shown.stdout
+    types = subprocess.run([sys.executable, "-m", "ercot_sim", "marketrak", "--types", "--json"], capture_output=True,
+                           text=True, cwd=ROOT)
+    subtypes = json.loads(types.stdout)["subtypes"]
+    assert {"Customer Rescission", "Inadvertent Gain", "DEV LSE"} <= {s["name"] for s in subtypes}
+    assert all(s["status"] in ("confirmed", "assumed") and s["source"] for s in subtypes)
