@@ -276,9 +276,12 @@ def render_trace(path: str | Path, names: dict[str, str] | None = None, include_
             out.append(text)
         faults = list(db.execute(
             "SELECT at, kind, sender, receiver, code, esi_id, ref FROM faults ORDER BY esi_id, at, ref"))
-        if faults:
-            out.append("== transactions never sent")
-            for at, kind, snd, rcv, code, esi, ref in faults:
+        for title, kinds in (("== transactions never sent", ("missing",)),
+                             ("== transactions a fault made their receiver reject", ("rejected",))):
+            rows = [f for f in faults if f[1] in kinds]
+            if rows:
+                out.append(title)
+            for at, kind, snd, rcv, code, esi, ref in rows:
                 out.append(f"{at[:16]} {code:<7} {names.get(snd, snd)} -> {names.get(rcv, rcv)}  {ref}"
                            f"  ESI ID {esi}  FAULT {kind}")
         has_outages = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='outages'").fetchone()

@@ -116,7 +116,7 @@ class MarketAdmin:
         self.desk.ctx.manual(Message("marketrak-inadvertent-gain", self.desk.duns, order.old_rep, m.esi_id, m.ref,
                                      order.order_id, int(self.desk.env.now),
                                      OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
-                                               start=order.scheduled + dt.timedelta(days=1),
+                                               start=self.desk.clock.plus_days(order.scheduled, 1),
                                                issue="Inadvertent Gain"), order.order_id, "to the losing CR"))
 
     # -- retail outage windows (A7) -----------------------------------------------------------
