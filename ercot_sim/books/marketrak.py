@@ -117,6 +117,7 @@ def read_issues(trace: Path, until: dt.datetime | None = None) -> list[Issue]:
     codes = catalog().by_code()
     db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
     try:
+        last = db.execute("SELECT MAX(sent_at) FROM transactions").fetchone()[0]
         rows = db.execute("SELECT sent_at, code, sender, receiver, esi_id, ref, orig_ref, detail FROM transactions "
                           "WHERE code LIKE 'marketrak-%' OR (code IN ('814_16', '814_05', '867_04') AND "
                           "(ref LIKE 'B%' OR orig_ref LIKE 'B%')) ORDER BY sent_at, seq").fetchall()
@@ -134,6 +135,10 @@ def read_issues(trace: Path, until: dt.datetime | None = None) -> list[Issue]:
                 issues[ref] = Issue(ref, codes[code].name, esi, sender, at, history=[(at, "New", sender)])
             else:  # ERCOT's routing to the assignee
                 issue.assignee = receiver
+        elif code == "marketrak-in-progress" and orig in issues:  # the assignee works it (a TDSP)
+            issues[orig].history.append((at, "In Progress", sender))
+        elif code == "marketrak-unexecutable" and orig in issues:
+            issues[orig].history.append((at, "Unexecutable", sender))
         elif code == "marketrak-agree" and orig in issues:
             issue = issues[orig]
             agreed[ref] = issue
@@ -149,9 +154,30 @@ def read_issues(trace: Path, until: dt.datetime | None = None) -> list[Issue]:
                 issue.history.append((at, "Complete", sender))
             elif code == "814_05" and "reject" in str(_detail):
                 issue.history.append((at, "Unexecutable", sender))
+    _usage_arrived(trace, issues, until)
     limit = catalog().escalation.new_business_days
+    end = until or (dt.datetime.fromisoformat(str(last)) if last else None)
     for issue in issues.values():
-        moved = issue.history[1][0] if len(issue.history) > 1 else until
+        moved = issue.history[1][0] if len(issue.history) > 1 else end
         if moved is not None and _business_days_between(issue.opened.date(), moved.date()) > limit:
             issue.escalated = True
     return list(issues.values())
+
+
+def _usage_arrived(trace: Path, issues: dict[str, Issue], until: dt.datetime | None) -> None:
+    """A Usage & Billing - Missing issue is Complete when its submitter receives monthly usage
+    for the ESI ID after the TDSP took it in hand."""
+    open_ones = [i for i in issues.values() if i.subtype == "Usage & Billing - Missing" and len(i.history) > 1]
+    if not open_ones:
+        return
+    db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+    try:
+        for issue in open_ones:
+            since = issue.history[-1][0]
+            row = db.execute("SELECT MIN(sent_at), sender FROM transactions WHERE code = '867_03' AND esi_id = ? "
+                             "AND receiver = ? AND sent_at > ?", (issue.esi_id, issue.submitter,
+                                                                   since.isoformat())).fetchone()
+            if row and row[0] and (until is None or dt.datetime.fromisoformat(row[0]) < until):
+                issue.history.append((dt.datetime.fromisoformat(row[0]), "Complete", str(row[1])))
+    finally:
+        db.close()

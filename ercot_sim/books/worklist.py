@@ -45,9 +45,10 @@ from ercot_sim.timing.flows import TxnRecord
 
 __all__ = ["Item", "queue_text", "worklist"]
 
-#: days without monthly usage at an ESI ID served before a missing 867_03 is worked (a read
-#: cycle is about 30 days; the usage comes within a few business days of the read)
-USAGE_OVERDUE_DAYS = 40
+#: days without monthly usage at an ESI ID served before a missing 867_03 is worked: a read
+#: cycle is about 30 days, but the first usage after a gain may take up to two (a read within 20
+#: days of the gain is not billed), about 50 days with the business days the usage takes
+USAGE_OVERDUE_DAYS = 50
 #: how far back a received reject stays on the queue when nothing was done about it
 REJECT_DAYS = 30
 
@@ -280,6 +281,11 @@ def _variances(trace: Path, party: str, day: dt.date, settle_days: int) -> list[
     return out
 
 
+def _issue_priority(subtype: str) -> int:
+    """A MarkeTrak issue's priority on the queue: billing for usage and billing issues."""
+    return 2 if subtype.startswith("Usage & Billing") else 1
+
+
 def _issues(trace: Path, party: str, morning: dt.datetime) -> list[Item]:
     """MarkeTrak issues the party submitted that are not put right yet, and issues assigned to
     it that it has not acted on."""
@@ -295,12 +301,14 @@ def _issues(trace: Path, party: str, morning: dt.datetime) -> list[Item]:
                           "and ERCOT, or withdraw it")
             else:
                 action = f"follow the issue: it is {state}" + (", escalated" if issue.escalated else "")
-            out.append(Item(1, "marketrak", issue.esi_id, f"your {issue.subtype} issue {issue.ref} is {state}",
+            out.append(Item(_issue_priority(issue.subtype), "marketrak", issue.esi_id,
+                            f"your {issue.subtype} issue {issue.ref} is {state}",
                             since, "", action, issue.subtype, ()))
         elif issue.assignee == party and state == "New":
             days = subtypes[issue.subtype].agree_business_days if issue.subtype in subtypes else None
             within = f" within {days} business days" if days else ""
-            out.append(Item(1, "marketrak", issue.esi_id, f"the {issue.subtype} issue {issue.ref} from "
+            out.append(Item(_issue_priority(issue.subtype), "marketrak", issue.esi_id,
+                            f"the {issue.subtype} issue {issue.ref} from "
                             f"{issue.submitter} is assigned to you", since, "", f"agree{within} (or reject it with a "
                             "valid reason); then act on it as the issue type asks", issue.subtype, ()))
     return out
@@ -322,8 +330,9 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
     for r in mine:
         if r.receiver == party and r.code == "867_03":
             last_usage[r.esi_id] = r.sent_at.date()
+    chased = {r.esi_id for r in mine if r.sender == party and r.code == "marketrak-usage-missing"}
     out = []
-    for esi in sorted(set(served) | set(opening)):
+    for esi in sorted((set(served) | set(opening)) - chased):  # (an issue opened is on the queue as such)
         line = views.by_esi.get(esi, {}).get(party)
         # served since its gain, or (a customer of the opening book) since the run began
         start = line.dates[-1] if line is not None and line.dates else run_start

@@ -21,7 +21,7 @@ import simpy
 from ercot_sim.errors import ScenarioError, SimError
 from ercot_sim.market.messages import Message
 from ercot_sim.market.participants.base import Context, MarketTiming, Participant, ymd
-from ercot_sim.market.participants.cr import Cr
+from ercot_sim.market.participants.cr import USAGE_MISSING_DAYS, Cr
 from ercot_sim.market.participants.ercot import Ercot
 from ercot_sim.market.participants.tdsp import Tdsp
 from ercot_sim.market.registry import TERMINAL, EsiRecord, Registry
@@ -220,9 +220,13 @@ def _make_crs(scenario: Scenario, ctx: Context, population: Population, duns: di
         cr = Cr(ctx, c.name, c.duns, list(c.roles), tdsp_of.__getitem__, scenario.rates.invoice_reject,
                 safety_net=c.safety_net)
         crs[c.duns] = cr
+    watch = ctx.horizon > USAGE_MISSING_DAYS * 1440  # a run long enough for usage to be overdue
     for p in population.premises:
         if p.rep:
-            crs[duns[p.rep]].customers.add(p.esi_id)
+            cr = crs[duns[p.rep]]
+            cr.customers.add(p.esi_id)
+            if watch:
+                cr.watch_usage(p.esi_id)
     return crs
 
 

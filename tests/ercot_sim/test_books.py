@@ -308,3 +308,36 @@ def test_an_inadvertent_gain_goes_through_marketrak_and_is_put_right(tmp_path: P
     subtypes = json.loads(types.stdout)["subtypes"]
     assert {"Customer Rescission", "Inadvertent Gain", "DEV LSE"} <= {s["name"] for s in subtypes}
     assert all(s["status"] in ("confirmed", "assumed") and s["source"] for s in subtypes)
+
+
+def test_usage_that_does_not_come_goes_to_marketrak(tmp_path: Path) -> None:
+    """A 100-day market where ERCOT passes on only some 867_03s: a CR without usage for 60 days
+    at an ESI ID it serves opens a Usage & Billing - Missing issue; ERCOT routes it to the TDSP,
+    which sends the last period's 867_03 again (Complete once it arrives), or, for a CR it does
+    not show as REP of record (one never told of its loss), marks it Unexecutable, which stays
+    on that CR's queue."""
+    from ercot_sim.books.marketrak import read_issues
+    from ercot_sim.books.worklist import worklist
+
+    text = (BASE.replace("days = 30", "days = 100") + "".join(
+        f'\n[[events]]\nkind = "move_in"\nesi_index = {i}\nday = 1\ncr = "NEWCOMER"\n' for i in range(6))
+        + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\ncode = "867_03"\nprobability = 0.5\n')
+    assert "days = 100" in text
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    issues = read_issues(out / "trace.sqlite")
+    states = {(i.submitter, i.state) for i in issues}
+    assert {i.subtype for i in issues} == {"Usage & Billing - Missing"}
+    assert ("223456789", "Complete") in states and ("123456789", "Unexecutable") in states, states
+    done = next(i for i in issues if i.state == "Complete")
+    assert [s for _, s, _ in done.history] == ["New", "In Progress", "Complete"]
+    import sqlite3
+
+    db = sqlite3.connect(out / "trace.sqlite")
+    for issue in issues:  # the TDSP sent the usage again for each issue it worked, once
+        resent = db.execute("SELECT COUNT(*) FROM transactions WHERE code = '867_03' AND sender = ? AND esi_id = ? "
+                            "AND detail = ?", ("1039940674000", issue.esi_id, f"resent for {issue.ref}")).fetchone()[0]
+        assert resent == (0 if issue.state == "Unexecutable" else 1), (issue.ref, issue.state, resent)
+    db.close()
+    queue = worklist(out / "trace.sqlite", "123456789", dt.date(2025, 6, 11))
+    assert any(i.kind == "marketrak" and i.title.endswith("is Unexecutable") for i in queue)

@@ -33,6 +33,12 @@ __all__ = ["Cr"]
 #: business days after an inadvertent gain's initial read until the gaining CR finds it (the
 #: customer at the premise gained calls): assumed, no source gives it
 INADVERTENT_FOUND_BD = 3
+#: days without monthly usage at an ESI ID it serves before its team opens a Usage & Billing -
+#: Missing issue: assumed. A read cycle is about 30 days, but the first usage after a gain may
+#: take up to two (a read within 20 days of the gain is not billed), about 50 days; the work
+#: queue shows the ESI ID from that (ercot_sim.books.worklist.USAGE_OVERDUE_DAYS)
+USAGE_MISSING_DAYS = 60
+_USAGE_MISSING_MINUTES = USAGE_MISSING_DAYS * 1440
 
 
 class Cr(Participant):
@@ -63,6 +69,11 @@ class Cr(Participant):
         #: ESI IDs its requests named for customers at another premise (an inadvertent switch):
         #: ESI ID -> the customer's premise
         self.premises: dict[str, str] = {}
+        #: ESI ID -> the minute its next monthly usage is overdue (only inside the run), the
+        #: ESI IDs to look at per such minute, and those with a Usage & Billing - Missing issue
+        self._usage_due: dict[str, int] = {}
+        self._usage_sweeps: dict[int, list[str]] = {}
+        self._usage_issues: set[str] = set()
         #: what the customers ask for, as requests to ERCOT and the TDSP
         self.requests = CustomerRequests(self)
         #: invoices checked, rejected (824) or paid (820_02)
@@ -260,6 +271,7 @@ class Cr(Participant):
         if m.esi_id not in self.customers:
             read = as867(m).meters
             self.book(m.esi_id, "serves", "0", "1", ymd(read[0].start) if read else "", m.ref)
+            self.watch_usage(m.esi_id)
             if m.esi_id in self.premises:
                 found = self.within_business_days(int(self.env.now), INADVERTENT_FOUND_BD, "ERCOT", m.ref, "iag")
                 self.at(found, self._inadvertent_gain, m.esi_id, self.order_of(m))
@@ -271,12 +283,52 @@ class Cr(Participant):
     def on_867_03(self, m: Message) -> None:
         """Monthly usage, or the final read when the customer leaves."""
         usage = as867(m)
+        self.watch_usage(m.esi_id)
         if usage.final:
             if m.esi_id in self.customers:
                 self.book(m.esi_id, "serves", "1", "0", ymd(usage.periods[-1].end) if usage.periods else "", m.ref)
             self.customers.discard(m.esi_id)
             if m.orig_ref:  # the final read of an order (a move-out, a loss)
                 self._closed(m)
+
+    # -- monthly usage that does not come (MarkeTrak Usage & Billing - Missing) --------------------
+    def watch_usage(self, esi: str) -> None:
+        """From now, the next monthly usage for ``esi`` is due within :data:`USAGE_MISSING_DAYS`
+        days; when it has not come by then, a Usage & Billing - Missing issue is opened. Only
+        a deadline inside the run is watched."""
+        now = int(self.env.now)
+        due = now + _USAGE_MISSING_MINUTES
+        if due < self.ctx.horizon:
+            due = self.clock.minute(self.clock.plus_days(self.clock.date(now), USAGE_MISSING_DAYS), "08:00")
+        if due >= self.ctx.horizon:  # not overdue inside the run: nothing to watch
+            if self._usage_due:
+                self._usage_due.pop(esi, None)
+            return
+        self._usage_due[esi] = due
+        sweep = self._usage_sweeps.get(due)
+        if sweep is None:
+            sweep = self._usage_sweeps[due] = []
+            self.at(due, self._usage_sweep, due)
+        sweep.append(esi)
+
+    def _usage_sweep(self, due: int) -> None:
+        if self.remote:  # another market plays it (watched before that was known): it watches itself
+            return
+        for esi in self._usage_sweeps.pop(due, ()):
+            if self._usage_due.get(esi) != due or esi not in self.customers or esi in self._usage_issues:
+                continue  # usage came since, the customer left, or an issue is open already
+            self._usage_issues.add(esi)
+            self.ctx.manual(Message("marketrak-usage-missing", self.duns, self.ctx.ercot, esi,
+                                    f"U{self.duns}-{esi}", "", due,
+                                    OutOfBand(cr=self.duns, tdsp=self.tdsp_of(esi), issue="Usage & Billing - Missing"),
+                                    "", "no monthly usage"))
+
+    def manual_marketrak_in_progress(self, m: Message) -> None:
+        """The assignee works one of its issues: nothing to do but wait for what it sends."""
+
+    def manual_marketrak_unexecutable(self, m: Message) -> None:
+        """The assignee cannot do what one of its issues asks (the TDSP does not show it as the
+        REP of record): left to its work queue."""
 
     # -- an inadvertent gain (MarkeTrak, RMGRR133) -------------------------------------------------
     def note_premise(self, esi: str, premise: str, ref: str) -> None:

@@ -119,6 +119,14 @@ class MarketAdmin:
                                                start=self.desk.clock.plus_days(order.scheduled, 1),
                                                issue="Inadvertent Gain"), order.order_id, "to the losing CR"))
 
+    def manual_marketrak_usage_missing(self, m: Message) -> None:
+        """A CR's Usage & Billing - Missing issue: routed to the ESI ID's TDSP."""
+        rec = self.reg.records.get(m.esi_id)
+        if rec is None:
+            return
+        self.desk.ctx.manual(Message("marketrak-usage-missing", self.desk.duns, rec.tdsp, m.esi_id, m.ref, "",
+                                     int(self.desk.env.now), m.payload, "", "to the TDSP"))
+
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
     # is sent to or by ERCOT meanwhile is the transport's part (Transport.outages).

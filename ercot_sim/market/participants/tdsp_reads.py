@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from edi.texas_set.payloads import MeterRead, Party, Payload810, Payload867, UsagePeriod
-from ercot_sim.market.messages import Message, as810, as814
+from ercot_sim.market.messages import Message, as810, as814, out_of_band
 from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.tdsp_records import TdspCore, TEsi, TOrder
 from ercot_sim.market.tariff import delivery_charges, fee_charges, penny_charges
@@ -133,6 +133,35 @@ class MeterReading:
                              period_end=o.date, charges=fee_charges(fee), tdsp=self.desk.party(self.desk.duns),
                              cr=self.desk.party(o.cr))
         self.invoice(o.cr, o.esi_id, self.desk.ref_for(o.esi_id), "", ready, invoice, o.order_id, f"fee {fee}")
+
+    def manual_marketrak_usage_missing(self, m: Message) -> None:
+        """A Usage & Billing - Missing issue of the REP of record: within a business day the TDSP
+        takes it in hand (In Progress) and sends the 867_03 of the ESI ID's last read period again
+        (from the cycle read before its last read, or the gain since, to its last read). From a
+        CR that is not the REP of record in its records, the issue is Unexecutable."""
+        e = self.desk.esi.get(m.esi_id)
+        cr = out_of_band(m).cr
+        at = self.desk.within_business_days(int(self.desk.env.now), 1, self.desk.cal, m.ref, "usage")
+        if e is None or e.rep != cr:  # not the REP of record here: nothing to send it
+            self.desk.at(at, self.desk.ctx.manual, Message(
+                "marketrak-unexecutable", self.desk.duns, cr, m.esi_id, "X" + m.ref[1:], m.ref, at, m.payload, "",
+                "not the REP of record"))
+            return
+        self.desk.at(at, self._resend_usage, m, e, cr)
+
+    def _resend_usage(self, m: Message, e: TEsi, cr: str) -> None:
+        desk = self.desk
+        now = int(desk.env.now)
+        desk.ctx.manual(Message("marketrak-in-progress", desk.duns, cr, m.esi_id, "W" + m.ref[1:], m.ref, now,
+                                m.payload, "", "TDSP works it"))
+        end = e.last_read
+        start = desk.clock.last_cycle_read(end, e.cycle, desk.cal)
+        if e.since is not None and start < e.since < end:
+            start = e.since
+        usage, _invoice = usage_payloads(m.esi_id, desk.party(desk.duns), desk.party(cr), start, end,
+                                         self.kwh(m.esi_id, start, end), False, self.invoice_due(desk.today()))
+        desk.send("867_03", desk.ctx.ercot, m.esi_id, desk.ref_for(m.esi_id), "", now, usage, "",
+                  f"resent for {m.ref}")
 
     def penny_invoice(self, esi: str, cr: str) -> None:
         """A flight's penny test: a one-cent 810_02 to ``cr`` for ``esi``, due the next
