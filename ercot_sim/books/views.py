@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FIELDS", "BookRow", "Timeline", "Views", "read_views"]
+__all__ = ["FIELDS", "BookRow", "Timeline", "Views", "open_run", "read_views"]
 
 #: before any date of a run: the opening view's effective date
 OPENING = dt.date.min
@@ -123,3 +123,24 @@ def read_views(trace: Path, day: dt.date) -> Views:
                 opening.setdefault(row.esi_id, row.party)
         line.apply(row, row.at.date())
     return Views(by_esi, roles, opening, premises)
+
+
+def open_run(run: Path) -> tuple[Path, dict[str, str]]:
+    """The trace of a run's output folder (or the trace given) and its run facts, checked to
+    keep the participants' books.
+
+    Raises:
+        ValueError: no trace there, or one from before the books were kept.
+        sqlite3.Error: the trace cannot be read.
+    """
+    trace = run / "trace.sqlite" if run.is_dir() else run
+    if not trace.is_file():
+        raise ValueError("no trace.sqlite: not a run's output directory")
+    db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
+    try:
+        facts = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM run")}
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone():
+            raise ValueError("the trace keeps no participants' books (a run from before they were kept): run it again")
+    finally:
+        db.close()
+    return trace, facts

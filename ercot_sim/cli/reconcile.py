@@ -54,20 +54,11 @@ def register(app: typer.Typer) -> None:
         import sqlite3
 
         from ercot_sim.books.reconcile import reconcile
+        from ercot_sim.books.views import open_run
 
-        trace = run / "trace.sqlite" if run.is_dir() else run
         try:
-            if not trace.is_file():
-                raise ValueError("no trace.sqlite: not a run's output directory")
-            db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
-            try:
-                facts = dict(db.execute("SELECT key, value FROM run"))
-                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone():
-                    raise ValueError("the trace keeps no participants' books (a run from before they were kept): "
-                                     "run it again")
-            finally:
-                db.close()
-            start, days = dt.date.fromisoformat(str(facts["start"])), int(facts["days"])
+            trace, facts = open_run(run)
+            start, days = dt.date.fromisoformat(facts["start"]), int(facts["days"])
             when = _day(day, start, days)
             if not start <= when < start + dt.timedelta(days=days):
                 raise ValueError(f"--day {day}: outside the run ({start} .. {start + dt.timedelta(days=days - 1)})")

@@ -37,20 +37,15 @@ def register(app: typer.Typer) -> None:
         import json
         import sqlite3
 
+        from ercot_sim.books.views import open_run
         from ercot_sim.books.worklist import queue_text, worklist
         from ercot_sim.timing.check.sources import CheckInputError
 
-        trace = run / "trace.sqlite" if run.is_dir() else run
         duns = party.split(":")[-1]
         try:
-            if not trace.is_file():
-                raise ValueError("no trace.sqlite: not a run's output directory")
+            trace, facts = open_run(run)
             db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
             try:
-                facts = dict(db.execute("SELECT key, value FROM run"))
-                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone():
-                    raise ValueError("the trace keeps no participants' books (a run from before they were kept): "
-                                     "run it again")
                 known = db.execute("SELECT 1 FROM transactions WHERE sender = ? OR receiver = ? LIMIT 1",
                                    (duns, duns)).fetchone()
             finally:

@@ -91,33 +91,29 @@ class MarketAdmin:
 
     # -- customer rescission after completion (MarkeTrak, flows.md 5, C10) -----------------------
     def manual_marketrak_rescission(self, m: Message) -> None:
-        """A gaining CR's Customer Rescission issue: routed to the losing CR (the REP of record
-        before the switch) with the switch date, when the switch is the ESI ID's last completed
-        change of REP; else closed (a MarkeTrak reply, not modelled further)."""
-        order = self.reg.orders.get(m.orig_ref)
-        rec = self.reg.records.get(m.esi_id)
-        if (order is None or rec is None or order.state != "completed" or order.cr != m.sender
-                or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
-            return
-        self.desk.ctx.manual(Message("marketrak-rescission", self.desk.duns, order.old_rep, m.esi_id, m.ref,
-                                     order.order_id, int(self.desk.env.now),
-                                     OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
-                                               start=order.scheduled), order.order_id, "to the losing CR"))
+        """A gaining CR's Customer Rescission issue: routed to the losing CR, which takes the
+        customer back from the switch date (as if the switch never happened)."""
+        self._to_losing_cr(m, 0, "")
 
     def manual_marketrak_inadvertent_gain(self, m: Message) -> None:
         """A gaining CR's Inadvertent Gain issue: routed to the losing CR, which regains the ESI
-        ID from the day after the date of loss (RMGRR133: "from DOL+1 or a prospective date"),
-        when the gain is the ESI ID's last completed change of REP; else closed."""
+        ID from the day after the date of loss (RMGRR133: "from DOL+1 or a prospective date")."""
+        self._to_losing_cr(m, 1, "Inadvertent Gain")
+
+    def _to_losing_cr(self, m: Message, days_after: int, issue: str) -> None:
+        """Route a gaining CR's issue to the losing CR (the REP of record before the gain), with
+        the date to regain from (``days_after`` the switch date), when the gain is the ESI ID's
+        last completed change of REP; else it is closed (a MarkeTrak reply, not modelled further)."""
         order = self.reg.orders.get(m.orig_ref)
         rec = self.reg.records.get(m.esi_id)
         if (order is None or rec is None or order.state != "completed" or order.cr != m.sender
                 or rec.rep != m.sender or not order.old_rep or order.scheduled is None):
             return
-        self.desk.ctx.manual(Message("marketrak-inadvertent-gain", self.desk.duns, order.old_rep, m.esi_id, m.ref,
-                                     order.order_id, int(self.desk.env.now),
-                                     OutOfBand(cr=order.old_rep, tdsp=rec.tdsp, gaining=m.sender,
-                                               start=self.desk.clock.plus_days(order.scheduled, 1),
-                                               issue="Inadvertent Gain"), order.order_id, "to the losing CR"))
+        start = self.desk.clock.plus_days(order.scheduled, days_after) if days_after else order.scheduled
+        self.desk.ctx.manual(Message(m.code, self.desk.duns, order.old_rep, m.esi_id, m.ref, order.order_id,
+                                     int(self.desk.env.now), OutOfBand(cr=order.old_rep, tdsp=rec.tdsp,
+                                                                       gaining=m.sender, start=start, issue=issue),
+                                     order.order_id, "to the losing CR"))
 
     def manual_marketrak_usage_missing(self, m: Message) -> None:
         """A CR's Usage & Billing - Missing issue: routed to the ESI ID's TDSP."""
