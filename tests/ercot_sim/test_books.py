@@ -341,3 +341,27 @@ def test_usage_that_does_not_come_goes_to_marketrak(tmp_path: Path) -> None:
     db.close()
     queue = worklist(out / "trace.sqlite", "123456789", dt.date(2025, 6, 11))
     assert any(i.kind == "marketrak" and i.title.endswith("is Unexecutable") for i in queue)
+
+
+def test_a_participants_system_of_record(tmp_path: Path) -> None:
+    """``books``: the CR that never got its 867_04 does not count the ESI ID as served, and its
+    switch stays an open request; the TDSP and ERCOT show the CR as REP of record since the
+    switch; a CR's invoices are open, paid or rejected as it answered them."""
+    from ercot_sim.books.record import system_of_record
+
+    text = BASE + EVENTS + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\nesi_index = 0\ncode = "867_04"\n'
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    last = _last_day(text)
+    cr = system_of_record(out / "trace.sqlite", "223456789", last)
+    assert "10443720000000001" not in cr.serves and "10443720000000003" in cr.serves
+    assert [(e, c) for e, c, _r, _s in cr.open_requests] == [("10443720000000001", "814_01")]
+    tdsp = system_of_record(out / "trace.sqlite", "1039940674000", last)
+    ercot = system_of_record(out / "trace.sqlite", "183529049", last)
+    assert tdsp.role == "TDSP" and ercot.role == "ERCOT"
+    assert tdsp.reps["10443720000000001"][0] == ercot.reps["10443720000000001"][0] == "223456789"
+    old = system_of_record(out / "trace.sqlite", "123456789", last)
+    assert old.invoices and {s for *_, s in old.invoices} <= {"open", "paid", "rejected"}
+    shown = subprocess.run([sys.executable, "-m", "ercot_sim", "books", str(out), "--for", "CR:223456789", "--json"],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["open_requests"][0]["code"] == "814_01"
