@@ -230,10 +230,11 @@ def test_in_the_faults_scenario_no_fault_is_lost(tmp_path: Path) -> None:
 
 
 def test_with_no_fault_every_queue_is_empty(tmp_path: Path) -> None:
-    """A fault-free market month (400 ESI IDs): no variance, and every participant's queue is
-    empty on the morning after the run."""
+    """A fault-free market month (400 ESI IDs): no variance, no MarkeTrak issue opened, and every
+    participant's queue is empty on the morning after the run."""
     import sqlite3
 
+    from ercot_sim.books.marketrak import read_issues
     from ercot_sim.books.worklist import worklist
 
     text = (ROOT / "scenarios" / "market-month.toml").read_text().replace("esi_ids = 100000", "esi_ids = 400")
@@ -242,6 +243,7 @@ def test_with_no_fault_every_queue_is_empty(tmp_path: Path) -> None:
     run_scenario(load_scenario_text(text), out)
     last = _last_day(text)
     assert reconcile(out / "trace.sqlite", last, settle_days=3) == []
+    assert read_issues(out / "trace.sqlite") == []
     db = sqlite3.connect(out / "trace.sqlite")
     parties = sorted({str(p) for (p,) in db.execute("SELECT sender FROM transactions")})
     busy = db.execute("SELECT COUNT(*) FROM books").fetchone()[0]
