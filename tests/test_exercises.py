@@ -65,7 +65,7 @@ def test_a_wrong_answer_is_explained_and_bad_sheets_are_one_line(tmp_path: Path)
     assert wrong.returncode == 1 and '"status": "wrong"' in wrong.stdout and "Usage & Billing - Missing" in wrong.stdout
     (tmp_path / "bad.csv").write_text(f"item,action\n{item},phone-a-friend\n")
     bad = _cli("grade", path, tmp_path / "bad.csv")
-    assert bad.returncode == 2 and "bad.csv" in bad.stderr and "row 1, action" in bad.stderr
+    assert bad.returncode == 2 and "bad.csv" in bad.stderr and "line 2, action" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")

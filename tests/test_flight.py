@@ -416,3 +416,13 @@ def test_a_simulated_actor_must_be_one_of_the_test_bed(tmp_path: Path) -> None:
     done = subprocess.run([*CLI, "flight", "show", str(tmp_path / "bad.toml")], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "do actor 'newcomer'" in done.stderr and "bad.toml" in done.stderr, done.stderr
+
+
+def test_a_do_item_without_a_day_is_one_line(tmp_path: Path) -> None:
+    text = FLIGHT.read_text().replace('do = [{ kind = "switch", esi = 0, day = 1 }]',
+                                      'do = [{ kind = "switch", esi = 0 }]')
+    (tmp_path / "bad.toml").write_text(text)
+    done = subprocess.run([*CLI, "flight", "show", str(tmp_path / "bad.toml")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "do item 0 names its day" in done.stderr and "bad.toml" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -104,8 +104,15 @@ def load_exercise(path: str | Path) -> Exercise:
     return ex
 
 
-def item_keys(ex: Exercise, esi_of: list[str]) -> list[str]:
-    """The queue item key of each answer, with the test bed's ESI IDs (by index) filled in."""
+def item_keys(ex: Exercise, esi_of: list[str], where: str = "") -> list[str]:
+    """The queue item key of each answer, with the scenario's ESI IDs (by index) filled in.
+
+    Raises:
+        ExerciseError: an answer names an ESI ID index outside the scenario's population.
+    """
+    for n, a in enumerate(ex.answers):
+        if a.esi >= len(esi_of):
+            raise ExerciseError(f"answers[{n}].esi: {a.esi} is outside the scenario's {len(esi_of)} ESI IDs", where)
     return [f"{a.kind}:{esi_of[a.esi]}" + (f":{a.code}" if a.code else "") for a in ex.answers]
 
 
@@ -127,10 +134,12 @@ def read_responses(path: Path) -> list[Response]:
         ExerciseError: unreadable, or a row with an unknown action (names the file, the row and the field).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a spreadsheet's UTF-8 sheet starts with a BOM
     except OSError as exc:
         raise ExerciseError(f"cannot read the responses: {exc.strerror}", str(path)) from None
-    rows: list[dict[str, Any]]
+    except UnicodeDecodeError as exc:
+        raise ExerciseError(f"byte {exc.start}: not UTF-8 text (save the sheet as CSV UTF-8)", str(path)) from None
+    numbered: list[tuple[int, Any]]
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
@@ -138,14 +147,15 @@ def read_responses(path: Path) -> list[Response]:
             raise ExerciseError(f"line {exc.lineno}: not JSON: {exc.msg}", str(path)) from None
         if not isinstance(data, list):
             raise ExerciseError("a JSON list of responses is expected", str(path))
-        rows = data
+        numbered = list(enumerate(data, 1))
         where = "item {n}"
     else:
-        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(io.StringIO(text))]
-        rows = [r for r in rows if r.get("action")]
-        where = "row {n}"
+        reader = csv.DictReader(io.StringIO(text))
+        numbered = [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
+        numbered = [(n, r) for n, r in numbered if r.get("action")]  # rows left blank: items not answered
+        where = "line {n}"
     out = []
-    for n, row in enumerate(rows, 1):
+    for n, row in numbered:
         try:
             out.append(Response.model_validate(row))
         except ValidationError as exc:

@@ -22,10 +22,18 @@ from ercot_sim.books.views import read_views
 
 __all__ = ["Record", "system_of_record"]
 
-#: a CR's requests that open an order, and what closes one (the answers that complete, reject
-#: or cancel it)
+#: a CR's requests that open an order
 _REQUESTS = ("814_01", "814_16", "814_24", "814_26")
-_CLOSING = ("867_04", "867_03", "814_02", "814_17", "814_25", "814_09", "814_27", "814_28")
+#: what closes one whatever it says: the gain's read, the history, ERCOT's rejects
+_COMPLETING = ("867_04", "867_02", "814_02", "814_17")
+
+
+def _closes(code: str, detail: str) -> bool:
+    """Whether an answer with trace detail ``detail`` closes the request it answers: a
+    completion (the read of a gain, a move-out's final read, the history), a reject, or a
+    completed-unexecutable (not a permit pending)."""
+    return (code in _COMPLETING or (code == "867_03" and detail == "final")
+            or detail.startswith(("reject", "unexecutable")))
 
 
 @dataclass
@@ -72,14 +80,15 @@ class Record:
         return "\n".join(lines) + "\n"
 
 
-def system_of_record(trace: Path, party: str, day: dt.date) -> Record:
-    """``party``'s own records at the end of ``day``.
+def system_of_record(trace: Path, party: str, day: dt.date, role: str | None = None) -> Record:
+    """``party``'s own records at the end of ``day`` (``role``: CR, TDSP or ERCOT; by default
+    the one its books show).
 
     Raises:
         sqlite3.Error: the trace cannot be read or keeps no books.
     """
     views = read_views(trace, day)
-    role = views.roles.get(party, "CR")
+    role = role or views.roles.get(party, "CR")
     record = Record(party, role, day)
     for esi, parties in views.by_esi.items():
         line = parties.get(party)
@@ -96,16 +105,16 @@ def system_of_record(trace: Path, party: str, day: dt.date) -> Record:
     until = (day + dt.timedelta(days=1)).isoformat()
     db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT sent_at, code, sender, receiver, esi_id, ref, orig_ref FROM transactions WHERE "
-                          "(sender = ? OR receiver = ?) AND sent_at < ? AND code != '997' ORDER BY sent_at, seq",
+        rows = db.execute("SELECT sent_at, code, sender, receiver, esi_id, ref, orig_ref, detail FROM transactions "
+                          "WHERE (sender = ? OR receiver = ?) AND sent_at < ? AND code != '997' ORDER BY sent_at, seq",
                           (party, party, until)).fetchall()
     finally:
         db.close()
-    closed = {str(orig) for _s, code, snd, rcv, _e, _r, orig in rows
-              if (rcv == party and code in _CLOSING) or (snd == party and code == "814_08")}  # answered or cancelled
-    paid = {str(orig): str(code) for _s, code, snd, _r, _e, _ref, orig in rows
+    closed = {str(orig) for _s, code, snd, rcv, _e, _r, orig, detail in rows
+              if (rcv == party and _closes(str(code), str(detail))) or (snd == party and code == "814_08")}
+    paid = {str(orig): str(code) for _s, code, snd, _r, _e, _ref, orig, _d in rows
             if snd == party and code in ("820_02", "824")}
-    for sent, code, snd, rcv, esi, ref, _orig in rows:
+    for sent, code, snd, rcv, esi, ref, _orig, _detail in rows:
         if snd == party and code in _REQUESTS and ref not in closed:
             record.open_requests.append((str(esi), str(code), str(ref), str(sent)[:16]))
         elif rcv == party and code == "867_03":

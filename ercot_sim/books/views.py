@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FIELDS", "BookRow", "Timeline", "Views", "open_run", "read_views"]
+__all__ = ["FIELDS", "BookRow", "Timeline", "Views", "open_run", "parse_day", "read_views"]
 
 #: before any date of a run: the opening view's effective date
 OPENING = dt.date.min
@@ -125,12 +125,15 @@ def read_views(trace: Path, day: dt.date) -> Views:
     return Views(by_esi, roles, opening, premises)
 
 
-def open_run(run: Path) -> tuple[Path, dict[str, str]]:
+def open_run(run: Path, party: str | None = None) -> tuple[Path, dict[str, str]]:
     """The trace of a run's output folder (or the trace given) and its run facts, checked to
     keep the participants' books.
 
+    With ``party`` (a DUNS), also checked to be a participant of the run.
+
     Raises:
-        ValueError: no trace there, or one from before the books were kept.
+        ValueError: no trace there, one from before the books were kept, a sharded run's merged
+            trace, or a party with no transaction in the run.
         sqlite3.Error: the trace cannot be read.
     """
     trace = run / "trace.sqlite" if run.is_dir() else run
@@ -139,8 +142,37 @@ def open_run(run: Path) -> tuple[Path, dict[str, str]]:
     db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
     try:
         facts = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM run")}
+        if "start" not in facts and "shards" in facts:
+            raise ValueError("the merged trace of a sharded run: give one shard's folder (shard-000, ...), each "
+                             "keeps its ESI IDs' books whole")
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone():
             raise ValueError("the trace keeps no participants' books (a run from before they were kept): run it again")
+        if party is not None and not db.execute("SELECT 1 FROM transactions WHERE sender = ? OR receiver = ? LIMIT 1",
+                                                (party, party)).fetchone():
+            raise ValueError(f"--for {party}: no transaction of that DUNS in this run")
     finally:
         db.close()
     return trace, facts
+
+
+def parse_day(text: str | None, facts: dict[str, str], morning: bool = False) -> dt.date:
+    """The day a ``--day`` option names: a date (``YYYY-MM-DD``) or a run day number (0 = the
+    first), checked to lie in the run; by default the run's last day (with ``morning``, the
+    morning after it, and the first day is not a morning of the run).
+
+    Raises:
+        ValueError: not a date or a number, or outside the run.
+    """
+    start, days = dt.date.fromisoformat(facts["start"]), int(facts["days"])
+    first, last = (start + dt.timedelta(days=1), start + dt.timedelta(days=days)) if morning else (
+        start, start + dt.timedelta(days=days - 1))
+    if text is None:
+        return last
+    try:
+        number = text.isdigit() and len(text) <= 5  # a run day number; longer is no day of any run
+        when = start + dt.timedelta(days=int(text)) if number else dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--day {text}: a date (YYYY-MM-DD) or a run day number") from None
+    if not first <= when <= last:
+        raise ValueError(f"--day {text}: outside the run ({first} .. {last})")
+    return when

@@ -68,11 +68,14 @@ class Item:
     evidence: tuple[str, ...]
     #: the transaction the item asks for (an owed or awaited answer), '' for others
     code: str = ""
+    #: the reference of the transaction it is about, where one ESI ID may have several such items
+    ref: str = ""
 
     @property
     def key(self) -> str:
         """A stable name of the item (``kind:ESI ID``, with the code it asks for), for answers."""
-        return f"{self.kind}:{self.esi_id}" + (f":{self.code}" if self.code else "")
+        return f"{self.kind}:{self.esi_id}" + (f":{self.code}" if self.code else "") + (
+            f":{self.ref}" if self.ref else "")
 
     @property
     def impact(self) -> str:
@@ -124,7 +127,8 @@ def worklist(trace: Path, party: str, day: dt.date, settle_days: int = 7) -> lis
     db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
     try:  # what the party sent that a fault kept from crossing: its own system shows it sent
         sent_lost = {(str(e), str(c)) for e, c in db.execute(
-            "SELECT esi_id, code FROM faults WHERE sender = ? AND at < ?", (party, morning.isoformat()))}
+            "SELECT esi_id, code FROM faults WHERE kind = 'missing' AND sender = ? AND at < ?",
+            (party, morning.isoformat()))}
     finally:
         db.close()
     items: list[Item] = []
@@ -186,7 +190,7 @@ def _from_violations(violations: list[Violation], seen: list[TxnRecord], party: 
         about = f"the {v.event}" if v.event else f"{trigger.code} ref {trigger.ref}"
         if owes:
             out.append(Item(_priority(code), "owed", v.esi_id, f"send the {code} for {about} ({v.rule_id})", since,
-                            due, f"send the {code} now: it was due {due}", "", (_line(trigger),), code))
+                            due, f"send the {code} now: it was due {due}", "", (_line(trigger),), code, trigger.ref))
         elif waits:
             subtype = "997 Issue" if ack else (
                 "Usage & Billing - Missing" if code.startswith(("867_03", "810")) else "Missing Enrollment Transaction")
@@ -196,7 +200,8 @@ def _from_violations(violations: list[Violation], seen: list[TxnRecord], party: 
                 own = before[-1] if before else requests[v.esi_id][0]
                 about = f"your {own.code} ref {own.ref}"
             out.append(Item(_priority(code), "awaited", v.esi_id, f"no {code} came for {about} ({v.rule_id})", since,
-                            due, f"chase the {code}: open a MarkeTrak {subtype} issue", subtype, (_line(own),), code))
+                            due, f"chase the {code}: open a MarkeTrak {subtype} issue", subtype, (_line(own),), code,
+                            trigger.ref))
     return out
 
 
@@ -219,11 +224,11 @@ def _unanswered(mine: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
             continue
         if r.receiver == party:
             out.append(Item(1, "owed", r.esi_id, f"send the {answer} for {r.code} ref {r.ref}", r.sent_at.date(), "",
-                            f"answer the {r.code} with an {answer}", "", (_line(r),), answer))
+                            f"answer the {r.code} with an {answer}", "", (_line(r),), answer, r.ref))
         else:
             out.append(Item(1, "awaited", r.esi_id, f"no {answer} came for {r.code} ref {r.ref}", r.sent_at.date(),
                             "", f"chase the {answer} with {r.receiver}: open a MarkeTrak Missing Enrollment "
-                            "Transaction issue", "Missing Enrollment Transaction", (_line(r),), answer))
+                            "Transaction issue", "Missing Enrollment Transaction", (_line(r),), answer, r.ref))
     return out
 
 
@@ -317,15 +322,24 @@ def _issues(trace: Path, party: str, morning: dt.datetime) -> list[Item]:
 def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.date) -> list[Item]:
     """A CR's served ESI IDs without monthly usage, and invoices for ESI IDs it did not serve."""
     views = read_views(trace, day - dt.timedelta(days=1))
+    every = read_views(trace, dt.date.max - dt.timedelta(days=1))  # for the opening REP of every ESI ID changed
     db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
     try:
-        served = [e for e, parties in views.by_esi.items() if party in parties
-                  and parties[party].on(day) == "1"]
-        opening = [e for (e,) in db.execute("SELECT esi_id FROM registry WHERE rep = ?", (party,))
-                   if e not in views.by_esi]
+        # the opening book: ESI IDs never changed keep the population's REP (the final registry's);
+        # the others, the REP their first change started from
+        unchanged = [e for (e,) in db.execute("SELECT esi_id FROM registry WHERE rep = ?", (party,))
+                     if e not in every.by_esi]
         run_start = dt.date.fromisoformat(str(dict(db.execute("SELECT key, value FROM run"))["start"]))
     finally:
         db.close()
+
+    def serves(esi: str) -> bool:
+        line = views.by_esi.get(esi, {}).get(party)
+        return line.on(day) == "1" if line is not None else every.opening.get(esi) == party
+
+    served = [e for e in views.by_esi if serves(e)] + [e for e in every.by_esi if e not in views.by_esi
+                                                        and serves(e)]
+    opening = unchanged
     last_usage: dict[str, dt.date] = {}
     for r in mine:
         if r.receiver == party and r.code == "867_03":
@@ -358,8 +372,8 @@ def _usage_and_invoices(trace: Path, mine: list[TxnRecord], party: str, day: dt.
             continue
         line = views.by_esi.get(r.esi_id, {}).get(party)
         period = r.dates.get("150") or r.sent_at.date()  # the invoice's service period starts
-        serves = line.on(period) if line is not None else None
-        if serves == "0" and not any(x.sender == party and x.code == "820_02" and x.orig_ref == r.ref for x in mine):
+        then = line.on(period) if line is not None else None
+        if then == "0" and not any(x.sender == party and x.code == "820_02" and x.orig_ref == r.ref for x in mine):
             out.append(Item(2, "invoice", r.esi_id, f"invoice {r.ref} for an ESI ID you did not serve",
                             r.sent_at.date(), "", "reject it with an 824 (within 48 hours of the next business "
                             "day), or dispute it (MarkeTrak Usage & Billing - Dispute)", "Usage & Billing - Dispute",

@@ -8,7 +8,6 @@ Exit codes: 0, or 2 for unusable input (no run there, a trace without books, a d
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -33,17 +32,17 @@ def register(app: typer.Typer) -> None:
         import sqlite3
 
         from ercot_sim.books.record import system_of_record
-        from ercot_sim.books.views import open_run
+        from ercot_sim.books.views import open_run, parse_day
 
         try:
-            trace, facts = open_run(run)
-            start, days = dt.date.fromisoformat(facts["start"]), int(facts["days"])
-            when = start + dt.timedelta(days=days - 1) if day is None else (
-                start + dt.timedelta(days=int(day)) if day.isdigit() else dt.date.fromisoformat(day))
-            if not start <= when < start + dt.timedelta(days=days):
-                raise ValueError(f"--day {day}: outside the run ({start} .. {start + dt.timedelta(days=days - 1)})")
-            record = system_of_record(trace, party.split(":")[-1], when)
-        except (ValueError, KeyError, sqlite3.Error) as exc:
+            duns = party.split(":")[-1]
+            trace, facts = open_run(run, duns)
+            when = parse_day(day, facts)
+            role = party.split(":")[0].upper() if ":" in party else None
+            if role is not None and role not in ("CR", "TDSP", "ERCOT"):
+                raise ValueError(f"--for {party}: the role is CR, TDSP or ERCOT")
+            record = system_of_record(trace, duns, when, role)
+        except (ValueError, KeyError, OverflowError, sqlite3.Error) as exc:
             typer.echo(f"ercot-sim books: {run}: {exc}", err=True)
             raise typer.Exit(2) from None
         typer.echo(json.dumps(record.to_dict(), indent=1) if as_json else record.to_text(), nl=as_json)

@@ -71,10 +71,15 @@ def register(app: typer.Typer) -> None:
             (out / _MARK).write_text("an exercise run's folder\n", encoding="utf-8")
             run_scenario(scenario, out / "run")
             info = scenario.scenario
+            keys = item_keys(ex, _esi_ids(scenario_path), str(exercise))
+            if ex.exercise.day is not None and ex.exercise.day > info.days:
+                raise ExerciseError(f"exercise.day: {ex.exercise.day} is after the run's {info.days} days",
+                                    str(exercise))
             morning = info.start + dt.timedelta(days=ex.exercise.day or info.days)
             duns = ex.exercise.trainee.split(":")[1]
+            if duns not in {p.duns for p in scenario.participants.everyone()} | {scenario.participants.ercot.duns}:
+                raise ExerciseError(f"exercise.trainee: {duns} is not a participant of the scenario", str(exercise))
             items = worklist(out / "run" / "trace.sqlite", duns, morning)
-            keys = item_keys(ex, _esi_ids(scenario_path))
             on_queue = {i.key for i in items}
             absent = [k for k in keys if k not in on_queue]
             if absent:
@@ -105,7 +110,7 @@ def register(app: typer.Typer) -> None:
 
         try:
             ex = load_exercise(exercise)
-            keys = item_keys(ex, _esi_ids(exercise.parent / ex.exercise.scenario))
+            keys = item_keys(ex, _esi_ids(exercise.parent / ex.exercise.scenario), str(exercise))
             graded, extra = grade(ex, keys, read_responses(responses))
         except SimError as exc:
             typer.echo(f"ercot-sim grade: {exc}", err=True)

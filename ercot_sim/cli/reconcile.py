@@ -20,15 +20,6 @@ import typer
 __all__ = ["register"]
 
 
-def _day(text: str | None, start: dt.date, days: int) -> dt.date:
-    """The day asked for: a date, or a run day number (0 = the first); default the last."""
-    if text is None:
-        return start + dt.timedelta(days=days - 1)
-    if text.isdigit():
-        return start + dt.timedelta(days=int(text))
-    return dt.date.fromisoformat(text)
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``reconcile`` command."""
 
@@ -54,16 +45,13 @@ def register(app: typer.Typer) -> None:
         import sqlite3
 
         from ercot_sim.books.reconcile import reconcile
-        from ercot_sim.books.views import open_run
+        from ercot_sim.books.views import open_run, parse_day
 
         try:
-            trace, facts = open_run(run)
-            start, days = dt.date.fromisoformat(facts["start"]), int(facts["days"])
-            when = _day(day, start, days)
-            if not start <= when < start + dt.timedelta(days=days):
-                raise ValueError(f"--day {day}: outside the run ({start} .. {start + dt.timedelta(days=days - 1)})")
+            trace, facts = open_run(run, party.split(":")[-1] if party else None)
+            when = parse_day(day, facts)
             variances = reconcile(trace, when, settle_days, party.split(":")[-1] if party else None)
-        except (ValueError, KeyError, sqlite3.Error) as exc:
+        except (ValueError, KeyError, OverflowError, sqlite3.Error) as exc:
             typer.echo(f"ercot-sim reconcile: {run}: {exc}", err=True)
             raise typer.Exit(2) from None
         settled = when - dt.timedelta(days=settle_days)

@@ -9,7 +9,6 @@ the participants' books, a day outside the run, a DUNS not in the run).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -37,29 +36,16 @@ def register(app: typer.Typer) -> None:
         import json
         import sqlite3
 
-        from ercot_sim.books.views import open_run
+        from ercot_sim.books.views import open_run, parse_day
         from ercot_sim.books.worklist import queue_text, worklist
         from ercot_sim.timing.check.sources import CheckInputError
 
         duns = party.split(":")[-1]
         try:
-            trace, facts = open_run(run)
-            db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
-            try:
-                known = db.execute("SELECT 1 FROM transactions WHERE sender = ? OR receiver = ? LIMIT 1",
-                                   (duns, duns)).fetchone()
-            finally:
-                db.close()
-            if not known:
-                raise ValueError(f"--for {party}: no transaction of {duns} in this run")
-            start, days = dt.date.fromisoformat(str(facts["start"])), int(facts["days"])
-            when = start + dt.timedelta(days=days) if day is None else (
-                start + dt.timedelta(days=int(day)) if day.isdigit() else dt.date.fromisoformat(day))
-            if not start < when <= start + dt.timedelta(days=days):
-                raise ValueError(f"--day {day}: a morning after the run's first day and up to the day after its "
-                                 f"last ({start + dt.timedelta(days=1)} .. {start + dt.timedelta(days=days)})")
+            trace, facts = open_run(run, duns)
+            when = parse_day(day, facts, morning=True)
             items = worklist(trace, duns, when, settle_days)
-        except (ValueError, KeyError, sqlite3.Error, CheckInputError) as exc:
+        except (ValueError, KeyError, OverflowError, sqlite3.Error, CheckInputError) as exc:
             typer.echo(f"ercot-sim worklist: {run}: {exc}", err=True)
             raise typer.Exit(2) from None
         if as_json:

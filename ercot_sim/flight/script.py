@@ -204,6 +204,11 @@ class Flight(_Strict):
         names = [t.name for t in self.tracks]
         if len(names) != len(set(names)):
             raise ValueError("two tracks have one name")
+        for t in self.tracks:
+            for n, d in enumerate(t.do):
+                if not isinstance(d.get("day"), int) or isinstance(d.get("day"), bool):
+                    raise ValueError(f"track {t.name}: do item {n} names its day (a whole number of days after the "
+                                     "flight's start)")
         first = self.tracks[0]
         if any(t.connectivity for t in self.tracks[1:]):
             raise ValueError("the connectivity track is the flight's first track, and a flight has one")

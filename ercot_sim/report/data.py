@@ -72,8 +72,8 @@ class ReportData:
         esi_total: ESI IDs that have any transaction other than a 997.
         diagrams: the ESI IDs drawn, in order.
         selection_note: set when only a selection of ESI IDs is drawn.
-        variances: the data extract variances on the run's last day (``ercot-sim reconcile``;
-            empty for a run whose trace keeps no books, or that has shards).
+        variances: the data extract variances on the run's last day (``ercot-sim reconcile``),
+            or None when they cannot be worked out here (a trace without books, a sharded run).
     """
 
     source: str
@@ -88,7 +88,7 @@ class ReportData:
     esi_total: int
     diagrams: list[EsiFlow]
     selection_note: str = ""
-    variances: list[Variance] = field(default_factory=list)
+    variances: list[Variance] | None = field(default_factory=list)
 
 
 def resolve_traces(path: str | Path) -> list[Path]:
@@ -302,21 +302,22 @@ def load_report_data(
                       len(flows), chosen, note, _variances(traces, run))
 
 
-def _variances(traces: list[Path], run: dict[str, str]) -> list[Variance]:
-    """The data extract variances on the run's last day, for a run with one trace that keeps books."""
+def _variances(traces: list[Path], run: dict[str, str]) -> list[Variance] | None:
+    """The data extract variances on the run's last day, for a run with one trace that keeps
+    books (None for others)."""
     import datetime as dt
 
     from ercot_sim.books.reconcile import reconcile
 
     if len(traces) != 1 or "start" not in run or "days" not in run:
-        return []
+        return None
     db = sqlite3.connect(f"file:{traces[0]}?mode=ro", uri=True)
     try:
         has_books = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone() is not None
     finally:
         db.close()
     if not has_books:
-        return []
+        return None
     last = dt.date.fromisoformat(run["start"]) + dt.timedelta(days=int(run["days"]) - 1)
     return reconcile(traces[0], last)
 

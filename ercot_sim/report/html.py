@@ -79,7 +79,7 @@ def _summary(body: etree._Element, data: ReportData) -> None:
         ("transactions (997s included)", sum(data.volumes.values())),
         ("orders by state", ", ".join(f"{k} {v:,}" for k, v in sorted(data.orders.items())) or "-"),
         ("timing violations", len(check.violations)),
-        ("data extract variances", len(data.variances)),
+        ("data extract variances", "-" if data.variances is None else len(data.variances)),
         ("rules checked / failing their target", f"{len(check.rules)} / {failed}"),
     ]
     _table(body, ("item", "value"), rows, numeric=())
@@ -116,6 +116,10 @@ def _variances(body: etree._Element, data: ReportData) -> None:
                    "otherwise than ERCOT's registry about who serves an ESI ID, on the run's last day "
                    f"(day {last}; the last 7 days of effective dates are still settling): ercot-sim "
                    "reconcile.")
+    if data.variances is None:
+        _el(body, "p", "Not worked out for this run (a sharded run, or a trace without the participants' books): "
+                       "ercot-sim reconcile on one shard's folder gives them.")
+        return
     if not data.variances:
         _el(body, "p", "None: every participant's records agree with ERCOT's.")
         return

@@ -367,3 +367,34 @@ def test_a_participants_system_of_record(tmp_path: Path) -> None:
     shown = subprocess.run([sys.executable, "-m", "ercot_sim", "books", str(out), "--for", "CR:223456789", "--json"],
                            capture_output=True, text=True, cwd=ROOT)
     assert shown.returncode == 0 and json.loads(shown.stdout)["open_requests"][0]["code"] == "814_01"
+
+
+def test_bad_input_is_one_line_and_a_sharded_run_is_named(tmp_path: Path) -> None:
+    """A sharded run's merged trace, a day no run has, a DUNS not in the run, an exercise whose
+    key names an ESI ID outside its scenario: exit 2, one line each."""
+    cli = [sys.executable, "-m", "ercot_sim"]
+    done = subprocess.run([*cli, "run", str(ROOT / "scenarios" / "faults.toml"), "--shards", "2", "--out",
+                           str(tmp_path / "s"), "--no-check"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode in (0, 1), done.stderr
+    cases = [
+        (["reconcile", str(tmp_path / "s")], "merged trace of a sharded run"),
+        (["reconcile", str(tmp_path / "s" / "shard-000"), "--day", "9999999999"], "a date (YYYY-MM-DD)"),
+        (["books", str(tmp_path / "s" / "shard-000"), "--for", "CR:000000000"], "no transaction of that DUNS"),
+        (["worklist", str(tmp_path / "s" / "shard-000"), "--for", "CR:223456789", "--day", "2030-01-01"],
+         "outside the run"),
+    ]
+    bad = (ROOT / "scenarios" / "exercises" / "missing-usage.toml").read_text().replace("esi = 0", "esi = 99")
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / "bad.toml").write_text(bad)
+    (tmp_path / "ex" / "missing-usage.scenario.toml").write_text(
+        (ROOT / "scenarios" / "exercises" / "missing-usage.scenario.toml").read_text())
+    (tmp_path / "r.csv").write_text("item,action\n")
+    cases.append((["grade", str(tmp_path / "ex" / "bad.toml"), str(tmp_path / "r.csv")], "answers[0].esi: 99"))
+    for args, said in cases:
+        got = subprocess.run([*cli, *args], capture_output=True, text=True, cwd=ROOT)
+        assert got.returncode == 2 and said in got.stderr, (args, got.returncode, got.stderr)
+        assert len(got.stderr.strip().splitlines()) == 1 and "Traceback" not in got.stderr
+    from ercot_sim.report import load_report_data, render_report
+
+    page = render_report(load_report_data(tmp_path / "s", None, None, 2, (), ())).decode()
+    assert "Not worked out for this run (a sharded run" in page

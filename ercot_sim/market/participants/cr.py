@@ -67,8 +67,8 @@ class Cr(Participant):
         #: its cancels' and date changes' references -> the order they change (see order_of)
         self.changes: dict[str, str] = {}
         #: ESI IDs its requests named for customers at another premise (an inadvertent switch):
-        #: ESI ID -> the customer's premise
-        self.premises: dict[str, str] = {}
+        #: ESI ID -> the customer's premise, and the request's kind (switch, move_in)
+        self.premises: dict[str, tuple[str, str]] = {}
         #: ESI ID -> the minute its next monthly usage is overdue (only inside the run), the
         #: ESI IDs to look at per such minute, and those with a Usage & Billing - Missing issue
         self._usage_due: dict[str, int] = {}
@@ -331,16 +331,17 @@ class Cr(Participant):
         REP of record): left to its work queue."""
 
     # -- an inadvertent gain (MarkeTrak, RMGRR133) -------------------------------------------------
-    def note_premise(self, esi: str, premise: str, ref: str) -> None:
-        """Its request ``ref`` named ``esi`` for a customer at ``premise``: kept in its records."""
-        self.premises[esi] = premise
+    def note_premise(self, esi: str, premise: str, ref: str, kind: str) -> None:
+        """Its request ``ref`` (a ``kind``: switch, move_in) named ``esi`` for a customer at
+        ``premise``: kept in its records."""
+        self.premises[esi] = (premise, kind)
         self.book(esi, "premise", "", premise, "", ref)
 
     def _inadvertent_gain(self, esi: str, order: str) -> None:
         """The gain is found not to be its customer's (the customer at the premise gained never
         chose it): an Inadvertent Gain issue in MarkeTrak, which ERCOT routes to the losing CR;
         and the customer's own premise is enrolled."""
-        premise = self.premises.pop(esi, "")
+        premise, kind = self.premises.pop(esi, ("", ""))
         if esi not in self.customers or not premise:
             return
         now, tdsp = int(self.env.now), self.tdsp_of(esi)
@@ -348,10 +349,18 @@ class Cr(Participant):
                                 now, OutOfBand(cr=self.duns, tdsp=tdsp, issue="Inadvertent Gain"), order,
                                 "inadvertent gain"))
         ref = "J" + order[1:]
-        self.send("814_01", self.ctx.ercot, premise, ref, "", now,
-                  Payload814(cr=self.party(self.duns), tdsp=self.party(self.tdsp_of(premise)),
-                             customer=customer_of(premise)), ref, "standard (the premise meant)")
-        self.pending_add(premise, ref, "switch")
+        party, tdsp_party = self.party(self.duns), self.party(self.tdsp_of(premise))
+        if kind == "move_in":  # the customer moves in at the premise meant, as soon as the TDSP can
+            start = self.clock.add_business_days(self.today(), 2, self.ctx.tdsp_calendar.get(self.tdsp_of(premise),
+                                                                                             "ERCOT"))
+            self.send("814_16", self.ctx.ercot, premise, ref, "", now,
+                      Payload814(cr=party, tdsp=tdsp_party, requested_date=start, customer=customer_of(premise)), ref,
+                      f"{ymd(start)} (the premise meant)")
+        else:
+            self.send("814_01", self.ctx.ercot, premise, ref, "", now,
+                      Payload814(cr=party, tdsp=tdsp_party, customer=customer_of(premise)), ref,
+                      "standard (the premise meant)")
+        self.pending_add(premise, ref, kind or "switch")
 
     def manual_marketrak_inadvertent_gain(self, m: Message) -> None:
         """As the losing CR of an inadvertent gain: agree (the customer never chose to leave) and

@@ -35,7 +35,7 @@ class CrDesk(ParticipantDesk, Protocol):
 
     def pending_add(self, esi: str, ref: str, kind: str) -> None: ...
 
-    def note_premise(self, esi: str, premise: str, ref: str) -> None: ...
+    def note_premise(self, esi: str, premise: str, ref: str, kind: str) -> None: ...
 
     def latest(self, esi: str) -> list[str] | None: ...
 
@@ -80,14 +80,15 @@ class CustomerRequests:
         target, fault = esi, ""
         if ev.kind in ("switch", "move_in", "move_out", "historical_usage") and self.desk.ctx.esi_faults:
             probe = Message(ev.kind, self.desk.duns, "", esi, ref, "", 0, OutOfBand(cr=self.desk.duns, tdsp=""))
-            hit = next((f for f in self.desk.ctx.esi_faults if f.matches(self.desk.ctx.seed, probe, self.desk.duns)),
-                       None)
+            hit = next((f for f in self.desk.ctx.esi_faults  # an inadvertent switch is a gain's only
+                        if (f.kind != "inadvertent" or ev.kind in ("switch", "move_in"))
+                        and f.matches(self.desk.ctx.seed, probe, self.desk.duns)), None)
             if hit is not None and hit.kind == "unknown_esi_id":
                 target, fault = esi[:-9] + "999999999", hit.kind  # a mistyped ESI ID that does not exist
             elif hit is not None and ev.kind in ("switch", "move_in"):
                 # the next premise's ESI ID keyed in: another customer's, which the CR gains
                 target, fault = str(int(esi) + 1).zfill(len(esi)), hit.kind
-                self.desk.note_premise(target, esi, ref)  # its records keep the customer's premise
+                self.desk.note_premise(target, esi, ref, ev.kind)  # its records keep the customer's premise
         requested = None
         if ev.requested_day is not None:
             requested = self.desk.clock.run_day(ev.requested_day)
