@@ -1,13 +1,15 @@
 """MarkeTrak issues of a run: the issue types and states as data
 (``ercot_sim/data/marketrak.toml``, each fact marked confirmed or assumed), and each issue the
 simulated participants opened, read back from the trace: who opened it, whom ERCOT routed it
-to, every state it went through (New, In Progress, Ready to Receive, then Complete or
-Unexecutable), and whether it sat in New past the escalation.
+to, every state it went through (New, In Progress, Ready to Receive, then Complete,
+Unexecutable or Withdrawn), and whether it sat in New past the escalation.
 
 An issue travels between participants as out-of-band rows (no X12): the submitter's to ERCOT,
 ERCOT's to the assignee, the assignee's agreement to the TDSP (``marketrak-agree``), the TDSP's
 ``marketrak-ready-to-receive``; the losing CR's backdated move-in (its reference ``B`` and
-the issue's) completes it (867_04) or not (a reject).
+the issue's) completes it (867_04) or not (a reject). A ``marketrak-complete`` closes an
+issue (the submitter's, when what it missed came; or the assignee's, with a comment) and a
+``marketrak-withdrawn`` withdraws it.
 """
 
 from __future__ import annotations
@@ -99,6 +101,11 @@ class Issue:
                 "history": [{"at": a.isoformat(), "state": s, "by": b} for a, s, b in self.history]}
 
 
+#: out-of-band codes that end an issue -> the state they leave it in
+_CLOSING = {"marketrak-unexecutable": "Unexecutable", "marketrak-complete": "Complete",
+            "marketrak-withdrawn": "Withdrawn"}
+
+
 def _business_days_between(start: dt.date, end: dt.date) -> int:
     """Weekdays after ``start`` up to ``end`` (holidays aside: an escalation flag, not a deadline)."""
     days, d = 0, start
@@ -135,10 +142,12 @@ def read_issues(trace: Path, until: dt.datetime | None = None) -> list[Issue]:
                 issues[ref] = Issue(ref, codes[code].name, esi, sender, at, history=[(at, "New", sender)])
             else:  # ERCOT's routing to the assignee
                 issue.assignee = receiver
-        elif code == "marketrak-in-progress" and orig in issues:  # the assignee works it (a TDSP)
-            issues[orig].history.append((at, "In Progress", sender))
-        elif code == "marketrak-unexecutable" and orig in issues:
-            issues[orig].history.append((at, "Unexecutable", sender))
+        elif code == "marketrak-in-progress" and orig in issues:  # the assignee works it
+            issue = issues[orig]
+            issue.assignee = issue.assignee or sender
+            issue.history.append((at, "In Progress", sender))
+        elif code in _CLOSING and orig in issues:
+            issues[orig].history.append((at, _CLOSING[code], sender))
         elif code == "marketrak-agree" and orig in issues:
             issue = issues[orig]
             agreed[ref] = issue

@@ -300,7 +300,7 @@ def _issues(trace: Path, party: str, morning: dt.datetime) -> list[Item]:
     out = []
     for issue in read_issues(trace, morning):
         state, since = issue.state, issue.history[-1][0].date()
-        if issue.submitter == party and state not in ("Complete",):
+        if issue.submitter == party and state not in ("Complete", "Withdrawn"):
             if state == "Unexecutable":
                 action = ("the assignee could not do it (its reject names why): work it out with the other CR "
                           "and ERCOT, or withdraw it")

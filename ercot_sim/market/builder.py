@@ -120,7 +120,7 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
                   ercot=parts.ercot.duns, horizon=horizon, rules=market_rules,
                   reject_faults=[f for f in faults if f.kind == "rejected"],
                   esi_faults=[f for f in faults if f.kind in ("unknown_esi_id", "inadvertent")],
-                  send_all=transport.send_all,
+                  send_all=transport.send_all, outbound_lost=transport.take_lost,
                   order_log=lambda esi, minute, rep, order_id: trace.rep_changes.append(
                       (esi, clock.iso(minute), rep, order_id)),
                   manual=out_of_band.send,
@@ -134,6 +134,7 @@ def build_market(scenario: Scenario, out: Path, clock: Clock, timing: MarketTimi
     tdsps = _make_tdsps(scenario, ctx, population, duns, tdsp_of)
     crs = _make_crs(scenario, ctx, population, duns, tdsp_of)
     transport.remote = remote
+    ctx.remote = remote
     for participant in (ercot, *tdsps.values(), *crs.values()):
         out_of_band.register(participant)
         if participant.duns in remote:

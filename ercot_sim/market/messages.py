@@ -27,7 +27,7 @@ from edi.texas_set.payloads import (
     Payload867,
 )
 
-__all__ = ["Body", "Message", "OutOfBand", "ST01", "as650", "as810", "as814", "as820", "as824", "as867",
+__all__ = ["RESENT", "Body", "Message", "OutOfBand", "ST01", "passed_detail", "as650", "as810", "as814", "as820", "as824", "as867",
            "check_payload", "duns_of", "out_of_band"]
 
 
@@ -53,6 +53,10 @@ class OutOfBand:
     gaining: str = ""
     issue: str = ""
 
+
+#: the end of the trace detail of a transaction sent again from its sender's outbound log (a
+#: MarkeTrak Missing Enrollment Transaction's remedy): the transport's faults leave it alone
+RESENT = "(re-sent)"
 
 #: what a message carries: a transaction's payload, or an out-of-band message's content
 Body = Payload | OutOfBand
@@ -99,6 +103,12 @@ class Message:
     received_at: int = -1
     sent_at: int = -1
     fault: str = ""
+
+
+def passed_detail(m: Message) -> str:
+    """The trace detail of the transaction a party sends to pass ``m`` on: ``m``'s, without the
+    mark of a re-send (what is passed on is sent for the first time)."""
+    return m.detail[:-len(RESENT)].rstrip() if m.detail.endswith(RESENT) else m.detail
 
 
 def check_payload(code: str, payload: Body) -> None:

@@ -39,7 +39,7 @@ import simpy
 
 from edi.texas_set.payloads import Payload810, Payload997, TransactionAck
 from edi.x12 import ControlNumbers, X12Writer
-from ercot_sim.market.messages import Message
+from ercot_sim.market.messages import RESENT, Message
 from ercot_sim.market.simtime import Clock
 from ercot_sim.output.emit import render_text
 from ercot_sim.output.outbox import Outbox
@@ -160,6 +160,14 @@ class Transport:
         #: called at every window with what the window delivers (after the latency) and the
         #: 997s it owes, both of which the link may add to before they are due
         self.link: Callable[[int, Deliveries, Acks], None] | None = None
+        #: (sender, order) -> what a ``missing`` fault kept from its receiver (see take_lost)
+        self._lost: dict[tuple[str, str], list[Message]] = {}
+
+    def take_lost(self, sender: str, order: str) -> list[Message]:
+        """The transactions of ``order`` that ``sender`` sent and a ``missing`` fault kept from
+        their receivers: what its outbound log shows against the receivers' records (taken
+        out, so each is sent again once)."""
+        return self._lost.pop((sender, order), []) if self._lost else []
 
     @property
     def counts(self) -> dict[str, int]:
@@ -180,7 +188,7 @@ class Transport:
         fault = m.fault
         hold = 0
         copies = 1
-        if self.send_faults:
+        if self.send_faults and not m.detail.endswith(RESENT):
             for f in self.send_faults:
                 if not f.matches(self.seed, m, m.sender):
                     continue
@@ -191,6 +199,8 @@ class Transport:
                     self.trace.fault_rows.append(
                         (self.clock.iso(m.ready), "missing", m.sender, m.receiver, m.code, m.esi_id, m.ref)
                     )
+                    if m.order_id:  # its sender's outbound log still has it (see take_lost)
+                        self._lost.setdefault((m.sender, m.order_id), []).append(m)
                     return
                 if f.kind == "wrong_total":
                     m.payload = _wrong_total(m.payload)

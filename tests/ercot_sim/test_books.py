@@ -76,6 +76,13 @@ cr = "NEWCOMER"
 priority = true
 """
 
+#: an 867_04 ERCOT never passes on (ESI ID ...01): its CR looks for it five business days after
+#: it was due (2025-03-12), and a MarkeTrak issue has it sent again
+LOST_867_04 = BASE + EVENTS + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\nesi_index = 0\ncode = "867_04"\n'
+#: the final 867_03 of ESI ID ...01's switch that ERCOT never passes on to the losing CR, which
+#: awaits nothing: it never learns of its loss
+LOST_FINAL_867_03 = LOST_867_04.replace('code = "867_04"', 'code = "867_03"')
+
 FAULT = st.fixed_dictionaries({
     "kind": st.sampled_from(["missing", "late", "duplicate", "out_of_order"]),
     "participant": st.sampled_from(["ERCOT", "ONCOR", "INCUMBENT", "NEWCOMER"]),
@@ -104,10 +111,10 @@ def test_every_variance_is_explained_by_a_fault(tmp_path_factory: pytest.TempPat
 
 
 def test_reconcile_names_the_variance_its_cause_and_its_evidence(tmp_path: Path) -> None:
-    """An 867_04 that ERCOT never passes on: the gaining CR never learns it serves. reconcile
-    names the ESI ID, the CR, both views, since when, the kind and the planted fault; its
-    exit code is 1, with JSON and CSV too; a day outside the run is exit 2, one line."""
-    text = BASE + EVENTS + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\nesi_index = 0\ncode = "867_04"\n'
+    """A final 867_03 that ERCOT never passes on: the losing CR never learns it lost the ESI ID.
+    reconcile names the ESI ID, the CR, both views, since when, the kind and the planted fault;
+    its exit code is 1, with JSON and CSV too; a day outside the run is exit 2, one line."""
+    text = LOST_FINAL_867_03
     (tmp_path / "s.toml").write_text(text)
     cli = [sys.executable, "-m", "ercot_sim"]
     subprocess.run([*cli, "run", str(tmp_path / "s.toml"), "--out", str(tmp_path / "run"), "--no-check"],
@@ -117,15 +124,15 @@ def test_reconcile_names_the_variance_its_cause_and_its_evidence(tmp_path: Path)
     assert done.returncode == 1, done.stderr
     (v,) = json.loads(done.stdout)["variances"]
     assert (v["esi_id"], v["party"], v["role"], v["ercot"], v["theirs"], v["to"]) == (
-        "10443720000000001", "223456789", "CR", "1", "0", None)
-    assert v["kind"] == "service in ERCOT's system, not in the participant's"
-    assert v["cause"].startswith("223456789 was not told of its gain: no 867_04 reached it; planted fault: 867_04 "
-                                 "missing (183529049 -> 223456789")
-    assert [f["code"] for f in v["faults"]] == ["867_04"]
-    assert any(e["code"] == "814_05" for e in v["evidence"])
+        "10443720000000001", "123456789", "CR", "0", "1", None)
+    assert v["kind"] == "service in the participant's system, not in ERCOT's"
+    assert v["cause"].startswith("123456789 was not told of its loss: no final 867_03 (or 814_06) reached it; "
+                                 "planted fault: 867_03 missing (183529049 -> 123456789")
+    assert [f["code"] for f in v["faults"]] == ["867_03"]
+    assert any(e["code"] == "814_06" for e in v["evidence"])
     assert (tmp_path / "v.csv").read_text().count("\n") == 2
     text_out = subprocess.run([*cli, "reconcile", str(tmp_path / "run")], capture_output=True, text=True, cwd=ROOT)
-    assert "10443720000000001  CR 223456789  serves: ERCOT says serves, the participant does not serve" in \
+    assert "10443720000000001  CR 123456789  serves: ERCOT says does not serve, the participant serves" in \
         text_out.stdout and "(never sent)  FAULT missing" in text_out.stdout
     bad = subprocess.run([*cli, "reconcile", str(tmp_path / "run"), "--day", "2030-01-01"], capture_output=True,
                          text=True, cwd=ROOT)
@@ -147,6 +154,8 @@ def _fates(out: Path, day: dt.date) -> dict[tuple[str, str, str, str], str]:
         "SELECT kind, esi_id, code, ref, at FROM faults")]
     answered = {(str(o), str(c)) for o, c in db.execute("SELECT orig_ref, code FROM transactions")}
     corrected = {str(e) for (e,) in db.execute("SELECT esi_id FROM transactions WHERE detail = 'corrected'")}
+    resent = {(str(c), str(r)) for c, r in db.execute(
+        "SELECT code, ref FROM transactions WHERE detail LIKE '%(re-sent)'")}
     regained = {(str(e), "814_16") for (e,) in db.execute(
         "SELECT esi_id FROM transactions WHERE code = '814_16' AND detail LIKE '%inadvertent gain'")}
     parties = sorted({str(p) for (p,) in db.execute("SELECT sender FROM transactions UNION SELECT receiver FROM "
@@ -179,6 +188,8 @@ def _fates(out: Path, day: dt.date) -> dict[tuple[str, str, str, str], str]:
         elif kind == "inadvertent":  # the gaining CR's records say the premise was another
             fates[key] = ("put right through MarkeTrak: the losing CR regained it" if (esi, "814_16") in regained
                           else on_queue(esi, ("inadvertent", "marketrak", "reject")))
+        elif (code, ref) in resent:  # a Missing Enrollment Transaction issue had it sent again
+            fates[key] = "put right through MarkeTrak: sent again"
         else:  # missing: whoever waits for it, or owes it, or whose view it left wrong
             fates[key] = on_queue(esi, ("awaited", "owed", "variance", "usage", "invoice"))
     return fates
@@ -257,14 +268,14 @@ def test_the_html_report_has_the_variances(tmp_path: Path) -> None:
     """``report --html`` shows the data extract variances of the run's last day."""
     from ercot_sim.report import load_report_data, render_report
 
-    text = BASE + EVENTS + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\nesi_index = 0\ncode = "867_04"\n'
+    text = LOST_FINAL_867_03
     out = tmp_path / "run"
     run_scenario(load_scenario_text(text), out)
     data = load_report_data(out, None, None, 4, (), ())
     page = render_report(data).decode()
-    assert [(v.esi_id, v.party) for v in data.variances] == [("10443720000000001", "223456789")]
+    assert [(v.esi_id, v.party) for v in data.variances] == [("10443720000000001", "123456789")]
     assert "<h2 id=\"variances\">Data extract variances</h2>" in page
-    assert "service in ERCOT's system, not in the participant's" in page and "planted fault: 867_04 missing" in page
+    assert "service in the participant's system, not in ERCOT's" in page and "planted fault: 867_03 missing" in page
 
 
 def test_an_inadvertent_gain_goes_through_marketrak_and_is_put_right(tmp_path: Path) -> None:
@@ -312,6 +323,65 @@ def test_an_inadvertent_gain_goes_through_marketrak_and_is_put_right(tmp_path: P
     assert all(s["status"] in ("confirmed", "assumed") and s["source"] for s in subtypes)
 
 
+#: a switch per ESI ID, each with one link of its chain lost (or late, or its order cancelled):
+#: (the fault's participant, code, kind, extra event lines)
+MISSING_LINKS = [("NEWCOMER", "814_01", "missing", ""), ("ERCOT", "814_03", "missing", ""),
+                 ("ONCOR", "814_04", "missing", ""), ("ERCOT", "814_05", "missing", ""),
+                 ("ONCOR", "867_04", "missing", ""), ("ERCOT", "867_04", "missing", ""),
+                 ("ONCOR", "867_04", "late", "delay_minutes = 20160\n"), ("ERCOT", "814_03", "missing", "cancel")]
+
+
+def test_a_missing_enrollment_transaction_is_sent_again_through_marketrak(tmp_path: Path) -> None:
+    """A CR that has no 814_05, or no 867_04, five business days after it was due opens a Missing
+    Enrollment Transaction issue; ERCOT finds where the chain stopped and the party that owes
+    the transaction sends it again from its outbound log (the CR its 814_01 ERCOT never got,
+    ERCOT what it sent, the TDSP what it sent); the CR closes the issue when the order
+    completes. A transaction only late is closed by the TDSP with a comment; an order the
+    customer cancels withdraws its issue. A completion that comes before the CR looks heals the
+    lost answer: no issue."""
+    import sqlite3
+
+    from ercot_sim.books.marketrak import read_issues
+
+    text = BASE.replace("esi_ids = 6", f"esi_ids = {len(MISSING_LINKS)}").replace("days = 30", "days = 45")
+    for i, (who, code, kind, extra) in enumerate(MISSING_LINKS):
+        requested = "requested_day = 25\n" if extra == "cancel" else ""
+        text += f'\n[[events]]\nkind = "switch"\nesi_index = {i}\nday = 1\ncr = "NEWCOMER"\n{requested}'
+        if extra == "cancel":
+            text += f'\n[[events]]\nkind = "cancel"\nesi_index = {i}\nday = 15\ncr = "NEWCOMER"\n'
+        text += (f'\n[[faults]]\nkind = "{kind}"\nparticipant = "{who}"\nesi_index = {i}\ncode = "{code}"\n'
+                 + (extra if kind == "late" else ""))
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    trace = out / "trace.sqlite"
+    esi = [f"104437200000000{i + 1:02d}" for i in range(len(MISSING_LINKS))]
+    issues = {i.esi_id: i for i in read_issues(trace)}
+    assert {i.subtype for i in issues.values()} == {"Missing Enrollment Transaction"}
+    cr, ercot, tdsp = "223456789", "183529049", "1039940674000"
+    story = {e: (i.assignee, [s for _, s, _ in i.history]) for e, i in issues.items()}
+    assert story == {
+        esi[0]: (cr, ["New", "In Progress", "Complete"]),  # ERCOT never got the 814_01: the CR sends it again
+        esi[1]: (ercot, ["New", "In Progress", "Complete"]),  # ERCOT sends its 814_03 again
+        esi[4]: (tdsp, ["New", "In Progress", "Complete"]),  # the TDSP sends its 867_04 again
+        esi[5]: (ercot, ["New", "In Progress", "Complete"]),  # ERCOT sends on the 867_04 again
+        esi[6]: (tdsp, ["New", "Complete"]),  # only late: the TDSP closes it with a comment
+        esi[7]: (ercot, ["New", "In Progress", "Withdrawn"]),  # the customer cancelled the order
+    }, story
+    assert all(i.submitter == cr and not i.escalated for i in issues.values())
+    db = sqlite3.connect(trace)
+    resent = db.execute("SELECT esi_id, code, sender FROM transactions WHERE detail LIKE '%(re-sent)' "
+                        "ORDER BY esi_id").fetchall()
+    completed = {e for (e,) in db.execute("SELECT esi_id FROM transactions WHERE code = '867_04' AND receiver = ?",
+                                          (cr,))}
+    comment = db.execute("SELECT detail FROM transactions WHERE code = 'marketrak-complete' AND sender = ?",
+                         (tdsp,)).fetchall()
+    db.close()
+    assert resent == [(esi[0], "814_01", cr), (esi[1], "814_03", ercot), (esi[4], "867_04", tdsp),
+                      (esi[5], "867_04", ercot), (esi[7], "814_03", ercot)]
+    assert set(esi[:7]) <= completed and esi[7] not in completed  # every switch but the cancelled one is done
+    assert comment == [("comment: nothing it sent is missing",)]
+
+
 def test_usage_that_does_not_come_goes_to_marketrak(tmp_path: Path) -> None:
     """A 100-day market where ERCOT passes on only some 867_03s: a CR without usage for 60 days
     at an ESI ID it serves opens a Usage & Billing - Missing issue; ERCOT routes it to the TDSP,
@@ -346,26 +416,29 @@ def test_usage_that_does_not_come_goes_to_marketrak(tmp_path: Path) -> None:
 
 
 def test_a_participants_system_of_record(tmp_path: Path) -> None:
-    """``books``: the CR that never got its 867_04 does not count the ESI ID as served, and its
-    switch stays an open request; the TDSP and ERCOT show the CR as REP of record since the
+    """``books``: the CR that has not got its 867_04 does not count the ESI ID as served, and its
+    switch stays an open request (on 2025-03-11, before it looks for it; by the end of the run
+    MarkeTrak had it sent again); the TDSP and ERCOT show the CR as REP of record since the
     switch; a CR's invoices are open, paid or rejected as it answered them."""
     from ercot_sim.books.record import system_of_record
 
-    text = BASE + EVENTS + '\n[[faults]]\nkind = "missing"\nparticipant = "ERCOT"\nesi_index = 0\ncode = "867_04"\n'
+    text = LOST_867_04
     out = tmp_path / "run"
     run_scenario(load_scenario_text(text), out)
     last = _last_day(text)
-    cr = system_of_record(out / "trace.sqlite", "223456789", last)
+    cr = system_of_record(out / "trace.sqlite", "223456789", dt.date(2025, 3, 11))
     assert "10443720000000001" not in cr.serves and "10443720000000003" in cr.serves
-    assert [(e, c) for e, c, _r, _s in cr.open_requests] == [("10443720000000001", "814_01")]
+    assert [(e, c) for e, c, _r, _s in cr.open_requests] == [("10443720000000001", "814_01"),
+                                                             ("10443720000000002", "814_01")]  # due that day
     tdsp = system_of_record(out / "trace.sqlite", "1039940674000", last)
     ercot = system_of_record(out / "trace.sqlite", "183529049", last)
     assert tdsp.role == "TDSP" and ercot.role == "ERCOT"
     assert tdsp.reps["10443720000000001"][0] == ercot.reps["10443720000000001"][0] == "223456789"
     old = system_of_record(out / "trace.sqlite", "123456789", last)
     assert old.invoices and {s for *_, s in old.invoices} <= {"open", "paid", "rejected"}
-    shown = subprocess.run([sys.executable, "-m", "ercot_sim", "books", str(out), "--for", "CR:223456789", "--json"],
-                           capture_output=True, text=True, cwd=ROOT)
+    assert "10443720000000001" in system_of_record(out / "trace.sqlite", "223456789", last).serves
+    shown = subprocess.run([sys.executable, "-m", "ercot_sim", "books", str(out), "--for", "CR:223456789", "--json",
+                            "--day", "2025-03-11"], capture_output=True, text=True, cwd=ROOT)
     assert shown.returncode == 0 and json.loads(shown.stdout)["open_requests"][0]["code"] == "814_01"
 
 

@@ -22,7 +22,7 @@ import simpy
 
 from edi.texas_set.payloads import Party, Payload
 from edi.texas_set.types import format_date
-from ercot_sim.market.messages import Message, check_payload
+from ercot_sim.market.messages import RESENT, Message, check_payload
 from ercot_sim.market.simtime import Clock
 from ercot_sim.scenario.population import Draws
 
@@ -90,6 +90,11 @@ class Context:
     send_all: Callable[[list[Message]], None] | None = None
     #: DUNS -> the N1 party payloads name (one shared tuple per participant)
     parties: dict[str, Party] = field(default_factory=dict)
+    #: a participant's outbound log of an order, against what its receivers got: (sender,
+    #: order) -> the transactions it sent that never arrived, taken out of the log
+    outbound_lost: Callable[[str, str], list[Message]] = field(default=lambda sender, order: [])
+    #: the parties another market plays (counterparty mode): out-of-band work does not reach them
+    remote: frozenset[str] = frozenset()
 
     def party(self, duns: str) -> Party | None:
         """The party of ``duns`` as payloads carry it (None for ''; a DUNS the market does
@@ -137,6 +142,8 @@ class ParticipantDesk(Protocol):
     def within_business_days(self, received: int, bdays: int, calendar: str, *key: object) -> int: ...
 
     def reopening(self, t: int, calendar: str) -> int | None: ...
+
+    def resend_lost(self, order: str) -> list[str]: ...
 
 
 class Participant:
@@ -231,6 +238,17 @@ class Participant:
                     order_id, detail, fault=fault)
         self.ctx.send(m)
         return m
+
+    def resend_lost(self, order: str) -> list[str]:
+        """Send again, as they were, the transactions of ``order`` this participant sent that
+        never reached their receiver (a MarkeTrak Missing Enrollment Transaction's remedy: the
+        party that owes a transaction sends it again from its outbound log). Returns their codes."""
+        now = int(self.env.now)
+        lost = self.ctx.outbound_lost(self.duns, order)
+        for m in lost:
+            self.ctx.send(Message(m.code, m.sender, m.receiver, m.esi_id, m.ref, m.orig_ref, now, m.payload,
+                                  m.order_id, (m.detail + " " + RESENT).lstrip()))
+        return [m.code for m in lost]
 
     def party(self, duns: str) -> Party | None:
         """The N1 party of ``duns`` for a payload (None for '')."""

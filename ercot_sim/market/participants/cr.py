@@ -25,6 +25,7 @@ from ercot_sim.market.customers import customer_of
 from ercot_sim.market.messages import Message, OutOfBand, as650, as814, as867, out_of_band
 from ercot_sim.market.participants.base import Context, Participant, ymd
 from ercot_sim.market.participants.cr_billing import Billing
+from ercot_sim.market.participants.cr_followup import FollowUp
 from ercot_sim.market.participants.cr_requests import CustomerRequests
 
 __all__ = ["Cr"]
@@ -79,6 +80,9 @@ class Cr(Participant):
         #: invoices checked, rejected (824) or paid (820_02)
         self.billing = Billing(self, invoice_reject)
         self.handle(self.billing)
+        #: answers and completions of its requests that do not come (MarkeTrak)
+        self.followup = FollowUp(self)
+        self.handle(self.followup)
 
     @staticmethod
     def answer_ref(orig: str, letter: str = "") -> str:
@@ -92,6 +96,7 @@ class Cr(Participant):
     def pending_add(self, esi: str, ref: str, kind: str) -> None:
         self.pending.setdefault(esi, []).append([ref, kind, ""])
         self.last_order[esi] = ref
+        self.followup.sent(esi, ref, kind)
 
     def _pending_drop(self, esi: str, ref: str) -> None:
         lst = self.pending.get(esi)
@@ -152,8 +157,10 @@ class Cr(Participant):
         annotation, which a party reading only files does not have."""
         return self.changes.get(m.orig_ref, m.orig_ref)
 
-    def _closed(self, m: Message) -> None:
-        self._pending_drop(m.esi_id, self.order_of(m))
+    def _closed(self, m: Message, withdrawn: bool = False) -> None:
+        order = self.order_of(m)
+        self._pending_drop(m.esi_id, order)
+        self.followup.closed(m.esi_id, order, withdrawn)
 
     def on_814_02(self, m: Message) -> None:
         """Request rejected by ERCOT (a duplicate's reject leaves the original pending)."""
@@ -191,15 +198,21 @@ class Cr(Participant):
 
     def on_814_05(self, m: Message) -> None:
         """Switch / move-in accepted (with date) or rejected by the TDSP."""
-        if as814(m).action == "reject":
+        p = as814(m)
+        if p.action == "reject":
             self._closed(m)
-        elif self.safety_net:
+            return
+        self.followup.answered(m.esi_id, self.order_of(m), p.scheduled_date)
+        if self.safety_net:
             self.confirmed.add(self.order_of(m))
 
     def on_814_25(self, m: Message) -> None:
         """Move-out scheduled or rejected."""
-        if as814(m).action == "reject":
+        p = as814(m)
+        if p.action == "reject":
             self._closed(m)
+        else:
+            self.followup.answered(m.esi_id, self.order_of(m), p.end_date or p.scheduled_date)
 
     def on_814_27(self, m: Message) -> None:
         """Historical usage request accepted or rejected."""
@@ -227,12 +240,15 @@ class Cr(Participant):
         self._closed(m)
 
     def on_814_09(self, m: Message) -> None:
-        """Answer to our cancel."""
+        """Answer to our cancel: the order is withdrawn."""
         if as814(m).action != "reject":
-            self._closed(m)
+            self._closed(m, withdrawn=True)
 
     def on_814_13(self, m: Message) -> None:
-        """Answer to our date change."""
+        """Answer to our date change: the new date, when it is accepted."""
+        p = as814(m)
+        if p.action != "reject" and p.scheduled_date is not None:
+            self.followup.answered(m.esi_id, self.order_of(m), p.scheduled_date)
 
     def on_814_28(self, m: Message) -> None:
         """Unexecutable or permit pending: acknowledge with an 814_29."""
@@ -248,7 +264,9 @@ class Cr(Participant):
             self.at(self._soon(m.ref, "2MR"), self._second_move_out, m.esi_id, order)
         if unexec != PERMIT_PENDING:
             self._closed(m)
-        elif self.safety_net:
+            return
+        self.followup.answered(m.esi_id, order, None)
+        if self.safety_net:
             self.confirmed.add(order)
 
     def _second_move_out(self, esi: str, first: str) -> None:

@@ -123,6 +123,45 @@ class MarketAdmin:
         self.desk.ctx.manual(Message("marketrak-usage-missing", self.desk.duns, rec.tdsp, m.esi_id, m.ref, "",
                                      int(self.desk.env.now), m.payload, "", "to the TDSP"))
 
+    # -- a missing enrollment transaction (MarkeTrak) -------------------------------------------
+    def manual_marketrak_missing_enrollment(self, m: Message) -> None:
+        """A CR's Missing Enrollment Transaction issue (no answer, or no completion, for its
+        request): worked within a business day."""
+        at = self.desk.within_business_days(int(self.desk.env.now), 1, "ERCOT", m.ref, "met")
+        self.desk.at(at, self._find_missing, m)
+
+    def _find_missing(self, m: Message) -> None:
+        """Where the order's chain stopped: a request ERCOT never received goes back to the CR
+        to send again; what ERCOT sent that never arrived, ERCOT sends again; else the issue
+        goes to the TDSP, which owes the next transaction. A party another market plays is
+        left alone (the issue stays on the CR's queue)."""
+        now, order = int(self.desk.env.now), self.reg.orders.get(m.orig_ref)
+        if order is None:
+            self._route(m, m.sender, "not received at ERCOT")
+            return
+        resent = self.desk.resend_lost(order.order_id)
+        if resent:
+            self.desk.ctx.manual(Message("marketrak-in-progress", self.desk.duns, m.sender, m.esi_id,
+                                         "W" + m.ref[1:], m.ref, now, m.payload, m.order_id,
+                                         "ERCOT re-sent " + " ".join(resent)))
+        else:
+            self._route(m, order.tdsp, "to the TDSP")
+
+    def _route(self, m: Message, to: str, detail: str) -> None:
+        if to in self.desk.ctx.remote:
+            return
+        self.desk.ctx.manual(Message(m.code, self.desk.duns, to, m.esi_id, m.ref, m.orig_ref, int(self.desk.env.now),
+                                     m.payload, m.order_id, detail))
+
+    def manual_marketrak_in_progress(self, m: Message) -> None:
+        """The assignee works a CR's issue (the CR sends its request again): nothing for ERCOT."""
+
+    def manual_marketrak_complete(self, m: Message) -> None:
+        """The submitter closed its issue: nothing for ERCOT."""
+
+    def manual_marketrak_withdrawn(self, m: Message) -> None:
+        """The submitter withdrew its issue: nothing for ERCOT."""
+
     # -- retail outage windows (A7) -----------------------------------------------------------
     # What ERCOT receives during a window is worked when it ends (Ercot.receive); that nothing
     # is sent to or by ERCOT meanwhile is the transport's part (Transport.outages).

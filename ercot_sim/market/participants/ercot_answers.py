@@ -20,7 +20,7 @@ from typing import Protocol
 
 from edi.texas_set.payloads import Party, Payload814, Payload867
 from ercot_sim.market.codes import PERMIT_PENDING
-from ercot_sim.market.messages import Message, as814, as867, duns_of
+from ercot_sim.market.messages import Message, as814, as867, duns_of, passed_detail
 from ercot_sim.market.participants.base import ymd
 from ercot_sim.market.participants.ercot_admin import ErcotDesk, MarketAdmin
 from ercot_sim.market.registry import EsiRecord, Order, Registry
@@ -181,7 +181,7 @@ class TdspAnswers:
             order.scheduled = p.end_date
             self.desk.set_state(order, "scheduled")
         self.desk.send("814_25", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                       self.desk.ready_at(), self._passed(order, p, end_date=p.end_date), order.order_id, m.detail)
+                       self.desk.ready_at(), self._passed(order, p, end_date=p.end_date), order.order_id, passed_detail(m))
 
     def on_814_28(self, m: Message) -> None:
         """Completed unexecutable (closes the order) or permit pending (keeps it open). An order
@@ -202,7 +202,7 @@ class TdspAnswers:
         answer = Payload814(tdsp=self.desk.party(order.tdsp), cr=self.desk.party(order.cr),
                             unexecutable_code=p.unexecutable_code, unexecutable_text=p.unexecutable_text)
         sent = self.desk.send("814_28", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                              self.desk.ready_at(), answer, order.order_id, m.detail)
+                              self.desk.ready_at(), answer, order.order_id, passed_detail(m))
         self._passed_814_28[sent.ref] = (m.ref, order)
 
     def on_814_09(self, m: Message) -> None:
@@ -225,7 +225,7 @@ class TdspAnswers:
                                "loss cancelled")
         if order.cancel_ref and order.cancel_ref != "ERCOT":
             self.desk.send("814_09", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.cancel_ref,
-                           self.desk.ready_at(), self._passed(order, p), order.order_id, m.detail)
+                           self.desk.ready_at(), self._passed(order, p), order.order_id, passed_detail(m))
         if not accepted and order.cancel_ref:
             order.cancel_ref = ""
 
@@ -242,7 +242,7 @@ class TdspAnswers:
                 self._plan_loss_notice(order, rec, order.scheduled)
         self.desk.send("814_13", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.dc_ref,
                        self.desk.ready_at(), self._passed(order, p, scheduled_date=p.scheduled_date),
-                       order.order_id, m.detail)
+                       order.order_id, passed_detail(m))
 
     def on_814_27(self, m: Message) -> None:
         """Historical usage response: passed on; a reject ends the order."""
@@ -254,7 +254,7 @@ class TdspAnswers:
         if p.action == "reject":
             self.desk.set_state(order, "rejected", f"tdsp {p.reject_code}")
         self.desk.send("814_27", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                       self.desk.ready_at(), self._passed(order, p), order.order_id, m.detail)
+                       self.desk.ready_at(), self._passed(order, p), order.order_id, passed_detail(m))
 
     # -- usage: completion and pass-through -----------------------------------------------------
     def _pass_on(self, m: Message, p: Payload867, to: str, order: Order | None) -> None:
@@ -264,7 +264,7 @@ class TdspAnswers:
                             cr=p.cr, ercot=self.ercot_party, periods=p.periods, meters=p.meters)
         self.desk.ctx.send(Message(m.code, self.desk.duns, to, m.esi_id, m.ref, order.order_id if order else m.orig_ref,
                                    int(self.desk.env.now) + self.desk.timing.ercot_forward_minutes, passed,
-                                   order.order_id if order else "", m.detail))
+                                   order.order_id if order else "", passed_detail(m)))
 
     def on_867_04(self, m: Message) -> None:
         """Initial read for a gain: the order completes and the REP of record changes."""

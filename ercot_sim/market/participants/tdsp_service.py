@@ -12,7 +12,9 @@ through :class:`TdspDesk`.
 * remittances: a payment after the invoice's E8 due date is billed a late-payment charge on an
   810_02 (flows.md 10, E10);
 * MarkeTrak Customer Rescissions: once the losing CR agrees, the TDSP marks the issue Ready to
-  Receive (flows.md 5, C10).
+  Receive (flows.md 5, C10); and Missing Enrollment Transaction issues ERCOT routes to it: it
+  sends again what it sent that never arrived, or closes the issue with a comment (what it
+  sent is on its way).
 """
 
 from __future__ import annotations
@@ -89,6 +91,18 @@ class FieldService:
         self.desk.at(at, self.desk.ctx.manual, Message("marketrak-ready-to-receive", self.desk.duns, m.sender, m.esi_id,
                                                        "Y" + m.ref[1:], m.ref, at, m.payload, m.order_id,
                                                        "ready to receive"))
+
+    def manual_marketrak_missing_enrollment(self, m: Message) -> None:
+        """A Missing Enrollment Transaction issue ERCOT routed to it: worked within a business day."""
+        self.desk.at(self.desk.within_business_days(int(self.desk.env.now), 1, self.desk.cal, m.ref, "met"),
+                     self._send_missing, m)
+
+    def _send_missing(self, m: Message) -> None:
+        resent = self.desk.resend_lost(m.orig_ref)
+        code, letter, detail = (("marketrak-in-progress", "W", "re-sent " + " ".join(resent)) if resent else
+                                ("marketrak-complete", "Z", "comment: nothing it sent is missing"))
+        self.desk.ctx.manual(Message(code, self.desk.duns, out_of_band(m).cr, m.esi_id, letter + m.ref[1:], m.ref,
+                                     int(self.desk.env.now), m.payload, m.order_id, detail))
 
     def manual_safety_net_cancel(self, m: Message) -> None:
         """The CR withdraws its safety net (ERCOT rejected the move-in): not worked. One
