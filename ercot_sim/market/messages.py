@@ -27,8 +27,8 @@ from edi.texas_set.payloads import (
     Payload867,
 )
 
-__all__ = ["RESENT", "Body", "Message", "OutOfBand", "ST01", "passed_detail", "as650", "as810", "as814", "as820", "as824", "as867",
-           "check_payload", "duns_of", "out_of_band"]
+__all__ = ["RESENT", "Body", "Message", "OutOfBand", "ST01", "as650", "as810", "as814", "as820", "as824", "as867",
+           "check_payload", "duns_of", "out_of_band", "passed_detail"]
 
 
 @dataclass(slots=True, kw_only=True)

@@ -290,17 +290,25 @@ def _only(db: Path, code: str) -> str:
     return esi
 
 
-@pytest.mark.parametrize("fault,kind", [("late", "late"), ("missing", "missing")])
-def test_one_injected_fault_gives_exactly_that_esi_id_and_rule(tmp_path: Path, fault: str, kind: str) -> None:
+@pytest.mark.parametrize("fault,days,kind", [("late", 30, "late"), ("missing", 6, "missing"), ("missing", 30, "late")])
+def test_one_injected_fault_gives_exactly_that_esi_id_and_rule(tmp_path: Path, fault: str, days: int,
+                                                               kind: str) -> None:
+    """One late or missing 814_04: exactly its ESI ID and rule B6. A missing one is missing in a
+    run that ends before the CR looks for its 814_05 (five business days on); in a longer run
+    the CR's MarkeTrak issue has the TDSP send it again, late."""
     events = _event("move_in", 3, 1, "PECOS RETAIL", requested_day=20)
     events += (f'[[faults]]\nkind = "{fault}"\nparticipant = "CENTERPOINT"\nesi_index = 3\ncode = "814_04"\n'
                "delay_minutes = 5760\n")
-    out = _run(tmp_path, f"fault-{fault}", "2025-03-03", 30, 11, 10, events)
+    out = _run(tmp_path, f"fault-{fault}", "2025-03-03", days, 11, 10, events)
     esi = _only(out / "trace.sqlite", "814_16")
     res = check_path(out)
     assert [(v.rule_id, v.esi_id, v.kind) for v in res.violations] == [("B6-tdsp-814_04", esi, kind)]
     if kind == "late":
         assert res.violations[0].amount >= 1 and res.violations[0].unit == "retail_business_days"
+    con = sqlite3.connect(out / "trace.sqlite")
+    resent = con.execute("SELECT COUNT(*) FROM transactions WHERE detail LIKE '%(re-sent)'").fetchone()[0]
+    con.close()
+    assert resent == (fault == "missing" and days == 30)
 
 
 def test_trace_and_x12_folder_of_a_run_give_the_same_report(tmp_path: Path) -> None:

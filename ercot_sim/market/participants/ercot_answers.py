@@ -181,7 +181,8 @@ class TdspAnswers:
             order.scheduled = p.end_date
             self.desk.set_state(order, "scheduled")
         self.desk.send("814_25", order.cr, m.esi_id, self.desk.ref_for(m.esi_id, rec), order.order_id,
-                       self.desk.ready_at(), self._passed(order, p, end_date=p.end_date), order.order_id, passed_detail(m))
+                       self.desk.ready_at(), self._passed(order, p, end_date=p.end_date), order.order_id,
+                       passed_detail(m))
 
     def on_814_28(self, m: Message) -> None:
         """Completed unexecutable (closes the order) or permit pending (keeps it open). An order
