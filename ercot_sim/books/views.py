@@ -142,7 +142,7 @@ def open_run(run: Path, party: str | None = None) -> tuple[Path, dict[str, str]]
     db = sqlite3.connect(f"file:{trace}?mode=ro", uri=True)
     try:
         facts = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM run")}
-        if "start" not in facts and "shards" in facts:
+        if "shards" in facts:
             raise ValueError("the merged trace of a sharded run: give one shard's folder (shard-000, ...), each "
                              "keeps its ESI IDs' books whole")
         if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'books'").fetchone():

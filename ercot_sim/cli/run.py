@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated, TypedDict
 
 import typer
 from rich.console import Console
@@ -16,6 +14,9 @@ from rich.table import Table
 
 from ercot_sim.cli._progress import QUIET
 from ercot_sim.errors import SimError
+
+if TYPE_CHECKING:
+    from ercot_sim.output.cluster import ShardOutcome
 
 __all__ = ["register", "run_command"]
 
@@ -31,19 +32,6 @@ class ShardSummary(TypedDict):
     esi_ids: int
 
 
-def _run_shard(args: tuple[str | None, str, int | None, str | None, int, int]) -> ShardSummary:
-    """Run one shard in a worker process (scenarios are re-read there)."""
-    from ercot_sim.market.engine import run_scenario
-    from ercot_sim.scenario import load_scenario
-
-    path, out, seed, rules, i, n = args
-    scenario = load_scenario(path)
-    base = Path(path).parent if path else None
-    result = run_scenario(scenario, out, seed=seed, rules=rules, shard=(i, n), base_dir=base)
-    return ShardSummary(counts=result.counts, orders=result.orders, files=len(result.files),
-                        skipped=len(result.skipped), esi_ids=result.esi_ids)
-
-
 def run_command(
     scenario: Annotated[str | None, typer.Argument(
         help="Scenario TOML file; the embedded default scenario when left out.")] = None,
@@ -52,8 +40,19 @@ def run_command(
     rules: Annotated[Path | None, typer.Option("--rules",
                                                help="Timing rules file overriding the shipped rules.")] = None,
     shards: Annotated[int, typer.Option("--shards", min=1, max=256,
-                                        help="Split the run by ESI ID into N shards (OUT/shard-NNN/, "
-                                             "traces merged into OUT/trace.sqlite).")] = 1,
+                                        help="Split the run by ESI ID into N shards, each a Dask task that runs "
+                                             "and checks its ESI IDs (OUT/shard-NNN/, traces merged into "
+                                             "OUT/trace.sqlite).")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run the shards on this running Dask "
+                                                                      "scheduler (tcp://HOST:8786) instead of a "
+                                                                      "local cluster; OUT must be a folder its "
+                                                                      "workers see at the same path.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=256,
+                                                help="Worker processes of the local cluster (default: one per "
+                                                     "core, at most one per shard).")] = None,
+    esiids: Annotated[int | None, typer.Option("--esiids", min=1, max=20_000_000,
+                                               help="Override the population's size (the scenario's "
+                                                    "[population] esi_ids).")] = None,
     check: Annotated[bool, typer.Option("--check/--no-check",
                                         help="Print the timing compliance summary of the run "
                                              "(ercot-sim check).")] = True,
@@ -70,11 +69,15 @@ def run_command(
 ) -> None:
     """Run a market scenario: X12 files per trading partner, a SQLite trace, and a summary."""
     from ercot_sim.market.engine import run_scenario
-    from ercot_sim.scenario import load_scenario
+    from ercot_sim.scenario import load_scenario, with_esi_ids
 
     err = Console(stderr=True)
     try:
         loaded = load_scenario(scenario)
+        if esiids is not None:
+            loaded = with_esi_ids(loaded, esiids)
+        if shards == 1 and (scheduler is not None or workers is not None):
+            raise SimError("--scheduler and --workers run shards: give --shards N (2 or more)")
         if rules is not None and not rules.exists():
             raise SimError("file not found", str(rules))
         if out.exists() and not out.is_dir():
@@ -88,6 +91,7 @@ def run_command(
     totals: dict[str, int] = {}
     orders: dict[str, int] = {}
     files = skipped = esi_ids = 0
+    checked = None
     try:
         if shards == 1:
             with Progress(TextColumn("simulated day"), BarColumn(), MofNCompleteColumn(),
@@ -100,7 +104,14 @@ def run_command(
             parts = [ShardSummary(counts=result.counts, orders=result.orders, files=len(result.files),
                                   skipped=len(result.skipped), esi_ids=result.esi_ids)]
         else:
-            parts = _run_sharded(scenario, loaded.scenario.name, out, seed, rules, shards, force)
+            outcomes = _run_sharded(scenario, loaded.scenario.name, out, seed, rules, shards, force,
+                                    check or fail_on_violation, scheduler, workers, esiids, err)
+            parts = [ShardSummary(counts=o["counts"], orders=o["orders"], files=o["files"], skipped=o["skipped"],
+                                  esi_ids=o["esi_ids"]) for o in outcomes]
+            if check or fail_on_violation:
+                from ercot_sim.timing.check.report import CheckResult
+
+                checked = CheckResult.merge([o["check"] for o in outcomes if o["check"] is not None], str(out))
     except SimError as exc:
         print(f"ercot-sim run: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
@@ -113,8 +124,7 @@ def run_command(
         skipped += part["skipped"]
         esi_ids += part["esi_ids"]
     elapsed = time.perf_counter() - started
-    checked = None
-    if check or fail_on_violation:
+    if (check or fail_on_violation) and checked is None:
         from ercot_sim.timing.check import check_path, load_check_rules
 
         try:
@@ -162,10 +172,13 @@ def run_command(
 
 
 def _run_sharded(scenario: str | None, name: str, out: Path, seed: int | None, rules: Path | None,
-                 shards: int, force: bool) -> list[ShardSummary]:
-    """The shards in worker processes (OUT/shard-NNN/), their traces merged into OUT/trace.sqlite;
-    the folder held and recorded like a run's own (:mod:`ercot_sim.output.run_folder`)."""
+                 shards: int, force: bool, check: bool, scheduler: str | None, workers: int | None,
+                 esi_ids: int | None, err: Console) -> list[ShardOutcome]:
+    """The shards as Dask tasks (OUT/shard-NNN/, each run and checked where it runs), their
+    traces merged into OUT/trace.sqlite; the folder held and recorded like a run's own
+    (:mod:`ercot_sim.output.run_folder`). A bar shows the shards done."""
     from ercot_sim.market.engine import OutLock
+    from ercot_sim.output.cluster import ShardJob, run_on_cluster
     from ercot_sim.output.run_folder import RunFolder
     from ercot_sim.output.shard import merge_traces
 
@@ -173,15 +186,19 @@ def _run_sharded(scenario: str | None, name: str, out: Path, seed: int | None, r
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SimError(f"cannot make the folder: {exc.strerror}", str(out)) from None
+    root = out.resolve()  # the workers' path to it (the same on every machine of the cluster)
     with OutLock(out):
         folder = RunFolder.claim(out, force=force)  # the earlier run's shards and merged trace go
-        jobs = [(scenario, str(out / f"shard-{i:03d}"), seed, str(rules) if rules else None, i, shards)
-                for i in range(shards)]
-        with ProcessPoolExecutor(max_workers=min(shards, os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(_run_shard, jobs))
-        merge_traces([Path(job[1]) / "trace.sqlite" for job in jobs], out / "trace.sqlite")
+        jobs = [ShardJob(str(Path(scenario).resolve()) if scenario else None, str(root / f"shard-{i:03d}"), seed,
+                         str(rules.resolve()) if rules else None, i, shards, esi_ids, check) for i in range(shards)]
+        with Progress(TextColumn("shards run and checked"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True, disable=QUIET["on"] or not err.is_terminal) as bar:
+            task = bar.add_task("shards", total=shards)
+            outcomes = run_on_cluster(jobs, scheduler, workers, lambda _job, _outcome: bar.advance(task))
+            bar.update(task, description="merging the shards' traces")
+            merge_traces([Path(job.out) / "trace.sqlite" for job in jobs], out / "trace.sqlite")
         folder.finish({"scenario": name, "seed": seed, "shards": shards})
-    return parts
+    return outcomes
 
 
 def _write_html(out: Path, html: Path | None, rules: Path | None, *, quiet: bool) -> None:

@@ -53,7 +53,9 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
 
     Transactions are renumbered in (sent_at, sender, receiver, code, ESI ID, ref) order and
     their ``file`` gets the shard directory in front (``shard-001/outbox/...``); orders,
-    registry, REP history, faults and outage windows are the union of the shards'.
+    registry, REP history, faults and outage windows are the union of the shards'. The run's
+    facts are the shards' own (scenario, seed, start, days: the check's end of the data), with
+    ``esi_ids`` their sum and ``shards`` their number.
 
     Returns:
         The number of transactions in the merged trace.
@@ -69,7 +71,8 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
         db.executescript(SCHEMA)
         db.execute("BEGIN")
         db.execute("CREATE TEMP TABLE t AS SELECT * FROM transactions WHERE 0")
-        for part in parts:
+        esi_ids = 0
+        for k, part in enumerate(parts):
             prefix = f"{Path(part).parent.name}/"
             db.execute("ATTACH ? AS s", (str(part),))
             db.execute("INSERT INTO temp.t SELECT seq, sent_at, sender, receiver, code, esi_id, ref, orig_ref, "
@@ -81,6 +84,10 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
             # every shard has the run's outage windows (a trace from before the table has none)
             if db.execute("SELECT 1 FROM s.sqlite_master WHERE type='table' AND name='outages'").fetchone():
                 db.execute("INSERT OR IGNORE INTO outages SELECT * FROM s.outages")
+            if db.execute("SELECT 1 FROM s.sqlite_master WHERE type='table' AND name='run'").fetchone():
+                if k == 0:  # the run's facts, the same in every shard
+                    db.execute("INSERT INTO run SELECT key, value FROM s.run WHERE key NOT IN ('shard', 'esi_ids')")
+                esi_ids += sum(int(v) for (v,) in db.execute("SELECT value FROM s.run WHERE key = 'esi_ids'"))
             db.execute("COMMIT")
             db.execute("DETACH s")
             db.execute("BEGIN")
@@ -91,6 +98,7 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
                    "esi_id, ref, orig_ref, file, st_control, order_id, received_at, detail, fault FROM temp.t "
                    "ORDER BY sent_at, sender, receiver, code, esi_id, ref, file, st_control")
         db.execute("INSERT INTO run VALUES ('shards', ?)", (str(len(parts)),))
+        db.execute("INSERT INTO run VALUES ('esi_ids', ?)", (str(esi_ids),))
         db.execute("COMMIT")
         db.execute("CREATE INDEX tx_esi ON transactions (esi_id, seq)")
         return db.execute("SELECT COUNT(*) FROM transactions").fetchone()[0]

@@ -26,6 +26,7 @@ from ercot_sim.errors import ScenarioError
 from ercot_sim.tomlload import TomlIssue, TomlLocator, format_loc, load_toml_model, load_toml_text
 
 __all__ = [
+    "with_esi_ids",
     "CR",
     "Acquisition",
     "DEFAULT_SCENARIO",
@@ -463,6 +464,23 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         return load_scenario_text(text, f"<embedded {DEFAULT_SCENARIO}>")
     scenario = load_toml_model(path, Scenario, ScenarioError)
     return _checked(scenario, Path(path).read_text(encoding="utf-8"), str(path))
+
+
+def with_esi_ids(scenario: Scenario, esi_ids: int) -> Scenario:
+    """``scenario`` with a population of ``esi_ids`` ESI IDs (``run --esiids``): the events'
+    and faults' ESI ID indexes must still be inside it.
+
+    Raises:
+        ScenarioError: the size is out of range, or an event names an ESI ID outside it.
+    """
+    if not 1 <= esi_ids <= 20_000_000:
+        raise ScenarioError(f"--esiids {esi_ids}: give 1 to 20,000,000 ESI IDs", scenario.scenario.name)
+    resized = scenario.model_copy(update={"population": scenario.population.model_copy(update={"esi_ids": esi_ids})})
+    problems = reference_problems(resized)
+    if problems:
+        loc, msg = problems[0]
+        raise ScenarioError(f"--esiids {esi_ids}: {format_loc(loc)}: {msg}", scenario.scenario.name)
+    return resized
 
 
 def load_scenario_text(text: str, name: str = "<scenario>") -> Scenario:

@@ -135,7 +135,9 @@ class _Evaluator:
         self._expected: dict[str, frozenset[str]] = {}
         self.by_code: dict[str, list[int]] = {}
         self.by_esi_code: dict[tuple[str, str], list[int]] = {}
-        self.acks: dict[tuple[str, str, str, str], list[tuple[int, frozenset[str]]]] = {}
+        #: (the files' shard, sender, receiver, functional ID, GS06) -> the 997s acknowledging it:
+        #: control numbers are a shard's own, so a merged trace's shards keep theirs apart
+        self.acks: dict[tuple[str, str, str, str, str], list[tuple[int, frozenset[str]]]] = {}
         order = sorted(range(len(self.recs)), key=lambda i: (self.recs[i].sent_at, i))
         for i in order:
             r = self.recs[i]
@@ -144,7 +146,8 @@ class _Evaluator:
                 if r.esi_id:
                     self.by_esi_code.setdefault((r.esi_id, r.code), []).append(i)
             for fid, gctl, sts in r.acks:
-                self.acks.setdefault((r.sender, r.receiver, fid, gctl), []).append((i, frozenset(sts)))
+                self.acks.setdefault((_shard_of_file(r.file), r.sender, r.receiver, fid, gctl), []).append(
+                    (i, frozenset(sts)))
         self.violations: list[Violation] = []
         #: answers not sent yet and not yet due at the end of the data (kind ``open``)
         self.owed: list[Violation] = []
@@ -291,7 +294,8 @@ class _Evaluator:
         if any("997" in m.codes for m in expects):
             if not r.gs_control:
                 return -1
-            for i, sts in self.acks.get((r.receiver, r.sender, r.functional_id, r.gs_control), []):
+            for i, sts in self.acks.get((_shard_of_file(r.file), r.receiver, r.sender, r.functional_id,
+                                         r.gs_control), []):
                 if not sts or r.st_control in sts:
                     return i
             return None
@@ -575,3 +579,10 @@ def evaluate(data: Dataset, rules: RuleSet, only: Sequence[str] | None = None) -
     return CheckResult(data.source, data.mode, len(data.records), len(ev.flows.flows), data.end,
                        results, violations, not_checked, [*data.notes, *sorted(set(ev.notes))],
                        list(data.findings), sorted(ev.owed, key=Violation.due_key))
+
+
+def _shard_of_file(file: str) -> str:
+    """What comes before a run's ``outbox/`` in a file's path: the shard folder a merged trace
+    puts in front of it (``shard-003/``), or the run's folder in X12 mode ('' without one)."""
+    before, found, _ = file.partition("outbox/")
+    return before if found else ""
