@@ -188,9 +188,11 @@ def _shard_job(job: tuple[str, int, int, str, int, int]) -> dict[str, Any]:
 
 
 def run_sharded(scenario: Path, esi_ids: int, days: int, shards: int, out_dir: Path | None = None) -> dict[str, Any]:
-    """The run split into ``shards`` shards run side by side in worker processes (one per
-    CPU at most), then their traces merged, as ``ercot-sim run --shards`` does: wall time of
-    the whole, and the CPU time of this process and its workers together."""
+    """The run split into ``shards`` shards run side by side in worker processes of a plain
+    process pool (one per CPU at most), then their traces merged: the engine's own cost without
+    the cluster's or the check's (``python -m bench scale`` measures ``ercot-sim run --shards``
+    on Dask with its checks): wall time of the whole, and the CPU time of this process and its
+    workers together."""
     import resource
     from concurrent.futures import ProcessPoolExecutor
 
