@@ -110,7 +110,7 @@ def run_on_cluster(jobs: list[ShardJob], scheduler: str | None = None, workers: 
         if scheduler is None:
             size = workers or min(len(jobs), os.cpu_count() or 1)
             cluster = LocalCluster(n_workers=size, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+                                   silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
             try:

@@ -573,3 +573,21 @@ def test_a_penny_invoice_is_paid_the_next_business_day_and_is_no_meter_read(tmp_
     assert sent[:10] == "2025-03-07" and paid[:10] == "2025-03-10"  # a Friday's penny, paid on Monday
     result = check_path(out)
     assert not [v for v in result.violations if v.trigger.ref == ref]
+
+
+def test_a_date_change_behind_a_cancel_is_rejected_with_its_iteration(tmp_path: Path) -> None:
+    """A CR's date change that reaches ERCOT after its cancel of the same order (found in the
+    whole-market month): ERCOT rejects it (814_13 A13) carrying the 814_12's iteration, which
+    the 814_13's guide makes mandatory; every file validates."""
+    text = (ROOT / "scenarios" / "switch-standard.toml").read_text().split("[[events]]")[0] + "".join(
+        f'\n[[events]]\nkind = "{kind}"\nesi_index = 0\nday = {day}\ncr = "NEWCOMER"\n{extra}'
+        for kind, day, extra in (("switch", 1, "requested_day = 20\n"), ("cancel", 3, ""),
+                                 ("date_change", 3, "requested_day = 22\n")))
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    db = Run(out, out / "trace.sqlite")
+    assert steps(db, ESI0, ("814_08", "814_12", "814_13", "814_09")) == [
+        ("814_08", NEWCOMER, ERCOT), ("814_12", NEWCOMER, ERCOT), ("814_08", ERCOT, ONCOR),
+        ("814_13", ERCOT, NEWCOMER), ("814_09", ONCOR, ERCOT), ("814_09", ERCOT, NEWCOMER)]
+    assert flow(db, ESI0, ("814_13",))[0][3] == "reject A13"
+    assert all(validate(p).ok for p in (out / "outbox").rglob("*.x12"))

@@ -104,8 +104,10 @@ class Ercot(Participant):
         # an ESI ID ERCOT does not know has no TDSP in its registry: an 814_25 (which must name
         # one) names the move-out request's own
         tdsp = self.party(rec.tdsp) if rec else as814(m).tdsp if code == "814_25" else None
+        # a date change's reject carries its iteration (mandatory on the 814_13)
+        iteration = as814(m).iteration if code == "814_13" else None
         answer = Payload814(action="reject", reject_code=reject, reject_text=reason[:80], cr=self.party(m.sender),
-                            tdsp=tdsp)
+                            tdsp=tdsp, iteration=iteration)
         self.send(code, m.sender, m.esi_id, self.ref_for(m.esi_id, rec), m.ref, self.ready_at(), answer,
                   m.order_id or m.ref, f"reject {reject}")
 
