@@ -309,7 +309,7 @@ def _variances(traces: list[Path], run: dict[str, str]) -> list[Variance] | None
 
     from ercot_sim.books.reconcile import reconcile
 
-    if len(traces) != 1 or "start" not in run or "days" not in run:
+    if len(traces) != 1 or "start" not in run or "days" not in run or "shards" in run:
         return None
     db = sqlite3.connect(f"file:{traces[0]}?mode=ro", uri=True)
     try:

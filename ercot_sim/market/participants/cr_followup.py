@@ -80,6 +80,8 @@ class FollowUp:
     def _look(self, esi: str, order: str, kind: str, stage: int, awaited: str) -> None:
         if self._stage.get(order) != (kind, stage) or order in self.issues:
             return
+        if self.desk.ctx.ercot in self.desk.ctx.remote:  # MarkeTrak does not cross between markets yet
+            return
         if not any(p[0] == order for p in self.desk.pending.get(esi, ())):
             return
         ref = f"Q{order}"

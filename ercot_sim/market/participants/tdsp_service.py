@@ -98,6 +98,8 @@ class FieldService:
                      self._send_missing, m)
 
     def _send_missing(self, m: Message) -> None:
+        if out_of_band(m).cr in self.desk.ctx.remote:  # MarkeTrak does not cross between markets yet
+            return
         resent = self.desk.resend_lost(m.orig_ref)
         code, letter, detail = (("marketrak-in-progress", "W", "re-sent " + " ".join(resent)) if resent else
                                 ("marketrak-complete", "Z", "comment: nothing it sent is missing"))
