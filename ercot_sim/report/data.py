@@ -1,9 +1,11 @@
 """What a report shows, read from a run: transactions, compliance, volumes, participants.
 
-:func:`load_report_data` reads a run directory (its ``trace.sqlite``, or one per shard) or a
-trace database through the compliance checker's readers (the public ``transactions`` table,
-enriched from the X12 files it names), judges it against the timing rules unless the caller
-already did, and picks the ESI IDs that get a sequence diagram.
+:func:`load_report_data` reads a run directory (one trace per shard when it has shards) or a
+trace database: it judges it against the timing rules unless the caller already did (one
+shard in memory at a time), counts volumes and orders in SQL, picks the ESI IDs that get a
+sequence diagram (:mod:`ercot_sim.report.sample`) and reads only their transactions, through
+the compliance checker's reader (the public ``transactions`` table, enriched from the X12
+files it names).
 
 Nothing here draws; :mod:`ercot_sim.report.html` does.
 """
@@ -19,6 +21,7 @@ from edi.errors import EdiError
 from edi.texas_set.guide import ERCOT_DUNS
 from edi.x12 import iter_transactions
 from ercot_sim.books.reconcile import Variance
+from ercot_sim.report.sample import Choice, Population, select
 from ercot_sim.timing.check import (
     CheckResult,
     Violation,
@@ -26,7 +29,7 @@ from ercot_sim.timing.check import (
     load_check_rules,
     read_trace,
 )
-from ercot_sim.timing.check.sources import CheckInputError, Dataset, find_traces, require_complete
+from ercot_sim.timing.check.sources import CheckInputError, find_traces, require_complete
 from ercot_sim.timing.flows import TxnRecord
 from ercot_sim.timing.rules import RuleSet
 
@@ -64,7 +67,7 @@ class ReportData:
         run: the run's facts (``scenario``, ``seed``, ``start``, ``days``...), first shard.
         check: the compliance check result.
         rules: the rule set used (for deadline bars).
-        records: every transaction read.
+        records: the transactions read: those of the ESI IDs drawn.
         roles: DUNS -> CR / ERCOT / TDSP.
         names: DUNS -> participant name (from the N1 segments; DUNS when not found).
         volumes: (day, code) -> count, every transaction including 997s.
@@ -112,22 +115,16 @@ def resolve_traces(path: str | Path) -> list[Path]:
     return [p]
 
 
-def _read_side_tables(db_path: Path) -> tuple[dict[str, str], dict[str, int], dict[str, list[str]],
-                                               dict[tuple[str, str], int]]:
-    """Run facts, orders by state, order kinds by ESI ID and volumes from one trace."""
+def _read_side_tables(db_path: Path) -> tuple[dict[str, str], dict[str, int], dict[tuple[str, str], int]]:
+    """Run facts, orders by state and volumes (by day and code) from one trace."""
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         run = dict(db.execute("SELECT key, value FROM run").fetchall()) if "run" in tables else {}
         states: dict[str, int] = {}
-        kinds: dict[str, list[str]] = {}
         if "orders" in tables:
             for state, n in db.execute("SELECT state, COUNT(*) FROM orders GROUP BY state ORDER BY state"):
                 states[str(state)] = int(n)
-            for esi, kind in db.execute("SELECT esi_id, kind FROM orders ORDER BY order_id"):
-                box = kinds.setdefault(str(esi), [])
-                if kind not in box:
-                    box.append(str(kind))
         volumes: dict[tuple[str, str], int] = {}
         for day, code, n in db.execute(
             "SELECT substr(sent_at, 1, 10), code, COUNT(*) FROM transactions GROUP BY 1, 2 ORDER BY 1, 2"
@@ -137,7 +134,7 @@ def _read_side_tables(db_path: Path) -> tuple[dict[str, str], dict[str, int], di
         raise CheckInputError(f"not a readable run trace ({exc})", str(db_path)) from None
     finally:
         db.close()
-    return run, states, kinds, volumes
+    return run, states, volumes
 
 
 def _names_from_x12(base: Path, files: Sequence[str], names: dict[str, str]) -> None:
@@ -156,59 +153,6 @@ def _names_from_x12(base: Path, files: Sequence[str], names: dict[str, str]) -> 
 
 
 #: Flow types in the order their example diagrams are picked.
-_TYPE_ORDER = ("switch", "switch_ss", "move_in", "move_in_priority", "move_out", "mass_transition",
-               "historical_usage", "usage and invoice only")
-
-
-def _select(flows: dict[str, EsiFlow], limit: int) -> tuple[list[EsiFlow], str]:
-    """ESI IDs with violations first, then one per flow type (the ESI ID's first order kind).
-
-    Violations are picked one rule at a time (the first ESI ID of each broken rule, then the
-    second ...), and take at most the slots the flow types leave (at least half), so a run
-    with many violations still shows each kind of flow; leftover slots go to more violations.
-    """
-    if len(flows) <= limit:
-        return [flows[k] for k in sorted(flows)], ""
-
-    def kind(f: EsiFlow) -> str:
-        return f.kinds[0] if f.kinds else "usage and invoice only"
-
-    by_rule: dict[str, list[str]] = {}
-    for esi in sorted(flows, key=lambda e: (flows[e].violations[0].sort_key() if flows[e].violations else (), e)):
-        for v in flows[esi].violations:
-            box = by_rule.setdefault(v.rule_id, [])
-            if esi not in box:
-                box.append(esi)
-    bad: list[str] = []
-    for rnd in range(max((len(b) for b in by_rule.values()), default=0)):
-        for rule in sorted(by_rule):
-            if rnd < len(by_rule[rule]) and by_rule[rule][rnd] not in bad:
-                bad.append(by_rule[rule][rnd])
-    types: dict[str, str] = {}
-    for esi in sorted(flows):
-        types.setdefault(kind(flows[esi]), esi)
-    ordered = sorted(types, key=lambda k: (_TYPE_ORDER.index(k) if k in _TYPE_ORDER else len(_TYPE_ORDER), k))
-    quota = max(limit // 2, limit - len(types))
-    chosen = bad[:quota]
-    covered = {kind(flows[e]) for e in chosen}
-    typed = [types[k] for k in ordered if k not in covered][: max(0, limit - len(chosen))]
-    chosen += [e for e in bad[quota:] if e not in typed][: max(0, limit - len(chosen) - len(typed))]
-    for e in chosen:
-        rules = sorted({v.rule_id for v in flows[e].violations})
-        flows[e].reason = f"{len(flows[e].violations)} violation(s) of {', '.join(rules)}"
-    for e in typed:
-        flows[e].reason = f"an example of flow type {kind(flows[e])}"
-    taken = set(chosen) | set(typed)
-    more = [e for e in sorted(flows) if e not in taken][: max(0, limit - len(taken))]
-    for e in more:
-        flows[e].reason = f"another example of flow type {kind(flows[e])}"
-    typed += more
-    note = (f"Sequence diagrams are drawn for {len(chosen) + len(typed)} of {len(flows)} ESI IDs: those with "
-            f"violations first ({len(bad)} ESI IDs have violations, of {len(by_rule)} rule(s)), then one per "
-            f"flow type, at most {limit}.")
-    return [flows[e] for e in chosen + typed], note
-
-
 def load_report_data(
     source: str | Path,
     violations: CheckResult | Sequence[Violation] | None = None,
@@ -234,31 +178,82 @@ def load_report_data(
         RulesError: the rules file is wrong.
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
-    traces = resolve_traces(source)
-    datasets: list[Dataset] = [read_trace(t) for t in traces]
+    traces = _shard_traces(resolve_traces(source))
     if isinstance(violations, CheckResult):
         check = violations
-    else:
-        results = [check_dataset(d, ruleset) for d in datasets]
+    else:  # one trace in memory at a time
+        results = [check_dataset(read_trace(t), ruleset) for t in traces]
         check = CheckResult.merge(results, str(source) if len(results) > 1 else None)
         if violations is not None:
             check.violations = sorted(violations, key=Violation.sort_key)
     run: dict[str, str] = {}
     orders: dict[str, int] = {}
-    kinds: dict[str, list[str]] = {}
     volumes: dict[tuple[str, str], int] = {}
-    records: list[TxnRecord] = []
-    roles: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
-    bases: dict[str, Path] = {}
-    for trace, data in zip(traces, datasets, strict=True):
-        r, st, kd, vol = _read_side_tables(trace)
+    for trace in traces:
+        r, st, vol = _read_side_tables(trace)
         run = run or r
         for k, n in st.items():
             orders[k] = orders.get(k, 0) + n
-        for esi, ks in kd.items():
-            kinds.setdefault(esi, []).extend(k for k in ks if k not in kinds.get(esi, []))
         for pair, n in vol.items():
             volumes[pair] = volumes.get(pair, 0) + n
+    pop = Population.read(traces)
+    by_esi: dict[str, list[Violation]] = {}
+    for v in check.violations:
+        if v.esi_id:
+            by_esi.setdefault(v.esi_id, []).append(v)
+    if esi_ids:
+        unknown = [e for e in esi_ids if not pop.has(e)]
+        if unknown:
+            raise CheckInputError(f"ESI ID {unknown[0]} has no transactions in this run", str(source))
+        choice = Choice(list(esi_ids), dict.fromkeys(esi_ids, "asked for"),
+                        f"Sequence diagrams for the ESI IDs asked for ({len(esi_ids)}).")
+    elif flow_kinds:
+        known = sorted({k for ks in pop.kinds.values() for k in ks})
+        wanted = set(flow_kinds)
+        if not wanted & set(known):
+            raise CheckInputError(f"no ESI ID with an order of kind {', '.join(sorted(wanted))}; this run has "
+                                  f"{', '.join(known) or 'no orders'}", str(source))
+        choice = select(pop, by_esi, max(0, max_diagrams), wanted)
+        choice.note = (choice.note or f"Sequence diagrams for every ESI ID with a {', '.join(sorted(wanted))} "
+                       f"order ({len(choice.esi_ids)}).")
+    else:
+        choice = select(pop, by_esi, max(0, max_diagrams))
+    records, roles, bases = _read_flows(traces, set(choice.esi_ids))
+    flows: dict[str, EsiFlow] = {}
+    for rec in records:
+        if rec.esi_id and rec.st01 != "997":
+            flows.setdefault(rec.esi_id, EsiFlow(rec.esi_id, [], pop.kinds.get(rec.esi_id, []))).records.append(rec)
+    chosen = [flows[e] for e in choice.esi_ids if e in flows]
+    for f in chosen:
+        f.records.sort(key=lambda r: (r.sent_at, r.index))
+        f.violations = by_esi.get(f.esi_id, [])
+        f.reason = choice.reasons.get(f.esi_id, "")
+    names: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
+    for f in chosen:
+        _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)
+    return ReportData(str(source), run, check, ruleset, records, roles, names, volumes, orders,
+                      pop.total, chosen, choice.note, _variances(traces, run))
+
+
+def _shard_traces(traces: list[Path]) -> list[Path]:
+    """A sharded run's shard traces in place of its merged one (each smaller, and read alone)."""
+    if len(traces) == 1 and traces[0].name == "trace.sqlite":
+        shards = sorted(p for p in traces[0].parent.glob("shard-*/trace.sqlite") if p.is_file())
+        if shards:
+            for shard in shards:
+                require_complete(shard)
+            return shards
+    return traces
+
+
+def _read_flows(traces: list[Path], esi_ids: set[str]) -> tuple[list[TxnRecord], dict[str, str], dict[str, Path]]:
+    """The transactions of ``esi_ids`` (with the details of their X12 files), the roles of the
+    parties in them, and the run folder each ESI ID's files are under."""
+    records: list[TxnRecord] = []
+    roles: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
+    bases: dict[str, Path] = {}
+    for trace in traces:
+        data = read_trace(trace, esi_ids=esi_ids)
         for rec in data.records:
             if rec.sender_role:
                 roles.setdefault(rec.sender, rec.sender_role)
@@ -267,39 +262,7 @@ def load_report_data(
             if rec.esi_id:
                 bases[rec.esi_id] = trace.parent
         records.extend(data.records)
-    flows: dict[str, EsiFlow] = {}
-    for rec in records:
-        if rec.esi_id and rec.st01 != "997":
-            flows.setdefault(rec.esi_id, EsiFlow(rec.esi_id, [], kinds.get(rec.esi_id, []))).records.append(rec)
-    for f in flows.values():
-        f.records.sort(key=lambda r: (r.sent_at, r.index))
-    for v in check.violations:
-        if v.esi_id in flows:
-            flows[v.esi_id].violations.append(v)
-    if esi_ids:
-        unknown = [e for e in esi_ids if e not in flows]
-        if unknown:
-            raise CheckInputError(f"ESI ID {unknown[0]} has no transactions in this run", str(source))
-        chosen, note = [flows[e] for e in esi_ids], f"Sequence diagrams for the ESI IDs asked for ({len(esi_ids)})."
-        for f in chosen:
-            f.reason = "asked for"
-    elif flow_kinds:
-        known = sorted({k for f in flows.values() for k in f.kinds})
-        wanted = {k for k in flow_kinds}
-        if not wanted & set(known):
-            raise CheckInputError(f"no ESI ID with an order of kind {', '.join(sorted(wanted))}; this run has "
-                                  f"{', '.join(known) or 'no orders'}", str(source))
-        picked = {e: f for e, f in flows.items() if wanted & set(f.kinds)}
-        chosen, note = _select(picked, max(0, max_diagrams))
-        note = (note or f"Sequence diagrams for every ESI ID with a {', '.join(sorted(wanted))} order "
-                f"({len(chosen)}).")
-    else:
-        chosen, note = _select(flows, max(0, max_diagrams))
-    names: dict[str, str] = {ERCOT_DUNS: "ERCOT"}
-    for f in chosen:
-        _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)
-    return ReportData(str(source), run, check, ruleset, records, roles, names, volumes, orders,
-                      len(flows), chosen, note, _variances(traces, run))
+    return records, roles, bases
 
 
 def _variances(traces: list[Path], run: dict[str, str]) -> list[Variance] | None:

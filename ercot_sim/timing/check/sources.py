@@ -316,13 +316,15 @@ def _parse_time(text: str, where: str) -> dt.datetime:
     return to_local(moment)
 
 
-def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
+def read_trace(db_path: str | Path, read_files: bool = True, esi_ids: set[str] | None = None) -> Dataset:
     """Read a run's SQLite trace (table ``transactions``).
 
     Args:
         db_path: the database file.
         read_files: read each row's X12 file (relative to the database's folder) for the
             details the table does not hold.
+        esi_ids: read only these ESI IDs' transactions (a report's diagrams; through the
+            trace's ``(esi_id, seq)`` index), not the whole trace.
 
     Raises:
         CheckInputError: not an SQLite database, or no usable ``transactions`` table.
@@ -339,7 +341,14 @@ def read_trace(db_path: str | Path, read_files: bool = True) -> Dataset:
             missing = [c for c in _TRACE_COLUMNS if c not in cols]
             if missing:
                 raise CheckInputError(f"table 'transactions' lacks column(s) {', '.join(missing)}", str(path))
-            rows = db.execute(f"SELECT {', '.join(_TRACE_COLUMNS)} FROM transactions ORDER BY seq").fetchall()
+            columns = ", ".join(_TRACE_COLUMNS)
+            if esi_ids is None:
+                rows = db.execute(f"SELECT {columns} FROM transactions ORDER BY seq").fetchall()
+            else:
+                rows = []
+                for esi in sorted(esi_ids):
+                    rows += db.execute(f"SELECT {columns} FROM transactions WHERE esi_id = ?", (esi,)).fetchall()
+                rows.sort(key=lambda row: int(row[0]))
             run: dict[str, str] = {}
             if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='run'").fetchone():
                 run = dict(db.execute("SELECT key, value FROM run").fetchall())
