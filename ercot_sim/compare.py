@@ -1,8 +1,9 @@
 """Rule-change comparison: the same scenario and seed under two rule sets, and what changed.
 
 :func:`compare_rules` runs the scenario twice with the engine's public entry point
-(:func:`ercot_sim.market.engine.run_scenario`), once per rules file, then measures each run from its
-trace and judges it with the independent checker under the rules that run used:
+(:func:`ercot_sim.market.engine.run_scenario`), once per rules file, side by side (two tasks on
+a local Dask cluster), then measures each run from its trace and judges it with the independent
+checker under the rules that run used:
 
 - switch and move-in completion time in ERCOT business days (p50, p90, max), from the
   trace's ``orders`` table (submission to completion);
@@ -222,6 +223,27 @@ class Comparison:
         )
 
 
+@dataclass(frozen=True)
+class _RunJob:
+    """One side of a comparison, as a task: the scenario under one rules file."""
+
+    scenario: str
+    out: str
+    seed: int | None
+    rules: str
+    label: str
+
+
+def _run_and_measure(job: _RunJob) -> RunMeasure:
+    """Run one side and measure it (in a worker process)."""
+    from ercot_sim.market.engine import run_scenario
+    from ercot_sim.scenario import load_scenario
+
+    run_scenario(load_scenario(job.scenario), job.out, seed=job.seed, rules=job.rules,
+                 base_dir=Path(job.scenario).parent)
+    return measure_run(job.out, job.rules, job.label)
+
+
 def compare_rules(
     scenario: str | Path,
     rules_a: str | Path,
@@ -244,7 +266,7 @@ def compare_rules(
     Raises:
         ScenarioError, RulesError: the scenario or a rules file is unusable.
     """
-    from ercot_sim.market.engine import run_scenario
+    from ercot_sim.output.cluster import map_on_cluster
     from ercot_sim.scenario import load_scenario
     from ercot_sim.timing.check import load_check_rules
 
@@ -255,16 +277,20 @@ def compare_rules(
     if labels[0] == labels[1]:
         labels = [f"A:{labels[0]}", f"B:{labels[1]}"]
     tmp = tempfile.TemporaryDirectory(prefix="ercot-sim-compare-") if out is None else None
-    root = Path(tmp.name if tmp is not None else out)  # type: ignore[arg-type]
+    root = Path(tmp.name if tmp is not None else out).resolve()  # type: ignore[arg-type]
     try:
-        measures = []
-        for name, rules, label in (("a", rules_a, labels[0]), ("b", rules_b, labels[1])):
+        if progress is not None:
+            progress(f"running {Path(scenario).name} under {rules_a} and under {rules_b}, side by side, "
+                     "and checking each run")
+        runs = [_RunJob(str(Path(scenario).resolve()), str(root / name), seed, str(Path(rules).resolve()), label)
+                for name, rules, label in (("a", rules_a, labels[0]), ("b", rules_b, labels[1]))]
+
+        def finished(job: _RunJob, _m: RunMeasure) -> None:
             if progress is not None:
-                progress(f"running {Path(scenario).name} under {rules}")
-            run_scenario(loaded, root / name, seed=seed, rules=rules, base_dir=Path(scenario).parent)
-            if progress is not None:
-                progress(f"checking the run under {rules}")
-            measures.append(measure_run(root / name, rules, label))
+                progress(f"done: the run under {job.rules}")
+
+        measures = map_on_cluster(_run_and_measure, runs, [f"ercot-sim compare {r.out}" for r in runs],
+                                  workers=2, done=finished)
         used_seed = seed if seed is not None else loaded.scenario.seed
         return Comparison(str(scenario), used_seed, measures[0], measures[1])
     finally:

@@ -64,8 +64,8 @@ def test_compare_shows_each_step_on_a_terminal_and_quiet_hides_it(tmp_path: Path
 
     compare_rules(ROOT / "scenarios" / "switch-standard.toml", ROOT / "ercot_sim" / "timing" / "rules.toml", rules,
                   progress=steps.append)
-    assert [s.split(" under ")[0] for s in steps] == ["running switch-standard.toml", "checking the run",
-                                                      "running switch-standard.toml", "checking the run"]
+    assert [s.split(" under ")[0] for s in steps] == ["running switch-standard.toml", "done: the run",
+                                                      "done: the run"]  # the two runs side by side
     err, out = _stderr_on_a_terminal(["--quiet", *args])
     assert "running" not in err and "checking" not in err and "switch p50" in out
     piped = subprocess.run([sys.executable, "-m", "ercot_sim", *args], capture_output=True, text=True, cwd=ROOT)

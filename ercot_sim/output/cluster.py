@@ -18,12 +18,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 if TYPE_CHECKING:
     from ercot_sim.timing.check.report import CheckResult
 
-__all__ = ["ShardJob", "ShardOutcome", "run_on_cluster", "run_shard"]
+__all__ = ["ShardJob", "ShardOutcome", "map_on_cluster", "run_on_cluster", "run_shard"]
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +89,32 @@ def run_shard(job: ShardJob) -> ShardOutcome:
 
 def run_on_cluster(jobs: list[ShardJob], scheduler: str | None = None, workers: int | None = None,
                    done: Callable[[ShardJob, ShardOutcome], None] | None = None) -> list[ShardOutcome]:
-    """Run ``jobs`` as Dask tasks and return their outcomes in the jobs' order.
-
-    Args:
-        jobs: the shards.
-        scheduler: a running scheduler's address (``tcp://host:8786``); None for a LocalCluster
-            of ``workers`` single-threaded worker processes on this machine.
-        workers: the LocalCluster's size (default: one per core, at most one per shard).
-        done: called as each shard finishes (progress).
+    """Run ``jobs`` as Dask tasks (:func:`map_on_cluster` of :func:`run_shard`) and return their
+    outcomes in the jobs' order.
 
     Raises:
         SimError: a shard's input cannot be used (the first such error), or the scheduler
             cannot be reached.
+    """
+    return map_on_cluster(run_shard, jobs, [f"ercot-sim {job.out}" for job in jobs], scheduler, workers, done)
+
+
+def map_on_cluster(fn: Callable[[_In], _Out], items: list[_In], keys: list[str], scheduler: str | None = None,
+                   workers: int | None = None, done: Callable[[_In, _Out], None] | None = None) -> list[_Out]:
+    """``fn`` of each of ``items`` as Dask tasks named ``keys``, their results in the items' order.
+
+    Args:
+        fn: an importable function (workers import it by name).
+        items: its arguments, one task each (plain values: they travel to the workers).
+        keys: the tasks' names (unique).
+        scheduler: a running scheduler's address (``tcp://host:8786``); None for a LocalCluster
+            of ``workers`` single-threaded worker processes on this machine.
+        workers: the LocalCluster's size (default: one per core, at most one per task).
+        done: called as each task finishes (progress).
+
+    Raises:
+        SimError: a task's input cannot be used (the first such error, raised there), or the
+            scheduler cannot be reached.
     """
     import os
 
@@ -108,9 +125,11 @@ def run_on_cluster(jobs: list[ShardJob], scheduler: str | None = None, workers: 
     cluster = None
     try:
         if scheduler is None:
-            size = workers or min(len(jobs), os.cpu_count() or 1)
+            size = workers or min(len(items), os.cpu_count() or 1)
+            # no dashboard; the scheduler's own HTTP server on a free local port (not 8787, which a
+            # second cluster would find taken and warn about)
             cluster = LocalCluster(n_workers=size, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.CRITICAL)
+                                   silence_logs=logging.CRITICAL, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
             client = Client(cluster)
         else:
             try:
@@ -118,18 +137,17 @@ def run_on_cluster(jobs: list[ShardJob], scheduler: str | None = None, workers: 
             except (OSError, TimeoutError) as exc:
                 raise SimError(f"cannot reach the Dask scheduler: {exc}", scheduler) from None
         with client:
-            # one task per shard, named by its folder; impure: a shard writes files
-            futures = client.map(run_shard, jobs, key=[f"ercot-sim {job.out}" for job in jobs], pure=False,
-                                 retries=0)
+            # impure: a task writes files
+            futures = client.map(fn, items, key=keys, pure=False, retries=0)
             position = {f.key: i for i, f in enumerate(futures)}
-            outcomes: list[ShardOutcome | None] = [None] * len(jobs)
+            results: dict[int, _Out] = {}
             for future in as_completed(futures):
-                outcome = future.result()  # a shard's SimError is raised here, as it was raised there
+                result = future.result()  # a task's SimError is raised here, as it was raised there
                 i = position[future.key]
-                outcomes[i] = outcome
+                results[i] = result
                 if done is not None:
-                    done(jobs[i], outcome)
+                    done(items[i], result)
     finally:
         if cluster is not None:
             cluster.close()
-    return [o for o in outcomes if o is not None]
+    return [results[i] for i in range(len(items))]
