@@ -92,6 +92,7 @@ def run_command(
     orders: dict[str, int] = {}
     files = skipped = esi_ids = 0
     checked = None
+    shard_costs: list[dict[str, float]] = []  # each shard's seconds running and checking, and its peak memory
     try:
         if shards == 1:
             with Progress(TextColumn("simulated day"), BarColumn(), MofNCompleteColumn(),
@@ -108,6 +109,8 @@ def run_command(
                                     check or fail_on_violation, scheduler, workers, esiids, err)
             parts = [ShardSummary(counts=o["counts"], orders=o["orders"], files=o["files"], skipped=o["skipped"],
                                   esi_ids=o["esi_ids"]) for o in outcomes]
+            shard_costs = [{"run_seconds": round(o["run_seconds"], 2), "check_seconds": round(o["check_seconds"], 2),
+                            "peak_rss_mib": round(o["peak_rss"] / 2**20, 1)} for o in outcomes]
             if check or fail_on_violation:
                 from ercot_sim.timing.check.report import CheckResult
 
@@ -142,6 +145,7 @@ def run_command(
             "orders": dict(sorted(orders.items())), "seconds": round(elapsed, 3),
             "check": checked.to_dict() if checked is not None else None,
             "failed": failed if checked is not None else None,
+            **({"shards": shard_costs} if shard_costs else {}),
         }, indent=2))
         _write_html(out, html, rules, quiet=True)
         if fail_on_violation and failed:
