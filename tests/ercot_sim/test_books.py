@@ -471,3 +471,36 @@ def test_bad_input_is_one_line_and_a_sharded_run_is_named(tmp_path: Path) -> Non
 
     page = render_report(load_report_data(tmp_path / "s", None, None, 2, (), ())).decode()
     assert "Not worked out for this run (a sharded run" in page
+
+
+def test_a_queue_bulk_inserts_its_new_issues_one_file_per_subtype(tmp_path: Path) -> None:
+    """``worklist --bulk-insert DIR``: the queue's items that call for a new MarkeTrak issue, one
+    CSV per subtype (every row of a file of its subtype), none about an issue already open; a
+    folder that holds files is refused in one line (exit 2) and left as it is."""
+    import csv
+
+    from ercot_sim.books.bulk import COLUMNS, new_issues
+    from ercot_sim.books.worklist import worklist
+
+    text = BASE + EVENTS + "".join(f'\n[[faults]]\nkind = "missing"\nparticipant = "{p}"\nesi_index = {i}\n'
+                                   f'code = "{c}"\n' for p, i, c in (("ERCOT", 0, "867_03"), ("ERCOT", 2, "814_05"),
+                                                                     ("INCUMBENT", 1, "814_07")))
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    party, day = "223456789", _last_day(text) + dt.timedelta(days=1)
+    wanted = new_issues(worklist(out / "trace.sqlite", party, day))
+    assert {i.marketrak for i in wanted} == {"Missing Enrollment Transaction", "Usage & Billing - Missing"}
+    cli = [sys.executable, "-m", "ercot_sim", "worklist", str(out), "--for", f"CR:{party}", "--bulk-insert",
+           str(tmp_path / "bulk")]
+    done = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1, done.stderr  # items on the queue
+    rows = []
+    for path in sorted((tmp_path / "bulk").iterdir()):
+        with path.open(encoding="utf-8", newline="") as fh:
+            table = list(csv.reader(fh))
+        assert tuple(table[0]) == COLUMNS and len({r[1] for r in table[1:]}) == 1
+        rows += table[1:]
+    assert sorted(r[6] for r in rows) == sorted(i.key for i in wanted)
+    assert len(list((tmp_path / "bulk").iterdir())) == 2
+    again = subprocess.run(cli, capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1 and "holds files" in again.stderr
