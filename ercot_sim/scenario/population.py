@@ -15,6 +15,7 @@ import hashlib
 import random
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ercot_sim.scenario import Event, EventRates, Scenario
@@ -144,46 +145,71 @@ class _Picker:
         return self._names[i] if i < len(self._names) else self._names[-1]
 
 
-def _premises(scenario: Scenario) -> list[Premise]:
-    seed = scenario.scenario.seed
+def _interleaved(scenario: Scenario) -> Iterator[tuple[int, str]]:
+    """The population's ESI IDs with their TDSP's position, in ``esi_index`` order: the TDSPs
+    interleaved, so that esi_index 0, 1, 2 ... visit every TDSP in turn."""
     pop = scenario.population
     tdsps = scenario.participants.tdsps
     total = sum(t.share for t in tdsps)
     counts = [int(pop.esi_ids * t.share / total) for t in tdsps]
     for i in range(pop.esi_ids - sum(counts)):
         counts[i % len(counts)] += 1
+    serial = [0] * len(tdsps)
+    remaining = counts[:]
+    shapes = [(t.esi_prefix, max(17 - len(t.esi_prefix), 1)) for t in tdsps]
+    while any(remaining):
+        for k, (prefix, digits) in enumerate(shapes):
+            if not remaining[k]:
+                continue
+            remaining[k] -= 1
+            serial[k] += 1
+            yield k, f"{prefix}{serial[k]:0{digits}d}"
+
+
+def _esi_at(scenario: Scenario, indexes: set[int]) -> dict[int, str]:
+    """The ESI IDs at ``indexes`` of the population (the events' ``esi_index``)."""
+    found: dict[int, str] = {}
+    if not indexes:
+        return found
+    last = max(indexes)
+    for index, (_k, esi) in enumerate(_interleaved(scenario)):
+        if index in indexes:
+            found[index] = esi
+        if index >= last:
+            break
+    return found
+
+
+def _premises(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> list[Premise]:
+    """The premises of shard ``(i, n)``: an ESI ID of another shard is skipped before its draws."""
+    from ercot_sim.output.shard import shard_of
+
+    seed = scenario.scenario.seed
+    pop = scenario.population
+    names = [t.name for t in scenario.participants.tdsps]
     crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
     out: list[Premise] = []
-    index = 0
     draw = Draws(seed)  # draw(esi, purpose) == unit(seed, esi, purpose), cheaper
     pick_rep = _Picker(crs)
     energized_share, cycles = pop.energized, pop.cycles
-    # Interleave the TDSPs so that esi_index 0, 1, 2 ... visit every TDSP in turn.
-    serial = [0] * len(tdsps)
-    remaining = counts[:]
-    shapes = [(t.name, t.esi_prefix, max(17 - len(t.esi_prefix), 1)) for t in tdsps]
+    mine, count = shard
     # draw(esi, "energized"), draw(esi, "rep"), draw(esi, "cycle") written out: the CRCs of
     # "<esi>|" extended by each purpose (the same numbers; this loop runs once per ESI ID)
     c1, c2 = draw.state
     crc32 = zlib.crc32
     scale = 2**64
-    while any(remaining):
-        for k, (tdsp_name, prefix, digits) in enumerate(shapes):
-            if not remaining[k]:
-                continue
-            remaining[k] -= 1
-            serial[k] += 1
-            esi = f"{prefix}{serial[k]:0{digits}d}"
-            head = (esi + "|").encode()
-            h1, h2 = crc32(head, c1), crc32(head, c2)
-            u_energized = ((crc32(b"energized", h1) << 32) | crc32(b"energized", h2)) / scale
-            u_cycle = ((crc32(b"cycle", h1) << 32) | crc32(b"cycle", h2)) / scale
-            if u_energized < energized_share and crs:
-                rep = pick_rep(((crc32(b"rep", h1) << 32) | crc32(b"rep", h2)) / scale)
-            else:
-                rep = None
-            out.append(Premise(esi, index, tdsp_name, int(u_cycle * cycles) + 1, rep))
-            index += 1
+    for index, (k, esi) in enumerate(_interleaved(scenario)):
+        if count > 1 and shard_of(esi, count) != mine:
+            continue
+        head = (esi + "|").encode()
+        h1, h2 = crc32(head, c1), crc32(head, c2)
+        u_energized = ((crc32(b"energized", h1) << 32) | crc32(b"energized", h2)) / scale
+        u_cycle = ((crc32(b"cycle", h1) << 32) | crc32(b"cycle", h2)) / scale
+        if u_energized < energized_share and crs:
+            rep = pick_rep(((crc32(b"rep", h1) << 32) | crc32(b"rep", h2)) / scale)
+        else:
+            rep = None
+        out.append(Premise(esi, index, names[k], int(u_cycle * cycles) + 1, rep))
     return out
 
 
@@ -293,12 +319,12 @@ def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Pop
     """
     from ercot_sim.output.shard import in_shard
 
-    premises = _premises(scenario)
-    by_index = premises
+    kept = _premises(scenario, shard)  # only this shard's: the others are never drawn
+    by_index = _esi_at(scenario, {ev.esi_index or 0 for ev in scenario.events if ev.esi_id is None})
     per_esi: dict[str, list[Event]] = {}
     created: dict[str, str] = {}
     for ev in scenario.events:
-        esi = ev.esi_id if ev.esi_id is not None else by_index[ev.esi_index or 0].esi_id
+        esi = ev.esi_id if ev.esi_id is not None else by_index[ev.esi_index or 0]
         per_esi.setdefault(esi, []).append(ev)
         if ev.kind == "esi_create" and ev.tdsp:
             created[esi] = ev.tdsp
@@ -307,7 +333,6 @@ def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Pop
         getattr(rates, k) > 0
         for k in ("switch", "move_in", "move_out", "historical_usage", "switch_hold")
     )
-    kept = [p for p in premises if in_shard(p.esi_id, shard)]
     if any_rate:
         crs = [(c.name, c.share) for c in scenario.participants.crs if c.share > 0]
         t_switch, t_move_in, t_move_out, t_history, t_hold = _thresholds(scenario)
