@@ -8,6 +8,8 @@ file system): the merged trace is made from the shards' traces (docs/scale.md).
 
 Flows are per ESI ID, so a shard's check is the check of its ESI IDs and the run's check is the
 merge of the shards' (:meth:`CheckResult.merge`, per-rule counts added exactly).
+:func:`map_on_cluster` runs any importable function this way (``compare`` runs its two markets
+side by side with it).
 """
 
 from __future__ import annotations
