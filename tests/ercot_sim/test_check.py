@@ -448,6 +448,25 @@ def test_lead_rule_loss_notice(sent_04: str, sent_06: str, late: int) -> None:
     assert res.rule("B7-ercot-814_06-switch").decided == 1
 
 
+@pytest.mark.parametrize("sent_13,sent_06,late", [
+    ("2025-03-06T09:00", "2025-03-12T09:00", 0),   # moved to 19 Mar before the notice was due: due 12 Mar
+    ("2025-03-06T09:00", "2025-03-13T09:00", 1),   # one business day late for the new date
+    ("2025-03-10T09:00", "2025-03-12T09:00", 1),   # moved after the notice was due (7 Mar): the old date holds
+])
+def test_lead_rule_follows_a_date_change_accepted_before_the_notice_was_due(sent_13: str, sent_06: str,
+                                                                              late: int) -> None:
+    """B7 of a switch whose date the CR moved (found in the whole-market month): the TDSP's
+    814_13 with the new date, sent before the 814_06 was due, moves the notice's deadline."""
+    records = _switch("20250306", "20250314")
+    records += [_rec("814_12", "2025-03-05T09:00", "CR", "ERCOT", "C2", "C1", dates={"150": "20250319"}),
+                _rec("814_12", "2025-03-05T11:00", "ERCOT", "TDSP", "E3", "E1", dates={"150": "20250319"}),
+                _rec("814_13", sent_13, "TDSP", "ERCOT", "T2", "E3", dates={"150": "20250319"}),
+                _rec("814_06", sent_06, "ERCOT", "CR", "E2", "E1", dates={"150": "20250319"})]
+    res = _check(records, "B7-ercot-814_06-switch")
+    assert [v.kind for v in res.violations] == (["late"] if late else [])
+    assert res.rule("B7-ercot-814_06-switch").decided == 1
+
+
 def _trace_check(records: list[TxnRecord], rule: str, rules_file: Path | None = None,
                  outages: list[Outage] | None = None):  # type: ignore[no-untyped-def]
     """Records as read from a run's trace (which holds work outside EDI, such as safety nets)."""

@@ -591,3 +591,21 @@ def test_a_date_change_behind_a_cancel_is_rejected_with_its_iteration(tmp_path: 
         ("814_13", ERCOT, NEWCOMER), ("814_09", ONCOR, ERCOT), ("814_09", ERCOT, NEWCOMER)]
     assert flow(db, ESI0, ("814_13",))[0][3] == "reject A13"
     assert all(validate(p).ok for p in (out / "outbox").rglob("*.x12"))
+
+
+
+def test_a_date_change_asked_on_a_saturday_gives_the_tdsp_its_notice(tmp_path: Path) -> None:
+    """A customer asks on a Saturday to move a move-in to the Monday (found in the whole-market
+    month): the CR asks for the first date that gives the TDSP two business days' notice from
+    the next business day (Wednesday), and the run keeps rule C9."""
+    text = (ROOT / "scenarios" / "switch-standard.toml").read_text().split("[[events]]")[0] + "".join(
+        f'\n[[events]]\nkind = "{kind}"\nesi_index = 0\nday = {day}\ncr = "NEWCOMER"\nrequested_day = {req}\n'
+        for kind, day, req in (("move_in", 1, 12), ("date_change", 5, 7)))
+    assert dt.date(2025, 3, 3) + dt.timedelta(days=5) == dt.date(2025, 3, 8)  # a Saturday
+    out = tmp_path / "run"
+    run_scenario(load_scenario_text(text), out)
+    db = Run(out, out / "trace.sqlite")
+    assert [d for c, s, _r, d in flow(db, ESI0, ("814_12",)) if s == NEWCOMER] == ["date 20250312"]
+    result = check_path(out)
+    assert result.rule("C9-cr-814_12-notice").on_time == 1 and result.violations == [], \
+        [v.message for v in result.violations]

@@ -163,10 +163,15 @@ class CustomerRequests:
             return
         p[2] = self.desk.clock.stamp(r.now)
         self.desk.changes[r.ref] = p[0]  # ERCOT's 814_13 answers the date change, about the order
-        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=r.requested,
+        # the TDSP needs the rule's business days of notice before the new date (C9), counted from
+        # the next business day when the customer calls on another day: a nearer date is moved out
+        clock, cal = self.desk.clock, self.desk.ctx.tdsp_calendar.get(r.tdsp, "ERCOT")
+        earliest = clock.add_business_days(clock.roll(clock.date(r.now), cal), self.desk.timing.date_change_notice_bd,
+                                           cal)
+        new = max(r.requested, earliest)
+        request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=new,
                              iteration=self.desk.clock.iteration(r.now))
-        self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, request, p[0],
-                       f"date {ymd(r.requested)}")
+        self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, request, p[0], f"date {ymd(new)}")
 
     def _csa(self, r: _Request) -> None:
         start = self._later(r, 0)

@@ -15,8 +15,10 @@ Rule kinds:
     the trigger's GS01/GS06, AK2 its ST02). Late: sent after the deadline; missing: never
     sent and the data extends past the deadline; open: not sent and not yet due.
 ``lead``
-    A notice due a number of days *before* a date of the trigger (its DTM150, else DTM151).
-    When the trigger itself comes too late for the lead, the notice is due by the end of the
+    A notice due a number of days *before* a date of the trigger (its DTM150, else DTM151); when
+    the TDSP accepted a date change of the trigger's order (an 814_13 with a date, in its flow)
+    before the notice was due, before the new date. When the trigger (or that 814_13) comes too
+    late for the lead, the notice is due by the end of the
     next business day (capped, as timing-rules.md G says "capped at now"). Only notices that
     were sent are judged: whether one was owed at all (a losing CR exists) is not visible.
     With ``deadline.bound = "earliest"`` the moment is the earliest allowed one: a notice sent
@@ -471,11 +473,30 @@ class _Evaluator:
         if rule.deadline is not None and rule.deadline.bound == "earliest":
             self.judge_early(rule, rc, t, due, self.recs[j], cal, anchor)
             return
-        if j != r.index and r.sent_at > due:
+        told = r.sent_at  # when the sender of the notice learned the date
+        moved = self.moved_date(r, due)
+        if moved is not None:  # the date was changed before the notice was due: due before the new date
+            anchor, told = moved
+            due = self.rules.deadline(rule, to_local(dt.datetime.combine(anchor, dt.time(12))), cal)
+        if j != r.index and told > due:
             name = self.rules.calendar_for(rule, cal)
-            day = self.cal.next_business_day(r.sent_at.date(), name)
+            day = self.cal.next_business_day(told.date(), name)
             due = to_local(dt.datetime.combine(day, dt.time.max))
         self._late(rule, rc, t, due, self.recs[j], cal)
+
+    def moved_date(self, r: TxnRecord, due: dt.datetime) -> tuple[dt.date, dt.datetime] | None:
+        """The date a date change moved the trigger's order to, and when the TDSP sent its
+        acceptance (an 814_13 with a date, in the trigger's flow), when that was before ``due``:
+        the last such."""
+        moved = None
+        for j in self.flows.members_with_codes(r.index, _DATE_CHANGE_ANSWERS):
+            a = self.recs[j]
+            if a.sent_at <= r.sent_at or a.sent_at > due or a.sender_role != "TDSP":
+                continue
+            new = a.date("150", "151")
+            if new is not None and not a.reject:
+                moved = (new, a.sent_at)
+        return moved
 
     def judge_early(self, rule: Rule, rc: RuleCompliance, t: _Trigger, opens: dt.datetime,
                     ans: TxnRecord, cal: str | None, anchor: dt.date) -> None:
@@ -579,6 +600,10 @@ def evaluate(data: Dataset, rules: RuleSet, only: Sequence[str] | None = None) -
     return CheckResult(data.source, data.mode, len(data.records), len(ev.flows.flows), data.end,
                        results, violations, not_checked, [*data.notes, *sorted(set(ev.notes))],
                        list(data.findings), sorted(ev.owed, key=Violation.due_key))
+
+
+#: the TDSP's answer to a date change: with a date, the order's new scheduled date
+_DATE_CHANGE_ANSWERS = frozenset({"814_13"})
 
 
 def _shard_of_file(file: str) -> str:
