@@ -1,8 +1,8 @@
 """``python -m bench same-bytes``: fingerprints of every output, to prove a change keeps the bytes.
 
-Runs every scenario in ``scenarios/`` (market-month at 5,000 ESI IDs; with ``--full`` also at
-100,000) into a scratch folder and prints, per run, one SHA-256 over its X12 files (relative
-path and bytes, in path order) and one per trace table (every row in ``rowid`` order), as
+Runs every scenario in ``scenarios/`` (market-month and ercot-month at 5,000 ESI IDs; with
+``--full`` market-month also at 100,000) into a scratch folder and prints, per run, one SHA-256
+over its X12 files (relative path and bytes, in path order) and one per trace table (every row in ``rowid`` order), as
 JSON. Save the output of the commit before a change and compare the commit after it::
 
     python -m bench same-bytes --out before.json          # on the old commit
@@ -54,6 +54,8 @@ def runs(full: bool) -> list[tuple[str, Path, int | None]]:
             out.append(("market-month@5000", path, 5000))
             if full:
                 out.append(("market-month@100000", path, 100_000))
+        elif path.stem == "ercot-month":  # the whole market: 7 million ESI IDs, run at a market-month's sizes
+            out.append(("ercot-month@5000", path, 5000))
         else:
             out.append((path.stem, path, None))
     return out

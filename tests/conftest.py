@@ -26,6 +26,11 @@ def examples(usual: int) -> int:
     return DEEP_EXAMPLES if PROFILE == "deep" else usual
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the shipped scenarios of a whole market month (100,000 and 7,000,000 ESI IDs): the tests load
+#: them, and run them only at a smaller size (``with_esi_ids``)
+MARKET_SCENARIOS = frozenset({"market-month", "ercot-month"})
+#: every other shipped scenario: a flow or a few, small enough to run whole
+FLOW_SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.toml") if p.stem not in MARKET_SCENARIOS)
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from ercot_sim.errors import CounterpartyError
 from ercot_sim.market.engine import run_scenario
 from ercot_sim.output.emit import render_text
 from ercot_sim.scenario import load_scenario
+from tests.conftest import FLOW_SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml") if p.stem != "market-month")
+SCENARIOS = [p.stem for p in FLOW_SCENARIOS]
 
 
 def _roles(trace: Path) -> dict[str, str]:

@@ -15,10 +15,11 @@ from edi.validate import validate
 from ercot_sim.market.engine import run_scenario
 from ercot_sim.output.trace import render_trace
 from ercot_sim.scenario import load_scenario
+from tests.conftest import FLOW_SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
-FLOWS = [p for p in SCENARIOS if p.stem != "market-month"]
+FLOWS = FLOW_SCENARIOS
 GOLDEN = ROOT / "tests" / "golden"
 
 
@@ -40,6 +41,18 @@ def test_market_month_is_a_market() -> None:
     assert 0.005 <= scenario.rates.switch <= 0.02
     assert scenario.rates.move_in == pytest.approx(3 * scenario.rates.switch)
     assert len(scenario.mass_transitions) == 1
+
+
+def test_ercot_month_is_the_whole_market() -> None:
+    """The whole competitive market: 7 million ESI IDs at the six competitive TDSPs, shared as
+    their published meter counts (Oncor the largest, LP&L the smallest), market-month's rates."""
+    scenario = load_scenario(ROOT / "scenarios" / "ercot-month.toml")
+    month = load_scenario(ROOT / "scenarios" / "market-month.toml")
+    assert scenario.population.esi_ids == 7_000_000 and scenario.scenario.days == 30
+    shares = {t.name: t.share for t in scenario.participants.tdsps}
+    assert list(shares) == ["ONCOR", "CENTERPOINT", "AEP TEXAS CENTRAL", "AEP TEXAS NORTH", "TNMP", "LP&L"]
+    assert max(shares, key=shares.__getitem__) == "ONCOR" and min(shares, key=shares.__getitem__) == "LP&L"
+    assert scenario.rates == month.rates and not scenario.mass_transitions
 
 
 def roles_of(scenario) -> dict[str, str]:  # type: ignore[no-untyped-def]

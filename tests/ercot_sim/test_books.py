@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from ercot_sim.books.reconcile import reconcile
 from ercot_sim.market.engine import run_scenario
 from ercot_sim.scenario import load_scenario, load_scenario_text
-from tests.conftest import examples
+from tests.conftest import FLOW_SCENARIOS, examples
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.toml") if p.stem != "market-month")
+SCENARIOS = FLOW_SCENARIOS
 
 
 def _last_day(scenario_text_or_path: Path | str) -> dt.date:

@@ -14,9 +14,10 @@ from ercot_sim.market.engine import run_scenario
 from ercot_sim.market.messages import Message
 from ercot_sim.market.participants.base import Participant
 from ercot_sim.scenario import load_scenario
+from tests.conftest import FLOW_SCENARIOS
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml") if p.stem != "market-month")
+SCENARIOS = [p.stem for p in FLOW_SCENARIOS]
 
 
 def _files(out: Path) -> dict[str, str]:
