@@ -93,7 +93,9 @@ class PlannedEvent:
     """One event of the run, resolved to an ESI ID, a day of the run and a local time.
 
     ``ordinal`` numbers the events of one ESI ID (explicit and generated) in time order;
-    references (BGN02) are built from it, so they are the same in every shard.
+    references (BGN02) are built from it, so they are the same in every shard. ``drawn``: the
+    event was drawn from the scenario's rates (not written in its ``[[events]]``, which a
+    participant acts on exactly as written, a request the market will reject included).
     """
 
     day: int
@@ -101,6 +103,7 @@ class PlannedEvent:
     esi_id: str
     ordinal: int
     event: Event
+    drawn: bool = False
 
 
 @dataclass
@@ -329,6 +332,7 @@ def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Pop
         if ev.kind == "esi_create" and ev.tdsp:
             created[esi] = ev.tdsp
     rates = scenario.rates
+    drawn_events: set[int] = set()  # id() of the events drawn from the rates
     any_rate = any(
         getattr(rates, k) > 0
         for k in ("switch", "move_in", "move_out", "historical_usage", "switch_hold")
@@ -346,13 +350,14 @@ def build_population(scenario: Scenario, shard: tuple[int, int] = (0, 1)) -> Pop
             gen = _generated(scenario, p, crs, drawn)
             if gen:
                 per_esi.setdefault(p.esi_id, []).extend(gen)
+                drawn_events.update(id(ev) for ev in gen)
     planned: list[PlannedEvent] = []
     for esi, evs in per_esi.items():
         if not in_shard(esi, shard):
             continue
         evs.sort(key=lambda e: (e.day, e.at))
         for k, ev in enumerate(evs, start=1):
-            planned.append(PlannedEvent(ev.day, ev.at, esi, k, ev))
+            planned.append(PlannedEvent(ev.day, ev.at, esi, k, ev, id(ev) in drawn_events))
     planned.sort(key=lambda pe: (pe.day, pe.at, pe.esi_id, pe.ordinal))
     created = {e: t for e, t in created.items() if in_shard(e, shard)}
     return Population(kept, planned, created)

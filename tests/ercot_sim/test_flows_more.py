@@ -594,18 +594,39 @@ def test_a_date_change_behind_a_cancel_is_rejected_with_its_iteration(tmp_path: 
 
 
 
-def test_a_date_change_asked_on_a_saturday_gives_the_tdsp_its_notice(tmp_path: Path) -> None:
-    """A customer asks on a Saturday to move a move-in to the Monday (found in the whole-market
-    month): the CR asks for the first date that gives the TDSP two business days' notice from
-    the next business day (Wednesday), and the run keeps rule C9."""
+
+@pytest.mark.parametrize("drawn,sent,rejected", [(True, "date 20250312", False), (False, "date 20250311", True)])
+def test_a_date_change_asked_on_a_saturday(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drawn: bool, sent: str,
+                                           rejected: bool) -> None:
+    """A customer asks on a Saturday to move a move-in to the Tuesday (found in the whole-market
+    month, among the date changes drawn from the rates: the TDSP took it, and the checker found
+    the CR late for C9). As everyday work the CR asks for the first date that gives the TDSP two
+    business days' notice from the next business day (Wednesday), and the run keeps C9; a
+    scenario's own event is sent as written, and the TDSP, counting the notice as C9 does,
+    rejects it TDR."""
+    import dataclasses
+
+    from ercot_sim.market import builder
+
     text = (ROOT / "scenarios" / "switch-standard.toml").read_text().split("[[events]]")[0] + "".join(
         f'\n[[events]]\nkind = "{kind}"\nesi_index = 0\nday = {day}\ncr = "NEWCOMER"\nrequested_day = {req}\n'
-        for kind, day, req in (("move_in", 1, 12), ("date_change", 5, 7)))
+        for kind, day, req in (("move_in", 1, 12), ("date_change", 5, 8)))
     assert dt.date(2025, 3, 3) + dt.timedelta(days=5) == dt.date(2025, 3, 8)  # a Saturday
+    real = builder.build_population
+
+    def as_drawn(scenario, shard=(0, 1)):  # type: ignore[no-untyped-def]
+        pop = real(scenario, shard)
+        pop.events[:] = [dataclasses.replace(pe, drawn=drawn) if pe.event.kind == "date_change" else pe
+                         for pe in pop.events]
+        return pop
+
+    monkeypatch.setattr(builder, "build_population", as_drawn)
     out = tmp_path / "run"
     run_scenario(load_scenario_text(text), out)
     db = Run(out, out / "trace.sqlite")
-    assert [d for c, s, _r, d in flow(db, ESI0, ("814_12",)) if s == NEWCOMER] == ["date 20250312"]
-    result = check_path(out)
-    assert result.rule("C9-cr-814_12-notice").on_time == 1 and result.violations == [], \
-        [v.message for v in result.violations]
+    assert [d for c, s, _r, d in flow(db, ESI0, ("814_12",)) if s == NEWCOMER] == [sent]
+    assert [d for c, s, _r, d in flow(db, ESI0, ("814_13",)) if s == ONCOR] == (
+        ["reject TDR"] if rejected else ["date 20250312"])
+    c9 = check_path(out).rule("C9-cr-814_12-notice")
+    # a date change the TDSP rejected is not judged (its TDR is the market's answer to it)
+    assert (c9.on_time, c9.late) == ((0, 0) if rejected else (1, 0)), c9

@@ -61,6 +61,8 @@ class _Request:
     tdsp_party: Party | None
     #: the fault that made ``target`` another ESI ID than the customer's (for the trace), or ''
     fault: str = ""
+    #: drawn from the scenario's rates (the CR's everyday work), not written in its events
+    drawn: bool = False
 
 
 class CustomerRequests:
@@ -94,7 +96,7 @@ class CustomerRequests:
             requested = self.desk.clock.run_day(ev.requested_day)
         tdsp = self.desk.tdsp_of(esi)
         handler(self, _Request(ev, esi, ref, int(self.desk.env.now), self.desk.duns, tdsp, target, requested,
-                               self.desk.party(self.desk.duns), self.desk.party(tdsp), fault))
+                               self.desk.party(self.desk.duns), self.desk.party(tdsp), fault, pe.drawn))
 
     def _customer(self, r: _Request) -> bool:
         """Is the ESI ID this CR's customer? (If not, the event is skipped, saying so.)"""
@@ -163,12 +165,15 @@ class CustomerRequests:
             return
         p[2] = self.desk.clock.stamp(r.now)
         self.desk.changes[r.ref] = p[0]  # ERCOT's 814_13 answers the date change, about the order
-        # the TDSP needs the rule's business days of notice before the new date (C9), counted from
-        # the next business day when the customer calls on another day: a nearer date is moved out
-        clock, cal = self.desk.clock, self.desk.ctx.tdsp_calendar.get(r.tdsp, "ERCOT")
-        earliest = clock.add_business_days(clock.roll(clock.date(r.now), cal), self.desk.timing.date_change_notice_bd,
-                                           cal)
-        new = max(r.requested, earliest)
+        new = r.requested
+        if r.drawn:
+            # everyday work gives the TDSP the rule's business days of notice before the new date
+            # (C9), counted from the next business day when the customer calls on another day: a
+            # nearer date is moved out (a scenario's own event is sent as written: TDR shows)
+            clock, cal = self.desk.clock, self.desk.ctx.tdsp_calendar.get(r.tdsp, "ERCOT")
+            earliest = clock.add_business_days(clock.roll(clock.date(r.now), cal),
+                                               self.desk.timing.date_change_notice_bd, cal)
+            new = max(new, earliest)
         request = Payload814(cr=r.cr_party, tdsp=r.tdsp_party, requested_date=new,
                              iteration=self.desk.clock.iteration(r.now))
         self.desk.send("814_12", self.desk.ctx.ercot, r.esi, r.ref, p[0], r.now, request, p[0], f"date {ymd(new)}")

@@ -198,8 +198,9 @@ class Enrollment:
         p = as814(m)
         it, new = p.iteration, p.requested_date
         assert new is not None  # mandatory on an 814_12 (check_payload)
-        earliest = self.desk.clock.add_business_days(self.desk.today(), self.desk.timing.date_change_notice_bd,
-                                                     self.desk.cal)
+        # the notice counts from the next business day when it comes on another day (C9's due)
+        earliest = self.desk.clock.add_business_days(self.desk.clock.roll(self.desk.today(), self.desk.cal),
+                                                     self.desk.timing.date_change_notice_bd, self.desk.cal)
         if o is None or o.done or o.cancelled:
             self._reject_13(m, "A13", "ORDER NOT PENDING", it)
         elif self.desk.rejects(m):
