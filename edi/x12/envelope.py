@@ -107,15 +107,38 @@ class TransactionSet:
         return Segment(self.raw[index], self.first_number + index, offs[index] if index < len(offs) else 0)
 
     @property
+    def texts(self) -> list[str]:
+        """ST through SE as segment texts, elements not split (joined again when the
+        transaction was built from element lists)."""
+        if self._text is None:
+            sep = self.delimiters.element
+            self._text = [sep.join(els) for els in self._raw or ()]
+        return self._text
+
+    @property
+    def body_texts(self) -> list[str]:
+        """Segment texts between ST and SE (see :attr:`raw_body`)."""
+        texts = self.texts
+        sep = self.delimiters.element
+        end = -1 if self.complete and texts and texts[-1].split(sep, 1)[0] == "SE" else len(texts)
+        return texts[1:end]
+
+    def _st(self) -> list[str]:
+        """The ST's elements, without splitting the rest of the transaction."""
+        if self._raw is not None:
+            return self._raw[0]
+        return self._text[0].split(self.delimiters.element) if self._text else [""]
+
+    @property
     def st01(self) -> str:
         """Transaction set identifier code (``814``, ``867`` ...)."""
-        st = self.raw[0]
+        st = self._st()
         return st[1] if len(st) > 1 else ""
 
     @property
     def control(self) -> str:
         """ST02, the transaction set control number."""
-        st = self.raw[0]
+        st = self._st()
         return st[2] if len(st) > 2 else ""
 
     @property

@@ -18,10 +18,13 @@ guessed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-__all__ = ["Flow", "FlowIndex", "TxnRecord", "assign_roles", "body_details", "parse_ccyymmdd"]
+__all__ = ["BodyDetails", "Flow", "FlowIndex", "TxnRecord", "assign_roles", "body_details", "parse_ccyymmdd",
+           "sending_ordered"]
 
 #: Where each transaction family keeps its own reference and the one it answers
 #: (segment, element / qualifier). 997s are tied to what they acknowledge by the envelope.
@@ -124,67 +127,118 @@ class TxnRecord:
         return None
 
 
-def _first(body: Sequence[Sequence[str]], seg: str, qual: str, pos: int) -> str:
-    for els in body:
-        if els and els[0] == seg and (not qual or (len(els) > 1 and els[1] == qual)):
-            return els[pos].strip() if len(els) > pos else ""
-    return ""
+#: Segments the checker reads (three characters: a two-character ID with its separator after it,
+#: ``N1*``); every other body segment is passed over without splitting it into elements.
+_READ = ("REF", "DTM", "BGN", "LIN", "ASI", "BPT", "N1*", "AK1", "AK2", "BIG", "TRN", "RMR", "OTI", "SAC")
 
 
-def body_details(st01: str, body: Sequence[Sequence[str]]) -> dict[str, object]:
-    """What the checker needs from a transaction body (segments between ST and SE).
+@functools.cache
+def _read_heads(sep: str) -> frozenset[str]:
+    return frozenset(h.replace("*", sep) for h in _READ)
 
-    Returns a dict with ``ref``, ``orig_ref``, ``esi_id``, ``dates``, ``priority``, ``bgn07``,
-    ``lin07``, ``final``, ``reject``, ``tdsp_name``, ``tdsp_duns`` and ``acks``.
+
+#: CCYYMMDD texts already parsed (a market's dates repeat: a month holds a few hundred)
+_DAYS: dict[str, dt.date] = {}
+
+
+@dataclass(slots=True)
+class BodyDetails:
+    """What the checker reads from a transaction's body (see :func:`body_details`)."""
+
+    ref: str = ""
+    orig_ref: str = ""
+    esi_id: str = ""
+    dates: dict[str, dt.date] = field(default_factory=dict)
+    priority: bool = False
+    bgn07: str = ""
+    lin07: str = ""
+    final: bool = False
+    reject: bool = False
+    tdsp_name: str = ""
+    tdsp_duns: str = ""
+    acks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    #: an 810's SAC04 charge codes, in order (empty for any other transaction)
+    charges: tuple[str, ...] = ()
+
+
+def body_details(st01: str, texts: Sequence[str], sep: str = "*") -> BodyDetails:
+    """What the checker needs from a transaction body: the segment texts between ST and SE,
+    elements separated by ``sep``. Only the segments it reads are split.
+
+    The references are those of :data:`REFERENCES` (the first of each); the ESI ID is REF*Q5's
+    (REF03 when REF02 is empty, as an 867 carries it); the dates are the first DTM02 of each
+    qualifier.
     """
-    out: dict[str, object] = {}
+    out = BodyDetails()
     where = REFERENCES.get(st01)
-    if where is not None:
-        (s1, q1, p1), (s2, q2, p2) = where
-        out["ref"] = _first(body, s1, q1, p1)
-        out["orig_ref"] = _first(body, s2, q2, p2)
+    (s1, q1, p1), (s2, q2, p2) = where if where is not None else (("", "", 0), ("", "", 0))
+    got_ref = got_orig = False
+    heads = _read_heads(sep)
     dates: dict[str, dt.date] = {}
-    priority = reject = False
-    bgn07 = lin07 = tdsp_name = tdsp_duns = esi = ""
-    final = False
     acks: list[tuple[str, str, list[str]]] = []
-    for els in body:
-        if not els:
+    charges: list[str] = []
+    is_810 = st01 == "810"
+    for text in texts:
+        if text[:3] not in heads:
             continue
+        els = text.split(sep)
         sid = els[0]
         n = len(els)
-        if sid == "REF" and n > 2:
-            q, v = els[1], els[2].strip()
-            if q == "Q5" and not esi:
-                esi = v or (els[3].strip() if n > 3 else "")  # an 867 carries it in REF03
-            elif (q == "PRI" and v == "Y") or (q == "1P" and v == "PMI"):
-                priority = True
-            elif q == "7G":
-                reject = True
-        elif sid == "DTM" and n > 2:
-            day = parse_ccyymmdd(els[2])
-            if day is not None and els[1] not in dates:
-                dates[els[1]] = day
-        elif sid == "BGN" and n > 7 and not bgn07:
-            bgn07 = els[7].strip()
-        elif sid == "LIN" and n > 7 and not lin07:
-            lin07 = els[7].strip()
-        elif sid == "ASI" and n > 1 and els[1] == "U":
-            reject = True
-        elif sid == "BPT" and n > 7 and els[7] == "F":
-            final = True
-        elif sid == "N1" and n > 1 and els[1] == "8S" and not tdsp_name:
-            tdsp_name = els[2].strip() if n > 2 else ""
-            tdsp_duns = els[4].strip() if n > 4 else ""
+        if not got_ref and sid == s1 and (not q1 or (n > 1 and els[1] == q1)):
+            out.ref = els[p1].strip() if n > p1 else ""
+            got_ref = True
+        if not got_orig and sid == s2 and (not q2 or (n > 1 and els[1] == q2)):
+            out.orig_ref = els[p2].strip() if n > p2 else ""
+            got_orig = True
+        if sid == "DTM":
+            if n > 2 and els[1] not in dates:
+                day = _DAYS.get(els[2])
+                if day is None:
+                    day = parse_ccyymmdd(els[2])
+                    if day is not None and len(_DAYS) < 100_000:
+                        _DAYS[els[2]] = day
+                if day is not None:
+                    dates[els[1]] = day
+        elif sid == "REF":
+            if n > 2:
+                q, v = els[1], els[2].strip()
+                if q == "Q5":
+                    if not out.esi_id:
+                        out.esi_id = v or (els[3].strip() if n > 3 else "")  # an 867 carries it in REF03
+                elif (q == "PRI" and v == "Y") or (q == "1P" and v == "PMI"):
+                    out.priority = True
+                elif q == "7G":
+                    out.reject = True
+        elif sid == "N1":
+            if n > 1 and els[1] == "8S" and not out.tdsp_name:
+                out.tdsp_name = els[2].strip() if n > 2 else ""
+                out.tdsp_duns = els[4].strip() if n > 4 else ""
+        elif sid == "AK2":
+            if n > 2 and acks:
+                acks[-1][2].append(els[2].strip())
+        elif sid == "SAC":
+            if is_810 and n > 4 and els[4].strip():
+                charges.append(els[4].strip())
+        elif sid == "BGN":
+            if n > 7 and not out.bgn07:
+                out.bgn07 = els[7].strip()
+        elif sid == "LIN":
+            if n > 7 and not out.lin07:
+                out.lin07 = els[7].strip()
+        elif sid == "ASI":
+            if n > 1 and els[1] == "U":
+                out.reject = True
+        elif sid == "BPT":
+            if n > 7 and els[7] == "F":
+                out.final = True
         elif sid == "AK1" and n > 2:
             acks.append((els[1], els[2].strip(), []))
-        elif sid == "AK2" and n > 2 and acks:
-            acks[-1][2].append(els[2].strip())
-    out.update(
-        esi_id=esi, dates=dates, priority=priority, bgn07=bgn07, lin07=lin07, final=final,
-        reject=reject, tdsp_name=tdsp_name, tdsp_duns=tdsp_duns,
-        acks=tuple((f, g, tuple(sts)) for f, g, sts in acks),
-    )
+    if dates:
+        out.dates = dates
+    if acks:
+        out.acks = tuple((f, g, tuple(sts)) for f, g, sts in acks)
+    if charges:
+        out.charges = tuple(charges)
     return out
 
 
@@ -252,7 +306,10 @@ class FlowIndex:
         roots: dict[tuple[str, str], int] = {}
         self.flow_of: list[int] = [-1] * len(records)
         self.flows: list[Flow] = []
-        order = sorted(range(len(records)), key=lambda i: (records[i].sent_at, i))
+        #: the records are in sending order (a trace's are): a flow's members are then in index order
+        self.in_order = sending_ordered(records)
+        order: Iterable[int] = range(len(records)) if self.in_order else sorted(
+            range(len(records)), key=lambda i: (records[i].sent_at, i))
         for i in order:
             r = records[i]
             if not r.esi_id or not (r.ref or r.orig_ref):
@@ -327,10 +384,13 @@ class FlowIndex:
             flow.by_code = {}
             for j in flow.members:
                 flow.by_code.setdefault(self.records[j].code or "", []).append(j)
-        hits = [flow.by_code[c] for c in codes if c in flow.by_code]
-        if len(hits) == 1:
-            return hits[0]
-        order = {j: k for k, j in enumerate(flow.members)} if len(hits) > 1 else {}
+        by_code = flow.by_code
+        hits = [by_code[c] for c in codes if c in by_code]
+        if len(hits) <= 1:
+            return hits[0] if hits else []
+        if self.in_order:
+            return sorted(j for h in hits for j in h)
+        order = {j: k for k, j in enumerate(flow.members)}
         return sorted((j for h in hits for j in h), key=order.__getitem__)
 
     def members_answering(self, index: int, ref: str) -> list[int]:
@@ -355,6 +415,11 @@ class FlowIndex:
         if r.receiver_role == "TDSP":
             return r.receiver, r.tdsp_name
         return self.tdsp_of_esi.get(r.esi_id, ("", ""))
+
+
+def sending_ordered(records: Sequence[TxnRecord]) -> bool:
+    """Whether ``records`` are in sending order (by ``sent_at``; index order among equals)."""
+    return all(a.sent_at <= b.sent_at for a, b in pairwise(records))
 
 
 def assign_roles(records: Iterable[TxnRecord], roles: dict[str, str]) -> None:

@@ -63,7 +63,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from edi.errors import GuideError
@@ -73,7 +73,7 @@ from ercot_sim.errors import CalendarError
 from ercot_sim.timing.check.report import CheckResult, RuleCompliance, TxnRef, Violation
 from ercot_sim.timing.check.sources import Dataset, Outage
 from ercot_sim.timing.flows import FlowIndex, TxnRecord
-from ercot_sim.timing.rules import Msg, Rule, RuleSet
+from ercot_sim.timing.rules import Rule, RuleSet
 
 __all__ = ["EVENTS", "OUT_OF_BAND", "charge_only_codes", "evaluate", "late_payment_charges"]
 
@@ -119,6 +119,26 @@ def charge_only_codes() -> frozenset[str]:
     return late_payment_charges() | _charges_meaning(_FEE_MEANING)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A rule's expected answers as look-ups use them: ``(codes, sender)`` per message, every
+    code, and whether a 997 answers (by envelope)."""
+
+    expects: tuple[tuple[frozenset[str], str], ...]
+    codes: frozenset[str]
+    acknowledged: bool
+
+
+def _sent_by(sender: str, r: TxnRecord, trigger: TxnRecord) -> bool:
+    """Whether ``r`` comes from the sender an expected message names (a role, ``ANY``, or
+    ``RECEIVER``: the trigger's receiver)."""
+    if sender == "ANY":
+        return True
+    if sender == "RECEIVER":
+        return r.sender == trigger.receiver
+    return r.sender_role == sender
+
+
 @dataclass(slots=True)
 class _Trigger:
     rec: TxnRecord
@@ -134,13 +154,15 @@ class _Evaluator:
         self.rules = rules
         self.cal = rules.calendar
         self.flows = FlowIndex(self.recs)
-        self._expected: dict[str, frozenset[str]] = {}
+        self._plans: dict[str, _Plan] = {}
+        self._shards: dict[str, str] = {}  # file -> its shard folder
         self.by_code: dict[str, list[int]] = {}
         self.by_esi_code: dict[tuple[str, str], list[int]] = {}
         #: (the files' shard, sender, receiver, functional ID, GS06) -> the 997s acknowledging it:
         #: control numbers are a shard's own, so a merged trace's shards keep theirs apart
         self.acks: dict[tuple[str, str, str, str, str], list[tuple[int, frozenset[str]]]] = {}
-        order = sorted(range(len(self.recs)), key=lambda i: (self.recs[i].sent_at, i))
+        order: Iterable[int] = range(len(self.recs)) if self.flows.in_order else sorted(
+            range(len(self.recs)), key=lambda i: (self.recs[i].sent_at, i))
         for i in order:
             r = self.recs[i]
             if r.code:
@@ -148,7 +170,7 @@ class _Evaluator:
                 if r.esi_id:
                     self.by_esi_code.setdefault((r.esi_id, r.code), []).append(i)
             for fid, gctl, sts in r.acks:
-                self.acks.setdefault((_shard_of_file(r.file), r.sender, r.receiver, fid, gctl), []).append(
+                self.acks.setdefault((self.shard_of(r.file), r.sender, r.receiver, fid, gctl), []).append(
                     (i, frozenset(sts)))
         self.violations: list[Violation] = []
         #: answers not sent yet and not yet due at the end of the data (kind ``open``)
@@ -191,14 +213,6 @@ class _Evaluator:
                 got = "ERCOT"
             self._cal_cache[key] = got
         return self._cal_cache[key]
-
-    def role_ok(self, msg: Msg, r: TxnRecord, trigger: TxnRecord) -> bool:
-        want = msg.sender
-        if want == "ANY":
-            return True
-        if want == "RECEIVER":
-            return r.sender == trigger.receiver
-        return r.sender_role == want
 
     def scope(self, rule: Rule, index: int, tdsp_cal: str | None) -> bool | None:
         """True / False when the rule applies or not; None when the transactions cannot tell."""
@@ -276,43 +290,61 @@ class _Evaluator:
         return out
 
     # -- answers -----------------------------------------------------------------------
+    def plan(self, rule: Rule) -> _Plan:
+        """The rule's expected answers in the form the look-ups use (worked out once per rule)."""
+        got = self._plans.get(rule.id)
+        if got is None:
+            expects = tuple((frozenset(m.codes), m.sender) for m in rule.expect)
+            codes = frozenset(c for m in rule.expect for c in m.codes)
+            got = self._plans[rule.id] = _Plan(expects, codes, "997" in codes)
+        return got
+
+    def shard_of(self, file: str) -> str:
+        got = self._shards.get(file)
+        if got is None:
+            got = self._shards[file] = _shard_of_file(file)
+        return got
+
     def answer(self, rule: Rule, t: _Trigger) -> int | None:
         r = t.rec
-        expects = rule.expect
+        plan = self.plan(rule)
+        recs = self.recs
         if t.event_date is not None:
             best: int | None = None
-            for msg in expects:
-                for code in msg.codes:
+            for codes, sender in plan.expects:
+                for code in codes:
                     qual = _EVENT_DATE.get(code, "150")
                     for j in self.by_esi_code.get((r.esi_id, code), []):
                         if j in self.late_payment:
                             continue
-                        a = self.recs[j]
-                        if a.sender == r.sender and a.dates.get(qual) == t.event_date and self.role_ok(msg, a, r):
-                            if best is None or (a.sent_at, j) < (self.recs[best].sent_at, best):
+                        a = recs[j]
+                        if a.sender == r.sender and a.dates.get(qual) == t.event_date and _sent_by(sender, a, r):
+                            if best is None or (a.sent_at, j) < (recs[best].sent_at, best):
                                 best = j
                             break
             return best
-        if any("997" in m.codes for m in expects):
+        if plan.acknowledged:
             if not r.gs_control:
                 return -1
-            for i, sts in self.acks.get((_shard_of_file(r.file), r.receiver, r.sender, r.functional_id,
-                                         r.gs_control), []):
+            for i, sts in self.acks.get((self.shard_of(r.file), r.receiver, r.sender, r.functional_id,
+                                         r.gs_control), ()):
                 if not sts or r.st_control in sts:
                     return i
             return None
-        for msg in expects:
-            if r.code in msg.codes and self.role_ok(msg, r, r):
+        own = r.code
+        for codes, sender in plan.expects:
+            if own in codes and _sent_by(sender, r, r):
                 return r.index
         direct: int | None = None
         later: int | None = None
-        for j in self.flows.members_with_codes(r.index, self.expected_codes(rule)):
+        ref = r.ref
+        for j in self.flows.members_with_codes(r.index, plan.codes):
             if j == r.index:
                 continue
-            a = self.recs[j]
-            if not any(a.code in m.codes and self.role_ok(m, a, r) for m in expects):
+            a = recs[j]
+            if not any(a.code in codes and _sent_by(sender, a, r) for codes, sender in plan.expects):
                 continue
-            if r.ref and (a.orig_ref == r.ref or a.ref == r.ref):
+            if ref and (a.orig_ref == ref or a.ref == ref):
                 direct = j
                 break
             if later is None and a.sent_at >= r.sent_at:
@@ -321,10 +353,7 @@ class _Evaluator:
 
     def expected_codes(self, rule: Rule) -> frozenset[str]:
         """Every code a rule's answer may have (worked out once per rule)."""
-        got = self._expected.get(rule.id)
-        if got is None:
-            got = self._expected[rule.id] = frozenset(c for m in rule.expect for c in m.codes)
-        return got
+        return self.plan(rule).codes
 
     def voided(self, t: _Trigger, rule: Rule, expected: frozenset[str] | None = None) -> bool:
         """A trigger its receiver rejected (ASI01=U, REF*7G, or an 824) owes no further step,
@@ -334,7 +363,7 @@ class _Evaluator:
         if t.event or not r.ref:
             return False
         if expected is None:
-            expected = frozenset(c for m in rule.expect for c in m.codes)
+            expected = self.plan(rule).codes
         if "997" in expected:
             return False
         for j in self.flows.members_answering(r.index, r.ref):
@@ -354,7 +383,7 @@ class _Evaluator:
     def run_rule(self, rule: Rule) -> RuleCompliance:
         rc = RuleCompliance(rule.id, rule.title, rule.status, rule.target)
         required = any(m.required for m in rule.expect)
-        expected = frozenset(c for m in rule.expect for c in m.codes)
+        expected = self.plan(rule).codes
         dated = rule.effective_from is not None or rule.effective_to is not None
         unseen = self.data.mode != "trace" and bool(expected) and expected <= OUT_OF_BAND.keys()
         for t in self.triggers(rule):

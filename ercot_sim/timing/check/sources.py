@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import sqlite3
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +28,9 @@ from edi.validate import iter_x12_files
 from edi.x12 import TransactionSet, iter_transactions
 from ercot_sim.calendar import CENTRAL, to_local
 from ercot_sim.errors import SimError
-from ercot_sim.timing.flows import TxnRecord, assign_roles, body_details
+from ercot_sim.timing.flows import BodyDetails, TxnRecord, assign_roles, body_details
 
-__all__ = ["CheckInputError", "Dataset", "Outage", "read_path", "read_trace", "read_x12"]
+__all__ = ["CheckInputError", "Dataset", "Outage", "iter_path", "read_path", "read_trace", "read_x12"]
 
 TRACE_NAMES = ("trace.sqlite", "trace.db")
 _TRACE_COLUMNS = ("seq", "sent_at", "sender", "receiver", "code", "esi_id", "ref", "orig_ref", "file",
@@ -149,23 +149,20 @@ def _moment(date: str, time: str, fmt: str) -> dt.datetime | None:
 _NO_DATES: dict[str, dt.date] = {}
 
 
-def _apply(rec: TxnRecord, d: dict[str, object]) -> None:
-    rec.dates = d["dates"] or _NO_DATES  # type: ignore[assignment]
-    rec.priority = bool(d["priority"])
-    rec.bgn07 = str(d["bgn07"])
-    rec.lin07 = str(d["lin07"])
-    rec.final = bool(d["final"])
-    rec.reject = bool(d["reject"])
-    rec.tdsp_name = sys.intern(str(d["tdsp_name"]))
-    rec.acks = d["acks"]  # type: ignore[assignment]
+def _apply(rec: TxnRecord, d: BodyDetails) -> None:
+    rec.dates = d.dates or _NO_DATES
+    rec.priority = d.priority
+    rec.bgn07 = d.bgn07
+    rec.lin07 = d.lin07
+    rec.final = d.final
+    rec.reject = d.reject
+    rec.tdsp_name = sys.intern(d.tdsp_name)
+    rec.acks = d.acks
     rec.detailed = True
 
 
-def _charge_codes(st01: str, body: Sequence[Sequence[str]]) -> tuple[str, ...]:
-    """The SAC04 charge codes of an 810 body, in order (empty for any other transaction)."""
-    if st01 != "810":
-        return ()
-    return tuple(els[4].strip() for els in body if els and els[0] == "SAC" and len(els) > 4 and els[4].strip())
+def _details(txn: TransactionSet) -> BodyDetails:
+    return body_details(txn.st01, txn.body_texts, txn.delimiters.element)
 
 
 def _x12_files(path: Path, skipped: list[str]) -> list[tuple[Path, str]]:
@@ -198,10 +195,10 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
     for file, name in _x12_files(root, unreadable):
         try:
             for txn in iter_transactions(file, name=name, report=report):
-                records.append(_x12_record(txn, len(records), roles, notes))
-                codes = _charge_codes(txn.st01, txn.raw_body)
+                rec, codes = _x12_record(txn, len(records), roles, notes)
+                records.append(rec)
                 if codes:
-                    charged.append((records[-1], codes))
+                    charged.append((rec, codes))
                 if records[-1].code is None:
                     unidentified += 1
         except EdiError as exc:
@@ -226,21 +223,22 @@ def read_x12(path: str | Path, roles: dict[str, str] | None = None) -> Dataset:
 
 
 def _x12_record(txn: TransactionSet, index: int, roles: dict[str, str] | None,
-                notes: list[str]) -> TxnRecord:
+                notes: list[str]) -> tuple[TxnRecord, tuple[str, ...]]:
+    """The record of a transaction read from X12, and its 810 charge codes."""
     ident = identify(txn, roles)
-    d = body_details(txn.st01, txn.raw_body)
+    d = _details(txn)
     sent = _envelope_time(txn)
     if sent is None:
         notes.append(f"{txn.file} segment {txn.first_number}: GS04/GS05 and ISA09/ISA10 hold no "
                      "readable date and time; transaction left out")
     rec = TxnRecord(
-        index, sent, txn.sender, txn.receiver, ident.code, txn.st01, str(d["esi_id"]),  # type: ignore[arg-type]
-        str(d.get("ref", "")), str(d.get("orig_ref", "")), txn.file, txn.first_number, txn.control,
+        index, sent, txn.sender, txn.receiver, ident.code, txn.st01, d.esi_id,  # type: ignore[arg-type]
+        d.ref, d.orig_ref, txn.file, txn.first_number, txn.control,
         ident.sender_role, ident.receiver_role, txn.functional_id, txn.gs.get(6).strip(),
         reason="" if ident.code else ident.reason,
     )
     _apply(rec, d)
-    return rec
+    return rec, d.charges
 
 
 def find_traces(path: Path) -> list[Path]:
@@ -414,10 +412,10 @@ def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str],
                 rec.segment = txn.first_number
                 rec.functional_id = txn.functional_id
                 rec.gs_control = txn.gs.get(6).strip()
-                _apply(rec, body_details(txn.st01, txn.raw_body))
-                codes = _charge_codes(txn.st01, txn.raw_body)
-                if codes:
-                    charges[rec.index] = codes
+                d = _details(txn)
+                _apply(rec, d)
+                if d.charges:
+                    charges[rec.index] = d.charges
         except EdiError as exc:
             raise CheckInputError(str(exc) if rel in str(exc) else f"{rel}: {exc}") from None
     if absent:
@@ -433,19 +431,34 @@ def read_path(path: str | Path) -> list[Dataset]:
     Raises:
         CheckInputError: nothing usable at ``path``.
     """
+    return list(iter_path(path))
+
+
+def iter_path(path: str | Path) -> Iterator[Dataset]:
+    """:func:`read_path` one data set at a time (a sharded run's shards are read as they are
+    judged, not all held at once). What ``path`` is, and a run's shards, are checked before
+    the first data set is read.
+
+    Raises:
+        CheckInputError: nothing usable at ``path``.
+    """
     p = Path(path)
     if not p.exists():
         raise CheckInputError("no such file or folder", str(p))
     if p.is_dir():
         traces = find_traces(p)
-        if traces:
-            return [read_trace(t) for t in traces]
-        return [read_x12(p)]
+        if not traces:
+            return _one(lambda: read_x12(p))
+        return (read_trace(t) for t in traces)
     with p.open("rb") as fh:
         head = fh.read(16)
     if head.startswith(b"SQLite format 3"):
         require_complete(p)
-        return [read_trace(p)]
+        return _one(lambda: read_trace(p))
     if p.suffix.lower() in (".sqlite", ".db", ".sqlite3"):
         raise CheckInputError("not an SQLite database", str(p))
-    return [read_x12(p)]
+    return _one(lambda: read_x12(p))
+
+
+def _one(read: Callable[[], Dataset]) -> Iterator[Dataset]:
+    yield read()
