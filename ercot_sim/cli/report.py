@@ -42,6 +42,8 @@ def run_report(run_dir: Path, html: Path | None, rules: Path | None = None, max_
     print(f"{data.run.get('scenario', run_dir)}: {sum(data.volumes.values()):,} transactions, "
           f"{data.esi_total:,} ESI IDs, {len(check.violations):,} timing violation(s), "
           f"{failed} rule(s) below target; diagrams for {len(data.diagrams)} ESI ID(s)")
+    if data.check_kept:
+        print("compliance: the run's own check, kept in its trace for these rules")
     if html is not None:
         print(f"report written to {html} ({len(page):,} bytes)")
     else:

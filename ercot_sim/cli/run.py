@@ -17,6 +17,7 @@ from ercot_sim.errors import SimError
 
 if TYPE_CHECKING:
     from ercot_sim.output.cluster import ShardOutcome
+    from ercot_sim.timing.check.report import CheckResult
 
 __all__ = ["register", "run_command"]
 
@@ -135,6 +136,8 @@ def run_command(
         except SimError as exc:
             print(f"ercot-sim run: compliance check: {exc}", file=sys.stderr)
             raise typer.Exit(2) from None
+    if checked is not None:
+        _keep_check(out, checked, rules)
     failed = checked is not None and (bool(checked.violations) or any(r.passed is False for r in checked.rules))
     if as_json:
         import json
@@ -203,6 +206,22 @@ def _run_sharded(scenario: str | None, name: str, out: Path, seed: int | None, r
             merge_traces([Path(job.out) / "trace.sqlite" for job in jobs], out / "trace.sqlite")
         folder.finish({"scenario": name, "seed": seed, "shards": shards})
     return outcomes
+
+
+def _keep_check(out: Path, checked: CheckResult, rules: Path | None) -> None:
+    """Keep the run's check in its trace, for its report (:mod:`ercot_sim.timing.check.stored`);
+    a trace that cannot take it is said, and the run stands. The report (``--html``) takes it
+    from there."""
+    import sqlite3
+
+    from ercot_sim.timing.check import load_check_rules
+    from ercot_sim.timing.check.stored import keep_check
+
+    try:
+        keep_check(out / "trace.sqlite", checked, load_check_rules(rules))
+    except sqlite3.Error as exc:
+        print(f"ercot-sim run: {out / 'trace.sqlite'}: the check is not kept in the trace ({exc}); "
+              "'ercot-sim report' will check again", file=sys.stderr)
 
 
 def _write_html(out: Path, html: Path | None, rules: Path | None, *, quiet: bool) -> None:

@@ -26,10 +26,12 @@ from ercot_sim.timing.check import (
     CheckResult,
     Violation,
     check_dataset,
+    collector_paused,
     load_check_rules,
     read_trace,
 )
 from ercot_sim.timing.check.sources import CheckInputError, find_traces, require_complete
+from ercot_sim.timing.check.stored import kept_check
 from ercot_sim.timing.flows import TxnRecord
 from ercot_sim.timing.rules import RuleSet
 
@@ -77,6 +79,8 @@ class ReportData:
         selection_note: set when only a selection of ESI IDs is drawn.
         variances: the data extract variances on the run's last day (``ercot-sim reconcile``),
             or None when they cannot be worked out here (a trace without books, a sharded run).
+        check_kept: ``check`` is the run's own, kept in its trace for the same rules
+            (:mod:`ercot_sim.timing.check.stored`), not judged anew.
     """
 
     source: str
@@ -92,6 +96,7 @@ class ReportData:
     diagrams: list[EsiFlow]
     selection_note: str = ""
     variances: list[Variance] | None = field(default_factory=list)
+    check_kept: bool = False
 
 
 def resolve_traces(path: str | Path) -> list[Path]:
@@ -178,11 +183,16 @@ def load_report_data(
         RulesError: the rules file is wrong.
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
-    traces = _shard_traces(resolve_traces(source))
+    given = resolve_traces(source)
+    traces = _shard_traces(given)
+    kept = kept_check(given[0], ruleset, str(source)) if violations is None and len(given) == 1 else None
     if isinstance(violations, CheckResult):
         check = violations
+    elif kept is not None:  # the run's own check, by the same rules
+        check = kept
     else:  # one trace in memory at a time
-        results = [check_dataset(read_trace(t), ruleset) for t in traces]
+        with collector_paused():
+            results = [check_dataset(read_trace(t), ruleset) for t in traces]
         check = CheckResult.merge(results, str(source) if len(results) > 1 else None)
         if violations is not None:
             check.violations = sorted(violations, key=Violation.sort_key)
@@ -232,7 +242,7 @@ def load_report_data(
     for f in chosen:
         _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)
     return ReportData(str(source), run, check, ruleset, records, roles, names, volumes, orders,
-                      pop.total, chosen, choice.note, _variances(traces, run))
+                      pop.total, chosen, choice.note, _variances(traces, run), kept is not None)
 
 
 def _shard_traces(traces: list[Path]) -> list[Path]:

@@ -9,10 +9,13 @@ Public API::
 
     check_path(path, rules=None) -> CheckResult          a run dir, a trace DB, or X12 files
     check_dataset(dataset, rules) -> CheckResult
+    collector_paused()                                   context: the garbage collector off while checking
     load_check_rules(rules_file=None) -> RuleSet          shipped rules + a user's overrides
     compliance_summary(out, rules=None) -> str            what ``ercot-sim run`` prints
     CheckResult, RuleCompliance, Violation, TxnRef         results (text and JSON rendering)
-    Dataset, Outage, read_trace, read_x12, read_path, find_traces, CheckInputError
+    Dataset, Outage, read_trace, read_x12, read_path, iter_path, find_traces, CheckInputError
+
+A run keeps its own check in its trace (:mod:`ercot_sim.timing.check.stored`).
 
 See docs/checker.md.
 """
@@ -57,6 +60,7 @@ __all__ = [
     "Violation",
     "check_dataset",
     "check_path",
+    "collector_paused",
     "compliance_summary",
     "find_traces",
     "format_amount",
@@ -105,7 +109,7 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
     results = []
-    with _collector_paused():
+    with collector_paused():
         for d in iter_path(path):
             if until is not None:
                 d.end = to_local(until)
@@ -117,7 +121,7 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a check builds its records and indexes.
 
     A check makes millions of objects that live until it ends and form no cycles; the collector

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["CheckResult", "RuleCompliance", "TxnRef", "Violation", "format_amount"]
@@ -28,6 +28,13 @@ def format_amount(amount: float, unit: str) -> str:
         return f"{n} {one if n == 1 else many}"
     text = f"{amount:.2f}".rstrip("0").rstrip(".")
     return f"{text} {one if text == '1' else many}"
+
+
+def _moment(text: str) -> dt.datetime:
+    """A moment :meth:`datetime.isoformat` gave, in Central Prevailing Time as the check had it."""
+    from ercot_sim.calendar import to_local
+
+    return to_local(dt.datetime.fromisoformat(text))
 
 
 def _when(moment: dt.datetime | None) -> str:
@@ -56,6 +63,12 @@ class TxnRef:
         """JSON-ready form."""
         return {"code": self.code, "file": self.file, "segment": self.segment,
                 "st_control": self.st_control, "ref": self.ref, "sent_at": self.sent_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TxnRef:
+        """The reference :meth:`to_dict` gave."""
+        return cls(d["code"], d["file"], d["segment"], d["st_control"], d["ref"],
+                   _moment(d["sent_at"]))
 
 
 @dataclass(frozen=True)
@@ -142,8 +155,20 @@ class Violation:
             "expected": self.expected, "due": self.due.isoformat() if self.due else None,
             "answered": self.answered.to_dict() if self.answered else None,
             "amount": round(self.amount, 4), "unit": self.unit, "lateness": self.lateness,
-            "message": self.message,
+            "detail": self.detail, "message": self.message,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Violation:
+        """The violation :meth:`to_dict` gave (the amount as rounded there)."""
+        return cls(d["rule_id"], d["kind"], d["esi_id"], TxnRef.from_dict(d["trigger"]), d["expected"],
+                   _moment(d["due"]) if d["due"] else None,
+                   TxnRef.from_dict(d["answered"]) if d["answered"] else None, float(d["amount"]), d["unit"],
+                   d["rule_status"], d["event"] or "", d.get("detail", ""))
+
+
+#: the counts of a :class:`RuleCompliance`, in its fields' order
+_COUNTS = ("on_time", "excused", "late", "missing", "outside", "open", "optional_absent", "skipped")
 
 
 @dataclass
@@ -196,7 +221,7 @@ class RuleCompliance:
 
     def add(self, other: RuleCompliance) -> None:
         """Add another count of the same rule (shards of one run)."""
-        for name in ("on_time", "excused", "late", "missing", "outside", "open", "optional_absent", "skipped"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def to_dict(self) -> dict[str, Any]:
@@ -210,6 +235,11 @@ class RuleCompliance:
             "decided": self.decided, "compliance": None if c is None else round(c, 6),
             "passed": self.passed,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RuleCompliance:
+        """The counts :meth:`to_dict` gave."""
+        return cls(d["rule_id"], d["title"], d["status"], d["target"], *(int(d[k]) for k in _COUNTS))
 
 
 @dataclass
@@ -295,6 +325,26 @@ class CheckResult:
             "not_checked": [{"rule_id": i, "reason": why} for i, why in self.not_checked],
             "notes": list(self.notes), "findings": list(self.findings),
         }
+
+    def in_folder(self, folder: str) -> CheckResult:
+        """The result with every file its violations cite taken as inside ``folder`` (a shard's
+        check, cited from the run's folder: ``shard-003/outbox/...``)."""
+        def moved(ref: TxnRef) -> TxnRef:
+            return replace(ref, file=f"{folder}/{ref.file}") if ref.file else ref
+
+        def cited(vs: list[Violation]) -> list[Violation]:
+            return [replace(v, trigger=moved(v.trigger), answered=v.answered and moved(v.answered)) for v in vs]
+
+        return replace(self, violations=cited(self.violations), owed=cited(self.owed))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CheckResult:
+        """The result :meth:`to_dict` gave (without the answers owed, which it leaves out)."""
+        return cls(d["source"], d["mode"], int(d["transactions"]), int(d["flows"]),
+                   _moment(d["end"]) if d["end"] else None,
+                   [RuleCompliance.from_dict(r) for r in d["rules"]],
+                   [Violation.from_dict(v) for v in d["violations"]],
+                   [(n["rule_id"], n["reason"]) for n in d["not_checked"]], list(d["notes"]), list(d["findings"]))
 
     def to_json(self) -> str:
         """The result as indented JSON."""
