@@ -10,6 +10,7 @@ control numbers and the 997s (one per file) differ.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -68,6 +69,9 @@ def merge_traces(parts: list[Path], dest: Path) -> int:
     db = sqlite3.connect(str(dest), isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode=OFF")
+        # the shards are done, their workers idle: SQLite's sorter may use every core (it takes
+        # at most 8 threads); two shards of the whole market: sort 15.4 -> 10.8 s on two cores
+        db.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
         db.executescript(SCHEMA)
         db.execute("BEGIN")
         db.execute("CREATE TEMP TABLE t AS SELECT * FROM transactions WHERE 0")
