@@ -1,4 +1,4 @@
-"""``python -m bench {edi,engine,scale,same-bytes,fuzz,caches,edm,serve} ...``: dispatch to a benchmark (or
+"""``python -m bench {edi,engine,scale,check,same-bytes,fuzz,caches,edm,serve} ...``: dispatch to a benchmark (or
 check) module."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import importlib
 import sys
 
 BENCHES = {"edi": "bench.edi_bench", "engine": "bench.engine_bench", "scale": "bench.scale_bench",
-           "same-bytes": "bench.same_bytes", "fuzz": "bench.fuzz", "caches": "bench.caches", "edm": "bench.edm_bench",
-           "serve": "bench.serve_bench", "_rss": "bench.edi_bench"}
+           "check": "bench.check_bench", "same-bytes": "bench.same_bytes", "fuzz": "bench.fuzz",
+           "caches": "bench.caches",
+           "edm": "bench.edm_bench", "serve": "bench.serve_bench", "_rss": "bench.edi_bench"}
 
 
 def main(argv: list[str] | None = None) -> int:
