@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-__all__ = ["BodyDetails", "Flow", "FlowIndex", "TxnRecord", "assign_roles", "body_details", "parse_ccyymmdd",
+__all__ = ["Flow", "FlowIndex", "TxnRecord", "assign_roles", "parse_ccyymmdd", "read_body",
            "sending_ordered"]
 
 #: Where each transaction family keeps its own reference and the one it answers
@@ -139,37 +140,26 @@ def _read_heads(sep: str) -> frozenset[str]:
 
 #: CCYYMMDD texts already parsed (a market's dates repeat: a month holds a few hundred)
 _DAYS: dict[str, dt.date] = {}
+#: the shared empty date map of a record without dates (one object, not one per record)
+_NO_DATES: dict[str, dt.date] = {}
 
 
-@dataclass(slots=True)
-class BodyDetails:
-    """What the checker reads from a transaction's body (see :func:`body_details`)."""
+def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: bool = True) -> tuple[str, ...]:
+    """Fill the details of ``rec`` (a record not read yet: its details as it was made) from its
+    body: the segment texts between ST and SE, elements separated by ``sep``. Only the segments
+    the checker reads are split.
 
-    ref: str = ""
-    orig_ref: str = ""
-    esi_id: str = ""
-    dates: dict[str, dt.date] = field(default_factory=dict)
-    priority: bool = False
-    bgn07: str = ""
-    lin07: str = ""
-    final: bool = False
-    reject: bool = False
-    tdsp_name: str = ""
-    tdsp_duns: str = ""
-    acks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-    #: an 810's SAC04 charge codes, in order (empty for any other transaction)
-    charges: tuple[str, ...] = ()
+    The details are its dates (the first DTM02 of each qualifier), the flags (priority, final,
+    reject), BGN07, LIN07, the TDSP's N1*8S name and a 997's acknowledgements; with ``refs``
+    (X12 read alone, not a trace row that names them) also its ESI ID (REF*Q5, or REF03 when
+    REF02 is empty, as an 867 carries it) and the references of :data:`REFERENCES` (the first
+    of each).
 
-
-def body_details(st01: str, texts: Sequence[str], sep: str = "*") -> BodyDetails:
-    """What the checker needs from a transaction body: the segment texts between ST and SE,
-    elements separated by ``sep``. Only the segments it reads are split.
-
-    The references are those of :data:`REFERENCES` (the first of each); the ESI ID is REF*Q5's
-    (REF03 when REF02 is empty, as an 867 carries it); the dates are the first DTM02 of each
-    qualifier.
+    Returns:
+        An 810's SAC04 charge codes, in order (empty for any other transaction).
     """
-    out = BodyDetails()
+    out = rec
+    st01 = rec.st01
     where = REFERENCES.get(st01)
     (s1, q1, p1), (s2, q2, p2) = where if where is not None else (("", "", 0), ("", "", 0))
     got_ref = got_orig = False
@@ -184,10 +174,10 @@ def body_details(st01: str, texts: Sequence[str], sep: str = "*") -> BodyDetails
         els = text.split(sep)
         sid = els[0]
         n = len(els)
-        if not got_ref and sid == s1 and (not q1 or (n > 1 and els[1] == q1)):
+        if not got_ref and refs and sid == s1 and (not q1 or (n > 1 and els[1] == q1)):
             out.ref = els[p1].strip() if n > p1 else ""
             got_ref = True
-        if not got_orig and sid == s2 and (not q2 or (n > 1 and els[1] == q2)):
+        if not got_orig and refs and sid == s2 and (not q2 or (n > 1 and els[1] == q2)):
             out.orig_ref = els[p2].strip() if n > p2 else ""
             got_orig = True
         if sid == "DTM":
@@ -203,7 +193,7 @@ def body_details(st01: str, texts: Sequence[str], sep: str = "*") -> BodyDetails
             if n > 2:
                 q, v = els[1], els[2].strip()
                 if q == "Q5":
-                    if not out.esi_id:
+                    if refs and not out.esi_id:
                         out.esi_id = v or (els[3].strip() if n > 3 else "")  # an 867 carries it in REF03
                 elif (q == "PRI" and v == "Y") or (q == "1P" and v == "PMI"):
                     out.priority = True
@@ -211,8 +201,7 @@ def body_details(st01: str, texts: Sequence[str], sep: str = "*") -> BodyDetails
                     out.reject = True
         elif sid == "N1":
             if n > 1 and els[1] == "8S" and not out.tdsp_name:
-                out.tdsp_name = els[2].strip() if n > 2 else ""
-                out.tdsp_duns = els[4].strip() if n > 4 else ""
+                out.tdsp_name = sys.intern(els[2].strip()) if n > 2 else ""
         elif sid == "AK2":
             if n > 2 and acks:
                 acks[-1][2].append(els[2].strip())
@@ -233,13 +222,11 @@ def body_details(st01: str, texts: Sequence[str], sep: str = "*") -> BodyDetails
                 out.final = True
         elif sid == "AK1" and n > 2:
             acks.append((els[1], els[2].strip(), []))
-    if dates:
-        out.dates = dates
+    out.dates = dates or _NO_DATES
     if acks:
         out.acks = tuple((f, g, tuple(sts)) for f, g, sts in acks)
-    if charges:
-        out.charges = tuple(charges)
-    return out
+    out.detailed = True
+    return tuple(charges)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from edi.validate import iter_x12_files
 from edi.x12 import TransactionSet, iter_transactions
 from ercot_sim.calendar import CENTRAL, to_local
 from ercot_sim.errors import SimError
-from ercot_sim.timing.flows import BodyDetails, TxnRecord, assign_roles, body_details
+from ercot_sim.timing.flows import TxnRecord, assign_roles, read_body
 
 __all__ = ["CheckInputError", "Dataset", "Outage", "iter_path", "read_path", "read_trace", "read_x12"]
 
@@ -146,23 +146,9 @@ def _moment(date: str, time: str, fmt: str) -> dt.datetime | None:
     return to_local(dt.datetime.combine(day, clock))
 
 
-_NO_DATES: dict[str, dt.date] = {}
-
-
-def _apply(rec: TxnRecord, d: BodyDetails) -> None:
-    rec.dates = d.dates or _NO_DATES
-    rec.priority = d.priority
-    rec.bgn07 = d.bgn07
-    rec.lin07 = d.lin07
-    rec.final = d.final
-    rec.reject = d.reject
-    rec.tdsp_name = sys.intern(d.tdsp_name)
-    rec.acks = d.acks
-    rec.detailed = True
-
-
-def _details(txn: TransactionSet) -> BodyDetails:
-    return body_details(txn.st01, txn.body_texts, txn.delimiters.element)
+def _read_body(rec: TxnRecord, txn: TransactionSet, refs: bool) -> tuple[str, ...]:
+    """Fill ``rec``'s details from ``txn``'s body; an 810's SAC04 charge codes."""
+    return read_body(rec, txn.body_texts, txn.delimiters.element, refs=refs)
 
 
 def _x12_files(path: Path, skipped: list[str]) -> list[tuple[Path, str]]:
@@ -226,19 +212,16 @@ def _x12_record(txn: TransactionSet, index: int, roles: dict[str, str] | None,
                 notes: list[str]) -> tuple[TxnRecord, tuple[str, ...]]:
     """The record of a transaction read from X12, and its 810 charge codes."""
     ident = identify(txn, roles)
-    d = _details(txn)
     sent = _envelope_time(txn)
     if sent is None:
         notes.append(f"{txn.file} segment {txn.first_number}: GS04/GS05 and ISA09/ISA10 hold no "
                      "readable date and time; transaction left out")
     rec = TxnRecord(
-        index, sent, txn.sender, txn.receiver, ident.code, txn.st01, d.esi_id,  # type: ignore[arg-type]
-        d.ref, d.orig_ref, txn.file, txn.first_number, txn.control,
-        ident.sender_role, ident.receiver_role, txn.functional_id, txn.gs.get(6).strip(),
-        reason="" if ident.code else ident.reason,
+        index, sent, txn.sender, txn.receiver, ident.code, txn.st01, "", "", "",  # type: ignore[arg-type]
+        txn.file, txn.first_number, txn.control, ident.sender_role, ident.receiver_role, txn.functional_id,
+        txn.gs.get(6).strip(), reason="" if ident.code else ident.reason,
     )
-    _apply(rec, d)
-    return rec, d.charges
+    return rec, _read_body(rec, txn, refs=True)
 
 
 def find_traces(path: Path) -> list[Path]:
@@ -412,10 +395,9 @@ def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str],
                 rec.segment = txn.first_number
                 rec.functional_id = txn.functional_id
                 rec.gs_control = txn.gs.get(6).strip()
-                d = _details(txn)
-                _apply(rec, d)
-                if d.charges:
-                    charges[rec.index] = d.charges
+                codes = _read_body(rec, txn, refs=False)
+                if codes:
+                    charges[rec.index] = codes
         except EdiError as exc:
             raise CheckInputError(str(exc) if rel in str(exc) else f"{rel}: {exc}") from None
     if absent:
