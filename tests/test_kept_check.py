@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from ercot_sim.cli import app
 from ercot_sim.report import build_report, load_report_data
-from ercot_sim.timing.check import CheckResult, check_path, load_check_rules
+from ercot_sim.timing.check import CheckResult, check_path, iter_path, load_check_rules
 from ercot_sim.timing.check.stored import TABLE, keep_check, kept_check, rules_digest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,3 +115,19 @@ def test_a_sharded_run_keeps_the_shards_check_in_its_merged_trace(tmp_path: Path
     fresh = check_path(out)
     assert [r.to_dict() for r in kept.rules] == [r.to_dict() for r in fresh.rules]
     assert [v.to_dict() for v in kept.violations] == [v.to_dict() for v in fresh.violations]
+
+
+def test_a_sharded_run_is_checked_shard_by_shard_citing_files_from_its_folder(tmp_path: Path) -> None:
+    out = tmp_path / "sharded"
+    got = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "faults.toml"), "--out", str(out),
+                                   "--shards", "2", "--workers", "1", "--no-check"])
+    assert got.exit_code == 0, got.output
+    assert [Path(d.source).parent.name for d in iter_path(out)] == ["shard-000", "shard-001"]
+    by_shards = check_path(out)
+    merged = check_path(out / "trace.sqlite")  # the merged trace, read whole
+    assert by_shards.violations, "the faults run breaks rules"
+    for v in by_shards.violations:
+        assert v.trigger.file.startswith("shard-") and (out / v.trigger.file).is_file(), v.trigger.file
+    assert [v.to_dict() for v in by_shards.violations] == [v.to_dict() for v in merged.violations]
+    assert [r.to_dict() for r in by_shards.rules] == [r.to_dict() for r in merged.rules]
+    assert len(by_shards.notes) == len(set(by_shards.notes)), "a note about the data is said once"

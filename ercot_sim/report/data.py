@@ -30,7 +30,14 @@ from ercot_sim.timing.check import (
     load_check_rules,
     read_trace,
 )
-from ercot_sim.timing.check.sources import CheckInputError, find_traces, require_complete
+from ercot_sim.timing.check.sources import (
+    CheckInputError,
+    Dataset,
+    find_traces,
+    require_complete,
+    shard_folder,
+    shard_traces,
+)
 from ercot_sim.timing.check.stored import kept_check
 from ercot_sim.timing.flows import TxnRecord
 from ercot_sim.timing.rules import RuleSet
@@ -184,7 +191,7 @@ def load_report_data(
     """
     ruleset = rules if isinstance(rules, RuleSet) else load_check_rules(rules)
     given = resolve_traces(source)
-    traces = _shard_traces(given)
+    traces = shard_traces(given)
     kept = kept_check(given[0], ruleset, str(source)) if violations is None and len(given) == 1 else None
     if isinstance(violations, CheckResult):
         check = violations
@@ -192,7 +199,7 @@ def load_report_data(
         check = kept
     else:  # one trace in memory at a time
         with collector_paused():
-            results = [check_dataset(read_trace(t), ruleset) for t in traces]
+            results = [_judged(read_trace(t), ruleset, source) for t in traces]
         check = CheckResult.merge(results, str(source) if len(results) > 1 else None)
         if violations is not None:
             check.violations = sorted(violations, key=Violation.sort_key)
@@ -245,15 +252,11 @@ def load_report_data(
                       pop.total, chosen, choice.note, _variances(traces, run), kept is not None)
 
 
-def _shard_traces(traces: list[Path]) -> list[Path]:
-    """A sharded run's shard traces in place of its merged one (each smaller, and read alone)."""
-    if len(traces) == 1 and traces[0].name == "trace.sqlite":
-        shards = sorted(p for p in traces[0].parent.glob("shard-*/trace.sqlite") if p.is_file())
-        if shards:
-            for shard in shards:
-                require_complete(shard)
-            return shards
-    return traces
+def _judged(data: Dataset, rules: RuleSet, root: str | Path) -> CheckResult:
+    """The check of one trace of the run at ``root``; a shard's cites its files from there."""
+    folder = shard_folder(root, data) if Path(root).is_dir() else ""
+    result = check_dataset(data, rules)
+    return result.in_folder(folder) if folder else result
 
 
 def _read_flows(traces: list[Path], esi_ids: set[str]) -> tuple[list[TxnRecord], dict[str, str], dict[str, Path]]:

@@ -46,6 +46,7 @@ from ercot_sim.timing.check.sources import (
     read_path,
     read_trace,
     read_x12,
+    shard_folder,
 )
 from ercot_sim.timing.rules import RuleSet, load_rules
 
@@ -90,8 +91,9 @@ def check_dataset(dataset: Dataset, rules: RuleSet, only: Sequence[str] | None =
 def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
                only: Sequence[str] | None = None, until: dt.datetime | None = None,
                outages: Sequence[Outage] = ()) -> CheckResult:
-    """Check whatever ``path`` is: a run directory (its trace; all shards), a trace database
-    (``.sqlite`` / ``.db``), or an X12 file or folder.
+    """Check whatever ``path`` is: a run directory (its trace; a sharded run's shards, one at a
+    time, their violations citing files from the run's folder), a trace database (``.sqlite``
+    / ``.db``), or an X12 file or folder.
 
     Args:
         path: what to check.
@@ -115,7 +117,9 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
                 d.end = to_local(until)
             known = set(d.outages)
             d.outages.extend(o for o in outages if o not in known)
-            results.append(evaluate(d, ruleset, only))
+            result = evaluate(d, ruleset, only)
+            folder = shard_folder(path, d)  # a shard's files, cited from the run's folder
+            results.append(result.in_folder(folder) if folder else result)
             del d
     return CheckResult.merge(results, str(path) if len(results) > 1 else None)
 

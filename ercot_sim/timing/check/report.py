@@ -310,7 +310,9 @@ class CheckResult:
             sum(r.transactions for r in results), sum(r.flows for r in results),
             max(ends) if ends else None, [rules[k] for k in sorted(rules)],
             sorted((v for r in results for v in r.violations), key=Violation.sort_key),
-            not_checked, [n for r in results for n in r.notes], [f for r in results for f in r.findings],
+            # a note about the data (a TDSP without a calendar) is said once, not once a shard
+            not_checked, list(dict.fromkeys(n for r in results for n in r.notes)),
+            [f for r in results for f in r.findings],
             sorted((v for r in results for v in r.owed), key=Violation.due_key),
         )
 

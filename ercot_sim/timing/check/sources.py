@@ -30,7 +30,8 @@ from ercot_sim.calendar import CENTRAL, to_local
 from ercot_sim.errors import SimError
 from ercot_sim.timing.flows import TxnRecord, assign_roles, read_body
 
-__all__ = ["CheckInputError", "Dataset", "Outage", "iter_path", "read_path", "read_trace", "read_x12"]
+__all__ = ["CheckInputError", "Dataset", "Outage", "iter_path", "read_path", "read_trace", "read_x12",
+           "shard_folder", "shard_traces"]
 
 TRACE_NAMES = ("trace.sqlite", "trace.db")
 _TRACE_COLUMNS = ("seq", "sent_at", "sender", "receiver", "code", "esi_id", "ref", "orig_ref", "file",
@@ -249,6 +250,30 @@ def find_traces(path: Path) -> list[Path]:
     return shards
 
 
+def shard_traces(traces: list[Path]) -> list[Path]:
+    """A sharded run's shard traces in place of its merged one: each is a part of the market,
+    read and judged alone (flows are per ESI ID), where the merged trace is all of it at once.
+
+    Raises:
+        CheckInputError: a shard's trace is not complete.
+    """
+    if len(traces) == 1 and traces[0].name == "trace.sqlite":
+        shards = sorted(p for p in traces[0].parent.glob("shard-*/trace.sqlite") if p.is_file())
+        if shards:
+            for shard in shards:
+                require_complete(shard)
+            return shards
+    return traces
+
+
+def shard_folder(root: str | Path, data: Dataset) -> str:
+    """The shard folder (``shard-003``) of a data set read from a run folder ``root``, or ''."""
+    source = Path(data.source)
+    if data.mode == "trace" and source.parent.name.startswith("shard-") and source.parent.parent == Path(root):
+        return source.parent.name
+    return ""
+
+
 def serve_alive(serve: dict[str, str]) -> bool:
     """Whether the process of a serving side (its trace's ``serve`` table) still runs."""
     from ercot_sim.liveness import process_alive
@@ -428,7 +453,7 @@ def iter_path(path: str | Path) -> Iterator[Dataset]:
     if not p.exists():
         raise CheckInputError("no such file or folder", str(p))
     if p.is_dir():
-        traces = find_traces(p)
+        traces = shard_traces(find_traces(p))
         if not traces:
             return _one(lambda: read_x12(p))
         return (read_trace(t) for t in traces)
