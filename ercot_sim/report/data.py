@@ -25,19 +25,11 @@ from ercot_sim.report.sample import Choice, Population, select
 from ercot_sim.timing.check import (
     CheckResult,
     Violation,
-    check_dataset,
-    collector_paused,
+    check_path,
     load_check_rules,
     read_trace,
 )
-from ercot_sim.timing.check.sources import (
-    CheckInputError,
-    Dataset,
-    find_traces,
-    require_complete,
-    shard_folder,
-    shard_traces,
-)
+from ercot_sim.timing.check.sources import CheckInputError, find_traces, require_complete, shard_traces
 from ercot_sim.timing.check.stored import kept_check
 from ercot_sim.timing.flows import TxnRecord
 from ercot_sim.timing.rules import RuleSet
@@ -197,10 +189,8 @@ def load_report_data(
         check = violations
     elif kept is not None:  # the run's own check, by the same rules
         check = kept
-    else:  # one trace in memory at a time
-        with collector_paused():
-            results = [_judged(read_trace(t), ruleset, source) for t in traces]
-        check = CheckResult.merge(results, str(source) if len(results) > 1 else None)
+    else:  # judged anew, as ercot-sim check does: one shard in memory at a time
+        check = check_path(source, ruleset)
         if violations is not None:
             check.violations = sorted(violations, key=Violation.sort_key)
     run: dict[str, str] = {}
@@ -250,13 +240,6 @@ def load_report_data(
         _names_from_x12(bases[f.esi_id], sorted({r.file for r in f.records if r.file}), names)
     return ReportData(str(source), run, check, ruleset, records, roles, names, volumes, orders,
                       pop.total, chosen, choice.note, _variances(traces, run), kept is not None)
-
-
-def _judged(data: Dataset, rules: RuleSet, root: str | Path) -> CheckResult:
-    """The check of one trace of the run at ``root``; a shard's cites its files from there."""
-    folder = shard_folder(root, data) if Path(root).is_dir() else ""
-    result = check_dataset(data, rules)
-    return result.in_folder(folder) if folder else result
 
 
 def _read_flows(traces: list[Path], esi_ids: set[str]) -> tuple[list[TxnRecord], dict[str, str], dict[str, Path]]:

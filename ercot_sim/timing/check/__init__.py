@@ -130,7 +130,7 @@ def collector_paused() -> Iterator[None]:
 
     A check makes millions of objects that live until it ends and form no cycles; the collector
     would walk them again and again as they pile up (a fifth of a 100,000-ESI ID check, more at
-    a shard's million). Its one collection at the end frees whatever did form a cycle.
+    a shard's million). Once it is on again, it frees whatever did form a cycle.
     """
     was_on = gc.isenabled()
     gc.disable()
