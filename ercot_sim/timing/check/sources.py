@@ -28,6 +28,7 @@ from edi.validate import iter_x12_files
 from edi.x12 import TransactionSet, iter_transactions
 from ercot_sim.calendar import CENTRAL, to_local
 from ercot_sim.errors import SimError
+from ercot_sim.timing.check.scan import scan_transactions
 from ercot_sim.timing.flows import TxnRecord, assign_roles, read_body
 
 __all__ = ["CheckInputError", "Dataset", "Outage", "iter_path", "read_path", "read_trace", "read_x12",
@@ -413,7 +414,25 @@ def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str],
             continue
         wanted = {(r.st01, r.st_control): r for r in by_file[rel]}
         try:
-            for txn in iter_transactions(file, name=rel):
+            text = file.read_bytes().decode("latin-1")
+        except OSError as exc:
+            raise CheckInputError(f"cannot read: {exc.strerror}", rel) from None
+        scanned = scan_transactions(text)
+        if scanned is not None:
+            found, sep = scanned
+            for got in found:
+                rec = wanted.get((got.st01, got.control))
+                if rec is None:
+                    continue
+                rec.segment = got.segment
+                rec.functional_id = got.functional_id
+                rec.gs_control = got.gs_control
+                codes = read_body(rec, got.body, sep, refs=False)
+                if codes:
+                    charges[rec.index] = codes
+            continue
+        try:
+            for txn in iter_transactions(text.encode("latin-1"), name=rel):
                 rec = wanted.get((txn.st01, txn.control))
                 if rec is None:
                     continue
