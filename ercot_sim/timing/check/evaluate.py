@@ -122,11 +122,14 @@ def charge_only_codes() -> frozenset[str]:
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """A rule's expected answers as look-ups use them: ``(codes, sender)`` per message, every
-    code, and whether a 997 answers (by envelope)."""
+    code, and whether a 997 answers (by envelope); whether the rule counts on the TDSP's
+    calendar or has a scope at all (when neither, a trigger's TDSP and flow are not looked up)."""
 
     expects: tuple[tuple[frozenset[str], str], ...]
     codes: frozenset[str]
     acknowledged: bool
+    on_tdsp_calendar: bool
+    scoped: bool
 
 
 def _sent_by(sender: str, r: TxnRecord, trigger: TxnRecord) -> bool:
@@ -188,6 +191,8 @@ class _Evaluator:
             else:
                 self.notes.append(f"{span}: not applied (no enabled rule suspends {o.role} deadlines)")
         self._cal_cache: dict[tuple[str, str], str | None] = {}
+        self._cal_of: dict[int, str | None] = {}  # record index -> its TDSP's calendar
+        self._events: dict[tuple[str, str], list[_Trigger]] = {}
         late = charge_only_codes()
         self.late_payment = frozenset(  # invoices of charges only (late payment, fees): no read
             i for i, codes in data.charges.items()
@@ -196,6 +201,14 @@ class _Evaluator:
 
     # -- helpers -------------------------------------------------------------------------
     def tdsp_calendar(self, index: int) -> str | None:
+        """The calendar of the TDSP of a record's flow (None: no TDSP in sight); a TDSP without
+        one in the holiday data counts on ERCOT's, and a note says so."""
+        if index in self._cal_of:
+            return self._cal_of[index]
+        got = self._cal_of[index] = self._tdsp_calendar(index)
+        return got
+
+    def _tdsp_calendar(self, index: int) -> str | None:
         duns, name = self.flows.tdsp_for(index)
         key = (duns, name)
         if key not in self._cal_cache:
@@ -263,7 +276,15 @@ class _Evaluator:
         return out
 
     def events(self, name: str, sender: str) -> list[_Trigger]:
+        """The market event's triggers (worked out once: rules E4 and E5 share the meter reads)."""
+        got = self._events.get((name, sender))
+        if got is None:
+            got = self._events[(name, sender)] = self._find_events(name, sender)
+        return got
+
+    def _find_events(self, name: str, sender: str) -> list[_Trigger]:
         seen: set[tuple[str, str, dt.date]] = set()
+        midnight: dict[dt.date, dt.datetime] = {}
         out = []
         sources = EVENTS[name]
         cands = sorted({i for code, _, _ in sources for i in self.by_code.get(code, [])},
@@ -284,7 +305,9 @@ class _Evaluator:
                 if key in seen:
                     break
                 seen.add(key)
-                at = to_local(dt.datetime.combine(day, dt.time(0)))
+                at = midnight.get(day)
+                if at is None:
+                    at = midnight[day] = to_local(dt.datetime.combine(day, dt.time(0)))
                 out.append(_Trigger(r, at, f"{name} {day.isoformat()}", day))
                 break
         return out
@@ -296,7 +319,11 @@ class _Evaluator:
         if got is None:
             expects = tuple((frozenset(m.codes), m.sender) for m in rule.expect)
             codes = frozenset(c for m in rule.expect for c in m.codes)
-            got = self._plans[rule.id] = _Plan(expects, codes, "997" in codes)
+            sc = rule.scope
+            on_tdsp = bool(sc.tdsp) or (rule.deadline is not None and rule.deadline.calendar == "TDSP") or (
+                rule.window is not None and rule.window.calendar == "TDSP")
+            scoped = bool(sc.tdsp) or sc.priority is not None or bool(sc.bgn07) or bool(sc.purpose)
+            got = self._plans[rule.id] = _Plan(expects, codes, "997" in codes, on_tdsp, scoped)
         return got
 
     def shard_of(self, file: str) -> str:
@@ -383,24 +410,29 @@ class _Evaluator:
     def run_rule(self, rule: Rule) -> RuleCompliance:
         rc = RuleCompliance(rule.id, rule.title, rule.status, rule.target)
         required = any(m.required for m in rule.expect)
-        expected = self.plan(rule).codes
+        plan = self.plan(rule)
+        expected = plan.codes
+        voidable = "997" not in expected  # see voided()
         dated = rule.effective_from is not None or rule.effective_to is not None
         unseen = self.data.mode != "trace" and bool(expected) and expected <= OUT_OF_BAND.keys()
         for t in self.triggers(rule):
             r = t.rec
-            if (dated and not rule.in_effect(t.time.date())) or self.voided(t, rule, expected):
+            if (dated and not rule.in_effect(t.time.date())) or (
+                    voidable and not t.event and r.ref and self.voided(t, rule, expected)):
                 continue
             if unseen:  # X12 files cannot hold the work outside EDI the rule expects
                 rc.skipped += 1
                 continue
-            known = self.tdsp_calendar(r.index)
-            applies = self.scope(rule, r.index, known)
+            # a rule that does not count on the TDSP's calendar needs no TDSP: ERCOT's is passed
+            known = self.tdsp_calendar(r.index) if plan.on_tdsp_calendar else None
+            if plan.scoped:
+                applies = self.scope(rule, r.index, known)
+                if applies is None:
+                    rc.skipped += 1
+                    continue
+                if not applies:
+                    continue
             cal = known or "ERCOT"  # no TDSP in sight: its retail business days are taken as ERCOT's
-            if applies is None:
-                rc.skipped += 1
-                continue
-            if not applies:
-                continue
             if rule.kind == "response":
                 self.judge_response(rule, rc, t, cal, required)
             elif rule.kind == "lead":
