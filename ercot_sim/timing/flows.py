@@ -128,14 +128,27 @@ class TxnRecord:
         return None
 
 
-#: Segments the checker reads (three characters: a two-character ID with its separator after it,
-#: ``N1*``); every other body segment is passed over without splitting it into elements.
-_READ = ("REF", "DTM", "BGN", "LIN", "ASI", "BPT", "N1*", "AK1", "AK2", "BIG", "TRN", "RMR", "OTI", "SAC")
+#: Segments the checker reads for a transaction's details, by their first four characters (the
+#: ID and its separator, written with ``*``); the N1 read is the TDSP's (``N1*8S``) alone. Every
+#: other body segment is passed over without splitting it into elements.
+_DETAIL_HEADS = ("REF*", "DTM*", "BGN*", "LIN*", "ASI*", "BPT*", "N1*8", "AK1*", "AK2*", "SAC*")
 
 
 @functools.cache
-def _read_heads(sep: str) -> frozenset[str]:
-    return frozenset(h.replace("*", sep) for h in _READ)
+def _read_heads(sep: str, refs: bool) -> frozenset[str]:
+    """The four-character heads :func:`read_body` reads (``refs``: with those of the references)."""
+    heads = set(_DETAIL_HEADS)
+    if refs:
+        heads |= {f"{seg}*" for pair in REFERENCES.values() for seg, _, _ in pair}
+    return frozenset(h.replace("*", sep) for h in heads)
+
+
+@functools.cache
+def _heads_by_name(sep: str) -> tuple[str, ...]:
+    """The heads :func:`read_body` tells apart, with ``sep``; last, what follows ``N1<sep>8``
+    in the TDSP's N1."""
+    return (*(h.replace("*", sep) for h in ("DTM*", "REF*", "N1*8", "AK2*", "SAC*", "BGN*", "LIN*", "ASI*",
+                                           "BPT*", "AK1*")), "S" + sep)
 
 
 #: CCYYMMDD texts already parsed (a market's dates repeat: a month holds a few hundred)
@@ -159,29 +172,23 @@ def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: boo
         An 810's SAC04 charge codes, in order (empty for any other transaction).
     """
     out = rec
-    st01 = rec.st01
-    where = REFERENCES.get(st01)
+    where = REFERENCES.get(rec.st01)
     (s1, q1, p1), (s2, q2, p2) = where if where is not None else (("", "", 0), ("", "", 0))
-    got_ref = got_orig = False
-    heads = _read_heads(sep)
+    own = s1 + sep if refs and s1 else "-"
+    answered = s2 + sep if refs and s2 else "-"
+    heads = _read_heads(sep, refs)
+    dtm, ref, n1, ak2, sac, bgn, lin, asi, bpt, ak1, n1_8s = _heads_by_name(sep)
     dates: dict[str, dt.date] = {}
     acks: list[tuple[str, str, list[str]]] = []
     charges: list[str] = []
-    is_810 = st01 == "810"
+    is_810 = rec.st01 == "810"
     for text in texts:
-        if text[:3] not in heads:
+        head = text[:4]
+        if head not in heads:
             continue
-        els = text.split(sep)
-        sid = els[0]
-        n = len(els)
-        if not got_ref and refs and sid == s1 and (not q1 or (n > 1 and els[1] == q1)):
-            out.ref = els[p1].strip() if n > p1 else ""
-            got_ref = True
-        if not got_orig and refs and sid == s2 and (not q2 or (n > 1 and els[1] == q2)):
-            out.orig_ref = els[p2].strip() if n > p2 else ""
-            got_orig = True
-        if sid == "DTM":
-            if n > 2 and els[1] not in dates:
+        if head == dtm:
+            els = text.split(sep, 3)
+            if len(els) > 2 and els[1] not in dates:
                 day = _DAYS.get(els[2])
                 if day is None:
                     day = parse_ccyymmdd(els[2])
@@ -189,7 +196,21 @@ def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: boo
                         _DAYS[els[2]] = day
                 if day is not None:
                     dates[els[1]] = day
-        elif sid == "REF":
+            continue
+        if head == n1:
+            if text[4:6] == n1_8s and not out.tdsp_name:
+                els = text.split(sep, 3)
+                out.tdsp_name = sys.intern(els[2].strip())
+            continue
+        els = text.split(sep)
+        n = len(els)
+        if head == own and (not q1 or (n > 1 and els[1] == q1)):
+            out.ref = els[p1].strip() if n > p1 else ""
+            own = "-"
+        if head == answered and (not q2 or (n > 1 and els[1] == q2)):
+            out.orig_ref = els[p2].strip() if n > p2 else ""
+            answered = "-"
+        if head == ref:
             if n > 2:
                 q, v = els[1], els[2].strip()
                 if q == "Q5":
@@ -199,28 +220,25 @@ def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: boo
                     out.priority = True
                 elif q == "7G":
                     out.reject = True
-        elif sid == "N1":
-            if n > 1 and els[1] == "8S" and not out.tdsp_name:
-                out.tdsp_name = sys.intern(els[2].strip()) if n > 2 else ""
-        elif sid == "AK2":
+        elif head == ak2:
             if n > 2 and acks:
                 acks[-1][2].append(els[2].strip())
-        elif sid == "SAC":
+        elif head == sac:
             if is_810 and n > 4 and els[4].strip():
                 charges.append(els[4].strip())
-        elif sid == "BGN":
+        elif head == bgn:
             if n > 7 and not out.bgn07:
                 out.bgn07 = els[7].strip()
-        elif sid == "LIN":
+        elif head == lin:
             if n > 7 and not out.lin07:
                 out.lin07 = els[7].strip()
-        elif sid == "ASI":
+        elif head == asi:
             if n > 1 and els[1] == "U":
                 out.reject = True
-        elif sid == "BPT":
+        elif head == bpt:
             if n > 7 and els[7] == "F":
                 out.final = True
-        elif sid == "AK1" and n > 2:
+        elif head == ak1 and n > 2:
             acks.append((els[1], els[2].strip(), []))
     out.dates = dates or _NO_DATES
     if acks:
@@ -266,48 +284,55 @@ class FlowIndex:
 
     def __init__(self, records: Sequence[TxnRecord]) -> None:
         self.records = records
+        # Union-find over (ESI ID, reference); a root maps to itself as the very object that is
+        # its key, so roots are told by identity. Each record's node is kept for the second pass.
         parent: dict[tuple[str, str], tuple[str, str]] = {}
+        setdefault = parent.setdefault
 
         def find(x: tuple[str, str]) -> tuple[str, str]:
-            root = x
-            while parent[root] != root:
-                root = parent[root]
-            while parent[x] != root:
-                parent[x], x = root, parent[x]
+            root = parent[x]
+            while (up := parent[root]) is not root:
+                root = up
+            while (up := parent[x]) is not root:
+                parent[x] = root
+                x = up
             return root
 
-        def node(x: tuple[str, str]) -> tuple[str, str]:
-            if x not in parent:
-                parent[x] = x
-            return x
-
-        for r in records:
-            if not r.esi_id or not (r.ref or r.orig_ref):
+        nodes: list[tuple[str, str] | None] = [None] * len(records)
+        for i, r in enumerate(records):
+            esi, ref, orig = r.esi_id, r.ref, r.orig_ref
+            if not esi or not (ref or orig):
                 continue
-            a = node((r.esi_id, r.ref or r.orig_ref))
-            if r.ref and r.orig_ref:
-                b = node((r.esi_id, r.orig_ref))
+            a = (esi, ref or orig)
+            a = nodes[i] = setdefault(a, a)
+            if ref and orig:
+                b = (esi, orig)
+                b = setdefault(b, b)
                 ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+                if ra is not rb:
+                    if rb < ra:
+                        ra, rb = rb, ra
+                    parent[rb] = ra
         roots: dict[tuple[str, str], int] = {}
         self.flow_of: list[int] = [-1] * len(records)
         self.flows: list[Flow] = []
+        flows, flow_of = self.flows, self.flow_of
         #: the records are in sending order (a trace's are): a flow's members are then in index order
         self.in_order = sending_ordered(records)
         order: Iterable[int] = range(len(records)) if self.in_order else sorted(
             range(len(records)), key=lambda i: (records[i].sent_at, i))
         for i in order:
-            r = records[i]
-            if not r.esi_id or not (r.ref or r.orig_ref):
+            node = nodes[i]
+            if node is None:
                 continue
-            root = find((r.esi_id, r.ref or r.orig_ref))
+            root = find(node)
             fid = roots.get(root)
             if fid is None:
-                fid = roots[root] = len(self.flows)
-                self.flows.append(Flow(fid, r.esi_id, []))
-            self.flows[fid].members.append(i)
-            self.flow_of[i] = fid
+                fid = roots[root] = len(flows)
+                flows.append(Flow(fid, records[i].esi_id, [i]))
+            else:
+                flows[fid].members.append(i)
+            flow_of[i] = fid
         self.tdsp_of_esi: dict[str, tuple[str, str]] = {}
         for flow in self.flows:
             self._describe(flow)

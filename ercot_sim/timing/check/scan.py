@@ -13,7 +13,7 @@ the same facts for a regular file (tested).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["ScannedTransaction", "scan_transactions"]
 
@@ -23,8 +23,7 @@ _ISA_LENGTH = 106
 _BETWEEN = frozenset({"GE", "IEA", "GS"})
 
 
-@dataclass(frozen=True, slots=True)
-class ScannedTransaction:
+class ScannedTransaction(NamedTuple):
     """What the check reads of one transaction set.
 
     Attributes:
@@ -63,25 +62,34 @@ def scan_transactions(text: str) -> tuple[list[ScannedTransaction], str] | None:
     out: list[ScannedTransaction] = []
     number = len(head) + 1  # the first ST's segment number
     last = len(chunks) - 1
+    se_head = f"SE{sep}"
+    functional_id, gs_control = group
     for k in range(1, len(chunks)):
         segs = chunks[k].split(term)
         st01, _, rest = segs[0].partition(sep)
         control = rest.split(sep, 1)[0]
-        end = _se_index(segs, sep, control)
-        if end is None:
-            return None
-        after = segs[end + 1:]
-        if k == last:
-            if not after or after[-1] != "":  # a file ends with a terminator
+        if k != last and segs[-1].startswith(se_head):  # the next ST follows the SE: the common case
+            end = len(segs) - 1
+            if segs[end] != f"SE{sep}{len(segs)}{sep}{control}":
                 return None
-            after = after[:-1]
-        heads = [s.split(sep, 1)[0] for s in after]
-        if any(h not in _BETWEEN for h in heads):
-            return None
-        out.append(ScannedTransaction(st01, control, number, group[0], group[1], segs[1:end]))
-        if "GS" in heads:
-            group = _last_group(after, sep)
-            assert group is not None
+        else:
+            found = _se_index(segs, sep, control)
+            if found is None:
+                return None
+            end = found
+            after = segs[end + 1:]
+            if k == last:
+                if not after or after[-1] != "":  # a file ends with a terminator
+                    return None
+                after = after[:-1]
+            heads = [s.split(sep, 1)[0] for s in after]
+            if any(h not in _BETWEEN for h in heads):
+                return None
+            if "GS" in heads:
+                group = _last_group(after, sep)
+                assert group is not None
+        out.append(ScannedTransaction(st01, control, number, functional_id, gs_control, segs[1:end]))
+        functional_id, gs_control = group
         number += len(segs)
     return out, sep
 
