@@ -193,6 +193,7 @@ class _Evaluator:
         self._cal_cache: dict[tuple[str, str], str | None] = {}
         self._cal_of: dict[int, str | None] = {}  # record index -> its TDSP's calendar
         self._events: dict[tuple[str, str], list[_Trigger]] = {}
+        self._expected_texts: dict[str, str] = {}
         late = charge_only_codes()
         self.late_payment = frozenset(  # invoices of charges only (late payment, fees): no read
             i for i, codes in data.charges.items()
@@ -401,6 +402,14 @@ class _Evaluator:
 
     # -- evaluation --------------------------------------------------------------------
     def expected_text(self, rule: Rule) -> str:
+        """What the rule expects, in words (worked out once per rule: every owed answer says it)."""
+        got = self._expected_texts.get(rule.id)
+        if got is None:
+            got = self._expected_texts[rule.id] = self._expected_text(rule)
+        return got
+
+    @staticmethod
+    def _expected_text(rule: Rule) -> str:
         parts = []
         for m in rule.expect:
             who = "the receiver" if m.sender == "RECEIVER" else m.sender
