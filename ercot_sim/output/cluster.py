@@ -88,11 +88,12 @@ def run_shard(job: ShardJob) -> ShardOutcome:
     _release_memory()  # the market is gone: the check (and the worker's next shard) reuse its memory
     ran = time.perf_counter()
     if job.check:
-        # the files its violations cite, as the run's folder holds them (shard-NNN/outbox/...)
-        checked = check_path(job.out, load_check_rules(job.rules)).in_folder(Path(job.out).name)
+        checked = check_path(job.out, load_check_rules(job.rules))
         # the answers owed at the end of the data (every invoice not yet due for payment: millions in
         # a whole market) stay with the shard's trace, for 'ercot-sim check'; the run shows the rest
         checked.owed = []
+        # the files its violations cite, as the run's folder holds them (shard-NNN/outbox/...)
+        checked = checked.in_folder(Path(job.out).name)
         summary["check"] = checked
         _release_memory()
     summary["run_seconds"] = ran - started

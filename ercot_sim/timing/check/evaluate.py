@@ -175,6 +175,12 @@ class _Evaluator:
             for fid, gctl, sts in r.acks:
                 self.acks.setdefault((self.shard_of(r.file), r.sender, r.receiver, fid, gctl), []).append(
                     (i, frozenset(sts)))
+        #: (flow, the reference it answers, its sender) -> the codes of the rejects sent in a flow
+        self.rejects: dict[tuple[int, str, str], list[str | None]] = {}
+        flow_of = self.flows.flow_of
+        for i, r in enumerate(self.recs):
+            if (r.reject or r.code in REJECTS) and flow_of[i] >= 0:
+                self.rejects.setdefault((flow_of[i], r.orig_ref, r.sender), []).append(r.code)
         self.violations: list[Violation] = []
         #: answers not sent yet and not yet due at the end of the data (kind ``open``)
         self.owed: list[Violation] = []
@@ -394,6 +400,9 @@ class _Evaluator:
             expected = self.plan(rule).codes
         if "997" in expected:
             return False
+        fid = self.flows.flow_of[r.index]
+        if fid >= 0:
+            return any(code not in expected for code in self.rejects.get((fid, r.ref, r.receiver), ()))
         for j in self.flows.members_answering(r.index, r.ref):
             a = self.recs[j]
             if a.sender == r.receiver and (a.reject or a.code in REJECTS) and a.code not in expected:

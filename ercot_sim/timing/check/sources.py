@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from edi.errors import EdiError, GuideError
 from edi.findings import Report
@@ -349,13 +350,14 @@ def read_trace(db_path: str | Path, read_files: bool = True, esi_ids: set[str] |
             if missing:
                 raise CheckInputError(f"table 'transactions' lacks column(s) {', '.join(missing)}", str(path))
             columns = ", ".join(_TRACE_COLUMNS)
-            if esi_ids is None:
-                rows = db.execute(f"SELECT {columns} FROM transactions ORDER BY seq").fetchall()
+            if esi_ids is None:  # rows become records as they come: never all rows and all records at once
+                records = _trace_records(db.execute(f"SELECT {columns} FROM transactions ORDER BY seq"), path)
             else:
                 rows = []
                 for esi in sorted(esi_ids):
                     rows += db.execute(f"SELECT {columns} FROM transactions WHERE esi_id = ?", (esi,)).fetchall()
                 rows.sort(key=lambda row: int(row[0]))
+                records = _trace_records(rows, path)
             run: dict[str, str] = {}
             if db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='run'").fetchone():
                 run = dict(db.execute("SELECT key, value FROM run").fetchall())
@@ -367,18 +369,6 @@ def read_trace(db_path: str | Path, read_files: bool = True, esi_ids: set[str] |
             db.close()
     except sqlite3.DatabaseError as exc:
         raise CheckInputError(f"not a readable SQLite database ({exc})", str(path)) from None
-    records: list[TxnRecord] = []
-    times: dict[str, dt.datetime] = {}
-    intern = sys.intern
-    for i, (seq, sent, snd, rcv, code, esi, ref, orig, file, ctl) in enumerate(rows):
-        sent = str(sent)
-        moment = times.get(sent)
-        if moment is None:
-            moment = times[sent] = _parse_time(sent, f"{path} transactions seq {seq}")
-        code = str(code)
-        records.append(TxnRecord(i, moment, intern(str(snd)), intern(str(rcv)), intern(code) if code else None,
-                                 intern(code[:3]), str(esi or ""), str(ref or ""), str(orig or ""),
-                                 intern(str(file or "")), None, intern(str(ctl or "")), detailed=False))
     notes: list[str] = []
     charges: dict[int, tuple[str, ...]] = {}
     if read_files:
@@ -389,6 +379,24 @@ def read_trace(db_path: str | Path, read_files: bool = True, esi_ids: set[str] |
                       _parse_time(str(stop), f"{path} outages end"), str(party), str(rule))
                for party, role, start, stop, rule in windows]
     return Dataset(records, str(path), "trace", end, notes, charges=charges, outages=outages)
+
+
+def _trace_records(rows: Iterable[Sequence[Any]], path: Path) -> list[TxnRecord]:
+    """The records of a trace's rows (the columns of ``_TRACE_COLUMNS``, in order), not read
+    from their files yet. Texts a trace repeats (parties, codes, files, ESI IDs) are kept once."""
+    records: list[TxnRecord] = []
+    times: dict[str, dt.datetime] = {}
+    intern = sys.intern
+    for i, (seq, sent, snd, rcv, code, esi, ref, orig, file, ctl) in enumerate(rows):
+        sent = str(sent)
+        moment = times.get(sent)
+        if moment is None:
+            moment = times[sent] = _parse_time(sent, f"{path} transactions seq {seq}")
+        code = str(code)
+        records.append(TxnRecord(i, moment, intern(str(snd)), intern(str(rcv)), intern(code) if code else None,
+                                 intern(code[:3]), intern(str(esi or "")), str(ref or ""), str(orig or ""),
+                                 intern(str(file or "")), None, intern(str(ctl or "")), detailed=False))
+    return records
 
 
 def _run_end(run: dict[str, str]) -> dt.datetime | None:
