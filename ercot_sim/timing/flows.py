@@ -397,6 +397,9 @@ class FlowIndex:
             for j in flow.members:
                 flow.by_code.setdefault(self.records[j].code or "", []).append(j)
         by_code = flow.by_code
+        if len(codes) == 1:
+            for c in codes:
+                return by_code.get(c) or []
         hits = [by_code[c] for c in codes if c in by_code]
         if len(hits) <= 1:
             return hits[0] if hits else []

@@ -294,8 +294,9 @@ class _Evaluator:
         midnight: dict[dt.date, dt.datetime] = {}
         out = []
         sources = EVENTS[name]
-        cands = sorted({i for code, _, _ in sources for i in self.by_code.get(code, [])},
-                       key=lambda i: (self.recs[i].sent_at, i))
+        found = {i for code, _, _ in sources for i in self.by_code.get(code, [])}
+        # records in sending order are sorted by their index alone
+        cands = sorted(found) if self.flows.in_order else sorted(found, key=lambda i: (self.recs[i].sent_at, i))
         for i in cands:
             r = self.recs[i]
             if sender not in ("ANY", "RECEIVER") and r.sender_role != sender:
@@ -372,11 +373,16 @@ class _Evaluator:
         direct: int | None = None
         later: int | None = None
         ref = r.ref
+        expects = plan.expects
         for j in self.flows.members_with_codes(r.index, plan.codes):
             if j == r.index:
                 continue
             a = recs[j]
-            if not any(a.code in codes and _sent_by(sender, a, r) for codes, sender in plan.expects):
+            if len(expects) == 1:  # one expected message (most rules): no generator per candidate
+                codes, sender = expects[0]
+                if a.code not in codes or not _sent_by(sender, a, r):
+                    continue
+            elif not any(a.code in codes and _sent_by(sender, a, r) for codes, sender in expects):
                 continue
             if ref and (a.orig_ref == ref or a.ref == ref):
                 direct = j
