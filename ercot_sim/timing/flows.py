@@ -155,6 +155,9 @@ def _heads_by_name(sep: str) -> tuple[str, ...]:
 _DAYS: dict[str, dt.date] = {}
 #: the shared empty date map of a record without dates (one object, not one per record)
 _NO_DATES: dict[str, dt.date] = {}
+#: date maps already made, by their items: records with the same dates share one map (never
+#: changed after it is made)
+_DATE_MAPS: dict[tuple[tuple[str, dt.date], ...], dict[str, dt.date]] = {}
 
 
 def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: bool = True) -> tuple[str, ...]:
@@ -240,7 +243,15 @@ def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: boo
                 out.final = True
         elif head == ak1 and n > 2:
             acks.append((els[1], els[2].strip(), []))
-    out.dates = dates or _NO_DATES
+    if dates:
+        # a market's date maps repeat (every ESI ID of a read cycle has the same period): one each
+        key = tuple(dates.items())
+        shared = _DATE_MAPS.get(key)
+        if shared is None and len(_DATE_MAPS) < 100_000:
+            shared = _DATE_MAPS[key] = dates
+        out.dates = shared or dates
+    else:
+        out.dates = _NO_DATES
     if acks:
         out.acks = tuple((f, g, tuple(sts)) for f, g, sts in acks)
     out.detailed = True
