@@ -26,6 +26,7 @@ CALENDARS = [
     "AEP_TEXAS_CENTRAL",
     "AEP_TEXAS_NORTH",
     "TNMP",
+    "LPL",
     "FEDERAL",
 ]
 SETTINGS = settings(max_examples=60, deadline=None)
