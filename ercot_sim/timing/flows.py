@@ -258,7 +258,7 @@ def read_body(rec: TxnRecord, texts: Sequence[str], sep: str = "*", *, refs: boo
     return tuple(charges)
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow:
     """Transactions of one ESI ID connected by their references.
 

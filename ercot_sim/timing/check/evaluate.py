@@ -160,7 +160,10 @@ class _Evaluator:
         self._plans: dict[str, _Plan] = {}
         self._shards: dict[str, str] = {}  # file -> its shard folder
         self.by_code: dict[str, list[int]] = {}
+        #: (ESI ID, code) -> its records, for the codes a rule expects in answer to a market event
         self.by_esi_code: dict[tuple[str, str], list[int]] = {}
+        event_answers = {c for rule in rules if rule.trigger is not None and any(
+            code in EVENTS for code in rule.trigger.codes) for m in rule.expect for c in m.codes}
         #: (the files' shard, sender, receiver, functional ID, GS06) -> the 997s acknowledging it:
         #: control numbers are a shard's own, so a merged trace's shards keep theirs apart
         self.acks: dict[tuple[str, str, str, str, str], list[tuple[int, frozenset[str]]]] = {}
@@ -170,7 +173,7 @@ class _Evaluator:
             r = self.recs[i]
             if r.code:
                 self.by_code.setdefault(r.code, []).append(i)
-                if r.esi_id:
+                if r.esi_id and r.code in event_answers:
                     self.by_esi_code.setdefault((r.esi_id, r.code), []).append(i)
             for fid, gctl, sts in r.acks:
                 self.acks.setdefault((self.shard_of(r.file), r.sender, r.receiver, fid, gctl), []).append(
