@@ -64,7 +64,7 @@ def run_check(path: Path, rules: Path | None = None, as_json: bool = False,
             for rule_id in only:
                 ruleset.get(rule_id)
         with working(f"checking {path} against {len(ruleset)} rules"):
-            result = check_path(path, ruleset, only=only or None, until=end, outages=windows)
+            result = check_path(path, ruleset, only=only or None, until=end, outages=windows, owed=False)
     except (SimError, EdiError) as exc:
         print(f"ercot-sim check: {exc}", file=sys.stderr)
         return 2

@@ -190,7 +190,7 @@ def load_report_data(
     elif kept is not None:  # the run's own check, by the same rules
         check = kept
     else:  # judged anew, as ercot-sim check does: one shard in memory at a time
-        check = check_path(source, ruleset)
+        check = check_path(source, ruleset, owed=False)
         if violations is not None:
             check.violations = sorted(violations, key=Violation.sort_key)
     run: dict[str, str] = {}

@@ -754,3 +754,17 @@ def test_a_folder_with_a_stray_file_and_a_link_out_is_checked_and_says_so(tmp_pa
     validated = CliRunner().invoke(app, ["validate", str(folder)])
     assert validated.exit_code == 2 and "SECRET" not in validated.output
     assert f"{folder / 'link.x12'}: a link to {secret}, outside {folder}: not read" in validated.output
+
+
+def test_a_check_without_the_owed_list_counts_the_same(tmp_path: Path) -> None:
+    from ercot_sim.market.engine import run_scenario
+    from ercot_sim.scenario import load_scenario, with_esi_ids
+
+    out = tmp_path / "run"
+    month = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "market-month.toml")
+    run_scenario(with_esi_ids(month, 2000), out)
+    listed = check_path(out)
+    counted = check_path(out, owed=False)
+    assert listed.owed and not counted.owed
+    assert sum(rc.open for rc in listed.rules) == len(listed.owed)
+    assert counted.to_dict() == listed.to_dict()

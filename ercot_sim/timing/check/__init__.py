@@ -90,7 +90,7 @@ def check_dataset(dataset: Dataset, rules: RuleSet, only: Sequence[str] | None =
 
 def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
                only: Sequence[str] | None = None, until: dt.datetime | None = None,
-               outages: Sequence[Outage] = ()) -> CheckResult:
+               outages: Sequence[Outage] = (), owed: bool = True) -> CheckResult:
     """Check whatever ``path`` is: a run directory (its trace; a sharded run's shards, one at a
     time, their violations citing files from the run's folder), a trace database (``.sqlite``
     / ``.db``), or an X12 file or folder.
@@ -104,6 +104,9 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
             else *open*.
         outages: outage windows besides those the data hold (a trace's ``outages`` table),
             e.g. ERCOT's retail outages for X12 from another system.
+        owed: list each answer owed at the end of the data (:attr:`CheckResult.owed`: a
+            serving side's status, a flight's grade); what prints or keeps a check (its text,
+            its JSON) does not need them: a market month owes one for each invoice not yet due.
 
     Raises:
         CheckInputError: the input cannot be used.
@@ -117,7 +120,7 @@ def check_path(path: str | Path, rules: RuleSet | str | Path | None = None,
                 d.end = to_local(until)
             known = set(d.outages)
             d.outages.extend(o for o in outages if o not in known)
-            result = evaluate(d, ruleset, only)
+            result = evaluate(d, ruleset, only, owed)
             folder = shard_folder(path, d)  # a shard's files, cited from the run's folder
             results.append(result.in_folder(folder) if folder else result)
             del d
@@ -156,6 +159,6 @@ def compliance_summary(out: str | Path | Sequence[str | Path], rules: str | Path
     """
     paths = [out] if isinstance(out, (str, Path)) else list(out)
     ruleset = load_check_rules(rules)
-    results = [check_path(p, ruleset) for p in paths]
+    results = [check_path(p, ruleset, owed=False) for p in paths]
     merged = CheckResult.merge(results, ", ".join(str(p) for p in paths) if len(results) > 1 else None)
     return "compliance (ercot-sim check)\n" + merged.to_text(limit=limit)
