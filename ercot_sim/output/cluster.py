@@ -89,7 +89,7 @@ def run_shard(job: ShardJob) -> ShardOutcome:
     ran = time.perf_counter()
     if job.check:
         # the answers owed at the end of the data (every invoice not yet due for payment: a million
-        # in a whole-market shard) are not listed: the run prints and keeps the rest
+        # in a whole-market shard) are counted, not listed: the run prints and keeps the counts
         checked = check_path(job.out, load_check_rules(job.rules), owed=False)
         # the files its violations cite, as the run's folder holds them (shard-NNN/outbox/...)
         checked = checked.in_folder(Path(job.out).name)
