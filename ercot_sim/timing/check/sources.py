@@ -29,7 +29,7 @@ from edi.validate import iter_x12_files
 from edi.x12 import TransactionSet, iter_transactions
 from ercot_sim.calendar import CENTRAL, to_local
 from ercot_sim.errors import SimError
-from ercot_sim.timing.check.scan import scan_transactions
+from ercot_sim.timing.check.scan import ScannedTransaction, scan_transactions
 from ercot_sim.timing.flows import TxnRecord, assign_roles, read_body
 
 __all__ = ["CheckInputError", "Dataset", "Outage", "iter_path", "read_path", "read_trace", "read_x12",
@@ -425,36 +425,38 @@ def _enrich(records: Sequence[TxnRecord], base: Path, notes: list[str],
             text = file.read_bytes().decode("latin-1")
         except OSError as exc:
             raise CheckInputError(f"cannot read: {exc.strerror}", rel) from None
-        scanned = scan_transactions(text)
-        if scanned is not None:
-            found, sep = scanned
-            for got in found:
-                rec = wanted.get((got.st01, got.control))
-                if rec is None:
-                    continue
-                rec.segment = got.segment
-                rec.functional_id = got.functional_id
-                rec.gs_control = got.gs_control
-                codes = read_body(rec, got.body, sep, refs=False)
-                if codes:
-                    charges[rec.index] = codes
-            continue
-        try:
-            for txn in iter_transactions(text.encode("latin-1"), name=rel):
-                rec = wanted.get((txn.st01, txn.control))
-                if rec is None:
-                    continue
-                rec.segment = txn.first_number
-                rec.functional_id = txn.functional_id
-                rec.gs_control = txn.gs.get(6).strip()
-                codes = _read_body(rec, txn, refs=False)
-                if codes:
-                    charges[rec.index] = codes
-        except EdiError as exc:
-            raise CheckInputError(str(exc) if rel in str(exc) else f"{rel}: {exc}") from None
+        for got, sep in _file_transactions(text, rel):
+            rec = wanted.get((got.st01, got.control))
+            if rec is None:
+                continue
+            rec.segment = got.segment
+            rec.functional_id = got.functional_id
+            rec.gs_control = got.gs_control
+            codes = read_body(rec, got.body, sep, refs=False)
+            if codes:
+                charges[rec.index] = codes
     if absent:
         notes.append(f"{absent} X12 file(s) named by the trace are not there; rules that need dates, "
                      "flags or envelope numbers are not evaluated for their transactions")
+
+
+def _file_transactions(text: str, rel: str) -> list[tuple[ScannedTransaction, str]]:
+    """The transactions of a run's file, each with its element separator: cut at each ST when
+    the file has the shape a run writes, else through the envelope walk.
+
+    Raises:
+        CheckInputError: the file is not X12 at all.
+    """
+    scanned = scan_transactions(text)
+    if scanned is not None:
+        found, sep = scanned
+        return [(t, sep) for t in found]
+    try:
+        return [(ScannedTransaction(t.st01, t.control, t.first_number, t.functional_id, t.gs.get(6).strip(),
+                                    t.body_texts), t.delimiters.element)
+                for t in iter_transactions(text.encode("latin-1"), name=rel)]
+    except EdiError as exc:
+        raise CheckInputError(str(exc) if rel in str(exc) else f"{rel}: {exc}") from None
 
 
 def read_path(path: str | Path) -> list[Dataset]:
